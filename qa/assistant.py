@@ -1,0 +1,318 @@
+"""Question → route → strategy → checked answer. The one object the CLI and the UI use.
+
+Routes (decomposed prompting): `metadata` is computed from the records,
+`paper`/`synthesis` retrieve and answer with citations (an LLM when configured,
+else extractive), `not_answerable` declines plainly.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+from .answer import Answer, AnswerEvent, Citation, Source
+from .citations import best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
+from .errors import LLMError, QAError
+from .extractive import answer_one_paper, answer_several
+from .llm import get_llm
+from .metadata import answer_metadata
+from .question import parse_filters
+from .retrieval import Filters, Hit, Retriever
+from .router import get_router
+from .tokens import count_tokens, truncate_tokens
+
+log = logging.getLogger(__name__)
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+FOLLOW_UP = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|he|she|his|her|the paper|"
+                       r"the method|the model|the newer|the older|the later|the earlier|the same|the first|"
+                       r"the second|above|previous|elle|il|ils|ese|esa|eso|es|sie|它|这)\b", re.IGNORECASE)
+RELATED = 0.45          # a refusal names neighbours only above this dense similarity
+SYNTHESIS_KEEP = 0.78   # a synthesis keeps papers scoring at least this share of the best one
+MAX_ANSWER_TOKENS = 512
+
+
+def _prompt(name: str) -> str:
+    return (PROMPTS / name).read_text(encoding="utf-8")
+
+
+def clean_question(question: str, limit: int) -> str:
+    if not isinstance(question, str):
+        raise QAError("the question must be text")
+    question = _CONTROL.sub(" ", question).strip()
+    if not question:
+        raise QAError("the question is empty: ask something about the papers")
+    if len(question) > limit:
+        raise QAError(f"the question is too long ({len(question):,} characters; the limit is {limit:,})")
+    return question
+
+
+def clean_history(history) -> list[dict]:
+    if history is None:
+        return []
+    if not isinstance(history, list) or not all(
+            isinstance(m, dict) and m.get("role") in ("user", "assistant", "system") for m in history):
+        raise QAError('history must be a list of {"role": "user"|"assistant", "content": "..."} messages')
+    out = []
+    for message in history[-12:]:  # the recent turns are what a follow-up refers to
+        content = message.get("content", "")
+        if isinstance(content, list):  # Gradio's content blocks
+            content = " ".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+        out.append({"role": message["role"], "content": _CONTROL.sub(" ", str(content))[:4000]})
+    return out
+
+
+class Assistant:
+    """Loads the store, embedder, router and LLM once; safe to share between threads."""
+
+    def __init__(self, settings, retriever: Retriever | None = None, llm=None, use_llm: bool = True):
+        self.settings = settings
+        self.retriever = retriever or Retriever(settings)
+        self.embedder = self.retriever.embedder
+        self.llm = llm if llm is not None else (get_llm(settings) if use_llm else None)
+        self._router = None
+        self._router_version = None
+        self._lock = threading.Lock()
+
+    # collection -------------------------------------------------------------
+    @property
+    def papers(self):
+        return self.retriever.papers
+
+    @property
+    def profile(self):
+        return self.retriever.profile
+
+    @property
+    def mode_label(self) -> str:
+        return f"LLM: {self.llm.model}" if self.llm else "extractive — no LLM configured"
+
+    def router(self):
+        index = self.retriever.index()
+        with self._lock:
+            if self._router is None or self._router_version != index.manifest.version:
+                self._router = get_router(self.settings, index.papers, self.llm)
+                self._router_version = index.manifest.version
+            return self._router
+
+    # answering -------------------------------------------------------------
+    def ask(self, question: str, history=None, k: int | None = None, filters: Filters | None = None) -> Answer:
+        answer = None
+        for event in self.ask_stream(question, history, k, filters):
+            if event.kind == "done":
+                answer = event.answer
+        return answer
+
+    def ask_stream(self, question: str, history=None, k: int | None = None,
+                   filters: Filters | None = None) -> Iterator[AnswerEvent]:
+        started = time.perf_counter()
+        question = clean_question(question, self.settings.max_question_chars)
+        history = clean_history(history)
+        k = k if k is not None else self.settings.k
+        if not 1 <= k <= 100:
+            raise QAError("k must be between 1 and 100")
+        timings = {"route": 0.0, "retrieve": 0.0, "generate": 0.0, "total": 0.0}
+
+        t = time.perf_counter()
+        route = self.router().classify(question, history or None)
+        timings["route"] = (time.perf_counter() - t) * 1000
+        answer = Answer(question=question, route=route.label, mode="structured", model=None, answer="",
+                        timings_ms=timings, route_reason=route.reason)
+        yield AnswerEvent("route", answer=answer)
+
+        if route.label == "metadata":
+            yield from self._metadata(question, answer, filters)
+        elif route.label == "not_answerable":
+            yield from self._refuse(question, answer, filters)
+        else:
+            yield from self._retrieve_and_answer(question, history, answer, k, filters)
+        timings["total"] = (time.perf_counter() - started) * 1000
+        yield AnswerEvent("done", answer=answer)
+
+    def _metadata(self, question, answer: Answer, filters):
+        t = time.perf_counter()
+        result = answer_metadata(question, self.papers, self.profile, filters)
+        timings = answer.timings_ms
+        if not result.understood:  # not a bibliographic pattern we compute: treat it as a topic question
+            answer.route = "synthesis"
+            answer.route_reason += "; no bibliographic pattern, answered from the papers"
+            yield from self._retrieve_and_answer(question, [], answer, self.settings.k, filters)
+            return
+        answer.mode = "structured"
+        answer.answer = result.text
+        answer.citations = [Citation(n=i, paper_id=p.paper_id, title=p.title, year=p.year, authors=p.authors,
+                                     quote=_first_sentence(p.abstract)) for i, p in enumerate(result.papers, 1)]
+        answer.sources = [Source(p.paper_id, p.title, p.year, 1.0) for p in result.papers]
+        timings["generate"] = (time.perf_counter() - t) * 1000
+        yield AnswerEvent("sources", answer=answer)
+        yield AnswerEvent("delta", text=result.text)
+
+    def _refuse(self, question, answer: Answer, filters, why: str = ""):
+        t = time.perf_counter()
+        hits = self.retriever.search(question, k=3, filters=filters)
+        answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
+        related = [h for h in hits if h.signals.get("dense", 0) >= RELATED and h.signals.get("lexical", 0) > 0.3]
+        answer.route, answer.mode = "not_answerable", "refusal"
+        text = why or "The collection does not cover this question, so I can't answer it from these papers."
+        if related:
+            names = "; ".join(f"{h.paper.title} ({h.paper.year})" for h in related)
+            text += f" The closest papers in the collection are: {names}."
+        answer.answer = text
+        answer.sources = [Source(h.paper.paper_id, h.paper.title, h.paper.year, h.score) for h in related]
+        yield AnswerEvent("sources", answer=answer)
+        yield AnswerEvent("delta", text=text)
+
+    def _search_query(self, question: str, history: list[dict]) -> str:
+        """A follow-up ("who wrote it?") is searched together with the previous question."""
+        previous = [m["content"] for m in history if m["role"] == "user"]
+        if not previous or not FOLLOW_UP.search(question):
+            return question
+        if self.llm is not None:
+            try:
+                rewritten = self.llm.complete(
+                    [{"role": "system", "content": _prompt("rewrite_followup.md")},
+                     {"role": "user", "content": "\n".join(f"{m['role']}: {m['content'][:500]}"
+                                                           for m in history[-4:]) + f"\nuser: {question}"}],
+                    max_tokens=80).strip()
+                if 3 < len(rewritten) < 400:
+                    return rewritten
+            except LLMError as exc:
+                log.info("follow-up rewrite failed: %s", exc)
+        return f"{previous[-1]} {question}"
+
+    def _retrieve_and_answer(self, question, history, answer: Answer, k, filters):
+        t = time.perf_counter()
+        query = self._search_query(question, history)
+        stated = parse_filters(question, self.papers, owner=self.profile.name)
+        merged = _merge_filters(stated, filters)
+        answer.filters = merged.describe()
+        wanted = max(k, 6) if answer.route == "synthesis" else max(k, 3)
+        hits = self.retriever.search(query, k=wanted, filters=merged)
+        answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
+        if not hits:
+            scope = f" matching {answer.filters}" if answer.filters else ""
+            yield from self._refuse(question, answer, None,
+                                    why=f"No paper in the collection{scope} answers this question.")
+            return
+        if answer.route == "synthesis":
+            best = hits[0].score
+            hits = [h for h in hits if h.score >= SYNTHESIS_KEEP * best][:max(k, 2)]
+        answer.sources = [Source(h.paper.paper_id, h.paper.title, h.paper.year, h.score) for h in hits]
+        yield AnswerEvent("sources", answer=answer)
+        t = time.perf_counter()
+        if self.llm is not None:
+            streamed = []
+            try:
+                for delta in self._generate(question, hits, answer.route):
+                    streamed.append(delta)
+                    yield AnswerEvent("delta", text=delta)
+                self._finish_llm("".join(streamed), hits, answer)
+                answer.timings_ms["generate"] = (time.perf_counter() - t) * 1000
+                if answer.mode == "llm":
+                    return
+            except LLMError as exc:
+                answer.warnings.append(f"{exc}: extractive answer shown instead")
+            if streamed:
+                yield AnswerEvent("reset")
+        self._extractive(question, hits, answer)
+        answer.timings_ms["generate"] = (time.perf_counter() - t) * 1000
+        for line in _sentences_for_stream(answer.answer):
+            yield AnswerEvent("delta", text=line)
+
+    # strategies -------------------------------------------------------------
+    def _extractive(self, question, hits: list[Hit], answer: Answer) -> None:
+        answer.mode, answer.model = "extractive", None
+        if answer.route == "paper" or len(hits) == 1:
+            text, quotes = answer_one_paper(question, hits[0], self.embedder)
+            answer.answer = text
+            answer.citations = [_citation(1, hits[0], quotes[0] if quotes else "")]
+        else:
+            text, quotes = answer_several(question, hits, self.embedder)
+            answer.answer = text
+            answer.citations = [_citation(i, h, quotes[i - 1][0] if quotes[i - 1] else "")
+                                for i, h in enumerate(hits, 1)]
+
+    def _generate(self, question, hits: list[Hit], route: str) -> Iterator[str]:
+        system = _prompt("answer_system.md")
+        template = _prompt("answer_user.md")
+        budget = self.llm.context_tokens - MAX_ANSWER_TOKENS - count_tokens(system + template + question) - 64
+        blocks = []
+        for n, hit in enumerate(hits, 1):
+            p = hit.paper
+            block = (f'<source n="{n}" title="{p.title}" year="{p.year}" authors="{p.authors_display()}">\n'
+                     f"{p.abstract}\n</source>")
+            if count_tokens(block) > budget:
+                block = truncate_tokens(block, max(budget, 0)) + "\n</source>"
+            if budget <= 40:
+                break
+            blocks.append(block)
+            budget -= count_tokens(block)
+        user = template.format(sources="\n\n".join(blocks), question=question)
+        return self.llm.stream([{"role": "system", "content": system}, {"role": "user", "content": user}],
+                               max_tokens=MAX_ANSWER_TOKENS)
+
+    def _finish_llm(self, text: str, hits: list[Hit], answer: Answer) -> None:
+        valid = set(range(1, len(hits) + 1))
+        cleaned, removed = remove_invalid_citations(text.strip(), valid)
+        if removed:
+            answer.warnings.append("removed citations that match no source: " +
+                                   ", ".join(f"[{n}]" for n in removed))
+        numbers = [n for n in cited_numbers(cleaned) if n in valid]
+        if not numbers:
+            answer.warnings.append("the LLM answer cited no source: extractive answer shown instead")
+            return
+        claims = claims_by_citation(cleaned)
+        citations = []
+        for n in numbers:
+            hit = hits[n - 1]
+            quote, supported = "", True
+            for claim in claims.get(n, []):
+                q, _, ok = best_quote(claim, hit.paper, self.embedder)
+                quote = quote or q
+                supported = supported and ok
+            citations.append(_citation(n, hit, quote or _first_sentence(hit.paper.abstract), supported))
+        unsupported = [c.n for c in citations if not c.supported]
+        if unsupported:
+            answer.warnings.append("citations not supported by the cited abstract: " +
+                                   ", ".join(f"[{n}]" for n in unsupported))
+        answer.mode, answer.model, answer.answer, answer.citations = "llm", self.llm.model, cleaned, citations
+
+
+def _merge_filters(stated: Filters, given: Filters | None) -> Filters:
+    """Filters set in the UI/CLI win over those read from the question."""
+    if given is None:
+        return stated
+    pick = lambda a, b: a if a not in (None, "") else b  # noqa: E731
+    return Filters(year_from=pick(given.year_from, stated.year_from), year_to=pick(given.year_to, stated.year_to),
+                   category=pick(given.category, stated.category), author=pick(given.author, stated.author),
+                   has_code=pick(given.has_code, stated.has_code))
+
+
+def _first_sentence(text: str) -> str:
+    from .chunks import split_sentences
+
+    sentences = split_sentences(text)
+    return sentences[0] if sentences else text[:300]
+
+
+def _citation(n: int, hit: Hit, quote: str, supported: bool = True) -> Citation:
+    p = hit.paper
+    return Citation(n=n, paper_id=p.paper_id, title=p.title, year=p.year, authors=list(p.authors),
+                    quote=quote, supported=supported)
+
+
+def _sentences_for_stream(text: str) -> list[str]:
+    """Extractive answers arrive sentence by sentence (keeps the UI's streaming path uniform)."""
+    parts = re.split(r"(?<=[.!?\]])(\s+)", text)
+    out, current = [], ""
+    for part in parts:
+        current += part
+        if not part.strip():
+            out.append(current)
+            current = ""
+    if current:
+        out.append(current)
+    return out

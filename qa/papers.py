@@ -1,0 +1,84 @@
+"""Normalised paper records and the profile facts of a collection.
+
+Every source format (listing, JSONL, BibTeX) is parsed into these records;
+everything downstream (chunks, store, retrieval, answers) only sees them.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Paper:
+    paper_id: str
+    title: str
+    authors: list[str]
+    authors_truncated: bool
+    affiliations: list[str]
+    category: str
+    date: str  # ISO "YYYY-MM-DD"; "YYYY-MM-01"/"YYYY-01-01" when the source gives less
+    year: int
+    has_code: bool
+    abstract: str
+    url: str = ""
+    eprint: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Paper":
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def content_hash(self) -> str:
+        """Changes whenever anything a chunk or an answer shows changes."""
+        return hashlib.sha1(repr(sorted(self.to_dict().items())).encode()).hexdigest()[:16]
+
+    def authors_display(self) -> str:
+        names = ", ".join(self.authors)
+        return names + (" et al." if self.authors_truncated else "")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Collection-level facts from the listing header (all optional)."""
+    name: str = ""
+    primary_category: str = ""
+    h_index: int | None = None
+    papers_claimed: int | None = None
+    citations: int | None = None
+    novelty: str = ""
+    ai_score: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Profile":
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})
+
+
+def normalize_title(title: str) -> str:
+    """Lower-case, accents folded, punctuation and runs of space removed."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"[^\w\s]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def make_paper_id(title: str, year: int, first_author: str = "") -> str:
+    """Stable id: a readable slug plus a hash of title, year and first author.
+
+    The abstract is left out on purpose, so that an edited abstract updates the
+    same paper instead of adding a new one.
+    """
+    norm = normalize_title(title)
+    slug = "-".join(norm.split()[:6])[:48].strip("-") or "paper"
+    key = f"{norm}|{year}|{normalize_title(first_author)}"
+    return f"{year}-{slug}-{hashlib.sha1(key.encode()).hexdigest()[:6]}"

@@ -1,0 +1,110 @@
+"""What a question says about its own scope: year range, category and author filters.
+
+"since 2021", "in CL", "by Pitis" become retrieval filters; the names are matched
+against the collection, so only authors and categories that exist are used.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .papers import Paper
+from .retrieval import Filters
+
+CATEGORY_NAMES = {
+    "LG": ["machine learning"], "AI": ["artificial intelligence"],
+    "CL": ["computation and language", "natural language processing", "nlp"],
+    "CV": ["computer vision"], "ML": ["statistical machine learning", "stat.ml", "statistics"],
+    "RO": ["robotics"], "NE": ["neural and evolutionary computing"], "CR": ["security", "cryptography"],
+    "IR": ["information retrieval"], "HC": ["human-computer interaction"], "MA": ["multiagent systems"],
+}
+_YEAR = r"((?:19|20)\d{2})"
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def parse_years(question: str) -> tuple[int | None, int | None]:
+    """(year_from, year_to) found in the question, inclusive; (None, None) when none."""
+    q = fold(question)
+    if m := re.search(rf"\bbetween {_YEAR} and {_YEAR}\b", q) or re.search(rf"\bfrom {_YEAR} (?:to|until|through|-) {_YEAR}\b", q) \
+            or re.search(rf"\b{_YEAR}\s*(?:-|–|to)\s*{_YEAR}\b", q):
+        a, b = int(m.group(1)), int(m.group(2))
+        return min(a, b), max(a, b)
+    if m := re.search(rf"\b(?:since|from|starting|as of|after and including|desde|depuis|seit|自)\s*(?:in\s+)?{_YEAR}\b", q) \
+            or re.search(rf"\b{_YEAR}\s*(?:onwards|onward|and later|or later|and after|\+|以来|之后|以后)", q):
+        return int(m.group(1)), None
+    if m := re.search(rf"\b(?:after|later than|post)\s+{_YEAR}\b", q):
+        return int(m.group(1)) + 1, None
+    if m := re.search(rf"\b(?:before|prior to|earlier than|pre)\s+{_YEAR}\b", q) \
+            or re.search(rf"\b(?:antes de|avant|vor)\s+{_YEAR}\b", q):
+        return None, int(m.group(1)) - 1
+    if m := re.search(rf"\b(?:until|up to|through|by|no later than)\s+{_YEAR}\b", q) \
+            or re.search(rf"\b{_YEAR}\s*(?:or earlier|and earlier|and before)", q):
+        return None, int(m.group(1))
+    years = [int(y) for y in re.findall(rf"\b{_YEAR}\b", q)]
+    if len(years) == 1:
+        return years[0], years[0]
+    return None, None
+
+
+def parse_category(question: str, papers: list[Paper]) -> str | None:
+    present = {p.category for p in papers if p.category}
+    for code in sorted(present):
+        # an upper-case code as its own word, e.g. "in CL", "CL papers", "category CL"
+        if re.search(rf"(?<![\w.]){re.escape(code)}(?![\w.])", question) and (
+                re.search(rf"\b(?:in|category|categories|cat\.?|from|under|tagged)\s+(?:the\s+)?{code}\b", question)
+                or re.search(rf"\b{code}\s+(?:category|papers?|section|listing)\b", question)
+                or re.search(rf"\(\s*{code}\s*\)", question)):
+            return code
+    q = fold(question)
+    for code, names in CATEGORY_NAMES.items():
+        if code in present and any(re.search(rf"\b(?:in|category)\s+(?:the\s+)?(?:{re.escape(n)})\b", q)
+                                   or re.search(rf"\({re.escape(n)}\)", q) for n in names):
+            return code
+    return None
+
+
+def known_authors(papers: list[Paper], exclude: str = "") -> list[str]:
+    names = {a for p in papers for a in p.authors}
+    return sorted(n for n in names if fold(n) != fold(exclude))
+
+
+def find_author(question: str, papers: list[Paper], exclude: str = "", require_trigger: bool = False
+                ) -> str | None:
+    """An author of the collection named in the question: full name, or surname after 'by'/'with'."""
+    q = fold(question)
+    best = None
+    for name in known_authors(papers, exclude):
+        full = fold(name)
+        if re.search(rf"(?<!\w){re.escape(full)}(?!\w)", q):
+            if not best or len(full) > len(fold(best)):
+                best = name
+    if best:
+        if not require_trigger:
+            return best
+        if re.search(rf"\b(?:by|with|from|author|authors|authored|co-?authored|wrote|written)\b", q) \
+                or re.search(rf"{re.escape(fold(best))}'s", q):
+            return best
+        return None
+    for name in known_authors(papers, exclude):
+        surname = fold(name).split()[-1]
+        if len(surname) < 3:
+            continue
+        if re.search(rf"\b(?:by|with|co-?authored by|written by|authored by|from|of)\s+{re.escape(surname)}\b", q) \
+                or re.search(rf"\b{re.escape(surname)}'s\b", q) \
+                or (not require_trigger and re.search(rf"\b{re.escape(surname)}\b\s+(?:co-?author|author|wrote)", q)):
+            return name.split()[-1]  # the surname alone: a substring filter matches every initial spelling
+    return None
+
+
+def parse_filters(question: str, papers: list[Paper], owner: str = "") -> Filters:
+    """Filters stated in the question; the profile's owner is never an author filter."""
+    year_from, year_to = parse_years(question)
+    category = parse_category(question, papers)
+    author = find_author(question, papers, exclude=owner, require_trigger=True)
+    has_code = True if re.search(r"\b(?:with|have|has|having) (?:released |public |open[- ]source )?code\b",
+                                 fold(question)) else None
+    return Filters(year_from=year_from, year_to=year_to, category=category, author=author, has_code=has_code)
