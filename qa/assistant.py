@@ -31,7 +31,7 @@ FOLLOW_UP = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|he
                        r"the method|the model|the newer|the older|the later|the earlier|the same|the first|"
                        r"the second|above|previous|elle|il|ils|ese|esa|eso|es|sie|它|这)\b", re.IGNORECASE)
 RELATED = 0.45          # a refusal names neighbours only above this dense similarity
-SYNTHESIS_KEEP = 0.78   # a synthesis keeps papers scoring at least this share of the best one
+SYNTHESIS_KEEP = 0.55   # a synthesis keeps papers scoring at least this share of the best one
 MAX_ANSWER_TOKENS = 512
 
 
@@ -199,7 +199,8 @@ class Assistant:
             return
         if answer.route == "synthesis":
             best = hits[0].score
-            hits = [h for h in hits if h.score >= SYNTHESIS_KEEP * best][:max(k, 2)]
+            kept = [h for h in hits if h.score >= SYNTHESIS_KEEP * best]
+            hits = (kept if len(kept) >= 2 else hits[:2])[:max(k, 2)]
         answer.sources = [Source(h.paper.paper_id, h.paper.title, h.paper.year, h.score) for h in hits]
         yield AnswerEvent("sources", answer=answer)
         t = time.perf_counter()

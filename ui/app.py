@@ -29,6 +29,7 @@ log = logging.getLogger("qa.ui")
 CSS_PATH = Path(__file__).with_name("style.css")
 CONCURRENCY = 4            # answers computed at once; more wait in the queue
 MAX_HISTORY_MESSAGES = 12  # follow-ups need the last few turns, not the whole session
+MAX_EARLIER_SOURCES = 10   # earlier answers whose source cards stay in the page
 ANY_YEAR, ANY_CATEGORY = "any", "all"
 GENERIC_ERROR = "Sorry, something went wrong while answering. Please try again."
 EXAMPLES = [  # at least one per route
@@ -142,6 +143,11 @@ def question_about(paper: Paper) -> str:
 
 # ---------------------------------------------------------------- the app
 
+def _new_session() -> dict:
+    """Per-browser-session state: plain-text history for follow-ups, earlier answers' source cards."""
+    return {"history": [], "sources": [], "turn": 0}
+
+
 def build_app(assistant, settings) -> gr.Blocks:
     papers, profile, problem = _collection(assistant)
     mode_label = getattr(assistant, "mode_label", "")
@@ -159,9 +165,9 @@ def build_app(assistant, settings) -> gr.Blocks:
         """Stream one answer into the chat; every failure becomes a message in the chat."""
         question = question or ""
         chat = list(chat or [])
-        session = dict(session or {"history": [], "sources": []})
-        earlier = list(session["sources"])
-        turn = len(earlier) + 1
+        session = dict(session or _new_session())
+        earlier = list(session["sources"])[-MAX_EARLIER_SOURCES:]
+        turn = session["turn"] + 1  # numbers the card anchors: unique in the page
         panel = render.panel_html("", earlier)
         if question.strip():
             shown = question if len(question) <= 600 else question[:600] + " …"
@@ -178,7 +184,7 @@ def build_app(assistant, settings) -> gr.Blocks:
                 partial = event.answer
                 if event.kind == "route" and partial is not None:
                     route = partial.route
-                    yield chat, session, gr.skip(), render.status_html(None, mode_label, route), gr.skip()
+                    yield chat, session, gr.skip(), render.status_html(None, route), gr.skip()
                 elif event.kind == "sources" and partial is not None:
                     route = partial.route or route
                     # numbers a streamed answer may cite; the final answer links only its real citations
@@ -215,8 +221,8 @@ def build_app(assistant, settings) -> gr.Blocks:
         chat[-1] = {"role": "assistant", "content": render.message_html(answer.answer, turn, answer)}
         session = {"history": session["history"] + [{"role": "user", "content": question},
                                                     {"role": "assistant", "content": answer.answer}],
-                   "sources": earlier + [current]}
-        yield chat, session, gr.skip(), render.status_html(answer, mode_label), render.panel_html(current, earlier)
+                   "sources": earlier + [current], "turn": turn}
+        yield chat, session, gr.skip(), render.status_html(answer), render.panel_html(current, earlier)
 
     def api_ask(question: str, history_json: str = "[]", year_from: int | None = None,
                 year_to: int | None = None, category: str = "", author: str = "",
@@ -236,8 +242,8 @@ def build_app(assistant, settings) -> gr.Blocks:
             log.exception("/ask failed")
             raise gr.Error(GENERIC_ERROR, print_exception=False) from None
 
-    def new_conversation():
-        return [], {"history": [], "sources": []}, "", "", render.panel_html("", []), ""
+    def new_conversation():  # filters stay: they are settings, not conversation
+        return [], _new_session(), "", "", render.panel_html("", [])
 
     def select_paper(evt: gr.SelectData):
         row = evt.row_value or []
@@ -255,7 +261,7 @@ def build_app(assistant, settings) -> gr.Blocks:
         gr.HTML(render.header_html(profile, papers, mode_label))
         with gr.Tabs() as tabs:
             with gr.Tab("Chat", id="chat"):
-                session = gr.State({"history": [], "sources": []})
+                session = gr.State(_new_session())
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=380):
                         chatbot = gr.Chatbot(
@@ -296,7 +302,7 @@ def build_app(assistant, settings) -> gr.Blocks:
                     with gr.Column(scale=3):
                         table = gr.Dataframe(papers_table(papers), headers=TABLE_HEADERS, interactive=False,
                                              show_search="search", wrap=True, max_height=520,
-                                             column_widths=["40%", "8%", "9%", "35%", "8%"],
+                                             column_widths=["40%", "8%", "13%", "31%", "8%"],
                                              label=f"{len(papers)} papers (click a row)", elem_id="qa-table")
                     with gr.Column(scale=2):
                         selected = gr.State("")
@@ -306,18 +312,21 @@ def build_app(assistant, settings) -> gr.Blocks:
 
         chat_inputs = [question, chatbot, session, year_from, year_to, category, author, has_code]
         chat_outputs = [chatbot, session, question, status, sources]
-        question.submit(respond, chat_inputs, chat_outputs, api_visibility="private")
-        send.click(respond, chat_inputs, chat_outputs, api_visibility="private")
+        # chat and API share one concurrency group: CONCURRENCY answers at once in total
+        answer = {"fn": respond, "inputs": chat_inputs, "outputs": chat_outputs, "api_visibility": "private",
+                  "concurrency_id": "answer"}
+        question.submit(**answer)
+        send.click(**answer)
         for button in example_buttons:
-            button.click(lambda q: q, button, question, queue=False, api_visibility="private").then(
-                respond, chat_inputs, chat_outputs, api_visibility="private")
-        new_chat.click(new_conversation, None, [chatbot, session, question, status, sources, author],
+            button.click(lambda q: q, button, question, queue=False, api_visibility="private").then(**answer)
+        new_chat.click(new_conversation, None, [chatbot, session, question, status, sources],
                        queue=False, api_visibility="private")
+        chatbot.clear(lambda: new_conversation()[1:5], None, [session, question, status, sources],
+                      queue=False, api_visibility="private")  # the chat's own trash button
         table.select(select_paper, None, [paper_view, selected, ask_paper], queue=False,
                      api_visibility="private")
-        ask_paper.click(ask_about, selected, [tabs, question], queue=False, api_visibility="private").then(
-            respond, chat_inputs, chat_outputs, api_visibility="private")
-        gr.api(api_ask, api_name="ask")
+        ask_paper.click(ask_about, selected, [tabs, question], queue=False, api_visibility="private").then(**answer)
+        gr.api(api_ask, api_name="ask", concurrency_id="answer")
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 

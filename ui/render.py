@@ -163,7 +163,7 @@ def panel_html(current: str, earlier: list[str]) -> str:
     return current + old
 
 
-def status_html(answer: Answer | None, mode_label: str, route: str = "") -> str:
+def status_html(answer: Answer | None, route: str = "") -> str:
     """The header beside the chat: route and mode of the last answer, the active filters."""
     badges = []
     route = answer.route if answer else route

@@ -1,0 +1,508 @@
+"""The web UI against a real server and a real browser (Debian's Chromium via Playwright).
+
+One index of the bundled listing and one server per module (plus a small hostile
+corpus for the escaping checks, and the same app behind a login); every page
+records its requests, which must all stay on this machine.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from qa.answer import Answer, AnswerEvent, Citation, Source
+from qa.errors import QAError, StoreError
+from ui import render
+from ui.app import make_filters, parse_auth, parse_history
+
+ROOT = Path(__file__).resolve().parents[1]
+LISTING = ROOT / "data" / "jimmy-ba-profile.txt"
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+JSON_KEYS = {"question", "route", "mode", "model", "answer", "citations", "sources", "warnings", "timings_ms"}
+XSS_IMG = '<img src=x onerror="window.__xss=1">'
+XSS_SCRIPT = "<script>window.__xss=2</script>"
+AUTH = ("reader", "s3cret pass")  # a space in the password: parse_auth must keep it
+ANSWER_TIMEOUT = 60_000
+
+
+# ---------------------------------------------------------------- rendering, no server
+
+def test_answer_text_is_escaped_and_citations_link_to_cards():
+    html = render.link_citations('FRePo <b>wins</b> [1] and "x" [2, 3] [9]', turn=2, known=[1, 2])
+    assert "<b>" not in html and "&lt;b&gt;" in html and "&quot;x&quot;" in html
+    assert '<a class="qa-cite" href="#src-2-1"' in html
+    assert '[<a class="qa-cite" href="#src-2-2" title="source 2">2</a>, 3]' in html
+    assert "[9]" in html  # not a citation of this answer: left as text
+
+
+def test_quote_is_highlighted_in_the_escaped_abstract():
+    abstract = "We study <tags>. Dataset distillation   can be formulated as bi-level. The end."
+    html = render.highlight(abstract, "dataset distillation can be formulated as bi-level.")
+    assert "<mark>Dataset distillation   can be formulated as bi-level.</mark>" in html
+    assert "&lt;tags&gt;" in html
+    missing = render.highlight(abstract, "<not there>")
+    assert "qa-quote" in missing and "&lt;not there&gt;" in missing and "<mark>" not in missing
+
+
+def test_sources_show_cited_cards_and_collapse_the_others():
+    answer = Answer(question="q", route="paper", mode="extractive", model=None, answer="a [1]",
+                    citations=[Citation(1, "p1", "T <1>", 2022, ["A"], "Second.")],
+                    sources=[Source("p1", "T <1>", 2022, 0.9), Source("p2", "Other", 2020, 0.5)])
+    html = render.sources_html(answer, {}, turn=3, question="q")
+    assert 'id="src-3-1"' in html and "T &lt;1&gt;" in html
+    assert '<details class="qa-more"><summary>1 more retrieved, not cited</summary>' in html and "Other" in html
+
+
+def test_mode_hint_only_when_extractive():
+    assert render.LLM_HINT in render.mode_html("extractive — no LLM configured")
+    assert render.LLM_HINT not in render.mode_html("LLM: gpt-4o-mini")
+
+
+def test_auth_history_and_filter_parsing(tmp_path):
+    assert parse_auth("ann:pw:with:colons") == [("ann", "pw:with:colons")]
+    users = tmp_path / "users"
+    users.write_text("# readers\nann:one\n\nbob:two words\n")
+    assert parse_auth(str(users)) == [("ann", "one"), ("bob", "two words")]
+    assert parse_auth("") is None
+    for bad in ("no-colon-and-no-file", ":pw", "user:"):
+        with pytest.raises(QAError):
+            parse_auth(bad)
+    assert parse_history('[{"role": "user", "content": "hi"}]') == [{"role": "user", "content": "hi"}]
+    with pytest.raises(QAError):
+        parse_history('{"role": "user"}')
+    assert make_filters("2023", "any", "all", "  ").describe() == "since 2023"
+    assert make_filters(None, 2020, "LG", "Hinton", True).to_dict() == {
+        "year_to": 2020, "category": "LG", "author": "Hinton", "has_code": True}
+
+
+# ---------------------------------------------------------------- servers
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(assistant, settings, auth=None):
+    from ui.app import start
+
+    return start(assistant, settings, "127.0.0.1", _free_port(), auth=auth)
+
+
+@pytest.fixture(scope="module")
+def index_settings(tmp_path_factory):
+    from qa.ingest import ingest
+    from qa.settings import Settings
+
+    settings = Settings.from_env(data_dir=tmp_path_factory.mktemp("ui") / "qa-data", sources=(LISTING,))
+    ingest(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def assistant(index_settings):
+    from qa.assistant import Assistant
+
+    return Assistant(index_settings)
+
+
+@pytest.fixture(scope="module")
+def server(assistant, index_settings):
+    demo, url = _start(assistant, index_settings)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def xss_server(tmp_path_factory):
+    """A corpus whose title, abstract and profile carry script payloads."""
+    from qa.assistant import Assistant
+    from qa.ingest import ingest
+    from qa.settings import Settings
+
+    folder = tmp_path_factory.mktemp("xss")
+    records = [
+        {"profile": {"name": f"Eve {XSS_IMG}", "h_index": 1, "citations": 2, "papers_claimed": 3}},
+        {"title": f"Zebrafish fin regeneration {XSS_IMG}", "authors": ["Eve Hacker", "Bob Tables"], "year": 2023,
+         "date": "2023-05-02", "category": "LG", "has_code": True, "affiliations": [], "authors_truncated": False,
+         "abstract": f"Zebrafish regenerate their fins after amputation. {XSS_SCRIPT} We map the regeneration "
+                     f"blastema cells {XSS_IMG} over seven days."},
+        {"title": "Graph neural networks for molecules", "authors": ["Ann Chem"], "year": 2021,
+         "date": "2021-01-04", "category": "LG", "has_code": False, "affiliations": [], "authors_truncated": False,
+         "abstract": "We predict molecular properties with message passing graph neural networks."},
+    ]
+    source = folder / "papers.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    settings = Settings.from_env(data_dir=folder / "qa-data", sources=(source,))
+    ingest(settings)
+    demo, url = _start(Assistant(settings), settings)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def auth_server(assistant, index_settings):
+    """The same app with QA_AUTH set, read through Settings like `qa serve` does."""
+    from qa.settings import Settings
+
+    previous = os.environ.get("QA_AUTH")
+    os.environ["QA_AUTH"] = ":".join(AUTH)
+    try:
+        settings = Settings.from_env(data_dir=index_settings.data_dir, sources=index_settings.sources)
+    finally:
+        os.environ.pop("QA_AUTH") if previous is None else os.environ.__setitem__("QA_AUTH", previous)
+    demo, url = _start(assistant, settings)
+    yield url
+    demo.close()
+
+
+class _OddAssistant:
+    """Takes the paths the real one rarely does: no index, a crash, a slow stream that resets midway."""
+
+    mode_label = "LLM: fake-model"
+
+    @property
+    def papers(self):
+        raise StoreError("no index yet: run `qa ingest`")
+
+    profile = papers
+
+    def ask_stream(self, question, history=None, k=None, filters=None):
+        if question == "crash":
+            raise RuntimeError("internal detail that must not reach the page")
+        if question == "store":
+            raise StoreError("no index yet: run `qa ingest`")
+        answer = Answer(question=question, route="paper", mode="llm", model="fake-model", answer="")
+        yield AnswerEvent("route", answer=answer)
+        answer.sources = [Source("p1", "Slow <paper>", 2024, 0.9)]
+        yield AnswerEvent("sources", answer=answer)
+        yield AnswerEvent("delta", text="discarded ")
+        yield AnswerEvent("reset")
+        for word in ("Streaming ", "works ", "[1]."):
+            time.sleep(0.5)
+            yield AnswerEvent("delta", text=word)
+        answer.answer = "Streaming works [1]."
+        answer.citations = [Citation(1, "p1", "Slow <paper>", 2024, ["Ann"], "the <quote>")]
+        answer.warnings = ["citations not supported by the cited abstract: [1]"]
+        yield AnswerEvent("done", answer=answer)
+
+
+@pytest.fixture(scope="module")
+def odd_server(index_settings):
+    demo, url = _start(_OddAssistant(), index_settings)
+    yield url
+    demo.close()
+
+
+# ---------------------------------------------------------------- browser
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records every request; all of them must stay on this machine."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    yield page
+    context.close()
+    outside = [u for u in requests if urllib.parse.urlsplit(u).scheme not in ("data", "blob", "about")
+               and urllib.parse.urlsplit(u).hostname not in ("127.0.0.1", "localhost")]
+    assert requests and not outside, f"the page reached beyond this machine: {outside}"
+
+
+def _open(page, url):
+    page.goto(url, wait_until="load")  # not networkidle: Gradio's heartbeat never lets it fire
+    page.wait_for_selector("#qa-question textarea")
+
+
+def _ask(page, question: str):
+    """Type a question, send it, wait for its final bubble; returns that bubble."""
+    finals = page.locator("#qa-chat .qa-final")
+    before = finals.count()
+    page.fill("#qa-question textarea", question)
+    page.press("#qa-question textarea", "Enter")
+    page.wait_for_function("n => document.querySelectorAll('#qa-chat .qa-final').length > n", arg=before,
+                           timeout=ANSWER_TIMEOUT)
+    return finals.last
+
+
+def _pick(page, dropdown_id: str, option: str):
+    page.click(f"#{dropdown_id} input")
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def _screenshot(page, name: str):
+    ARTIFACTS.mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    shutil.copyfile(path, SCREENSHOTS / name)
+
+
+@pytest.mark.browser
+def test_chat_streams_a_cited_answer_with_its_sources(page, server):
+    _open(page, server)
+    assert "extractive" in page.inner_text(".qa-modeline") and render.LLM_HINT in page.inner_text(".qa-modeline")
+    bubble = _ask(page, "What is FRePo?")
+    assert "one paper" in bubble.inner_text()
+    cite = bubble.locator("a.qa-cite").first
+    assert cite.inner_text() == "1" and "[1]" in bubble.inner_text()
+    card = page.locator("#qa-sources #src-1-1")
+    assert "Dataset Distillation using Neural Feature Regression" in card.inner_text()
+    assert card.locator("mark").count() == 1 and "Zhou" in card.inner_text()  # quote highlighted, authors shown
+    assert "one paper" in page.inner_text("#qa-status")
+    _screenshot(page, "chat.png")
+
+    cite.click()
+    page.wait_for_function("() => location.hash === '#src-1-1'")
+    assert page.evaluate("document.querySelector('#src-1-1').matches(':target')")
+    page.wait_for_function("""() => { const r = document.querySelector('#src-1-1').getBoundingClientRect();
+                                      return r.top >= 0 && r.top < window.innerHeight; }""")
+
+
+@pytest.mark.browser
+def test_year_filter_restricts_the_cited_papers(page, server):
+    _open(page, server)
+    _pick(page, "qa-year-from", "2023")
+    bubble = _ask(page, "What has been done on model-based reinforcement learning?")
+    assert "several papers" in bubble.inner_text() and "since 2023" in bubble.inner_text()
+    years = page.locator("#qa-sources .qa-card .qa-byline").all_inner_texts()
+    assert years, "no cited paper"
+    assert all(int(text.split("·")[0].strip()) >= 2023 for text in years), years
+
+
+@pytest.mark.browser
+def test_follow_up_uses_the_conversation_and_new_conversation_clears_it(page, server):
+    _open(page, server)
+    _ask(page, "What is the Lookahead optimizer?")
+    bubble = _ask(page, "Who wrote it?")
+    assert "Michael R. Zhang" in bubble.inner_text()
+    # the second answer's citation points at its own card; the first answer's are kept, collapsed
+    assert page.locator("#qa-sources #src-2-1").count() == 1
+    assert page.locator("#qa-sources details.qa-earlier #src-1-1").count() == 1
+    page.click("#qa-new")
+    page.wait_for_function("() => document.querySelectorAll('#qa-chat .qa-msg').length === 0")
+    assert "Michael R. Zhang" not in page.inner_text("#qa-sources")
+
+
+@pytest.mark.browser
+def test_examples_and_errors_show_as_messages(page, server):
+    _open(page, server)
+    page.get_by_role("button", name="How many papers were published in 2023?").click()
+    page.wait_for_function("() => document.querySelectorAll('#qa-chat .qa-final').length === 1",
+                           timeout=ANSWER_TIMEOUT)
+    assert "bibliographic" in page.locator("#qa-chat .qa-final").last.inner_text()
+    page.click("#qa-send")  # empty question
+    page.wait_for_function("() => document.querySelectorAll('#qa-chat .qa-final').length === 2")
+    assert "empty" in page.locator("#qa-chat .qa-error").last.inner_text()
+    bubble = _ask(page, "why " * 600)  # 2,400 characters
+    assert "too long" in bubble.inner_text()
+    assert "Traceback" not in page.inner_text("body")
+
+
+@pytest.mark.browser
+def test_streaming_reset_crash_and_missing_index(page, odd_server):
+    _open(page, odd_server)
+    assert render.LLM_HINT not in page.inner_text(".qa-modeline")
+    page.fill("#qa-question textarea", "slow")
+    page.press("#qa-question textarea", "Enter")
+    # deltas show up while the answer is still streaming, after the reset dropped the first text
+    page.wait_for_selector("#qa-chat .qa-streaming:has-text('Streaming')")
+    bubble = page.locator("#qa-chat .qa-final").last
+    bubble.wait_for()
+    assert "Streaming works [1]." in bubble.inner_text() and "discarded" not in bubble.inner_text()
+    assert "not supported" in bubble.inner_text()  # warnings are shown with the answer
+    card = page.inner_text("#qa-sources #src-1-1")
+    assert "Slow <paper>" in card and "the <quote>" in card
+    assert "qa ingest" in _ask(page, "store").inner_text()
+    crash = _ask(page, "crash").inner_text()
+    assert "something went wrong" in crash and "internal detail" not in page.inner_text("body")
+    page.get_by_role("tab", name="Collection").click()
+    assert "qa ingest" in page.inner_text("#qa-profile")
+
+
+@pytest.mark.browser
+def test_collection_tab_plot_table_and_ask_about_a_paper(page, server):
+    _open(page, server)
+    page.get_by_role("tab", name="Collection").click()
+    assert "50 listed vs 56 claimed" in page.inner_text("#qa-profile")
+    assert "46" in page.inner_text("#qa-profile") and "Jimmy Ba" in page.inner_text("#qa-profile")
+    page.wait_for_selector("#qa-plot canvas, #qa-plot svg")
+    assert page.get_attribute("#qa-table [role=grid]", "aria-rowcount") == "51"  # header + 50 papers
+    page.wait_for_timeout(500)  # let the plot finish drawing
+    _screenshot(page, "collection.png")
+
+    page.fill("#qa-table input.search-input", "Lookahead")
+    cell = page.locator("#qa-table .virtual-row [role=gridcell]").first
+    page.wait_for_function("() => document.querySelector('#qa-table [role=grid]')"
+                           ".getAttribute('aria-rowcount') === '2'")
+    cell.click()
+    page.wait_for_selector("#qa-paper .qa-abstract")
+    assert "Lookahead Optimizer" in page.inner_text("#qa-paper")
+    page.click("#qa-ask-paper")
+    page.wait_for_selector("#qa-chat .qa-final", timeout=ANSWER_TIMEOUT)
+    assert "Lookahead Optimizer" in page.inner_text("#qa-sources .qa-card")
+
+
+@pytest.mark.browser
+def test_corpus_html_is_shown_as_text_and_never_runs(page, xss_server):
+    _open(page, xss_server)
+    assert XSS_IMG in page.inner_text(".qa-header")
+    _ask(page, f"What happens in zebrafish fin regeneration? {XSS_IMG}")
+    sources = page.inner_text("#qa-sources")
+    assert XSS_IMG in sources and XSS_SCRIPT in sources
+    assert XSS_IMG in page.inner_text("#qa-chat")  # the question, echoed as text
+    page.get_by_role("tab", name="Collection").click()
+    page.locator("#qa-table .virtual-row [role=gridcell]", has_text="Zebrafish").first.click()
+    page.wait_for_selector("#qa-paper .qa-abstract")
+    assert XSS_SCRIPT in page.inner_text("#qa-paper")
+    page.wait_for_timeout(300)  # an onerror handler would have fired by now
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("#qa-paper img, #qa-sources img, #qa-sources script, #qa-chat img").count() == 0
+
+
+# ---------------------------------------------------------------- API and HTTP
+
+def test_api_ask_returns_the_json_object(server, assistant):
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    result = client.predict("What is FRePo?", api_name="/ask")
+    assert set(result) == JSON_KEYS
+    assert result["route"] == "paper" and result["citations"][0]["n"] == 1
+    assert result["citations"][0]["title"] == "Dataset Distillation using Neural Feature Regression"
+    expected = assistant.ask("What is FRePo?").to_dict()
+    assert {k: v for k, v in result.items() if k != "timings_ms"} == \
+        {k: v for k, v in expected.items() if k != "timings_ms"}
+
+    history = json.dumps([{"role": "user", "content": "What is the Lookahead optimizer?"},
+                          {"role": "assistant", "content": "Lookahead is an optimizer [1]."}])
+    follow_up = client.predict("Who wrote it?", history, api_name="/ask")
+    assert "Michael R. Zhang" in follow_up["answer"]
+    filtered = client.predict("What has been done on model-based reinforcement learning?", "[]", 2023, None, "",
+                              "", 3, api_name="/ask")
+    assert filtered["citations"] and all(c["year"] >= 2023 for c in filtered["citations"])
+    with pytest.raises(Exception, match="empty"):
+        client.predict("   ", api_name="/ask")
+
+
+def test_ten_simultaneous_questions_get_their_routes(server):
+    from gradio_client import Client
+
+    questions = {
+        "What is FRePo?": "paper",
+        "How many tokens does OpenWebMath contain?": "paper",
+        "What is the Lookahead optimizer?": "paper",
+        "What has been done on model-based reinforcement learning?": "synthesis",
+        "How many papers were published in 2023?": "metadata",
+        "Which papers have code available?": "metadata",
+        "How many papers were published in 2020?": "metadata",
+        "What is the capital of France?": "not_answerable",
+        "Who won the 2018 football world cup?": "not_answerable",
+        "What is DreamerV3?": "paper",
+    }
+    client = Client(server, verbose=False)
+    with ThreadPoolExecutor(max_workers=len(questions)) as pool:
+        results = dict(zip(questions, pool.map(lambda q: client.predict(q, api_name="/ask"), questions)))
+    assert {q: r["route"] for q, r in results.items()} == questions
+    assert all(r["question"] == q for q, r in results.items())
+
+
+def test_serve_binds_loopback_and_reads_qa_auth_from_settings(index_settings, tmp_path):
+    """`qa serve`'s entry point in its own process, configured through QA_* like a user would."""
+    port = _free_port()
+    env = {**os.environ, "QA_DATA_DIR": str(index_settings.data_dir), "QA_PORT": str(port),
+           "QA_AUTH": ":".join(AUTH), "GRADIO_ANALYTICS_ENABLED": "False"}
+    code = "from qa.settings import Settings; from ui.app import serve; serve(Settings.from_env())"
+    log = open(tmp_path / "serve.log", "wb")
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                status = _http(f"http://127.0.0.1:{port}/config")[0]
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail(f"serve did not come up: {(tmp_path / 'serve.log').read_text()[-2000:]}")
+        assert status == 401  # up, and behind the login
+        assert f"http://127.0.0.1:{port}" in (tmp_path / "serve.log").read_text()
+    finally:
+        process.terminate()
+        process.wait(15)
+        log.close()
+
+
+def _http(url: str, data: bytes | None = None, headers: dict | None = None, opener=None) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with (opener or urllib.request.build_opener()).open(request, timeout=10) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def test_auth_refuses_page_and_api_without_login(auth_server):
+    import http.cookiejar
+
+    from gradio_client import Client
+
+    base = auth_server.rstrip("/")
+    status, body = _http(base + "/")
+    assert status == 200 and "Dataset Distillation" not in body  # only the login shell
+    assert _http(base + "/config")[0] == 401
+    assert _http(base + "/gradio_api/info")[0] == 401
+    call = json.dumps({"data": ["What is FRePo?"]}).encode()
+    assert _http(base + "/gradio_api/call/ask", call, {"Content-Type": "application/json"})[0] == 401
+    with pytest.raises(Exception):
+        Client(auth_server, verbose=False).predict("What is FRePo?", api_name="/ask")
+
+    wrong = urllib.parse.urlencode({"username": AUTH[0], "password": "nope"}).encode()
+    assert _http(base + "/login", wrong)[0] in (400, 401)
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    login = urllib.parse.urlencode({"username": AUTH[0], "password": AUTH[1]}).encode()
+    assert _http(base + "/login", login, opener=opener)[0] == 200
+    assert _http(base + "/config", opener=opener)[0] == 200
+    result = Client(auth_server, auth=AUTH, verbose=False).predict("What is FRePo?", api_name="/ask")
+    assert result["route"] == "paper"
+
+
+@pytest.mark.browser
+def test_login_page_in_the_browser(page, auth_server):
+    page.goto(auth_server, wait_until="load")
+    page.wait_for_selector("input[type=password]")
+    assert page.locator("#qa-question").count() == 0
+    page.get_by_label("username").fill(AUTH[0])
+    page.fill("input[type=password]", AUTH[1])
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("#qa-question textarea")
