@@ -184,6 +184,13 @@ class Assistant:
         return f"{previous[-1]} {question}"
 
     def _retrieve_and_answer(self, question, history, answer: Answer, k, filters):
+        if not history and _dangling_reference(question):
+            # "who wrote it?" with nothing before it: asking back beats guessing a paper
+            answer.mode = "refusal"
+            answer.answer = ("Which paper do you mean? This looks like a follow-up, but there is no earlier "
+                             "question to refer to: name the paper or its method.")
+            yield AnswerEvent("delta", text=answer.answer)
+            return
         t = time.perf_counter()
         query = self._search_query(question, history)
         stated = parse_filters(question, self.papers, owner=self.profile.name)
@@ -280,6 +287,15 @@ class Assistant:
             answer.warnings.append("citations not supported by the cited abstract: " +
                                    ", ".join(f"[{n}]" for n in unsupported))
         answer.mode, answer.model, answer.answer, answer.citations = "llm", self.llm.model, cleaned, citations
+
+
+def _dangling_reference(question: str) -> bool:
+    """A short question whose subject is only a pronoun ("Who wrote it?", "What was its score?")."""
+    words = re.findall(r"\w+", question)
+    has_name = any(w[:1].isupper() and i > 0 or any(c.isdigit() for c in w) for i, w in enumerate(words))
+    return (len(words) <= 7 and not has_name
+            and bool(re.search(r"\b(it|its|they|them|their|this one|that one|that paper|this paper)\b",
+                               question, re.IGNORECASE)))
 
 
 def _merge_filters(stated: Filters, given: Filters | None) -> Filters:

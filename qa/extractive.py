@@ -24,6 +24,7 @@ AUTHORSHIP = re.compile(r"\b(who (wrote|authored|are the authors|is the author|m
                         r"qui a écrit|quién escribió|wer hat)\b|作者", re.IGNORECASE)
 DEFINES = re.compile(r"\b(we (propose|introduce|present|develop|address|describe)|is an?|this paper|"
                      r"in this (paper|work))\b", re.IGNORECASE)
+LINK = re.compile(r"https?://|please check out|our code is available|is available at", re.IGNORECASE)
 WHEN = re.compile(r"\b(when was|what year|which year|published when|date)\b", re.IGNORECASE)
 
 
@@ -63,8 +64,6 @@ def rank_sentences(question: str, paper: Paper, embedder, question_vector=None) 
             score += 0.3
         if DEFINES.search(sentence):
             score += 0.08  # "we propose X" answers "what is X" better than a result does
-        if re.search(r"https?://|please check out|our code is available|is available at", sentence, re.I):
-            score -= 0.4  # links and calls to action answer nothing
         ranked.append((score, i, sentence))
     ranked.sort(key=lambda t: -t[0])
     return ranked
@@ -78,6 +77,8 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
                   with_result: bool = False) -> list[str]:
     """The best sentences, in abstract order; optionally plus the headline result with its number."""
     ranked = rank_sentences(question, paper, embedder, question_vector)
+    if not re.search(r"\b(url|link|website|webpage|site|code|github|download)\b", question, re.IGNORECASE):
+        ranked = [r for r in ranked if not LINK.search(r[2])] or ranked  # a link answers nothing here
     best = ranked[0][0]
     chosen = [r for r in ranked[:limit] if r[0] >= best - 0.25] or ranked[:1]
     if with_result and not any(RESULT.search(s) for _, _, s in chosen):

@@ -453,13 +453,14 @@ class LocalLLMServer:
     """llama-server on 127.0.0.1 serving a local GGUF (SmolLM2 by default), owned by this process."""
 
     def __init__(self, model_path: Path | None = None, port: int | None = None, ctx: int = LOCAL_CONTEXT_TOKENS,
-                 threads: int = 2):
+                 threads: int = 2, api_key: str | None = None):
         self.model_path = Path(model_path) if model_path else None
         self.port = port
         self.ctx = ctx
         self.threads = threads
         self.base_url = ""
-        self.api_key = ""  # random per start; guards against other local users and browser pages (CORS is *)
+        # Optional: with a key, other local users and browser pages can't use the server (get_llm sets one).
+        self.api_key = api_key or ""
         self.alias = LOCAL_MODEL_ALIAS if model_path is None else Path(model_path).stem
         self.start_seconds: float | None = None
         self._proc: subprocess.Popen | None = None
@@ -508,20 +509,21 @@ class LocalLLMServer:
     def _launch(self, binary: Path, model: Path, port: int, deadline: float) -> None:
         self._close_log()
         self._log = tempfile.TemporaryFile(prefix="qa-llama-server-")
-        self.api_key = secrets.token_urlsafe(24)
         args = [str(binary), "-m", str(model), "--alias", self.alias,
                 "--host", "127.0.0.1", "--port", str(port),  # loopback only
                 "--offline",  # never reach a model hub
                 "-c", str(self.ctx), "-np", "1",  # one slot gets the whole window
                 "-t", str(self.threads),
                 "--no-webui", "--no-slots",  # no UI, and no endpoint that shows other users' prompts
+                "--cors-origins", "localhost",  # web pages from elsewhere can't read its answers
                 "--log-colors", "off"]
         # The bundled Vulkan loader and ggml libs sit next to the binary; drop inherited LLAMA_*/HF_*
         # settings so the flags above are the whole configuration. The key goes in the environment,
         # not argv, because /proc/PID/cmdline is world-readable.
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LLAMA_", "HF_"))}
         env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [str(binary.parent), env.get("LD_LIBRARY_PATH")]))
-        env["LLAMA_API_KEY"] = self.api_key
+        if self.api_key:
+            env["LLAMA_API_KEY"] = self.api_key
         # A file, not a pipe: a pipe nobody drains would eventually stall the server.
         self._proc = _spawner.submit(
             subprocess.Popen, args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
@@ -639,7 +641,8 @@ def _local_llm(settings, timeout: float, retries: int) -> ChatLLM:
     server_key = str(model_path or "")
     server = _local_servers.get(server_key)
     if server is None:
-        server = _local_servers[server_key] = LocalLLMServer(model_path=model_path)
+        server = _local_servers[server_key] = LocalLLMServer(model_path=model_path,
+                                                             api_key=secrets.token_urlsafe(24))
     was_running = server.is_running()
     base_url = server.start()  # no-op when running; restarts one that died
     key = ("local", server_key, timeout, retries)

@@ -2,7 +2,10 @@
 
 Usage::
 
-    from tests.fake_openai_server import FakeOpenAIServer
+    try:  # tests/ may or may not be a package
+        from tests.fake_openai_server import FakeOpenAIServer
+    except ImportError:
+        from fake_openai_server import FakeOpenAIServer
 
     with FakeOpenAIServer("rate_limit", "ok", text="Answer [1].") as srv:
         llm = ChatLLM(base_url=srv.base_url, api_key="k", model_id="fake")
@@ -15,7 +18,7 @@ last one then repeats. Change them mid-test with ``srv.set("error500")``.
 Each works for streamed (SSE) and non-streamed requests:
 
     "ok"           answer ``text`` (streamed as one delta per word, ``finish_reason`` "stop", ``[DONE]``)
-    "slow"         like "ok" but sleeps ``delay`` seconds before each delta
+    "slow"         like "ok" but sleeps ``delay`` seconds (default 0.2) before each delta (or before answering)
     "empty"        a well-formed answer with no text
     "error500"     HTTP 500 with an OpenAI-style JSON error body
     "rate_limit"   HTTP 429 with ``Retry-After: <retry_after>`` (default 1)

@@ -267,7 +267,8 @@ def test_eval_command_on_a_tiny_file(built_settings, tmp_path, capsys):
     assert text.startswith("# qa eval")
     assert "## Failures" in text and "What is FRePo?" in text
     assert "missing must_include: 'zz-string-that-is-never-in-an-answer'" in text
-    assert "Answer given:" in text and "FRePo" in text.split("What is FRePo?", 2)[-1]
+    section = text[text.index("What is FRePo?"):].split("\n### ")[0]
+    assert "Answer given:" in section and "\n> " in section  # the answer, quoted
     for failure in result["failures"]:
         assert failure["question"] in text
 

@@ -149,6 +149,7 @@ def _new_session() -> dict:
 
 
 def build_app(assistant, settings) -> gr.Blocks:
+    """The Blocks app around one shared Assistant (settings: kept for the launch options, see `start`)."""
     papers, profile, problem = _collection(assistant)
     mode_label = getattr(assistant, "mode_label", "")
     years = sorted({p.year for p in papers})
