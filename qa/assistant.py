@@ -20,14 +20,14 @@ from .extractive import answer_one_paper, answer_several
 from .llm import get_llm
 from .metadata import answer_metadata
 from .question import parse_filters
-from .retrieval import Filters, Hit, Retriever
+from .retrieval import STOPWORDS, Filters, Hit, Retriever
 from .router import get_router
 from .tokens import count_tokens, truncate_tokens
 
 log = logging.getLogger(__name__)
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-FOLLOW_UP = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|he|she|his|her|the paper|"
+FOLLOW_UP = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|he|she|his|her|the paper|of them|"
                        r"the method|the model|the newer|the older|the later|the earlier|the same|the first|"
                        r"the second|above|previous|elle|il|ils|ese|esa|eso|es|sie|它|这)\b", re.IGNORECASE)
 RELATED = 0.45          # a refusal names neighbours only above this dense similarity
@@ -124,7 +124,7 @@ class Assistant:
         yield AnswerEvent("route", answer=answer)
 
         if route.label == "metadata":
-            yield from self._metadata(question, answer, filters)
+            yield from self._metadata(question, history, answer, filters)
         elif route.label == "not_answerable":
             yield from self._refuse(question, answer, filters)
         else:
@@ -132,9 +132,11 @@ class Assistant:
         timings["total"] = (time.perf_counter() - started) * 1000
         yield AnswerEvent("done", answer=answer)
 
-    def _metadata(self, question, answer: Answer, filters):
+    def _metadata(self, question, history, answer: Answer, filters):
         t = time.perf_counter()
-        result = answer_metadata(question, self.papers, self.profile, filters)
+        previous = [m["content"] for m in history if m["role"] == "user"]
+        context = previous[-1] if previous and FOLLOW_UP.search(question) else ""
+        result = answer_metadata(question, self.papers, self.profile, filters, previous_question=context)
         timings = answer.timings_ms
         if not result.understood:  # not a bibliographic pattern we compute: treat it as a topic question
             answer.route = "synthesis"
@@ -289,13 +291,20 @@ class Assistant:
         answer.mode, answer.model, answer.answer, answer.citations = "llm", self.llm.model, cleaned, citations
 
 
+GENERIC_WORDS = frozenset("""wrote written write writes author authors score scores result results related relate
+mean means main idea ideas contribution contributions key published publish year code cost costs accuracy
+performance dataset data train trained training work works find found finding findings test tested achieve
+achieved get got say says said conclude conclusion limitation limitations improve improvement better worse
+different differ difference compare compared""".split())
+
+
 def _dangling_reference(question: str) -> bool:
-    """A short question whose subject is only a pronoun ("Who wrote it?", "What was its score?")."""
-    words = re.findall(r"\w+", question)
-    has_name = any(w[:1].isupper() and i > 0 or any(c.isdigit() for c in w) for i, w in enumerate(words))
-    return (len(words) <= 7 and not has_name
-            and bool(re.search(r"\b(it|its|they|them|their|this one|that one|that paper|this paper)\b",
-                               question, re.IGNORECASE)))
+    """A question whose only subject is a pronoun ("Who wrote it?", "What was its score?")."""
+    if not re.search(r"\b(it|its|they|them|their|this one|that one|that paper|this paper)\b", question, re.I):
+        return False
+    words = [w for w in re.findall(r"[a-z0-9]+", question.lower())
+             if w not in STOPWORDS and w not in GENERIC_WORDS and w not in ("it", "its", "they", "them", "their")]
+    return not words
 
 
 def _merge_filters(stated: Filters, given: Filters | None) -> Filters:

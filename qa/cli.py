@@ -235,6 +235,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("qa: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `qa ask ... | head`: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # a bug: one line for users, the traceback with QA_DEBUG=1
+        if os.environ.get("QA_DEBUG"):
+            raise
+        print(f"qa: internal error ({type(exc).__name__}: {str(exc)[:200]}); rerun with QA_DEBUG=1 for details",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

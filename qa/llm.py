@@ -419,6 +419,16 @@ def default_local_model() -> Path:
 _LOG_LINE = re.compile(r"^\s*[\d.]+ ([DIWE]) (.*)$")  # "0.00.003.431 E srv  start: couldn't bind ..."
 
 
+def _check_gguf(model: Path) -> None:
+    try:
+        with open(model, "rb") as f:
+            magic = f.read(4)
+    except OSError as exc:
+        raise LLMError(f"cannot read the local LLM model {model}: {exc.strerror or exc}") from None
+    if magic != b"GGUF":
+        raise LLMError(f"the local LLM model {model} is not a GGUF file")
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -491,6 +501,7 @@ class LocalLLMServer:
                 return self.base_url
             binary = llama_server_binary()
             model = self.model_path or default_local_model()
+            _check_gguf(model)  # the server's own log of such errors is occasionally lost at exit
             began = time.monotonic()
             # A port we pick can be taken between our probe and the server's bind: try a few.
             for attempt in range(3 if self.port is None else 1):
@@ -565,7 +576,7 @@ class LocalLLMServer:
         parsed = [(m.group(1), m.group(2)) if (m := _LOG_LINE.match(line)) else ("", line.strip())
                   for line in text.splitlines() if line.strip()]
         errors = [msg for level, msg in parsed if level == "E"]
-        return " | ".join(errors[-lines:] or [msg for _, msg in parsed[-lines:]]) or "no output"
+        return " | ".join(errors[-lines:] or [msg for _, msg in parsed[-lines:]]) or "it left no log"
 
     def _close_log(self) -> None:
         if self._log is not None:

@@ -44,20 +44,31 @@ def _newest_first(papers: list[Paper]) -> list[Paper]:
     return sorted(papers, key=lambda p: (p.date, p.title), reverse=True)
 
 
+def _stated_scope(question: str, papers: list[Paper], owner: str) -> Filters:
+    year_from, year_to = parse_years(question)
+    wants_code = bool(re.search(r"\bcode\b|\bcodigo\b|\bcódigo\b|代码|\bgithub\b|open[- ]source", fold(question)))
+    return Filters(year_from=year_from, year_to=year_to, category=parse_category(question, papers),
+                   author=find_author(question, papers, exclude=owner), has_code=True if wants_code else None)
+
+
+def _first(*values):
+    return next((v for v in values if v not in (None, "")), None)
+
+
 def answer_metadata(question: str, papers: list[Paper], profile: Profile,
-                    filters: Filters | None = None) -> MetadataAnswer:
+                    filters: Filters | None = None, previous_question: str = "") -> MetadataAnswer:
+    """`previous_question` scopes a follow-up ("and how many of those are from 2019?")."""
     q = fold(question)
     owner = profile.name or ""
-    # filters from the question itself, merged with the ones given (UI/CLI win)
-    year_from, year_to = parse_years(question)
-    given = filters or Filters()
-    category = given.category or parse_category(question, papers)
-    author = given.author or find_author(question, papers, exclude=owner)
-    wants_code = bool(re.search(r"\bcode\b|\bcodigo\b|\bcódigo\b|代码|\bgithub\b|open[- ]source", q))
-    scope = Filters(year_from=given.year_from if given.year_from is not None else year_from,
-                    year_to=given.year_to if given.year_to is not None else year_to,
-                    category=category, author=author,
-                    has_code=True if (wants_code or given.has_code) else None)
+    given = filters or Filters()  # set in the UI/CLI: wins over the question
+    stated = _stated_scope(question, papers, owner)
+    earlier = _stated_scope(previous_question, papers, owner) if previous_question else Filters()
+    scope = Filters(year_from=_first(given.year_from, stated.year_from, earlier.year_from),
+                    year_to=_first(given.year_to, stated.year_to, earlier.year_to),
+                    category=_first(given.category, stated.category, earlier.category),
+                    author=_first(given.author, stated.author, earlier.author),
+                    has_code=_first(given.has_code, stated.has_code, earlier.has_code))
+    author = scope.author
     selected = _newest_first([p for p in papers if scope.matches(p)])
     listed, claimed = len(papers), profile.papers_claimed
 
@@ -88,7 +99,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     # per-category breakdown
     if re.search(r"\b(which|what|list)\b.*\bcategor(y|ies)\b|categor(y|ies) breakdown|per category|by category", q) \
-            and not category:
+            and not scope.category:
         counts = Counter(p.category for p in selected)
         lines = [f"- {code}{' (' + CATEGORY_NAMES[code][0] + ')' if code in CATEGORY_NAMES else ''}: "
                  f"{_plural(n, 'paper')}" for code, n in counts.most_common()]

@@ -21,8 +21,10 @@ The offline router combines three things, cheapest and most certain first:
 3. nearest-neighbour scoring of the question's embedding against the labelled examples
    in prompts/router_examples.jsonl (embedded once per process).
 
-`LLMRouter` asks a chat model with a few-shot prompt and falls back to the offline
-router when the call fails or the answer cannot be parsed.
+`LLMRouter` asks a chat model with a few-shot prompt (prompts/router_system.md, the
+collection's titles and a few examples) for the questions the offline rules are not sure
+of, and falls back to the offline router when the call fails or the answer cannot be
+parsed. Prompt injections are never sent to the model.
 """
 from __future__ import annotations
 
@@ -230,7 +232,6 @@ venues workshop accepted peer reviewed lead senior primary corresponding main se
 quarter half first last
 """.split())
 
-_META_WORDS = r"(?:papers?|publications?|articles?|works?|titles?|entries|items)"
 
 
 # ---------------------------------------------------------------------------
@@ -403,16 +404,6 @@ class _Collection:
             if head != title and len(head.split()) <= 8:
                 self._add(head, i, True, checked=True)
                 self._add(re.sub(r"^(?:the|a|an)\s+", "", head, flags=re.IGNORECASE), i, True, checked=True)
-            if TITLE_NGRAMS:  # distinctive title fragments: "gradient variance", "decision transformers"
-                tokens = _norm(title).split()
-                for n in (2, 3, 4):
-                    for j in range(len(tokens) - n + 1):
-                        gram = tokens[j:j + n]
-                        if gram[0] in _STOP or gram[-1] in _STOP or sum(w not in _STOP for w in gram) < 2:
-                            continue
-                        key = " ".join(gram)
-                        if self.phrase_df(key) <= TITLE_NGRAM_DF and sum(key in f" {t} " for t in self.titles) == 1:
-                            self._add(key, i, True, checked=True)
             for token in re.findall(r"[\w\-]+", title):
                 if _coined(token) and self.df.get(_norm(token).replace(" ", ""), 0) <= 2:
                     self._add(token, i, True)
@@ -552,11 +543,14 @@ _CHITCHAT = re.compile(
     r"\bpresident of\b|\bprime minister\b|\bworld cup\b|\bmeaning of life\b|\bwho are you\b|\bare you (?:a|an)\b|"
     r"\bhomework\b|\brestaurant\b|\bmovie\b|\bpopulation of\b|\btranslate\b|\bsquare root\b|"
     r"^what(?:'s| is) \d+\s*[-+*/x]\s*\d+|\b\d+\s*(?:times|plus|minus|divided by)\s*\d+\b|"
-    r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\bin the style of\b|\bas a (?:poem|song|rap|limerick|haiku|"
-    r"pirate|story)\b|^(?:can you |could you |please |would you )?(?:run|execute|download|install|deploy|send|email|book|buy|order|"
-    r"call|schedule|remind|browse|search the web|google)\b|\bgithub stars?\b|\bstar count\b|\bstars on github\b|\bforks\b|\bdownloads\b|\bimpact factor\b|"
-    r"\breview(?:er)? scores?\b|\bhoroscope\b|\bsports?\b|\bfootball\b|\bvacation\b|\btravel\b|\bwho (?:invented|created|discovered|"
-    r"founded|coined)\b|\bhistory of\b|\bgdp\b|\bnews\b")
+    r"\bin the style of\b|\bas a (?:poem|song|rap|limerick|haiku|pirate|story)\b|"
+    r"^(?:can you |could you |please |would you )?(?:run|execute|download|install|deploy|send|email|book|buy|order|"
+    r"call|schedule|remind|browse|search the web|google)\b|\bgithub stars?\b|\bstar count\b|\bstars on github\b|"
+    r"\bforks\b|\bdownloads\b|\bimpact factor\b|\breview(?:er)? scores?\b|\bhoroscope\b|\bsports?\b|\bfootball\b|"
+    r"\bvacation\b|\btravel\b|\bgdp\b")
+# general-knowledge wording: not answerable unless the question names a paper of the collection
+_GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\bwho (?:invented|created|discovered|founded|"
+                      r"coined)\b|\bhistory of\b|\bnews\b")
 _CODE_REQUEST = re.compile(
     r"\b(?:write|implement|code up|generate|give me|show me|create|build|program|debug|fix)\b.{0,40}"
     r"\b(?:code|function|script|program|class|snippet|query|implementation|notebook|regex|sql|pytorch|tensorflow|"
@@ -692,7 +686,7 @@ _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "augu
            "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 
-def definition_raw(question: str) -> str:
+def _definition_raw(question: str) -> str:
     """The subject of "what is X?" as written (to tell a name from a lower-case concept)."""
     match = re.match(r"\s*(?:what(?:'s| is| are| was)|explain|define|describe|tell me about|what do you know about)\s+"
                      r"(?:the\s+|a\s+|an\s+)?(.*)$", question, re.IGNORECASE)
@@ -755,8 +749,7 @@ def _common_words(embedder) -> set[str]:
     return {w for w in vocab if w.isascii() and w.isalpha() and len(w) >= 3}
 
 
-TITLE_NGRAMS = False
-TITLE_NGRAM_DF = 2
+_MAX_CHARS = 500  # the route is decided by the question's start; the rest only costs time
 _EMBED_CACHE: dict[tuple, np.ndarray] = {}
 _EMBED_LOCK = threading.Lock()
 _KNN_K = 3
@@ -792,7 +785,10 @@ class OfflineRouter:
         scores = np.full(len(ROUTES), -1.0, dtype=np.float32)
         if not len(self.vectors):
             return scores
-        query = np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]
+        try:
+            query = np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]
+        except Exception:  # an embedding endpoint that fails: route on the rules alone
+            return scores
         sims = self.vectors @ query
         for r in range(len(ROUTES)):
             own = sims[self.labels == r]
@@ -817,7 +813,7 @@ class OfflineRouter:
         return self._classify(question or "", history or [], depth=0)
 
     def _classify(self, question: str, history: list[dict], depth: int) -> Route:
-        q = question.strip()
+        q = question.strip()[:_MAX_CHARS]
         if not _WORD_RE.search(q):
             return Route("not_answerable", 0.5, "rules", "no words to route")
         c = self.collection
@@ -826,7 +822,7 @@ class OfflineRouter:
         norm_tokens = c.correct(_norm(t).split())
         norm_q = " ".join(norm_tokens)
         entities = c.find_entities(norm_q, q)
-        own = [(k, e) for k, e in entities if e.own]
+        own = list({k: (k, e) for k, e in entities if e.own}.values())
         own_papers = set().union(*[e.papers for _, e in own]) if own else set()
         mentioned = [(k, e) for k, e in entities if not e.own]
         collection_level = _COLLECTION_LEVEL.search(t)
@@ -836,7 +832,7 @@ class OfflineRouter:
             return Route("not_answerable", 0.97, "rules", "asks to change or reveal the instructions")
         if _CODE_REQUEST.search(t):
             return Route("not_answerable", 0.9, "rules", "asks for code to be written")
-        if _CHITCHAT.search(t):
+        if _CHITCHAT.search(t) or (_GENERAL.search(t) and not own):
             return Route("not_answerable", 0.9, "rules", "chit-chat or general knowledge")
         if _OPINION.search(t) and not own:
             return Route("not_answerable", 0.8, "rules", "asks for the assistant's own opinion")
@@ -911,7 +907,7 @@ class OfflineRouter:
             corrected = " ".join(norm_tokens[-len(subject.split()):]) if subject else ""
             subject_words = [w for w in corrected.split() if w not in _STOP]
             if subject_words and len(subject.split()) <= 4 and not _has(_PAPER_ASPECTS, subject) and \
-                    not re.search(r"[A-Z0-9]", definition_raw(q)) and \
+                    not re.search(r"[A-Z0-9]", _definition_raw(q)) and \
                     c.phrase_df(" ".join(norm_tokens[-len(subject.split()):])) != 1 and c.phrase_df(subject) != 1:
                 return Route("not_answerable", 0.55, "rules", f"general definition of '{subject}'")
 
