@@ -90,11 +90,18 @@ class Assistant:
     def mode_label(self) -> str:
         return f"LLM: {self.llm.model}" if self.llm else "extractive — no LLM configured"
 
+    def _llm_routes(self) -> bool:
+        """The bundled 135M model routes worse than the offline router (measured), so it never routes."""
+        if self.llm is None or self.settings.router == "offline":
+            return False
+        tiny = getattr(self.llm, "server", None) is not None or "smollm" in self.llm.model.lower()
+        return self.settings.router == "llm" or not tiny
+
     def router(self):
         index = self.retriever.index()
         with self._lock:
             if self._router is None or self._router_version != index.manifest.version:
-                self._router = get_router(self.settings, index.papers, self.llm)
+                self._router = get_router(self.settings, index.papers, self.llm if self._llm_routes() else None)
                 self._router_version = index.manifest.version
             return self._router
 

@@ -29,6 +29,7 @@ class Settings:
     chunk_overlap_tokens: int = 40
     k: int = 5
     llm: str = "auto"
+    router: str = "auto"  # auto: the LLM few-shot router with a capable LLM, else offline; or offline|llm
     llm_model: str = "gpt-4o-mini"
     llm_base_url: str = ""
     llm_api_key: str = field(default="", repr=False)
@@ -53,7 +54,7 @@ class Settings:
             for key, name in [("chroma_url", "QA_CHROMA_URL"), ("collection", "QA_COLLECTION"),
                               ("embedding_model", "QA_EMBEDDING_MODEL"),
                               ("embedding_base_url", "QA_EMBEDDING_BASE_URL"),
-                              ("llm", "QA_LLM"), ("llm_model", "QA_LLM_MODEL"),
+                              ("llm", "QA_LLM"), ("router", "QA_ROUTER"), ("llm_model", "QA_LLM_MODEL"),
                               ("llm_base_url", "QA_LLM_BASE_URL"), ("llm_api_key", "QA_LLM_API_KEY"),
                               ("openai_api_key", "OPENAI_API_KEY"), ("host", "QA_HOST"),
                               ("auth", "QA_AUTH")]:
@@ -83,6 +84,8 @@ class Settings:
     def validate(self) -> None:
         if self.llm not in LLM_CHOICES:
             raise QAError(f"QA_LLM must be one of {', '.join(LLM_CHOICES)}, not {self.llm!r}")
+        if self.router not in ("auto", "offline", "llm"):
+            raise QAError(f"QA_ROUTER must be auto, offline or llm, not {self.router!r}")
         if not 64 <= self.chunk_tokens <= 8000:
             raise QAError("chunk budget (QA_CHUNK_TOKENS) must be between 64 and 8000 tokens")
         if not 0 <= self.chunk_overlap_tokens < self.chunk_tokens:
