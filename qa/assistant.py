@@ -177,8 +177,9 @@ class Assistant:
     def _search_query(self, question: str, history: list[dict]) -> str:
         """A follow-up ("who wrote it?") is searched together with the previous question."""
         previous = [m["content"] for m in history if m["role"] == "user"]
-        if not previous or not FOLLOW_UP.search(question):
+        if not previous or not (FOLLOW_UP.search(question) or not _specific_words(question)):
             return question
+        carried = self._papers_named_in(history)
         if self.llm is not None:
             try:
                 rewritten = self.llm.complete(
@@ -190,7 +191,19 @@ class Assistant:
                     return rewritten
             except LLMError as exc:
                 log.info("follow-up rewrite failed: %s", exc)
+        if carried:  # the previous answer named its paper(s): carry them, not just the words
+            return " ".join(p.title for p in carried[:2]) + f" {question}"
         return f"{previous[-1]} {question}"
+
+    def _papers_named_in(self, history: list[dict]):
+        """Papers whose title appears in the last assistant message (what "it" most likely means)."""
+        from .papers import normalize_title
+
+        replies = [m["content"] for m in history if m["role"] == "assistant"]
+        if not replies:
+            return []
+        text = normalize_title(replies[-1])
+        return [p for p in self.papers if len(p.title) > 12 and normalize_title(p.title) in text]
 
     def _retrieve_and_answer(self, question, history, answer: Answer, k, filters):
         if not history and _dangling_reference(question):
@@ -309,9 +322,13 @@ def _dangling_reference(question: str) -> bool:
     """A question whose only subject is a pronoun ("Who wrote it?", "What was its score?")."""
     if not re.search(r"\b(it|its|they|them|their|this one|that one|that paper|this paper)\b", question, re.I):
         return False
-    words = [w for w in re.findall(r"[a-z0-9]+", question.lower())
-             if w not in STOPWORDS and w not in GENERIC_WORDS and w not in ("it", "its", "they", "them", "their")]
-    return not words
+    return not _specific_words(question)
+
+
+def _specific_words(question: str) -> list[str]:
+    """Words that could identify a paper by themselves (not "who", "authors", "it", "score")."""
+    return [w for w in re.findall(r"[a-z0-9]+", question.lower())
+            if w not in STOPWORDS and w not in GENERIC_WORDS and w not in ("it", "its", "they", "them", "their")]
 
 
 def _merge_filters(stated: Filters, given: Filters | None) -> Filters:

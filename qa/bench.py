@@ -66,6 +66,13 @@ def _timed(fn, *args, **kwargs):
     return out, time.perf_counter() - t
 
 
+def _timed_cpu(fn, *args, **kwargs):
+    """(result, wall seconds, CPU seconds of this process: all its threads, ONNX and Chroma's included)."""
+    t, c = time.perf_counter(), time.process_time()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t, time.process_time() - c
+
+
 # --------------------------------------------------------------------------
 # questions
 # --------------------------------------------------------------------------
@@ -130,19 +137,21 @@ def measure_ingest(settings, work: Path, repeats: int, quiet: bool = False) -> t
     embedder = get_embedder(_local_settings(settings, work / "unused", (LISTING,)))
     embedder.embed(texts[:8])  # first run of the ONNX session is slower: keep it out of both sides
     model_load = time.perf_counter() - t
-    ingest_runs, embed_runs, inner_embed, last = [], [], [], None
+    ingest_runs, embed_runs, inner_embed, ingest_cpu, embed_cpu, last = [], [], [], [], [], None
     for r in range(repeats):
         s = _local_settings(settings, work / f"ingest-{r}", (LISTING,))
         order = ("ingest", "embed") if r % 2 == 0 else ("embed", "ingest")  # neither always goes first
         for step in order:
             if step == "ingest":
-                report, seconds = _timed(ingest, s)
+                report, seconds, cpu = _timed_cpu(ingest, s)
                 ingest_runs.append(seconds)
+                ingest_cpu.append(cpu)
                 inner_embed.append(report.embed_seconds)
                 last = s
             else:
-                _, seconds = _timed(embedder.embed, texts)
+                _, seconds, cpu = _timed_cpu(embedder.embed, texts)
                 embed_runs.append(seconds)
+                embed_cpu.append(cpu)
         _log(f"ingest run {r + 1}/{repeats}: ingest {ingest_runs[-1]:.2f} s, embedding {embed_runs[-1]:.2f} s",
              quiet)
     ingest_s, embed_s = statistics.median(ingest_runs), statistics.median(embed_runs)
@@ -157,6 +166,9 @@ def measure_ingest(settings, work: Path, repeats: int, quiet: bool = False) -> t
         "ingest_embedding_s": round(inner, 3),       # chunks + titles, measured inside ingest
         "ingest_other_s": round(ingest_s - inner, 3),  # parse, chunk, store write, pointer switch
         "model_load_s": round(model_load, 3),
+        # CPU seconds of the process: less sensitive than wall time to other load on the machine
+        "ingest_cpu_s": round(statistics.median(ingest_cpu), 3), "embed_cpu_s": round(statistics.median(embed_cpu), 3),
+        "cpu_ratio": round(statistics.median(ingest_cpu) / max(statistics.median(embed_cpu), 1e-9), 3),
     }, last
 
 
@@ -262,6 +274,36 @@ def _token(i: int) -> str:
     return "".join(letters)
 
 
+def search_breakdown(retriever, questions: list[dict], k: int = 5) -> dict:
+    """Median ms of each step `Retriever._search` takes, replayed one by one (a diagnostic, not the product path)."""
+    from .retrieval import _TOKEN, Filters, tokenize
+
+    index = retriever.index()
+    steps: dict[str, list[float]] = {"filters": [], "typo_fix": [], "embed": [], "dense_chroma": [], "bm25": [],
+                                     "title_sim": []}
+    for q in questions:
+        t = time.perf_counter()
+        allowed = {p.paper_id for p in index.papers if Filters().matches(p)}
+        steps["filters"].append(time.perf_counter() - t)
+        words = _TOKEN.findall(q["question"].lower())
+        corrected, seconds = _timed(lambda: " ".join(index.correct_typos(words)))
+        steps["typo_fix"].append(seconds)
+        vector, seconds = _timed(lambda: retriever.embedder.embed([corrected or q["question"]])[0])
+        steps["embed"].append(seconds)
+        n = min(index.manifest.chunks, max(60, k * 12))
+        steps["dense_chroma"].append(_timed(retriever.store.dense_query, index.manifest, vector, n)[1])
+        tokens = tokenize(corrected, index.stemmer)
+        t = time.perf_counter()
+        if tokens:
+            scores = index.bm25.get_scores(tokens)
+            np.argsort(-scores)[: max(200, k * 20)]
+        steps["bm25"].append(time.perf_counter() - t)
+        steps["title_sim"].append(
+            _timed(lambda: dict(zip(index.title_ids, (index.title_vectors @ vector).tolist())))[1])
+        assert allowed
+    return {name: round(statistics.median(v) * 1000, 2) for name, v in steps.items()}
+
+
 def measure_scaling(settings, work: Path, sizes: list[int], questions: list[dict], rounds: int,
                     quiet: bool = False) -> list[dict]:
     from .ingest import ingest
@@ -278,7 +320,7 @@ def measure_scaling(settings, work: Path, sizes: list[int], questions: list[dict
                           encoding="utf-8")
         s = _local_settings(settings, folder / "qa-data", (source,))
         _log(f"scaling: ingesting {size:,} synthetic chunks ...", quiet)
-        report, ingest_s = _timed(ingest, s)
+        report, ingest_s, ingest_cpu = _timed_cpu(ingest, s)
         retriever = Retriever(s)
         _, index_load = _timed(retriever.index)
         retriever.search(questions[0]["question"])
@@ -287,8 +329,10 @@ def measure_scaling(settings, work: Path, sizes: list[int], questions: list[dict
             for q in questions:
                 search.append(_timed(retriever.search, q["question"], settings.k)[1])
         row = {"size": size, "papers": report.papers, "chunks": report.chunks, "ingest_s": round(ingest_s, 2),
-               "embed_s": round(report.embed_seconds, 2), "chunks_per_s": round(report.chunks / ingest_s, 1),
-               "index_load_s": round(index_load, 3), "search_ms": _stats_ms(search)}
+               "ingest_cpu_s": round(ingest_cpu, 2), "embed_s": round(report.embed_seconds, 2),
+               "chunks_per_s": round(report.chunks / ingest_s, 1),
+               "index_load_s": round(index_load, 3), "search_ms": _stats_ms(search),
+               "search_steps_p50_ms": search_breakdown(retriever, questions, settings.k)}
         rows.append(row)
         _log(f"scaling: {report.chunks:,} chunks in {ingest_s:.1f} s ({row['chunks_per_s']} chunks/s), "
              f"search p50 {row['search_ms']['p50']} ms p95 {row['search_ms']['p95']} ms", quiet)
@@ -479,6 +523,7 @@ def render_table(r: dict) -> str:
              f"   ({ing['embed_texts_per_s']} texts/s)",
              f"  ratio ingest / embedding                           {ing['ratio']:8.2f}x"
              f"   (embedding inside ingest {ing['ingest_embedding_s']:.2f} s, rest {ing['ingest_other_s']:.2f} s)",
+             f"  same in CPU seconds: {ing['ingest_cpu_s']:.2f} / {ing['embed_cpu_s']:.2f} = {ing['cpu_ratio']:.2f}x",
              "",
              f"Latency on the real corpus ({lat['questions']} dev questions x {lat['rounds']} rounds, warm)",
              "                                        p50 ms   p95 ms",
@@ -487,10 +532,15 @@ def render_table(r: dict) -> str:
              f"  cold `qa ask` process (median of {lat['cold_ask']['runs']})  {lat['cold_ask']['median_s']:.2f} s",
              "",
              "Scaling (synthetic corpora from recombined abstract sentences)",
-             "  chunks     ingest s   chunks/s   index load s   search p50 ms   p95 ms"]
+             "   chunks   ingest s   chunks/s   ingest CPU s   index load s   search p50 ms   p95 ms"]
     for row in r["scaling"]:
         lines.append(f"  {row['chunks']:>7,}   {row['ingest_s']:>8.1f}   {row['chunks_per_s']:>8.1f}   "
-                     f"{row['index_load_s']:>12.2f}   {row['search_ms']['p50']:>13.1f}   {row['search_ms']['p95']:>6.1f}")
+                     f"{row['ingest_cpu_s']:>12.1f}   {row['index_load_s']:>12.2f}   "
+                     f"{row['search_ms']['p50']:>13.1f}   {row['search_ms']['p95']:>6.1f}")
+    lines.append("  search steps replayed one by one (median ms):")
+    for row in r["scaling"]:
+        lines.append(f"  {row['chunks']:>7,}   " + ", ".join(f"{k} {v:.1f}"
+                                                          for k, v in row["search_steps_p50_ms"].items()))
     ours, base = b["ours"], b["chroma_default"]
     lines += ["", f"Baseline: {b['recipe']} (k={b['k']})",
               f"  {'':<34}{'ours':>10}{'baseline':>10}"]

@@ -323,15 +323,37 @@ def evaluate_records(records: list[dict]) -> dict:
 # The loop that asks the assistant
 # ---------------------------------------------------------------------------
 
-def search_query(question: str, history) -> str:
-    """What the assistant searches for, offline: a follow-up is searched with the previous user question.
+class _WithoutLLM:
+    """The assistant as its offline self: same attributes, no LLM."""
 
-    Mirrors Assistant._search_query without an LLM (no rewriting).
+    llm = None
+
+    def __init__(self, assistant=None):
+        self._assistant = assistant
+
+    def __getattr__(self, name):
+        if self._assistant is None:
+            raise AttributeError(name)
+        return getattr(self._assistant, name)
+
+
+def search_query(question: str, history, assistant=None) -> str:
+    """What the assistant searches for without an LLM: a follow-up is searched with the previous question.
+
+    Calls Assistant._search_query itself (as the offline assistant, no LLM rewriting) so the
+    ranking follows the assistant's rule; falls back to that rule if the method is unusable.
     """
-    from .assistant import FOLLOW_UP, clean_history
+    from . import assistant as assistant_module
 
-    previous = [m["content"] for m in clean_history(history) if m["role"] == "user"]
-    if not previous or not FOLLOW_UP.search(question):
+    history = assistant_module.clean_history(history)
+    method = getattr(assistant_module.Assistant, "_search_query", None)
+    if method is not None:
+        try:
+            return method(_WithoutLLM(assistant), question, history)
+        except (AttributeError, TypeError):
+            pass
+    previous = [m["content"] for m in history if m["role"] == "user"]
+    if not previous or not assistant_module.FOLLOW_UP.search(question):
         return question
     return f"{previous[-1]} {question}"
 
@@ -348,7 +370,7 @@ def run_questions(assistant, questions: list[dict], k: int | None = None, progre
                   "ranking": None, "latency_ms": None, "error": None, "warnings": []}
         try:
             if retrieval_eligible(record):
-                hits = retriever.search(search_query(q["question"], q["history"]), k=RANK_DEPTH)
+                hits = retriever.search(search_query(q["question"], q["history"], assistant), k=RANK_DEPTH)
                 record["ranking"] = [h.paper.title for h in hits]
             started = time.perf_counter()
             answer = assistant.ask(q["question"], q["history"], k=k)

@@ -209,3 +209,15 @@ def test_cli_ingest_search_info(tmp_path):
         result = _qa(*bad, data_dir=data_dir)
         assert result.returncode == 2, (bad, result.stderr)
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_network_guard_blocks_the_internet_during_ingest_and_search(settings):
+    """The autouse guard (conftest) is live: ingest and search above ran under it, and this shows it bites."""
+    import socket
+
+    from conftest import NetworkBlocked
+
+    with pytest.raises(NetworkBlocked):
+        socket.create_connection(("93.184.216.34", 80), timeout=1)
+    ingest(settings)
+    assert Retriever(settings).search("world models", k=1)
