@@ -85,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm", choices=["auto", "none", "local", "openai"], help="answer engine (env QA_LLM)")
     _add_filters(p)
 
+    from .evaluate import add_eval_parser  # argparse only; the heavy imports happen in cmd_eval
+
+    add_eval_parser(sub)
+
     p = sub.add_parser("serve", help="start the chat UI")
     p.add_argument("--host", help="interface to bind (default 127.0.0.1; turn on QA_AUTH if you change it)")
     p.add_argument("--port", type=int, help="port (default 7860)")
@@ -219,7 +223,14 @@ def cmd_serve(settings, args) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "info": cmd_info, "ask": cmd_ask, "serve": cmd_serve}
+def cmd_eval(settings, args) -> int:
+    from .evaluate import cmd_eval as run_eval
+
+    return run_eval(settings, args)
+
+
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "info": cmd_info, "ask": cmd_ask, "serve": cmd_serve,
+            "eval": cmd_eval}
 
 
 def main(argv: list[str] | None = None) -> int:
