@@ -96,14 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress_bar():
+def progress_bar(label: str):
+    """A one-line progress bar on stderr when it is a terminal (None otherwise: logs stay clean)."""
     if not sys.stderr.isatty():
         return None
 
     def show(done: int, total: int) -> None:
         width = 30
         filled = int(width * done / max(total, 1))
-        sys.stderr.write(f"\r  writing chunks [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        sys.stderr.write(f"\r  {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
         if done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -115,7 +116,7 @@ def cmd_ingest(settings, args) -> int:
     from .ingest import ingest
 
     report = ingest(settings, sources=args.source, fmt=args.format, rebuild=args.rebuild,
-                    skip_invalid=args.skip_invalid, progress=_progress_bar())
+                    skip_invalid=args.skip_invalid, progress=progress_bar("writing chunks"))
     for line in report.skipped:
         print(f"skipped: {line}", file=sys.stderr)
     print(f"ingested {report.summary()}")

@@ -512,28 +512,16 @@ def add_eval_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
-def _progress():
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        sys.stderr.write(f"\r  evaluating {done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
-
-
 def cmd_eval(settings, args) -> int:
     from .assistant import Assistant
+    from .cli import progress_bar as _progress_bar
 
     questions = load_questions(args.questions)  # a bad file fails before any model is loaded
     settings = settings.replace(llm=args.llm)
     k = args.k if args.k is not None else settings.k
     assistant = Assistant(settings)
     assistant.router()  # load the index and the router once, outside the timed calls
-    records = run_questions(assistant, questions, k=k, progress=_progress())
+    records = run_questions(assistant, questions, k=k, progress=_progress_bar("evaluating"))
     result = evaluate_records(records)
     title = f"qa eval: {len(questions)} questions from {args.questions}"
     if args.report is not None:

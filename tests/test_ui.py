@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import free_port
+
 from qa.answer import Answer, AnswerEvent, Citation, Source
 from qa.errors import QAError, StoreError
 from ui import render
@@ -93,9 +95,7 @@ def test_auth_history_and_filter_parsing(tmp_path):
 # ---------------------------------------------------------------- servers
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 def _start(assistant, settings, auth=None):
@@ -105,13 +105,8 @@ def _start(assistant, settings, auth=None):
 
 
 @pytest.fixture(scope="module")
-def index_settings(tmp_path_factory):
-    from qa.ingest import ingest
-    from qa.settings import Settings
-
-    settings = Settings.from_env(data_dir=tmp_path_factory.mktemp("ui") / "qa-data", sources=(LISTING,))
-    ingest(settings)
-    return settings
+def index_settings(built_settings):
+    return built_settings  # the session's index of the bundled listing (conftest)
 
 
 @pytest.fixture(scope="module")
