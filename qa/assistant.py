@@ -31,7 +31,8 @@ FOLLOW_UP = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|he
                        r"the method|the model|the newer|the older|the later|the earlier|the same|the first|"
                        r"the second|above|previous|elle|il|ils|ese|esa|eso|es|sie|它|这)\b", re.IGNORECASE)
 RELATED = 0.45          # a refusal names neighbours only above this dense similarity
-SYNTHESIS_KEEP = 0.55   # a synthesis keeps papers scoring at least this share of the best one
+SYNTHESIS_KEEP = 0.55    # a synthesis keeps papers scoring at least this share of the best one
+SYNTHESIS_EXTRA = 3     # a topic overview may cite up to k + 3 papers
 MAX_ANSWER_TOKENS = 512
 
 
@@ -218,7 +219,7 @@ class Assistant:
         stated = parse_filters(question, self.papers, owner=self.profile.name)
         merged = _merge_filters(stated, filters)
         answer.filters = merged.describe()
-        wanted = max(k, 6) if answer.route == "synthesis" else max(k, 3)
+        wanted = k + SYNTHESIS_EXTRA if answer.route == "synthesis" else max(k, 3)
         hits = self.retriever.search(query, k=wanted, filters=merged)
         answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
         if not hits:
@@ -229,7 +230,7 @@ class Assistant:
         if answer.route == "synthesis":
             best = hits[0].score
             kept = [h for h in hits if h.score >= SYNTHESIS_KEEP * best]
-            hits = (kept if len(kept) >= 2 else hits[:2])[:max(k, 2)]
+            hits = kept if len(kept) >= 2 else hits[:2]
         answer.sources = [Source(h.paper.paper_id, h.paper.title, h.paper.year, h.score) for h in hits]
         yield AnswerEvent("sources", answer=answer)
         t = time.perf_counter()
