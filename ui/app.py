@@ -362,6 +362,8 @@ def serve(settings, host: str | None = None, port: int | None = None, auth: str 
     from qa.assistant import Assistant
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("bm25s", "httpx", "chromadb"):  # per-request chatter, not events an operator needs
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     assistant = Assistant(settings)
     host = host or settings.host or "127.0.0.1"
     port = port or settings.port
