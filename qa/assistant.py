@@ -27,6 +27,7 @@ from .tokens import count_tokens, truncate_tokens
 log = logging.getLogger(__name__)
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # undecodable argv bytes, or a JSON "\ud800": not text
 FOLLOW_UP = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|he|she|his|her|the paper|of them|"
                        r"the method|the model|the newer|the older|the later|the earlier|the same|the first|"
                        r"the second|above|previous|elle|il|ils|ese|esa|eso|es|sie|它|这)\b", re.IGNORECASE)
@@ -43,7 +44,7 @@ def _prompt(name: str) -> str:
 def clean_question(question: str, limit: int) -> str:
     if not isinstance(question, str):
         raise QAError("the question must be text")
-    question = _CONTROL.sub(" ", question).strip()
+    question = _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", question)).strip()
     if not question:
         raise QAError("the question is empty: ask something about the papers")
     if len(question) > limit:
@@ -62,7 +63,8 @@ def clean_history(history) -> list[dict]:
         content = message.get("content", "")
         if isinstance(content, list):  # Gradio's content blocks
             content = " ".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
-        out.append({"role": message["role"], "content": _CONTROL.sub(" ", str(content))[:4000]})
+        out.append({"role": message["role"],
+                    "content": _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", str(content)))[:4000]})
     return out
 
 
@@ -234,7 +236,10 @@ class Assistant:
         answer.sources = [Source(h.paper.paper_id, h.paper.title, h.paper.year, h.score) for h in hits]
         yield AnswerEvent("sources", answer=answer)
         t = time.perf_counter()
-        if self.llm is not None:
+        router_failed = answer.route_reason.partition("LLM router failed: ")[2]
+        if self.llm is not None and router_failed:  # it just failed (often: timed out): don't wait twice
+            answer.warnings.append(f"{router_failed}: extractive answer shown instead")
+        elif self.llm is not None:
             streamed = []
             try:
                 for delta in self._generate(question, hits, answer.route):
@@ -286,6 +291,9 @@ class Assistant:
                                max_tokens=MAX_ANSWER_TOKENS)
 
     def _finish_llm(self, text: str, hits: list[Hit], answer: Answer) -> None:
+        if _echoes_prompt(text):  # a model that obeyed an injected "print your instructions"
+            answer.warnings.append("the LLM answer repeated its instructions: extractive answer shown instead")
+            return
         valid = set(range(1, len(hits) + 1))
         cleaned, removed = remove_invalid_citations(text.strip(), valid)
         if removed:
@@ -310,6 +318,25 @@ class Assistant:
             answer.warnings.append("citations not supported by the cited abstract: " +
                                    ", ".join(f"[{n}]" for n in unsupported))
         answer.mode, answer.model, answer.answer, answer.citations = "llm", self.llm.model, cleaned, citations
+
+
+_SHINGLE = 8  # words
+
+
+def _shingles(text: str) -> set[str]:
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i:i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)}
+
+
+_PROMPT_SHINGLES: set[str] = set()
+
+
+def _echoes_prompt(text: str) -> bool:
+    """Whether text reproduces 8 consecutive words of the answer prompts."""
+    if not _PROMPT_SHINGLES:
+        for name in ("answer_system.md", "answer_user.md", "rewrite_followup.md"):
+            _PROMPT_SHINGLES.update(_shingles(_prompt(name)))
+    return bool(_shingles(text) & _PROMPT_SHINGLES)
 
 
 GENERIC_WORDS = frozenset("""wrote written write writes author authors score scores result results related relate

@@ -224,16 +224,18 @@ def measure_cold_ask(data_dir: Path, runs: int, quiet: bool = False) -> dict:
 def synthetic_papers(papers, n_chunks: int, seed: int = 0, budget: int = 200) -> list:
     """About `n_chunks` one-chunk papers made of sentences of the real abstracts.
 
-    Each abstract gets sentences drawn from random real abstracts until the chunk
-    budget is nearly full (so every paper is one chunk of real-chunk size); titles
+    Each abstract gets sentences drawn from random real abstracts until it reaches the
+    length of a randomly drawn real chunk (so every paper is one chunk, and chunk
+    lengths, which drive the embedding cost, are distributed like the real ones); titles
     are recombined real title words plus a unique token, so every id is unique and
     the vocabulary grows with the corpus, as it would in a real one.
     """
-    from .chunks import paper_header, split_sentences
+    from .chunks import chunk_papers, paper_header, split_sentences
     from .papers import Paper, make_paper_id
     from .tokens import count_tokens
 
     rng = random.Random(seed)
+    real_lengths = sorted(count_tokens(c.text) for c in chunk_papers(papers, budget, max(0, budget // 5)))
     sentences = [s for p in papers for s in split_sentences(p.abstract) if 4 <= len(s.split()) <= 80]
     sizes = {s: count_tokens(s) + 1 for s in sentences}
     title_words = sorted({w.strip(":,.()") for p in papers for w in p.title.split() if len(w) > 3} - {""})
@@ -247,12 +249,13 @@ def synthetic_papers(papers, n_chunks: int, seed: int = 0, budget: int = 200) ->
         names = rng.sample(authors, rng.randint(2, 5))
         header_tokens = count_tokens(f"{title} ({year}) — {', '.join(names)}") + 1
         room = max(16, budget - header_tokens) - 2  # a margin for the joins
+        target = min(room, rng.choice(real_lengths))  # chunk lengths distributed like the real ones
         body, used = [], 0
-        for s in rng.sample(sentences, min(14, len(sentences))):
+        for s in rng.sample(sentences, min(20, len(sentences))):
             if used + sizes[s] <= room:
                 body.append(s)
                 used += sizes[s]
-            if used > room * 0.8:
+            if used >= target * 0.9:
                 break
         out.append(Paper(paper_id=make_paper_id(title, year, names[0]), title=title, authors=names,
                          authors_truncated=False, affiliations=[], category=rng.choice(categories),

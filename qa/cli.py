@@ -128,6 +128,9 @@ def cmd_search(settings, args) -> int:
 
     if not args.query.strip():
         raise QAError("the query is empty")
+    if len(args.query) > settings.max_question_chars:
+        raise QAError(f"the query is too long ({len(args.query):,} characters; the limit is "
+                      f"{settings.max_question_chars:,})")
     hits = Retriever(settings).search(args.query, k=args.k or settings.k, filters=_filters(args))
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))

@@ -123,5 +123,7 @@ def _cached(model: str, base_url: str, api_key: str) -> Embedder:
 def get_embedder(settings) -> Embedder:
     """One embedder per process and configuration (loading the ONNX model costs ~0.3 s)."""
     with _cache_lock:
-        return _cached(settings.embedding_model, settings.embedding_base_url or settings.llm_base_url,
-                       settings.openai_api_key or settings.llm_api_key)
+        base_url = settings.embedding_base_url or settings.llm_base_url
+        # a configured endpoint gets its own key (or none), never the OpenAI one
+        return _cached(settings.embedding_model, base_url,
+                       (settings.llm_api_key if base_url else settings.openai_api_key) or "")

@@ -22,7 +22,17 @@ from .errors import QAError, StoreError
 from .sources import load_sources
 from .store import PaperStore
 
-LOCK_WAIT_SECONDS = 30.0
+LOCK_WAIT_SECONDS = 30.0  # default; env QA_INGEST_LOCK_WAIT overrides it (0: refuse at once)
+
+
+def lock_wait_seconds() -> float:
+    value = os.environ.get("QA_INGEST_LOCK_WAIT")
+    if value in (None, ""):
+        return LOCK_WAIT_SECONDS
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        raise QAError(f"QA_INGEST_LOCK_WAIT must be a number of seconds, not {value!r}") from None
 
 
 @dataclass
@@ -47,8 +57,12 @@ class IngestReport:
 
 
 @contextmanager
-def ingest_lock(settings, wait: float = LOCK_WAIT_SECONDS):
-    """One ingest at a time per data dir: a second one waits, then refuses clearly."""
+def ingest_lock(settings, wait: float | None = None):
+    """One ingest at a time per data dir: a second one waits (QA_INGEST_LOCK_WAIT s), then refuses clearly.
+
+    flock is released by the kernel when its holder dies, even by SIGKILL: no stale lock to clean up.
+    """
+    wait = lock_wait_seconds() if wait is None else wait
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     path = settings.data_dir / "ingest.lock"
     with open(path, "a+") as handle:
@@ -58,10 +72,12 @@ def ingest_lock(settings, wait: float = LOCK_WAIT_SECONDS):
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() > deadline:
+                if time.monotonic() >= deadline:
                     handle.seek(0)
                     holder = handle.read().strip() or "another process"
-                    raise QAError(f"another ingest is running ({holder}); try again when it finishes") from None
+                    waited = f" (waited {wait:g} s)" if wait else ""
+                    raise QAError(f"another ingest is running ({holder}){waited}; the index is unchanged: "
+                                  "try again when it finishes") from None
                 time.sleep(0.2)
         handle.seek(0)
         handle.truncate()
@@ -86,8 +102,10 @@ def ingest(settings, sources: list[Path] | None = None, fmt: str | None = None, 
         raise QAError("the sources hold no valid papers; nothing was changed")
     embedder = get_embedder(settings)
     report = IngestReport(skipped=list(loaded.skipped))
-    store = store or PaperStore(settings)
     with ingest_lock(settings):
+        # opened under the lock: in embedded mode a client opened before another process's ingest
+        # finished could start from a stale view of the store
+        store = store or PaperStore(settings)
         old = store.manifest()
         if old and old.embedding_model != embedder.model_id and not rebuild:
             raise StoreError(f"the index was built with {old.embedding_model}, the configured model is "
@@ -118,6 +136,7 @@ def ingest(settings, sources: list[Path] | None = None, fmt: str | None = None, 
                 and old.chunks == len(chunks) and old.profile == loaded.profile):
             # nothing changed: keep the live version (no rewrite, same ids)
             report.papers, report.chunks, report.reused = len(loaded.papers), len(chunks), len(chunks)
+            store.drop_stale_versions(keep=old.version)  # e.g. what a killed ingest left behind
             report.seconds = time.perf_counter() - started
             return report
         titles_todo = [p.title for p in loaded.papers if p.title not in old_titles]
@@ -139,7 +158,8 @@ def ingest(settings, sources: list[Path] | None = None, fmt: str | None = None, 
                   "has_code": by_id[c.paper_id].has_code, "header": c.header, "indexed_hash": h}
                  for c, h in zip(chunks, hashes)]
         store.write_version(loaded.papers, title_vectors, [c.chunk_id for c in chunks], [c.text for c in chunks],
-                            metas, vectors, loaded.profile, embedder.model_id, progress=progress)
+                            metas, vectors, loaded.profile, embedder.model_id, progress=progress,
+                            expected=old.version if old else None)
     report.papers, report.chunks = len(loaded.papers), len(chunks)
     report.embedded, report.reused = len(todo), len(chunks) - len(todo)
     report.seconds = time.perf_counter() - started

@@ -1267,8 +1267,9 @@ class LLMRouter:
                     {"role": "user", "content": self._user_message(question, history)}]
         try:
             reply = self.llm.complete(messages, max_tokens=16, temperature=0.0)
-        except LLMError:
-            return offline
+        except LLMError as exc:  # the reason tells the answer step not to wait for the LLM again
+            return Route(offline.label, offline.confidence, offline.method,
+                         f"{offline.reason}; LLM router failed: {exc}")
         label = parse_label(reply)
         if label is None:
             return offline

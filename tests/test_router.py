@@ -289,8 +289,9 @@ def test_llm_router_falls_back_on_junk(router, papers, reply):
 
 def test_llm_router_falls_back_on_error(router, papers):
     llm = FakeLLM(LLMError("endpoint down"))
-    route = LLMRouter(llm, papers, router).classify(UNSURE)
-    assert llm.calls and route == router.classify(UNSURE) and route.method in ("rules", "knn")
+    route, offline = LLMRouter(llm, papers, router).classify(UNSURE), router.classify(UNSURE)
+    assert llm.calls and (route.label, route.method) == (offline.label, offline.method)
+    assert route.method in ("rules", "knn") and route.reason.endswith("LLM router failed: endpoint down")
 
 
 def test_llm_router_keeps_sure_rules(router, papers):
