@@ -85,9 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm", choices=["auto", "none", "local", "openai"], help="answer engine (env QA_LLM)")
     _add_filters(p)
 
-    from .evaluate import add_eval_parser  # argparse only; the heavy imports happen in cmd_eval
+    from .bench import add_bench_parser
+    from .evaluate import add_eval_parser  # argparse only; the heavy imports happen in cmd_eval/cmd_bench
 
     add_eval_parser(sub)
+    add_bench_parser(sub)
 
     p = sub.add_parser("serve", help="start the chat UI")
     p.add_argument("--host", help="interface to bind (default 127.0.0.1; turn on QA_AUTH if you change it)")
@@ -233,8 +235,14 @@ def cmd_eval(settings, args) -> int:
     return run_eval(settings, args)
 
 
+def cmd_bench(settings, args) -> int:
+    from .bench import cmd_bench as run_bench
+
+    return run_bench(settings, args)
+
+
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "info": cmd_info, "ask": cmd_ask, "serve": cmd_serve,
-            "eval": cmd_eval}
+            "eval": cmd_eval, "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:
