@@ -38,8 +38,9 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# The default sizes (up to 50k chunks) take over an hour on 2 cores; see docs/BENCH.md.
 bench: install
-	$(BIN)/qa bench
+	$(BIN)/qa bench --sizes 1000,10000 --plot docs/bench_latency.png
 
 eval: install
 	$(BIN)/qa eval --questions ../shared/eval/dev_questions.jsonl

@@ -66,6 +66,22 @@ def _timed(fn, *args, **kwargs):
     return out, time.perf_counter() - t
 
 
+def _load() -> float:
+    """1-minute load average: other work on the machine inflates every wall-clock figure."""
+    return round(os.getloadavg()[0], 2)
+
+
+def _search_loop(retriever, questions: list[dict], rounds: int, k: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of each `Retriever.search` over `rounds` passes of the questions."""
+    wall, cpu = [], []
+    for _ in range(rounds):
+        for q in questions:
+            _, w, c = _timed_cpu(retriever.search, q["question"], k)
+            wall.append(w)
+            cpu.append(c)
+    return wall, cpu
+
+
 def _timed_cpu(fn, *args, **kwargs):
     """(result, wall seconds, CPU seconds of this process: all its threads, ONNX and Chroma's included)."""
     t, c = time.perf_counter(), time.process_time()
@@ -123,23 +139,24 @@ def _local_settings(settings, data_dir: Path, sources: tuple[Path, ...]):
                             embedding_model=LOCAL_MODEL)
 
 
-def measure_ingest(settings, work: Path, repeats: int, quiet: bool = False) -> tuple[dict, object]:
+def measure_ingest(settings, work: Path, repeats: int, quiet: bool = False,
+                   corpus: Path = LISTING) -> tuple[dict, object]:
     """Median ingest (fresh store each time) vs median raw embedding of the same chunk texts."""
     from .chunks import chunk_papers
     from .embeddings import get_embedder
     from .ingest import ingest
     from .sources import load_sources
 
-    loaded = load_sources([LISTING], listing_year=settings.listing_year)
+    loaded = load_sources([corpus], listing_year=settings.listing_year)
     chunks = chunk_papers(loaded.papers, settings.chunk_tokens, settings.chunk_overlap_tokens)
     texts = [c.indexed_text for c in chunks]
     t = time.perf_counter()
-    embedder = get_embedder(_local_settings(settings, work / "unused", (LISTING,)))
+    embedder = get_embedder(_local_settings(settings, work / "unused", (corpus,)))
     embedder.embed(texts[:8])  # first run of the ONNX session is slower: keep it out of both sides
     model_load = time.perf_counter() - t
     ingest_runs, embed_runs, inner_embed, ingest_cpu, embed_cpu, last = [], [], [], [], [], None
     for r in range(repeats):
-        s = _local_settings(settings, work / f"ingest-{r}", (LISTING,))
+        s = _local_settings(settings, work / f"ingest-{r}", (corpus,))
         order = ("ingest", "embed") if r % 2 == 0 else ("embed", "ingest")  # neither always goes first
         for step in order:
             if step == "ingest":
@@ -157,7 +174,7 @@ def measure_ingest(settings, work: Path, repeats: int, quiet: bool = False) -> t
     ingest_s, embed_s = statistics.median(ingest_runs), statistics.median(embed_runs)
     inner = statistics.median(inner_embed)
     return {
-        "papers": len(loaded.papers), "chunks": len(chunks), "repeats": repeats,
+        "corpus": corpus.name, "papers": len(loaded.papers), "chunks": len(chunks), "repeats": repeats,
         "ingest_s": round(ingest_s, 3), "embed_s": round(embed_s, 3),
         "ratio": round(ingest_s / embed_s, 3),
         "ingest_runs_s": [round(x, 3) for x in ingest_runs], "embed_runs_s": [round(x, 3) for x in embed_runs],
@@ -183,10 +200,7 @@ def measure_latency(settings, questions: list[dict], rounds: int, quiet: bool = 
     retriever = Retriever(settings)
     _, index_load = _timed(retriever.index)
     retriever.search(questions[0]["question"])
-    search = []
-    for _ in range(rounds):
-        for q in questions:
-            search.append(_timed(retriever.search, q["question"], settings.k)[1])
+    search, search_cpu = _search_loop(retriever, questions, rounds, settings.k)
     assistant = Assistant(settings, retriever=retriever, use_llm=False)
     _, first_ask = _timed(assistant.ask, questions[0]["question"])  # loads the router
     ask = []
@@ -195,7 +209,8 @@ def measure_latency(settings, questions: list[dict], rounds: int, quiet: bool = 
             ask.append(_timed(assistant.ask, q["question"], q.get("history"))[1])
     _log(f"warm latency: search p50 {_stats_ms(search)['p50']} ms, ask p50 {_stats_ms(ask)['p50']} ms", quiet)
     return {"questions": len(questions), "rounds": rounds, "index_load_s": round(index_load, 3),
-            "first_ask_s": round(first_ask, 3), "search_ms": _stats_ms(search), "ask_ms": _stats_ms(ask)}, retriever
+            "first_ask_s": round(first_ask, 3), "search_ms": _stats_ms(search),
+            "search_cpu_ms": _stats_ms(search_cpu), "ask_ms": _stats_ms(ask), "load_1m": _load()}, retriever
 
 
 def measure_cold_ask(data_dir: Path, runs: int, quiet: bool = False) -> dict:
@@ -230,7 +245,7 @@ def synthetic_papers(papers, n_chunks: int, seed: int = 0, budget: int = 200) ->
     are recombined real title words plus a unique token, so every id is unique and
     the vocabulary grows with the corpus, as it would in a real one.
     """
-    from .chunks import chunk_papers, paper_header, split_sentences
+    from .chunks import chunk_papers, split_sentences
     from .papers import Paper, make_paper_id
     from .tokens import count_tokens
 
@@ -247,7 +262,7 @@ def synthetic_papers(papers, n_chunks: int, seed: int = 0, budget: int = 200) ->
         title = " ".join(words).capitalize() + f" (variant {_token(i)})"
         year = rng.randint(2012, 2026)
         names = rng.sample(authors, rng.randint(2, 5))
-        header_tokens = count_tokens(f"{title} ({year}) — {', '.join(names)}") + 1
+        header_tokens = count_tokens(f"{title} ({year}) — {', '.join(names)}") + 1  # = qa.chunks.paper_header
         room = max(16, budget - header_tokens) - 2  # a margin for the joins
         target = min(room, rng.choice(real_lengths))  # chunk lengths distributed like the real ones
         body, used = [], 0
@@ -261,7 +276,6 @@ def synthetic_papers(papers, n_chunks: int, seed: int = 0, budget: int = 200) ->
                          authors_truncated=False, affiliations=[], category=rng.choice(categories),
                          date=f"{year}-{rng.randint(1, 12):02d}-01", year=year, has_code=rng.random() < 0.3,
                          abstract=" ".join(body)))
-        assert paper_header(out[-1])  # same header qa builds
     return out
 
 
@@ -284,9 +298,10 @@ def search_breakdown(retriever, questions: list[dict], k: int = 5) -> dict:
     index = retriever.index()
     steps: dict[str, list[float]] = {"filters": [], "typo_fix": [], "embed": [], "dense_chroma": [], "bm25": [],
                                      "title_sim": []}
+    no_filters = Filters()
     for q in questions:
         t = time.perf_counter()
-        allowed = {p.paper_id for p in index.papers if Filters().matches(p)}
+        {p.paper_id for p in [p for p in index.papers if no_filters.matches(p)]}  # as _search does
         steps["filters"].append(time.perf_counter() - t)
         words = _TOKEN.findall(q["question"].lower())
         corrected, seconds = _timed(lambda: " ".join(index.correct_typos(words)))
@@ -303,7 +318,6 @@ def search_breakdown(retriever, questions: list[dict], k: int = 5) -> dict:
         steps["bm25"].append(time.perf_counter() - t)
         steps["title_sim"].append(
             _timed(lambda: dict(zip(index.title_ids, (index.title_vectors @ vector).tolist())))[1])
-        assert allowed
     return {name: round(statistics.median(v) * 1000, 2) for name, v in steps.items()}
 
 
@@ -327,14 +341,13 @@ def measure_scaling(settings, work: Path, sizes: list[int], questions: list[dict
         retriever = Retriever(s)
         _, index_load = _timed(retriever.index)
         retriever.search(questions[0]["question"])
-        search = []
-        for _ in range(rounds):
-            for q in questions:
-                search.append(_timed(retriever.search, q["question"], settings.k)[1])
+        load_before = _load()
+        search, search_cpu = _search_loop(retriever, questions, rounds, settings.k)
         row = {"size": size, "papers": report.papers, "chunks": report.chunks, "ingest_s": round(ingest_s, 2),
                "ingest_cpu_s": round(ingest_cpu, 2), "embed_s": round(report.embed_seconds, 2),
                "chunks_per_s": round(report.chunks / ingest_s, 1),
                "index_load_s": round(index_load, 3), "search_ms": _stats_ms(search),
+               "search_cpu_ms": _stats_ms(search_cpu), "load_1m_search": [load_before, _load()],
                "search_steps_p50_ms": search_breakdown(retriever, questions, settings.k)}
         rows.append(row)
         _log(f"scaling: {report.chunks:,} chunks in {ingest_s:.1f} s ({row['chunks_per_s']} chunks/s), "
@@ -459,9 +472,10 @@ def _machine() -> dict:
 
 def run_bench(settings, sizes: list[int], *, questions_path: Path = DEV_QUESTIONS,
               paraphrases_path: Path = PARAPHRASES, limit: int | None = None, repeats: int = 3,
-              rounds: int = 2, cold_runs: int = 3, quiet: bool = False, command: str = "") -> dict:
+              rounds: int = 2, cold_runs: int = 3, quiet: bool = False, command: str = "",
+              corpus_papers: int | None = None) -> dict:
     """Run every measurement once; return one JSON-ready dict."""
-    from .sources import load_sources
+    from .sources import dump_jsonl, load_sources
 
     if not LISTING.exists():
         raise QAError(f"the bundled corpus {LISTING} is missing")
@@ -479,14 +493,21 @@ def run_bench(settings, sizes: list[int], *, questions_path: Path = DEV_QUESTION
               "load_avg_start": [round(x, 2) for x in os.getloadavg()]}
     with tempfile.TemporaryDirectory(prefix="qa-bench-", ignore_cleanup_errors=True) as tmp:
         work = Path(tmp)
-        _log(f"ingest of {LISTING.name} vs raw embedding ({repeats} runs) ...", quiet)
-        result["ingest"], built = measure_ingest(settings, work, repeats, quiet)
+        corpus = LISTING
+        if corpus_papers:  # test-only: the first N papers of the bundled corpus
+            loaded = load_sources([LISTING], listing_year=settings.listing_year)
+            corpus = work / "corpus.jsonl"
+            corpus.write_text(dump_jsonl(loaded.papers[:corpus_papers], loaded.profile), encoding="utf-8")
+        _log(f"ingest of {corpus.name} vs raw embedding ({repeats} runs) ...", quiet)
+        result["ingest"], built = measure_ingest(settings, work, repeats, quiet, corpus)
+        result["ingest"]["load_1m"] = _load()
         result["latency"], retriever = measure_latency(built, dev, rounds, quiet)
         result["latency"]["cold_ask"] = measure_cold_ask(built.data_dir, cold_runs, quiet)
         _log("retrieval quality: ours vs Chroma's default embedding function ...", quiet)
         ours = run_ours(retriever, result["ingest"]["ingest_s"], sets, quiet)
-        papers = load_sources([LISTING], listing_year=settings.listing_year).papers
+        papers = load_sources([corpus], listing_year=settings.listing_year).papers
         base = run_chroma_default(papers, sets, work / "baseline", quiet)
+        base["load_1m"] = ours["load_1m"] = _load()
         result["baseline"] = {
             "recipe": "chromadb default embedding function (ONNXMiniLM_L6_V2) over whole abstracts, dense only",
             "k": EVAL_K, "ours": ours, "chroma_default": base,
@@ -531,6 +552,7 @@ def render_table(r: dict) -> str:
              f"Latency on the real corpus ({lat['questions']} dev questions x {lat['rounds']} rounds, warm)",
              "                                        p50 ms   p95 ms",
              f"  Retriever.search                    {_ms(lat['search_ms'])}",
+             f"  Retriever.search, CPU time          {_ms(lat['search_cpu_ms'])}",
              f"  extractive Assistant.ask            {_ms(lat['ask_ms'])}",
              f"  cold `qa ask` process (median of {lat['cold_ask']['runs']})  {lat['cold_ask']['median_s']:.2f} s",
              "",
@@ -540,6 +562,11 @@ def render_table(r: dict) -> str:
         lines.append(f"  {row['chunks']:>7,}   {row['ingest_s']:>8.1f}   {row['chunks_per_s']:>8.1f}   "
                      f"{row['ingest_cpu_s']:>12.1f}   {row['index_load_s']:>12.2f}   "
                      f"{row['search_ms']['p50']:>13.1f}   {row['search_ms']['p95']:>6.1f}")
+    lines.append("  search CPU ms p50/p95 (less sensitive to other load) and 1-min load average while searching:")
+    for row in r["scaling"]:
+        lines.append(f"  {row['chunks']:>7,}   CPU {row['search_cpu_ms']['p50']:.1f} / "
+                     f"{row['search_cpu_ms']['p95']:.1f}"
+                     f"   load {row['load_1m_search'][0]} → {row['load_1m_search'][1]}")
     lines.append("  search steps replayed one by one (median ms):")
     for row in r["scaling"]:
         lines.append(f"  {row['chunks']:>7,}   " + ", ".join(f"{k} {v:.1f}"
@@ -652,7 +679,8 @@ def add_bench_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure ingest, latency, scaling and a Chroma-default baseline")
     p.add_argument("--json", action="store_true", help="print one JSON object with every figure")
     p.add_argument("--sizes", type=_sizes, default=None,
-                   help="synthetic corpus sizes in chunks (default 1000,10000,50000; slow: ~130 chunks/s)")
+                   help="synthetic corpus sizes in chunks (default 1000,10000,50000: over an hour on "
+                        "2 cores, where ingest runs at ~25 chunks/s)")
     p.add_argument("--plot", type=Path, help="write the scaling plot (PNG) to this path")
     p.add_argument("--quick", action="store_true", help="sizes 500,2000 and fewer repeats")
     p.add_argument("--questions", type=Path, default=None, help="dev questions JSONL (default ../shared/eval)")
@@ -661,6 +689,7 @@ def add_bench_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=_positive, default=None, help=argparse.SUPPRESS)
     p.add_argument("--rounds", type=_positive, default=None, help=argparse.SUPPRESS)
     p.add_argument("--cold-runs", type=_positive, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--corpus-papers", type=_positive, default=None, help=argparse.SUPPRESS)
     return p
 
 
@@ -673,7 +702,7 @@ def cmd_bench(settings, args) -> int:
         if "bench" in sys.argv else "qa bench"
     result = run_bench(settings, sizes, questions_path=args.questions or DEV_QUESTIONS,
                        limit=args.limit_questions, repeats=repeats, rounds=rounds, cold_runs=cold_runs,
-                       quiet=False, command=command.strip())
+                       quiet=False, command=command.strip(), corpus_papers=args.corpus_papers)
     if args.plot:
         m = result["machine"]
         result["plot"] = str(write_plot(result["scaling"], args.plot,

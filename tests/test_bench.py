@@ -30,28 +30,31 @@ def test_quick_run_json_shape_and_values(tmp_path, capsys, monkeypatch):
     from qa.settings import Settings
 
     settings = Settings.from_env(data_dir=tmp_path / "unused")
-    args = _parse(["bench", "--json", "--sizes", "40,80", "--plot", str(plot), "--limit-questions", "3",
-                   "--repeats", "1", "--rounds", "1", "--cold-runs", "1"])
+    args = _parse(["bench", "--json", "--sizes", "30,60", "--plot", str(plot), "--limit-questions", "3",
+                   "--repeats", "1", "--rounds", "1", "--cold-runs", "1",
+                   "--corpus-papers", "15"])
     assert bench.cmd_bench(settings, args) == 0
     result = json.loads(capsys.readouterr().out)
 
     assert {"date", "machine", "ingest", "latency", "scaling", "baseline", "seconds"} <= set(result)
     ing = result["ingest"]
-    assert ing["papers"] > 0 and ing["chunks"] >= ing["papers"]
+    assert ing["papers"] == 15 and ing["chunks"] >= ing["papers"]
     for key in ("ingest_s", "embed_s", "ratio", "model_load_s", "embed_texts_per_s"):
         assert _positive(ing[key]), key
     assert ing["ratio"] == pytest.approx(ing["ingest_s"] / ing["embed_s"], rel=0.01)
 
     lat = result["latency"]
-    for key in ("search_ms", "ask_ms"):
+    for key in ("search_ms", "search_cpu_ms", "ask_ms"):
         assert lat[key]["n"] == 3 and 0 < lat[key]["p50"] <= lat[key]["p95"]
     assert lat["cold_ask"]["runs"] == 1 and _positive(lat["cold_ask"]["median_s"])
 
-    assert [row["size"] for row in result["scaling"]] == [40, 80]
+    assert [row["size"] for row in result["scaling"]] == [30, 60]
     for row in result["scaling"]:
         assert abs(row["chunks"] - row["size"]) <= row["size"] * 0.1  # one chunk per synthetic paper, nearly
         assert _positive(row["ingest_s"]) and _positive(row["chunks_per_s"])
         assert 0 < row["search_ms"]["p50"] <= row["search_ms"]["p95"]
+        assert row["search_cpu_ms"]["n"] == 3 and len(row["load_1m_search"]) == 2
+        assert set(row["search_steps_p50_ms"]) >= {"embed", "dense_chroma", "bm25"}
 
     b = result["baseline"]
     for side in ("ours", "chroma_default"):
