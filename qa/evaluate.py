@@ -491,20 +491,12 @@ def format_report(result: dict, records: list[dict], title: str, details: list[s
 # The command
 # ---------------------------------------------------------------------------
 
-def _k(text: str) -> int:
-    try:
-        k = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 1 <= k <= 100:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 100, not {k}")
-    return k
-
-
 def add_eval_parser(sub) -> argparse.ArgumentParser:
     """Add the `eval` subcommand to the CLI's subparsers."""
     p = sub.add_parser("eval", help="measure routing, retrieval, answers and citations on labelled questions")
     p.add_argument("--questions", type=Path, required=True, help="JSONL file: one question object per line")
+    from .cli import _k  # the CLI's own validation of --k
+
     p.add_argument("--k", type=_k, default=None, help="papers per answer (1-100, default QA_K or 5)")
     p.add_argument("--llm", choices=list(LLM_CHOICES), help="answer engine (env QA_LLM)")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
