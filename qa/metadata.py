@@ -51,6 +51,31 @@ def _stated_scope(question: str, papers: list[Paper], owner: str) -> Filters:
                    author=find_author(question, papers, exclude=owner), has_code=True if wants_code else None)
 
 
+# Everyday names of the affiliation codes the listing uses (it writes "utoronto", "deepmind", ...).
+AFFILIATION_ALIASES = {
+    "utoronto": ("university of toronto", "u of t", "uoft", "toronto", "universite de toronto",
+                 "universidad de toronto", "universitat toronto", "多伦多"),
+    "deepmind": ("deepmind", "google deepmind", "deep mind"),
+    "cmu": ("carnegie mellon", "cmu"),
+    "berkeley": ("berkeley", "uc berkeley"),
+    "nvidia": ("nvidia",),
+    "cambridge": ("cambridge",),
+    "vector": ("vector institute",),
+    "google": ("google brain", "google research"),
+}
+
+
+def find_affiliation(question: str, papers: list[Paper]) -> str | None:
+    """The affiliation code a question names ("University of Toronto" -> "utoronto"), if the listing has it."""
+    q = f" {fold(question)} "
+    known = {a.lower() for p in papers for a in p.affiliations}
+    for code in sorted(known, key=len, reverse=True):
+        names = (code,) + AFFILIATION_ALIASES.get(code, ())
+        if any(re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", q) for name in names):
+            return code
+    return None
+
+
 def _first(*values):
     return next((v for v in values if v not in (None, "")), None)
 
@@ -69,8 +94,20 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                     author=_first(given.author, stated.author, earlier.author),
                     has_code=_first(given.has_code, stated.has_code, earlier.has_code))
     author = scope.author
-    selected = _newest_first([p for p in papers if scope.matches(p)])
+    affiliation = find_affiliation(question, papers) or (find_affiliation(previous_question, papers)
+                                                         if previous_question else None)
+    selected = _newest_first([p for p in papers if scope.matches(p) and
+                              (affiliation is None or affiliation in {a.lower() for a in p.affiliations})])
     listed, claimed = len(papers), profile.papers_claimed
+    with_affiliation = sum(1 for p in papers if p.affiliations)
+    affiliation_note = (f"\n\nNote: the listing names affiliations for only {with_affiliation} of its {listed} "
+                        "papers, so others may share it." if with_affiliation < listed else "")
+
+    def scope_text() -> str:
+        described = [scope.describe()] if scope.describe() else []
+        if affiliation:
+            described.append(f"affiliation {affiliation}")
+        return f" ({'; '.join(described)})" if described else ""
 
     # the profile's own figures (several may be asked at once)
     facts = []
@@ -105,6 +142,25 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         lines = [f"- {code}{' (' + CATEGORY_NAMES[code][0] + ')' if code in CATEGORY_NAMES else ''}: "
                  f"{_plural(n, 'paper')}" for code, n in counts.most_common()]
         return MetadataAnswer(f"Papers per category{_scope(scope)}:\n" + "\n".join(lines))
+
+    # which affiliations appear
+    if re.search(r"\b(which|what|list|all)\b.*\b(affiliations?|institutions?|universit(y|ies)|organi[sz]ations?|"
+                 r"compan(y|ies)|labs?)\b|per (affiliation|institution)|by (affiliation|institution)", q) \
+            and not affiliation:
+        counts = Counter(a for p in selected for a in p.affiliations)
+        if counts:
+            lines = [f"- {code}: {_plural(n, 'paper')}" for code, n in counts.most_common()]
+            return MetadataAnswer(f"Affiliations named in the listing{_scope(scope)}:\n" + "\n".join(lines) +
+                                  affiliation_note)
+
+    # papers with a given affiliation
+    if affiliation:
+        if not selected:
+            return MetadataAnswer(f"No paper in the listing matches{scope_text()}.{affiliation_note}")
+        counted = "how many" in q or re.search(r"\bnumber of\b|\bcount\b|combien|cu[aá]ntos|wie viele|多少", q)
+        lead = (f"{_plural(len(selected), 'paper')} in the listing match{'es' if len(selected) == 1 else ''}"
+                if counted else f"The listing has {_plural(len(selected), 'paper')}") + f"{scope_text()}:"
+        return MetadataAnswer(lead + "\n" + _listing(selected) + affiliation_note, selected[:LIST_LIMIT])
 
     # per-year breakdown / busiest year
     if re.search(r"(which|what) year .*(most|fewest|least)|per year|each year|by year|year by year|most productive", q):

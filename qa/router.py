@@ -125,6 +125,9 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"l'apprentissage par renforcement|apprentissage par renforcement", "reinforcement learning"),
     (r"modeles? de langage", "language models"), (r"modeles? du monde", "world models"),
     (r"reseaux? de neurones", "neural networks"), (r"disponible", "available"),
+    (r"parle[sz]?[- ]moi (?:du|de la|des|de|d')", "tell me about the"), (r"jeux? de donnees", "dataset"),
+    (r"donnees", "data"), (r"et", "and"), (r"ils|elles", "they"), (r"leurs?", "their"), (r"taille", "size"), (r"modeles?", "model"),
+    (r"cout(?:e|ent)?|coute", "cost"), (r"quelle", "which"),
     # Spanish / Portuguese / Italian
     (r"cuant[oa]s (?:articulos|papers|trabajos|publicaciones)", "how many papers"),
     (r"quant[oa]s (?:artigos|trabalhos|publicacoes)", "how many papers"),
@@ -141,10 +144,12 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"investigacion(?:es)?", "research"), (r"como", "how"), (r"poema", "poem"),
     (r"escrib(?:e|eme|ir)", "write"), (r"chiste", "joke"), (r"tratan", "are"),
     (r"aprendizaje por refuerzo", "reinforcement learning"), (r"modelos de lenguaje", "language models"),
-    (r"redes neuronales", "neural networks"),
+    (r"redes neuronales", "neural networks"), (r"y", "and"), (r"ellos|ellas", "they"),
+    (r"cuesta|costo|costó", "cost"), (r"tamano", "size"),
     # German
     (r"wie ?viele (?:paper|papers|arbeiten|artikel|veroffentlichungen|publikationen)", "how many papers"),
-    (r"wie ?viele", "how many"), (r"was (?:ist|sind)", "what is"), (r"was macht", "what does"),
+    (r"wie ?viele", "how many"), (r"wie ?viel", "how much"), (r"(?:ge)?kostet|kosten", "cost"),
+    (r"rechenaufwand", "compute"), (r"und", "and"), (r"was (?:ist|sind)", "what is"), (r"was macht", "what does"),
     (r"welche[rsnm]?", "which"), (r"arbeiten|veroffentlichungen|publikationen", "papers"),
     (r"arbeit|artikel|veroffentlichung|publikation", "paper"),
     (r"zusammen(?:fassung|fassen)?|fasse", "summarize"), (r"vergleich(?:e|en)?", "compare"),
@@ -160,7 +165,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"wohnt", "lives"), (r"beschaftigen sich mit", "study"),
 ]
 _GLOSSARY_CJK: list[tuple[str, str]] = [
-    ("多少篇", "how many papers"), ("几篇", "how many papers"), ("多少", "how many"), ("几个", "how many"),
+    ("多少篇", "how many papers"), ("几篇", "how many papers"), ("多少", "how much"), ("那篇论文", "the paper that"), ("那篇", "the paper that"), ("几个", "how many"),
     ("什么是", "what is"), ("是什么", "what is"), ("介绍一下", "tell me about"), ("介绍", "tell me about"),
     ("哪些论文", "which papers"), ("这些论文", "these papers"), ("这些", "these"), ("工作", "work"),
     ("方法", "methods"), ("优化", "optimization"), ("哪些", "which"), ("哪篇论文", "which paper"), ("哪篇", "which paper"), ("这篇论文", "this paper"),
@@ -229,7 +234,7 @@ fraction percentage proportion share ratio percent frequently often usually link
 most least fewest longest shortest largest smallest together alone solo single sole across combined whole
 entire page site database record records shown preprint preprints conference conferences journal journals venue
 venues workshop accepted peer reviewed lead senior primary corresponding main second third months month week weeks
-quarter half first last
+quarter half first last but yet still actually really truly claim claims claimed claiming states stated
 """.split())
 
 
@@ -286,6 +291,12 @@ _EXTERNAL = set("""
 sgd gd ngd rl llm llms lm lms mdp mdps gan gans vae vaes kl rnn rnns lstm lstms cnn cnns mlp nlp mcts hpo ot mse html
 gpu gpus cpu ai fid ppo dpo sac td3 her iqn knn sota mnist grpo vpt rpm pgm latex ec2 mbrl gpt chatgpt clip imagenet
 mujoco cifar cifar10 cifar100 cifar 10 cifar 100 adam adagrad bert qlora lora llama palm gpt2 gpt 3 gpt 4 gpt 3 5 dom ema fr
+""".split())
+# Methods and models by other groups: "the Adam paper" or "GPT-4's score" is about work outside the collection even
+# when an abstract mentions the name in passing.
+_EXTERNAL_SYSTEMS = set("""
+adam adagrad rmsprop bert roberta qlora lora llama palm gpt gpt2 gpt3 gpt4 chatgpt claude gemini clip ppo dpo trpo
+resnet alphago alphazero muzero word2vec dropout batchnorm gpt-4 gpt-3 gpt-2 gpt-3.5 mistral
 """.split())
 
 
@@ -550,7 +561,9 @@ _CHITCHAT = re.compile(
     r"\bvacation\b|\btravel\b|\bgdp\b")
 # general-knowledge wording: not answerable unless the question names a paper of the collection
 _GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\bwho (?:invented|created|discovered|founded|"
-                      r"coined)\b|\bhistory of\b|\bnews\b")
+                      r"coined)\b|\bhistory of\b|\bnews\b|\blaptops?\b|\bgraphics cards?\b|\bwhich (?:gpu|computer|"
+                      r"machine|cloud provider) (?:should|to|do)\b|"
+                      r"(?:^|\byou\s+|\bplease\s+|\bme\s+)(?:recommend|suggest)\b(?!.{0,60}\b(?:papers?|works?|articles?|read\w*|publications?)\b)")
 _CODE_REQUEST = re.compile(
     r"\b(?:write|implement|code up|generate|give me|show me|create|build|program|debug|fix)\b.{0,40}"
     r"\b(?:code|function|script|program|class|snippet|query|implementation|notebook|regex|sql|pytorch|tensorflow|"
@@ -650,7 +663,7 @@ _MULTI = re.compile(
     r"\b(?:the|these|his|both|two|three) \w+ papers\b|\bin common\b|\brecurring\b|\bhas (?:he|the group) worked on\b|"
     r"\b(?:these|those|the|all the|several|multiple|different) (?:papers|works|methods|approaches)\b")
 _TITLE_RUN_RE = re.compile(
-    r"(?<![\w'])((?:[A-Z][\w\-']*|\d[\w\-]*)(?:,?\s+(?:(?:of|for|with|and|to|in|on|the|a|an|is|are|all|you|from|"
+    r"(?<![\w'.\-])((?:[A-Z][\w\-']*|\d[\w\-]*)(?:,?\s+(?:(?:of|for|with|and|to|in|on|the|a|an|is|are|all|you|from|"
     r"by|via|at|as|be|do|need|really)\s+)*(?:[A-Z][\w\-']*|\d[\w\-]*))+(?::\s+[A-Z][^?.!]*)?)")
 _LEADING_VERBS = {"summarize", "summarise", "explain", "describe", "compare", "tell", "list", "show", "give",
                   "which", "what", "how", "who", "why", "when", "where", "does", "did", "is", "are", "can",
@@ -891,7 +904,10 @@ class OfflineRouter:
                     r"\bin relation to\b|\bin the context of\b|\bbuilds? on\b|\bevolv\w*\b|\blineage\b|\bprogression\b|"
                     r"\bline of (?:work|research)\b|\bover (?:time|the years)\b|\bseries\b|\bfamily\b|\bsuccessors?\b", t):
                 return Route("synthesis", 0.7, "rules", f"relates {names} to other papers")
-            if compare and _has(r"\bother\b|\bprevious work\b|\bprior work\b|\brest of\b|\bthe others\b", t):
+            if compare and _has(r"\bother\b|\bprevious work\b|\bprior work\b|\brest of\b|\bthe others\b|\bversions?\b|"
+                                r"\b(?:and|with|to|versus|vs\.?) the (?:[\w\-]+\s+){0,5}(?:paper|one|work|method)\b|"
+                                r"\bthe (?:one|paper) (?:about|on|with|that|where)\b|\bsuccessor\b|\bpredecessor\b|"
+                                r"\bthe (?:later|earlier|newer|older|original|first|second|next|previous) (?:one|paper|version)\b", t):
                 return Route("synthesis", 0.7, "rules", f"compares {names} with other work")
             return Route("paper", 0.9, "rules", f"names {names}, in the collection")
 
@@ -918,12 +934,16 @@ class OfflineRouter:
         scores = self.knn_scores(t)
 
         # 10. several papers wanted, or one paper described by its topic
-        if compare and _has(r"\b(?:papers|methods|approaches|works|models|algorithms|ones|two)\b", t):
+        if compare and _has(r"\b(?:papers|methods|approaches|works|models|algorithms|ones|two|both)\b|"
+                            r"\b(?:with|and|to|from|versus|vs\.?) the (?:one|paper|work|method)\b", t):
             return Route("synthesis", 0.8, "rules", "compares several papers or methods")
         if _has(r"\b(?:which|what) (?:paper|article|publication|preprint)\b|^(?:in )?which paper\b", t):
             return Route("paper", 0.75, "rules", "asks which single paper")
         if _MULTI.search(t) and not _PAPER_SINGULAR.search(t):
             return Route("synthesis", 0.8, "rules", "asks about a topic across papers")
+        if _has(r"\bthe (?:[\w\-/]+\s+){1,4}(?:papers|works|methods|approaches)\b", t) and \
+                not _has(r"\b(?:which|what) (?:one|paper)\b|\bone of\b", t):
+            return Route("synthesis", 0.7, "rules", "asks about a group of papers")
         if _RESEARCHER_TOPIC.search(t) and not _has(r"\b(?:the|this|that|which|a|one) paper\b|\bpaper (?:on|about)\b", t):
             return Route("synthesis", 0.7, "rules", "asks about the researcher's work on a topic")
         best, share, margin = c.lexical_match(norm_tokens)
@@ -1083,6 +1103,13 @@ class OfflineRouter:
         # Chinese / Japanese: "Adam 优化器的论文" (the paper of Adam)
         for match in re.finditer(r"([A-Za-z][\w\-]*(?:\s+[A-Za-z][\w\-]*){0,5})\s*[\u4e00-\u9fff]{0,4}?的?(?:论文|論文)", q):
             candidates.append((match.group(1), "paper-noun"))
+        # the result of a named system: "What accuracy does GPT-4 get on MedQA?"
+        for match in re.finditer(
+                r"\b(?:does|did|do|is|was|would|could|can)\s+([\w\-.]+(?:\s+[\w\-.]+){0,2}?)\s+(?:get|gets|got|"
+                r"achieve[sd]?|score[sd]?|reach(?:es|ed)?|obtain(?:s|ed)?|perform(?:s|ed)?|rank(?:s|ed)?|beat)\b", q, re.I):
+            name = match.group(1)
+            if re.search(r"[A-Z]|\d", name) or set(name.lower().split()) & _EXTERNAL_SYSTEMS:
+                candidates.append((name, "subject"))
         # a capitalised name in a definitional question ("What is BERT?")
         definition = _DEFINITION.match(t)
         if definition and not foreign:
@@ -1119,7 +1146,7 @@ class OfflineRouter:
             if kind in ("paper-noun", "titled", "quoted"):
                 if c.phrase_in_titles(key):
                     continue
-                external = [w for w in content if w in c.entities and not c.entities[w].own]
+                external = [w for w in content if (w in c.entities and not c.entities[w].own) or w in _EXTERNAL_SYSTEMS]
                 if kind == "paper-noun" and external and len(content) <= 3:
                     return name  # "the adam optimizer paper": the collection only mentions Adam
                 if kind == "quoted" and not _has(r"\b(?:paper|article|publication|preprint|titled)\b", t):
@@ -1133,8 +1160,8 @@ class OfflineRouter:
                     continue
                 sentence_like = len(words) >= 3 and any(w in _STOP for w in words[1:-1])
                 if len(words) >= 2 and not capitalised and not sentence_like and all(w in c.vocab for w in content) \
-                        and self._cooccur(content):
-                    continue
+                        and self._cooccur(content, missing=1 if len(content) >= 3 else 0):
+                    continue  # "the maximum-entropy goal selection paper": a description of a listed paper
                 if not capitalised and kind == "paper-noun" and len(words) > 4 and not sentence_like:
                     continue
                 return name
@@ -1153,6 +1180,11 @@ class OfflineRouter:
                 if _MULTI.search(t) and all(w in c.vocab for w in content):
                     continue  # "Which papers study Graph Neural Networks?": a topic, not a title
                 return name
+            if kind == "subject":
+                if entity is not None and entity.own or c.phrase_in_text(key) or c.author_in(key) or \
+                        c.phrase_in_titles(key) or (name.islower() and not set(words) & _EXTERNAL_SYSTEMS and all(w in _STOP or w in c.vocab for w in words)):
+                    continue
+                return name
             if kind == "definition":
                 if entity is not None or c.phrase_in_text(key) or c.author_in(key):
                     continue
@@ -1161,10 +1193,10 @@ class OfflineRouter:
                 return name
         return None
 
-    def _cooccur(self, words: list[str]) -> bool:
-        """All the words appear together in at least one paper's title and abstract."""
+    def _cooccur(self, words: list[str], missing: int = 0) -> bool:
+        """All the words (but `missing` of them) appear together in at least one paper's title and abstract."""
         stems = [_stem(w) for w in words]
-        return any(all(w in doc for w in stems) for doc in self.collection.doc_words)
+        return any(sum(w not in doc for w in stems) <= missing for doc in self.collection.doc_words)
 
 
 # ---------------------------------------------------------------------------
