@@ -157,7 +157,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if affiliation:
         if not selected:
             return MetadataAnswer(f"No paper in the listing matches{scope_text()}.{affiliation_note}")
-        counted = "how many" in q or re.search(r"\bnumber of\b|\bcount\b|combien|cu[aá]ntos|wie viele|多少", q)
+        counted = re.search(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]ntos|quant[oi]s?\b|wie viele|hoeveel|"
+                            r"сколько|多少|几篇|何本|いくつ|몇", q)
         lead = (f"{_plural(len(selected), 'paper')} in the listing match{'es' if len(selected) == 1 else ''}"
                 if counted else f"The listing has {_plural(len(selected), 'paper')}") + f"{scope_text()}:"
         return MetadataAnswer(lead + "\n" + _listing(selected) + affiliation_note, selected[:LIST_LIMIT])
@@ -171,8 +172,11 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return MetadataAnswer(f"{lead}Papers per year{_scope(scope)}:\n" + "\n".join(lines))
 
     # newest / oldest
-    newest = re.search(r"\b(most recent|latest|newest|last)\b|más reciente|plus récent|neueste|最新", q)
-    oldest = re.search(r"\b(oldest|earliest|first)\b|más antiguo|plus ancien|älteste|最早", q)
+    # q is folded: accents are gone ("más reciente" -> "mas reciente")
+    newest = re.search(r"\b(most recent|latest|newest|last)\b|mas recientes?|plus recent|neueste|nieuwste|"
+                       r"meest recente|piu recent|mais recente|последн|новейш|самая новая|最新|가장 최근", q)
+    oldest = re.search(r"\b(oldest|earliest|first)\b|mas antigu|plus ancien|alteste|oudste|piu vecch|mais antig|"
+                       r"старейш|самая старая|самая ранняя|最早|最も古い|가장 오래된", q)
     if (newest or oldest) and selected:
         many = re.search(r"\b(\d+|three|five|ten)\b.*\b(most recent|latest|newest|oldest|earliest)\b", q)
         n = 1
@@ -189,7 +193,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return MetadataAnswer(f"The {len(chosen)} {which} papers in the listing{_scope(scope)}:\n" +
                               "\n".join(f"- {p.title} ({p.date}) [{i}]" for i, p in enumerate(chosen, 1)), chosen)
 
-    counting = re.search(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]ntos|wie viele|多少|几篇", q)
+    counting = re.search(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]ntos|quant[oi]s?\b|wie viele|hoeveel|"
+                         r"сколько|多少|几篇|何本|いくつ|몇", q)
     note = ""
     if author:
         note = ("\n\nNote: the listing shows at most three authors per paper (then “et al.”), so papers where "

@@ -24,7 +24,8 @@ _AUTHOR_VERBS = "work|works|worked|publish|published|write|wrote|study|studied|d
 
 def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+    # NFC again afterwards: NFKD also splits Hangul syllables into letters
+    return unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c))).lower()
 
 
 def parse_years(question: str) -> tuple[int | None, int | None]:
@@ -34,13 +35,15 @@ def parse_years(question: str) -> tuple[int | None, int | None]:
             or re.search(rf"\b{_YEAR}\s*(?:-|–|to)\s*{_YEAR}\b", q):
         a, b = int(m.group(1)), int(m.group(2))
         return min(a, b), max(a, b)
-    if m := re.search(rf"\b(?:since|from|starting|as of|after and including|desde|depuis|seit|自)\s*(?:in\s+)?{_YEAR}\b", q) \
-            or re.search(rf"\b{_YEAR}\s*(?:onwards|onward|and later|or later|and after|\+|以来|之后|以后)", q):
+    if m := re.search(rf"(?<!\w)(?:since|from|starting|as of|after and including|desde|depuis|seit|sinds|vanaf|dal|"
+                      rf"dalla|a partir de|с|начиная с|自)\s*(?:in\s+)?{_YEAR}\b", q) \
+            or re.search(rf"\b{_YEAR}\s*(?:年|년)?\s*(?:onwards|onward|and later|or later|and after|\+|以来|之后|以后|以降|"
+                         rf"이후|부터)", q):
         return int(m.group(1)), None
-    if m := re.search(rf"\b(?:after|later than|post)\s+{_YEAR}\b", q):
+    if m := re.search(rf"(?<!\w)(?:after|later than|post|despues de|apres|nach|na|dopo il|depois de|после)\s+{_YEAR}\b", q):
         return int(m.group(1)) + 1, None
     if m := re.search(rf"\b(?:before|prior to|earlier than|pre)\s+{_YEAR}\b", q) \
-            or re.search(rf"\b(?:antes de|avant|vor)\s+{_YEAR}\b", q):
+            or re.search(rf"(?<!\w)(?:antes de|avant|vor|voor|prima del|до)\s+{_YEAR}\b", q):
         return None, int(m.group(1)) - 1
     if m := re.search(rf"\b(?:until|up to|through|by|no later than)\s+{_YEAR}\b", q) \
             or re.search(rf"\b{_YEAR}\s*(?:or earlier|and earlier|and before)", q):

@@ -145,7 +145,15 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"escrib(?:e|eme|ir)", "write"), (r"chiste", "joke"), (r"tratan", "are"),
     (r"aprendizaje por refuerzo", "reinforcement learning"), (r"modelos de lenguaje", "language models"),
     (r"redes neuronales", "neural networks"), (r"y", "and"), (r"ellos|ellas", "they"),
-    (r"cuesta|costo|costó", "cost"), (r"tamano", "size"),
+    (r"el sistema que|le systeme qui", "the system that"),
+    (r"el (?:articulo|trabajo|paper) que|l'article qui|le papier qui", "the paper that"),
+    (r"el metodo que|la methode qui", "the method that"), (r"el modelo que|le modele qui", "the model that"),
+    (r"cuesta|costo|costó", "cost"), (r"tamano", "size"), (r"el|la|le|los|las|les", "the"),
+    (r"alcanza(?:n|do)?|alcanzo|atteint", "reach"), (r"precision", "accuracy"), (r"se compara", "compare it"),
+    (r"aprendio", "learned"), (r"desses|destes|dessas|destas|di questi|de estos|de ces", "of those"),
+    (r"foram", "were"), (r"em", "in"), (r"pagou|pago|pagaron|paye", "paid"),
+    (r"mi spieghi|spiegami|spiega(?:mi)?|explicame|explique", "explain"),
+    (r"come funziona|como funciona|comment fonctionne", "how does work"),
     # German
     (r"wie ?viele (?:paper|papers|arbeiten|artikel|veroffentlichungen|publikationen)", "how many papers"),
     (r"wie ?viele", "how many"), (r"wie ?viel", "how much"), (r"(?:ge)?kostet|kosten", "cost"),
@@ -159,10 +167,46 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"mitautor(?:en)?|koautor(?:en)?", "co-author"), (r"autor(?:en)?", "authors"), (r"uber", "about"),
     (r"forschung", "research"), (r"wie funktioniert", "how does work"), (r"wie", "how"),
     (r"gedicht", "poem"), (r"schreib(?:e)?", "write"), (r"witz", "joke"), (r"hauptstadt", "capital"),
-    (r"wetter", "weather"), (r"zitationen|zitierungen|zitate", "citations"), (r"gibt es", "are there"),
+    (r"wetter", "weather"), (r"zitationen|zitierungen|zitate", "citations"),
+    (r"gibt es (?:ein|eine|einen) (?:paper|arbeit|artikel|veroffentlichung)", "is there a paper"), (r"gibt es", "are there"),
     (r"verstarkungslernen", "reinforcement learning"), (r"sprachmodell(?:e|en)?", "language models"),
     (r"ignoriere", "ignore"), (r"anweisungen", "instructions"), (r"vorherigen", "previous"),
     (r"wohnt", "lives"), (r"beschaftigen sich mit", "study"),
+    # Dutch
+    (r"hoeveel (?:artikelen|papers|publicaties|werken)", "how many papers"), (r"hoeveel", "how many"),
+    (r"welke", "which"), (r"wat (?:is|zijn|doet)", "what is"), (r"artikelen|publicaties", "papers"),
+    (r"publicatie", "paper"), (r"vergelijk(?:en)?", "compare"), (r"vat (?:samen)?|samenvatting", "summarize"),
+    (r"auteurs?", "authors"), (r"gepubliceerd|verschenen", "published"), (r"sinds", "since"), (r"jaar", "year"),
+    (r"nieuwste|meest recente", "most recent"), (r"oudste", "oldest"), (r"citaties|citaten", "citations"),
+    (r"wie heeft", "who"), (r"versterkend leren", "reinforcement learning"), (r"taalmodell?en", "language models"),
+    (r"negeer", "ignore"), (r"instructies", "instructions"), (r"grap(?:je)?", "joke"), (r"hoofdstad", "capital"),
+    (r"zij", "they"), (r"ook", "also"),
+    # Italian / Portuguese (beyond the shared Spanish words)
+    (r"confronta(?:re)?", "compare"), (r"riassumi|resuma", "summarize"), (r"autori", "authors"),
+    (r"pubblicat[oiae]", "published"), (r"anno|anni", "year"), (r"piu recent[ei]|mais recentes?", "most recent"),
+    (r"piu vecch[io]|mais antig[oa]s?", "oldest"), (r"codice", "code"), (r"citazioni|citacoes", "citations"),
+    (r"chi ha scritto|quem escreveu", "who wrote"), (r"apprendimento per rinforzo|aprendizado por reforco",
+                                                     "reinforcement learning"),
+    (r"modelli (?:linguistici|di linguaggio)|modelos de linguagem", "language models"),
+    (r"istruzioni|instrucoes", "instructions"), (r"poesia", "poem"), (r"barzelletta|piada", "joke"),
+    # Russian
+    (r"сколько (?:статей|работ|публикаций)", "how many papers"), (r"сколько", "how many"),
+    (r"какие (?:статьи|работы|публикации)", "which papers"), (r"какая (?:статья|работа)", "which paper"),
+    (r"какие|какая|какой|какую|каких", "which"), (r"что такое", "what is"), (r"что", "what"),
+    (r"статьи|статей|статьях|работы|работ|работах|публикации|публикаций", "papers"),
+    (r"статья|статью|статье|работа|работу|работе|публикация", "paper"), (r"сравни(?:те)?|сравнение", "compare"),
+    (r"кратко|резюмируй(?:те)?|обобщи(?:те)?", "summarize"), (r"соавтор(?:ы|ов|ами)?", "co-author"),
+    (r"автор(?:ы|ов|ами)?", "authors"), (r"опубликован\w*|вышл[аио]|вышедш\w*", "published"),
+    (r"после", "after"), (r"до", "before"), (r"год[ауе]?|лет", "year"), (r"последн\w*|новейш\w*|самая новая",
+                                                                       "most recent"),
+    (r"старейш\w*|самая старая|самая ранняя", "oldest"), (r"код(?:ом)?", "code"),
+    (r"цитировани\w*|цитат\w*", "citations"), (r"о|об|про", "about"), (r"кто написал", "who wrote"),
+    (r"кто", "who"), (r"и", "and"), (r"они|их", "they"), (r"эта статья|этой статье|этой статьи|эту статью",
+                                                         "this paper"),
+    (r"обучени[ея] с подкреплением", "reinforcement learning"), (r"языков\w* модел\w*", "language models"),
+    (r"модел\w* мира", "world models"), (r"игнорируй(?:те)?", "ignore"), (r"инструкци\w*", "instructions"),
+    (r"стих\w*", "poem"), (r"шутк\w*|анекдот\w*", "joke"), (r"погод\w*", "weather"), (r"столиц\w*", "capital"),
+    (r"как", "how"), (r"почему", "why"), (r"есть ли", "are there"),
 ]
 _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("多少篇", "how many papers"), ("几篇", "how many papers"), ("多少", "how much"), ("那篇论文", "the paper that"), ("那篇", "the paper that"), ("几个", "how many"),
@@ -181,6 +225,20 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("如何", "how"), ("怎么", "how"), ("为什么", "why"), ("年", " year "), ("有", " have "),
     ("何本", "how many papers"), ("いくつ", "how many"), ("とは", "what is"), ("論文", "papers"),
     ("比較", "compare"), ("要約", "summarize"), ("コード", "code"),
+    # Japanese (kanji shared with Chinese are above)
+    ("どの論文", "which paper"), ("この論文", "this paper"), ("その論文", "the paper"), ("について", " about "),
+    ("共著者", "co-authors"), ("著者", "authors"), ("以降", "since"), ("最も古い", "oldest"), ("強化学習", "reinforcement learning"),
+    ("無視", "ignore"), ("指示", "instructions"), ("天気", "weather"), ("どれ", "which"), ("教えて", "tell me"),
+    # Korean (particles attach to words, so plain substrings)
+    ("몇 편", "how many papers"), ("몇편", "how many papers"), ("몇 개", "how many"), ("몇", "how many"),
+    ("어떤 논문", "which papers"), ("어느 논문", "which paper"), ("이 논문", "this paper"), ("그 논문", "the paper"),
+    ("논문", "papers"), ("무엇", "what is"), ("뭐야", "what is"), ("비교", "compare"), ("요약", "summarize"),
+    ("공저자", "co-authors"), ("저자", "authors"), ("발표", "published"), ("출판", "published"), ("이후", "since"),
+    ("최신", "most recent"), ("가장 오래된", "oldest"), ("코드", "code"), ("인용", "citations"),
+    ("누가 썼", "who wrote"), ("강화학습", "reinforcement learning"), ("강화 학습", "reinforcement learning"),
+    ("언어 모델", "language models"), ("세계 모델", "world models"), ("무시", "ignore"), ("지시", "instructions"),
+    ("시스템 프롬프트", "system prompt"), ("농담", "joke"), ("날씨", "weather"), ("수도", "capital"),
+    ("연구", "research"), ("관련", "related to"), ("어떤", "which"),
 ]
 _GLOSSARY_RE = re.compile(
     r"(?<![\w'])(" + "|".join(f"(?:{pattern})" for pattern, _ in _GLOSSARY_WORDS) + r")(?![\w'])")
@@ -297,6 +355,13 @@ mujoco cifar cifar10 cifar100 cifar 10 cifar 100 adam adagrad bert qlora lora ll
 _EXTERNAL_SYSTEMS = set("""
 adam adagrad rmsprop bert roberta qlora lora llama palm gpt gpt2 gpt3 gpt4 chatgpt claude gemini clip ppo dpo trpo
 resnet alphago alphazero muzero word2vec dropout batchnorm gpt-4 gpt-3 gpt-2 gpt-3.5 mistral
+""".split())
+
+
+# Words that make a span a clause ("the paper that is about ...") rather than a name ("planning from pixels").
+_SENTENCE_WORDS = set("""
+is are was were be been does do did that which who whom i you we it they he she can could would should how what
+where when why has have had will about
 """.split())
 
 
@@ -558,7 +623,8 @@ _CHITCHAT = re.compile(
     r"^(?:can you |could you |please |would you )?(?:run|execute|download|install|deploy|send|email|book|buy|order|"
     r"call|schedule|remind|browse|search the web|google)\b|\bgithub stars?\b|\bstar count\b|\bstars on github\b|"
     r"\bforks\b|\bdownloads\b|\bimpact factor\b|\breview(?:er)? scores?\b|\bhoroscope\b|\bsports?\b|\bfootball\b|"
-    r"\bvacation\b|\btravel\b|\bgdp\b")
+    r"\bvacation\b|\btravel\b|\bgdp\b|\breviewers?\b|\bopenreview\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
+    r"\bacquisition\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
 # general-knowledge wording: not answerable unless the question names a paper of the collection
 _GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\bwho (?:invented|created|discovered|founded|"
                       r"coined)\b|\bhistory of\b|\bnews\b|\blaptops?\b|\bgraphics cards?\b|\bwhich (?:gpu|computer|"
@@ -624,6 +690,7 @@ _SYNTH = re.compile(
     r"\bhow many (?:of the )?(?:papers|works)\b|\bwork on\b|\bcommon\b|\brecurring\b|\bwhat does (?:this|the) "
     r"(?:researcher|author|group|lab) work on\b|\bresearch\b")
 _PAPER_SINGULAR = re.compile(
+    r"\bis there (?:a|one) (?:paper|article|publication|study)\b|"
     r"\b(?:which|what) (?:paper|article|publication|method|model|approach|algorithm|benchmark|dataset|"
     r"framework|agent|system|optimizer)\b|\bthe (?:paper|article|study|preprint) (?:on|about|that|which|where|"
     r"titled|called|named|proposing|introducing|describing)\b|\bthe (?:method|approach|model|algorithm|agent|"
@@ -633,7 +700,8 @@ _SINGULAR_REF = re.compile(
     r"\b(?:it|its|it's|itself|this paper|that paper|the paper|this method|that method|the method|this model|"
     r"that model|the model|this work|that work|this one|that one|the same paper|the authors|this approach|"
     r"that approach|the approach|this algorithm|that algorithm|the algorithm|this benchmark|that benchmark|"
-    r"this dataset|that dataset|the first one|the second one|the latter|the former)\b")
+    r"this dataset|that dataset|the first one|the second one|the latter|the former|the \w+ one|"
+    r"the one (?:about|on|with|that|where|from|for))\b")
 _PLURAL_CUE = re.compile(r"\b(?:papers|works|publications|articles|methods|approaches|studies|techniques|models|"
                          r"agents|ones|areas|topics|themes|trends|both|all|several|various|different|compare|"
                          r"across|overall|collection|field|research|literature)\b")
@@ -646,6 +714,18 @@ _OPINION = re.compile(r"\byour (?:opinion|view|views|thoughts|favou?rite|feeling
                       r"feel|prefer|agree)\b|\bwhat do you think\b|\bare you (?:happy|sad|conscious|alive)\b")
 _CONTINUATION = re.compile(r"^(?:and|also|then|ok(?:ay)?,? (?:and|what about|how about)|so|but)\b|"
                            r"^(?:what|how) about\b|^what else\b|^anything else\b|^(?:and|also) (?:what|how|who|when)\b")
+# Training details that an abstract rarely gives; asked about a named paper, the collection may not cover them.
+_TRAINING_DETAIL = re.compile(
+    r"\blearning rates?\b|\bbatch sizes?\b|\bhyper-?parameters?\b|\bgpus?\b|\btpus?\b|\bgpu[- ]hours\b|\bepochs?\b|"
+    r"\brandom seeds?\b|\bweight decay\b|\bwall[- ]clock\b|\bhardware\b|\blabell?ers\b|\bannotators\b|\bdropout rate\b")
+_SCORE_WORDS = set("""
+score scores scored accuracy result results performance perplexity win rate success return reach reaches reached get
+gets got achieve achieves achieved obtain obtains benchmark benchmarks exact number figure top what's whats
+""".split())
+# picking one paper out of a list the previous answer gave: "the second one", "the atari one"
+_SELECTION = re.compile(r"\bthe (?:first|second|third|fourth|fifth|last|latter|former|\w+) one\b|\bthe latter\b|"
+                        r"\bthe former\b|\bthat one\b|\bthe one (?:about|on|with|that|where|from|for)\b|"
+                        r"\b(?:number|no\.?|#) ?\d\b")
 _PLURAL_REF = re.compile(r"\b(?:they|them|their|these|those|of them|of those|of these|the same)\b")
 _COLLECTION_LEVEL = re.compile(
     r"\bpapers\b|\bpublications\b|\barticles\b|\bh[\s-]?index\b|\bcollection\b|\blisting\b|"
@@ -661,7 +741,9 @@ _MULTI = re.compile(
     r"\bany (?:papers|work|works)\b|\bpapers (?:that|which)\b|\bis there (?:any )?(?:work|research)\b|"
     r"\bresearch (?:agenda|directions?|focus|areas?|interests?|topics?)\b|\bmain (?:areas?|topics?|themes?)\b|"
     r"\b(?:the|these|his|both|two|three) \w+ papers\b|\bin common\b|\brecurring\b|\bhas (?:he|the group) worked on\b|"
-    r"\b(?:these|those|the|all the|several|multiple|different) (?:papers|works|methods|approaches)\b")
+    r"\b(?:these|those|the|all the|several|multiple|different) (?:papers|works|methods|approaches)\b|"
+    r"\banything (?:in here |here |in the collection |in this collection )?(?:on|about|related to|regarding)\b|"
+    r"\bwhat's in here\b|\bwhat is in here\b|\btheir (?:take|view|views|perspective|work) on\b")
 _TITLE_RUN_RE = re.compile(
     r"(?<![\w'.\-])((?:[A-Z][\w\-']*|\d[\w\-]*)(?:,?\s+(?:(?:of|for|with|and|to|in|on|the|a|an|is|are|all|you|from|"
     r"by|via|at|as|be|do|need|really)\s+)*(?:[A-Z][\w\-']*|\d[\w\-]*))+(?::\s+[A-Z][^?.!]*)?)")
@@ -699,11 +781,22 @@ _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "augu
            "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 
-def _definition_raw(question: str) -> str:
+def _is_foreign(question: str) -> bool:
+    """Not English: German/Romance function words or CJK script (rough, for deciding which cues to trust)."""
+    folded = _fold(question)
+    return bool(_GERMAN.search(folded) or _ROMANCE.search(folded) or
+                re.search(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af\u0400-\u04ff]", question))
+
+
+def _definition_raw(question: str, n_words: int) -> str:
     """The subject of "what is X?" as written (to tell a name from a lower-case concept)."""
     match = re.match(r"\s*(?:what(?:'s| is| are| was)|explain|define|describe|tell me about|what do you know about)\s+"
                      r"(?:the\s+|a\s+|an\s+)?(.*)$", question, re.IGNORECASE)
-    return match.group(1) if match else question
+    if match:
+        return match.group(1)
+    # other wordings and languages: the subject ends the question ("Mi spieghi come funziona la backpropagation?")
+    words = re.sub(r"\s+work\W*$", "", question.strip(), flags=re.IGNORECASE).split()
+    return " ".join(words[-n_words:]) if n_words else question
 
 
 def _leading_stripped(span: str) -> str:
@@ -725,8 +818,8 @@ def _trailing_name(span: str) -> str:
 
 
 _DEFINITION = re.compile(
-    r"^(?:what(?:'s| is| are| was)|who(?:'s| is| was)|explain|define|describe|tell me about|what does .{1,40} mean|"
-    r"what do you know about)\s+(?:the\s+|a\s+|an\s+)?(.{1,60}?)\s*[?.!]*$")
+    r"^(?:(?:explain )?how does(?: work)?(?= the )|what(?:'s| is| are| was)|who(?:'s| is| was)|explain|define|describe|"
+    r"tell me about|what does .{1,40} mean|how does|what do you know about)\s+(?:the\s+|a\s+|an\s+)?(.{1,60}?)(?:\s+work)?\s*[?.!]*$")
 _GENERIC_MODIFIERS = set("""
 first second third last latest newest oldest earliest recent previous above same other original best main
 this that your his their its my next final new old famous seminal original cited most least one two
@@ -865,12 +958,17 @@ class OfflineRouter:
             if carried is not None:
                 if _COMPARE.search(t) and carried.label == "paper" and not mentioned:
                     return Route("synthesis", 0.6, "rules", "follow-up comparing the paper under discussion")
+                if carried.label in ("synthesis", "metadata") and _SELECTION.search(t) and not _PLURAL_REF.search(t) \
+                        and not _has(r"\b(?:than|versus|vs|compared? (?:to|with)|differ\w* from|between)\b", t):
+                    return Route("paper", 0.7, "rules", "picks one paper out of the previous answer")
                 return Route(carried.label, round(min(0.85, max(0.55, carried.confidence)), 3), "rules",
                              f"follow-up: carries the previous question's route ({carried.label})")
 
         # 3b. "and what about ...?" right after another question
         if history and depth < 3 and words <= 10 and _CONTINUATION.search(t) and not own:
             carried = self._carried(history, depth)
+            if carried is not None and carried.label == "paper" and _COMPARE.search(t):
+                return Route("synthesis", 0.65, "rules", "follow-up comparing the paper under discussion")
             if carried is not None and carried.label != "not_answerable":
                 return Route(carried.label, round(min(0.8, max(0.55, carried.confidence)), 3), "rules",
                              f"continues the previous question ({carried.label})")
@@ -904,11 +1002,19 @@ class OfflineRouter:
                     r"\bin relation to\b|\bin the context of\b|\bbuilds? on\b|\bevolv\w*\b|\blineage\b|\bprogression\b|"
                     r"\bline of (?:work|research)\b|\bover (?:time|the years)\b|\bseries\b|\bfamily\b|\bsuccessors?\b", t):
                 return Route("synthesis", 0.7, "rules", f"relates {names} to other papers")
+            titled, title_share, _ = c.title_overlap(norm_tokens)
+            if compare and titled is not None and titled not in own_papers and title_share >= 0.5:
+                return Route("synthesis", 0.75, "rules", f"compares {names} with {self.papers[titled].title[:40]}")
             if compare and _has(r"\bother\b|\bprevious work\b|\bprior work\b|\brest of\b|\bthe others\b|\bversions?\b|"
-                                r"\b(?:and|with|to|versus|vs\.?) the (?:[\w\-]+\s+){0,5}(?:paper|one|work|method)\b|"
+                                r"\b(?:and|with|to|from|versus|vs\.?) the (?:[\w\-]+\s+){0,5}(?:paper|one|work|method)\b|"
                                 r"\bthe (?:one|paper) (?:about|on|with|that|where)\b|\bsuccessor\b|\bpredecessor\b|"
                                 r"\bthe (?:later|earlier|newer|older|original|first|second|next|previous) (?:one|paper|version)\b", t):
                 return Route("synthesis", 0.7, "rules", f"compares {names} with other work")
+            if len(own_papers) == 1:
+                detail = self._detail_not_in_abstract(t, norm_tokens, next(iter(own_papers)), own)
+                if detail:
+                    return Route("not_answerable", 0.7, "rules", f"asks for {detail}, which the abstract of {names} "
+                                                                  "does not give")
             return Route("paper", 0.9, "rules", f"names {names}, in the collection")
 
         # 8. definitional question about something the collection only mentions in passing
@@ -920,11 +1026,12 @@ class OfflineRouter:
                 return Route("not_answerable", 0.6, "rules", f"asks what '{subject}' is: the papers only mention it")
         if definition and not own and not mentioned and not history and not _SYNTH.search(t):
             subject = _norm(re.sub(r"^(?:an?|the)\s+", "", definition.group(1)))
-            corrected = " ".join(norm_tokens[-len(subject.split()):]) if subject else ""
+            tail = norm_tokens[:-1] if norm_tokens[-1:] == ["work"] and subject.split()[-1:] != ["work"] else norm_tokens
+            corrected = " ".join(tail[-len(subject.split()):]) if subject else ""
             subject_words = [w for w in corrected.split() if w not in _STOP]
             if subject_words and len(subject.split()) <= 4 and not _has(_PAPER_ASPECTS, subject) and \
-                    not re.search(r"[A-Z0-9]", _definition_raw(q)) and \
-                    c.phrase_df(" ".join(norm_tokens[-len(subject.split()):])) != 1 and c.phrase_df(subject) != 1:
+                    not re.search(r"[A-Z0-9]", _definition_raw(q, len(subject.split()))) and \
+                    c.phrase_df(corrected) != 1 and c.phrase_df(subject) != 1:
                 return Route("not_answerable", 0.55, "rules", f"general definition of '{subject}'")
 
         # 9. a follow-up with nothing to carry: the answer stage asks which paper is meant
@@ -934,13 +1041,16 @@ class OfflineRouter:
         scores = self.knn_scores(t)
 
         # 10. several papers wanted, or one paper described by its topic
-        if compare and _has(r"\b(?:papers|methods|approaches|works|models|algorithms|ones|two|both)\b|"
+        if compare and not _has(r"\b(?:this|that|a|one) paper\b", t) and _has(r"\b(?:papers|methods|approaches|works|models|algorithms|ones|two|both)\b|"
                             r"\b(?:with|and|to|from|versus|vs\.?) the (?:one|paper|work|method)\b", t):
             return Route("synthesis", 0.8, "rules", "compares several papers or methods")
         if _has(r"\b(?:which|what) (?:paper|article|publication|preprint)\b|^(?:in )?which paper\b", t):
             return Route("paper", 0.75, "rules", "asks which single paper")
         if _MULTI.search(t) and not _PAPER_SINGULAR.search(t):
             return Route("synthesis", 0.8, "rules", "asks about a topic across papers")
+        if words <= 7 and _has(r"^[\w\s/+&,\-]{3,60}\b(?:work|research|papers|stuff)\s*\??$", t) and \
+                not _has(r"^(?:how|why|when|where|what|who|does|did|do|can|is)\b", t):
+            return Route("synthesis", 0.7, "rules", "a topic followed by 'work?' or 'papers?'")
         if _has(r"\bthe (?:[\w\-/]+\s+){1,4}(?:papers|works|methods|approaches)\b", t) and \
                 not _has(r"\b(?:which|what) (?:one|paper)\b|\bone of\b", t):
             return Route("synthesis", 0.7, "rules", "asks about a group of papers")
@@ -963,7 +1073,8 @@ class OfflineRouter:
                              f"points at one paper ({title[:60]}{'...' if len(title) > 60 else ''})")
         if _PAPER_SINGULAR.search(t) and not _SYNTH.search(t) and not _has(r"\bpapers\b", t):
             knn = self._knn_route(scores, ("paper", "synthesis"))
-            if knn.label == "synthesis" and knn.confidence >= 0.9:
+            # the English embedder reads translated questions badly: there the explicit singular wins
+            if knn.label == "synthesis" and knn.confidence >= 0.9 and not _is_foreign(q):
                 return knn
             return Route("paper", 0.7, "rules", "asks about one paper described by its topic")
         if _SYNTH.search(t) and not _PAPER_SINGULAR.search(t):
@@ -1002,11 +1113,18 @@ class OfflineRouter:
     def _metadata(self, t: str, tokens: list[str], own_papers: set) -> Route | None:
         c = self.collection
         single_paper = len(own_papers) == 1
+        author = c.author_in(" ".join(tokens))
+        profile_figure = _has(r"\bh[\s-]?index\b|\bnovelty\b|\bai score\b|\bcitations?\b|\bcited\b", t)
+        if profile_figure and (single_paper or (author and author != "jimmy ba")) and \
+                not _has(r"\bpapers claimed\b|\bco-?author|\bwith\b", t):
+            return Route("not_answerable", 0.8, "rules", "the listing has citation figures for the profile only")
         if _has(r"\bh[\s-]?index\b|\bnovelty\b|\bai score\b|\bpapers claimed\b", t):
             return Route("metadata", 0.95, "rules", "asks for a profile figure")
         if _has(r"\bcitations?\b|\bcited\b", t) and not single_paper:
             return Route("metadata", 0.9, "rules", "asks about citations")
-        author = c.author_in(" ".join(tokens))
+        if _has(r"\b(?:how many|number of|count of) (?:co-?)?authors\b|\bauthor count\b|"
+                r"\b(?:one|two|three|four|single|\d) (?:listed )?authors?\b", t):
+            return Route("metadata", 0.85, "rules", "asks about the number of authors")
         coauthor = _has(r"\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*\b|\bcollaborat\w*\b|"
                         r"\bwritten (?:with|by)\b|\bwrote with\b|\bworked with\b|\bwork with\b", t)
         if coauthor and not single_paper:
@@ -1029,7 +1147,12 @@ class OfflineRouter:
                 r"\bmost\b|\bfrequent\w*\b|\boften\b|\bmany\b|\ball (?:the )?authors\b|\bdistinct\b|\bunique\b", t) \
                 and not single_paper:
             return Route("metadata", 0.85, "rules", "asks about authors across the listing")
-        if (_BIB_STRONG.search(t) or (set(tokens) & c.affiliation_words and _has(r"\bpapers?\b|\bhow many\b|\bwhich\b", t))) \
+        if _has(r"\btag(?:s|ged)?\b|\blabel(?:s|led)?\b|\bsection\b", t) and \
+                {w.upper() for w in tokens} & c.categories and not single_paper:
+            return Route("metadata", 0.9, "rules", "asks about a category tag")
+        affiliation_hits = set(tokens) & c.affiliation_words - ({"mit"} if _GERMAN.search(t) else set())  # German "mit"
+        if (_BIB_STRONG.search(t) or (affiliation_hits and _has(r"\bpapers?\b|\bhow many\b|\bwhich\b", t)
+                                      and not _has(r"\b(?:this|that|a|the|one) paper\b", t) and len(tokens) <= 30)) \
                 and not single_paper:
             return Route("metadata", 0.9, "rules", "asks about categories or affiliations")
         if single_paper:
@@ -1086,8 +1209,7 @@ class OfflineRouter:
             candidates.append((match.group(1), "titled"))
         # Title Case runs of two or more words (small connectors allowed) and "Name: Subtitle" titles; other
         # languages capitalise differently (German nouns), so only for English questions
-        folded = _fold(q)
-        foreign = bool(_GERMAN.search(folded) or _ROMANCE.search(folded) or re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", q))
+        foreign = _is_foreign(q)
         for match in _TITLE_RUN_RE.finditer(q):
             span = match.group(1).split()
             at_start = not q[:match.start()].strip() or q[:match.start()].rstrip()[-1:] in ".?!:;"
@@ -1101,14 +1223,29 @@ class OfflineRouter:
                     for w in span if w.lower() not in _CONNECTORS)):
                 candidates.append((" ".join(span), "title-case"))
         # Chinese / Japanese: "Adam 优化器的论文" (the paper of Adam)
-        for match in re.finditer(r"([A-Za-z][\w\-]*(?:\s+[A-Za-z][\w\-]*){0,5})\s*[\u4e00-\u9fff]{0,4}?的?(?:论文|論文)", q):
+        for match in re.finditer(r"([A-Za-z][A-Za-z0-9\-]*(?:\s+[A-Za-z][A-Za-z0-9\-]*){0,5})\s*[\u4e00-\u9fff]{0,4}?的?(?:论文|論文)", q):
             candidates.append((match.group(1), "paper-noun"))
+        # a paper cited by its authors: "the chain-of-thought paper by Wei et al.", "Ha & Schmidhuber's 'World Models'"
+        for match in re.finditer(r"\bby\s+([A-Za-z][\w\-]+)(?:\s+et\.?\s*al\b|\s+(?:and|&)\s+([A-Za-z][\w\-]+))|"
+                                 r"\b([A-Z][\w\-]+)\s+et\.?\s*al\b|\b([A-Z][\w\-]+)\s*(?:&|and)\s*([A-Z][\w\-]+)(?:'s)?\s+"
+                                 r"(?:['\"“‘]?[\w\-]+['\"”’]?\s+){0,4}?(?:paper|article|model|work)\b", q):
+            names = [n for n in match.groups() if n]
+            if names and not any(n.lower() in c.author_tokens or n.lower() in ("ba", "jimmy") or
+                                 c.author_in(n.lower()) for n in names):
+                candidates.append((" & ".join(names), "authors"))
         # the result of a named system: "What accuracy does GPT-4 get on MedQA?"
         for match in re.finditer(
                 r"\b(?:does|did|do|is|was|would|could|can)\s+([\w\-.]+(?:\s+[\w\-.]+){0,2}?)\s+(?:get|gets|got|"
-                r"achieve[sd]?|score[sd]?|reach(?:es|ed)?|obtain(?:s|ed)?|perform(?:s|ed)?|rank(?:s|ed)?|beat)\b", q, re.I):
+                r"achieve[sd]?|score[sd]?|reach(?:es|ed)?|obtain(?:s|ed)?|perform(?:s|ed)?|rank(?:s|ed)?|beat|use[sd]?)\b", q, re.I):
             name = match.group(1)
-            if re.search(r"[A-Z]|\d", name) or set(name.lower().split()) & _EXTERNAL_SYSTEMS:
+            lone = name.lower() if " " not in name else ""
+            if re.search(r"[A-Z]|\d", name) or set(name.lower().split()) & _EXTERNAL_SYSTEMS or (
+                    lone and lone not in _STOP and lone not in c.vocab and lone not in c.author_tokens):
+                candidates.append((name, "subject"))
+        # "how does it compare with gpt-4 on medqa?": a system the collection never mentions
+        for match in re.finditer(r"\b(?:compar\w*|stack up|fare)\b.{0,20}?\b(?:with|to|against)\s+([\w\-.]+)", q, re.I):
+            name = match.group(1).strip(".")
+            if re.search(r"[A-Z]|\d", name) or name.lower() in _EXTERNAL_SYSTEMS:
                 candidates.append((name, "subject"))
         # a capitalised name in a definitional question ("What is BERT?")
         definition = _DEFINITION.match(t)
@@ -1149,6 +1286,8 @@ class OfflineRouter:
                 external = [w for w in content if (w in c.entities and not c.entities[w].own) or w in _EXTERNAL_SYSTEMS]
                 if kind == "paper-noun" and external and len(content) <= 3:
                     return name  # "the adam optimizer paper": the collection only mentions Adam
+                if kind == "quoted" and len(words) == 1 and not capitalised and key not in _EXTERNAL_SYSTEMS:
+                    continue  # "natural-language 'grades'": a quoted term, not a title
                 if kind == "quoted" and not _has(r"\b(?:paper|article|publication|preprint|titled)\b", t):
                     if c.phrase_in_text(key) or (len(words) == 1 and key in c.vocab):
                         continue  # "which papers mention 'world models'?": a quoted topic
@@ -1158,7 +1297,7 @@ class OfflineRouter:
                     continue
                 if len(words) == 1 and key in c.vocab and not capitalised:
                     continue
-                sentence_like = len(words) >= 3 and any(w in _STOP for w in words[1:-1])
+                sentence_like = len(words) >= 3 and any(w in _SENTENCE_WORDS for w in words[1:-1])
                 if len(words) >= 2 and not capitalised and not sentence_like and all(w in c.vocab for w in content) \
                         and self._cooccur(content, missing=1 if len(content) >= 3 else 0):
                     continue  # "the maximum-entropy goal selection paper": a description of a listed paper
@@ -1180,6 +1319,8 @@ class OfflineRouter:
                 if _MULTI.search(t) and all(w in c.vocab for w in content):
                     continue  # "Which papers study Graph Neural Networks?": a topic, not a title
                 return name
+            if kind == "authors":
+                return f"a paper by {name}"
             if kind == "subject":
                 if entity is not None and entity.own or c.phrase_in_text(key) or c.author_in(key) or \
                         c.phrase_in_titles(key) or (name.islower() and not set(words) & _EXTERNAL_SYSTEMS and all(w in _STOP or w in c.vocab for w in words)):
@@ -1191,6 +1332,30 @@ class OfflineRouter:
                 if any(w in c.author_tokens for w in words):
                     continue
                 return name
+        return None
+
+    def _detail_not_in_abstract(self, t: str, tokens: list[str], paper: int, own) -> str | None:
+        """A training detail or score of a named paper that its abstract never mentions (the listing only has
+        abstracts): "what learning rate did EMA-PG use?", "DreamerV3's score on Atari 100k"."""
+        c = self.collection
+        text, doc = c.texts[paper], c.doc_words[paper]
+
+        def absent(phrase: str) -> bool:
+            words = _norm(phrase).split()
+            return f" {' '.join(words)} " not in text and not all(_stem(w) in doc or w in doc for w in words)
+
+        for match in _TRAINING_DETAIL.finditer(t):
+            if absent(match.group(0)):
+                return f"its {match.group(0)}"
+        if _has(r"\b(?:top-?1|top-?5|exact (?:number|figure|score)|percentage|how many percent)\b", t) and \
+                not _NUMBER.search(self.papers[paper].abstract):
+            return "an exact figure"
+        if _has(r"\b(?:score|accuracy|results?|performance|perplexity|win rate|success rate|return)\b", t):
+            name_words = {w for k, _ in own for w in k.split()}
+            benchmark = [w for w in tokens if w not in _STOP and w not in name_words and w not in _SCORE_WORDS
+                         and len(w) > 2 and not w.isdigit() and w not in self.collection.common]
+            if benchmark and all(absent(w) for w in benchmark):
+                return "a result on " + " ".join(benchmark[:3])
         return None
 
     def _cooccur(self, words: list[str], missing: int = 0) -> bool:
