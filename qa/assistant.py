@@ -18,7 +18,7 @@ from .citations import best_quote, claims_by_citation, cited_numbers, remove_inv
 from .errors import LLMError, QAError
 from .extractive import answer_one_paper, answer_several
 from .llm import get_llm
-from .metadata import answer_metadata
+from .metadata import answer_metadata, needs_paper_context
 from .question import parse_filters
 from .retrieval import STOPWORDS, Filters, Hit, Retriever
 from .router import get_router
@@ -146,7 +146,9 @@ class Assistant:
         t = time.perf_counter()
         previous = [m["content"] for m in history if m["role"] == "user"]
         context = previous[-1] if previous and FOLLOW_UP.search(question) else ""
-        result = answer_metadata(question, self.papers, self.profile, filters, previous_question=context)
+        result = answer_metadata(question, self.papers, self.profile, filters, previous_question=context,
+                                 context_papers=self._paper_in_question(question, history)
+                                 if needs_paper_context(question) else None)
         timings = answer.timings_ms
         if not result.understood:  # not a bibliographic pattern we compute: treat it as a topic question
             answer.route = "synthesis"
@@ -197,6 +199,18 @@ class Assistant:
         if carried:  # the previous answer named its paper(s): carry them, not just the words
             return " ".join(p.title for p in carried[:2]) + f" {question}"
         return f"{previous[-1]} {question}"
+
+    def _paper_in_question(self, question: str, history: list[dict]):
+        """The one paper a per-paper question means: named in it, else the one under discussion."""
+        if not FOLLOW_UP.search(question) or not history:
+            hits = self.retriever.search(question, k=1)
+            return [hits[0].paper] if hits else []
+        carried = self._papers_named_in(history)
+        if carried:
+            return carried[:1]
+        previous = [m["content"] for m in history if m["role"] == "user"]
+        hits = self.retriever.search(previous[-1], k=1) if previous else []
+        return [hits[0].paper] if hits else []
 
     def _papers_named_in(self, history: list[dict]):
         """Papers whose title appears in the last assistant message (what "it" most likely means)."""

@@ -76,14 +76,65 @@ def find_affiliation(question: str, papers: list[Paper]) -> str | None:
     return None
 
 
+# Questions about one paper's author list; the assistant finds that paper (named, or from the conversation).
+PER_PAPER_AUTHORS = re.compile(
+    r"\bhow many (?:co-?)?authors\b|\bnumber of authors\b|\bauthor (?:list|count)\b|"
+    r"\b(?:its|the|their|this paper's|that paper's|the paper's) (?:first|last|lead|senior|main) author\b|"
+    r"\bsame (?:first )?authors?\b|\b(?:those|these) authors\b", re.IGNORECASE)
+_AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|single|sole|[1-3]) (?:listed )?authors?\b|"
+                           r"\b(single|solo|sole)[- ]authored\b")
+
+
+def needs_paper_context(question: str) -> bool:
+    return bool(PER_PAPER_AUTHORS.search(fold(question)))
+
+
+def _same_author(a: str, b: str) -> bool:
+    """"Sheila McIlraith" and "Sheila A. McIlraith": same first and last name."""
+    x, y = fold(a).replace(".", " ").split(), fold(b).replace(".", " ").split()
+    return bool(x and y) and x[0] == y[0] and x[-1] == y[-1]
+
+
+def _authors_of(paper: Paper, question: str, papers: list[Paper]) -> MetadataAnswer:
+    q = fold(question)
+    names = ", ".join(paper.authors) + (" et al." if paper.authors_truncated else "")
+    shown = len(paper.authors)
+    if re.search(r"\b(first|last|lead|senior|main) author\b|\bsame (first )?authors?\b|\b(those|these) authors\b", q):
+        last = re.search(r"\b(last|senior) author\b", q)
+        if last and paper.authors_truncated:
+            return MetadataAnswer(f"The listing truncates the author list of {paper.title} [1] after three names "
+                                  f"({names}), so its last author is not shown.", [paper])
+        wanted = [paper.authors[-1]] if last else [paper.authors[0]] if re.search(r"\b(first|lead|main) author\b", q) \
+            else list(paper.authors)
+        others = _newest_first([p for p in papers if p is not paper and
+                                any(_same_author(a, w) for a in p.authors for w in wanted)])
+        who = " or ".join(wanted)
+        role = "last" if last else "first" if len(wanted) == 1 else "listed"
+        lead = f"The {role} author{'s' if len(wanted) > 1 else ''} of {paper.title} [1] {'is' if len(wanted) == 1 else 'are'} {who}."
+        if not others:
+            return MetadataAnswer(lead + f" No other paper in the listing names {who} among its first three authors.",
+                                  [paper])
+        listing = "\n".join(f"- {p.title} ({p.year}) [{i}]" for i, p in enumerate(others[:LIST_LIMIT], 2))
+        return MetadataAnswer(f"{lead} Other papers in the listing with {who}:\n{listing}\n\nNote: the listing shows "
+                              "at most three authors per paper, so there may be more.", [paper] + others[:LIST_LIMIT])
+    if paper.authors_truncated:
+        return MetadataAnswer(f"{paper.title} [1] has more than {shown} authors: the listing shows the first {shown} "
+                              f"({names}) and truncates the rest, so the exact number is not in the collection.", [paper])
+    return MetadataAnswer(f"{paper.title} [1] has {_plural(shown, 'author')}: {names}.", [paper])
+
+
 def _first(*values):
     return next((v for v in values if v not in (None, "")), None)
 
 
 def answer_metadata(question: str, papers: list[Paper], profile: Profile,
-                    filters: Filters | None = None, previous_question: str = "") -> MetadataAnswer:
-    """`previous_question` scopes a follow-up ("and how many of those are from 2019?")."""
+                    filters: Filters | None = None, previous_question: str = "",
+                    context_papers: list[Paper] | None = None) -> MetadataAnswer:
+    """`previous_question` scopes a follow-up ("and how many of those are from 2019?"); `context_papers` are the
+    paper(s) a per-paper question is about ("how many authors does it have?")."""
     q = fold(question)
+    if context_papers and needs_paper_context(question):
+        return _authors_of(context_papers[0], question, papers)
     owner = profile.name or ""
     given = filters or Filters()  # set in the UI/CLI: wins over the question
     stated = _stated_scope(question, papers, owner)
@@ -162,6 +213,19 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         lead = (f"{_plural(len(selected), 'paper')} in the listing match{'es' if len(selected) == 1 else ''}"
                 if counted else f"The listing has {_plural(len(selected), 'paper')}") + f"{scope_text()}:"
         return MetadataAnswer(lead + "\n" + _listing(selected) + affiliation_note, selected[:LIST_LIMIT])
+
+    # papers with a given number of listed authors
+    if m := _AUTHOR_COUNT.search(q):
+        word = m.group(1) or m.group(2)
+        n = {"one": 1, "single": 1, "sole": 1, "solo": 1, "two": 2, "three": 3}.get(word) or int(word)
+        matching = [p for p in selected if len(p.authors) == n and not p.authors_truncated]
+        text = (f"{_plural(len(matching), 'paper')} in the listing{_scope(scope)} "
+                f"{'has' if len(matching) == 1 else 'have'} exactly {_plural(n, 'author')}")
+        note_three = ("\n\nThe listing shows at most three names and marks longer author lists with “et al.”; "
+                      "those are not counted.")
+        if not matching:
+            return MetadataAnswer(text + "." + note_three)
+        return MetadataAnswer(text + ":\n" + _listing(matching) + note_three, matching[:LIST_LIMIT])
 
     # per-year breakdown / busiest year
     if re.search(r"(which|what) year .*(most|fewest|least)|per year|each year|by year|year by year|most productive", q):

@@ -172,6 +172,10 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"verstarkungslernen", "reinforcement learning"), (r"sprachmodell(?:e|en)?", "language models"),
     (r"ignoriere", "ignore"), (r"anweisungen", "instructions"), (r"vorherigen", "previous"),
     (r"wohnt", "lives"), (r"beschaftigen sich mit", "study"),
+    (r"in der (?:studie|arbeit|veroffentlichung)|in dem (?:paper|artikel)|im (?:paper|artikel)", "in the paper"),
+    (r"studie", "study"), (r"spiele", "games"), (r"agenten", "agents"), (r"ohne", "without"),
+    (r"belohnung\w*", "reward"), (r"ziel(?:e|en)?", "goals"), (r"untersucht", "studied"), (r"zu", "on"),
+    (r"benutzt|verwendet", "used"),
     # Dutch
     (r"hoeveel (?:artikelen|papers|publicaties|werken)", "how many papers"), (r"hoeveel", "how many"),
     (r"welke", "which"), (r"wat (?:is|zijn|doet)", "what is"), (r"artikelen|publicaties", "papers"),
@@ -209,6 +213,8 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"как", "how"), (r"почему", "why"), (r"есть ли", "are there"),
 ]
 _GLOSSARY_CJK: list[tuple[str, str]] = [
+    ("제안한 논문", "the paper that proposed"), ("소개한 논문", "the paper that introduced"),
+    ("다룬 논문", "the paper about"), ("논문은", "the paper"), ("논문이", "the paper"),
     ("多少篇", "how many papers"), ("几篇", "how many papers"), ("多少", "how much"), ("那篇论文", "the paper that"), ("那篇", "the paper that"), ("几个", "how many"),
     ("什么是", "what is"), ("是什么", "what is"), ("介绍一下", "tell me about"), ("介绍", "tell me about"),
     ("哪些论文", "which papers"), ("这些论文", "these papers"), ("这些", "these"), ("工作", "work"),
@@ -239,6 +245,9 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("언어 모델", "language models"), ("세계 모델", "world models"), ("무시", "ignore"), ("지시", "instructions"),
     ("시스템 프롬프트", "system prompt"), ("농담", "joke"), ("날씨", "weather"), ("수도", "capital"),
     ("연구", "research"), ("관련", "related to"), ("어떤", "which"),
+    ("제안한 논문", "the paper that proposed"), ("소개한 논문", "the paper that introduced"),
+    ("다룬 논문", "the paper about"), ("논문은", "the paper"), ("논문이", "the paper"), ("얼마나", "how much"),
+    ("누가", "who"), ("처음", "first"), ("제안했", "proposed"), ("알고리즘", "algorithm"),
 ]
 _GLOSSARY_RE = re.compile(
     r"(?<![\w'])(" + "|".join(f"(?:{pattern})" for pattern, _ in _GLOSSARY_WORDS) + r")(?![\w'])")
@@ -354,10 +363,13 @@ mujoco cifar cifar10 cifar100 cifar 10 cifar 100 adam adagrad bert qlora lora ll
 # when an abstract mentions the name in passing.
 _EXTERNAL_SYSTEMS = set("""
 adam adagrad rmsprop bert roberta qlora lora llama palm gpt gpt2 gpt3 gpt4 chatgpt claude gemini clip ppo dpo trpo
-resnet alphago alphazero muzero word2vec dropout batchnorm gpt-4 gpt-3 gpt-2 gpt-3.5 mistral
+resnet alphago alphazero muzero word2vec batchnorm mistral gpt5 llama3 alphafold instructgpt
 """.split())
 
 
+# Camel-case names that are products, not methods ("a GitHub link")
+_PRODUCT_WORDS = {"github", "gitlab", "youtube", "linkedin", "arxiv", "openreview", "iphone", "macbook", "chatgpt",
+                  "paperswithcode", "huggingface", "pdf", "pdfs", "phd", "phds"}
 # Words that make a span a clause ("the paper that is about ...") rather than a name ("planning from pixels").
 _SENTENCE_WORDS = set("""
 is are was were be been does do did that which who whom i you we it they he she can could would should how what
@@ -623,11 +635,13 @@ _CHITCHAT = re.compile(
     r"^(?:can you |could you |please |would you )?(?:run|execute|download|install|deploy|send|email|book|buy|order|"
     r"call|schedule|remind|browse|search the web|google)\b|\bgithub stars?\b|\bstar count\b|\bstars on github\b|"
     r"\bforks\b|\bdownloads\b|\bimpact factor\b|\breview(?:er)? scores?\b|\bhoroscope\b|\bsports?\b|\bfootball\b|"
-    r"\bvacation\b|\btravel\b|\bgdp\b|\breviewers?\b|\bopenreview\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
+    r"\bvacation\b|\btravel\b|\bgdp\b|\breviewers?\b.{0,30}\b(?:say|said|think|thought|scores?|comments?|wrote|"
+    r"ratings?|rated|decide|decision)\b|\bopenreview\b|\bwill there be\b|\bwhen will\b|\bpredict(?:ion)?s? (?:for|about)\b|"
+    r"\bin the future\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
     r"\bacquisition\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
 # general-knowledge wording: not answerable unless the question names a paper of the collection
 _GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\bwho (?:invented|created|discovered|founded|"
-                      r"coined)\b|\bhistory of\b|\bnews\b|\blaptops?\b|\bgraphics cards?\b|\bwhich (?:gpu|computer|"
+                      r"coined)\b|\bwho (?:first|originally) (?:proposed|introduced|came up with|invented|developed)\b|\bhistory of\b|\bnews\b|\blaptops?\b|\bgraphics cards?\b|\bwhich (?:gpu|computer|"
                       r"machine|cloud provider) (?:should|to|do)\b|"
                       r"(?:^|\byou\s+|\bplease\s+|\bme\s+)(?:recommend|suggest)\b(?!.{0,60}\b(?:papers?|works?|articles?|read\w*|publications?)\b)")
 _CODE_REQUEST = re.compile(
@@ -708,7 +722,9 @@ _PLURAL_CUE = re.compile(r"\b(?:papers|works|publications|articles|methods|appro
 _RESEARCHER_TOPIC = re.compile(
     r"\b(?:the group|this group|the lab|his group|his team|the team|this researcher|the researcher|jimmy ba|jimmy|"
     r"ba|he|his|they|their)\b.{0,40}\b(?:approach\w*|work(?:s|ed)? on|research|stud(?:y|ies|ied)|tackle\w*|address\w*|"
-    r"contribut\w*|focus\w*|interest\w*|handle\w*|explor\w*|use|used|uses)\b|"
+    r"contribut\w*|focus\w*|interest\w*|handle\w*|explor\w*)\b|"
+    r"\b(?:the group|this group|the lab|his group|his team|the team|this researcher|the researcher|jimmy ba)\b.{0,40}"
+    r"\b(?:use|used|uses)\b|"
     r"\b(?:approach\w*|contribut\w*|research|work)\b.{0,20}\b(?:jimmy ba|of ba|the group|this group|the lab|his)\b")
 _OPINION = re.compile(r"\byour (?:opinion|view|views|thoughts|favou?rite|feelings?|take)\b|\bdo you (?:like|think|believe|"
                       r"feel|prefer|agree)\b|\bwhat do you think\b|\bare you (?:happy|sad|conscious|alive)\b")
@@ -742,7 +758,8 @@ _MULTI = re.compile(
     r"\bresearch (?:agenda|directions?|focus|areas?|interests?|topics?)\b|\bmain (?:areas?|topics?|themes?)\b|"
     r"\b(?:the|these|his|both|two|three) \w+ papers\b|\bin common\b|\brecurring\b|\bhas (?:he|the group) worked on\b|"
     r"\b(?:these|those|the|all the|several|multiple|different) (?:papers|works|methods|approaches)\b|"
-    r"\banything (?:in here |here |in the collection |in this collection )?(?:on|about|related to|regarding)\b|"
+    r"\banything(?: else)?(?: \w+){0,4}? (?:on|about|related to|regarding)\b|\bwhat(?:'s| has) been done\b|"
+    r"\bwhat (?:have|has|did) (?:they|he|the group|the lab|the authors|this group|the team) (?:done|worked on|published)\b|"
     r"\bwhat's in here\b|\bwhat is in here\b|\btheir (?:take|view|views|perspective|work) on\b")
 _TITLE_RUN_RE = re.compile(
     r"(?<![\w'.\-])((?:[A-Z][\w\-']*|\d[\w\-]*)(?:,?\s+(?:(?:of|for|with|and|to|in|on|the|a|an|is|are|all|you|from|"
@@ -947,9 +964,18 @@ class OfflineRouter:
             return Route("not_answerable", 0.9, "rules", "personal information about the researcher")
 
         # 2. a named paper or method that is not in the collection
+        unknown = None if own else self._unknown_system(q, norm_tokens)
+        if unknown:
+            return Route("not_answerable", 0.85, "rules", f"names {unknown}, which no listed paper mentions")
         missing = self._missing_name(q, t, own)
         if missing:
             return Route("not_answerable", 0.88, "rules", f"names '{missing}', not in the collection")
+
+        # 2b. "what else did its first author publish?": the listing's author field
+        if _has(r"\b(?:its|the|their|this paper's|that paper's|the paper's) (?:first|last|lead|senior|main) author\b|"
+                r"\bsame (?:first )?authors?\b|\bthose authors\b|\bthese authors\b", t) and \
+                _has(r"\belse\b|\bother\b|\bmore\b|\banything\b|\bwhich papers\b|\bhow many\b", t) and (history or own):
+            return Route("metadata", 0.8, "rules", "asks for other papers by the authors of a paper")
 
         # 3. a follow-up about "it": the paper under discussion
         singular_ref = _SINGULAR_REF.search(t) and words <= 14 and not own and not collection_level
@@ -969,6 +995,8 @@ class OfflineRouter:
             carried = self._carried(history, depth)
             if carried is not None and carried.label == "paper" and _COMPARE.search(t):
                 return Route("synthesis", 0.65, "rules", "follow-up comparing the paper under discussion")
+            if carried is not None and carried.label == "paper" and _MULTI.search(t):
+                return Route("synthesis", 0.65, "rules", "follow-up asking for more papers on the topic")
             if carried is not None and carried.label != "not_answerable":
                 return Route(carried.label, round(min(0.8, max(0.55, carried.confidence)), 3), "rules",
                              f"continues the previous question ({carried.label})")
@@ -983,12 +1011,17 @@ class OfflineRouter:
         if len(own_papers) >= 2:
             names = ", ".join(e.name for _, e in own[:3])
             return Route("synthesis", 0.9, "rules", f"names several papers ({names})")
-        if compare and own and history and _SINGULAR_REF.search(t):
+        if compare and own and history and (_SINGULAR_REF.search(t) or
+                                            _has(r"\b(?:is|was|does|did) (?:that|this)\b|\bfrom (?:that|this)\b", t)):
             return Route("synthesis", 0.7, "rules", "compares a named paper with the one under discussion")
 
         # 6. a follow-up about "them": carry the previous route
         if _PLURAL_REF.search(t) and not own and history and depth < 3 and words <= 14:
             carried = self._carried(history, depth)
+            if carried is not None and carried.label == "metadata" and _has(
+                    r"\bcommon\b|\bthreads?\b|\bthemes?\b|\bresearch\b|\bsummari[sz]e\b|\bideas?\b|\babout\b|"
+                    r"\btopics?\b|\bapproach\w*\b|\bfind(?:ings)?\b|\bconclu\w*", t) and not _COUNT.search(t):
+                return Route("synthesis", 0.65, "rules", "asks what the papers just listed are about")
             if carried is not None:
                 return Route(carried.label, round(min(0.8, max(0.55, carried.confidence)), 3), "rules",
                              f"follow-up: carries the previous question's route ({carried.label})")
@@ -1048,7 +1081,7 @@ class OfflineRouter:
             return Route("paper", 0.75, "rules", "asks which single paper")
         if _MULTI.search(t) and not _PAPER_SINGULAR.search(t):
             return Route("synthesis", 0.8, "rules", "asks about a topic across papers")
-        if words <= 7 and _has(r"^[\w\s/+&,\-]{3,60}\b(?:work|research|papers|stuff)\s*\??$", t) and \
+        if words <= 7 and _has(r"^[\w\s/+&,\-]{3,60}\b(?:work|research|papers|stuff|studies)\s*\??$", t) and \
                 not _has(r"^(?:how|why|when|where|what|who|does|did|do|can|is)\b", t):
             return Route("synthesis", 0.7, "rules", "a topic followed by 'work?' or 'papers?'")
         if _has(r"\bthe (?:[\w\-/]+\s+){1,4}(?:papers|works|methods|approaches)\b", t) and \
@@ -1174,7 +1207,7 @@ class OfflineRouter:
             r"\b(?:how many|number of|count of|count the|count|total number of|total)\s+(?:\w+\s+){0,3}?"
             r"(?:papers?|publications?|articles?|titles)\b|\bhow many\b(?:\s+\w+){0,2}\s+(?:did|has|have|had)\s+"
             r"(?:he|jimmy ba|ba|they|the researcher|the group|the author)\s+(?:\w+\s+)?(?:published|publish|wrote|write|"
-            r"written|released|authored|co-?authored)\b|\b(?:papers?|publications?|articles?)\b.{0,30}\b(?:how many|"
+            r"written|released|authored|co-?authored)\b|\b(?:papers|publications|articles)\b.{0,30}\b(?:how many|"
             r"in total|count)\b", t)
         listing = _LIST_PAPERS.search(t) or (has_year and _has(r"\b(?:papers|publications|articles|titles|works)\b", t))
         if counting or (listing and has_year) or (has_year and _TIME_WORDS.search(t) and _has(
@@ -1214,7 +1247,8 @@ class OfflineRouter:
             span = match.group(1).split()
             at_start = not q[:match.start()].strip() or q[:match.start()].rstrip()[-1:] in ".?!:;"
             while span and (span[0].lower().strip(",") in _CONNECTORS or
-                            (at_start and span[0].lower().strip(",") in _LEADING_VERBS)):
+                            (at_start and (span[0].lower().strip(",") in _LEADING_VERBS or
+                                           (span[0].lower().endswith("ing") and span[0].lower() in c.common)))):
                 span = span[1:]
             while span and span[-1].lower() in _CONNECTORS:
                 span = span[:-1]
@@ -1240,7 +1274,8 @@ class OfflineRouter:
             name = match.group(1)
             lone = name.lower() if " " not in name else ""
             if re.search(r"[A-Z]|\d", name) or set(name.lower().split()) & _EXTERNAL_SYSTEMS or (
-                    lone and lone not in _STOP and lone not in c.vocab and lone not in c.author_tokens):
+                    lone and lone not in _STOP and lone not in c.vocab and lone not in c.author_tokens) or (
+                    lone in c.entities and not c.entities[lone].own):
                 candidates.append((name, "subject"))
         # "how does it compare with gpt-4 on medqa?": a system the collection never mentions
         for match in re.finditer(r"\b(?:compar\w*|stack up|fare)\b.{0,20}?\b(?:with|to|against)\s+([\w\-.]+)", q, re.I):
@@ -1271,7 +1306,8 @@ class OfflineRouter:
             name = span.strip(" ,.;:!?")
             key = " ".join(c.correct(_norm(name).split()))
             words = key.split()
-            content = [w for w in words if w not in _STOP and w not in _GENERIC_MODIFIERS and not w.isdigit() and len(w) > 1]
+            content = [w for w in words if w not in _STOP and w not in _GENERIC_MODIFIERS and not w.isdigit() and len(w) > 1
+                       and not (kind == "paper-noun" and w in _EXTERNAL and w not in _EXTERNAL_SYSTEMS)]
             if not content or all(w in _MONTHS for w in content):
                 continue
             if any(k in f" {key} " or key in f" {k} " for k in own_keys) or own_words & set(content):
@@ -1279,7 +1315,9 @@ class OfflineRouter:
             entity = c.entities.get(key) or c.entities.get(c.compact.get(key.replace(" ", ""), ""), None)
             if entity is not None and entity.own:
                 continue
-            capitalised = bool(re.search(r"[A-Z]", name))
+            # "RL", "LLM": acronyms are capitalised in any description, names are capitalised as names
+            capitalised = bool(re.search(r"[A-Z]", " ".join(w for w in re.findall(r"[\w\-']+", name)
+                                                            if _norm(w) not in _EXTERNAL)))
             if kind in ("paper-noun", "titled", "quoted"):
                 if c.phrase_in_titles(key):
                     continue
@@ -1307,7 +1345,7 @@ class OfflineRouter:
             if kind == "title-case":
                 if c.phrase_in_text(key) or entity is not None or c.author_in(key):
                     continue
-                if all(w in c.author_tokens or w in _STOP or w in _GENERIC_MODIFIERS for w in words):
+                if all(w in c.author_tokens or w in _STOP or w in _GENERIC_MODIFIERS or len(w) == 1 for w in words):
                     continue
                 if set(words) & c.affiliation_words:
                     continue  # "the University of Toronto": an affiliation
@@ -1322,6 +1360,8 @@ class OfflineRouter:
             if kind == "authors":
                 return f"a paper by {name}"
             if kind == "subject":
+                if (entity is None or not entity.own) and c.phrase_in_text(key) and not self._figure_near(key):
+                    return name  # "What did Minerva score on MATH?": an abstract names Minerva, gives no score
                 if entity is not None and entity.own or c.phrase_in_text(key) or c.author_in(key) or \
                         c.phrase_in_titles(key) or (name.islower() and not set(words) & _EXTERNAL_SYSTEMS and all(w in _STOP or w in c.vocab for w in words)):
                     continue
@@ -1332,6 +1372,30 @@ class OfflineRouter:
                 if any(w in c.author_tokens for w in words):
                     continue
                 return name
+        return None
+
+    def _figure_near(self, key: str) -> bool:
+        """Some sentence that mentions `key` also gives a number (a score to report)."""
+        for paper in self.papers:
+            for sentence in re.split(r"(?<=[.!?])\s+", paper.abstract):
+                if f" {key} " in f" {_norm(sentence)} " and re.search(r"\d", sentence):
+                    return True
+        return False
+
+    def _unknown_system(self, q: str, tokens: list[str]) -> str | None:
+        """MuZero, GPT-4, DreamerV4: a well-known or made-up system name that appears in no listed abstract."""
+        c = self.collection
+        joined = [a + b for a, b in zip(tokens, tokens[1:])]
+        for name in [w for w in tokens if w in _EXTERNAL_SYSTEMS] + [j for j in joined if j in _EXTERNAL_SYSTEMS]:
+            spaced = re.sub(r"(?<=[a-z])(?=\d)", " ", name)
+            if not c.phrase_df(name) and not c.phrase_df(spaced) and name not in c.compact:
+                return name
+        for token in re.findall(r"[A-Za-z][\w\-.]*[\w]", q):
+            key = _norm(token).replace(" ", "")
+            if _coined(token) and len(key) >= 4 and key not in _PRODUCT_WORDS and key not in c.compact and \
+                    key not in c.author_tokens and key not in c.affiliation_words and \
+                    key not in c.vocab and not any(key in text.replace(" ", "") for text in c.texts):
+                return token
         return None
 
     def _detail_not_in_abstract(self, t: str, tokens: list[str], paper: int, own) -> str | None:
