@@ -136,7 +136,7 @@ class Assistant:
         if route.label == "metadata":
             yield from self._metadata(question, history, answer, filters)
         elif route.label == "not_answerable":
-            yield from self._refuse(question, answer, filters)
+            yield from self._refuse(question, answer, filters, explanation=route.explanation)
         else:
             yield from self._retrieve_and_answer(question, history, answer, k, filters)
         timings["total"] = (time.perf_counter() - started) * 1000
@@ -164,13 +164,17 @@ class Assistant:
         yield AnswerEvent("sources", answer=answer)
         yield AnswerEvent("delta", text=result.text)
 
-    def _refuse(self, question, answer: Answer, filters, why: str = ""):
+    def _refuse(self, question, answer: Answer, filters, why: str = "", explanation: str = ""):
         t = time.perf_counter()
         hits = self.retriever.search(question, k=3, filters=filters)
         answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
         related = [h for h in hits if h.signals.get("dense", 0) >= RELATED and h.signals.get("lexical", 0) > 0.3]
         answer.route, answer.mode = "not_answerable", "refusal"
         text = why or "The collection does not cover this question, so I can't answer it from these papers."
+        if explanation and not why:
+            text = f"The collection does not cover this question: {explanation[0].lower()}{explanation[1:]}"
+            if not text.endswith("."):
+                text += "."
         if related:
             names = "; ".join(f"{h.paper.title} ({h.paper.year})" for h in related)
             text += f" The closest papers in the collection are: {names}."

@@ -57,6 +57,7 @@ class Route:
     confidence: float  # 0..1
     method: str  # "rules" | "knn" | "llm"
     reason: str  # short, for logs and eval reports
+    explanation: str = ""  # for a refusal: one sentence for the user saying why, when the rule knows
 
 
 def load_examples(path: Path | None = None) -> list[dict]:
@@ -966,10 +967,13 @@ class OfflineRouter:
         # 2. a named paper or method that is not in the collection
         unknown = None if own else self._unknown_system(q, norm_tokens)
         if unknown:
-            return Route("not_answerable", 0.85, "rules", f"names {unknown}, which no listed paper mentions")
+            return Route("not_answerable", 0.85, "rules", f"names {unknown}, which no listed paper mentions",
+                         f"No paper in the collection mentions {unknown}.")
         missing = self._missing_name(q, t, own)
         if missing:
-            return Route("not_answerable", 0.88, "rules", f"names '{missing}', not in the collection")
+            return Route("not_answerable", 0.88, "rules", f"names '{missing}', not in the collection",
+                         f"{missing[0].upper()}{missing[1:]} is not in this collection." if missing.startswith("a ")
+                         else f"“{missing}” is not one of the papers in this collection.")
 
         # 2b. "what else did its first author publish?": the listing's author field
         if _has(r"\b(?:its|the|their|this paper's|that paper's|the paper's) (?:first|last|lead|senior|main) author\b|"
@@ -1046,8 +1050,11 @@ class OfflineRouter:
             if len(own_papers) == 1:
                 detail = self._detail_not_in_abstract(t, norm_tokens, next(iter(own_papers)), own)
                 if detail:
+                    title = self.papers[next(iter(own_papers))].title
                     return Route("not_answerable", 0.7, "rules", f"asks for {detail}, which the abstract of {names} "
-                                                                  "does not give")
+                                                                  "does not give",
+                                 f"The listing holds only abstracts, and the abstract of “{title}” does not give "
+                                 f"{detail}.")
             return Route("paper", 0.9, "rules", f"names {names}, in the collection")
 
         # 8. definitional question about something the collection only mentions in passing
@@ -1389,7 +1396,8 @@ class OfflineRouter:
         for name in [w for w in tokens if w in _EXTERNAL_SYSTEMS] + [j for j in joined if j in _EXTERNAL_SYSTEMS]:
             spaced = re.sub(r"(?<=[a-z])(?=\d)", " ", name)
             if not c.phrase_df(name) and not c.phrase_df(spaced) and name not in c.compact:
-                return name
+                written = re.search(r"[\s\-.]?".join(map(re.escape, name)), q, re.IGNORECASE)  # "GPT-4" for gpt4
+                return written.group(0) if written else name
         for token in re.findall(r"[A-Za-z][\w\-.]*[\w]", q):
             key = _norm(token).replace(" ", "")
             if _coined(token) and len(key) >= 4 and key not in _PRODUCT_WORDS and key not in c.compact and \
