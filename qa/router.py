@@ -48,6 +48,9 @@ ROUTES = ("paper", "synthesis", "metadata", "not_answerable")
 
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 EXAMPLES_PATH = PROMPTS_DIR / "router_examples.jsonl"
+# More labelled questions for the nearest-neighbour vote only (the question sets the rules were tuned on, without
+# follow-ups, whose label depends on the history); the LLM router's few-shot examples stay the curated file.
+KNN_EXAMPLES_PATH = PROMPTS_DIR / "router_knn_examples.jsonl"
 SYSTEM_PROMPT_PATH = PROMPTS_DIR / "router_system.md"
 
 
@@ -886,7 +889,9 @@ class OfflineRouter:
     def __init__(self, embedder, papers: list[Paper], examples: list[dict] | None = None):
         self.embedder = embedder
         self.papers = list(papers)
-        self.examples = list(examples) if examples is not None else load_examples()
+        if examples is None:
+            examples = load_examples() + (load_examples(KNN_EXAMPLES_PATH) if KNN_EXAMPLES_PATH.exists() else [])
+        self.examples = list(examples)
         self.collection = _Collection(self.papers, _common_words(embedder))
         self.years = {p.year for p in self.papers if p.year}
         self.labels = np.array([ROUTES.index(e["route"]) for e in self.examples], dtype=np.int64)
