@@ -32,6 +32,7 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import re
 import threading
 import unicodedata
@@ -886,7 +887,8 @@ _KNN_TEMPERATURE = 0.04
 class OfflineRouter:
     """Rules + collection awareness + nearest examples; no network, ~5 ms per question."""
 
-    def __init__(self, embedder, papers: list[Paper], examples: list[dict] | None = None):
+    def __init__(self, embedder, papers: list[Paper], examples: list[dict] | None = None,
+                 cache_dir: Path | None = None):
         self.embedder = embedder
         self.papers = list(papers)
         if examples is None:
@@ -900,12 +902,30 @@ class OfflineRouter:
                hashlib.sha1("\n".join(texts).encode()).hexdigest())
         with _EMBED_LOCK:
             vectors = _EMBED_CACHE.get(key)
+        # embedding ~600 examples costs ~2 s, on every start of `qa ask`: keep them next to the index
+        cache_file = Path(cache_dir) / f"router-examples-{hashlib.sha1(repr(key).encode()).hexdigest()[:16]}.npy" \
+            if cache_dir is not None else None
+        if vectors is None and cache_file is not None:
+            try:
+                loaded = np.load(cache_file)
+                if loaded.shape[0] == len(texts):
+                    vectors = loaded.astype(np.float32)
+            except (OSError, ValueError):
+                pass
         if vectors is None:
             # small batches: short texts padded together are cheapest this way on a busy CPU (~0.5 s for 200)
             parts = [np.asarray(embedder.embed(texts[i:i + 8]), dtype=np.float32) for i in range(0, len(texts), 8)]
             vectors = np.vstack(parts) if parts else np.zeros((0, 1), np.float32)
-            with _EMBED_LOCK:
-                _EMBED_CACHE[key] = vectors
+            if cache_file is not None:
+                try:  # written whole then renamed: a reader never sees half a file
+                    cache_file.parent.mkdir(parents=True, exist_ok=True)
+                    partial = cache_file.with_suffix(f".{os.getpid()}.tmp.npy")
+                    np.save(partial, vectors)
+                    os.replace(partial, cache_file)
+                except OSError:
+                    pass  # a read-only data directory only costs time
+        with _EMBED_LOCK:
+            _EMBED_CACHE[key] = vectors
         self.vectors = vectors
 
     # --- nearest examples ----------------------------------------------------
@@ -1555,7 +1575,7 @@ def get_router(settings, papers: list[Paper], llm=None) -> OfflineRouter | LLMRo
     """The offline router, wrapped in the LLM router when a chat model is given."""
     from .embeddings import get_embedder
 
-    offline = OfflineRouter(get_embedder(settings), papers)
+    offline = OfflineRouter(get_embedder(settings), papers, cache_dir=settings.data_dir)
     if llm is None:
         return offline
     return LLMRouter(llm, papers, offline)

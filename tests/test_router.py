@@ -349,3 +349,27 @@ def test_get_router(papers):
     assert isinstance(offline, OfflineRouter)
     wrapped = get_router(settings, papers, llm=FakeLLM("metadata"))
     assert isinstance(wrapped, LLMRouter) and wrapped.classify(UNSURE).label == "metadata"
+
+
+def test_example_vectors_are_cached_next_to_the_index(tmp_path, embedder, papers):
+    import numpy as np
+
+    import qa.router as router_module
+
+    first = OfflineRouter(embedder, papers, cache_dir=tmp_path)
+    files = list(tmp_path.glob("router-examples-*.npy"))
+    assert len(files) == 1 and not list(tmp_path.glob("*.tmp.npy"))
+
+    class NoEmbedding:  # a second process: the examples must come from the file, not the model
+        model_id = getattr(embedder, "model_id", type(embedder).__name__)
+        tokenizer = getattr(embedder, "tokenizer", None)
+
+        def embed(self, texts):
+            if len(texts) > 1:
+                raise AssertionError("examples were embedded again")
+            return embedder.embed(texts)
+
+    router_module._EMBED_CACHE.clear()
+    second = OfflineRouter(NoEmbedding(), papers, cache_dir=tmp_path)
+    assert np.allclose(first.vectors, second.vectors)
+    assert second.classify("What is FRePo?").label == "paper"
