@@ -198,6 +198,14 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
                                                      "reinforcement learning"),
     (r"modelli (?:linguistici|di linguaggio)|modelos de linguagem", "language models"),
     (r"istruzioni|instrucoes", "instructions"), (r"poesia", "poem"), (r"barzelletta|piada", "joke"),
+    (r"che tempo fa", "weather"), (r"oggi|hoje", "today"), (r"mostrar|mostre|mostra(?:mi)?", "show"),
+    (r"de sistema|do sistema|di sistema", "system"),
+    # Turkish / Vietnamese (folded)
+    (r"kac (?:makale|calisma|yayin)", "how many papers"), (r"kac", "how many"), (r"makaleler(?:i|de)?", "papers"),
+    (r"makale(?:si|yi|de)?", "paper"), (r"en yeni", "most recent"), (r"en eski", "oldest"), (r"nedir", "what is"),
+    (r"karsilastir\w*", "compare"), (r"yazar(?:lar)?(?:i|in)?", "authors"), (r"hangi", "which"),
+    (r"bao nhieu bai(?: bao)?", "how many papers"), (r"bao nhieu", "how many"), (r"bai bao", "paper"),
+    (r"moi nhat", "most recent"), (r"cu nhat", "oldest"), (r"la gi", "what is"), (r"so sanh", "compare"),
     # Russian
     (r"сколько (?:статей|работ|публикаций)", "how many papers"), (r"сколько", "how many"),
     (r"какие (?:статьи|работы|публикации)", "which papers"), (r"какая (?:статья|работа)", "which paper"),
@@ -214,7 +222,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
                                                          "this paper"),
     (r"обучени[ея] с подкреплением", "reinforcement learning"), (r"языков\w* модел\w*", "language models"),
     (r"модел\w* мира", "world models"), (r"игнорируй(?:те)?", "ignore"), (r"инструкци\w*", "instructions"),
-    (r"стих\w*", "poem"), (r"шутк\w*|анекдот\w*", "joke"), (r"погод\w*", "weather"), (r"столиц\w*", "capital"),
+    (r"напиши(?:те)?", "write"), (r"стих\w*", "poem"), (r"шутк\w*|анекдот\w*", "joke"), (r"погод\w*", "weather"), (r"столиц\w*", "capital"),
     (r"как", "how"), (r"почему", "why"), (r"есть ли", "are there"),
 ]
 _GLOSSARY_CJK: list[tuple[str, str]] = [
@@ -250,6 +258,13 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("언어 모델", "language models"), ("세계 모델", "world models"), ("무시", "ignore"), ("지시", "instructions"),
     ("시스템 프롬프트", "system prompt"), ("농담", "joke"), ("날씨", "weather"), ("수도", "capital"),
     ("연구", "research"), ("관련", "related to"), ("어떤", "which"),
+    # Arabic / Hindi
+    ("كم عدد", "how many"), ("كم", "how many"), ("أقدم", "oldest"), ("أحدث", "most recent"), ("ما هي", "what is"),
+    ("ما هو", "what is"), ("من كتب", "who wrote"), ("قارن", "compare"), ("أوراق", "papers"), ("الأوراق", "papers"),
+    ("ورقة", "paper"), ("بحث", "paper"), ("أبحاث", "papers"), ("القائمة", "listing"), ("كود", "code"),
+    ("कितने पेपर", "how many papers"), ("कितने", "how many"), ("पेपर", "paper"), ("शोधपत्र", "paper"),
+    ("सबसे नया", "most recent"), ("सबसे पुराना", "oldest"), ("क्या है", "what is"), ("तुलना", "compare"),
+    ("किसने लिखा", "who wrote"), ("कोड", "code"),
     ("제안한 논문", "the paper that proposed"), ("소개한 논문", "the paper that introduced"),
     ("다룬 논문", "the paper about"), ("논문은", "the paper"), ("논문이", "the paper"), ("얼마나", "how much"),
     ("누가", "who"), ("처음", "first"), ("제안했", "proposed"), ("알고리즘", "algorithm"),
@@ -624,11 +639,15 @@ _INJECTION = re.compile(
     r"above|previous|prior|system)\b|system prompt|(?:reveal|print|show|repeat|output|leak|tell me)\b.{0,30}"
     r"\b(?:your|the|hidden|secret|initial|original)\b.{0,20}\b(?:prompt|instructions?|configuration|rules)\b|"
     r"\byour (?:instructions|prompt|rules|configuration)\b|\bjailbreak|\bdeveloper mode\b|\bdan\b.{0,20}"
-    r"\b(?:restrictions?|anything)\b|\byou are now\b|\bact as\b|\bpretend (?:to be|you)\b|\broleplay\b|"
+    r"\b(?:restrictions?|anything)\b|\byou are now\b|^(?:please |now |ok,? )?act as\b|\bcan you act as\b|"
+    r"(?:^|\byou\b.{0,20}?)pretend (?:to be|you)\b|\bpretend (?:that )?you\b|\broleplay\b|"
+    r"\b(?:show|reveal|print|tell)\b.{0,30}\binstructions\b.{0,20}\bsystem\b|\bsystem instructions\b|"
     r"\bfrom now on\b|\bnew instructions\b")
 _CHITCHAT = re.compile(
+    r"^(?:hi|hello|hey)?\W*(?:there\W*)?how(?:'s| is) it going\b|\bhow are you(?: doing)?\W*$|"
     r"^(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening|night)|thanks?|thank you|thx|bye|goodbye|"
-    r"see you|cheers|ok(?:ay)?|cool|nice|great|lol|how are you|what's up|sup)\b[\w\s,!.?']{0,30}$|"
+    r"see you|cheers|ok(?:ay)?|cool|nice|great|lol|how are you|what's up|sup)\b"
+    r"(?![\w\s,!.?']*\b(?:what|how|which|who|why|when|does|did|is|are|can|tell|explain)\b)[\w\s,!.?']{0,30}$|"
     r"\b(?:tell|know) (?:me )?(?:a |any )?jokes?\b|\bjoke\b|"
     r"\b(?:write|compose|make|give me|create)\b.{0,25}\b(?:poem|poems|haiku|limerick|song|lyrics|story|"
     r"essay|rap|sonnet|letter|email|tweet|cover letter)\b|\bpoem\b|\bhaiku\b|"
@@ -646,7 +665,8 @@ _CHITCHAT = re.compile(
     r"\bacquisition\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
 # general-knowledge wording: not answerable unless the question names a paper of the collection
 _GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\bwho (?:invented|created|discovered|founded|"
-                      r"coined)\b|\bwho (?:first|originally) (?:proposed|introduced|came up with|invented|developed)\b|\bhistory of\b|\bnews\b|\blaptops?\b|\bgraphics cards?\b|\bwhich (?:gpu|computer|"
+                      r"coined)\b|\bexplain how (?:the |a |an )?[\w\-]+(?: [\w\-]+){0,3} works?\b|\bin general\??$|"
+                      r"\bwho (?:first|originally) (?:proposed|introduced|came up with|invented|developed)\b|\bhistory of\b|\bnews\b|\blaptops?\b|\bgraphics cards?\b|\bwhich (?:gpu|computer|"
                       r"machine|cloud provider) (?:should|to|do)\b|"
                       r"(?:^|\byou\s+|\bplease\s+|\bme\s+)(?:recommend|suggest)\b(?!.{0,60}\b(?:papers?|works?|articles?|read\w*|publications?)\b)")
 _CODE_REQUEST = re.compile(
@@ -714,7 +734,8 @@ _PAPER_SINGULAR = re.compile(
     r"framework|agent|system|optimizer)\b|\bthe (?:paper|article|study|preprint) (?:on|about|that|which|where|"
     r"titled|called|named|proposing|introducing|describing)\b|\bthe (?:method|approach|model|algorithm|agent|"
     r"framework|technique|system|benchmark|dataset|optimizer|architecture|estimator) (?:that|which|where|proposed|"
-    r"introduced|used|called|named|for|from)\b|\bin the .{1,40} paper\b|\bthe .{1,40} paper\b")
+    r"introduced|used|called|named|for|from)\b|\bin the .{1,40} paper\b|\bthe .{1,40} paper\b|"
+    r"\bthe [\w\-]+(?: [\w\-]+){0,3} (?:benchmark|dataset|optimizer|framework|simulator|sandbox)\b(?!s)")
 _SINGULAR_REF = re.compile(
     r"\b(?:it|its|it's|itself|this paper|that paper|the paper|this method|that method|the method|this model|"
     r"that model|the model|this work|that work|this one|that one|the same paper|the authors|this approach|"
@@ -738,13 +759,16 @@ _CONTINUATION = re.compile(r"^(?:and|also|then|ok(?:ay)?,? (?:and|what about|how
 # Training details that an abstract rarely gives; asked about a named paper, the collection may not cover them.
 _TRAINING_DETAIL = re.compile(
     r"\blearning rates?\b|\bbatch sizes?\b|\bhyper-?parameters?\b|\bgpus?\b|\btpus?\b|\bgpu[- ]hours\b|\bepochs?\b|"
-    r"\brandom seeds?\b|\bweight decay\b|\bwall[- ]clock\b|\bhardware\b|\blabell?ers\b|\bannotators\b|\bdropout rate\b")
+    r"\brandom seeds?\b|\bweight decay\b|\bwall[- ]clock\b|\bhardware\b|\blabell?ers\b|\bannotators\b|\bdropout rate\b|"
+    r"\bdecay rate\b|\bdefault values?\b|\blicen[cs]e\b|\bconference\b|\bvenue\b|\bjournal\b|\baccepted (?:at|to|by)\b|"
+    r"\belo\b|\bparameters\b|\bhow much compute\b|\bcompute budget\b")
 _SCORE_WORDS = set("""
 score scores scored accuracy result results performance perplexity win rate success return reach reaches reached get
 gets got achieve achieves achieved obtain obtains benchmark benchmarks exact number figure top what's whats
 """.split())
 # picking one paper out of a list the previous answer gave: "the second one", "the atari one"
 _SELECTION = re.compile(r"\bthe (?:first|second|third|fourth|fifth|last|latter|former|\w+) one\b|\bthe latter\b|"
+                        r"\bthe paper (?:with|about|on|where|that|which)\b|"
                         r"\bthe former\b|\bthat one\b|\bthe one (?:about|on|with|that|where|from|for)\b|"
                         r"\b(?:number|no\.?|#) ?\d\b")
 _PLURAL_REF = re.compile(r"\b(?:they|them|their|these|those|of them|of those|of these|the same)\b")
@@ -765,7 +789,7 @@ _MULTI = re.compile(
     r"\b(?:these|those|the|all the|several|multiple|different) (?:papers|works|methods|approaches)\b|"
     r"\banything(?: else)?(?: \w+){0,4}? (?:on|about|related to|regarding)\b|\bwhat(?:'s| has) been done\b|"
     r"\bwhat (?:have|has|did) (?:they|he|the group|the lab|the authors|this group|the team) (?:done|worked on|published)\b|"
-    r"\bwhat's in here\b|\bwhat is in here\b|\btheir (?:take|view|views|perspective|work) on\b")
+    r"\bwhat's in here\b|\bwhat is in here\b|\bwhat's there\b|\bwhat is there\b|\bwhat(?:'s| is) available\b|\btheir (?:take|view|views|perspective|work) on\b")
 _TITLE_RUN_RE = re.compile(
     r"(?<![\w'.\-])((?:[A-Z][\w\-']*|\d[\w\-]*)(?:,?\s+(?:(?:of|for|with|and|to|in|on|the|a|an|is|are|all|you|from|"
     r"by|via|at|as|be|do|need|really)\s+)*(?:[A-Z][\w\-']*|\d[\w\-]*))+(?::\s+[A-Z][^?.!]*)?)")
@@ -781,7 +805,7 @@ _PAPER_ASPECTS = (r"\b(?:contributions?|limitations?|results?|scores?|accuracy|m
                   r"conclusions?|authors?|benchmark|dataset|architecture|model|algorithm|paper|article|abstract|"
                   r"main|key|novelty|performance|baseline|experiments?|evaluation|proposal|title)\b")
 _AUTHOR_TOPIC = re.compile(
-    r"\btopics?\b|\bthemes?\b|\bwork(?:s|ed)? on\b|\bresearch\b|\bcontribut\w*|\bsummari[sz]e\b|\boverview\b|"
+    r"\btopics?\b|\bthemes?\b|\bwork(?:s|ed)? on\b(?!\s*\W*$)|\bresearch\b|\bcontribut\w*|\bsummari[sz]e\b|\boverview\b|"
     r"\bfocus\w*\b|\bareas?\b|\bwhat (?:are|were) .{0,30} about\b|\bideas?\b|\bstud(?:y|ies|ied)\b")
 _AFFILIATIONS = set("""
 university institute college school lab labs laboratory deepmind google brain openai microsoft meta facebook nvidia
@@ -916,14 +940,14 @@ class OfflineRouter:
             # small batches: short texts padded together are cheapest this way on a busy CPU (~0.5 s for 200)
             parts = [np.asarray(embedder.embed(texts[i:i + 8]), dtype=np.float32) for i in range(0, len(texts), 8)]
             vectors = np.vstack(parts) if parts else np.zeros((0, 1), np.float32)
-            if cache_file is not None:
-                try:  # written whole then renamed: a reader never sees half a file
-                    cache_file.parent.mkdir(parents=True, exist_ok=True)
-                    partial = cache_file.with_suffix(f".{os.getpid()}.tmp.npy")
-                    np.save(partial, vectors)
-                    os.replace(partial, cache_file)
-                except OSError:
-                    pass  # a read-only data directory only costs time
+        if cache_file is not None and not cache_file.exists():
+            try:  # written whole then renamed: a reader never sees half a file
+                cache_file.parent.mkdir(parents=True, exist_ok=True)
+                partial = cache_file.with_suffix(f".{os.getpid()}.tmp.npy")
+                np.save(partial, vectors)
+                os.replace(partial, cache_file)
+            except OSError:
+                pass  # a read-only data directory only costs time
         with _EMBED_LOCK:
             _EMBED_CACHE[key] = vectors
         self.vectors = vectors
@@ -959,7 +983,32 @@ class OfflineRouter:
 
     # --- classification ------------------------------------------------------
     def classify(self, question: str, history: list[dict] | None = None) -> Route:
-        return self._classify(question or "", history or [], depth=0)
+        question, history = question or "", history or []
+        whole = self._classify(question, history, depth=0)
+        sentences = [s for s in re.split(r"(?<=[.!?。？！])\s+", question.strip()[:2 * _MAX_CHARS]) if _WORD_RE.search(s)]
+        if len(sentences) < 2 or _word_count(question) < 25:
+            return whole
+        # a long question tells a story first and asks at the end: route the ask, unless the whole question
+        # already names something outside the collection or tries to change the instructions
+        if whole.label == "not_answerable" and whole.method == "rules" and whole.reason.startswith(
+                ("names", "asks to change", "asks for code")):
+            return whole
+        last = self._classify(sentences[-1], history, depth=0)
+        if last.reason.startswith("follow-up without history"):
+            named = self.collection.find_entities(" ".join(self.collection.correct(_norm(_translate(question)).split())),
+                                                  question)
+            own = list({k: (k, e) for k, e in named if e.own}.values())
+            papers = set().union(*[e.papers for _, e in own]) if own else set()
+            if len(papers) == 1:
+                last_t = _translate(sentences[-1])
+                detail = self._detail_not_in_abstract(last_t, _norm(last_t).split(), next(iter(papers)), own)
+                if detail:
+                    title = self.papers[next(iter(papers))].title
+                    return Route("not_answerable", 0.65, "rules", f"asks for {detail}, which the abstract does not give",
+                                 f"The listing holds only abstracts, and the abstract of “{title}” does not give "
+                                 f"{detail}.")
+            return Route("paper", 0.6, "rules", "describes one paper, then asks about it")
+        return last if last.method == "rules" or whole.method != "rules" else whole
 
     def _classify(self, question: str, history: list[dict], depth: int) -> Route:
         q = question.strip()[:_MAX_CHARS]
@@ -1013,7 +1062,11 @@ class OfflineRouter:
             if carried is not None:
                 if _COMPARE.search(t) and carried.label == "paper" and not mentioned:
                     return Route("synthesis", 0.6, "rules", "follow-up comparing the paper under discussion")
-                if carried.label in ("synthesis", "metadata") and _SELECTION.search(t) and not _PLURAL_REF.search(t) \
+                if carried.label in ("synthesis", "metadata") and len(self._papers_in_last_reply(history)) == 1 \
+                        and not _PLURAL_REF.search(t):
+                    return Route("paper", 0.7, "rules", "the previous answer was about one paper")
+                if carried.label in ("synthesis", "metadata") and _SELECTION.search(t) and (
+                        not _PLURAL_REF.search(t) or _has(r"^the (?:first|second|third|fourth|fifth|last) one\b", t)) \
                         and not _has(r"\b(?:than|versus|vs|compared? (?:to|with)|differ\w* from|between)\b", t):
                     return Route("paper", 0.7, "rules", "picks one paper out of the previous answer")
                 return Route(carried.label, round(min(0.85, max(0.55, carried.confidence)), 3), "rules",
@@ -1024,6 +1077,8 @@ class OfflineRouter:
             carried = self._carried(history, depth)
             if carried is not None and carried.label == "paper" and _COMPARE.search(t):
                 return Route("synthesis", 0.65, "rules", "follow-up comparing the paper under discussion")
+            if carried is not None and carried.label in ("synthesis", "metadata") and _SELECTION.search(t):
+                return Route("paper", 0.7, "rules", "picks one paper out of the previous answer")
             if carried is not None and carried.label == "paper" and _MULTI.search(t):
                 return Route("synthesis", 0.65, "rules", "follow-up asking for more papers on the topic")
             if carried is not None and carried.label != "not_answerable":
@@ -1112,6 +1167,10 @@ class OfflineRouter:
         if _has(r"\b(?:which|what) (?:paper|article|publication|preprint)\b|^(?:in )?which paper\b", t):
             return Route("paper", 0.75, "rules", "asks which single paper")
         if _MULTI.search(t) and not _PAPER_SINGULAR.search(t):
+            absent = self._absent_topic(t) if words <= 15 and not _is_foreign(q) else None
+            if absent:
+                return Route("not_answerable", 0.65, "rules", f"no listed paper is about {absent}",
+                             f"No paper in the collection is about {absent}.")
             return Route("synthesis", 0.8, "rules", "asks about a topic across papers")
         if words <= 7 and _has(r"^[\w\s/+&,\-]{3,60}\b(?:work|research|papers|stuff|studies)\s*\??$", t) and \
                 not _has(r"^(?:how|why|when|where|what|who|does|did|do|can|is)\b", t):
@@ -1217,7 +1276,8 @@ class OfflineRouter:
             return Route("metadata", 0.9, "rules", "asks about a category tag")
         affiliation_hits = set(tokens) & c.affiliation_words - ({"mit"} if _GERMAN.search(t) else set())  # German "mit"
         if (_BIB_STRONG.search(t) or (affiliation_hits and _has(r"\bpapers?\b|\bhow many\b|\bwhich\b", t)
-                                      and not _has(r"\b(?:this|that|a|the|one) paper\b", t) and len(tokens) <= 30)) \
+                                      and not _has(r"\b(?:this|that|a|the|one) paper\b", t) and len(tokens) <= 30)
+                                  or (affiliation_hits and len(tokens) <= 5)) \
                 and not single_paper:
             return Route("metadata", 0.9, "rules", "asks about categories or affiliations")
         if single_paper:
@@ -1312,7 +1372,7 @@ class OfflineRouter:
         # "how does it compare with gpt-4 on medqa?": a system the collection never mentions
         for match in re.finditer(r"\b(?:compar\w*|stack up|fare)\b.{0,20}?\b(?:with|to|against)\s+([\w\-.]+)", q, re.I):
             name = match.group(1).strip(".")
-            if re.search(r"[A-Z]|\d", name) or name.lower() in _EXTERNAL_SYSTEMS:
+            if _coined(name) or re.search(r"\d", name) or name.lower() in _EXTERNAL_SYSTEMS:
                 candidates.append((name, "subject"))
         # a capitalised name in a definitional question ("What is BERT?")
         definition = _DEFINITION.match(t)
@@ -1406,6 +1466,33 @@ class OfflineRouter:
                 return name
         return None
 
+    def _absent_topic(self, t: str) -> str | None:
+        """"any papers on protein folding?": the topic after on/about, when no abstract has its words together."""
+        match = re.search(r"\b(?:on|about|regarding|related to|concerning|involving|study|studies|studying)\s+(.{3,60}?)"
+                          r"(?:\s+(?:in|from) (?:this|the) (?:collection|listing|list)|\s+here)?\s*[?.!]*$", t)
+        if not match:
+            return None
+        topic = _norm(match.group(1))
+        words = [w for w in topic.split() if w not in _STOP and w not in _GENERIC_MODIFIERS and len(w) > 2
+                 and w not in {"anything", "something", "stuff", "things", "topic", "topics", "area", "field"}]
+        if not words or any(w in self.collection.entities or w in self.collection.compact for w in words):
+            return None
+        stems = [_stem(w) for w in words]
+        best = max(sum(w in doc for w in stems) for doc in self.collection.doc_words)
+        return topic if best < min(2, len(stems)) or best == 0 else None
+
+    def _papers_in_last_reply(self, history: list[dict]) -> set[int]:
+        """The collection's papers named (by title or own name) in the last assistant message."""
+        replies = [str(m.get("content", "")) for m in history if isinstance(m, dict) and m.get("role") == "assistant"]
+        if not replies:
+            return set()
+        text = replies[-1][:2000]
+        found = {i for i, title in enumerate(self.collection.titles) if title.strip() and title in f" {_norm(text)} "}
+        for _, entity in self.collection.find_entities(_norm(text), text):
+            if entity.own and len(entity.papers) == 1:
+                found |= entity.papers
+        return found
+
     def _figure_near(self, key: str) -> bool:
         """Some sentence that mentions `key` also gives a number (a score to report)."""
         for paper in self.papers:
@@ -1423,7 +1510,7 @@ class OfflineRouter:
             if not c.phrase_df(name) and not c.phrase_df(spaced) and name not in c.compact:
                 written = re.search(r"[\s\-.]?".join(map(re.escape, name)), q, re.IGNORECASE)  # "GPT-4" for gpt4
                 return written.group(0) if written else name
-        for token in re.findall(r"[A-Za-z][\w\-.]*[\w]", q):
+        for token in re.findall(r"[A-Za-z][A-Za-z0-9\-.]*[A-Za-z0-9]", q):
             key = _norm(token).replace(" ", "")
             if _coined(token) and len(key) >= 4 and key not in _PRODUCT_WORDS and key not in c.compact and \
                     key not in c.author_tokens and key not in c.affiliation_words and \
