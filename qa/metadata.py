@@ -178,7 +178,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     # most frequent co-authors
     if re.search(r"(most|frequent|often|top|main|common)\w*\s+(co-?authors?|collaborators?)|collaborat\w* (the )?most"
                  r"|\b(most|often|frequent)\w*\b.*\bco-?authors?\b|\bco-?authors?\b.*\b(most|often|frequent)"
-                 r"|who (does|did) .* (work|collaborate|publish) with", q):
+                 r"|who (does|did) .* (work|collaborate|publish) with|\bwrite with more\b|\bwith more often\b", q):
         counts = Counter(a for p in selected for a in p.authors if fold(a) != fold(owner))
         top = counts.most_common(8)
         lines = [f"- {name}: {_plural(n, 'paper')}" for name, n in top]
@@ -238,9 +238,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     # newest / oldest
     # q is folded: accents are gone ("más reciente" -> "mas reciente")
     newest = re.search(r"\b(most recent|latest|newest|last)\b|mas recientes?|plus recent|neueste|nieuwste|"
-                       r"meest recente|piu recent|mais recente|последн|новейш|самая новая|最新|가장 최근", q)
+                       r"meest recente|piu recent|mais recente|последн|новейш|самая новая|最新|가장 최근|احدث|सबसे नया|en yeni|moi nhat", q)
     oldest = re.search(r"\b(oldest|earliest|first)\b|mas antigu|plus ancien|alteste|oudste|piu vecch|mais antig|"
-                       r"старейш|самая старая|самая ранняя|最早|最も古い|가장 오래된", q)
+                       r"старейш|самая старая|самая ранняя|最早|最も古い|가장 오래된|اقدم|सबसे पुराना|en eski|cu nhat", q)
     if (newest or oldest) and selected:
         many = re.search(r"\b(\d+|three|five|ten)\b.*\b(most recent|latest|newest|oldest|earliest)\b", q)
         n = 1

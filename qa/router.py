@@ -180,7 +180,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"in der (?:studie|arbeit|veroffentlichung)|in dem (?:paper|artikel)|im (?:paper|artikel)", "in the paper"),
     (r"studie", "study"), (r"spiele", "games"), (r"agenten", "agents"), (r"ohne", "without"),
     (r"belohnung\w*", "reward"), (r"ziel(?:e|en)?", "goals"), (r"untersucht", "studied"), (r"zu", "on"),
-    (r"benutzt|verwendet", "used"),
+    (r"benutzt|verwendet", "used"), (r"mit", "with"),
     # Dutch
     (r"hoeveel (?:artikelen|papers|publicaties|werken)", "how many papers"), (r"hoeveel", "how many"),
     (r"welke", "which"), (r"wat (?:is|zijn|doet)", "what is"), (r"artikelen|publicaties", "papers"),
