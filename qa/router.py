@@ -155,7 +155,8 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"el metodo que|la methode qui", "the method that"), (r"el modelo que|le modele qui", "the model that"),
     (r"cuesta|costo|costó", "cost"), (r"tamano", "size"), (r"el|la|le|los|las|les", "the"),
     (r"alcanza(?:n|do)?|alcanzo|atteint", "reach"), (r"precision", "accuracy"), (r"se compara", "compare it"),
-    (r"aprendio", "learned"), (r"desses|destes|dessas|destas|di questi|de estos|de ces", "of those"),
+    (r"aprendio", "learned"), (r"olvida(?:r)?|olvide", "forget"), (r"tus|tu", "your"),
+    (r"instrucciones", "instructions"), (r"dime", "tell me"), (r"desses|destes|dessas|destas|di questi|de estos|de ces", "of those"),
     (r"foram", "were"), (r"em", "in"), (r"pagou|pago|pagaron|paye", "paid"),
     (r"mi spieghi|spiegami|spiega(?:mi)?|explicame|explique", "explain"),
     (r"come funziona|como funciona|comment fonctionne", "how does work"),
@@ -180,7 +181,8 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"in der (?:studie|arbeit|veroffentlichung)|in dem (?:paper|artikel)|im (?:paper|artikel)", "in the paper"),
     (r"studie", "study"), (r"spiele", "games"), (r"agenten", "agents"), (r"ohne", "without"),
     (r"belohnung\w*", "reward"), (r"ziel(?:e|en)?", "goals"), (r"untersucht", "studied"), (r"zu", "on"),
-    (r"benutzt|verwendet", "used"), (r"mit", "with"),
+    (r"schneller", "faster"), (r"im vergleich (?:zu|mit)", "compared to"), (r"normalen?", "normal"),
+    (r"benutzt|verwendet", "used"), (r"mit", "with"), (r"es", "it"), (r"spart", "save"), (r"speicher", "memory"),
     # Dutch
     (r"hoeveel (?:artikelen|papers|publicaties|werken)", "how many papers"), (r"hoeveel", "how many"),
     (r"welke", "which"), (r"wat (?:is|zijn|doet)", "what is"), (r"artikelen|publicaties", "papers"),
@@ -198,7 +200,13 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
                                                      "reinforcement learning"),
     (r"modelli (?:linguistici|di linguaggio)|modelos de linguagem", "language models"),
     (r"istruzioni|instrucoes", "instructions"), (r"poesia", "poem"), (r"barzelletta|piada", "joke"),
-    (r"che tempo fa", "weather"), (r"oggi|hoje", "today"), (r"mostrar|mostre|mostra(?:mi)?", "show"),
+    (r"che tempo fa", "weather"), (r"lavori", "works"), (r"riguardano", "are about"),
+    # Indonesian
+    (r"apa saja", "which"), (r"penelitian|makalah", "papers"), (r"tentang", "about"), (r"berapa", "how many"),
+    (r"siapa", "who"), (r"skor", "score"), (r"terbaru", "most recent"), (r"tertua", "oldest"), (r"apa itu", "what is"),
+    # Greek (not folded: lower case with accents)
+    (r"ποιες|ποια|ποιος|ποιο", "which"), (r"εργασίες|άρθρα|δημοσιεύσεις", "papers"), (r"εργασία|άρθρο", "paper"),
+    (r"πόσες|πόσα|πόσοι", "how many"), (r"τι είναι", "what is"), (r"ασχολούνται με", "are about"), (r"oggi|hoje", "today"), (r"mostrar|mostre|mostra(?:mi)?", "show"),
     (r"de sistema|do sistema|di sistema", "system"),
     # Turkish / Vietnamese (folded)
     (r"kac (?:makale|calisma|yayin)", "how many papers"), (r"kac", "how many"), (r"makaleler(?:i|de)?", "papers"),
@@ -226,8 +234,10 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"как", "how"), (r"почему", "why"), (r"есть ли", "are there"),
 ]
 _GLOSSARY_CJK: list[tuple[str, str]] = [
+    ("を提案した論文", " the paper that proposed "), ("論文はどれ", " which paper "), ("它们", " they "), ("它", " it "),
+    ("예산", " budget "), ("얼마", " how much "), ("나온", " published "),
     ("제안한 논문", "the paper that proposed"), ("소개한 논문", "the paper that introduced"),
-    ("다룬 논문", "the paper about"), ("논문은", "the paper"), ("논문이", "the paper"),
+    ("다룬 논문", "the paper about"),
     ("多少篇", "how many papers"), ("几篇", "how many papers"), ("多少", "how much"), ("那篇论文", "the paper that"), ("那篇", "the paper that"), ("几个", "how many"),
     ("什么是", "what is"), ("是什么", "what is"), ("介绍一下", "tell me about"), ("介绍", "tell me about"),
     ("哪些论文", "which papers"), ("这些论文", "these papers"), ("这些", "these"), ("工作", "work"),
@@ -266,7 +276,7 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("सबसे नया", "most recent"), ("सबसे पुराना", "oldest"), ("क्या है", "what is"), ("तुलना", "compare"),
     ("किसने लिखा", "who wrote"), ("कोड", "code"),
     ("제안한 논문", "the paper that proposed"), ("소개한 논문", "the paper that introduced"),
-    ("다룬 논문", "the paper about"), ("논문은", "the paper"), ("논문이", "the paper"), ("얼마나", "how much"),
+    ("다룬 논문", "the paper about"), ("얼마나", "how much"),
     ("누가", "who"), ("처음", "first"), ("제안했", "proposed"), ("알고리즘", "algorithm"),
 ]
 _GLOSSARY_RE = re.compile(
@@ -350,7 +360,7 @@ class _Fuzzy:
         for gram in self._grams(word):
             counts.update(self.index.get(gram, ()))
         best, best_ratio = None, cutoff
-        for i, _ in counts.most_common(12):
+        for i, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:12]:  # ties by word: deterministic
             candidate = self.words[i]
             if abs(len(candidate) - len(word)) > 3 or candidate[0] != word[0]:
                 continue
@@ -387,6 +397,11 @@ resnet alphago alphazero muzero word2vec batchnorm mistral gpt5 llama3 alphafold
 """.split())
 
 
+_ACRONYMS = {"rnn": "recurrent neural network", "rnns": "recurrent neural networks", "gnn": "graph neural network",
+             "gnns": "graph neural networks", "vae": "variational autoencoder", "vaes": "variational autoencoders",
+             "llm": "large language model", "llms": "large language models", "nn": "neural network",
+             "nns": "neural networks", "rl": "reinforcement learning", "mbrl": "model based reinforcement learning",
+             "sgd": "stochastic gradient descent", "ngd": "natural gradient descent"}
 # Camel-case names that are products, not methods ("a GitHub link")
 _PRODUCT_WORDS = {"github", "gitlab", "youtube", "linkedin", "arxiv", "openreview", "iphone", "macbook", "chatgpt",
                   "paperswithcode", "huggingface", "pdf", "pdfs", "phd", "phds"}
@@ -568,6 +583,14 @@ class _Collection:
 
     def find_entities(self, norm_q: str, raw_q: str) -> list[tuple[str, _Entity]]:
         """Collection names in a question (normalised, typo-corrected): longest first, no overlaps."""
+        found = self._find_entities(norm_q, raw_q)
+        expanded = " ".join(_ACRONYMS.get(w, w) for w in norm_q.split())
+        if expanded != norm_q:  # "reversible rnns" names the Reversible Recurrent Neural Networks paper
+            keys = {k for k, _ in found}
+            found += [(k, e) for k, e in self._find_entities(expanded, raw_q) if e.own and k not in keys and " " in k]
+        return found
+
+    def _find_entities(self, norm_q: str, raw_q: str) -> list[tuple[str, _Entity]]:
         tokens = norm_q.split()
         padded = f" {norm_q} "
         found: list[tuple[int, int, str]] = []
@@ -661,8 +684,9 @@ _CHITCHAT = re.compile(
     r"\bforks\b|\bdownloads\b|\bimpact factor\b|\breview(?:er)? scores?\b|\bhoroscope\b|\bsports?\b|\bfootball\b|"
     r"\bvacation\b|\btravel\b|\bgdp\b|\breviewers?\b.{0,30}\b(?:say|said|think|thought|scores?|comments?|wrote|"
     r"ratings?|rated|decide|decision)\b|\bopenreview\b|\bwill there be\b|\bwhen will\b|\bpredict(?:ion)?s? (?:for|about)\b|"
-    r"\bin the future\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
-    r"\bacquisition\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
+    r"\bin the future\b|\bi10[- ]?index\b|\bg[- ]?index\b|\bbe in (?:19|20)\d\d\b|\bthe best (?:one|paper)\b|"
+    r"\bbest paper\b(?! award)|\bmost important paper\b|\bworst paper\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
+    r"\bacquisition\b|\bbudget\b|\bfunding\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
 # general-knowledge wording: not answerable unless the question names a paper of the collection
 _GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\bwho (?:invented|created|discovered|founded|"
                       r"coined)\b|\bexplain how (?:the |a |an )?[\w\-]+(?: [\w\-]+){0,3} works?\b|\bin general\??$|"
@@ -686,7 +710,7 @@ _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b.{0,10}\b
 _BIB_STRONG = re.compile(
     r"\bh[\s-]?index\b|\bcitations?\b|\bcited\b|\bcitation count\b|\bnovelty\b|\bai score\b|"
     r"\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*\b|\bcollaborat\w*\b|"
-    r"\bcategor(?:y|ies)\b|\bcs\.[a-z]{2}\b|\bstat\.ml\b|\barxiv (?:class|categor|subject)\w*|\btagged\b|"
+    r"\bcategor(?:y|ies)\b(?!.{0,60}\b(?:sorts?|classif\w*|divides?|splits?|assigns?)\b)|\bcs\.[a-z]{2}\b|\bfiled under\b|\bstat\.ml\b|\barxiv (?:class|categor|subject)\w*|\btagged\b|"
     r"\blisted under\b|\bsubject area\b|\baffiliat\w*\b|\binstitutions?\b|\buniversit(?:y|ies)\b.{0,20}\bpapers\b|"
     r"\bprimary (?:category|area|field)\b|\bpapers claimed\b")
 _RECENCY = re.compile(
@@ -761,11 +785,14 @@ _TRAINING_DETAIL = re.compile(
     r"\blearning rates?\b|\bbatch sizes?\b|\bhyper-?parameters?\b|\bgpus?\b|\btpus?\b|\bgpu[- ]hours\b|\bepochs?\b|"
     r"\brandom seeds?\b|\bweight decay\b|\bwall[- ]clock\b|\bhardware\b|\blabell?ers\b|\bannotators\b|\bdropout rate\b|"
     r"\bdecay rate\b|\bdefault values?\b|\blicen[cs]e\b|\bconference\b|\bvenue\b|\bjournal\b|\baccepted (?:at|to|by)\b|"
-    r"\belo\b|\bparameters\b|\bhow much compute\b|\bcompute budget\b")
+    r"\belo\b|\bparameters\b|\bhow much compute\b|\bcompute budget\b|\bfid\b|\bbleu\b|\bperplexity\b")
 _SCORE_WORDS = set("""
 score scores scored accuracy result results performance perplexity win rate success return reach reaches reached get
 gets got achieve achieves achieved obtain obtains benchmark benchmarks exact number figure top what's whats
 """.split())
+# "compared to a normal ensemble": a paper against its own baseline, not against another paper
+_BASELINE = re.compile(r"\b(?:normal|standard|regular|vanilla|plain|baselines?|typical|ordinary|traditional|"
+                       r"conventional|naive|usual|full|non-reversible|independent|separate)\b")
 # picking one paper out of a list the previous answer gave: "the second one", "the atari one"
 _SELECTION = re.compile(r"\bthe (?:first|second|third|fourth|fifth|last|latter|former|\w+) one\b|\bthe latter\b|"
                         r"\bthe paper (?:with|about|on|where|that|which)\b|"
@@ -795,7 +822,8 @@ _TITLE_RUN_RE = re.compile(
     r"by|via|at|as|be|do|need|really)\s+)*(?:[A-Z][\w\-']*|\d[\w\-]*))+(?::\s+[A-Z][^?.!]*)?)")
 _LEADING_VERBS = {"summarize", "summarise", "explain", "describe", "compare", "tell", "list", "show", "give",
                   "which", "what", "how", "who", "why", "when", "where", "does", "did", "is", "are", "can",
-                  "could", "would", "please", "and", "or", "discuss", "review", "outline", "define"}
+                  "could", "would", "please", "and", "or", "discuss", "review", "outline", "define", "there's", "theres",
+                  "here's", "i", "i'm", "im", "my", "we", "there", "so", "ok", "okay", "hey", "hi"}
 _GERMAN = re.compile(r"\b(?:der|die|das|und|ist|sind|welche[rsnm]?|wie|uber|gibt|nicht|eine?[rnms]?|dem|den|hat|haben|"
                      r"wurde|wurden|von|zum|zur|mit)\b")
 _CONNECTORS = {"of", "for", "with", "and", "to", "in", "on", "the", "a", "an", "is", "are", "was", "were", "all",
@@ -808,7 +836,7 @@ _AUTHOR_TOPIC = re.compile(
     r"\btopics?\b|\bthemes?\b|\bwork(?:s|ed)? on\b(?!\s*\W*$)|\bresearch\b|\bcontribut\w*|\bsummari[sz]e\b|\boverview\b|"
     r"\bfocus\w*\b|\bareas?\b|\bwhat (?:are|were) .{0,30} about\b|\bideas?\b|\bstud(?:y|ies|ied)\b")
 _AFFILIATIONS = set("""
-university institute college school lab labs laboratory deepmind google brain openai microsoft meta facebook nvidia
+university institute lab labs laboratory deepmind google brain openai microsoft meta facebook nvidia
 vector toronto utoronto uoft berkeley stanford mit cmu cambridge oxford mila montreal harvard princeton waterloo
 """.split())
 _FUNCTION_WORDS = sorted(set("""
@@ -831,7 +859,8 @@ def _is_foreign(question: str) -> bool:
     """Not English: German/Romance function words or CJK script (rough, for deciding which cues to trust)."""
     folded = _fold(question)
     return bool(_GERMAN.search(folded) or _ROMANCE.search(folded) or
-                re.search(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af\u0400-\u04ff]", question))
+                re.search(r"[\u0370-\u03ff\u0400-\u04ff\u0600-\u06ff\u0900-\u097f\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]",
+                          question))
 
 
 def _definition_raw(question: str, n_words: int) -> str:
@@ -1060,7 +1089,7 @@ class OfflineRouter:
         if singular_ref and history and depth < 3:
             carried = self._carried(history, depth)
             if carried is not None:
-                if _COMPARE.search(t) and carried.label == "paper" and not mentioned:
+                if _COMPARE.search(t) and carried.label == "paper" and not mentioned and not _BASELINE.search(t):
                     return Route("synthesis", 0.6, "rules", "follow-up comparing the paper under discussion")
                 if carried.label in ("synthesis", "metadata") and len(self._papers_in_last_reply(history)) == 1 \
                         and not _PLURAL_REF.search(t):
@@ -1069,21 +1098,24 @@ class OfflineRouter:
                         not _PLURAL_REF.search(t) or _has(r"^the (?:first|second|third|fourth|fifth|last) one\b", t)) \
                         and not _has(r"\b(?:than|versus|vs|compared? (?:to|with)|differ\w* from|between)\b", t):
                     return Route("paper", 0.7, "rules", "picks one paper out of the previous answer")
-                return Route(carried.label, round(min(0.85, max(0.55, carried.confidence)), 3), "rules",
-                             f"follow-up: carries the previous question's route ({carried.label})")
+                return self._unless_detail_missing(
+                    Route(carried.label, round(min(0.85, max(0.55, carried.confidence)), 3), "rules",
+                          f"follow-up: carries the previous question's route ({carried.label})"), t, history)
 
         # 3b. "and what about ...?" right after another question
         if history and depth < 3 and words <= 10 and _CONTINUATION.search(t) and not own:
             carried = self._carried(history, depth)
-            if carried is not None and carried.label == "paper" and _COMPARE.search(t):
+            if carried is not None and carried.label == "paper" and _COMPARE.search(t) and not _BASELINE.search(t):
                 return Route("synthesis", 0.65, "rules", "follow-up comparing the paper under discussion")
             if carried is not None and carried.label in ("synthesis", "metadata") and _SELECTION.search(t):
                 return Route("paper", 0.7, "rules", "picks one paper out of the previous answer")
-            if carried is not None and carried.label == "paper" and _MULTI.search(t):
+            if carried is not None and carried.label == "paper" and (_MULTI.search(t) or _has(
+                    r"\bother\b.{0,40}\b(?:work|papers?|research|methods?|approaches)\b", t)):
                 return Route("synthesis", 0.65, "rules", "follow-up asking for more papers on the topic")
             if carried is not None and carried.label != "not_answerable":
-                return Route(carried.label, round(min(0.8, max(0.55, carried.confidence)), 3), "rules",
-                             f"continues the previous question ({carried.label})")
+                return self._unless_detail_missing(
+                    Route(carried.label, round(min(0.8, max(0.55, carried.confidence)), 3), "rules",
+                          f"continues the previous question ({carried.label})"), t, history)
 
         # 4. bibliographic questions over the listing
         meta = self._metadata(t, norm_tokens, own_papers)
@@ -1107,19 +1139,23 @@ class OfflineRouter:
                     r"\btopics?\b|\bapproach\w*\b|\bfind(?:ings)?\b|\bconclu\w*", t) and not _COUNT.search(t):
                 return Route("synthesis", 0.65, "rules", "asks what the papers just listed are about")
             if carried is not None:
-                return Route(carried.label, round(min(0.8, max(0.55, carried.confidence)), 3), "rules",
-                             f"follow-up: carries the previous question's route ({carried.label})")
+                return self._unless_detail_missing(
+                    Route(carried.label, round(min(0.8, max(0.55, carried.confidence)), 3), "rules",
+                          f"follow-up: carries the previous question's route ({carried.label})"), t, history)
 
         # 7. a paper of the collection is named
         if own:
             names = ", ".join(e.name for _, e in own[:2])
             if _MULTI.search(t) and not _has(r"\bwhich paper\b|\bwhat paper\b", t):
                 return Route("synthesis", 0.75, "rules", f"asks across papers about {names}")
-            if _has(r"\bother\b.{0,30}\b(?:papers|works|methods|approaches|models|agents)\b|\brelates? to\b|"
+            if _has(r"\bapart from\b|\bbesides\b|\bother than\b|\bwhat else\b|"
+                    r"\bother\b.{0,30}\b(?:papers|works|methods|approaches|models|agents)\b|\brelates? to\b|"
                     r"\bin relation to\b|\bin the context of\b|\bbuilds? on\b|\bevolv\w*\b|\blineage\b|\bprogression\b|"
                     r"\bline of (?:work|research)\b|\bover (?:time|the years)\b|\bseries\b|\bfamily\b|\bsuccessors?\b", t):
                 return Route("synthesis", 0.7, "rules", f"relates {names} to other papers")
             titled, title_share, _ = c.title_overlap(norm_tokens)
+            if compare and _has(r"\bboth\b", t):
+                return Route("synthesis", 0.75, "rules", f"compares {names} with another paper")
             if compare and titled is not None and titled not in own_papers and title_share >= 0.5:
                 return Route("synthesis", 0.75, "rules", f"compares {names} with {self.papers[titled].title[:40]}")
             if compare and _has(r"\bother\b|\bprevious work\b|\bprior work\b|\brest of\b|\bthe others\b|\bversions?\b|"
@@ -1164,7 +1200,8 @@ class OfflineRouter:
         if compare and not _has(r"\b(?:this|that|a|one) paper\b", t) and _has(r"\b(?:papers|methods|approaches|works|models|algorithms|ones|two|both)\b|"
                             r"\b(?:with|and|to|from|versus|vs\.?) the (?:one|paper|work|method)\b", t):
             return Route("synthesis", 0.8, "rules", "compares several papers or methods")
-        if _has(r"\b(?:which|what) (?:paper|article|publication|preprint)\b|^(?:in )?which paper\b", t):
+        if _has(r"\b(?:which|what) (?:paper|article|publication|preprint)\b|^(?:in )?which paper\b|"
+                r"\bis there (?:a|one) (?:paper|article|publication)\b", t):
             return Route("paper", 0.75, "rules", "asks which single paper")
         if _MULTI.search(t) and not _PAPER_SINGULAR.search(t):
             absent = self._absent_topic(t) if words <= 15 and not _is_foreign(q) else None
@@ -1248,6 +1285,12 @@ class OfflineRouter:
             return Route("metadata", 0.9, "rules", "asks about citations")
         if _has(r"\b(?:how many|number of|count of) (?:co-?)?authors\b|\bauthor count\b|"
                 r"\b(?:one|two|three|four|single|\d) (?:listed )?authors?\b", t):
+            if single_paper and self.papers[next(iter(own_papers))].authors_truncated and \
+                    not _has(r"\b(?:first|second|third) author\b|\bwho\b", t):
+                title = self.papers[next(iter(own_papers))].title
+                return Route("not_answerable", 0.7, "rules", "asks for the size of a truncated author list",
+                             f"The listing shows only the first three authors of “{title}”, so its number of "
+                             "authors is not in the collection.")
             return Route("metadata", 0.85, "rules", "asks about the number of authors")
         coauthor = _has(r"\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*\b|\bcollaborat\w*\b|"
                         r"\bwritten (?:with|by)\b|\bwrote with\b|\bworked with\b|\bwork with\b", t)
@@ -1437,6 +1480,12 @@ class OfflineRouter:
             if kind == "title-case":
                 if c.phrase_in_text(key) or entity is not None or c.author_in(key):
                     continue
+                if difflib.get_close_matches(key, [k for k, e in c.entities.items() if e.own and " " in k], n=1,
+                                             cutoff=0.85):
+                    continue  # "Multi-Rate VEA": a misspelt name of the collection
+                if own and all(_stem(w) in c.doc_words[p] or w in _STOP or len(w) <= 2
+                               for w in content for p in [next(iter({p for _, e in own for p in e.papers}))]):
+                    continue  # "EMA-PG on OlympiadBench with Qwen": the named paper's own words
                 if all(w in c.author_tokens or w in _STOP or w in _GENERIC_MODIFIERS or len(w) == 1 for w in words):
                     continue
                 if set(words) & c.affiliation_words:
@@ -1478,8 +1527,27 @@ class OfflineRouter:
         if not words or any(w in self.collection.entities or w in self.collection.compact for w in words):
             return None
         stems = [_stem(w) for w in words]
-        best = max(sum(w in doc for w in stems) for doc in self.collection.doc_words)
+
+        def present(stem: str, doc: set[str]) -> bool:
+            return stem in doc or (len(stem) >= 4 and any(d.startswith(stem) for d in doc))
+
+        best = max(sum(present(w, doc) for w in stems) for doc in self.collection.doc_words)
         return topic if best < min(2, len(stems)) or best == 0 else None
+
+    def _unless_detail_missing(self, route: Route, t: str, history: list[dict]) -> Route:
+        """A follow-up about the paper under discussion that asks for what its abstract does not give."""
+        if route.label != "paper":
+            return route
+        papers = self._papers_in_last_reply(history)
+        if len(papers) != 1:
+            return route
+        paper = next(iter(papers))
+        detail = self._detail_not_in_abstract(t, _norm(t).split(), paper, [])
+        if not detail:
+            return route
+        title = self.papers[paper].title
+        return Route("not_answerable", 0.6, "rules", f"follow-up asks for {detail}, which the abstract does not give",
+                     f"The listing holds only abstracts, and the abstract of “{title}” does not give {detail}.")
 
     def _papers_in_last_reply(self, history: list[dict]) -> set[int]:
         """The collection's papers named (by title or own name) in the last assistant message."""
@@ -1519,27 +1587,40 @@ class OfflineRouter:
         return None
 
     def _detail_not_in_abstract(self, t: str, tokens: list[str], paper: int, own) -> str | None:
-        """A training detail or score of a named paper that its abstract never mentions (the listing only has
+        """A training detail or score of a named paper that its abstract does not give (the listing only has
         abstracts): "what learning rate did EMA-PG use?", "DreamerV3's score on Atari 100k"."""
-        c = self.collection
-        text, doc = c.texts[paper], c.doc_words[paper]
+        record = self.papers[paper]
+        raw_sentences = re.split(r"(?<=[.!?])\s+", record.abstract)
+        sentences = [{_stem(w) for w in _norm(s).split()} for s in raw_sentences]
+        # a number, not an enumeration marker such as "(1)"
+        numbered = [words for words, raw in zip(sentences, raw_sentences) if re.search(r"\d", re.sub(r"\(\d\)", "", raw))]
 
-        def absent(phrase: str) -> bool:
-            words = _norm(phrase).split()
-            return f" {' '.join(words)} " not in text and not all(_stem(w) in doc or w in doc for w in words)
+        def stated(phrase: str, with_number: bool) -> bool:
+            """Some abstract sentence has all the words of `phrase` (and a number, when one is asked for)."""
+            stems = [_stem(w) for w in _norm(phrase).split()]
+            pool = numbered if with_number else sentences
+            return any(all(w in words for w in stems) for words in pool)
 
+        if re.search(r"\b(?:fourth|fifth|sixth|seventh|eighth|\d+th|last|senior) author\b", t) and record.authors_truncated:
+            return "that author (the listing shows only the first three names)"
         for match in _TRAINING_DETAIL.finditer(t):
-            if absent(match.group(0)):
+            if not stated(match.group(0), with_number=True):
                 return f"its {match.group(0)}"
+        if _has(r"\bcost\b|\bdollars?\b|\bprice\b|\$", t) and not re.search(r"\$\s?\d|\bcosts?\b.{0,30}\d",
+                                                                           record.abstract):
+            return "its cost"
         if _has(r"\b(?:top-?1|top-?5|exact (?:number|figure|score)|percentage|how many percent)\b", t) and \
-                not _NUMBER.search(self.papers[paper].abstract):
+                not _NUMBER.search(record.abstract):
             return "an exact figure"
-        if _has(r"\b(?:score|accuracy|results?|performance|perplexity|win rate|success rate|return)\b", t):
+        if _has(r"\b(?:score|accuracy|results?|performance|perplexity|win rate|success rate|return|reach|get)\b", t):
             name_words = {w for k, _ in own for w in k.split()}
             benchmark = [w for w in tokens if w not in _STOP and w not in name_words and w not in _SCORE_WORDS
                          and len(w) > 2 and not w.isdigit() and w not in self.collection.common]
-            if benchmark and all(absent(w) for w in benchmark):
+            if benchmark and not any(stated(w, with_number=False) for w in benchmark):
                 return "a result on " + " ".join(benchmark[:3])
+            if benchmark and not any(stated(w, with_number=True) for w in benchmark) and \
+                    _has(r"\b(?:score|accuracy|top-?1|top-?5|percentage|perplexity|win rate|success rate)\b", t):
+                return "a figure for " + " ".join(benchmark[:3])
         return None
 
     def _cooccur(self, words: list[str], missing: int = 0) -> bool:

@@ -373,3 +373,30 @@ def test_example_vectors_are_cached_next_to_the_index(tmp_path, embedder, papers
     second = OfflineRouter(NoEmbedding(), papers, cache_dir=tmp_path)
     assert np.allclose(first.vectors, second.vectors)
     assert second.classify("What is FRePo?").label == "paper"
+
+
+def test_follow_ups_that_ask_for_what_the_abstract_does_not_give(router, papers):
+    dreamer_v2 = next(p.title for p in papers if p.title.startswith("Mastering Atari"))
+    history = [{"role": "user", "content": "Tell me about DreamerV2."},
+               {"role": "assistant", "content": f"“{dreamer_v2}” [1] learns behaviours inside a world model."}]
+    assert router.classify("What was its score on Atari?", history).label == "paper"  # the abstract reports it
+    esper = next(p.title for p in papers if p.title.startswith("You Can't Count on Luck"))
+    history = [{"role": "user", "content": "What is ESPER?"},
+               {"role": "assistant", "content": f"ESPER comes from “{esper}” [1]."}]
+    route = router.classify("What hyperparameters did they use for 2048?", history)
+    assert route.label == "not_answerable" and esper in route.explanation
+
+
+@pytest.mark.parametrize("question,label", [
+    ("Who is the fourth author of the STEVE-1 paper?", "not_answerable"),  # the listing truncates after three
+    ("How many authors does the AlpacaFarm paper have in total?", "not_answerable"),
+    ("how many authors does the clockwork vae paper have?", "metadata"),  # three names, not truncated
+    ("What learning rate did the Lookahead paper use for ImageNet?", "not_answerable"),
+    ("How much did it cost in dollars to train DreamerV3?", "not_answerable"),
+    ("What does STEVE-1 cost to train?", "paper"),  # "$60 of compute" is in the abstract
+    ("any papers on protein folding?", "not_answerable"),
+    ("How do these papers improve LLM performance on math problems?", "synthesis"),
+    ("how much activation memory do reversible RNNs save compared to normal ones?", "paper"),
+])
+def test_what_the_listing_and_abstracts_can_answer(router, question, label):
+    assert router.classify(question).label == label
