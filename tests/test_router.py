@@ -9,6 +9,7 @@ import pytest
 
 from qa.errors import LLMError
 from qa.router import (
+    KNN_EXAMPLES_PATH,
     ROUTES,
     LLMRouter,
     OfflineRouter,
@@ -22,7 +23,7 @@ from qa.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 LISTING_DIR = ROOT / "data"
 DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_questions.jsonl"
-HOLDOUT = ROOT / "tests" / "data" / "router_holdout.jsonl"
+HELD_OUT = ROOT / "tests" / "data" / "router_fresh_e.jsonl"  # never tuned on: see docs/EVAL.md
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -68,12 +69,17 @@ def test_dev_set_accuracy(router):
     assert accuracy >= 0.95, f"dev accuracy {accuracy:.3f} < 0.95; misrouted:\n" + "\n".join(misses)
 
 
-def test_holdout_accuracy(router):
-    if not HOLDOUT.exists():
-        pytest.skip(f"held-out router set not found at {HOLDOUT}")
-    rows = _read_jsonl(HOLDOUT)
+# Question sets written by separate authors, each routed once before the rules saw it (first-pass accuracy in
+# docs/EVAL.md), then used to tune the rules; these thresholds guard against regressions.
+TUNED_SETS = ["router_holdout.jsonl", "router_fresh_a.jsonl", "router_fresh_b.jsonl", "router_fresh_c.jsonl",
+              "router_fresh_d.jsonl"]
+
+
+@pytest.mark.parametrize("name", TUNED_SETS)
+def test_tuned_question_sets_stay_routed(router, name):
+    rows = _read_jsonl(ROOT / "tests" / "data" / name)
     accuracy, misses = _accuracy(router, rows)
-    assert accuracy >= 0.88, f"held-out accuracy {accuracy:.3f} < 0.88 (tuned on it, now 1.00); misrouted:\n" + "\n".join(misses)
+    assert accuracy >= 0.95, f"{name}: accuracy {accuracy:.3f} < 0.95; misrouted:\n" + "\n".join(misses)
 
 
 def test_examples_are_well_formed_and_balanced():
@@ -86,10 +92,17 @@ def test_examples_are_well_formed_and_balanced():
         dev = {row["question"].strip().lower() for row in _read_jsonl(DEV_QUESTIONS)}
         overlap = [q for q in questions if q in dev]
         assert not overlap, f"examples that repeat dev questions: {overlap}"
-    if HOLDOUT.exists():
-        held = {row["question"].strip().lower() for row in _read_jsonl(HOLDOUT)}
-        overlap = [q for q in questions if q in held]  # names only our own examples
-        assert not overlap, f"examples that repeat held-out questions: {overlap}"
+    # The final held-out set was written after the examples, by someone who had not seen them; its writer still
+    # typed 13 questions that earlier sets have word for word ("hey, how's it going?", "how many papers are in the
+    # LG category?"). They stay, and docs/EVAL.md gives the accuracy without them; no more may come in.
+    knn = [e["question"].strip().lower() for e in load_examples(KNN_EXAMPLES_PATH)]
+    if HELD_OUT.exists():
+        held = {row["question"].strip().lower() for row in _read_jsonl(HELD_OUT)}
+        overlap = {q for q in questions + knn if q in held}
+        assert len(overlap) <= 13, f"examples that repeat held-out questions: {sorted(overlap)}"
+    if DEV_QUESTIONS.exists():
+        dev = {row["question"].strip().lower() for row in _read_jsonl(DEV_QUESTIONS)}
+        assert not [q for q in knn if q in dev], "knn examples that repeat dev questions"
 
 
 # --- specific behaviours ---------------------------------------------------------
