@@ -80,7 +80,7 @@ def find_affiliation(question: str, papers: list[Paper]) -> str | None:
 PER_PAPER_AUTHORS = re.compile(
     r"\bhow many (?:co-?)?authors\b|\bnumber of authors\b|\bauthor (?:list|count)\b|"
     r"\b(?:its|the|their|this paper's|that paper's|the paper's) (?:first|last|lead|senior|main) author\b|"
-    r"\bsame (?:first )?authors?\b|\b(?:those|these) authors\b", re.IGNORECASE)
+    r"\bsame (?:first )?authors?\b|\b(?:those|these) authors\b|\b(?:that|the same) year\b", re.IGNORECASE)
 _AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|single|sole|[1-3]) (?:listed )?authors?\b|"
                            r"\b(single|solo|sole)[- ]authored\b")
 
@@ -133,6 +133,15 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     """`previous_question` scopes a follow-up ("and how many of those are from 2019?"); `context_papers` are the
     paper(s) a per-paper question is about ("how many authors does it have?")."""
     q = fold(question)
+    if context_papers and re.search(r"\b(?:that|the same) year\b", q):
+        paper = context_papers[0]
+        same = _newest_first([p for p in papers if p.year == paper.year and p is not paper])
+        lead = f"{paper.title} [1] is from {paper.year}."
+        if not same:
+            return MetadataAnswer(f"{lead} No other paper in the listing is from {paper.year}.", [paper])
+        listing = "\n".join(f"- {p.title} ({p.date}) [{i}]" for i, p in enumerate(same[:LIST_LIMIT], 2))
+        return MetadataAnswer(f"{lead} The listing has {_plural(len(same), 'other paper')} from {paper.year}:\n"
+                              f"{listing}", [paper] + same[:LIST_LIMIT])
     if context_papers and needs_paper_context(question):
         return _authors_of(context_papers[0], question, papers)
     owner = profile.name or ""

@@ -234,6 +234,9 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"как", "how"), (r"почему", "why"), (r"есть ли", "are there"),
 ]
 _GLOSSARY_CJK: list[tuple[str, str]] = [
+    ("논문이 있나요", " is there a paper "), ("있나요", " are there "), ("학습률", " learning rate "), ("에서", " in "),
+    ("ジミー・バ", " jimmy ba "), ("出身地", " hometown "), ("どこ", " where "), ("の違い", " difference "),
+    ("違い", " difference "), ("क्या काम", " what work "), ("इस समूह ने", " this group "), (" पर ", " on "),
     ("を提案した論文", " the paper that proposed "), ("論文はどれ", " which paper "), ("它们", " they "), ("它", " it "),
     ("예산", " budget "), ("얼마", " how much "), ("나온", " published "),
     ("제안한 논문", "the paper that proposed"), ("소개한 논문", "the paper that introduced"),
@@ -299,6 +302,8 @@ def _translate(text: str) -> str:
         return word
 
     folded = re.sub(r"(?<![\w'])([ldjmnst]|qu)'(?=\w)", r"\1' ", folded)  # French elision: l'optimisation
+    folded = re.sub(r"(?<=[a-z0-9])(?=[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af])|"
+                    r"(?<=[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af])(?=[a-z0-9])", " ", folded)
     folded = _GLOSSARY_RE.sub(replace, folded)
     return re.sub(r"\s+", " ", folded).strip()
 
@@ -704,7 +709,7 @@ _PERSONAL = re.compile(
     r"weight|nationality|girlfriend|boyfriend|family|parents|grow up|grew up|childhood|hometown|personal|"
     r"graduate|graduated|phd|ph\.d|undergrad|studied|degree|advisor|supervisor|students?|teach|teaches|courses?|"
     r"office|linkedin|twitter|instagram|social media|politic\w*|vote|hire|hiring|contact|awards?|prizes?|"
-    r"lives in)\b")
+    r"lives in|work(?:s|ing)? (?:now|currently|today|these days)|currently work\w*|employer|job|position)\b")
 _PERSON_REF = re.compile(r"\b(?:jimmy|ba|he|him|his|the researcher|the author|the professor)\b")
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b.{0,10}\bpapers\b|\btotal\b|\btally\b")
 _BIB_STRONG = re.compile(
@@ -785,7 +790,8 @@ _TRAINING_DETAIL = re.compile(
     r"\blearning rates?\b|\bbatch sizes?\b|\bhyper-?parameters?\b|\bgpus?\b|\btpus?\b|\bgpu[- ]hours\b|\bepochs?\b|"
     r"\brandom seeds?\b|\bweight decay\b|\bwall[- ]clock\b|\bhardware\b|\blabell?ers\b|\bannotators\b|\bdropout rate\b|"
     r"\bdecay rate\b|\bdefault values?\b|\blicen[cs]e\b|\bconference\b|\bvenue\b|\bjournal\b|\baccepted (?:at|to|by)\b|"
-    r"\belo\b|\bparameters\b|\bhow much compute\b|\bcompute budget\b|\bfid\b|\bbleu\b|\bperplexity\b")
+    r"\belo\b|\bparameters\b|\bhow much compute\b|\bcompute budget\b|\bfid\b|\bbleu\b|\bperplexity\b|"
+    r"\b(?:sampling )?temperature\b|\blayers\b|\bhidden size\b|\boptimi[sz]er settings\b")
 _SCORE_WORDS = set("""
 score scores scored accuracy result results performance perplexity win rate success return reach reaches reached get
 gets got achieve achieves achieved obtain obtains benchmark benchmarks exact number figure top what's whats
@@ -794,7 +800,8 @@ gets got achieve achieves achieved obtain obtains benchmark benchmarks exact num
 _BASELINE = re.compile(r"\b(?:normal|standard|regular|vanilla|plain|baselines?|typical|ordinary|traditional|"
                        r"conventional|naive|usual|full|non-reversible|independent|separate)\b")
 # picking one paper out of a list the previous answer gave: "the second one", "the atari one"
-_SELECTION = re.compile(r"\bthe (?:first|second|third|fourth|fifth|last|latter|former|\w+) one\b|\bthe latter\b|"
+_SELECTION = re.compile(r"\bthe (?:first|second|third|fourth|fifth|last|latter|former|(?:[\w\-]+ ){0,2}[\w\-]+) one\b|"
+                        r"\bthe latter\b|\bthe paper (?:he|she|they|jimmy ba|ba) (?:wrote|did|published|co-?authored)\b|"
                         r"\bthe paper (?:with|about|on|where|that|which)\b|"
                         r"\bthe former\b|\bthat one\b|\bthe one (?:about|on|with|that|where|from|for)\b|"
                         r"\b(?:number|no\.?|#) ?\d\b")
@@ -816,14 +823,16 @@ _MULTI = re.compile(
     r"\b(?:these|those|the|all the|several|multiple|different) (?:papers|works|methods|approaches)\b|"
     r"\banything(?: else)?(?: \w+){0,4}? (?:on|about|related to|regarding)\b|\bwhat(?:'s| has) been done\b|"
     r"\bwhat (?:have|has|did) (?:they|he|the group|the lab|the authors|this group|the team) (?:done|worked on|published)\b|"
-    r"\bwhat's in here\b|\bwhat is in here\b|\bwhat's there\b|\bwhat is there\b|\bwhat(?:'s| is) available\b|\btheir (?:take|view|views|perspective|work) on\b")
+    r"\b[\w\-]+ or [\w\-]+ (?:work|research|papers)\b|\bwhat (?:[\w\-]+ ){0,3}work is there\b|\bof their papers\b|"
+    r"\bthe [\w\- ]{1,40} paper and the [\w\- ]{1,40} paper\b|\bwhat's in here\b|\bwhat is in here\b|\bwhat's there\b|\bwhat is there\b|\bwhat(?:'s| is) available\b|\btheir (?:take|view|views|perspective|work) on\b")
 _TITLE_RUN_RE = re.compile(
     r"(?<![\w'.\-])((?:[A-Z][\w\-']*|\d[\w\-]*)(?:,?\s+(?:(?:of|for|with|and|to|in|on|the|a|an|is|are|all|you|from|"
     r"by|via|at|as|be|do|need|really)\s+)*(?:[A-Z][\w\-']*|\d[\w\-]*))+(?::\s+[A-Z][^?.!]*)?)")
 _LEADING_VERBS = {"summarize", "summarise", "explain", "describe", "compare", "tell", "list", "show", "give",
                   "which", "what", "how", "who", "why", "when", "where", "does", "did", "is", "are", "can",
                   "could", "would", "please", "and", "or", "discuss", "review", "outline", "define", "there's", "theres",
-                  "here's", "i", "i'm", "im", "my", "we", "there", "so", "ok", "okay", "hey", "hi"}
+                  "here's", "i", "i'm", "im", "my", "we", "there", "so", "ok", "okay", "hey", "hi", "what's", "whats",
+                  "who's", "how's", "where's", "which's"}
 _GERMAN = re.compile(r"\b(?:der|die|das|und|ist|sind|welche[rsnm]?|wie|uber|gibt|nicht|eine?[rnms]?|dem|den|hat|haben|"
                      r"wurde|wurden|von|zum|zur|mit)\b")
 _CONNECTORS = {"of", "for", "with", "and", "to", "in", "on", "the", "a", "an", "is", "are", "was", "were", "all",
@@ -1068,7 +1077,7 @@ class OfflineRouter:
             return Route("not_answerable", 0.9, "rules", "personal information about the researcher")
 
         # 2. a named paper or method that is not in the collection
-        unknown = None if own else self._unknown_system(q, norm_tokens)
+        unknown = self._unknown_system(q, norm_tokens) if not own or _COMPARE.search(t) else None
         if unknown:
             return Route("not_answerable", 0.85, "rules", f"names {unknown}, which no listed paper mentions",
                          f"No paper in the collection mentions {unknown}.")
@@ -1083,6 +1092,11 @@ class OfflineRouter:
                 r"\bsame (?:first )?authors?\b|\bthose authors\b|\bthese authors\b", t) and \
                 _has(r"\belse\b|\bother\b|\bmore\b|\banything\b|\bwhich papers\b|\bhow many\b", t) and (history or own):
             return Route("metadata", 0.8, "rules", "asks for other papers by the authors of a paper")
+
+        # 2c. "what else came out that year?": the listing's dates, around the paper under discussion
+        if history and _has(r"\b(?:that|the same) year\b", t) and _has(
+                r"\belse\b|\bother\b|\bpapers\b|\bcame out\b|\bpublished\b|\bhow many\b|\bwhich\b", t):
+            return Route("metadata", 0.75, "rules", "asks what else the listing has from that year")
 
         # 3. a follow-up about "it": the paper under discussion
         singular_ref = _SINGULAR_REF.search(t) and words <= 14 and not own and not collection_level
@@ -1164,7 +1178,7 @@ class OfflineRouter:
                                 r"\bthe (?:later|earlier|newer|older|original|first|second|next|previous) (?:one|paper|version)\b", t):
                 return Route("synthesis", 0.7, "rules", f"compares {names} with other work")
             if len(own_papers) == 1:
-                detail = self._detail_not_in_abstract(t, norm_tokens, next(iter(own_papers)), own)
+                detail = self._detail_not_in_abstract(t, norm_tokens, next(iter(own_papers)), own, _is_foreign(q))
                 if detail:
                     title = self.papers[next(iter(own_papers))].title
                     return Route("not_answerable", 0.7, "rules", f"asks for {detail}, which the abstract of {names} "
@@ -1197,6 +1211,8 @@ class OfflineRouter:
         scores = self.knn_scores(t)
 
         # 10. several papers wanted, or one paper described by its topic
+        if _has(r"\bthe [\w\- ]{1,40} paper,? and the [\w\- ]{1,40} paper\b|^(?:and )?what about\b.*\b(?:or|and)\b", t):
+            return Route("synthesis", 0.75, "rules", "names two papers by their topics")
         if compare and not _has(r"\b(?:this|that|a|one) paper\b", t) and _has(r"\b(?:papers|methods|approaches|works|models|algorithms|ones|two|both)\b|"
                             r"\b(?:with|and|to|from|versus|vs\.?) the (?:one|paper|work|method)\b", t):
             return Route("synthesis", 0.8, "rules", "compares several papers or methods")
@@ -1204,7 +1220,7 @@ class OfflineRouter:
                 r"\bis there (?:a|one) (?:paper|article|publication)\b", t):
             return Route("paper", 0.75, "rules", "asks which single paper")
         if _MULTI.search(t) and not _PAPER_SINGULAR.search(t):
-            absent = self._absent_topic(t) if words <= 15 and not _is_foreign(q) else None
+            absent = self._absent_topic(norm_q) if words <= 15 and not _is_foreign(q) else None
             if absent:
                 return Route("not_answerable", 0.65, "rules", f"no listed paper is about {absent}",
                              f"No paper in the collection is about {absent}.")
@@ -1480,6 +1496,8 @@ class OfflineRouter:
             if kind == "title-case":
                 if c.phrase_in_text(key) or entity is not None or c.author_in(key):
                     continue
+                if re.search(r"\bnovelty\b|\bai score\b|\bh index\b|\bcitations?\b", key):
+                    continue  # the profile's own figures
                 if difflib.get_close_matches(key, [k for k, e in c.entities.items() if e.own and " " in k], n=1,
                                              cutoff=0.85):
                     continue  # "Multi-Rate VEA": a misspelt name of the collection
@@ -1522,9 +1540,12 @@ class OfflineRouter:
         if not match:
             return None
         topic = _norm(match.group(1))
+        # the noun phrase only: "atari are reported across these papers" -> "atari"
+        topic = re.split(r"\b(?:are|is|was|were|be|been|that|which|who|reported|used|done)\b|"
+                         r"\b(?:in|across|among) (?:these|this|the|all|his|their)\b", topic)[0].strip() or topic
         words = [w for w in topic.split() if w not in _STOP and w not in _GENERIC_MODIFIERS and len(w) > 2
                  and w not in {"anything", "something", "stuff", "things", "topic", "topics", "area", "field"}]
-        if not words or any(w in self.collection.entities or w in self.collection.compact for w in words):
+        if not words or len(words) > 4 or any(w in self.collection.entities or w in self.collection.compact for w in words):
             return None
         stems = [_stem(w) for w in words]
 
@@ -1586,7 +1607,7 @@ class OfflineRouter:
                 return token
         return None
 
-    def _detail_not_in_abstract(self, t: str, tokens: list[str], paper: int, own) -> str | None:
+    def _detail_not_in_abstract(self, t: str, tokens: list[str], paper: int, own, foreign: bool = False) -> str | None:
         """A training detail or score of a named paper that its abstract does not give (the listing only has
         abstracts): "what learning rate did EMA-PG use?", "DreamerV3's score on Atari 100k"."""
         record = self.papers[paper]
@@ -1601,12 +1622,16 @@ class OfflineRouter:
             pool = numbered if with_number else sentences
             return any(all(w in words for w in stems) for words in pool)
 
+        if _has(r"\b(?:github|gitlab)\b|\b(?:link|url|repo(?:sitory)?)\b.{0,20}\b(?:code|for|to)\b", t) and \
+                not re.search(r"https?://|github\.com|\bwww\.", record.abstract + " " + (record.url or "")):
+            return "a link to its code"
         if re.search(r"\b(?:fourth|fifth|sixth|seventh|eighth|\d+th|last|senior) author\b", t) and record.authors_truncated:
             return "that author (the listing shows only the first three names)"
         for match in _TRAINING_DETAIL.finditer(t):
             if not stated(match.group(0), with_number=True):
                 return f"its {match.group(0)}"
-        if _has(r"\bcost\b|\bdollars?\b|\bprice\b|\$", t) and not re.search(r"\$\s?\d|\bcosts?\b.{0,30}\d",
+        if _has(r"\$|\bdollars?\b|\bprice\b|\bhow much (?:did|does|do|would|will) (?:it |they )?(?:\w+ )?cost\b|"
+                r"\bcost(?:s|ed)? (?:to train|of training|in dollars)\b|\btraining cost\b", t) and not re.search(r"\$\s?\d|\bcosts?\b.{0,30}\d",
                                                                            record.abstract):
             return "its cost"
         if _has(r"\b(?:top-?1|top-?5|exact (?:number|figure|score)|percentage|how many percent)\b", t) and \
@@ -1616,6 +1641,8 @@ class OfflineRouter:
             name_words = {w for k, _ in own for w in k.split()}
             benchmark = [w for w in tokens if w not in _STOP and w not in name_words and w not in _SCORE_WORDS
                          and len(w) > 2 and not w.isdigit() and w not in self.collection.common]
+            if foreign:  # untranslated words are not benchmark names: keep the collection's own words ("atari")
+                benchmark = [w for w in benchmark if w in self.collection.vocab]
             if benchmark and not any(stated(w, with_number=False) for w in benchmark):
                 return "a result on " + " ".join(benchmark[:3])
             if benchmark and not any(stated(w, with_number=True) for w in benchmark) and \
