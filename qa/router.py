@@ -155,7 +155,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"el metodo que|la methode qui", "the method that"), (r"el modelo que|le modele qui", "the model that"),
     (r"cuesta|costo|costó", "cost"), (r"tamano", "size"), (r"el|la|le|los|las|les", "the"),
     (r"alcanza(?:n|do)?|alcanzo|atteint", "reach"), (r"precision", "accuracy"), (r"se compara", "compare it"),
-    (r"aprendio", "learned"), (r"olvida(?:r)?|olvide", "forget"), (r"tus|tu", "your"),
+    (r"aprendio", "learned"), (r"que opinas|que piensas", "what do you think"), (r"futuro", "future"), (r"olvida(?:r)?|olvide", "forget"), (r"tus|tu", "your"),
     (r"instrucciones", "instructions"), (r"dime", "tell me"), (r"desses|destes|dessas|destas|di questi|de estos|de ces", "of those"),
     (r"foram", "were"), (r"em", "in"), (r"pagou|pago|pagaron|paye", "paid"),
     (r"mi spieghi|spiegami|spiega(?:mi)?|explicame|explique", "explain"),
@@ -181,7 +181,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"in der (?:studie|arbeit|veroffentlichung)|in dem (?:paper|artikel)|im (?:paper|artikel)", "in the paper"),
     (r"studie", "study"), (r"spiele", "games"), (r"agenten", "agents"), (r"ohne", "without"),
     (r"belohnung\w*", "reward"), (r"ziel(?:e|en)?", "goals"), (r"untersucht", "studied"), (r"zu", "on"),
-    (r"schneller", "faster"), (r"im vergleich (?:zu|mit)", "compared to"), (r"normalen?", "normal"),
+    (r"schneller", "faster"), (r"fruhere[nm]?", "previous"), (r"methoden", "methods"), (r"im vergleich (?:zu|mit)", "compared to"), (r"normalen?", "normal"),
     (r"benutzt|verwendet", "used"), (r"mit", "with"), (r"es", "it"), (r"spart", "save"), (r"speicher", "memory"),
     # Dutch
     (r"hoeveel (?:artikelen|papers|publicaties|werken)", "how many papers"), (r"hoeveel", "how many"),
@@ -238,7 +238,7 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("ジミー・バ", " jimmy ba "), ("出身地", " hometown "), ("どこ", " where "), ("の違い", " difference "),
     ("違い", " difference "), ("क्या काम", " what work "), ("इस समूह ने", " this group "), (" पर ", " on "),
     ("を提案した論文", " the paper that proposed "), ("論文はどれ", " which paper "), ("它们", " they "), ("它", " it "),
-    ("예산", " budget "), ("얼마", " how much "), ("나온", " published "),
+    ("연구실", " lab "), ("예산", " budget "), ("몇 살", " how old "), ("나이", " age "), ("얼마", " how much "), ("나온", " published "),
     ("제안한 논문", "the paper that proposed"), ("소개한 논문", "the paper that introduced"),
     ("다룬 논문", "the paper about"),
     ("多少篇", "how many papers"), ("几篇", "how many papers"), ("多少", "how much"), ("那篇论文", "the paper that"), ("那篇", "the paper that"), ("几个", "how many"),
@@ -689,9 +689,9 @@ _CHITCHAT = re.compile(
     r"\bforks\b|\bdownloads\b|\bimpact factor\b|\breview(?:er)? scores?\b|\bhoroscope\b|\bsports?\b|\bfootball\b|"
     r"\bvacation\b|\btravel\b|\bgdp\b|\breviewers?\b.{0,30}\b(?:say|said|think|thought|scores?|comments?|wrote|"
     r"ratings?|rated|decide|decision)\b|\bopenreview\b|\bwill there be\b|\bwhen will\b|\bpredict(?:ion)?s? (?:for|about)\b|"
-    r"\bin the future\b|\bi10[- ]?index\b|\bg[- ]?index\b|\bbe in (?:19|20)\d\d\b|\bthe best (?:one|paper)\b|"
+    r"\bin the future\b|\berdos number\b|\bbacon number\b|\bi10[- ]?index\b|\bg[- ]?index\b|\bbe in (?:19|20)\d\d\b|\bthe best (?:one|paper)\b|"
     r"\bbest paper\b(?! award)|\bmost important paper\b|\bworst paper\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
-    r"\bacquisition\b|\bbudget\b|\bfunding\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
+    r"\bacquisition\b|\b(?:lab|lab's|group|group's|research|annual|their|his) budget\b|\bfunding\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
 # general-knowledge wording: not answerable unless the question names a paper of the collection
 _GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\bwho (?:invented|created|discovered|founded|"
                       r"coined)\b|\bexplain how (?:the |a |an )?[\w\-]+(?: [\w\-]+){0,3} works?\b|\bin general\??$|"
@@ -702,7 +702,8 @@ _CODE_REQUEST = re.compile(
     r"\b(?:write|implement|code up|generate|give me|show me|create|build|program|debug|fix)\b.{0,40}"
     r"\b(?:code|function|script|program|class|snippet|query|implementation|notebook|regex|sql|pytorch|tensorflow|"
     r"jax|numpy|python|javascript|java|c\+\+|rust|bash)\b|\bin (?:pytorch|tensorflow|python|jax|numpy|keras)\b"
-    r"|\bsql query\b|\bcode (?:to|that|for) (?:train|implement|compute|build|run)")
+    r"|\bsql query\b|\bcode (?:to|that|for) (?:train|implement|compute|build|run)|\bpip install\b|\bconda install\b|"
+    r"\bhow (?:do|can|should) i (?:install|run|set up|setup|reproduce|debug|fix)\b")
 _PERSONAL = re.compile(
     r"\b(?:live|lives|living|born|birthday|age|old is|how old|married|wife|husband|spouse|partner|kids|children|"
     r"salary|earn|earns|net worth|income|phone|e-?mail|address|home|hobbies|hobby|favou?rite|religion|height|tall|"
@@ -791,14 +792,28 @@ _TRAINING_DETAIL = re.compile(
     r"\brandom seeds?\b|\bweight decay\b|\bwall[- ]clock\b|\bhardware\b|\blabell?ers\b|\bannotators\b|\bdropout rate\b|"
     r"\bdecay rate\b|\bdefault values?\b|\blicen[cs]e\b|\bconference\b|\bvenue\b|\bjournal\b|\baccepted (?:at|to|by)\b|"
     r"\belo\b|\bparameters\b|\bhow much compute\b|\bcompute budget\b|\bfid\b|\bbleu\b|\bperplexity\b|"
-    r"\b(?:sampling )?temperature\b|\blayers\b|\bhidden size\b|\boptimi[sz]er settings\b")
+    r"\b(?:sampling )?temperature\b|\blayers\b|\bhidden size\b|\boptimi[sz]er settings\b|"
+    r"\bvalues? of (?:k|alpha|beta|gamma|lambda|tau|[a-z])\b")
+# a number standing on its own ("64.3%", "55 tasks", "$60", "1.4B"), not part of a name ("CIFAR100", "GPT-3.5")
+_RESULT_NUMBER = re.compile(r"(?<![\w\-./])\$?\d+(?:[.,]\d+)*(?:\s?%|x\b|×|[kKmMbB]\b)?(?![\w\-])")
+# everyday words that still name what a result is on ("mining diamonds", "medical questions")
+_SCORED_ON = {"diamonds", "diamond", "mining", "chess", "go", "poker", "medical", "math", "translation", "summarization"}
 _SCORE_WORDS = set("""
 score scores scored accuracy result results performance perplexity win rate success return reach reaches reached get
-gets got achieve achieves achieved obtain obtains benchmark benchmarks exact number figure top what's whats
+gets got achieve achieves achieved obtain obtains benchmark benchmarks exact number figure top what's whats fid bleu
+elo rouge do does did perform performs fare fares games game tasks task dataset datasets environments environment
 """.split())
 # "compared to a normal ensemble": a paper against its own baseline, not against another paper
 _BASELINE = re.compile(r"\b(?:normal|standard|regular|vanilla|plain|baselines?|typical|ordinary|traditional|"
-                       r"conventional|naive|usual|full|non-reversible|independent|separate)\b")
+                       r"conventional|naive|usual|full|non-reversible|independent|separate|previous|earlier|prior|"
+                       r"existing)\b")
+
+
+def _generic_baseline(t: str) -> bool:
+    """Compared with a generic baseline ("a normal ensemble"), not with other papers ("the earlier versions")."""
+    return bool(_BASELINE.search(t)) and not _has(r"\bversions?\b|\bpapers?\b|\bworks?\b|\bones\b", t)
+
+
 # picking one paper out of a list the previous answer gave: "the second one", "the atari one"
 _SELECTION = re.compile(r"\bthe (?:first|second|third|fourth|fifth|last|latter|former|(?:[\w\-]+ ){0,2}[\w\-]+) one\b|"
                         r"\bthe latter\b|\bthe paper (?:he|she|they|jimmy ba|ba) (?:wrote|did|published|co-?authored)\b|"
@@ -1103,11 +1118,12 @@ class OfflineRouter:
         if singular_ref and history and depth < 3:
             carried = self._carried(history, depth)
             if carried is not None:
-                if _COMPARE.search(t) and carried.label == "paper" and not mentioned and not _BASELINE.search(t):
+                if _COMPARE.search(t) and carried.label == "paper" and not mentioned and not _generic_baseline(t):
                     return Route("synthesis", 0.6, "rules", "follow-up comparing the paper under discussion")
                 if carried.label in ("synthesis", "metadata") and len(self._papers_in_last_reply(history)) == 1 \
                         and not _PLURAL_REF.search(t):
-                    return Route("paper", 0.7, "rules", "the previous answer was about one paper")
+                    return self._unless_detail_missing(
+                        Route("paper", 0.7, "rules", "the previous answer was about one paper"), t, history)
                 if carried.label in ("synthesis", "metadata") and _SELECTION.search(t) and (
                         not _PLURAL_REF.search(t) or _has(r"^the (?:first|second|third|fourth|fifth|last) one\b", t)) \
                         and not _has(r"\b(?:than|versus|vs|compared? (?:to|with)|differ\w* from|between)\b", t):
@@ -1119,7 +1135,7 @@ class OfflineRouter:
         # 3b. "and what about ...?" right after another question
         if history and depth < 3 and words <= 10 and _CONTINUATION.search(t) and not own:
             carried = self._carried(history, depth)
-            if carried is not None and carried.label == "paper" and _COMPARE.search(t) and not _BASELINE.search(t):
+            if carried is not None and carried.label == "paper" and _COMPARE.search(t) and not _generic_baseline(t):
                 return Route("synthesis", 0.65, "rules", "follow-up comparing the paper under discussion")
             if carried is not None and carried.label in ("synthesis", "metadata") and _SELECTION.search(t):
                 return Route("paper", 0.7, "rules", "picks one paper out of the previous answer")
@@ -1150,7 +1166,8 @@ class OfflineRouter:
             carried = self._carried(history, depth)
             if carried is not None and carried.label == "metadata" and _has(
                     r"\bcommon\b|\bthreads?\b|\bthemes?\b|\bresearch\b|\bsummari[sz]e\b|\bideas?\b|\babout\b|"
-                    r"\btopics?\b|\bapproach\w*\b|\bfind(?:ings)?\b|\bconclu\w*", t) and not _COUNT.search(t):
+                    r"\btopics?\b|\bapproach\w*\b|\bfind(?:ings)?\b|\bconclu\w*|\bdiffer\w*|\bcompar\w*|\btrying to\b", t) \
+                    and not _COUNT.search(t):
                 return Route("synthesis", 0.65, "rules", "asks what the papers just listed are about")
             if carried is not None:
                 return self._unless_detail_missing(
@@ -1423,6 +1440,8 @@ class OfflineRouter:
                 r"\b(?:does|did|do|is|was|would|could|can)\s+([\w\-.]+(?:\s+[\w\-.]+){0,2}?)\s+(?:get|gets|got|"
                 r"achieve[sd]?|score[sd]?|reach(?:es|ed)?|obtain(?:s|ed)?|perform(?:s|ed)?|rank(?:s|ed)?|beat|use[sd]?)\b", q, re.I):
             name = match.group(1)
+            if " " in name and any(re.search(r"[A-Z]|\d", w) for w in name.split()):
+                name = " ".join(w for w in name.split() if re.search(r"[A-Z]|\d", w))  # "plain GRPO" -> "GRPO"
             lone = name.lower() if " " not in name else ""
             if re.search(r"[A-Z]|\d", name) or set(name.lower().split()) & _EXTERNAL_SYSTEMS or (
                     lone and lone not in _STOP and lone not in c.vocab and lone not in c.author_tokens) or (
@@ -1547,6 +1566,7 @@ class OfflineRouter:
                  and w not in {"anything", "something", "stuff", "things", "topic", "topics", "area", "field"}]
         if not words or len(words) > 4 or any(w in self.collection.entities or w in self.collection.compact for w in words):
             return None
+        words = [x for w in words for x in _ACRONYMS.get(w, w).split()]  # "llm agents" -> large language model agents
         stems = [_stem(w) for w in words]
 
         def present(stem: str, doc: set[str]) -> bool:
@@ -1613,14 +1633,21 @@ class OfflineRouter:
         record = self.papers[paper]
         raw_sentences = re.split(r"(?<=[.!?])\s+", record.abstract)
         sentences = [{_stem(w) for w in _norm(s).split()} for s in raw_sentences]
-        # a number, not an enumeration marker such as "(1)"
-        numbered = [words for words, raw in zip(sentences, raw_sentences) if re.search(r"\d", re.sub(r"\(\d\)", "", raw))]
+        # a number, not an enumeration marker such as "(1)" or part of a name such as "CIFAR100"
+        numbered = [words for words, raw in zip(sentences, raw_sentences)
+                    if _RESULT_NUMBER.search(re.sub(r"\(\d\)", "", raw))]
+
+        joined = ["".join(_norm(raw).split()) for raw in raw_sentences]  # "mscoco" is in "MS-COCO"
 
         def stated(phrase: str, with_number: bool) -> bool:
             """Some abstract sentence has all the words of `phrase` (and a number, when one is asked for)."""
             stems = [_stem(w) for w in _norm(phrase).split()]
-            pool = numbered if with_number else sentences
-            return any(all(w in words for w in stems) for words in pool)
+            for words, flat, raw in zip(sentences, joined, raw_sentences):
+                if with_number and not _RESULT_NUMBER.search(re.sub(r"\(\d\)", "", raw)):
+                    continue
+                if all(w in words or (len(w) >= 4 and w in flat) for w in stems):
+                    return True
+            return False
 
         if _has(r"\b(?:github|gitlab)\b|\b(?:link|url|repo(?:sitory)?)\b.{0,20}\b(?:code|for|to)\b", t) and \
                 not re.search(r"https?://|github\.com|\bwww\.", record.abstract + " " + (record.url or "")):
@@ -1628,8 +1655,12 @@ class OfflineRouter:
         if re.search(r"\b(?:fourth|fifth|sixth|seventh|eighth|\d+th|last|senior) author\b", t) and record.authors_truncated:
             return "that author (the listing shows only the first three names)"
         for match in _TRAINING_DETAIL.finditer(t):
-            if not stated(match.group(0), with_number=True):
-                return f"its {match.group(0)}"
+            phrase = match.group(0)
+            if "compute" in phrase:
+                if not any(words & {"compute", "cpu", "gpu", "tpu", "hour", "day", "core", "flop", "$"} for words in numbered):
+                    return "its compute"
+            elif not stated(phrase, with_number=True):
+                return f"its {phrase}"
         if _has(r"\$|\bdollars?\b|\bprice\b|\bhow much (?:did|does|do|would|will) (?:it |they )?(?:\w+ )?cost\b|"
                 r"\bcost(?:s|ed)? (?:to train|of training|in dollars)\b|\btraining cost\b", t) and not re.search(r"\$\s?\d|\bcosts?\b.{0,30}\d",
                                                                            record.abstract):
@@ -1637,10 +1668,12 @@ class OfflineRouter:
         if _has(r"\b(?:top-?1|top-?5|exact (?:number|figure|score)|percentage|how many percent)\b", t) and \
                 not _NUMBER.search(record.abstract):
             return "an exact figure"
-        if _has(r"\b(?:score|accuracy|results?|performance|perplexity|win rate|success rate|return|reach|get)\b", t):
+        if _has(r"\b(?:score|accuracy|results?|performance|perplexity|win rate|success rate|return|reach|get|fid|bleu|elo)\b|"
+                r"\b(?:do|does|did|perform|performs|fare|fares) on\b", t):
             name_words = {w for k, _ in own for w in k.split()}
             benchmark = [w for w in tokens if w not in _STOP and w not in name_words and w not in _SCORE_WORDS
-                         and len(w) > 2 and not w.isdigit() and w not in self.collection.common]
+                         and len(w) > 2 and not w.isdigit() and (w not in self.collection.common or w in _SCORED_ON
+                                                                  or 0 < self.collection.df.get(w, 0) <= 5)]
             if foreign:  # untranslated words are not benchmark names: keep the collection's own words ("atari")
                 benchmark = [w for w in benchmark if w in self.collection.vocab]
             if benchmark and not any(stated(w, with_number=False) for w in benchmark):
