@@ -1,6 +1,10 @@
 """Routing accuracy of the offline router on labelled question files, with every misroute.
 
     .venv/bin/python tools/router_accuracy.py tests/data/router_fresh_f.jsonl [more files] [--quiet]
+    .venv/bin/python tools/router_accuracy.py --code /tmp/qa-at-753a9e9 tests/data/router_fresh_e.jsonl
+
+`--code DIR` routes with the `qa` package (and its prompts/) of another checkout, e.g. a `git worktree` of the
+commit a question set was first measured at (docs/ROUTER.md lists them).
 
 Routes with the router alone (no answer step: `qa eval` counts the assistant's fall-backs too, e.g. a
 metadata question its module cannot compute that ends up answered as synthesis). Prints, per file, the
@@ -15,21 +19,22 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from qa.embeddings import get_embedder  # noqa: E402
-from qa.router import OfflineRouter  # noqa: E402
-from qa.settings import Settings  # noqa: E402
-from qa.sources import load_sources  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--quiet", action="store_true", help="figures only, no misroutes")
+    parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose qa/ routes (default: this one)")
     args = parser.parse_args()
-    settings = Settings.from_env()
-    router = OfflineRouter(get_embedder(settings), load_sources(list(settings.sources)).papers)
+    sys.path.insert(0, str(args.code.resolve()))
+    from qa.embeddings import get_embedder
+    from qa.router import OfflineRouter
+    from qa.settings import Settings
+    from qa.sources import load_sources
+
+    settings = Settings()
+    router = OfflineRouter(get_embedder(settings), load_sources([ROOT / "data"]).papers)
     for path in args.files:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])
