@@ -175,12 +175,14 @@ class Retriever:
     def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         if not 1 <= k <= 100:
             raise QAError("k must be between 1 and 100")
-        try:
-            return self._search(self.index(), query, k, filters or Filters())
-        except StoreError:
-            # an ingest may have switched versions between our reads: retry once on the new one
-            self._index = None
-            return self._search(self.index(), query, k, filters or Filters())
+        for _ in range(2):
+            try:
+                return self._search(self.index(), query, k, filters or Filters())
+            except StoreError:
+                # an ingest may have switched versions (and dropped the one we read): retry on the new one;
+                # back-to-back ingests can do that twice
+                self._index = None
+        return self._search(self.index(), query, k, filters or Filters())
 
     def _search(self, index: _Index, query: str, k: int, filters: Filters) -> list[Hit]:
         allowed = [p for p in index.papers if filters.matches(p)]

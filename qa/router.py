@@ -155,7 +155,9 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"el metodo que|la methode qui", "the method that"), (r"el modelo que|le modele qui", "the model that"),
     (r"cuesta|costo|costó", "cost"), (r"tamano", "size"), (r"el|la|le|los|las|les", "the"),
     (r"alcanza(?:n|do)?|alcanzo|atteint", "reach"), (r"precision", "accuracy"), (r"se compara", "compare it"),
-    (r"aprendio", "learned"), (r"que opinas|que piensas", "what do you think"), (r"futuro", "future"), (r"olvida(?:r)?|olvide", "forget"), (r"tus|tu", "your"),
+    (r"aprendio", "learned"), (r"indice h", "h-index"), (r"segun", "according to"), (r"perfil", "profile"),
+    (r"sono stati|sono state", "were"), (r"dal", "since"), (r"in poi", "onwards"), (r"scrivi(?:mi)?|mi scrivi", "write"),
+    (r"funzione", "function"), (r"ile", "how much"), (r"koszt\w*", "cost"), (r"wytrenowanie", "to train"), (r"que opinas|que piensas", "what do you think"), (r"futuro", "future"), (r"olvida(?:r)?|olvide", "forget"), (r"tus|tu", "your"),
     (r"instrucciones", "instructions"), (r"dime", "tell me"), (r"desses|destes|dessas|destas|di questi|de estos|de ces", "of those"),
     (r"foram", "were"), (r"em", "in"), (r"pagou|pago|pagaron|paye", "paid"),
     (r"mi spieghi|spiegami|spiega(?:mi)?|explicame|explique", "explain"),
@@ -272,7 +274,8 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("시스템 프롬프트", "system prompt"), ("농담", "joke"), ("날씨", "weather"), ("수도", "capital"),
     ("연구", "research"), ("관련", "related to"), ("어떤", "which"),
     # Arabic / Hindi
-    ("كم عدد", "how many"), ("كم", "how many"), ("أقدم", "oldest"), ("أحدث", "most recent"), ("ما هي", "what is"),
+    ("ما الأوراق", " which papers "), ("التي", " that "), ("تستخدم", " use "), ("ما رأيك", " what do you think "),
+    ("مستقبل", " future "), ("كم عدد", "how many"), ("كم", "how many"), ("أقدم", "oldest"), ("أحدث", "most recent"), ("ما هي", "what is"),
     ("ما هو", "what is"), ("من كتب", "who wrote"), ("قارن", "compare"), ("أوراق", "papers"), ("الأوراق", "papers"),
     ("ورقة", "paper"), ("بحث", "paper"), ("أبحاث", "papers"), ("القائمة", "listing"), ("كود", "code"),
     ("कितने पेपर", "how many papers"), ("कितने", "how many"), ("पेपर", "paper"), ("शोधपत्र", "paper"),
@@ -336,7 +339,8 @@ fraction percentage proportion share ratio percent frequently often usually link
 most least fewest longest shortest largest smallest together alone solo single sole across combined whole
 entire page site database record records shown preprint preprints conference conferences journal journals venue
 venues workshop accepted peer reviewed lead senior primary corresponding main second third months month week weeks
-quarter half first last but yet still actually really truly claim claims claimed claiming states stated
+quarter half first last but yet still actually really truly claim claims claimed claiming states stated fall falls
+belong belongs sit sits
 """.split())
 
 
@@ -407,6 +411,8 @@ _ACRONYMS = {"rnn": "recurrent neural network", "rnns": "recurrent neural networ
              "llm": "large language model", "llms": "large language models", "nn": "neural network",
              "nns": "neural networks", "rl": "reinforcement learning", "mbrl": "model based reinforcement learning",
              "sgd": "stochastic gradient descent", "ngd": "natural gradient descent"}
+# acronyms of other groups' named methods: "Hindsight Experience Replay (HER)" names a paper we do not have
+_NAMED_METHODS = {"her", "ppo", "sac", "td3", "dpo", "iqn", "mcts", "vpt", "grpo", "trpo", "ddpg", "dqn", "a3c", "maml"}
 # Camel-case names that are products, not methods ("a GitHub link")
 _PRODUCT_WORDS = {"github", "gitlab", "youtube", "linkedin", "arxiv", "openreview", "iphone", "macbook", "chatgpt",
                   "paperswithcode", "huggingface", "pdf", "pdfs", "phd", "phds"}
@@ -538,9 +544,6 @@ class _Collection:
             abstract = re.sub(r"\\\w+\{([^}]*)\}", r"\1", paper.abstract)
             for match in _PAREN_ACRONYM_RE.finditer(abstract):
                 acronym = match.group(1)
-                if not _coined(acronym) or _norm(acronym) in _EXTERNAL:
-                    continue
-                self._add(acronym, i, True)
                 before = abstract[:match.start()].split()[-6:]
                 run: list[str] = []
                 for word in reversed(before):
@@ -548,6 +551,11 @@ class _Collection:
                         run.insert(0, word)
                     elif run:
                         break
+                if not _coined(acronym) or _norm(acronym) in _EXTERNAL:
+                    if 2 <= len(run) <= 5 and _norm(acronym) in _NAMED_METHODS:
+                        self._add(" ".join(run), i, False)  # "Hindsight Experience Replay (HER)": others' method
+                    continue
+                self._add(acronym, i, True)
                 if 2 <= len(run) <= 5:
                     self._add(" ".join(run), i, True)
             for match in _INTRO_RE.finditer(abstract):
@@ -665,7 +673,8 @@ class _Collection:
 _INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules?|prompts?|guidelines|directions|"
     r"above|previous|prior|system)\b|system prompt|(?:reveal|print|show|repeat|output|leak|tell me)\b.{0,30}"
-    r"\b(?:your|the|hidden|secret|initial|original)\b.{0,20}\b(?:prompt|instructions?|configuration|rules)\b|"
+    r"\b(?:your|the|hidden|secret|initial|original)\b.{0,20}\b(?:prompt|instructions?|configuration|rules)\b"
+    r"(?! engineer| tuning| ensembles?| optimi[sz]ation| design)|"
     r"\byour (?:instructions|prompt|rules|configuration)\b|\bjailbreak|\bdeveloper mode\b|\bdan\b.{0,20}"
     r"\b(?:restrictions?|anything)\b|\byou are now\b|^(?:please |now |ok,? )?act as\b|\bcan you act as\b|"
     r"(?:^|\byou\b.{0,20}?)pretend (?:to be|you)\b|\bpretend (?:that )?you\b|\broleplay\b|"
@@ -689,7 +698,8 @@ _CHITCHAT = re.compile(
     r"\bforks\b|\bdownloads\b|\bimpact factor\b|\breview(?:er)? scores?\b|\bhoroscope\b|\bsports?\b|\bfootball\b|"
     r"\bvacation\b|\btravel\b|\bgdp\b|\breviewers?\b.{0,30}\b(?:say|said|think|thought|scores?|comments?|wrote|"
     r"ratings?|rated|decide|decision)\b|\bopenreview\b|\bwill there be\b|\bwhen will\b|\bpredict(?:ion)?s? (?:for|about)\b|"
-    r"\bin the future\b|\berdos number\b|\bbacon number\b|\bi10[- ]?index\b|\bg[- ]?index\b|\bbe in (?:19|20)\d\d\b|\bthe best (?:one|paper)\b|"
+    r"\bin the future\b|\berdos number\b|\bwill (?:win|receive|become|be cited)\b|\bnext few years\b|"
+    r"\b(?:test[- ]of[- ]time|best paper) award\b|\bbacon number\b|\bi10[- ]?index\b|\bg[- ]?index\b|\bbe in (?:19|20)\d\d\b|\bthe best (?:one|paper)\b|"
     r"\bbest paper\b(?! award)|\bmost important paper\b|\bworst paper\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
     r"\bacquisition\b|\b(?:lab|lab's|group|group's|research|annual|their|his) budget\b|\bfunding\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
 # general-knowledge wording: not answerable unless the question names a paper of the collection
@@ -745,7 +755,7 @@ _COMPARE = re.compile(
     r"\bcompar\w*|\bcontrast\w*|\bdifferen\w*|\bdiffer\b|\bdiffers\b|\bversus\b|\bvs\.?\b|\bsimilarit\w*|"
     r"\bbetter than\b|\bworse than\b|\bwhich is better\b|\bwhat changed\b|\bchanged? (?:from|between)\b|"
     r"\brelate to each other\b|\bin common\b|\bimprove[sd]? (?:on|over|upon)\b|\boutperform\w*\b|"
-    r"\brelationship between\b|\bhow do .* relate\b")
+    r"\brelationship between\b|\bhow do .* relate\b|\bconnection between\b|\blink between\b")
 _SYNTH = re.compile(
     r"\boverview\b|\bsurvey\b|\bliterature\b|\bthemes?\b|\btrends?\b|\bbody of (?:work|research)\b|"
     r"\bacross (?:the |these |all |his |this )?(?:papers|collection|works|research|listing)\b|"
@@ -793,7 +803,8 @@ _TRAINING_DETAIL = re.compile(
     r"\bdecay rate\b|\bdefault values?\b|\blicen[cs]e\b|\bconference\b|\bvenue\b|\bjournal\b|\baccepted (?:at|to|by)\b|"
     r"\belo\b|\bparameters\b|\bhow much compute\b|\bcompute budget\b|\bfid\b|\bbleu\b|\bperplexity\b|"
     r"\b(?:sampling )?temperature\b|\blayers\b|\bhidden size\b|\boptimi[sz]er settings\b|"
-    r"\bvalues? of (?:k|alpha|beta|gamma|lambda|tau|[a-z])\b")
+    r"\bvalues? of (?:k|alpha|beta|gamma|lambda|tau|[a-z])\b|\b(?:tera|giga|mega)bytes\b|\b(?:tb|gb)\b|\bbibtex\b|"
+    r"\bpage numbers\b|\bdoi\b")
 # a number standing on its own ("64.3%", "55 tasks", "$60", "1.4B"), not part of a name ("CIFAR100", "GPT-3.5")
 _RESULT_NUMBER = re.compile(r"(?<![\w\-./])\$?\d+(?:[.,]\d+)*(?:\s?%|x\b|×|[kKmMbB]\b)?(?![\w\-])")
 # everyday words that still name what a result is on ("mining diamonds", "medical questions")
@@ -839,7 +850,8 @@ _MULTI = re.compile(
     r"\banything(?: else)?(?: \w+){0,4}? (?:on|about|related to|regarding)\b|\bwhat(?:'s| has) been done\b|"
     r"\bwhat (?:have|has|did) (?:they|he|the group|the lab|the authors|this group|the team) (?:done|worked on|published)\b|"
     r"\b[\w\-]+ or [\w\-]+ (?:work|research|papers)\b|\bwhat (?:[\w\-]+ ){0,3}work is there\b|\bof their papers\b|"
-    r"\bthe [\w\- ]{1,40} paper and the [\w\- ]{1,40} paper\b|\bwhat's in here\b|\bwhat is in here\b|\bwhat's there\b|\bwhat is there\b|\bwhat(?:'s| is) available\b|\btheir (?:take|view|views|perspective|work) on\b")
+    r"\bthe [\w\- ]{1,40} paper and the [\w\- ]{1,40} paper\b|\bwhat's in here\b|\bwhat is in here\b|\bwhat's there\b|\bwhat is there\b|\bwhat does the collection (?:say|have|contain)\b|"
+    r"\bwhat (?:contributions|work|papers) (?:are there|exist)\b|\bwhat(?:'s| is) available\b|\btheir (?:take|view|views|perspective|work) on\b")
 _TITLE_RUN_RE = re.compile(
     r"(?<![\w'.\-])((?:[A-Z][\w\-']*|\d[\w\-]*)(?:,?\s+(?:(?:of|for|with|and|to|in|on|the|a|an|is|are|all|you|from|"
     r"by|via|at|as|be|do|need|really)\s+)*(?:[A-Z][\w\-']*|\d[\w\-]*))+(?::\s+[A-Z][^?.!]*)?)")
@@ -1133,7 +1145,7 @@ class OfflineRouter:
                           f"follow-up: carries the previous question's route ({carried.label})"), t, history)
 
         # 3b. "and what about ...?" right after another question
-        if history and depth < 3 and words <= 10 and _CONTINUATION.search(t) and not own:
+        if history and depth < 3 and words <= 10 and _CONTINUATION.search(t) and not own and not c.author_in(norm_q):
             carried = self._carried(history, depth)
             if carried is not None and carried.label == "paper" and _COMPARE.search(t) and not _generic_baseline(t):
                 return Route("synthesis", 0.65, "rules", "follow-up comparing the paper under discussion")
@@ -1190,7 +1202,8 @@ class OfflineRouter:
             if compare and titled is not None and titled not in own_papers and title_share >= 0.5:
                 return Route("synthesis", 0.75, "rules", f"compares {names} with {self.papers[titled].title[:40]}")
             if compare and _has(r"\bother\b|\bprevious work\b|\bprior work\b|\brest of\b|\bthe others\b|\bversions?\b|"
-                                r"\b(?:and|with|to|from|versus|vs\.?) the (?:[\w\-]+\s+){0,5}(?:paper|one|work|method)\b|"
+                                r"\b(?:and|with|to|from|versus|vs\.?) the (?:[\w\-]+\s+){0,5}(?:paper|one|work|method|system|"
+                                r"model|approach|agent|framework|bot|dataset|benchmark|study)\b|"
                                 r"\bthe (?:one|paper) (?:about|on|with|that|where)\b|\bsuccessor\b|\bpredecessor\b|"
                                 r"\bthe (?:later|earlier|newer|older|original|first|second|next|previous) (?:one|paper|version)\b", t):
                 return Route("synthesis", 0.7, "rules", f"compares {names} with other work")
@@ -1347,6 +1360,10 @@ class OfflineRouter:
                 r"\bmost\b|\bfrequent\w*\b|\boften\b|\bmany\b|\ball (?:the )?authors\b|\bdistinct\b|\bunique\b", t) \
                 and not single_paper:
             return Route("metadata", 0.85, "rules", "asks about authors across the listing")
+        if _has(r"\b(?:posted|published|released|came out|come out|appeared|submitted|dated|from|in)\b.{0,12}\b(?:january|"
+                r"february|march|april|may|june|july|august|september|october|november|december)\b", t) and \
+                _has(r"\bpapers\b|\bwhich\b|\bhow many\b|\bany\b", t) and not single_paper:
+            return Route("metadata", 0.85, "rules", "asks about publication months")
         if _has(r"\btag(?:s|ged)?\b|\blabel(?:s|led)?\b|\bsection\b", t) and \
                 {w.upper() for w in tokens} & c.categories and not single_paper:
             return Route("metadata", 0.9, "rules", "asks about a category tag")
@@ -1485,12 +1502,16 @@ class OfflineRouter:
             entity = c.entities.get(key) or c.entities.get(c.compact.get(key.replace(" ", ""), ""), None)
             if entity is not None and entity.own:
                 continue
-            # "RL", "LLM": acronyms are capitalised in any description, names are capitalised as names
+            # "RL", "LLM", "QA": acronyms are capitalised in any description, names are capitalised as names
             capitalised = bool(re.search(r"[A-Z]", " ".join(w for w in re.findall(r"[\w\-']+", name)
-                                                            if _norm(w) not in _EXTERNAL)))
+                                                            if _norm(w) not in _EXTERNAL and not re.fullmatch(r"[A-Z]{2,4}s?", w))))
             if kind in ("paper-noun", "titled", "quoted"):
                 if c.phrase_in_titles(key):
                     continue
+                if kind == "paper-noun" and not capitalised and len(content) >= 3 and (entity is None or entity.own) and \
+                        not set(content) & _EXTERNAL_SYSTEMS and self._cooccur(content, missing=len(content) // 3,
+                                                                              prefix=True):
+                    continue  # "the triangle-inequality networks paper": most words in one abstract ("nets")
                 external = [w for w in content if (w in c.entities and not c.entities[w].own) or w in _EXTERNAL_SYSTEMS]
                 if kind == "paper-noun" and external and len(content) <= 3:
                     return name  # "the adam optimizer paper": the collection only mentions Adam
@@ -1631,6 +1652,7 @@ class OfflineRouter:
         """A training detail or score of a named paper that its abstract does not give (the listing only has
         abstracts): "what learning rate did EMA-PG use?", "DreamerV3's score on Atari 100k"."""
         record = self.papers[paper]
+        typo_fixed = tokens != _norm(t).split()
         raw_sentences = re.split(r"(?<=[.!?])\s+", record.abstract)
         sentences = [{_stem(w) for w in _norm(s).split()} for s in raw_sentences]
         # a number, not an enumeration marker such as "(1)" or part of a name such as "CIFAR100"
@@ -1656,7 +1678,7 @@ class OfflineRouter:
             return "that author (the listing shows only the first three names)"
         for match in _TRAINING_DETAIL.finditer(t):
             phrase = match.group(0)
-            if "compute" in phrase:
+            if "compute" in phrase or phrase == "hardware":
                 if not any(words & {"compute", "cpu", "gpu", "tpu", "hour", "day", "core", "flop", "$"} for words in numbered):
                     return "its compute"
             elif not stated(phrase, with_number=True):
@@ -1676,6 +1698,8 @@ class OfflineRouter:
                                                                   or 0 < self.collection.df.get(w, 0) <= 5)]
             if foreign:  # untranslated words are not benchmark names: keep the collection's own words ("atari")
                 benchmark = [w for w in benchmark if w in self.collection.vocab]
+            if typo_fixed:  # "Dreamr V2": the name was guessed, so do not refuse on its abstract
+                benchmark = []
             if benchmark and not any(stated(w, with_number=False) for w in benchmark):
                 return "a result on " + " ".join(benchmark[:3])
             if benchmark and not any(stated(w, with_number=True) for w in benchmark) and \
@@ -1683,10 +1707,18 @@ class OfflineRouter:
                 return "a figure for " + " ".join(benchmark[:3])
         return None
 
-    def _cooccur(self, words: list[str], missing: int = 0) -> bool:
-        """All the words (but `missing` of them) appear together in at least one paper's title and abstract."""
+    def _cooccur(self, words: list[str], missing: int = 0, prefix: bool = False) -> bool:
+        """All the words (but `missing` of them) appear together in at least one paper's title and abstract;
+        with `prefix`, a word also matches its longer or shorter forms ("math" / "mathematical", "networks" / "nets")."""
         stems = [_stem(w) for w in words]
-        return any(sum(w not in doc for w in stems) <= missing for doc in self.collection.doc_words)
+
+        def found(w: str, doc: set[str]) -> bool:
+            if w in doc:
+                return True
+            return prefix and len(w) >= 4 and any(d.startswith(w[:4]) and (d.startswith(w) or w.startswith(d))
+                                                  for d in doc if len(d) >= 3)
+
+        return any(sum(not found(w, doc) for w in stems) <= missing for doc in self.collection.doc_words)
 
 
 # ---------------------------------------------------------------------------

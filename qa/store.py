@@ -267,6 +267,9 @@ class PaperStore:
             got = collection.get(include=["embeddings"])
         except Exception as exc:
             raise self._fail(exc, f"reading {collection.name}") from None
+        if len(got["ids"]) != manifest.papers:  # an ingest switched versions and dropped this one meanwhile
+            raise StoreError(f"store version {manifest.version} is incomplete ({len(got['ids'])} of "
+                             f"{manifest.papers} title vectors); run `qa ingest` again if this persists")
         return got["ids"], np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
 
     def dense_query(self, manifest: Manifest, vector: np.ndarray, n: int, where: dict | None = None
