@@ -82,6 +82,13 @@ def test_tuned_question_sets_stay_routed(router, name):
     assert accuracy >= 0.95, f"{name}: accuracy {accuracy:.3f} < 0.95; misrouted:\n" + "\n".join(misses)
 
 
+def test_final_held_out_set(router):
+    """Never tuned on; first contact 0.885 at 4b15674 (docs/ROUTER.md). Guards the shipped router against a fall."""
+    rows = _read_jsonl(HELD_OUT)
+    accuracy, misses = _accuracy(router, rows)
+    assert accuracy >= 0.86, f"held-out accuracy {accuracy:.3f} < 0.86; misrouted:\n" + "\n".join(misses)
+
+
 def test_examples_are_well_formed_and_balanced():
     examples = load_examples()
     counts = {r: sum(1 for e in examples if e["route"] == r) for r in ROUTES}
