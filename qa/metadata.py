@@ -187,7 +187,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     # most frequent co-authors
     if re.search(r"(most|frequent|often|top|main|common)\w*\s+(co-?authors?|collaborators?)|collaborat\w* (the )?most"
                  r"|\b(most|often|frequent)\w*\b.*\bco-?authors?\b|\bco-?authors?\b.*\b(most|often|frequent)"
-                 r"|who (does|did) .* (work|collaborate|publish) with|\bwrite with more\b|\bwith more often\b", q):
+                 r"|who (does|did) .* (work|collaborate|publish) with|\bwrite with more\b|\bwith more often\b"
+                 r"|\bwho (appears|shows up|comes up)\b.*\b(most|often)\b|\bmost (common|frequent) (name|author)s?\b", q):
         counts = Counter(a for p in selected for a in p.authors if fold(a) != fold(owner))
         top = counts.most_common(8)
         lines = [f"- {name}: {_plural(n, 'paper')}" for name, n in top]
@@ -235,6 +236,19 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         if not matching:
             return MetadataAnswer(text + "." + note_three)
         return MetadataAnswer(text + ":\n" + _listing(matching) + note_three, matching[:LIST_LIMIT])
+
+    # years without papers
+    if re.search(r"\b(no|zero|without)\s+(papers?|publications?)\b|\bmissing years?\b|\bgaps?\b.*\byears?\b|"
+                 r"\byears?\b.*\bgaps?\b", q) and re.search(r"\byears?\b", q):
+        years = sorted({p.year for p in selected if p.year})
+        low = scope.year_from or (years[0] if years else None)
+        high = scope.year_to or (years[-1] if years else None)
+        if low is not None and high is not None:
+            empty = [y for y in range(low, high + 1) if y not in years]
+            span = f"between {low} and {high}"
+            text = (f"The listing has no paper from {', '.join(map(str, empty))} ({span})." if empty
+                    else f"Every year {span} has at least one paper in the listing.")
+            return MetadataAnswer(text)
 
     # per-year breakdown / busiest year
     if re.search(r"(which|what) year .*(most|fewest|least)|per year|each year|by year|year by year|most productive", q):

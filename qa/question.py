@@ -42,7 +42,7 @@ def parse_years(question: str) -> tuple[int | None, int | None]:
         return int(m.group(1)), None
     if m := re.search(rf"(?<!\w)(?:after|later than|post|despues de|apres|nach|na|dopo il|depois de|после)\s+{_YEAR}\b", q):
         return int(m.group(1)) + 1, None
-    if m := re.search(rf"\b(?:before|prior to|earlier than|pre)\s+{_YEAR}\b", q) \
+    if m := re.search(rf"\b(?:before|prior to|earlier than|older than|predat(?:e|es|ing)|pre)\s+{_YEAR}\b", q) \
             or re.search(rf"(?<!\w)(?:antes de|avant|vor|voor|prima del|до)\s+{_YEAR}\b", q):
         return None, int(m.group(1)) - 1
     if m := re.search(rf"\b(?:until|up to|through|by|no later than)\s+{_YEAR}\b", q) \
@@ -61,7 +61,10 @@ def parse_category(question: str, papers: list[Paper]) -> str | None:
     for code in sorted(present):
         # an upper-case code as its own word, e.g. "in CL", "CL papers", "category CL"
         if re.search(rf"(?<![\w.]){re.escape(code)}(?![\w.])", question) and (
-                re.search(rf"(?:\b(?:in|category|categories|cat\.?|from|under|tagged)|categor[ií]a|cat[ée]gorie|kategorie|类别|分类)\s*(?:the\s+)?{code}\b", question, re.IGNORECASE)
+                re.search(rf"(?:\b(?:in|category|categories|cat\.?|from|under|tagged|labell?ed|marked|categori[sz]ed as|"
+                          rf"classified as|filed under)|categor[ií]a|cat[ée]gorie|kategorie|类别|分类)\s*(?:the\s+)?{code}\b",
+                          question, re.IGNORECASE)
+                or re.search(rf"\b{code}[- ](?:category|tagged|tag)\b", question)
                 or re.search(rf"\b{code}\s+(?:category|papers?|section|listing)\b", question)
                 or re.search(rf"\(\s*{code}\s*\)", question)):
             return code

@@ -100,6 +100,17 @@ def test_affiliations_are_answered_from_the_listing(assistant):
     assert answer.mode == "structured" and "utoronto" in answer.answer and "deepmind" in answer.answer
 
 
+def test_more_bibliographic_wordings(assistant):
+    papers = load_sources([LISTING]).papers
+    answer = assistant.ask("How many papers predate 2020?")
+    assert answer.answer.startswith(f"{sum(p.year < 2020 for p in papers)} papers")
+    answer = assistant.ask("list the AI-category papers")
+    assert {c.title for c in answer.citations} == {p.title for p in papers if p.category == "AI"}
+    answer = assistant.ask("Is there any year between 2017 and 2026 with no papers at all?")
+    empty = [y for y in range(2017, 2027) if not any(p.year == y for p in papers)]
+    assert answer.route == "metadata" and all(str(y) in answer.answer for y in empty) and empty
+
+
 def test_author_questions_about_one_paper(assistant):
     papers = load_sources([LISTING]).papers
     cvae = next(p for p in papers if p.title == "Clockwork Variational Autoencoders")
