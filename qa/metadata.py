@@ -85,6 +85,11 @@ _AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|single|so
                            r"\b(single|solo|sole)[- ]authored\b")
 
 
+def _paper_month(paper: Paper) -> int | None:
+    match = re.match(r"\d{4}-(\d{2})", paper.date or "")
+    return int(match.group(1)) if match else None
+
+
 def needs_paper_context(question: str) -> bool:
     return bool(PER_PAPER_AUTHORS.search(fold(question)))
 
@@ -123,6 +128,22 @@ def _authors_of(paper: Paper, question: str, papers: list[Paper]) -> MetadataAns
     return MetadataAnswer(f"{paper.title} [1] has {_plural(shown, 'author')}: {names}.", [paper])
 
 
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"]
+_MONTH_RE = re.compile(r"\b(" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b")
+
+
+def _month(question: str) -> int | None:
+    """The month a question names ("papers from May 2023", "posted in December"), 1-12."""
+    q = fold(question)
+    if not re.search(r"\b(published|released|came out|come out|posted|appeared|submitted|dated|from|in|during)\b", q):
+        return None
+    m = _MONTH_RE.search(q)
+    if not m or (m.group(1) == "may" and not re.search(r"\b(in|from|of|during) may\b|\bmay \d{4}\b", q)):
+        return None  # "may" is also a verb
+    return next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m.group(1)[:3]))
+
+
 def _first(*values):
     return next((v for v in values if v not in (None, "")), None)
 
@@ -156,8 +177,10 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     author = scope.author
     affiliation = find_affiliation(question, papers) or (find_affiliation(previous_question, papers)
                                                          if previous_question else None)
+    month = _month(question)
     selected = _newest_first([p for p in papers if scope.matches(p) and
-                              (affiliation is None or affiliation in {a.lower() for a in p.affiliations})])
+                              (affiliation is None or affiliation in {a.lower() for a in p.affiliations}) and
+                              (month is None or _paper_month(p) == month)])
     listed, claimed = len(papers), profile.papers_claimed
     with_affiliation = sum(1 for p in papers if p.affiliations)
     affiliation_note = (f"\n\nNote: the listing names affiliations for only {with_affiliation} of its {listed} "
@@ -165,6 +188,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     def scope_text() -> str:
         described = [scope.describe()] if scope.describe() else []
+        if month:
+            described.append(f"month {_MONTHS[month - 1].capitalize()}")
         if affiliation:
             described.append(f"affiliation {affiliation}")
         return f" ({'; '.join(described)})" if described else ""
@@ -192,7 +217,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         counts = Counter(a for p in selected for a in p.authors if fold(a) != fold(owner))
         top = counts.most_common(8)
         lines = [f"- {name}: {_plural(n, 'paper')}" for name, n in top]
-        return MetadataAnswer(f"Most frequent co-authors in the listing{_scope(scope)}:\n" + "\n".join(lines) +
+        return MetadataAnswer(f"Most frequent co-authors in the listing{scope_text()}:\n" + "\n".join(lines) +
                               "\n\nThe listing shows at most three authors per paper, so these counts are lower "
                               "bounds.")
 
@@ -202,7 +227,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         counts = Counter(p.category for p in selected)
         lines = [f"- {code}{' (' + CATEGORY_NAMES[code][0] + ')' if code in CATEGORY_NAMES else ''}: "
                  f"{_plural(n, 'paper')}" for code, n in counts.most_common()]
-        return MetadataAnswer(f"Papers per category{_scope(scope)}:\n" + "\n".join(lines))
+        return MetadataAnswer(f"Papers per category{scope_text()}:\n" + "\n".join(lines))
 
     # which affiliations appear
     if re.search(r"\b(which|what|list|all)\b.*\b(affiliations?|institutions?|universit(y|ies)|organi[sz]ations?|"
@@ -211,8 +236,18 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         counts = Counter(a for p in selected for a in p.affiliations)
         if counts:
             lines = [f"- {code}: {_plural(n, 'paper')}" for code, n in counts.most_common()]
-            return MetadataAnswer(f"Affiliations named in the listing{_scope(scope)}:\n" + "\n".join(lines) +
+            return MetadataAnswer(f"Affiliations named in the listing{scope_text()}:\n" + "\n".join(lines) +
                                   affiliation_note)
+
+    # papers from a given month ("in May 2023", "posted in December, in any year")
+    if month and not affiliation:
+        counted = re.search(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]ntos|quant[oi]s?\b|wie viele|hoeveel|"
+                            r"сколько|多少|几篇|何本|いくつ|몇", q)
+        if not selected:
+            return MetadataAnswer(f"No paper in the listing matches{scope_text()}.")
+        lead = (f"{_plural(len(selected), 'paper')} in the listing match{'es' if len(selected) == 1 else ''}"
+                if counted else f"The listing has {_plural(len(selected), 'paper')}") + f"{scope_text()}:"
+        return MetadataAnswer(lead + "\n" + _listing(selected), selected[:LIST_LIMIT])
 
     # papers with a given affiliation
     if affiliation:
@@ -229,7 +264,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         word = m.group(1) or m.group(2)
         n = {"one": 1, "single": 1, "sole": 1, "solo": 1, "two": 2, "three": 3}.get(word) or int(word)
         matching = [p for p in selected if len(p.authors) == n and not p.authors_truncated]
-        text = (f"{_plural(len(matching), 'paper')} in the listing{_scope(scope)} "
+        text = (f"{_plural(len(matching), 'paper')} in the listing{scope_text()} "
                 f"{'has' if len(matching) == 1 else 'have'} exactly {_plural(n, 'author')}")
         note_three = ("\n\nThe listing shows at most three names and marks longer author lists with “et al.”; "
                       "those are not counted.")
@@ -256,7 +291,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         busiest = max(counts.items(), key=lambda kv: (kv[1], kv[0])) if counts else None
         lines = [f"- {year}: {_plural(n, 'paper')}" for year, n in sorted(counts.items(), reverse=True)]
         lead = f"The busiest year is {busiest[0]} with {_plural(busiest[1], 'paper')}. " if busiest else ""
-        return MetadataAnswer(f"{lead}Papers per year{_scope(scope)}:\n" + "\n".join(lines))
+        return MetadataAnswer(f"{lead}Papers per year{scope_text()}:\n" + "\n".join(lines))
 
     # newest / oldest
     # q is folded: accents are gone ("más reciente" -> "mas reciente")
@@ -275,9 +310,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         which = "most recent" if newest else "oldest"
         if len(chosen) == 1:
             p = chosen[0]
-            return MetadataAnswer(f"The {which} paper in the listing{_scope(scope)} is {p.title}, dated {p.date} "
+            return MetadataAnswer(f"The {which} paper in the listing{scope_text()} is {p.title}, dated {p.date} "
                                   f"[1].", chosen)
-        return MetadataAnswer(f"The {len(chosen)} {which} papers in the listing{_scope(scope)}:\n" +
+        return MetadataAnswer(f"The {len(chosen)} {which} papers in the listing{scope_text()}:\n" +
                               "\n".join(f"- {p.title} ({p.date}) [{i}]" for i, p in enumerate(chosen, 1)), chosen)
 
     counting = re.search(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]ntos|quant[oi]s?\b|wie viele|hoeveel|"
@@ -292,15 +327,15 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                      "listing." if claimed and claimed != listed else "")
             return MetadataAnswer(f"The listing contains {listed} papers.{claim}")
         text = f"{_plural(len(selected), 'paper')} in the listing match{'es' if len(selected) == 1 else ''}" \
-               f"{_scope(scope)}"
+               f"{scope_text()}"
         if not selected:
             return MetadataAnswer(text + "." + note)
         return MetadataAnswer(text + ":\n" + _listing(selected) + note, selected[:LIST_LIMIT])
 
     if scope.active:
         if not selected:
-            return MetadataAnswer(f"No paper in the listing matches{_scope(scope)}.{note}")
-        lead = f"The listing has {_plural(len(selected), 'paper')}{_scope(scope)}:"
+            return MetadataAnswer(f"No paper in the listing matches{scope_text()}.{note}")
+        lead = f"The listing has {_plural(len(selected), 'paper')}{scope_text()}:"
         return MetadataAnswer(lead + "\n" + _listing(selected) + note, selected[:LIST_LIMIT])
 
     if re.search(r"\b(all|every|list)\b.*\bpapers?\b|\bpapers?\b.*\b(listed|in the (collection|listing))\b", q):

@@ -106,6 +106,11 @@ def test_more_bibliographic_wordings(assistant):
     assert answer.answer.startswith(f"{sum(p.year < 2020 for p in papers)} papers")
     answer = assistant.ask("list the AI-category papers")
     assert {c.title for c in answer.citations} == {p.title for p in papers if p.category == "AI"}
+    answer = assistant.ask("Which papers came out in May 2023?")
+    may = {p.title for p in papers if p.date.startswith("2023-05")}
+    assert {c.title for c in answer.citations} == may and may and "month May" in answer.answer
+    answer = assistant.ask("Which papers were posted in December, in any year?")
+    assert {c.title for c in answer.citations} == {p.title for p in papers if p.date[5:7] == "12"}
     answer = assistant.ask("Is there any year between 2017 and 2026 with no papers at all?")
     empty = [y for y in range(2017, 2027) if not any(p.year == y for p in papers)]
     assert answer.route == "metadata" and all(str(y) in answer.answer for y in empty) and empty
