@@ -194,8 +194,18 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             described.append(f"affiliation {affiliation}")
         return f" ({'; '.join(described)})" if described else ""
 
+    # citations per paper: the listing does not have them, whatever the wording
+    if re.search(r"\bmost[- ]cited\b|\bleast[- ]cited\b|\bcited (the )?most\b|\bcitations? (of|for) (each|every|the|a|this|that)\b"
+                 r"|\bcitations? per paper\b|\bwhich paper\b.*\bcit(ed|ations?)\b", q):
+        total = f" ({profile.citations:,} for the whole profile)" if profile.citations is not None else ""
+        return MetadataAnswer("The listing gives a citation count only for the profile as a whole" + total +
+                              ", not for single papers, so it cannot say how often a given paper is cited.")
+
     # the profile's own figures (several may be asked at once)
     facts = []
+    # the header is a snapshot: "five years ago" or "in 2030" is not in it
+    other_time = re.search(r"\bago\b|\blast year\b|\bnext year\b|\bwill\b|\bpredict\w*|\bfuture\b|\bby 20\d\d\b|"
+                           r"\bin 20(?:[3-9]\d)\b|\bover time\b|\bhistor\w*|\bgrowth\b|\bused to\b", q)
     if re.search(r"h[- ]?index|índice h|indice h|h指数", q):
         facts.append(f"an h-index of {profile.h_index}" if profile.h_index is not None else "no h-index")
     if re.search(r"citation|cited|citas|zitat|引用", q) and not author:
@@ -206,8 +216,12 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         facts.append(f"an AI score of {profile.ai_score}" if profile.ai_score else "no AI score")
     if facts:
         who = f"{owner}'s profile" if owner else "The profile"
-        return MetadataAnswer(f"According to the listing's header, {who} shows " + ", ".join(facts[:-1]) +
-                              (" and " if len(facts) > 1 else "") + facts[-1] + ".")
+        text = (f"According to the listing's header, {who} shows " + ", ".join(facts[:-1]) +
+                (" and " if len(facts) > 1 else "") + facts[-1] + ".")
+        if other_time:
+            text = ("The listing has only the current figures, not earlier or future ones: " + text[0].lower() +
+                    text[1:])
+        return MetadataAnswer(text)
 
     # most frequent co-authors
     if re.search(r"(most|frequent|often|top|main|common)\w*\s+(co-?authors?|collaborators?)|collaborat\w* (the )?most"

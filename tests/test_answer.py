@@ -116,6 +116,15 @@ def test_more_bibliographic_wordings(assistant):
     assert answer.route == "metadata" and all(str(y) in answer.answer for y in empty) and empty
 
 
+def test_profile_figures_are_not_stretched(assistant):
+    answer = assistant.ask("Which of Jimmy Ba's papers is the most cited?")
+    assert "not for single papers" in answer.answer and not answer.citations
+    answer = assistant.ask("What was Jimmy Ba's h-index five years ago?")
+    assert answer.answer.startswith("The listing has only the current figures") and "46" in answer.answer
+    answer = assistant.ask("How many citations does Jimmy Ba have according to the profile?")
+    assert answer.answer.startswith("According to the listing's header") and "191,451" in answer.answer
+
+
 def test_author_questions_about_one_paper(assistant):
     papers = load_sources([LISTING]).papers
     cvae = next(p for p in papers if p.title == "Clockwork Variational Autoencoders")
