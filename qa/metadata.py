@@ -23,9 +23,9 @@ class MetadataAnswer:
     understood: bool = True
 
 
-def _scope(filters: Filters) -> str:
-    described = filters.describe()
-    return f" ({described})" if described else ""
+# "how many" in the languages the router's glossary knows (the question is folded first)
+_COUNTING = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]ntos|quant[oi]s?\b|wie viele|hoeveel|"
+                       r"сколько|多少|几篇|何本|いくつ|몇")
 
 
 def _listing(papers: list[Paper], start: int = 1, limit: int = LIST_LIMIT) -> str:
@@ -253,25 +253,14 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             return MetadataAnswer(f"Affiliations named in the listing{scope_text()}:\n" + "\n".join(lines) +
                                   affiliation_note)
 
-    # papers from a given month ("in May 2023", "posted in December, in any year")
-    if month and not affiliation:
-        counted = re.search(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]ntos|quant[oi]s?\b|wie viele|hoeveel|"
-                            r"сколько|多少|几篇|何本|いくつ|몇", q)
+    # papers with a given affiliation or from a given month ("in May 2023", "posted in December, in any year")
+    if affiliation or month:
+        note = affiliation_note if affiliation else ""
         if not selected:
-            return MetadataAnswer(f"No paper in the listing matches{scope_text()}.")
+            return MetadataAnswer(f"No paper in the listing matches{scope_text()}.{note}")
         lead = (f"{_plural(len(selected), 'paper')} in the listing match{'es' if len(selected) == 1 else ''}"
-                if counted else f"The listing has {_plural(len(selected), 'paper')}") + f"{scope_text()}:"
-        return MetadataAnswer(lead + "\n" + _listing(selected), selected[:LIST_LIMIT])
-
-    # papers with a given affiliation
-    if affiliation:
-        if not selected:
-            return MetadataAnswer(f"No paper in the listing matches{scope_text()}.{affiliation_note}")
-        counted = re.search(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]ntos|quant[oi]s?\b|wie viele|hoeveel|"
-                            r"сколько|多少|几篇|何本|いくつ|몇", q)
-        lead = (f"{_plural(len(selected), 'paper')} in the listing match{'es' if len(selected) == 1 else ''}"
-                if counted else f"The listing has {_plural(len(selected), 'paper')}") + f"{scope_text()}:"
-        return MetadataAnswer(lead + "\n" + _listing(selected) + affiliation_note, selected[:LIST_LIMIT])
+                if _COUNTING.search(q) else f"The listing has {_plural(len(selected), 'paper')}") + f"{scope_text()}:"
+        return MetadataAnswer(lead + "\n" + _listing(selected) + note, selected[:LIST_LIMIT])
 
     # papers with a given number of listed authors
     if m := _AUTHOR_COUNT.search(q):
@@ -329,8 +318,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return MetadataAnswer(f"The {len(chosen)} {which} papers in the listing{scope_text()}:\n" +
                               "\n".join(f"- {p.title} ({p.date}) [{i}]" for i, p in enumerate(chosen, 1)), chosen)
 
-    counting = re.search(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]ntos|quant[oi]s?\b|wie viele|hoeveel|"
-                         r"сколько|多少|几篇|何本|いくつ|몇", q)
+    counting = _COUNTING.search(q)
     note = ""
     if author:
         note = ("\n\nNote: the listing shows at most three authors per paper (then “et al.”), so papers where "

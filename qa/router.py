@@ -202,14 +202,14 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
                                                      "reinforcement learning"),
     (r"modelli (?:linguistici|di linguaggio)|modelos de linguagem", "language models"),
     (r"istruzioni|instrucoes", "instructions"), (r"poesia", "poem"), (r"barzelletta|piada", "joke"),
-    (r"che tempo fa", "weather"), (r"lavori", "works"), (r"riguardano", "are about"),
+    (r"che tempo fa", "weather"), (r"lavori", "works"), (r"riguardano", "are about"), (r"oggi|hoje", "today"),
+    (r"mostrar|mostre|mostra(?:mi)?", "show"), (r"de sistema|do sistema|di sistema", "system"),
     # Indonesian
     (r"apa saja", "which"), (r"penelitian|makalah", "papers"), (r"tentang", "about"), (r"berapa", "how many"),
     (r"siapa", "who"), (r"skor", "score"), (r"terbaru", "most recent"), (r"tertua", "oldest"), (r"apa itu", "what is"),
     # Greek (not folded: lower case with accents)
     (r"ποιες|ποια|ποιος|ποιο", "which"), (r"εργασίες|άρθρα|δημοσιεύσεις", "papers"), (r"εργασία|άρθρο", "paper"),
-    (r"πόσες|πόσα|πόσοι", "how many"), (r"τι είναι", "what is"), (r"ασχολούνται με", "are about"), (r"oggi|hoje", "today"), (r"mostrar|mostre|mostra(?:mi)?", "show"),
-    (r"de sistema|do sistema|di sistema", "system"),
+    (r"πόσες|πόσα|πόσοι", "how many"), (r"τι είναι", "what is"), (r"ασχολούνται με", "are about"),
     # Turkish / Vietnamese (folded)
     (r"kac (?:makale|calisma|yayin)", "how many papers"), (r"kac", "how many"), (r"makaleler(?:i|de)?", "papers"),
     (r"makale(?:si|yi|de)?", "paper"), (r"en yeni", "most recent"), (r"en eski", "oldest"), (r"nedir", "what is"),
@@ -891,6 +891,12 @@ _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "augu
            "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 
+def _own(entities: list[tuple[str, _Entity]]) -> tuple[list[tuple[str, _Entity]], set[int]]:
+    """The collection's own names among the entities found (one per key), and the papers they name."""
+    own = list({k: (k, e) for k, e in entities if e.own}.values())
+    return own, set().union(*[e.papers for _, e in own]) if own else set()
+
+
 def _is_foreign(question: str) -> bool:
     """Not English: German/Romance function words or CJK script (rough, for deciding which cues to trust)."""
     folded = _fold(question)
@@ -1060,18 +1066,14 @@ class OfflineRouter:
             return whole
         last = self._classify(sentences[-1], history, depth=0)
         if last.reason.startswith("follow-up without history"):
-            named = self.collection.find_entities(" ".join(self.collection.correct(_norm(_translate(question)).split())),
-                                                  question)
-            own = list({k: (k, e) for k, e in named if e.own}.values())
-            papers = set().union(*[e.papers for _, e in own]) if own else set()
+            own, papers = _own(self.collection.find_entities(
+                " ".join(self.collection.correct(_norm(_translate(question)).split())), question))
             if len(papers) == 1:
                 last_t = _translate(sentences[-1])
                 detail = self._detail_not_in_abstract(last_t, _norm(last_t).split(), next(iter(papers)), own)
                 if detail:
-                    title = self.papers[next(iter(papers))].title
-                    return Route("not_answerable", 0.65, "rules", f"asks for {detail}, which the abstract does not give",
-                                 f"The listing holds only abstracts, and the abstract of “{title}” does not give "
-                                 f"{detail}.")
+                    return self._detail_refusal(next(iter(papers)), detail, 0.65,
+                                                f"asks for {detail}, which the abstract does not give")
             return Route("paper", 0.6, "rules", "describes one paper, then asks about it")
         return last if last.method == "rules" or whole.method != "rules" else whole
 
@@ -1085,8 +1087,7 @@ class OfflineRouter:
         norm_tokens = c.correct(_norm(t).split())
         norm_q = " ".join(norm_tokens)
         entities = c.find_entities(norm_q, q)
-        own = list({k: (k, e) for k, e in entities if e.own}.values())
-        own_papers = set().union(*[e.papers for _, e in own]) if own else set()
+        own, own_papers = _own(entities)
         mentioned = [(k, e) for k, e in entities if not e.own]
         collection_level = _COLLECTION_LEVEL.search(t)
 
@@ -1210,11 +1211,8 @@ class OfflineRouter:
             if len(own_papers) == 1:
                 detail = self._detail_not_in_abstract(t, norm_tokens, next(iter(own_papers)), own, _is_foreign(q))
                 if detail:
-                    title = self.papers[next(iter(own_papers))].title
-                    return Route("not_answerable", 0.7, "rules", f"asks for {detail}, which the abstract of {names} "
-                                                                  "does not give",
-                                 f"The listing holds only abstracts, and the abstract of “{title}” does not give "
-                                 f"{detail}.")
+                    return self._detail_refusal(next(iter(own_papers)), detail, 0.7,
+                                                f"asks for {detail}, which the abstract of {names} does not give")
             return Route("paper", 0.9, "rules", f"names {names}, in the collection")
 
         # 8. definitional question about something the collection only mentions in passing
@@ -1607,9 +1605,12 @@ class OfflineRouter:
         detail = self._detail_not_in_abstract(t, _norm(t).split(), paper, [])
         if not detail:
             return route
-        title = self.papers[paper].title
-        return Route("not_answerable", 0.6, "rules", f"follow-up asks for {detail}, which the abstract does not give",
-                     f"The listing holds only abstracts, and the abstract of “{title}” does not give {detail}.")
+        return self._detail_refusal(paper, detail, 0.6, f"follow-up asks for {detail}, which the abstract does not give")
+
+    def _detail_refusal(self, paper: int, detail: str, confidence: float, reason: str) -> Route:
+        return Route("not_answerable", confidence, "rules", reason,
+                     f"The listing holds only abstracts, and the abstract of “{self.papers[paper].title}” does not "
+                     f"give {detail}.")
 
     def _papers_in_last_reply(self, history: list[dict]) -> set[int]:
         """The collection's papers named (by title or own name) in the last assistant message."""
