@@ -136,7 +136,11 @@ class Assistant:
         if route.label == "metadata":
             yield from self._metadata(question, history, answer, filters)
         elif route.label == "not_answerable":
-            yield from self._refuse(question, answer, filters, explanation=route.explanation)
+            explanation = route.explanation
+            if route.listing_gap:  # "his h-index five years ago": say what the listing does have
+                listing = answer_metadata(question, self.papers, self.profile, filters)
+                explanation = listing.text if listing.understood and listing.text else explanation
+            yield from self._refuse(question, answer, filters, explanation=explanation)
         else:
             yield from self._retrieve_and_answer(question, history, answer, k, filters)
         timings["total"] = (time.perf_counter() - started) * 1000

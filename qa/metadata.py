@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .papers import Paper, Profile
-from .question import CATEGORY_NAMES, find_author, fold, parse_category, parse_years
+from .question import CATEGORY_NAMES, OTHER_TIME, PER_PAPER_CITATIONS, find_author, fold, parse_category, parse_years
 from .retrieval import Filters
 
 LIST_LIMIT = 25
@@ -194,18 +194,22 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             described.append(f"affiliation {affiliation}")
         return f" ({'; '.join(described)})" if described else ""
 
+    # "which papers are missing?": the header counts more papers than the listing has, and does not name them
+    if re.search(r"\b(which|what|name|list)\b.{0,30}\b(missing|left out|not (listed|included)|omitted)\b", q) \
+            and not _COUNTING.search(q):
+        gap = (f"The profile header counts {claimed} papers but the listing has {listed}"
+               if claimed and claimed != listed else f"The listing has {listed} papers")
+        return MetadataAnswer(f"The listing cannot say which papers it leaves out. {gap}, and it does not name the others.")
+
     # citations per paper: the listing does not have them, whatever the wording
-    if re.search(r"\bmost[- ]cited\b|\bleast[- ]cited\b|\bcited (the )?most\b|\bcitations? (of|for) (each|every|the|a|this|that)\b"
-                 r"|\bcitations? per paper\b|\bwhich paper\b.*\bcit(ed|ations?)\b", q):
+    if PER_PAPER_CITATIONS.search(q):
         total = f" ({profile.citations:,} for the whole profile)" if profile.citations is not None else ""
         return MetadataAnswer("The listing gives a citation count only for the profile as a whole" + total +
                               ", not for single papers, so it cannot say how often a given paper is cited.")
 
     # the profile's own figures (several may be asked at once)
     facts = []
-    # the header is a snapshot: "five years ago" or "in 2030" is not in it
-    other_time = re.search(r"\bago\b|\blast year\b|\bnext year\b|\bwill\b|\bpredict\w*|\bfuture\b|\bby 20\d\d\b|"
-                           r"\bin 20(?:[3-9]\d)\b|\bover time\b|\bhistor\w*|\bgrowth\b|\bused to\b", q)
+    other_time = OTHER_TIME.search(q)
     if re.search(r"h[- ]?index|índice h|indice h|h指数", q):
         facts.append(f"an h-index of {profile.h_index}" if profile.h_index is not None else "no h-index")
     if re.search(r"citation|cited|citas|zitat|引用", q) and not author:
@@ -219,8 +223,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         text = (f"According to the listing's header, {who} shows " + ", ".join(facts[:-1]) +
                 (" and " if len(facts) > 1 else "") + facts[-1] + ".")
         if other_time:
-            text = ("The listing has only the current figures, not earlier or future ones: " + text[0].lower() +
-                    text[1:])
+            text = "The listing has only the current figures, not earlier or future ones. " + text
         return MetadataAnswer(text)
 
     # most frequent co-authors

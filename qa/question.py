@@ -18,6 +18,15 @@ CATEGORY_NAMES = {
     "RO": ["robotics"], "NE": ["neural and evolutionary computing"], "CR": ["security", "cryptography"],
     "IR": ["information retrieval"], "HC": ["human-computer interaction"], "MA": ["multiagent systems"],
 }
+# the listing has one citation count for the whole profile, none per paper
+PER_PAPER_CITATIONS = re.compile(
+    r"\b(?:most|least|highest|lowest|top|best)[- ]cited\b|\bcited (?:the )?most\b|\bmost citations\b|"
+    r"\bcitations? (?:of|for) (?:each|every|the|a|this|that|its)\b|\bcitations? per paper\b|\bwhich paper\b.*\bcit(?:ed|ations?)\b|"
+    r"\bhow (?:many times|often) (?:was|is|has|have) (?:it|this|that|the|this paper|that paper|the paper)\b.{0,30}\bcited\b")
+# the profile header is a snapshot: "five years ago" or "in 2030" is not in it
+OTHER_TIME = re.compile(r"\bago\b|\blast year\b|\bnext year\b|\bwill\b|\bpredict\w*|\bforecast\w*|\bfuture\b|"
+                        r"\bby 20\d\d\b|\bin 20(?:[3-9]\d)\b|\bover time\b|\bhistor\w*|\bgrowth\b|\bused to\b|"
+                        r"\bback in\b|\bper year\b|\beach year\b|\bevery year\b|\byear by year\b")
 _YEAR = r"((?:19|20)\d{2})"
 _AUTHOR_VERBS = "work|works|worked|publish|published|write|wrote|study|studied|do|did|propose|proposed"
 

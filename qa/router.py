@@ -44,6 +44,7 @@ import numpy as np
 
 from .errors import LLMError
 from .papers import Paper
+from .question import OTHER_TIME, PER_PAPER_CITATIONS
 
 ROUTES = ("paper", "synthesis", "metadata", "not_answerable")
 
@@ -62,6 +63,7 @@ class Route:
     method: str  # "rules" | "knn" | "llm"
     reason: str  # short, for logs and eval reports
     explanation: str = ""  # for a refusal: one sentence for the user saying why, when the rule knows
+    listing_gap: bool = False  # a refusal about the listing's own fields: the metadata module says what it has
 
 
 def load_examples(path: Path | None = None) -> list[dict]:
@@ -166,7 +168,10 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"wie ?viele (?:paper|papers|arbeiten|artikel|veroffentlichungen|publikationen)", "how many papers"),
     (r"wie ?viele", "how many"), (r"wie ?viel", "how much"), (r"(?:ge)?kostet|kosten", "cost"),
     (r"rechenaufwand", "compute"), (r"und", "and"), (r"was (?:ist|sind)", "what is"), (r"was macht", "what does"),
+    (r"welche[rsnm]? (?:paper|artikel) (?:sind|waren|haben|gibt es)", "which papers are"),
     (r"welche[rsnm]?", "which"), (r"arbeiten|veroffentlichungen|publikationen", "papers"),
+    (r"davon", "of those"), (r"reihe", "series"), (r"versionen", "versions"), (r"drei", "three"),
+    (r"entwickelt", "evolved"), (r"aus", "from"),
     (r"arbeit|artikel|veroffentlichung|publikation", "paper"),
     (r"zusammen(?:fassung|fassen)?|fasse", "summarize"), (r"vergleich(?:e|en)?", "compare"),
     (r"unterschied(?:e)?", "difference"), (r"wer hat", "who"), (r"wer", "who"), (r"geschrieben", "wrote"),
@@ -214,12 +219,15 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"kac (?:makale|calisma|yayin)", "how many papers"), (r"kac", "how many"), (r"makaleler(?:i|de)?", "papers"),
     (r"makale(?:si|yi|de)?", "paper"), (r"en yeni", "most recent"), (r"en eski", "oldest"), (r"nedir", "what is"),
     (r"karsilastir\w*", "compare"), (r"yazar(?:lar)?(?:i|in)?", "authors"), (r"hangi", "which"),
+    (r"gelecekte", "in the future"), (r"yapay zeka", "artificial intelligence"), (r"universite(?:si)?", "university"),
+    (r"daha iyi", "better"),
     (r"bao nhieu bai(?: bao)?", "how many papers"), (r"bao nhieu", "how many"), (r"bai bao", "paper"),
     (r"moi nhat", "most recent"), (r"cu nhat", "oldest"), (r"la gi", "what is"), (r"so sanh", "compare"),
     # Russian
     (r"сколько (?:статей|работ|публикаций)", "how many papers"), (r"сколько", "how many"),
     (r"какие (?:статьи|работы|публикации)", "which papers"), (r"какая (?:статья|работа)", "which paper"),
     (r"какие|какая|какой|какую|каких", "which"), (r"что такое", "what is"), (r"что", "what"),
+    (r"университет\w*", "university"), (r"лучше", "better"), (r"в будущем", "in the future"),
     (r"статьи|статей|статьях|работы|работ|работах|публикации|публикаций", "papers"),
     (r"статья|статью|статье|работа|работу|работе|публикация", "paper"), (r"сравни(?:те)?|сравнение", "compare"),
     (r"кратко|резюмируй(?:те)?|обобщи(?:те)?", "summarize"), (r"соавтор(?:ы|ов|ами)?", "co-author"),
@@ -257,6 +265,9 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("天气", "weather"), ("首都", "capital"), ("忽略", "ignore"), ("系统提示", "system prompt"),
     ("提示词", "prompt"), ("指令", "instructions"), ("住在", "lives in"), ("写", "write"),
     ("如何", "how"), ("怎么", "how"), ("为什么", "why"), ("年", " year "), ("有", " have "),
+    ("パラメータ数", " number of parameters "), ("パラメータ", " parameters "), ("参数量", " number of parameters "),
+    ("参数", " parameters "), ("トークナイザー", " tokenizer "), ("分词器", " tokenizer "), ("파라미터", " parameters "),
+    ("매개변수", " parameters "),
     ("何本", "how many papers"), ("いくつ", "how many"), ("とは", "what is"), ("論文", "papers"),
     ("比較", "compare"), ("要約", "summarize"), ("コード", "code"),
     # Japanese (kanji shared with Chinese are above)
@@ -411,6 +422,12 @@ _ACRONYMS = {"rnn": "recurrent neural network", "rnns": "recurrent neural networ
              "llm": "large language model", "llms": "large language models", "nn": "neural network",
              "nns": "neural networks", "rl": "reinforcement learning", "mbrl": "model based reinforcement learning",
              "sgd": "stochastic gradient descent", "ngd": "natural gradient descent"}
+
+
+def _expand_acronyms(phrase: str) -> str:
+    return " ".join(_ACRONYMS.get(w, w) for w in phrase.split())
+
+
 # acronyms of other groups' named methods: "Hindsight Experience Replay (HER)" names a paper we do not have
 _NAMED_METHODS = {"her", "ppo", "sac", "td3", "dpo", "iqn", "mcts", "vpt", "grpo", "trpo", "ddpg", "dqn", "a3c", "maml"}
 # Camel-case names that are products, not methods ("a GitHub link")
@@ -641,6 +658,7 @@ class _Collection:
         return result
 
     def phrase_in_text(self, phrase: str) -> bool:
+        phrase = _expand_acronyms(phrase)  # "reversible rnn" is written out in the abstract
         padded = f" {phrase} "
         if any(padded in text for text in self.texts):
             return True
@@ -648,6 +666,7 @@ class _Collection:
         return any(stemmed in text for text in self.stemmed_texts)
 
     def phrase_in_titles(self, phrase: str) -> bool:
+        phrase = _expand_acronyms(phrase)
         padded = f" {phrase} "
         stemmed = " " + " ".join(_stem(w) for w in phrase.split()) + " "
         return any(padded in title for title in self.titles) or any(stemmed in t for t in self.stemmed_titles)
@@ -699,11 +718,13 @@ _CHITCHAT = re.compile(
     r"\bvacation\b|\btravel\b|\bgdp\b|\breviewers?\b.{0,30}\b(?:say|said|think|thought|scores?|comments?|wrote|"
     r"ratings?|rated|decide|decision)\b|\bopenreview\b|\bwill there be\b|\bwhen will\b|\bpredict(?:ion)?s? (?:for|about)\b|"
     r"\bin the future\b|\berdos number\b|\bwill (?:win|receive|become|be cited)\b|\bnext few years\b|"
-    r"\b(?:test[- ]of[- ]time|best paper) award\b|\bbacon number\b|\bi10[- ]?index\b|\bg[- ]?index\b|\bbe in (?:19|20)\d\d\b|\bthe best (?:one|paper)\b|"
+    r"\b(?:test[- ]of[- ]time|best paper) awards?\b|\bbacon number\b|\bi10[- ]?index\b|\bg[- ]?index\b|\bbe in (?:19|20)\d\d\b|\bthe best (?:one|paper)\b|"
     r"\bbest paper\b(?! award)|\bmost important paper\b|\bworst paper\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
     r"\bacquisition\b|\b(?:lab|lab's|group|group's|research|annual|their|his) budget\b|\bfunding\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
 # general-knowledge wording: not answerable unless the question names a paper of the collection
-_GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\bwho (?:invented|created|discovered|founded|"
+_GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\bshould i (?:do|apply|go|study|join|pick|choose)\b|"
+                      r"\b(?:which|what) (?:university|universities|school|program|phd program|country|city|company|job)\b"
+                      r".{0,40}\b(?:better|best|should|recommend\w*)\b|\bwho (?:invented|created|discovered|founded|"
                       r"coined)\b|\bexplain how (?:the |a |an )?[\w\-]+(?: [\w\-]+){0,3} works?\b|\bin general\??$|"
                       r"\bwho (?:first|originally) (?:proposed|introduced|came up with|invented|developed)\b|\bhistory of\b|\bnews\b|\blaptops?\b|\bgraphics cards?\b|\bwhich (?:gpu|computer|"
                       r"machine|cloud provider) (?:should|to|do)\b|"
@@ -726,7 +747,7 @@ _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b.{0,10}\b
 _BIB_STRONG = re.compile(
     r"\bh[\s-]?index\b|\bcitations?\b|\bcited\b|\bcitation count\b|\bnovelty\b|\bai score\b|"
     r"\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*\b|\bcollaborat\w*\b|"
-    r"\bcategor(?:y|ies)\b(?!.{0,60}\b(?:sorts?|classif\w*|divides?|splits?|assigns?)\b)|\bcs\.[a-z]{2}\b|\bfiled under\b|\bstat\.ml\b|\barxiv (?:class|categor|subject)\w*|\btagged\b|"
+    r"\bcategor(?:y|ies|i[sz]ed)\b(?!.{0,60}\b(?:sorts?|classif\w*|divides?|splits?|assigns?)\b)|\bcs\.[a-z]{2}\b|\bfiled under\b|\bstat\.ml\b|\barxiv (?:class|categor|subject)\w*|\btagged\b|"
     r"\blisted under\b|\bsubject area\b|\baffiliat\w*\b|\binstitutions?\b|\buniversit(?:y|ies)\b.{0,20}\bpapers\b|"
     r"\bprimary (?:category|area|field)\b|\bpapers claimed\b")
 _RECENCY = re.compile(
@@ -780,7 +801,7 @@ _SINGULAR_REF = re.compile(
     r"\b(?:it|its|it's|itself|this paper|that paper|the paper|this method|that method|the method|this model|"
     r"that model|the model|this work|that work|this one|that one|the same paper|the authors|this approach|"
     r"that approach|the approach|this algorithm|that algorithm|the algorithm|this benchmark|that benchmark|"
-    r"this dataset|that dataset|the first one|the second one|the latter|the former|the \w+ one|"
+    r"this dataset|that dataset|the first one|the second one|the latter|the former|the (?:[\w\-]+ ){1,3}one(?! of)|"
     r"the one (?:about|on|with|that|where|from|for))\b")
 _PLURAL_CUE = re.compile(r"\b(?:papers|works|publications|articles|methods|approaches|studies|techniques|models|"
                          r"agents|ones|areas|topics|themes|trends|both|all|several|various|different|compare|"
@@ -804,7 +825,7 @@ _TRAINING_DETAIL = re.compile(
     r"\belo\b|\bparameters\b|\bhow much compute\b|\bcompute budget\b|\bfid\b|\bbleu\b|\bperplexity\b|"
     r"\b(?:sampling )?temperature\b|\blayers\b|\bhidden size\b|\boptimi[sz]er settings\b|"
     r"\bvalues? of (?:k|alpha|beta|gamma|lambda|tau|[a-z])\b|\b(?:tera|giga|mega)bytes\b|\b(?:tb|gb)\b|\bbibtex\b|"
-    r"\bpage numbers\b|\bdoi\b")
+    r"\bpage numbers\b|\bdoi\b|\btokeni[sz]ers?\b|\bvocabulary size\b|\bcontext (?:length|window)\b")
 # a number standing on its own ("64.3%", "55 tasks", "$60", "1.4B"), not part of a name ("CIFAR100", "GPT-3.5")
 _RESULT_NUMBER = re.compile(r"(?<![\w\-./])\$?\d+(?:[.,]\d+)*(?:\s?%|x\b|×|[kKmMbB]\b)?(?![\w\-])")
 # everyday words that still name what a result is on ("mining diamonds", "medical questions")
@@ -851,7 +872,7 @@ _MULTI = re.compile(
     r"\bwhat (?:have|has|did) (?:they|he|the group|the lab|the authors|this group|the team) (?:done|worked on|published)\b|"
     r"\b[\w\-]+ or [\w\-]+ (?:work|research|papers)\b|\bwhat (?:[\w\-]+ ){0,3}work is there\b|\bof their papers\b|"
     r"\bthe [\w\- ]{1,40} paper and the [\w\- ]{1,40} paper\b|\bwhat's in here\b|\bwhat is in here\b|\bwhat's there\b|\bwhat is there\b|\bwhat does the collection (?:say|have|contain)\b|"
-    r"\bwhat (?:contributions|work|papers) (?:are there|exist)\b|\bwhat(?:'s| is) available\b|\btheir (?:take|view|views|perspective|work) on\b")
+    r"\bwhat (?:contributions|work|papers) (?:are there|exist)\b|\w\s*[\-–—:,]\s*(?:anything|any papers|any work)\s*\??\s*$|\bwhat(?:'s| is) available\b|\btheir (?:take|view|views|perspective|work) on\b")
 _TITLE_RUN_RE = re.compile(
     r"(?<![\w'.\-])((?:[A-Z][\w\-']*|\d[\w\-]*)(?:,?\s+(?:(?:of|for|with|and|to|in|on|the|a|an|is|are|all|you|from|"
     r"by|via|at|as|be|do|need|really)\s+)*(?:[A-Z][\w\-']*|\d[\w\-]*))+(?::\s+[A-Z][^?.!]*)?)")
@@ -976,6 +997,7 @@ _MAX_CHARS = 500  # the route is decided by the question's start; the rest only 
 _EMBED_CACHE: dict[tuple, np.ndarray] = {}
 _EMBED_LOCK = threading.Lock()
 _KNN_K = 3
+_KNN_WEIGHTS = np.array([0.5, 0.3, 0.2], dtype=np.float32)
 _KNN_TEMPERATURE = 0.04
 
 
@@ -1025,7 +1047,8 @@ class OfflineRouter:
 
     # --- nearest examples ----------------------------------------------------
     def knn_scores(self, text: str) -> np.ndarray:
-        """Per route: mean cosine similarity of the k nearest examples of that route."""
+        """Per route: cosine similarity of the k nearest examples of that route, the nearest weighted most
+        (a near-copy of a labelled question should decide)."""
         scores = np.full(len(ROUTES), -1.0, dtype=np.float32)
         if not len(self.vectors):
             return scores
@@ -1037,8 +1060,8 @@ class OfflineRouter:
         for r in range(len(ROUTES)):
             own = sims[self.labels == r]
             if len(own):
-                top = np.sort(own)[-_KNN_K:]
-                scores[r] = float(top.mean())
+                top = np.sort(own)[::-1][:_KNN_K]
+                scores[r] = float(top @ _KNN_WEIGHTS[:len(top)] / _KNN_WEIGHTS[:len(top)].sum())
         return scores
 
     def _knn_route(self, scores: np.ndarray, allowed=ROUTES, note: str = "") -> Route:
@@ -1133,8 +1156,8 @@ class OfflineRouter:
             if carried is not None:
                 if _COMPARE.search(t) and carried.label == "paper" and not mentioned and not _generic_baseline(t):
                     return Route("synthesis", 0.6, "rules", "follow-up comparing the paper under discussion")
-                if carried.label in ("synthesis", "metadata") and len(self._papers_in_last_reply(history)) == 1 \
-                        and not _PLURAL_REF.search(t):
+                if carried.label in ("synthesis", "metadata", "not_answerable") and \
+                        len(self._papers_in_last_reply(history)) == 1 and not _PLURAL_REF.search(t):
                     return self._unless_detail_missing(
                         Route("paper", 0.7, "rules", "the previous answer was about one paper"), t, history)
                 if carried.label in ("synthesis", "metadata") and _SELECTION.search(t) and (
@@ -1190,7 +1213,8 @@ class OfflineRouter:
         # 7. a paper of the collection is named
         if own:
             names = ", ".join(e.name for _, e in own[:2])
-            if _MULTI.search(t) and not _has(r"\bwhich paper\b|\bwhat paper\b", t):
+            if _MULTI.search(t) and not _has(r"\bwhich paper\b|\bwhat paper\b|"
+                                             r"\b(?:does|do|did|will|would|can|could) [\w\-]+ (?:also |still |even )?work on\b", t):
                 return Route("synthesis", 0.75, "rules", f"asks across papers about {names}")
             if _has(r"\bapart from\b|\bbesides\b|\bother than\b|\bwhat else\b|"
                     r"\bother\b.{0,30}\b(?:papers|works|methods|approaches|models|agents)\b|\brelates? to\b|"
@@ -1198,6 +1222,9 @@ class OfflineRouter:
                     r"\bline of (?:work|research)\b|\bover (?:time|the years)\b|\bseries\b|\bfamily\b|\bsuccessors?\b", t):
                 return Route("synthesis", 0.7, "rules", f"relates {names} to other papers")
             titled, title_share, _ = c.title_overlap(norm_tokens)
+            if _has(r"\b(?:and|with|versus|vs\.?) the (?:[\w\-]+\s+){1,5}(?:paper|one|work)\b", t) and \
+                    _has(r"\beach\b|\bboth\b|\brespectively\b|\bthe two\b", t):
+                return Route("synthesis", 0.75, "rules", f"asks about {names} and a paper described in words")
             if compare and _has(r"\bboth\b", t):
                 return Route("synthesis", 0.75, "rules", f"compares {names} with another paper")
             if compare and titled is not None and titled not in own_papers and title_share >= 0.5:
@@ -1234,6 +1261,10 @@ class OfflineRouter:
 
         # 9. a follow-up with nothing to carry: the answer stage asks which paper is meant
         if singular_ref and not history and words <= 10 and not _MULTI.search(t):
+            described = re.search(r"\bthe ((?:[\w\-]+ ){1,3})one\b", t)
+            if described and not _has(r"^(?:first|second|third|last|latter|former|same|other|new|old|\w+est) $",
+                                      described.group(1)):
+                return Route("paper", 0.6, "rules", f"one paper described by its topic ('the {described.group(1)}one')")
             return Route("paper", 0.55, "rules", "follow-up without history: the answer will ask which paper")
 
         scores = self.knn_scores(t)
@@ -1245,7 +1276,9 @@ class OfflineRouter:
                             r"\b(?:with|and|to|from|versus|vs\.?) the (?:one|paper|work|method)\b", t):
             return Route("synthesis", 0.8, "rules", "compares several papers or methods")
         if _has(r"\b(?:which|what) (?:paper|article|publication|preprint)\b|^(?:in )?which paper\b|"
-                r"\bis there (?:a|one) (?:paper|article|publication)\b", t):
+                r"\bis there (?:a|one) (?:paper|article|publication)\b|"
+                r"\bone of (?:the|these|his|their|your) (?:papers|works|publications)\b", t) and \
+                not _has(r"\bwhich (?:papers|ones)\b|\b(?:is|was|are) one of\b|\bwhich one of\b", t):
             return Route("paper", 0.75, "rules", "asks which single paper")
         if _MULTI.search(t) and not _PAPER_SINGULAR.search(t):
             absent = self._absent_topic(norm_q) if words <= 15 and not _is_foreign(q) else None
@@ -1320,6 +1353,16 @@ class OfflineRouter:
         single_paper = len(own_papers) == 1
         author = c.author_in(" ".join(tokens))
         profile_figure = _has(r"\bh[\s-]?index\b|\bnovelty\b|\bai score\b|\bcitations?\b|\bcited\b", t)
+        if PER_PAPER_CITATIONS.search(t):
+            return Route("not_answerable", 0.8, "rules", "asks for citations of single papers",
+                         "The listing gives a citation count only for the profile as a whole, not for single papers.", listing_gap=True)
+        if profile_figure and OTHER_TIME.search(t):
+            return Route("not_answerable", 0.75, "rules", "asks for a profile figure at another time",
+                         "The listing has only the profile's current figures, not earlier or future ones.", listing_gap=True)
+        if _has(r"\b(?:which|what|name|list)\b.{0,30}\b(?:missing|left out|not (?:listed|included)|omitted)\b", t) and \
+                not _COUNT.search(t):
+            return Route("not_answerable", 0.7, "rules", "asks which papers the listing leaves out",
+                         "The listing does not say which papers it leaves out, only that the header counts more.", listing_gap=True)
         if profile_figure and (single_paper or (author and author != "jimmy ba")) and \
                 not _has(r"\bpapers claimed\b|\bco-?author|\bwith\b", t):
             return Route("not_answerable", 0.8, "rules", "the listing has citation figures for the profile only")
@@ -1362,7 +1405,7 @@ class OfflineRouter:
                 r"february|march|april|may|june|july|august|september|october|november|december)\b", t) and \
                 _has(r"\bpapers\b|\bwhich\b|\bhow many\b|\bany\b", t) and not single_paper:
             return Route("metadata", 0.85, "rules", "asks about publication months")
-        if _has(r"\btag(?:s|ged)?\b|\blabel(?:s|led)?\b|\bsection\b", t) and \
+        if _has(r"\btag(?:s|ged)?\b|\blabel(?:s|led)?\b|\bsection\b|\bclassified (?:as|under)\b|\bmarked as\b", t) and \
                 {w.upper() for w in tokens} & c.categories and not single_paper:
             return Route("metadata", 0.9, "rules", "asks about a category tag")
         affiliation_hits = set(tokens) & c.affiliation_words - ({"mit"} if _GERMAN.search(t) else set())  # German "mit"
@@ -1466,7 +1509,7 @@ class OfflineRouter:
         for match in re.finditer(r"\b(?:compar\w*|stack up|fare)\b.{0,20}?\b(?:with|to|against)\s+([\w\-.]+)", q, re.I):
             name = match.group(1).strip(".")
             if _coined(name) or re.search(r"\d", name) or name.lower() in _EXTERNAL_SYSTEMS:
-                candidates.append((name, "subject"))
+                candidates.append((name, "compared"))
         # a capitalised name in a definitional question ("What is BERT?")
         definition = _DEFINITION.match(t)
         if definition and not foreign:
@@ -1534,6 +1577,8 @@ class OfflineRouter:
             if kind == "title-case":
                 if c.phrase_in_text(key) or entity is not None or c.author_in(key):
                     continue
+                if all(re.fullmatch(r"[A-Z]{2,3}s?", w) for w in name.split() if w.lower() not in _CONNECTORS):
+                    continue  # "a TA for an ML course": short acronyms, not a title
                 if re.search(r"\bnovelty\b|\bai score\b|\bh index\b|\bcitations?\b", key):
                     continue  # the profile's own figures
                 if difflib.get_close_matches(key, [k for k, e in c.entities.items() if e.own and " " in k], n=1,
@@ -1556,7 +1601,9 @@ class OfflineRouter:
                 return name
             if kind == "authors":
                 return f"a paper by {name}"
-            if kind == "subject":
+            if kind == "compared" and (c.phrase_in_text(key) or (entity is not None and entity.own)):
+                continue  # "how does it stack up against Rainbow?": the abstract makes that comparison
+            if kind in ("subject", "compared"):
                 if (entity is None or not entity.own) and c.phrase_in_text(key) and not self._figure_near(key):
                     return name  # "What did Minerva score on MATH?": an abstract names Minerva, gives no score
                 if entity is not None and entity.own or c.phrase_in_text(key) or c.author_in(key) or \
@@ -1626,10 +1673,15 @@ class OfflineRouter:
 
     def _figure_near(self, key: str) -> bool:
         """Some sentence that mentions `key` also gives a number (a score to report)."""
+        n = len(key.split())
         for paper in self.papers:
             for sentence in re.split(r"(?<=[.!?])\s+", paper.abstract):
-                if f" {key} " in f" {_norm(sentence)} " and re.search(r"\d", sentence):
-                    return True
+                words = _norm(sentence).split()
+                for i in range(len(words) - n + 1):
+                    # near the name: "58.5% for GPT-3.5", not "200M frames ... and Rainbow" twenty words away
+                    if " ".join(words[i:i + n]) == key and any(
+                            re.search(r"\d", w) for w in words[max(0, i - 8):i] + words[i + n:i + n + 8]):
+                        return True
         return False
 
     def _unknown_system(self, q: str, tokens: list[str]) -> str | None:
@@ -1691,7 +1743,12 @@ class OfflineRouter:
         if _has(r"\b(?:top-?1|top-?5|exact (?:number|figure|score)|percentage|how many percent)\b", t) and \
                 not _NUMBER.search(record.abstract):
             return "an exact figure"
-        if _has(r"\b(?:score|accuracy|results?|performance|perplexity|win rate|success rate|return|reach|get|fid|bleu|elo)\b|"
+        if _has(r"\b(?:score|accuracy|results?|performance|perplexity|win[- ]rate|success rate|return|reach|get|fid|bleu|elo)\b|"
+                r"\bhow (?:well|good|badly)\b", t):
+            named = [w for w in tokens if w in _NAMED_METHODS and w not in {k for k, _ in own}]
+            if named and not any(stated(w, with_number=True) for w in named):
+                return "a figure for " + named[0].upper()  # "AlpacaFarm's DPO win-rate": the number is PPO's
+        if _has(r"\b(?:score|accuracy|results?|performance|perplexity|win[- ]rate|success rate|return|reach|get|fid|bleu|elo)\b|"
                 r"\b(?:do|does|did|perform|performs|fare|fares) on\b", t):
             name_words = {w for k, _ in own for w in k.split()}
             benchmark = [w for w in tokens if w not in _STOP and w not in name_words and w not in _SCORE_WORDS
@@ -1704,7 +1761,7 @@ class OfflineRouter:
             if benchmark and not any(stated(w, with_number=False) for w in benchmark):
                 return "a result on " + " ".join(benchmark[:3])
             if benchmark and not any(stated(w, with_number=True) for w in benchmark) and \
-                    _has(r"\b(?:score|accuracy|top-?1|top-?5|percentage|perplexity|win rate|success rate)\b", t):
+                    _has(r"\b(?:score|accuracy|top-?1|top-?5|percentage|perplexity|win[- ]rate|success rate)\b", t):
                 return "a figure for " + " ".join(benchmark[:3])
         return None
 

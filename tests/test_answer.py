@@ -117,10 +117,13 @@ def test_more_bibliographic_wordings(assistant):
 
 
 def test_profile_figures_are_not_stretched(assistant):
+    # refused, and the refusal says what the listing does have
     answer = assistant.ask("Which of Jimmy Ba's papers is the most cited?")
-    assert "not for single papers" in answer.answer and not answer.citations
+    assert answer.route == "not_answerable" and "not for single papers" in answer.answer and not answer.citations
     answer = assistant.ask("What was Jimmy Ba's h-index five years ago?")
-    assert answer.answer.startswith("The listing has only the current figures") and "46" in answer.answer
+    assert answer.route == "not_answerable" and "only the current figures" in answer.answer and "46" in answer.answer
+    answer = assistant.ask("Which six papers are missing from the listing, given the header claims 56?")
+    assert answer.route == "not_answerable" and "56" in answer.answer and "50" in answer.answer
     answer = assistant.ask("How many citations does Jimmy Ba have according to the profile?")
     assert answer.answer.startswith("According to the listing's header") and "191,451" in answer.answer
 
