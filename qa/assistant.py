@@ -134,7 +134,7 @@ class Assistant:
         yield AnswerEvent("route", answer=answer)
 
         if route.label == "metadata":
-            yield from self._metadata(question, history, answer, filters)
+            yield from self._metadata(question, history, answer, filters, one_paper=route.one_paper)
         elif route.label == "not_answerable":
             explanation = route.explanation
             if route.listing_gap:  # "his h-index five years ago": say what the listing does have
@@ -146,13 +146,13 @@ class Assistant:
         timings["total"] = (time.perf_counter() - started) * 1000
         yield AnswerEvent("done", answer=answer)
 
-    def _metadata(self, question, history, answer: Answer, filters):
+    def _metadata(self, question, history, answer: Answer, filters, one_paper: bool = False):
         t = time.perf_counter()
         previous = [m["content"] for m in history if m["role"] == "user"]
         context = previous[-1] if previous and FOLLOW_UP.search(question) else ""
         result = answer_metadata(question, self.papers, self.profile, filters, previous_question=context,
                                  context_papers=self._paper_in_question(question, history)
-                                 if needs_paper_context(question) else None)
+                                 if one_paper or needs_paper_context(question) else None)
         timings = answer.timings_ms
         if not result.understood:  # not a bibliographic pattern we compute: treat it as a topic question
             answer.route = "synthesis"

@@ -10,7 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .papers import Paper, Profile
-from .question import CATEGORY_NAMES, OTHER_TIME, PER_PAPER_CITATIONS, find_author, fold, parse_category, parse_years
+from .question import (CATEGORY_NAMES, COLLECTION_WIDE, OTHER_TIME, PAPER_FACT, PER_PAPER_CITATIONS, find_author, fold,
+                       parse_category, parse_years)
 from .retrieval import Filters
 
 LIST_LIMIT = 25
@@ -144,6 +145,33 @@ def _month(question: str) -> int | None:
     return next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m.group(1)[:3]))
 
 
+def _long_date(paper: Paper) -> str:
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", paper.date or "")
+    if not match:
+        return str(paper.year)
+    year, month, day = (int(g) for g in match.groups())
+    return f"{_MONTHS[month - 1].capitalize()} {day}, {year}"
+
+
+def _facts_of(paper: Paper, q: str, papers: list[Paper]) -> MetadataAnswer:
+    """One paper's own listing fields, as many as the question asks for: date, code flag, category, affiliations."""
+    facts = []
+    if re.search(r"\bcode\b|open[- ]source|codice|codigo|コード|代码|코드", q):
+        facts.append("is marked in the listing as having code" if paper.has_code else
+                     "is not marked in the listing as having code")
+    if re.search(r"\bcategor|\bsubject area\b|\blisted under\b|\bfiled under\b", q):
+        name = CATEGORY_NAMES.get(paper.category, [""])[0]
+        facts.append(f"is listed under {paper.category}" + (f" ({name})" if name else ""))
+    if re.search(r"\baffiliat|\binstitution|\blab\b|\buniversity\b|\bcompany\b|\borgani[sz]ation\b", q):
+        facts.append("lists the affiliation" + ("s " if len(paper.affiliations) > 1 else " ") +
+                     " and ".join(paper.affiliations) if paper.affiliations else
+                     f"names no affiliation in the listing (only {sum(1 for p in papers if p.affiliations)} of its "
+                     f"{len(papers)} papers give one)")
+    if not facts:  # the date, in any wording
+        facts.append(f"is dated {_long_date(paper)} in the listing")
+    return MetadataAnswer(f"{paper.title} [1] " + "; it ".join(facts) + ".", [paper])
+
+
 def _first(*values):
     return next((v for v in values if v not in (None, "")), None)
 
@@ -154,6 +182,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     """`previous_question` scopes a follow-up ("and how many of those are from 2019?"); `context_papers` are the
     paper(s) a per-paper question is about ("how many authors does it have?")."""
     q = fold(question)
+    if context_papers and PAPER_FACT.search(q) and not COLLECTION_WIDE.search(q) and \
+            not re.search(r"\b(?:that|the same) year\b", q):
+        return _facts_of(context_papers[0], q, papers)
     if context_papers and re.search(r"\b(?:that|the same) year\b", q):
         paper = context_papers[0]
         same = _newest_first([p for p in papers if p.year == paper.year and p is not paper])

@@ -27,6 +27,22 @@ PER_PAPER_CITATIONS = re.compile(
 OTHER_TIME = re.compile(r"\bago\b|\blast year\b|\bnext year\b|\bwill\b|\bpredict\w*|\bforecast\w*|\bfuture\b|"
                         r"\bby 20\d\d\b|\bin 20(?:[3-9]\d)\b|\bover time\b|\bhistor\w*|\bgrowth\b|\bused to\b|"
                         r"\bback in\b|\bper year\b|\beach year\b|\bevery year\b|\byear by year\b")
+# one paper's own listing fields: its date, code flag, category, affiliations
+PAPER_FACT = re.compile(
+    r"\bwhen (?:was|were|did|is)\b.{0,80}\b(?:published|posted|released|out|submitted|written|come out|came out|"
+    r"appear(?:ed)?|put out|uploaded|dated)\b|\bwhen (?:\w+ ){0,2}(?:published|posted|released)\b|\b(?:publication|release|posting|submission) date\b|"
+    r"\bwhat (?:date|year|month)\b|\bwhich (?:year|month)\b|\bdated\b|"
+    r"(?:cuando|quand|wann|quando|ne zaman|когда|언제|いつ|什么时候|何时).{0,40}(?:publica|publie|veroffentlicht|"
+    r"erschien|pubblicat|yayinlan|опубликова|вышл|발표|공개|出版|発表|发表|公開)|"
+    r"\bcode\b.{0,30}\b(?:available|released|public|out|online|open[- ]sourced?|linked)\b|\b(?:is|was) there (?:any )?code\b|"
+    r"\b(?:have|has|with|ship|ships|release[sd]?|come with|comes with) (?:its |their |any |the |public )?code\b|"
+    r"\bopen[- ]sourced?\b|\bcodice\b|\bcodigo\b|\bcode source\b|コード|代码|코드|"
+    r"\b(?:what|which) (?:arxiv )?(?:category|subject area)\b|\bcategor(?:y|i[sz]ed)\b|\blisted under\b|"
+    r"\bfiled under\b|\baffiliat\w*|\binstitutions?\b|\b(?:which|what) (?:lab|university|company|organi[sz]ation)\b")
+# ... asked of the collection rather than of one paper
+COLLECTION_WIDE = re.compile(r"\bpapers\b|\bwhich (?:paper|one)s?\b|\bwhat papers?\b|\bhow many\b|\bany\b(?! code)|"
+                             r"\blist\b|\ball\b|\bof (?:them|those|these)\b|\beach\b|\bevery\b|\bmost\b|\bfirst\b|"
+                             r"\blatest\b|\bnewest\b|\boldest\b|\bother\b|\belse\b")
 _YEAR = r"((?:19|20)\d{2})"
 _AUTHOR_VERBS = "work|works|worked|publish|published|write|wrote|study|studied|do|did|propose|proposed"
 

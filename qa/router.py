@@ -44,7 +44,7 @@ import numpy as np
 
 from .errors import LLMError
 from .papers import Paper
-from .question import OTHER_TIME, PER_PAPER_CITATIONS
+from .question import COLLECTION_WIDE, OTHER_TIME, PAPER_FACT, PER_PAPER_CITATIONS
 
 ROUTES = ("paper", "synthesis", "metadata", "not_answerable")
 
@@ -64,6 +64,7 @@ class Route:
     reason: str  # short, for logs and eval reports
     explanation: str = ""  # for a refusal: one sentence for the user saying why, when the rule knows
     listing_gap: bool = False  # a refusal about the listing's own fields: the metadata module says what it has
+    one_paper: bool = False  # a metadata question about one paper (named, or under discussion): its date, code...
 
 
 def load_examples(path: Path | None = None) -> list[dict]:
@@ -128,7 +129,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"co-?auteurs?", "co-author"), (r"auteurs?", "authors"), (r"travaux", "works"), (r"recherches?", "research"),
     (r"poeme", "poem"), (r"ecri(?:s|vez|re)", "write"), (r"blague", "joke"), (r"meteo", "weather"),
     (r"capitale", "capital"), (r"habite", "lives"), (r"sur", "about"), (r"entre", "between"),
-    (r"comment", "how"), (r"pourquoi", "why"), (r"portent", "are"),
+    (r"comment", "how"), (r"pourquoi", "why"), (r"portent", "are"), (r"autres", "other"),
     (r"l'apprentissage par renforcement|apprentissage par renforcement", "reinforcement learning"),
     (r"modeles? de langage", "language models"), (r"modeles? du monde", "world models"),
     (r"reseaux? de neurones", "neural networks"), (r"disponible", "available"),
@@ -147,6 +148,8 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"publicad[oa]s?|publicaron|publico", "published"), (r"desde", "since"),
     (r"despues de", "after"), (r"antes de", "before"), (r"anos?", "year"),
     (r"mas recientes?", "most recent"), (r"mas antiguos?", "oldest"), (r"codigo", "code"),
+    (r"otros|otras|outros|outras|altri|altre", "other"), (r"tecnicas?|tecniche", "techniques"), (r"usa|utiliza|usan|utilizza", "uses"), (r"aprendizaje|apprendimento", "learning"),
+    (r"estables?|stabile", "stable"), (r"dominios|domini", "domains"), (r"todos|todas|tutti", "all"),
     (r"coautor(?:es)?", "co-author"), (r"autor(?:es)?", "authors"), (r"sobre", "about"),
     (r"investigacion(?:es)?", "research"), (r"como", "how"), (r"poema", "poem"),
     (r"escrib(?:e|eme|ir)", "write"), (r"chiste", "joke"), (r"tratan", "are"),
@@ -201,6 +204,8 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"zij", "they"), (r"ook", "also"),
     # Italian / Portuguese (beyond the shared Spanish words)
     (r"confronta(?:re)?", "compare"), (r"riassumi|resuma", "summarize"), (r"autori", "authors"),
+    (r"dimensione del batch|tamanho do lote|tamano (?:de|del) lote", "batch size"), (r"addestrare|treinar|entrenar", "train"),
+    (r"qual e", "what is"), (r"usat[oa]|usad[oa]", "used"),
     (r"pubblicat[oiae]", "published"), (r"anno|anni", "year"), (r"piu recent[ei]|mais recentes?", "most recent"),
     (r"piu vecch[io]|mais antig[oa]s?", "oldest"), (r"codice", "code"), (r"citazioni|citacoes", "citations"),
     (r"chi ha scritto|quem escreveu", "who wrote"), (r"apprendimento per rinforzo|aprendizado por reforco",
@@ -277,7 +282,7 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     # Korean (particles attach to words, so plain substrings)
     ("몇 편", "how many papers"), ("몇편", "how many papers"), ("몇 개", "how many"), ("몇", "how many"),
     ("어떤 논문", "which papers"), ("어느 논문", "which paper"), ("이 논문", "this paper"), ("그 논문", "the paper"),
-    ("논문", "papers"), ("무엇", "what is"), ("뭐야", "what is"), ("비교", "compare"), ("요약", "summarize"),
+    ("논문은", " paper "), ("논문", "papers"), ("무엇", "what is"), ("뭐야", "what is"), ("비교", "compare"), ("요약", "summarize"),
     ("공저자", "co-authors"), ("저자", "authors"), ("발표", "published"), ("출판", "published"), ("이후", "since"),
     ("최신", "most recent"), ("가장 오래된", "oldest"), ("코드", "code"), ("인용", "citations"),
     ("누가 썼", "who wrote"), ("강화학습", "reinforcement learning"), ("강화 학습", "reinforcement learning"),
@@ -294,7 +299,7 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("किसने लिखा", "who wrote"), ("कोड", "code"),
     ("제안한 논문", "the paper that proposed"), ("소개한 논문", "the paper that introduced"),
     ("다룬 논문", "the paper about"), ("얼마나", "how much"),
-    ("누가", "who"), ("처음", "first"), ("제안했", "proposed"), ("알고리즘", "algorithm"),
+    ("누가", "who"), ("언제", " when "), ("발표됐", " published "), ("발표되었", " published "), ("いつ", " when "), ("처음", "first"), ("제안했", "proposed"), ("알고리즘", "algorithm"),
 ]
 _GLOSSARY_RE = re.compile(
     r"(?<![\w'])(" + "|".join(f"(?:{pattern})" for pattern, _ in _GLOSSARY_WORDS) + r")(?![\w'])")
@@ -303,7 +308,7 @@ _GLOSSARY_COMPILED = [(re.compile(rf"(?<![\w']){pattern}(?![\w'])"), english) fo
 
 def _translate(text: str) -> str:
     """Folded text with common foreign question words replaced by English ones."""
-    folded = _fold(text)
+    folded = _fold(text).lstrip("¿¡ ")  # "¿Y qué...?": the question starts at "y"
     for src, dst in _GLOSSARY_CJK:
         if src in folded:
             folded = folded.replace(src, f" {dst} ")
@@ -518,9 +523,12 @@ class _Collection:
         """The paper sharing the rarest words with a question: (index, share of the words' weight, margin)."""
         words = list(dict.fromkeys(_stem(w) for w in tokens if w not in _STOP and len(w) > 2 and not w.isdigit()))
         known = [w for w in words if w in self.idf]
-        total = sum(self.idf[w] for w in known)
         if not known or not self.doc_words:
             return None, 0.0, 0.0
+        # a word no paper has ("quicksort", "ceo") counts as the rarest: the question is partly about something else
+        unknown = sum(1 for w in tokens if w not in _STOP and len(w) > 2 and not w.isdigit() and w.isascii()
+                      and _stem(w) not in self.idf and w not in self.common)
+        total = sum(self.idf[w] for w in known) + unknown * max(self.idf.values())
         scores = [sum(self.idf[w] for w in known if w in doc) for doc in self.doc_words]
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
         second = scores[order[1]] if len(order) > 1 else 0.0
@@ -722,7 +730,7 @@ _CHITCHAT = re.compile(
     r"\bbest paper\b(?! award)|\bmost important paper\b|\bworst paper\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
     r"\bacquisition\b|\b(?:lab|lab's|group|group's|research|annual|their|his) budget\b|\bfunding\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
 # general-knowledge wording: not answerable unless the question names a paper of the collection
-_GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\bshould i (?:do|apply|go|study|join|pick|choose)\b|"
+_GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\b(?:ceo|cto|cfo|founder|chairman|prime minister)\b|\bshould i (?:do|apply|go|study|join|pick|choose)\b|"
                       r"\b(?:which|what) (?:university|universities|school|program|phd program|country|city|company|job)\b"
                       r".{0,40}\b(?:better|best|should|recommend\w*)\b|\bwho (?:invented|created|discovered|founded|"
                       r"coined)\b|\bexplain how (?:the |a |an )?[\w\-]+(?: [\w\-]+){0,3} works?\b|\bin general\??$|"
@@ -852,6 +860,10 @@ _SELECTION = re.compile(r"\bthe (?:first|second|third|fourth|fifth|last|latter|f
                         r"\bthe paper (?:with|about|on|where|that|which)\b|"
                         r"\bthe former\b|\bthat one\b|\bthe one (?:about|on|with|that|where|from|for)\b|"
                         r"\b(?:number|no\.?|#) ?\d\b")
+# "anything else along those lines?", "what other optimizer papers are there?" after a one-paper answer
+_MORE_LIKE_IT = re.compile(r"\bother\b.{0,40}\b(?:works?|papers?|research|methods?|approaches)\b|\banything else\b|"
+                           r"\balong (?:those|these|the same|similar) lines\b|\bsimilar (?:papers|work|ones|methods)\b|"
+                           r"\bmore (?:papers |work )?like (?:this|that|it)\b")
 _PLURAL_REF = re.compile(r"\b(?:they|them|their|these|those|of them|of those|of these|the same)\b")
 _COLLECTION_LEVEL = re.compile(
     r"\bpapers\b|\bpublications\b|\barticles\b|\bh[\s-]?index\b|\bcollection\b|\blisting\b|"
@@ -906,7 +918,7 @@ total list show give please could would should papers' co-author co-authors h-in
 """.split()))
 _ROMANCE = re.compile(r"(?<![\w'])(?:el|los|las|del|por|para|sobre|que|cual|cuales|articulos?|tambien|esta|son|les|des|du|"
                       r"est|sont|quels?|quelles?|sur|dans|avec|pour|qu'|l'|d'|gli|della|sono|quali|quais|nao|sao|dos|"
-                      r"das|una?|une|il|lo|di|avez|hay|tiene|tienen|fait|ont)(?![\w'])")
+                      r"das|una?|une|il|lo|di|avez|hay|tiene|tienen|fait|ont|cuant[oa]s?|su|sus|logro|y)(?![\w'])")
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
            "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -916,6 +928,11 @@ def _own(entities: list[tuple[str, _Entity]]) -> tuple[list[tuple[str, _Entity]]
     """The collection's own names among the entities found (one per key), and the papers they name."""
     own = list({k: (k, e) for k, e in entities if e.own}.values())
     return own, set().union(*[e.papers for _, e in own]) if own else set()
+
+
+def _paper_fact(t: str) -> bool:
+    """One paper's date, code flag, category or affiliation: fields of the listing, not of the abstract."""
+    return bool(PAPER_FACT.search(t)) and not COLLECTION_WIDE.search(t)
 
 
 def _is_foreign(question: str) -> bool:
@@ -1105,7 +1122,8 @@ class OfflineRouter:
         if not _WORD_RE.search(q):
             return Route("not_answerable", 0.5, "rules", "no words to route")
         c = self.collection
-        t = self._fix_typos(_translate(q))  # folded, English question words, misspelt ones fixed
+        t = _translate(q)  # folded, English question words, misspelt ones fixed (not in other languages:
+        t = t if _is_foreign(q) else self._fix_typos(t)  # "completar" is not a misspelt "compare")
         words = _word_count(q)
         norm_tokens = c.correct(_norm(t).split())
         norm_q = " ".join(norm_tokens)
@@ -1149,11 +1167,20 @@ class OfflineRouter:
                 r"\belse\b|\bother\b|\bpapers\b|\bcame out\b|\bpublished\b|\bhow many\b|\bwhich\b", t):
             return Route("metadata", 0.75, "rules", "asks what else the listing has from that year")
 
+        # 2d. "when was it published?", "what category is it in?": a listing field of the paper under discussion
+        if history and depth < 3 and _SINGULAR_REF.search(t) and words <= 14 and not own and _paper_fact(t):
+            carried = self._carried(history, depth)
+            if carried is not None and (carried.label == "paper" or len(self._papers_in_last_reply(history)) == 1):
+                return Route("metadata", 0.75, "rules", "asks for a listing field of the paper under discussion",
+                             one_paper=True)
+
         # 3. a follow-up about "it": the paper under discussion
         singular_ref = _SINGULAR_REF.search(t) and words <= 14 and not own and not collection_level
         if singular_ref and history and depth < 3:
             carried = self._carried(history, depth)
             if carried is not None:
+                if carried.label == "paper" and _MORE_LIKE_IT.search(t):
+                    return Route("synthesis", 0.65, "rules", "asks for more papers like the one under discussion")
                 if _COMPARE.search(t) and carried.label == "paper" and not mentioned and not _generic_baseline(t):
                     return Route("synthesis", 0.6, "rules", "follow-up comparing the paper under discussion")
                 if carried.label in ("synthesis", "metadata", "not_answerable") and \
@@ -1169,14 +1196,15 @@ class OfflineRouter:
                           f"follow-up: carries the previous question's route ({carried.label})"), t, history)
 
         # 3b. "and what about ...?" right after another question
-        if history and depth < 3 and words <= 10 and _CONTINUATION.search(t) and not own and not c.author_in(norm_q):
+        # languages that drop the pronoun ("¿Y qué técnicas usa...?") make longer follow-ups
+        if history and depth < 3 and words <= (16 if _is_foreign(q) else 10) and _CONTINUATION.search(t) and not own \
+                and not mentioned and not set(norm_tokens) & _NAMED_METHODS and not c.author_in(norm_q):
             carried = self._carried(history, depth)
             if carried is not None and carried.label == "paper" and _COMPARE.search(t) and not _generic_baseline(t):
                 return Route("synthesis", 0.65, "rules", "follow-up comparing the paper under discussion")
             if carried is not None and carried.label in ("synthesis", "metadata") and _SELECTION.search(t):
                 return Route("paper", 0.7, "rules", "picks one paper out of the previous answer")
-            if carried is not None and carried.label == "paper" and (_MULTI.search(t) or _has(
-                    r"\bother\b.{0,40}\b(?:work|papers?|research|methods?|approaches)\b", t)):
+            if carried is not None and carried.label == "paper" and (_MULTI.search(t) or _MORE_LIKE_IT.search(t)):
                 return Route("synthesis", 0.65, "rules", "follow-up asking for more papers on the topic")
             if carried is not None and carried.label != "not_answerable":
                 return self._unless_detail_missing(
@@ -1200,6 +1228,8 @@ class OfflineRouter:
         # 6. a follow-up about "them": carry the previous route
         if _PLURAL_REF.search(t) and not own and history and depth < 3 and words <= 14:
             carried = self._carried(history, depth)
+            if carried is not None and carried.label == "paper" and _MORE_LIKE_IT.search(t):
+                return Route("synthesis", 0.65, "rules", "asks for more papers like the one under discussion")
             if carried is not None and carried.label == "metadata" and _has(
                     r"\bcommon\b|\bthreads?\b|\bthemes?\b|\bresearch\b|\bsummari[sz]e\b|\bideas?\b|\babout\b|"
                     r"\btopics?\b|\bapproach\w*\b|\bfind(?:ings)?\b|\bconclu\w*|\bdiffer\w*|\bcompar\w*|\btrying to\b", t) \
@@ -1240,7 +1270,13 @@ class OfflineRouter:
                 if detail:
                     return self._detail_refusal(next(iter(own_papers)), detail, 0.7,
                                                 f"asks for {detail}, which the abstract of {names} does not give")
+                if _paper_fact(t):
+                    return Route("metadata", 0.8, "rules", f"asks for a listing field of {names}", one_paper=True)
             return Route("paper", 0.9, "rules", f"names {names}, in the collection")
+
+        # 7b. "when was the paper on fast weights published?": a listing field of one described paper
+        if _paper_fact(t) and _PAPER_SINGULAR.search(t) and not history and not _has(r"\b(?:which|what) paper\b", t):
+            return Route("metadata", 0.7, "rules", "asks for a listing field of one described paper", one_paper=True)
 
         # 8. definitional question about something the collection only mentions in passing
         definition = _DEFINITION.match(t)
@@ -1321,6 +1357,9 @@ class OfflineRouter:
                 return knn
             return Route("synthesis", 0.65, "rules", "asks about a topic across papers")
         knn = self._knn_route(scores)
+        if scores.max() < 0.35 and share < 0.6 and not _is_foreign(q) and not history:
+            # far from every labelled question and from the papers' words: "time complexity of quicksort?"
+            return Route("not_answerable", 0.55, "rules", f"close to nothing in the collection ({knn.reason})")
         gap = scores[ROUTES.index("synthesis")] - scores[ROUTES.index("paper")]
         if knn.label == "synthesis" and gap < 0.03 and not _PLURAL_CUE.search(t):
             return Route("paper", 0.5, "knn", f"{knn.reason}; singular wording tips it to paper")
@@ -1409,6 +1448,7 @@ class OfflineRouter:
                 {w.upper() for w in tokens} & c.categories and not single_paper:
             return Route("metadata", 0.9, "rules", "asks about a category tag")
         affiliation_hits = set(tokens) & c.affiliation_words - ({"mit"} if _GERMAN.search(t) else set())  # German "mit"
+        affiliation_hits = {w for w in affiliation_hits if not re.search(rf"\b{re.escape(w)}'s\b", t)}  # "OpenAI's GPT models"
         if (_BIB_STRONG.search(t) or (affiliation_hits and _has(r"\bpapers?\b|\bhow many\b|\bwhich\b", t)
                                       and not _has(r"\b(?:this|that|a|the|one) paper\b", t) and len(tokens) <= 30)
                                   or (affiliation_hits and len(tokens) <= 5)) \
@@ -1604,6 +1644,8 @@ class OfflineRouter:
             if kind == "compared" and (c.phrase_in_text(key) or (entity is not None and entity.own)):
                 continue  # "how does it stack up against Rainbow?": the abstract makes that comparison
             if kind in ("subject", "compared"):
+                if all(w in _ACRONYMS or w in _STOP for w in words):
+                    continue  # "do the LLMs beat...": a kind of model, not a named system
                 if (entity is None or not entity.own) and c.phrase_in_text(key) and not self._figure_near(key):
                     return name  # "What did Minerva score on MATH?": an abstract names Minerva, gives no score
                 if entity is not None and entity.own or c.phrase_in_text(key) or c.author_in(key) or \
@@ -1707,6 +1749,10 @@ class OfflineRouter:
         record = self.papers[paper]
         typo_fixed = tokens != _norm(t).split()
         raw_sentences = re.split(r"(?<=[.!?])\s+", record.abstract)
+        own_names = sorted({k for k, _ in own if len(k) >= 4}, key=len, reverse=True)
+        if own_names:  # the paper's own name is no evidence: "batch size" is not in "BatchEnsemble"
+            name_re = re.compile("|".join(re.escape(n).replace(r"\ ", r"[\s\-]?") for n in own_names), re.IGNORECASE)
+            raw_sentences = [name_re.sub(" ", s) for s in raw_sentences]
         sentences = [{_stem(w) for w in _norm(s).split()} for s in raw_sentences]
         # a number, not an enumeration marker such as "(1)" or part of a name such as "CIFAR100"
         numbered = [words for words, raw in zip(sentences, raw_sentences)
@@ -1729,8 +1775,11 @@ class OfflineRouter:
             return "a link to its code"
         if re.search(r"\b(?:fourth|fifth|sixth|seventh|eighth|\d+th|last|senior) author\b", t) and record.authors_truncated:
             return "that author (the listing shows only the first three names)"
+        title_stems = {_stem(w) for w in _norm(record.title).split()}
         for match in _TRAINING_DETAIL.finditer(t):
             phrase = match.group(0)
+            if all(_stem(w) in title_stems for w in _norm(phrase).split()):
+                continue  # "hyperparameters" in a question about the hyperparameter-optimization paper: its topic
             if "compute" in phrase or phrase == "hardware":
                 if not any(words & {"compute", "cpu", "gpu", "tpu", "hour", "day", "core", "flop", "$"} for words in numbered):
                     return "its compute"

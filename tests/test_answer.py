@@ -147,6 +147,31 @@ def test_author_questions_about_one_paper(assistant):
     assert {c.title for c in answer.citations} == two and answer.answer.startswith(f"{len(two)} papers")
 
 
+def test_listing_fields_of_one_paper(assistant):
+    """Date, code flag, category, affiliations of one paper: read from the listing, for a named paper or "it"."""
+    papers = load_sources([LISTING]).papers
+    dream = next(p for p in papers if p.title.startswith("Dream to Control"))
+    answer = assistant.ask("When was Dream to Control posted?")
+    year, month, day = (int(x) for x in dream.date.split("-"))
+    assert answer.route == "metadata" and [c.title for c in answer.citations] == [dream.title]
+    assert f"{day}, {year}" in answer.answer
+    toolemu = next(p for p in papers if p.title.startswith("Identifying the Risks of LM Agents"))
+    history = [{"role": "user", "content": "What is ToolEmu?"},
+               {"role": "assistant", "content": f"ToolEmu comes from “{toolemu.title}” [1]."}]
+    answer = assistant.ask("what institution is it affiliated with?", history)
+    assert answer.route == "metadata" and all(a in answer.answer for a in toolemu.affiliations) and toolemu.affiliations
+    answer = assistant.ask("is code available for it?", history)
+    assert answer.route == "metadata"
+    assert ("is marked in the listing as having code" in answer.answer) == toolemu.has_code
+    owm = next(p for p in papers if p.title.startswith("OpenWebMath"))
+    answer = assistant.ask("Does OpenWebMath have code, and what category is it in?")
+    assert answer.route == "metadata" and owm.category in answer.answer
+    assert ("is marked in the listing as having code" in answer.answer) == owm.has_code
+    # asked of the whole listing, the same words are a list, not one paper's field
+    answer = assistant.ask("Which papers have code available?")
+    assert len(answer.citations) == sum(p.has_code for p in papers)
+
+
 def test_refusals_say_why_when_the_router_knows(assistant):
     answer = assistant.ask("what learning rate and batch size did EMA-PG use?")
     assert answer.route == "not_answerable" and "abstract of “EMA Policy Gradient" in answer.answer
