@@ -152,7 +152,9 @@ class Assistant:
         context = previous[-1] if previous and FOLLOW_UP.search(question) else ""
         result = answer_metadata(question, self.papers, self.profile, filters, previous_question=context,
                                  context_papers=self._paper_in_question(question, history)
-                                 if one_paper or needs_paper_context(question) else None)
+                                 if one_paper or needs_paper_context(question) else None,
+                                 among=self._papers_named_in(history)
+                                 if history and re.search(r"\b(?:of|among) (?:those|these|them)\b", question, re.I) else None)
         timings = answer.timings_ms
         if not result.understood:  # not a bibliographic pattern we compute: treat it as a topic question
             answer.route = "synthesis"

@@ -178,9 +178,10 @@ def _first(*values):
 
 def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                     filters: Filters | None = None, previous_question: str = "",
-                    context_papers: list[Paper] | None = None) -> MetadataAnswer:
+                    context_papers: list[Paper] | None = None, among: list[Paper] | None = None) -> MetadataAnswer:
     """`previous_question` scopes a follow-up ("and how many of those are from 2019?"); `context_papers` are the
-    paper(s) a per-paper question is about ("how many authors does it have?")."""
+    paper(s) a per-paper question is about ("how many authors does it have?"); `among` are the papers of the previous
+    answer, for "which of those came out after 2020?"."""
     q = fold(question)
     if context_papers and PAPER_FACT.search(q) and not COLLECTION_WIDE.search(q) and \
             not re.search(r"\b(?:that|the same) year\b", q):
@@ -211,7 +212,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     month = _month(question)
     selected = _newest_first([p for p in papers if scope.matches(p) and
                               (affiliation is None or affiliation in {a.lower() for a in p.affiliations}) and
-                              (month is None or _paper_month(p) == month)])
+                              (month is None or _paper_month(p) == month) and (not among or p in among)])
     listed, claimed = len(papers), profile.papers_claimed
     with_affiliation = sum(1 for p in papers if p.affiliations)
     affiliation_note = (f"\n\nNote: the listing names affiliations for only {with_affiliation} of its {listed} "
@@ -223,6 +224,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             described.append(f"month {_MONTHS[month - 1].capitalize()}")
         if affiliation:
             described.append(f"affiliation {affiliation}")
+        if among:
+            described.append(f"among the {len(among)} papers of the previous answer")
         return f" ({'; '.join(described)})" if described else ""
 
     # "which papers are missing?": the header counts more papers than the listing has, and does not name them

@@ -26,7 +26,8 @@ PER_PAPER_CITATIONS = re.compile(
 # the profile header is a snapshot: "five years ago" or "in 2030" is not in it
 OTHER_TIME = re.compile(r"\bago\b|\blast year\b|\bnext year\b|\bwill\b|\bpredict\w*|\bforecast\w*|\bfuture\b|"
                         r"\bby 20\d\d\b|\bin 20(?:[3-9]\d)\b|\bover time\b|\bhistor\w*|\bgrowth\b|\bused to\b|"
-                        r"\bback in\b|\bper year\b|\beach year\b|\bevery year\b|\byear by year\b")
+                        r"\bback in\b|\bper year\b|\beach year\b|\bevery year\b|\byear by year\b|\bfrom now\b|"
+                        r"\bin \w+ years\b")
 # one paper's own listing fields: its date, code flag, category, affiliations
 PAPER_FACT = re.compile(
     r"\bwhen (?:was|were|did|is)\b.{0,80}\b(?:published|posted|released|out|submitted|written|come out|came out|"
@@ -36,7 +37,7 @@ PAPER_FACT = re.compile(
     r"erschien|pubblicat|yayinlan|опубликова|вышл|발표|공개|出版|発表|发表|公開)|"
     r"\bcode\b.{0,30}\b(?:available|released|public|out|online|open[- ]sourced?|linked)\b|\b(?:is|was) there (?:any )?code\b|"
     r"\b(?:have|has|with|ship|ships|release[sd]?|come with|comes with) (?:its |their |any |the |public )?code\b|"
-    r"\bopen[- ]sourced?\b|\bcodice\b|\bcodigo\b|\bcode source\b|コード|代码|코드|"
+    r"\bflag(?:s|ged)? (?:the )?code\b|\bcode flag\b|\bmarked as having code\b|\bopen[- ]sourced?\b|\bcodice\b|\bcodigo\b|\bcode source\b|コード|代码|코드|"
     r"\b(?:what|which) (?:arxiv )?(?:category|subject area)\b|\bcategor(?:y|i[sz]ed)\b|\blisted under\b|"
     r"\bfiled under\b|\baffiliat\w*|\binstitutions?\b|\b(?:which|what) (?:lab|university|company|organi[sz]ation)\b")
 # ... asked of the collection rather than of one paper

@@ -85,14 +85,18 @@ def load_examples(path: Path | None = None) -> list[dict]:
 # Text normalisation and the multilingual glossary
 # ---------------------------------------------------------------------------
 
+# letters NFKD does not split into a base letter and an accent
+_UNDECOMPOSED = str.maketrans({"ı": "i", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O"})
+
+
 def _fold(text: str) -> str:
     """NFKC, lower case, accents removed from Latin letters only (CJK is left alone)."""
     text = unicodedata.normalize("NFKC", text)
     if text.isascii():
         return text.lower()
     out = []
-    for ch in text:
-        if ord(ch) < 0x250:
+    for ch in text.translate(_UNDECOMPOSED):
+        if ord(ch) < 0x250 or 0x1E00 <= ord(ch) <= 0x1EFF:  # with Vietnamese letters ("những")
             out.append("".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)))
         else:
             out.append(ch)
@@ -226,7 +230,13 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"karsilastir\w*", "compare"), (r"yazar(?:lar)?(?:i|in)?", "authors"), (r"hangi", "which"),
     (r"gelecekte", "in the future"), (r"yapay zeka", "artificial intelligence"), (r"universite(?:si)?", "university"),
     (r"daha iyi", "better"),
-    (r"bao nhieu bai(?: bao)?", "how many papers"), (r"bao nhieu", "how many"), (r"bai bao", "paper"),
+    (r"bao nhieu bai(?: bao)?", "how many papers"), (r"bao nhieu", "how many"), (r"nhung bai bao nao|cac bai bao nao", "which papers"),
+    (r"bai bao", "paper"), (r"lien quan (?:den|toi)", "related to"), (r"thiet ke", "design"), (r"hoac", "or"),
+    (r"dieu khien", "control"), (r"fikra", "joke"), (r"anlatir misin|anlat", "tell me"),
+    # Swedish
+    (r"vilka artiklar", "which papers"), (r"vilken|vilka", "which"), (r"av dessa", "of these"), (r"artiklar", "papers"),
+    (r"artikel|artikeln", "paper"), (r"kommer att", "will"), (r"citeringar", "citations"), (r"flest", "most"),
+    (r"hur manga", "how many"),
     (r"moi nhat", "most recent"), (r"cu nhat", "oldest"), (r"la gi", "what is"), (r"so sanh", "compare"),
     # Russian
     (r"сколько (?:статей|работ|публикаций)", "how many papers"), (r"сколько", "how many"),
@@ -299,6 +309,8 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("किसने लिखा", "who wrote"), ("कोड", "code"),
     ("제안한 논문", "the paper that proposed"), ("소개한 논문", "the paper that introduced"),
     ("다룬 논문", "the paper about"), ("얼마나", "how much"),
+    ("정확도", " accuracy "), ("분류", " classification "), ("게시판", " discussion board "), ("강의", " course "),
+    ("질문", " questions "), ("답변", " answer "), ("시스템", " system "), ("얼마인가요", " how much "),
     ("누가", "who"), ("언제", " when "), ("발표됐", " published "), ("발표되었", " published "), ("いつ", " when "), ("처음", "first"), ("제안했", "proposed"), ("알고리즘", "algorithm"),
 ]
 _GLOSSARY_RE = re.compile(
@@ -679,6 +691,17 @@ class _Collection:
         stemmed = " " + " ".join(_stem(w) for w in phrase.split()) + " "
         return any(padded in title for title in self.titles) or any(stemmed in t for t in self.stemmed_titles)
 
+    def paper_of_surnames(self, tokens: list[str]) -> int | None:
+        """"Matusch, Ba and Hafner": the one paper with two or more of the named surnames (the owner's aside)."""
+        named = {t for t in tokens if len(t) >= 3 and t != "ba"}
+        best: dict[int, int] = defaultdict(int)
+        for name, papers in self.authors.items():
+            if name.split()[-1] in named:
+                for p in papers:
+                    best[p] += 1
+        top = [p for p, n in best.items() if n >= 2]
+        return top[0] if len(top) == 1 else None
+
     def author_in(self, norm_q: str) -> str | None:
         padded = f" {norm_q} "
         for name in self.authors:
@@ -708,6 +731,9 @@ _INJECTION = re.compile(
     r"\b(?:show|reveal|print|tell)\b.{0,30}\binstructions\b.{0,20}\bsystem\b|\bsystem instructions\b|"
     r"\bfrom now on\b|\bnew instructions\b")
 _CHITCHAT = re.compile(
+    r"\bwrite (?:the |an? |my )?(?:intro(?:duction)?|abstract|essay|thesis|section|paragraph|cover letter|email|"
+    r"literature review|related[- ]work section)\b|\bfor my (?:thesis|homework|essay|assignment)\b.{0,20}\bwrite\b|"
+    r"\bin production\b|\bdeployed (?:at|by)\b|\bused (?:at|by) (?:google|openai|meta|microsoft|amazon|apple)\b|"
     r"^(?:hi|hello|hey)?\W*(?:there\W*)?how(?:'s| is) it going\b|\bhow are you(?: doing)?\W*$|"
     r"^(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening|night)|thanks?|thank you|thx|bye|goodbye|"
     r"see you|cheers|ok(?:ay)?|cool|nice|great|lol|how are you|what's up|sup)\b"
@@ -730,7 +756,7 @@ _CHITCHAT = re.compile(
     r"\bbest paper\b(?! award)|\bmost important paper\b|\bworst paper\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
     r"\bacquisition\b|\b(?:lab|lab's|group|group's|research|annual|their|his) budget\b|\bfunding\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
 # general-knowledge wording: not answerable unless the question names a paper of the collection
-_GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\b(?:ceo|cto|cfo|founder|chairman|prime minister)\b|\bshould i (?:do|apply|go|study|join|pick|choose)\b|"
+_GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\b(?:pytorch|jax|tensorflow|keras|matlab)\b|\b(?:ceo|cto|cfo|founder|chairman|prime minister)\b|\bshould i (?:do|apply|go|study|join|pick|choose)\b|"
                       r"\b(?:which|what) (?:university|universities|school|program|phd program|country|city|company|job)\b"
                       r".{0,40}\b(?:better|best|should|recommend\w*)\b|\bwho (?:invented|created|discovered|founded|"
                       r"coined)\b|\bexplain how (?:the |a |an )?[\w\-]+(?: [\w\-]+){0,3} works?\b|\bin general\??$|"
@@ -821,7 +847,7 @@ _RESEARCHER_TOPIC = re.compile(
     r"\b(?:the group|this group|the lab|his group|his team|the team|this researcher|the researcher|jimmy ba)\b.{0,40}"
     r"\b(?:use|used|uses)\b|"
     r"\b(?:approach\w*|contribut\w*|research|work)\b.{0,20}\b(?:jimmy ba|of ba|the group|this group|the lab|his)\b")
-_OPINION = re.compile(r"\byour (?:opinion|view|views|thoughts|favou?rite|feelings?|take)\b|\bdo you (?:like|think|believe|"
+_OPINION = re.compile(r"\byour (?:personal |own )?(?:opinion|view|views|thoughts|favou?rite|feelings?|take)\b|\bdo you (?:like|think|believe|"
                       r"feel|prefer|agree)\b|\bwhat do you think\b|\bare you (?:happy|sad|conscious|alive)\b")
 _CONTINUATION = re.compile(r"^(?:and|also|then|ok(?:ay)?,? (?:and|what about|how about)|so|but)\b|"
                            r"^(?:what|how) about\b|^what else\b|^anything else\b|^(?:and|also) (?:what|how|who|when)\b")
@@ -833,7 +859,7 @@ _TRAINING_DETAIL = re.compile(
     r"\belo\b|\bparameters\b|\bhow much compute\b|\bcompute budget\b|\bfid\b|\bbleu\b|\bperplexity\b|"
     r"\b(?:sampling )?temperature\b|\blayers\b|\bhidden size\b|\boptimi[sz]er settings\b|"
     r"\bvalues? of (?:k|alpha|beta|gamma|lambda|tau|[a-z])\b|\b(?:tera|giga|mega)bytes\b|\b(?:tb|gb)\b|\bbibtex\b|"
-    r"\bpage numbers\b|\bdoi\b|\btokeni[sz]ers?\b|\bvocabulary size\b|\bcontext (?:length|window)\b")
+    r"\bpage numbers\b|\bdoi\b|\btokeni[sz]ers?\b|\bvocabulary size\b|\bcontext (?:length|window)\b|\blora rank\b|\bmodel sizes?\b|\bstep ?sizes?\b")
 # a number standing on its own ("64.3%", "55 tasks", "$60", "1.4B"), not part of a name ("CIFAR100", "GPT-3.5")
 _RESULT_NUMBER = re.compile(r"(?<![\w\-./])\$?\d+(?:[.,]\d+)*(?:\s?%|x\b|×|[kKmMbB]\b)?(?![\w\-])")
 # everyday words that still name what a result is on ("mining diamonds", "medical questions")
@@ -978,6 +1004,7 @@ _DEFINITION = re.compile(
 _GENERIC_MODIFIERS = set("""
 first second third last latest newest oldest earliest recent previous above same other original best main
 this that your his their its my next final new old famous seminal original cited most least one two
+based driven style like powered guided inspired
 """.split())
 
 
@@ -1167,6 +1194,13 @@ class OfflineRouter:
                 r"\belse\b|\bother\b|\bpapers\b|\bcame out\b|\bpublished\b|\bhow many\b|\bwhich\b", t):
             return Route("metadata", 0.75, "rules", "asks what else the listing has from that year")
 
+        # 2c'. "who's the first author?" right after a question about one paper: that paper's author line
+        if history and depth < 3 and words <= 8 and not own and _has(
+                r"^(?:and |so |ok,? )?who(?:'s| is| was)? (?:the |its )?(?:first|last|lead|main|senior) author\b", t):
+            carried = self._carried(history, depth)
+            if carried is not None and (carried.label == "paper" or len(self._papers_in_last_reply(history)) == 1):
+                return Route("paper", 0.7, "rules", "asks who wrote the paper under discussion")
+
         # 2d. "when was it published?", "what category is it in?": a listing field of the paper under discussion
         if history and depth < 3 and _SINGULAR_REF.search(t) and words <= 14 and not own and _paper_fact(t):
             carried = self._carried(history, depth)
@@ -1178,6 +1212,10 @@ class OfflineRouter:
         singular_ref = _SINGULAR_REF.search(t) and words <= 14 and not own and not collection_level
         if singular_ref and history and depth < 3:
             carried = self._carried(history, depth)
+            if carried is not None and carried.label == "metadata" and OTHER_TIME.search(t):
+                return Route("not_answerable", 0.7, "rules", "asks for a profile figure at another time",
+                             "The listing has only the profile's current figures, not earlier or future ones.",
+                             listing_gap=True)
             if carried is not None:
                 if carried.label == "paper" and _MORE_LIKE_IT.search(t):
                     return Route("synthesis", 0.65, "rules", "asks for more papers like the one under discussion")
@@ -1195,10 +1233,16 @@ class OfflineRouter:
                     Route(carried.label, round(min(0.85, max(0.55, carried.confidence)), 3), "rules",
                           f"follow-up: carries the previous question's route ({carried.label})"), t, history)
 
+        # 3a. "and which of those came out after 2020?": the previous list filtered by a listing field
+        if history and depth < 3 and _has(r"\b(?:which|how many) of (?:those|these|them)\b|^(?:and )?(?:only )?(?:those|the ones)\b", t) \
+                and (_YEAR.search(t) or _RECENCY.search(t) or _CODE_META.search(t) or _has(
+                    r"\b(?:came out|come out|published|released|newest|oldest|latest|earliest|most recent)\b", t)):
+            return Route("metadata", 0.75, "rules", "filters the previous list by a listing field")
+
         # 3b. "and what about ...?" right after another question
         # languages that drop the pronoun ("¿Y qué técnicas usa...?") make longer follow-ups
         if history and depth < 3 and words <= (16 if _is_foreign(q) else 10) and _CONTINUATION.search(t) and not own \
-                and not mentioned and not set(norm_tokens) & _NAMED_METHODS and not c.author_in(norm_q):
+                and not mentioned and not c.author_in(norm_q):
             carried = self._carried(history, depth)
             if carried is not None and carried.label == "paper" and _COMPARE.search(t) and not _generic_baseline(t):
                 return Route("synthesis", 0.65, "rules", "follow-up comparing the paper under discussion")
@@ -1302,6 +1346,11 @@ class OfflineRouter:
                                       described.group(1)):
                 return Route("paper", 0.6, "rules", f"one paper described by its topic ('the {described.group(1)}one')")
             return Route("paper", 0.55, "rules", "follow-up without history: the answer will ask which paper")
+
+        by_authors = c.paper_of_surnames(norm_tokens)
+        if by_authors is not None and not _MULTI.search(t) and not _COUNT.search(t) and not _has(r"\bpapers\b", t):
+            title = self.papers[by_authors].title
+            return Route("paper", 0.65, "rules", f"names the authors of one paper ({title[:50]})")
 
         scores = self.knn_scores(t)
 
@@ -1522,6 +1571,10 @@ class OfflineRouter:
                     (w.lower() in c.common or w.lower() in c.vocab) and not _GERMAN.fullmatch(w.lower()) and not _ROMANCE.fullmatch(w.lower())
                     for w in span if w.lower() not in _CONNECTORS)):
                 candidates.append((" ".join(span), "title-case"))
+        # "el paper de Adam", "l'article sur Adam", "das Paper von Adam"
+        for match in re.finditer(r"\b(?:paper|papers|articulo|artigo|articolo|article|papier|arbeit)\s+(?:de|di|do|da|del|von|"
+                                 r"van|sur)\s+([A-Z][\w\-]+)", q) if _is_foreign(q) else ():
+            candidates.append((match.group(1), "paper-noun"))
         # Chinese / Japanese: "Adam 优化器的论文" (the paper of Adam)
         for match in re.finditer(r"([A-Za-z][A-Za-z0-9\-]*(?:\s+[A-Za-z][A-Za-z0-9\-]*){0,5})\s*[\u4e00-\u9fff]{0,4}?的?(?:论文|論文)", q):
             candidates.append((match.group(1), "paper-noun"))
@@ -1775,6 +1828,13 @@ class OfflineRouter:
             return "a link to its code"
         if re.search(r"\b(?:fourth|fifth|sixth|seventh|eighth|\d+th|last|senior) author\b", t) and record.authors_truncated:
             return "that author (the listing shows only the first three names)"
+        for size in re.findall(r"(?<![\w.\-])(\d+(?:\.\d+)?[bm])\b", t):  # "with a 7B model": a size the abstract never names
+            if not re.search(rf"(?<![\w.]){re.escape(size)}\b", record.abstract, re.IGNORECASE):
+                return f"a result for a {size.upper()} model"
+        if _has(r"\bhow long (?:does|did|do|would|will) (?:it |the )?(?:[\w\-]+ )?(?:training |train\w* )?(?:take|run)\b|"
+                r"\btraining time\b|\btime to train\b", t) and not re.search(
+                r"\d[\d.,]*\s*(?:gpu[- ])?(?:hours?|days?|minutes?|seconds?|weeks?|months?)\b", record.abstract, re.I):
+            return "its training time"
         title_stems = {_stem(w) for w in _norm(record.title).split()}
         for match in _TRAINING_DETAIL.finditer(t):
             phrase = match.group(0)
@@ -1785,7 +1845,8 @@ class OfflineRouter:
                     return "its compute"
             elif not stated(phrase, with_number=True):
                 return f"its {phrase}"
-        if _has(r"\$|\bdollars?\b|\bprice\b|\bhow much (?:did|does|do|would|will) (?:it |they )?(?:\w+ )?cost\b|"
+        if _has(r"\$|\bdollars?\b|\bprice\b|\bhow much (?:money )?(?:did|does|do|would|will) (?:it |they )?(?:\w+ )?cost\b|"
+                r"\bcost(?:s|ed)? to (?:build|make|create|collect|run)\b|"
                 r"\bcost(?:s|ed)? (?:to train|of training|in dollars)\b|\btraining cost\b", t) and not re.search(r"\$\s?\d|\bcosts?\b.{0,30}\d",
                                                                            record.abstract):
             return "its cost"

@@ -167,6 +167,13 @@ def test_listing_fields_of_one_paper(assistant):
     answer = assistant.ask("Does OpenWebMath have code, and what category is it in?")
     assert answer.route == "metadata" and owm.category in answer.answer
     assert ("is marked in the listing as having code" in answer.answer) == owm.has_code
+    # "which of those...?" filters the papers of the previous answer, not the whole listing
+    named = [p for p in papers if p.title.startswith(("Mastering Atari with Discrete", "Mastering Diverse Domains",
+                                                       "Clockwork Variational"))]
+    history = [{"role": "user", "content": "Which papers are about world models?"},
+               {"role": "assistant", "content": "Mainly " + ", ".join(p.title for p in named) + "."}]
+    answer = assistant.ask("and which of those came out after 2020?", history)
+    assert answer.route == "metadata" and {c.title for c in answer.citations} == {p.title for p in named if p.year > 2020}
     # asked of the whole listing, the same words are a list, not one paper's field
     answer = assistant.ask("Which papers have code available?")
     assert len(answer.citations) == sum(p.has_code for p in papers)
