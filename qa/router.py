@@ -152,7 +152,10 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"publicad[oa]s?|publicaron|publico", "published"), (r"desde", "since"),
     (r"despues de", "after"), (r"antes de", "before"), (r"anos?", "year"),
     (r"mas recientes?", "most recent"), (r"mas antiguos?", "oldest"), (r"codigo", "code"),
-    (r"otros|otras|outros|outras|altri|altre", "other"), (r"tecnicas?|tecniche", "techniques"), (r"usa|utiliza|usan|utilizza", "uses"), (r"aprendizaje|apprendimento", "learning"),
+    (r"otros|otras|outros|outras|altri|altre", "other"),
+    (r"no artigo|en el articulo|nell'articolo|nell' articolo|dans l' article|dans l'article", "in the paper"),
+    (r"tasa de aprendizaje|tasso di apprendimento|taxa de aprendizado|taux d' ?apprentissage|lernrate|скорость обучения",
+     "learning rate"), (r"tecnicas?|tecniche", "techniques"), (r"usa|utiliza|usan|utilizza", "uses"), (r"aprendizaje|apprendimento", "learning"),
     (r"estables?|stabile", "stable"), (r"dominios|domini", "domains"), (r"todos|todas|tutti", "all"),
     (r"coautor(?:es)?", "co-author"), (r"autor(?:es)?", "authors"), (r"sobre", "about"),
     (r"investigacion(?:es)?", "research"), (r"como", "how"), (r"poema", "poem"),
@@ -259,6 +262,9 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"как", "how"), (r"почему", "why"), (r"есть ли", "are there"),
 ]
 _GLOSSARY_CJK: list[tuple[str, str]] = [
+    ("論文では", " in the paper "), ("ベンチマーク", " benchmark "), ("環境", " environments "), ("モデルベース", " model-based "),
+    ("学習率", " learning rate "), ("学习率", " learning rate "), ("관련된 논문", " papers related to "), ("관련된", " related to "),
+    ("इन पेपरों में", " in these papers "), ("पेपरों", " papers "), ("उपयोग", " use "), ("कहाँ", " where "),
     ("논문이 있나요", " is there a paper "), ("있나요", " are there "), ("학습률", " learning rate "), ("에서", " in "),
     ("ジミー・バ", " jimmy ba "), ("出身地", " hometown "), ("どこ", " where "), ("の違い", " difference "),
     ("違い", " difference "), ("क्या काम", " what work "), ("इस समूह ने", " this group "), (" पर ", " on "),
@@ -292,7 +298,7 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     # Korean (particles attach to words, so plain substrings)
     ("몇 편", "how many papers"), ("몇편", "how many papers"), ("몇 개", "how many"), ("몇", "how many"),
     ("어떤 논문", "which papers"), ("어느 논문", "which paper"), ("이 논문", "this paper"), ("그 논문", "the paper"),
-    ("논문은", " paper "), ("논문", "papers"), ("무엇", "what is"), ("뭐야", "what is"), ("비교", "compare"), ("요약", "summarize"),
+    ("논문", "papers"), ("무엇", "what is"), ("뭐야", "what is"), ("비교", "compare"), ("요약", "summarize"),
     ("공저자", "co-authors"), ("저자", "authors"), ("발표", "published"), ("출판", "published"), ("이후", "since"),
     ("최신", "most recent"), ("가장 오래된", "oldest"), ("코드", "code"), ("인용", "citations"),
     ("누가 썼", "who wrote"), ("강화학습", "reinforcement learning"), ("강화 학습", "reinforcement learning"),
@@ -321,6 +327,8 @@ _GLOSSARY_COMPILED = [(re.compile(rf"(?<![\w']){pattern}(?![\w'])"), english) fo
 def _translate(text: str) -> str:
     """Folded text with common foreign question words replaced by English ones."""
     folded = _fold(text).lstrip("¿¡ ")  # "¿Y qué...?": the question starts at "y"
+    # "WMDP 논문은": a name before the word for paper(s) is one paper (Korean and Japanese do not mark the plural)
+    folded = re.sub(r"([a-z][\w\-]*)\s*(?:논문|論文)(?=[은는이가을를의]|は|が|を|の|では|\s|$)", r"\1 paper ", folded)
     for src, dst in _GLOSSARY_CJK:
         if src in folded:
             folded = folded.replace(src, f" {dst} ")
@@ -725,12 +733,14 @@ _INJECTION = re.compile(
     r"above|previous|prior|system)\b|system prompt|(?:reveal|print|show|repeat|output|leak|tell me)\b.{0,30}"
     r"\b(?:your|the|hidden|secret|initial|original)\b.{0,20}\b(?:prompt|instructions?|configuration|rules)\b"
     r"(?! engineer| tuning| ensembles?| optimi[sz]ation| design)|"
-    r"\byour (?:instructions|prompt|rules|configuration)\b|\bjailbreak|\bdeveloper mode\b|\bdan\b.{0,20}"
+    r"\byour (?:instructions|prompt|rules|configuration)\b|(?:^|[.!?,]\s*|\byou\s+|\bplease\s+|\band\s+)pretend (?:to be|you are|you're)\b|\broleplay\b|"
+    r"\bforget (?:the|about the|all the) papers\b|\bjailbreak|\bdeveloper mode\b|\bdan\b.{0,20}"
     r"\b(?:restrictions?|anything)\b|\byou are now\b|^(?:please |now |ok,? )?act as\b|\bcan you act as\b|"
     r"(?:^|\byou\b.{0,20}?)pretend (?:to be|you)\b|\bpretend (?:that )?you\b|\broleplay\b|"
     r"\b(?:show|reveal|print|tell)\b.{0,30}\binstructions\b.{0,20}\bsystem\b|\bsystem instructions\b|"
     r"\bfrom now on\b|\bnew instructions\b")
 _CHITCHAT = re.compile(
+    r"\b(?:ramen|restaurants?|pizza|sushi|coffee shops?|hotels?|apartments?|nightlife)\b|\bwho (?:reviewed|refereed)\b|"
     r"\bwrite (?:the |an? |my )?(?:intro(?:duction)?|abstract|essay|thesis|section|paragraph|cover letter|email|"
     r"literature review|related[- ]work section)\b|\bfor my (?:thesis|homework|essay|assignment)\b.{0,20}\bwrite\b|"
     r"\bin production\b|\bdeployed (?:at|by)\b|\bused (?:at|by) (?:google|openai|meta|microsoft|amazon|apple)\b|"
@@ -853,13 +863,14 @@ _CONTINUATION = re.compile(r"^(?:and|also|then|ok(?:ay)?,? (?:and|what about|how
                            r"^(?:what|how) about\b|^what else\b|^anything else\b|^(?:and|also) (?:what|how|who|when)\b")
 # Training details that an abstract rarely gives; asked about a named paper, the collection may not cover them.
 _TRAINING_DETAIL = re.compile(
-    r"\blearning rates?\b|\bbatch sizes?\b|\bhyper-?parameters?\b|\bgpus?\b|\btpus?\b|\bgpu[- ]hours\b|\bepochs?\b|"
+    r"\blearning rates?\b|\bbatch sizes?\b|\bhyper-?parameters?\b|\bgpu[- ]hours\b|\bgpus?\b|\btpus?\b|\bepochs?\b|"
     r"\brandom seeds?\b|\bweight decay\b|\bwall[- ]clock\b|\bhardware\b|\blabell?ers\b|\bannotators\b|\bdropout rate\b|"
     r"\bdecay rate\b|\bdefault values?\b|\blicen[cs]e\b|\bconference\b|\bvenue\b|\bjournal\b|\baccepted (?:at|to|by)\b|"
     r"\belo\b|\bparameters\b|\bhow much compute\b|\bcompute budget\b|\bfid\b|\bbleu\b|\bperplexity\b|"
     r"\b(?:sampling )?temperature\b|\blayers\b|\bhidden size\b|\boptimi[sz]er settings\b|"
     r"\bvalues? of (?:k|alpha|beta|gamma|lambda|tau|[a-z])\b|\b(?:tera|giga|mega)bytes\b|\b(?:tb|gb)\b|\bbibtex\b|"
-    r"\bpage numbers\b|\bdoi\b|\btokeni[sz]ers?\b|\bvocabulary size\b|\bcontext (?:length|window)\b|\blora rank\b|\bmodel sizes?\b|\bstep ?sizes?\b")
+    r"\bpage numbers\b|\bdoi\b|\btokeni[sz]ers?\b|\bvocabulary size\b|\bcontext (?:length|window)\b|\blora rank\b|\bmodel sizes?\b|\bstep ?sizes?\b|"
+    r"\blength in tokens\b|\bcoefficients?\b|\bwhich layers?\b|\bdiscount factor\b")
 # a number standing on its own ("64.3%", "55 tasks", "$60", "1.4B"), not part of a name ("CIFAR100", "GPT-3.5")
 _RESULT_NUMBER = re.compile(r"(?<![\w\-./])\$?\d+(?:[.,]\d+)*(?:\s?%|x\b|×|[kKmMbB]\b)?(?![\w\-])")
 # everyday words that still name what a result is on ("mining diamonds", "medical questions")
@@ -1476,8 +1487,10 @@ class OfflineRouter:
         content = _content_tokens(tokens, c)
         topical = [w for w in content if w in c.vocab or w in c.compact]
         if author and author != "jimmy ba" and not single_paper and _has(
-                r"\bpapers?\b|\bwr[io]te\b|\bwritten\b|\bauthor\w*\b|\bpublish\w*\b|\bworks?\b|\banything\b", t):
-            if _AUTHOR_TOPIC.search(t) or (topical and _has(r"\b(?:on|about|regarding|concerning|related to)\b", t)):
+                r"\bpapers?\b|\bwr[io]te\b|\bwritten\b|\bauthor\w*\b|\bpublish\w*\b|\bworks?\b|\banything\b|"
+                r"\bwhich ones\b|\b(?:is|was|are) [\w\s\-]{2,40} on\s*\??$", t):
+            subject = [w for w in topical if w not in c.author_tokens and w not in {"ones", "one", "papers", "paper"}]
+            if _AUTHOR_TOPIC.search(t) or (subject and _has(r"\b(?:on|about|regarding|concerning|related to)\b", t)):
                 return Route("synthesis", 0.7, "rules", "asks what an author's papers are about")
             return Route("metadata", 0.9, "rules", "asks which papers an author wrote")
         if _has(r"\b(?:first|last|sole|single|senior|lead|corresponding|only) author\b|\bauthor (?:order|position)\b|"
@@ -1545,7 +1558,7 @@ class OfflineRouter:
             candidates.append((match.group(1), "quoted"))
         # "the X paper", "X by Ba et al.", "a paper titled X"
         for match in re.finditer(
-                r"\b(?:the|an?|this|that|[A-Z]\w+'s)\s+((?:[\w\-'.]+\s+){0,4}?[\w\-'.]+)\s+(?:paper|article|publication|preprint)\b",
+                r"\b(?:the|an?|this|that|his|her|their|[A-Z]\w+'s)\s+((?:[\w\-'.]+\s+){0,4}?[\w\-'.]+)\s+(?:paper|article|publication|preprint)\b",
                 q, re.IGNORECASE):
             span = re.split(r"\b(?:the|an?|this|that|his|their|its)\b\s*", match.group(1), flags=re.IGNORECASE)[-1]
             candidates.append((_leading_stripped(span), "paper-noun"))
