@@ -133,7 +133,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"co-?auteurs?", "co-author"), (r"auteurs?", "authors"), (r"travaux", "works"), (r"recherches?", "research"),
     (r"poeme", "poem"), (r"ecri(?:s|vez|re)", "write"), (r"blague", "joke"), (r"meteo", "weather"),
     (r"capitale", "capital"), (r"habite", "lives"), (r"sur", "about"), (r"entre", "between"),
-    (r"comment", "how"), (r"pourquoi", "why"), (r"portent", "are"), (r"autres", "other"),
+    (r"en quoi", "how"), (r"est-ce|est ce", "is it"), (r"comment", "how"), (r"pourquoi", "why"), (r"portent", "are"), (r"autres", "other"),
     (r"l'apprentissage par renforcement|apprentissage par renforcement", "reinforcement learning"),
     (r"modeles? de langage", "language models"), (r"modeles? du monde", "world models"),
     (r"reseaux? de neurones", "neural networks"), (r"disponible", "available"),
@@ -202,7 +202,8 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"benutzt|verwendet", "used"), (r"mit", "with"), (r"es", "it"), (r"spart", "save"), (r"speicher", "memory"),
     # Dutch
     (r"hoeveel (?:artikelen|papers|publicaties|werken)", "how many papers"), (r"hoeveel", "how many"),
-    (r"welke", "which"), (r"wat (?:is|zijn|doet)", "what is"), (r"artikelen|publicaties", "papers"),
+    (r"welke", "which"), (r"wat is het verschil tussen|wat zijn de verschillen tussen", "what is the difference between"),
+    (r"verschil(?:len)?", "difference"), (r"tussen", "between"), (r"wat (?:is|zijn|doet)", "what is"), (r"artikelen|publicaties", "papers"),
     (r"publicatie", "paper"), (r"vergelijk(?:en)?", "compare"), (r"vat (?:samen)?|samenvatting", "summarize"),
     (r"auteurs?", "authors"), (r"gepubliceerd|verschenen", "published"), (r"sinds", "since"), (r"jaar", "year"),
     (r"nieuwste|meest recente", "most recent"), (r"oudste", "oldest"), (r"citaties|citaten", "citations"),
@@ -212,7 +213,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     # Italian / Portuguese (beyond the shared Spanish words)
     (r"confronta(?:re)?", "compare"), (r"riassumi|resuma", "summarize"), (r"autori", "authors"),
     (r"dimensione del batch|tamanho do lote|tamano (?:de|del) lote", "batch size"), (r"addestrare|treinar|entrenar", "train"),
-    (r"qual e", "what is"), (r"usat[oa]|usad[oa]", "used"),
+    (r"qual e", "what is"), (r"persone", "people"), (r"consorzio", "consortium"), (r"facevano parte", "were part"), (r"usat[oa]|usad[oa]", "used"),
     (r"pubblicat[oiae]", "published"), (r"anno|anni", "year"), (r"piu recent[ei]|mais recentes?", "most recent"),
     (r"piu vecch[io]|mais antig[oa]s?", "oldest"), (r"codice", "code"), (r"citazioni|citacoes", "citations"),
     (r"chi ha scritto|quem escreveu", "who wrote"), (r"apprendimento per rinforzo|aprendizado por reforco",
@@ -231,7 +232,8 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"kac (?:makale|calisma|yayin)", "how many papers"), (r"kac", "how many"), (r"makaleler(?:i|de)?", "papers"),
     (r"makale(?:si|yi|de)?", "paper"), (r"en yeni", "most recent"), (r"en eski", "oldest"), (r"nedir", "what is"),
     (r"karsilastir\w*", "compare"), (r"yazar(?:lar)?(?:i|in)?", "authors"), (r"hangi", "which"),
-    (r"gelecekte", "in the future"), (r"yapay zeka", "artificial intelligence"), (r"universite(?:si)?", "university"),
+    (r"gelecekte", "in the future"), (r"koleksiyondaki|koleksiyonda", "in the collection"), (r"hangisi", "which"),
+    (r"yilina ait|yilinda", "from year"), (r"yapay zeka", "artificial intelligence"), (r"universite(?:si)?", "university"),
     (r"daha iyi", "better"),
     (r"bao nhieu bai(?: bao)?", "how many papers"), (r"bao nhieu", "how many"), (r"nhung bai bao nao|cac bai bao nao", "which papers"),
     (r"bai bao", "paper"), (r"lien quan (?:den|toi)", "related to"), (r"thiet ke", "design"), (r"hoac", "or"),
@@ -245,7 +247,9 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"сколько (?:статей|работ|публикаций)", "how many papers"), (r"сколько", "how many"),
     (r"какие (?:статьи|работы|публикации)", "which papers"), (r"какая (?:статья|работа)", "which paper"),
     (r"какие|какая|какой|какую|каких", "which"), (r"что такое", "what is"), (r"что", "what"),
-    (r"университет\w*", "university"), (r"лучше", "better"), (r"в будущем", "in the future"),
+    (r"университет\w*", "university"), (r"стать[яи] о", "the paper about"), (r"предлага\w*", "propose"),
+    (r"планировани\w*", "planning"), (r"пиксел\w*", "pixels"), (r"обратной динамики", "inverse dynamics"),
+    (r"модел(?:ей|и|ь)", "models"), (r"лучше", "better"), (r"в будущем", "in the future"),
     (r"статьи|статей|статьях|работы|работ|работах|публикации|публикаций", "papers"),
     (r"статья|статью|статье|работа|работу|работе|публикация", "paper"), (r"сравни(?:те)?|сравнение", "compare"),
     (r"кратко|резюмируй(?:те)?|обобщи(?:те)?", "summarize"), (r"соавтор(?:ы|ов|ами)?", "co-author"),
@@ -262,7 +266,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"как", "how"), (r"почему", "why"), (r"есть ли", "are there"),
 ]
 _GLOSSARY_CJK: list[tuple[str, str]] = [
-    ("論文では", " in the paper "), ("ベンチマーク", " benchmark "), ("環境", " environments "), ("モデルベース", " model-based "),
+    ("どこで働", " where does work "), ("働いて", " works "), ("今", " now "), ("論文では", " in the paper "), ("ベンチマーク", " benchmark "), ("環境", " environments "), ("モデルベース", " model-based "),
     ("学習率", " learning rate "), ("学习率", " learning rate "), ("관련된 논문", " papers related to "), ("관련된", " related to "),
     ("इन पेपरों में", " in these papers "), ("पेपरों", " papers "), ("उपयोग", " use "), ("कहाँ", " where "),
     ("논문이 있나요", " is there a paper "), ("있나요", " are there "), ("학습률", " learning rate "), ("에서", " in "),
@@ -699,6 +703,16 @@ class _Collection:
         stemmed = " " + " ".join(_stem(w) for w in phrase.split()) + " "
         return any(padded in title for title in self.titles) or any(stemmed in t for t in self.stemmed_titles)
 
+    def join_versions(self, text: str) -> str:
+        """"Dreamer 2" -> "DreamerV2" when the collection has that name (so it is found as one paper)."""
+        def join(match: re.Match) -> str:
+            base = _norm(match.group(1)).replace(" ", "")
+            for key in (f"{base}v{match.group(2)}", f"{base}{match.group(2)}"):
+                if key in self.compact:
+                    return key
+            return match.group(0)
+        return re.sub(r"\b([A-Za-z][\w\-]*)\s+[vV]?(\d)\b(?!\s*(?:%|[kKmMbB]\b|tasks|games|steps|times|x\b))", join, text)
+
     def paper_of_surnames(self, tokens: list[str]) -> int | None:
         """"Matusch, Ba and Hafner": the one paper with two or more of the named surnames (the owner's aside)."""
         named = {t for t in tokens if len(t) >= 3 and t != "ba"}
@@ -740,6 +754,7 @@ _INJECTION = re.compile(
     r"\b(?:show|reveal|print|tell)\b.{0,30}\binstructions\b.{0,20}\bsystem\b|\bsystem instructions\b|"
     r"\bfrom now on\b|\bnew instructions\b")
 _CHITCHAT = re.compile(
+    r"\b(?:his|her|their|jimmy ba's|ba's|the author's) (?:personal |own |all[- ]time )?favou?rite\b|"
     r"\b(?:ramen|restaurants?|pizza|sushi|coffee shops?|hotels?|apartments?|nightlife)\b|\bwho (?:reviewed|refereed)\b|"
     r"\bwrite (?:the |an? |my )?(?:intro(?:duction)?|abstract|essay|thesis|section|paragraph|cover letter|email|"
     r"literature review|related[- ]work section)\b|\bfor my (?:thesis|homework|essay|assignment)\b.{0,20}\bwrite\b|"
@@ -785,7 +800,8 @@ _PERSONAL = re.compile(
     r"weight|nationality|girlfriend|boyfriend|family|parents|grow up|grew up|childhood|hometown|personal|"
     r"graduate|graduated|phd|ph\.d|undergrad|studied|degree|advisor|supervisor|students?|teach|teaches|courses?|"
     r"office|linkedin|twitter|instagram|social media|politic\w*|vote|hire|hiring|contact|awards?|prizes?|"
-    r"lives in|work(?:s|ing)? (?:now|currently|today|these days)|currently work\w*|employer|job|position)\b")
+    r"lives in|work(?:s|ing)? (?:now|currently|today|these days)|currently work\w*|employer|job|position)\b|"
+    r"\bwhere does (?:\w+ ){0,3}work\b|\bwhere (?:is|are) (?:\w+ ){0,3}(?:working|employed)\b")
 _PERSON_REF = re.compile(r"\b(?:jimmy|ba|he|him|his|the researcher|the author|the professor)\b")
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b.{0,10}\bpapers\b|\btotal\b|\btally\b")
 _BIB_STRONG = re.compile(
@@ -870,7 +886,8 @@ _TRAINING_DETAIL = re.compile(
     r"\b(?:sampling )?temperature\b|\blayers\b|\bhidden size\b|\boptimi[sz]er settings\b|"
     r"\bvalues? of (?:k|alpha|beta|gamma|lambda|tau|[a-z])\b|\b(?:tera|giga|mega)bytes\b|\b(?:tb|gb)\b|\bbibtex\b|"
     r"\bpage numbers\b|\bdoi\b|\btokeni[sz]ers?\b|\bvocabulary size\b|\bcontext (?:length|window)\b|\blora rank\b|\bmodel sizes?\b|\bstep ?sizes?\b|"
-    r"\blength in tokens\b|\bcoefficients?\b|\bwhich layers?\b|\bdiscount factor\b")
+    r"\blength in tokens\b|\bcoefficients?\b|\bwhich layers?\b|\bdiscount factor\b|"
+    r"\bwhich (?:university|school|institution|company)(?:'s)?\b|\bhow many people\b")
 # a number standing on its own ("64.3%", "55 tasks", "$60", "1.4B"), not part of a name ("CIFAR100", "GPT-3.5")
 _RESULT_NUMBER = re.compile(r"(?<![\w\-./])\$?\d+(?:[.,]\d+)*(?:\s?%|x\b|×|[kKmMbB]\b)?(?![\w\-])")
 # everyday words that still name what a result is on ("mining diamonds", "medical questions")
@@ -953,7 +970,7 @@ tell their there these those this that with from into using research work works 
 approach approaches difference different differ versus against better results result score accuracy number count
 total list show give please could would should papers' co-author co-authors h-index
 """.split()))
-_ROMANCE = re.compile(r"(?<![\w'])(?:el|los|las|del|por|para|sobre|que|cual|cuales|articulos?|tambien|esta|son|les|des|du|"
+_ROMANCE = re.compile(r"(?<![\w'])(?:hangisi|hangi|nedir|makale\w*|mi|mu|misin|el|los|las|del|por|para|sobre|que|cual|cuales|articulos?|tambien|esta|son|les|des|du|"
                       r"est|sont|quels?|quelles?|sur|dans|avec|pour|qu'|l'|d'|gli|della|sono|quali|quais|nao|sao|dos|"
                       r"das|una?|une|il|lo|di|avez|hay|tiene|tienen|fait|ont|cuant[oa]s?|su|sus|logro|y)(?![\w'])")
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -1157,6 +1174,8 @@ class OfflineRouter:
 
     def _classify(self, question: str, history: list[dict], depth: int) -> Route:
         q = question.strip()[:_MAX_CHARS]
+        if self._missing_version(q) is None:
+            q = self.collection.join_versions(q)
         if not _WORD_RE.search(q):
             return Route("not_answerable", 0.5, "rules", "no words to route")
         c = self.collection
@@ -1184,7 +1203,8 @@ class OfflineRouter:
             return Route("not_answerable", 0.9, "rules", "personal information about the researcher")
 
         # 2. a named paper or method that is not in the collection
-        unknown = self._unknown_system(q, norm_tokens) if not own or _COMPARE.search(t) else None
+        unknown = self._missing_version(q) or (
+            self._unknown_system(q, norm_tokens) if not own or _COMPARE.search(t) else None)
         if unknown:
             return Route("not_answerable", 0.85, "rules", f"names {unknown}, which no listed paper mentions",
                          f"No paper in the collection mentions {unknown}.")
@@ -1368,7 +1388,9 @@ class OfflineRouter:
         # 10. several papers wanted, or one paper described by its topic
         if _has(r"\bthe [\w\- ]{1,40} paper,? and the [\w\- ]{1,40} paper\b|^(?:and )?what about\b.*\b(?:or|and)\b", t):
             return Route("synthesis", 0.75, "rules", "names two papers by their topics")
-        if compare and not _has(r"\b(?:this|that|a|one) paper\b", t) and _has(r"\b(?:papers|methods|approaches|works|models|algorithms|ones|two|both)\b|"
+        if compare and not _has(r"\b(?:this|that|a|one) paper\b", t) and not _has(
+                r"\b(?:previous|prior|existing|earlier|baseline|standard|traditional) (?:[\w\-]+ ){0,3}(?:methods|approaches|works|models|algorithms)\b", t) and \
+                _has(r"\b(?:papers|methods|approaches|works|models|algorithms|ones|two|both)\b|"
                             r"\b(?:with|and|to|from|versus|vs\.?) the (?:one|paper|work|method)\b", t):
             return Route("synthesis", 0.8, "rules", "compares several papers or methods")
         if _has(r"\b(?:which|what) (?:paper|article|publication|preprint)\b|^(?:in )?which paper\b|"
@@ -1395,6 +1417,9 @@ class OfflineRouter:
         if titled is not None and title_share >= 0.5 and runner_up < 0.35 and not compare and \
                 not _has(r"\b(?:papers|works|approaches|methods)\b", t):
             title = self.papers[titled].title
+            detail = self._detail_not_in_abstract(t, norm_tokens, titled, own, _is_foreign(q))
+            if detail and not self._abstract_mentions(titled, detail) and not _has(r"\bthan\b", t):
+                return self._detail_refusal(titled, detail, 0.6, f"asks for {detail}, which the abstract does not give")
             return Route("paper", 0.7, "rules", f"repeats the title of {title[:60]}{'...' if len(title) > 60 else ''}")
         single_mention = {p for _, e in mentioned for p in e.papers}
         if best is not None and not compare and not _has(r"\b(?:papers|works|approaches|methods|ones)\b", t) and (
@@ -1403,6 +1428,9 @@ class OfflineRouter:
             knn = self._knn_route(scores)
             if knn.label in ("paper", "synthesis") or knn.confidence < 0.9:
                 title = self.papers[best].title
+                detail = self._detail_not_in_abstract(t, norm_tokens, best, own, _is_foreign(q))
+                if detail and share >= 0.6 and not self._abstract_mentions(best, detail) and not _has(r"\bthan\b", t):
+                    return self._detail_refusal(best, detail, 0.55, f"asks for {detail}, which the abstract does not give")
                 return Route("paper", 0.65, "rules",
                              f"points at one paper ({title[:60]}{'...' if len(title) > 60 else ''})")
         if _PAPER_SINGULAR.search(t) and not _SYNTH.search(t) and not _has(r"\bpapers\b", t):
@@ -1479,7 +1507,8 @@ class OfflineRouter:
                              "authors is not in the collection.")
             return Route("metadata", 0.85, "rules", "asks about the number of authors")
         coauthor = _has(r"\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*\b|\bcollaborat\w*\b|"
-                        r"\bwritten (?:with|by)\b|\bwrote with\b|\bworked with\b|\bwork with\b", t)
+                        r"\bwritten (?:with|by)\b|\bwrote with\b", t) or (_has(r"\bwork(?:s|ed)? with\b", t) and (
+                            author or _has(r"\bwork(?:s|ed)? with (?:him|jimmy|ba|whom)\b|\bwho\b", t)))
         if coauthor and not single_paper:
             if _AUTHOR_TOPIC.search(t):
                 return Route("synthesis", 0.65, "rules", "asks what joint papers are about")
@@ -1562,8 +1591,9 @@ class OfflineRouter:
                 q, re.IGNORECASE):
             span = re.split(r"\b(?:the|an?|this|that|his|their|its)\b\s*", match.group(1), flags=re.IGNORECASE)[-1]
             candidates.append((_leading_stripped(span), "paper-noun"))
-        for match in re.finditer(r"([\w\-' ]{3,80}?),?\s+by\s+(?:[A-Z][\w\-]+)(?:\s+et\.?\s+al|\s+and\s+[A-Z]|,)", q):
-            candidates.append((_trailing_name(match.group(1)), "paper-noun"))
+        for match in re.finditer(r"([\w\-' ]{3,80}?),?\s+by\s+([A-Z][\w\-]+)(?:\s+et\.?\s+al|\s+and\s+[A-Z]|,)", q):
+            if match.group(2).lower() not in c.author_tokens and match.group(2).lower() != "ba":
+                candidates.append((_trailing_name(match.group(1)), "paper-noun"))
         for match in re.finditer(
                 r"\b(?:paper|article|publication)\s+(?:titled|called|named|entitled)\s+['\"“‘«]?([^'\"”’»?!]{3,120})",
                 q, re.IGNORECASE):
@@ -1762,6 +1792,14 @@ class OfflineRouter:
             return route
         return self._detail_refusal(paper, detail, 0.6, f"follow-up asks for {detail}, which the abstract does not give")
 
+    def _abstract_mentions(self, paper: int, detail: str) -> bool:
+        """The abstract names the detail at all ("layers" in the factorised-layers paper): when the paper is only
+        described, not named, the question is more likely about that topic than about a missing number."""
+        words = [w for w in _norm(re.sub(r"^(?:its|the number of|a result on|a figure for|a result for an?)\s+", "", detail)).split()
+                 if w not in _STOP]
+        text = " " + _norm(self.papers[paper].title + " " + self.papers[paper].abstract) + " "
+        return any(f" {w} " in text or f" {_stem(w)}" in text for w in words)
+
     def _detail_refusal(self, paper: int, detail: str, confidence: float, reason: str) -> Route:
         return Route("not_answerable", confidence, "rules", reason,
                      f"The listing holds only abstracts, and the abstract of “{self.papers[paper].title}” does not "
@@ -1791,6 +1829,17 @@ class OfflineRouter:
                             re.search(r"\d", w) for w in words[max(0, i - 8):i] + words[i + n:i + n + 8]):
                         return True
         return False
+
+    def _missing_version(self, q: str) -> str | None:
+        """"Dreamer 4": a version of a listed name that the collection does not have (it has DreamerV2 and V3)."""
+        c = self.collection
+        for match in re.finditer(r"\b([A-Za-z][\w\-]*)\s+[vV]?(\d)(?=\s*(?:[?.!,]|$|paper\b|model\b|version\b))", q):
+            base = _norm(match.group(1)).replace(" ", "")
+            entity = c.entities.get(base)
+            if entity is not None and entity.own and f"{base}{match.group(2)}" not in c.compact and \
+                    f"{base}v{match.group(2)}" not in c.compact and any(k.startswith(base + "v") for k in c.compact):
+                return match.group(0)  # "Dreamer 4": the collection has DreamerV2 and V3 only
+        return None
 
     def _unknown_system(self, q: str, tokens: list[str]) -> str | None:
         """MuZero, GPT-4, DreamerV4: a well-known or made-up system name that appears in no listed abstract."""
@@ -1857,9 +1906,11 @@ class OfflineRouter:
                 if not any(words & {"compute", "cpu", "gpu", "tpu", "hour", "day", "core", "flop", "$"} for words in numbered):
                     return "its compute"
             elif not stated(phrase, with_number=True):
-                return f"its {phrase}"
+                shown = re.sub(r"^which |'s$", "", phrase)
+                return f"the number of {shown[9:]}" if shown.startswith("how many ") else f"its {shown}"
         if _has(r"\$|\bdollars?\b|\bprice\b|\bhow much (?:money )?(?:did|does|do|would|will) (?:it |they )?(?:\w+ )?cost\b|"
-                r"\bcost(?:s|ed)? to (?:build|make|create|collect|run)\b|"
+                r"\bcost(?:s|ed)? to (?:build|make|create|collect|run)\b|\bcosts? per (?:hour|day|run|month)\b|"
+                r"\bhow much\b.{0,60}\bcost\b|"
                 r"\bcost(?:s|ed)? (?:to train|of training|in dollars)\b|\btraining cost\b", t) and not re.search(r"\$\s?\d|\bcosts?\b.{0,30}\d",
                                                                            record.abstract):
             return "its cost"
