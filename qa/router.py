@@ -152,7 +152,10 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"publicad[oa]s?|publicaron|publico", "published"), (r"desde", "since"),
     (r"despues de", "after"), (r"antes de", "before"), (r"anos?", "year"),
     (r"mas recientes?", "most recent"), (r"mas antiguos?", "oldest"), (r"codigo", "code"),
-    (r"otros|otras|outros|outras|altri|altre", "other"),
+    (r"otros|otras|outros|outras|altri|altre", "other"), (r"parametros|parametri", "parameters"),
+    (r"en (?:que|cual) anos?", "in which year"), (r"(?:se )?publicaron mas", "most were published"),
+    (r"jake prace|ktere prace|jake clanky|ktere clanky", "which papers"), (r"zabyvaji|zabyva", "deal with"),
+    (r"vice cili", "multiple goals"), (r"nebo", "or"), (r"agenty", "agents"),
     (r"no artigo|en el articulo|nell'articolo|nell' articolo|dans l' article|dans l'article", "in the paper"),
     (r"tasa de aprendizaje|tasso di apprendimento|taxa de aprendizado|taux d' ?apprentissage|lernrate|скорость обучения",
      "learning rate"), (r"tecnicas?|tecniche", "techniques"), (r"usa|utiliza|usan|utilizza", "uses"), (r"aprendizaje|apprendimento", "learning"),
@@ -754,6 +757,7 @@ _INJECTION = re.compile(
     r"\b(?:show|reveal|print|tell)\b.{0,30}\binstructions\b.{0,20}\bsystem\b|\bsystem instructions\b|"
     r"\bfrom now on\b|\bnew instructions\b")
 _CHITCHAT = re.compile(
+    r"\bwho (?:funded|funds|sponsored|sponsors|paid for)\b|\bfunders?\b|\bsponsors?\b|"
     r"\b(?:his|her|their|jimmy ba's|ba's|the author's) (?:personal |own |all[- ]time )?favou?rite\b|"
     r"\b(?:ramen|restaurants?|pizza|sushi|coffee shops?|hotels?|apartments?|nightlife)\b|\bwho (?:reviewed|refereed)\b|"
     r"\bwrite (?:the |an? |my )?(?:intro(?:duction)?|abstract|essay|thesis|section|paragraph|cover letter|email|"
@@ -888,6 +892,9 @@ _TRAINING_DETAIL = re.compile(
     r"\bpage numbers\b|\bdoi\b|\btokeni[sz]ers?\b|\bvocabulary size\b|\bcontext (?:length|window)\b|\blora rank\b|\bmodel sizes?\b|\bstep ?sizes?\b|"
     r"\blength in tokens\b|\bcoefficients?\b|\bwhich layers?\b|\bdiscount factor\b|"
     r"\bwhich (?:university|school|institution|company)(?:'s)?\b|\bhow many people\b")
+# capitalised words that are kinds of things, not names ("LLMs", "NLP", "RL", "GPU")
+_GENERIC_CAPS = {"lm", "llm", "nlp", "rl", "mbrl", "vae", "gpu", "tpu", "cpu", "knn", "ai", "ml", "cnn", "rnn", "api",
+                 "qa", "ood", "sgd", "gan", "gnn", "mdp", "pomdp", "v2", "v3", "sota", "lstm", "mlp", "kl", "rlhf"}
 # a number standing on its own ("64.3%", "55 tasks", "$60", "1.4B"), not part of a name ("CIFAR100", "GPT-3.5")
 _RESULT_NUMBER = re.compile(r"(?<![\w\-./])\$?\d+(?:[.,]\d+)*(?:\s?%|x\b|×|[kKmMbB]\b)?(?![\w\-])")
 # everyday words that still name what a result is on ("mining diamonds", "medical questions")
@@ -925,8 +932,8 @@ _COLLECTION_LEVEL = re.compile(
 _MULTI = re.compile(
     r"\bacross (?:the |these |all |his |different |several |many |multiple )?(?:papers|works|collection|research|"
     r"publications|studies|listing|methods|approaches)\b|\boverview\b|\bsurvey\b|\bliterature\b|\bthemes?\b|\btrends?\b|\bbody of (?:work|research)\b|"
-    r"\b(?:work|research|papers|publications|been done|been published|published|studied) (?:on|about|regarding|"
-    r"related to|concerning|in the area of)\b|\bwhat has (?:been|the group|he|this group|the lab)\b|"
+    r"(?<!prior )(?<!previous )(?<!earlier )(?<!existing )\b(?:work|research|papers|publications|been done|been published|"
+    r"published|studied) (?:on|about|regarding|related to|concerning|in the area of)\b|\bwhat has (?:been|the group|he|this group|the lab)\b|"
     r"\bwhat (?:work|research)\b|\b(?:in|from|among|of|across) (?:these|the|his|all the|all) (?:papers|works|publications)\b|"
     r"\bsummari[sz]e (?:the |his |all )?(?:research|work|papers|publications|contributions)\b|"
     r"\bwhich (?:papers|works|ones|of the papers|of these|of them|of those|of his papers)\b|\bwhat papers\b|\bare there (?:any )?(?:papers|works)\b|"
@@ -1291,8 +1298,9 @@ class OfflineRouter:
         if meta:
             return meta
 
-        # 5. several papers named, or compared
-        compare = _COMPARE.search(t)
+        # 5. several papers named, or compared ("were compared in the paper" is a comparison inside one paper)
+        compare = _COMPARE.search(t) if not _has(r"\b(?:compared|evaluated|contrasted) (?:in|by|within) (?:the|this|that|their)\b", t) \
+            else None
         if len(own_papers) >= 2:
             names = ", ".join(e.name for _, e in own[:3])
             return Route("synthesis", 0.9, "rules", f"names several papers ({names})")
@@ -1434,6 +1442,10 @@ class OfflineRouter:
                 return Route("paper", 0.65, "rules",
                              f"points at one paper ({title[:60]}{'...' if len(title) > 60 else ''})")
         if _PAPER_SINGULAR.search(t) and not _SYNTH.search(t) and not _has(r"\bpapers\b", t):
+            if best is not None and share >= 0.6:
+                detail = self._detail_not_in_abstract(t, norm_tokens, best, own, _is_foreign(q))
+                if detail and not self._abstract_mentions(best, detail) and not _has(r"\bthan\b", t):
+                    return self._detail_refusal(best, detail, 0.55, f"asks for {detail}, which the abstract does not give")
             knn = self._knn_route(scores, ("paper", "synthesis"))
             # the English embedder reads translated questions badly: there the explicit singular wins
             if knn.label == "synthesis" and knn.confidence >= 0.9 and not _is_foreign(q):
@@ -1507,7 +1519,7 @@ class OfflineRouter:
                              "authors is not in the collection.")
             return Route("metadata", 0.85, "rules", "asks about the number of authors")
         coauthor = _has(r"\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*\b|\bcollaborat\w*\b|"
-                        r"\bwritten (?:with|by)\b|\bwrote with\b", t) or (_has(r"\bwork(?:s|ed)? with\b", t) and (
+                        r"\bwritten (?:with|by)\b|\bwrote with\b|\btogether with\b", t) or (_has(r"\bwork(?:s|ed)? with\b", t) and (
                             author or _has(r"\bwork(?:s|ed)? with (?:him|jimmy|ba|whom)\b|\bwho\b", t)))
         if coauthor and not single_paper:
             if _AUTHOR_TOPIC.search(t):
@@ -1794,7 +1806,11 @@ class OfflineRouter:
 
     def _abstract_mentions(self, paper: int, detail: str) -> bool:
         """The abstract names the detail at all ("layers" in the factorised-layers paper): when the paper is only
-        described, not named, the question is more likely about that topic than about a missing number."""
+        described, not named, the question is more likely about that topic than about a missing number. (A result
+        on a benchmark the abstract names but gives no number for is still missing.)"""
+        if detail.startswith(("a figure for", "a result on", "a result for", "which ", "its median", "its absolute",
+                              "its mean", "its average")):
+            return False
         words = [w for w in _norm(re.sub(r"^(?:its|the number of|a result on|a figure for|a result for an?)\s+", "", detail)).split()
                  if w not in _STOP]
         text = " " + _norm(self.papers[paper].title + " " + self.papers[paper].abstract) + " "
@@ -1897,6 +1913,23 @@ class OfflineRouter:
                 r"\btraining time\b|\btime to train\b", t) and not re.search(
                 r"\d[\d.,]*\s*(?:gpu[- ])?(?:hours?|days?|minutes?|seconds?|weeks?|months?)\b", record.abstract, re.I):
             return "its training time"
+        asked = re.search(r"\b(?:which|what)(?: specific| exact| particular)?(?: [\w\-]+)? (llms?|language models?|datasets?|"
+                          r"benchmarks?|environments?|simulators?|baselines?|games?)\b|\bnames? of the (?:\w+ ){0,3}"
+                          r"(llms?|models?|datasets?|benchmarks?|environments?)\b", t)
+        asked = asked or re.search(r"\bwhich (?:[\w\-]+ )?(algorithm|method|model|agent)s? (?:came out on top|won|performed best|"
+                                   r"was (?:the )?best|did best|was the safest|is the safest)\b", t)
+        if asked:  # "which datasets...?": the answer is a name, so the abstract must name something besides the paper
+            own_keys = {k.replace(" ", "") for k, _ in own} | {_norm(record.title).split()[0]} if own else set()
+            own_words = {w for k, e in self.collection.entities.items() if paper in e.papers and e.own for w in k.split()} | \
+                set(_norm(record.title).split()) | {"language", "model", "models", "agent", "agents", "network", "networks"}
+            # names: "GSM8k", "MineCLIP", or any word capitalised inside a sentence ("Atari", "Minecraft")
+            named = [w for w in re.findall(r"\b(?:[A-Z][\w\-]*[A-Z0-9][\w\-]*|[A-Z][a-z]+[A-Z]\w*)\b|(?<=[a-z,;:(] )[A-Z][a-z]{2,}\b",
+                                           record.abstract)
+                     if len(w) > 2 and _norm(w).replace(" ", "") not in own_keys and
+                     not any(_norm(w).replace(" ", "").startswith(k) for k in own_keys if len(k) >= 3) and
+                     _norm(w).rstrip("s").split(" ")[0] not in _GENERIC_CAPS and w.lower() not in own_words]
+            if not named:
+                return f"which {asked.group(1) or asked.group(2)} it used"
         title_stems = {_stem(w) for w in _norm(record.title).split()}
         for match in _TRAINING_DETAIL.finditer(t):
             phrase = match.group(0)
@@ -1914,9 +1947,14 @@ class OfflineRouter:
                 r"\bcost(?:s|ed)? (?:to train|of training|in dollars)\b|\btraining cost\b", t) and not re.search(r"\$\s?\d|\bcosts?\b.{0,30}\d",
                                                                            record.abstract):
             return "its cost"
-        if _has(r"\b(?:top-?1|top-?5|exact (?:number|figure|score)|percentage|how many percent)\b", t) and \
+        if _has(r"\b(?:top-?1|top-?5|exact (?:number|figure|score|accuracy|value)|percentage|how many percent)\b", t) and \
                 not _NUMBER.search(record.abstract):
             return "an exact figure"
+        qualifier = re.search(r"\b(median|mean|average|absolute|normali[sz]ed|peak|final)\b.{0,30}\b(?:score|accuracy|"
+                              r"performance|return|error)\b", t)
+        if qualifier and _has(r"\b(?:what|which|how (?:much|high|low|good|well))\b", t) and \
+                not stated(qualifier.group(1), with_number=True):
+            return f"its {qualifier.group(1)} {qualifier.group(0).split()[-1]}"  # "median human-normalized score"
         if _has(r"\b(?:score|accuracy|results?|performance|perplexity|win[- ]rate|success rate|return|reach|get|fid|bleu|elo)\b|"
                 r"\bhow (?:well|good|badly)\b", t):
             named = [w for w in tokens if w in _NAMED_METHODS and w not in {k for k, _ in own}]

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TUNING_SETS = ["router_holdout.jsonl", "router_fresh_a.jsonl", "router_fresh_b.jsonl", "router_fresh_c.jsonl",
                "router_fresh_d.jsonl", "router_fresh_e.jsonl", "router_fresh_f.jsonl", "router_fresh_g.jsonl",
                "router_fresh_h.jsonl", "router_fresh_i.jsonl", "router_fresh_j.jsonl",
-               "router_fresh_k.jsonl", "router_fresh_l.jsonl"]
+               "router_fresh_k.jsonl", "router_fresh_l.jsonl",
+               "router_fresh_m.jsonl"]
 
 
 def main() -> None:
