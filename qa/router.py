@@ -152,7 +152,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"publicad[oa]s?|publicaron|publico", "published"), (r"desde", "since"),
     (r"despues de", "after"), (r"antes de", "before"), (r"anos?", "year"),
     (r"mas recientes?", "most recent"), (r"mas antiguos?", "oldest"), (r"codigo", "code"),
-    (r"otros|otras|outros|outras|altri|altre", "other"), (r"parametros|parametri", "parameters"),
+    (r"otros|otras|outros|outras|altri|altre", "other"), (r"salio|saiu|e uscito", "came out"), (r"parametros|parametri", "parameters"),
     (r"en (?:que|cual) anos?", "in which year"), (r"(?:se )?publicaron mas", "most were published"),
     (r"jake prace|ktere prace|jake clanky|ktere clanky", "which papers"), (r"zabyvaji|zabyva", "deal with"),
     (r"vice cili", "multiple goals"), (r"nebo", "or"), (r"agenty", "agents"),
@@ -275,6 +275,10 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("논문이 있나요", " is there a paper "), ("있나요", " are there "), ("학습률", " learning rate "), ("에서", " in "),
     ("ジミー・バ", " jimmy ba "), ("出身地", " hometown "), ("どこ", " where "), ("の違い", " difference "),
     ("違い", " difference "), ("क्या काम", " what work "), ("इस समूह ने", " this group "), (" पर ", " on "),
+    ("を提案した論文をまとめて", " summarize the papers that proposed "), ("論文をまとめて", " summarize the papers "),
+    ("まとめて", " summarize "), ("कौन से पेपर", " which papers "), ("चिकित्सा", " medicine "), ("शिक्षा", " education "),
+    ("क्षेत्रों", " fields "), ("बड़े भाषा मॉडलों", " large language models "), ("पर हैं", " are about "), (" या ", " or "),
+    ("सबसे अच्छा", " best "), ("कोर्स", " course "), ("सीखने", " learn "), ("भारत", " india "), ("कौन सा", " which "),
     ("を提案した論文", " the paper that proposed "), ("論文はどれ", " which paper "), ("它们", " they "), ("它", " it "),
     ("연구실", " lab "), ("예산", " budget "), ("몇 살", " how old "), ("나이", " age "), ("얼마", " how much "), ("나온", " published "),
     ("제안한 논문", "the paper that proposed"), ("소개한 논문", "the paper that introduced"),
@@ -757,6 +761,7 @@ _INJECTION = re.compile(
     r"\b(?:show|reveal|print|tell)\b.{0,30}\binstructions\b.{0,20}\bsystem\b|\bsystem instructions\b|"
     r"\bfrom now on\b|\bnew instructions\b")
 _CHITCHAT = re.compile(
+    r"\bsubscriptions?\b|\bper month\b|\bpricing\b|"
     r"\bwho (?:funded|funds|sponsored|sponsors|paid for)\b|\bfunders?\b|\bsponsors?\b|"
     r"\b(?:his|her|their|jimmy ba's|ba's|the author's) (?:personal |own |all[- ]time )?favou?rite\b|"
     r"\b(?:ramen|restaurants?|pizza|sushi|coffee shops?|hotels?|apartments?|nightlife)\b|\bwho (?:reviewed|refereed)\b|"
@@ -785,7 +790,7 @@ _CHITCHAT = re.compile(
     r"\bbest paper\b(?! award)|\bmost important paper\b|\bworst paper\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
     r"\bacquisition\b|\b(?:lab|lab's|group|group's|research|annual|their|his) budget\b|\bfunding\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
 # general-knowledge wording: not answerable unless the question names a paper of the collection
-_GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\b(?:pytorch|jax|tensorflow|keras|matlab)\b|\b(?:ceo|cto|cfo|founder|chairman|prime minister)\b|\bshould i (?:do|apply|go|study|join|pick|choose)\b|"
+_GENERAL = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|how to)\b|\bbest (?:online )?(?:courses?|books?|tutorials?|bootcamps?)\b|\b(?:pytorch|jax|tensorflow|keras|matlab)\b|\b(?:ceo|cto|cfo|founder|chairman|prime minister)\b|\bshould i (?:do|apply|go|study|join|pick|choose)\b|"
                       r"\b(?:which|what) (?:university|universities|school|program|phd program|country|city|company|job)\b"
                       r".{0,40}\b(?:better|best|should|recommend\w*)\b|\bwho (?:invented|created|discovered|founded|"
                       r"coined)\b|\bexplain how (?:the |a |an )?[\w\-]+(?: [\w\-]+){0,3} works?\b|\bin general\??$|"
@@ -891,7 +896,8 @@ _TRAINING_DETAIL = re.compile(
     r"\bvalues? of (?:k|alpha|beta|gamma|lambda|tau|[a-z])\b|\b(?:tera|giga|mega)bytes\b|\b(?:tb|gb)\b|\bbibtex\b|"
     r"\bpage numbers\b|\bdoi\b|\btokeni[sz]ers?\b|\bvocabulary size\b|\bcontext (?:length|window)\b|\blora rank\b|\bmodel sizes?\b|\bstep ?sizes?\b|"
     r"\blength in tokens\b|\bcoefficients?\b|\bwhich layers?\b|\bdiscount factor\b|"
-    r"\bwhich (?:university|school|institution|company)(?:'s)?\b|\bhow many people\b")
+    r"\bwhich (?:university|school|institution|company)(?:'s)?\b|\bhow many people\b|\b(?:reward )?model architecture\b|"
+    r"\bappendix\b|\bsupplementary (?:material|materials|section)\b|\bfull text\b")
 # capitalised words that are kinds of things, not names ("LLMs", "NLP", "RL", "GPU")
 _GENERIC_CAPS = {"lm", "llm", "nlp", "rl", "mbrl", "vae", "gpu", "tpu", "cpu", "knn", "ai", "ml", "cnn", "rnn", "api",
                  "qa", "ood", "sgd", "gan", "gnn", "mdp", "pomdp", "v2", "v3", "sota", "lstm", "mlp", "kl", "rlhf"}
@@ -1158,13 +1164,19 @@ class OfflineRouter:
     def classify(self, question: str, history: list[dict] | None = None) -> Route:
         question, history = question or "", history or []
         whole = self._classify(question, history, depth=0)
-        sentences = [s for s in re.split(r"(?<=[.!?。？！])\s+", question.strip()[:2 * _MAX_CHARS]) if _WORD_RE.search(s)]
-        if len(sentences) < 2 or _word_count(question) < 25:
+        # sentences, not abbreviations ("e.g.", "et al.")
+        sentences = [s for s in re.split(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)(?<!\bvs\.)(?<!\betc\.)(?<=[.!?。？！])\s+",
+                                         question.strip()[:2 * _MAX_CHARS]) if _WORD_RE.search(s)]
+        told = len(sentences) >= 2 and all(s.rstrip()[-1:] in ".!" for s in sentences[:-1]) and \
+            sentences[-1].rstrip()[-1:] in "?？" and _word_count(sentences[-1]) >= 6  # "I'm building an AutoML tool. Which papers...?"
+        if len(sentences) < 2 or (_word_count(question) < 25 and not told):
             return whole
         # a long question tells a story first and asks at the end: route the ask, unless the whole question
         # already names something outside the collection or tries to change the instructions
-        if whole.label == "not_answerable" and whole.method == "rules" and whole.reason.startswith(
-                ("names", "asks to change", "asks for code")):
+        refers_back = re.search(r"\b(?:it|its|this|that|these|those|they|them)\b", sentences[-1], re.IGNORECASE)
+        if whole.label == "not_answerable" and whole.method == "rules" and (
+                whole.reason.startswith(("asks to change", "asks for code")) or
+                (whole.reason.startswith("names") and (refers_back or not told))):
             return whole
         last = self._classify(sentences[-1], history, depth=0)
         if last.reason.startswith("follow-up without history"):
@@ -1233,14 +1245,17 @@ class OfflineRouter:
             return Route("metadata", 0.75, "rules", "asks what else the listing has from that year")
 
         # 2c'. "who's the first author?" right after a question about one paper: that paper's author line
-        if history and depth < 3 and words <= 8 and not own and _has(
-                r"^(?:and |so |ok,? )?who(?:'s| is| was)? (?:the |its )?(?:first|last|lead|main|senior) author\b", t):
+        if history and depth < 3 and words <= 10 and not own and _has(
+                r"^(?:and |so |ok,? )?who(?:'s| is| was)? (?:the |its )?(?:first|last|lead|main|senior) author\b|"
+                r"^(?:and |so |ok,? )?(?:is|was) [\w\s.\-]{2,30} the (?:first|last|lead|main|senior) author (?:on|of) "
+                r"(?:it|that|this|that one|this one|the paper)\b", t):
             carried = self._carried(history, depth)
             if carried is not None and (carried.label == "paper" or len(self._papers_in_last_reply(history)) == 1):
                 return Route("paper", 0.7, "rules", "asks who wrote the paper under discussion")
 
         # 2d. "when was it published?", "what category is it in?": a listing field of the paper under discussion
-        if history and depth < 3 and _SINGULAR_REF.search(t) and words <= 14 and not own and _paper_fact(t):
+        if history and depth < 3 and (_SINGULAR_REF.search(t) or (_is_foreign(q) and _CONTINUATION.search(t))) \
+                and words <= 14 and not own and _paper_fact(t):
             carried = self._carried(history, depth)
             if carried is not None and (carried.label == "paper" or len(self._papers_in_last_reply(history)) == 1):
                 return Route("metadata", 0.75, "rules", "asks for a listing field of the paper under discussion",
@@ -1305,7 +1320,8 @@ class OfflineRouter:
             names = ", ".join(e.name for _, e in own[:3])
             return Route("synthesis", 0.9, "rules", f"names several papers ({names})")
         if compare and own and history and (_SINGULAR_REF.search(t) or
-                                            _has(r"\b(?:is|was|does|did) (?:that|this)\b|\bfrom (?:that|this)\b", t)):
+                                            _has(r"\b(?:is|was|does|did) (?:that|this)\b|\bfrom (?:that|this)\b|"
+                                                 r"\bcompare (?:that|this|it|them) (?:with|to|against)\b", t)):
             return Route("synthesis", 0.7, "rules", "compares a named paper with the one under discussion")
 
         # 6. a follow-up about "them": carry the previous route
@@ -1326,7 +1342,7 @@ class OfflineRouter:
         # 7. a paper of the collection is named
         if own:
             names = ", ".join(e.name for _, e in own[:2])
-            if _MULTI.search(t) and not _has(r"\bwhich paper\b|\bwhat paper\b|"
+            if _MULTI.search(re.sub(r"\bwhich ones\b\W*$", "", t)) and not _has(r"\bwhich paper\b|\bwhat paper\b|"
                                              r"\b(?:does|do|did|will|would|can|could) [\w\-]+ (?:also |still |even )?work on\b", t):
                 return Route("synthesis", 0.75, "rules", f"asks across papers about {names}")
             if _has(r"\bapart from\b|\bbesides\b|\bother than\b|\bwhat else\b|"
@@ -1406,6 +1422,10 @@ class OfflineRouter:
                 r"\bone of (?:the|these|his|their|your) (?:papers|works|publications)\b", t) and \
                 not _has(r"\bwhich (?:papers|ones)\b|\b(?:is|was|are) one of\b|\bwhich one of\b", t):
             return Route("paper", 0.75, "rules", "asks which single paper")
+        if _has(r"\b(?:is there )?anything(?: here| in (?:the|this) (?:collection|listing))? (?:on|about)\b|"
+                r"\bis there (?:any )?(?:work|research|a paper) (?:on|about)\b", t) and \
+                _has(r"\b(?:how does it|what does it|does it|is it|how did they|what did it)\b", t) and not _has(r"\bpapers\b", t):
+            return Route("paper", 0.65, "rules", "looks for one paper on a topic, then asks about it")
         if _MULTI.search(t) and not _PAPER_SINGULAR.search(t):
             absent = self._absent_topic(norm_q) if words <= 15 and not _is_foreign(q) else None
             if absent:
@@ -1457,10 +1477,19 @@ class OfflineRouter:
                 return knn
             return Route("synthesis", 0.65, "rules", "asks about a topic across papers")
         knn = self._knn_route(scores)
-        if scores.max() < 0.35 and share < 0.6 and not _is_foreign(q) and not history:
+        if scores.max() < 0.35 and share < 0.6 and words <= 8 and not _is_foreign(q) and not history:
             # far from every labelled question and from the papers' words: "time complexity of quicksort?"
             return Route("not_answerable", 0.55, "rules", f"close to nothing in the collection ({knn.reason})")
+        if knn.label == "not_answerable" and best is not None and margin >= 4.5 and words >= 10 and not history \
+                and not _is_foreign(q) and scores[ROUTES.index("not_answerable")] - scores[ROUTES.index("paper")] < 0.15:
+            # a long description whose rare words belong to one paper: that paper, not a question outside the collection
+            title = self.papers[best].title
+            return Route("paper", 0.5, "rules", f"describes one paper ({title[:50]}); {knn.reason}")
         gap = scores[ROUTES.index("synthesis")] - scores[ROUTES.index("paper")]
+        if knn.label == "synthesis" and best is not None and margin >= 4.5 and words >= 10 and gap < 0.2 and \
+                not history and not _PLURAL_CUE.search(t) and not _PLURAL_REF.search(t) and not _is_foreign(q):
+            title = self.papers[best].title
+            return Route("paper", 0.5, "rules", f"describes one paper ({title[:50]}); {knn.reason}")
         if knn.label == "synthesis" and gap < 0.03 and not _PLURAL_CUE.search(t):
             return Route("paper", 0.5, "knn", f"{knn.reason}; singular wording tips it to paper")
         return knn
@@ -1950,6 +1979,11 @@ class OfflineRouter:
         if _has(r"\b(?:top-?1|top-?5|exact (?:number|figure|score|accuracy|value)|percentage|how many percent)\b", t) and \
                 not _NUMBER.search(record.abstract):
             return "an exact figure"
+        bench = re.search(r"\bon (?:the )?([\w\-]+) (?:benchmark|dataset|test set|split)\b", t)
+        if bench and _has(r"\b(?:accuracy|score|results?|performance|get|gets|reach|achieve)\b", t) and not any(
+                re.search(rf"(?<![\w\-]){re.escape(bench.group(1))}(?![\w\-])", raw, re.IGNORECASE) and _RESULT_NUMBER.search(raw)
+                for raw in raw_sentences):
+            return f"a result on {bench.group(1).upper() if len(bench.group(1)) <= 5 else bench.group(1)}"
         qualifier = re.search(r"\b(median|mean|average|absolute|normali[sz]ed|peak|final)\b.{0,30}\b(?:score|accuracy|"
                               r"performance|return|error)\b", t)
         if qualifier and _has(r"\b(?:what|which|how (?:much|high|low|good|well))\b", t) and \
