@@ -152,7 +152,10 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"publicad[oa]s?|publicaron|publico", "published"), (r"desde", "since"),
     (r"despues de", "after"), (r"antes de", "before"), (r"anos?", "year"),
     (r"mas recientes?", "most recent"), (r"mas antiguos?", "oldest"), (r"codigo", "code"),
-    (r"otros|otras|outros|outras|altri|altre", "other"), (r"salio|saiu|e uscito", "came out"), (r"parametros|parametri", "parameters"),
+    (r"otros|otras|outros|outras|altri|altre", "other"), (r"categoria|categorie|categorias", "category"),
+    (r"nella|nel|na|en la", "in the"), (r"tamano de(?:l)? (?:batch|lote)", "batch size"),
+    (r"ktore prace|jakie prace|ktore artykuly", "which papers"), (r"dotycza|dotyczy", "are about"), (r"bez", "without"),
+    (r"nagrod|nagrody", "rewards"), (r"agentow", "agents"), (r"uczenia|uczenie", "learning"), (r"zewnetrznych", "external"), (r"salio|saiu|e uscito", "came out"), (r"parametros|parametri", "parameters"),
     (r"en (?:que|cual) anos?", "in which year"), (r"(?:se )?publicaron mas", "most were published"),
     (r"jake prace|ktere prace|jake clanky|ktere clanky", "which papers"), (r"zabyvaji|zabyva", "deal with"),
     (r"vice cili", "multiple goals"), (r"nebo", "or"), (r"agenty", "agents"),
@@ -272,6 +275,8 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("どこで働", " where does work "), ("働いて", " works "), ("今", " now "), ("論文では", " in the paper "), ("ベンチマーク", " benchmark "), ("環境", " environments "), ("モデルベース", " model-based "),
     ("学習率", " learning rate "), ("学习率", " learning rate "), ("관련된 논문", " papers related to "), ("관련된", " related to "),
     ("इन पेपरों में", " in these papers "), ("पेपरों", " papers "), ("उपयोग", " use "), ("कहाँ", " where "),
+    ("אילו מאמרים", " which papers "), ("עוסקים ב", " are about "), ("בטיחות", " safety "), ("מודלי שפה", " language models "),
+    ("מאמרים", " papers "), ("מאמר", " paper "),
     ("논문이 있나요", " is there a paper "), ("있나요", " are there "), ("학습률", " learning rate "), ("에서", " in "),
     ("ジミー・バ", " jimmy ba "), ("出身地", " hometown "), ("どこ", " where "), ("の違い", " difference "),
     ("違い", " difference "), ("क्या काम", " what work "), ("इस समूह ने", " this group "), (" पर ", " on "),
@@ -898,6 +903,9 @@ _TRAINING_DETAIL = re.compile(
     r"\blength in tokens\b|\bcoefficients?\b|\bwhich layers?\b|\bdiscount factor\b|"
     r"\bwhich (?:university|school|institution|company)(?:'s)?\b|\bhow many people\b|\b(?:reward )?model architecture\b|"
     r"\bappendix\b|\bsupplementary (?:material|materials|section)\b|\bfull text\b")
+# words of a year range or a total, not topics ("from 2019 through 2020 combined")
+_RANGE_WORDS = {"through", "combined", "inclusive", "together", "altogether", "overall", "total", "respectively",
+                "both", "each", "between", "range", "period", "span"}
 # capitalised words that are kinds of things, not names ("LLMs", "NLP", "RL", "GPU")
 _GENERIC_CAPS = {"lm", "llm", "nlp", "rl", "mbrl", "vae", "gpu", "tpu", "cpu", "knn", "ai", "ml", "cnn", "rnn", "api",
                  "qa", "ood", "sgd", "gan", "gnn", "mdp", "pomdp", "v2", "v3", "sota", "lstm", "mlp", "kl", "rlhf"}
@@ -1167,13 +1175,14 @@ class OfflineRouter:
         # sentences, not abbreviations ("e.g.", "et al.")
         sentences = [s for s in re.split(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)(?<!\bvs\.)(?<!\betc\.)(?<=[.!?。？！])\s+",
                                          question.strip()[:2 * _MAX_CHARS]) if _WORD_RE.search(s)]
-        told = len(sentences) >= 2 and all(s.rstrip()[-1:] in ".!" for s in sentences[:-1]) and \
+        refers_back = re.search(r"\b(?:it|its|this|that|these|those|they|them|each other)\b", sentences[-1], re.IGNORECASE) \
+            if sentences else None
+        told = len(sentences) >= 2 and all(s.rstrip()[-1:] in ".!" for s in sentences[:-1]) and not refers_back and \
             sentences[-1].rstrip()[-1:] in "?？" and _word_count(sentences[-1]) >= 6  # "I'm building an AutoML tool. Which papers...?"
         if len(sentences) < 2 or (_word_count(question) < 25 and not told):
             return whole
         # a long question tells a story first and asks at the end: route the ask, unless the whole question
         # already names something outside the collection or tries to change the instructions
-        refers_back = re.search(r"\b(?:it|its|this|that|these|those|they|them)\b", sentences[-1], re.IGNORECASE)
         if whole.label == "not_answerable" and whole.method == "rules" and (
                 whole.reason.startswith(("asks to change", "asks for code")) or
                 (whole.reason.startswith("names") and (refers_back or not told))):
@@ -1246,7 +1255,7 @@ class OfflineRouter:
 
         # 2c'. "who's the first author?" right after a question about one paper: that paper's author line
         if history and depth < 3 and words <= 10 and not own and _has(
-                r"^(?:and |so |ok,? )?who(?:'s| is| was)? (?:the |its )?(?:first|last|lead|main|senior) author\b|"
+                r"^(?:and |so |ok,? )?who(?:'s| is| was| are| were)? (?:the |its )?(?:first|last|lead|main|senior) authors?\b|"
                 r"^(?:and |so |ok,? )?(?:is|was) [\w\s.\-]{2,30} the (?:first|last|lead|main|senior) author (?:on|of) "
                 r"(?:it|that|this|that one|this one|the paper)\b", t):
             carried = self._carried(history, depth)
@@ -1589,7 +1598,7 @@ class OfflineRouter:
         if single_paper:
             return None
         # counts and lists over years, code, categories: metadata unless a topic narrows them
-        topical = [w for w in topical if w not in c.affiliation_words]
+        topical = [w for w in topical if w not in c.affiliation_words and w not in _RANGE_WORDS]
         one_paper = _PAPER_SINGULAR.search(t) and not _has(r"\bpapers\b|\bpublications\b|\barticles\b", t)
         has_year = bool(_YEAR.search(t))
         if _RECENCY.search(t):
@@ -1660,8 +1669,9 @@ class OfflineRouter:
                                  r"van|sur)\s+([A-Z][\w\-]+)", q) if _is_foreign(q) else ():
             candidates.append((match.group(1), "paper-noun"))
         # Chinese / Japanese: "Adam 优化器的论文" (the paper of Adam)
-        for match in re.finditer(r"([A-Za-z][A-Za-z0-9\-]*(?:\s+[A-Za-z][A-Za-z0-9\-]*){0,5})\s*[\u4e00-\u9fff]{0,4}?的?(?:论文|論文)", q):
-            candidates.append((match.group(1), "paper-noun"))
+        for match in re.finditer(r"([A-Za-z][A-Za-z0-9\-]*(?:\s+[A-Za-z][A-Za-z0-9\-]*){0,5})\s*[\u4e00-\u9fff]{0,6}?的?(?:论文|論文)", q):
+            if not c.author_in(_norm(match.group(1))):  # "Danijar Hafner 参与了哪些论文": an author, not a title
+                candidates.append((match.group(1), "paper-noun"))
         # a paper cited by its authors: "the chain-of-thought paper by Wei et al.", "Ha & Schmidhuber's 'World Models'"
         for match in re.finditer(r"\bby\s+([A-Za-z][\w\-]+)(?:\s+et\.?\s*al\b|\s+(?:and|&)\s+([A-Za-z][\w\-]+))|"
                                  r"\b([A-Z][\w\-]+)\s+et\.?\s*al\b|\b([A-Z][\w\-]+)\s*(?:&|and)\s*([A-Z][\w\-]+)(?:'s)?\s+"
@@ -1825,6 +1835,12 @@ class OfflineRouter:
         if route.label != "paper":
             return route
         papers = self._papers_in_last_reply(history)
+        if not papers:  # the reply named no title: the paper the previous question named
+            asked = [str(m.get("content", "")) for m in history if isinstance(m, dict) and m.get("role", "user") == "user"]
+            if asked:
+                last = _translate(asked[-1])
+                papers = _own(self.collection.find_entities(" ".join(self.collection.correct(_norm(last).split())),
+                                                            asked[-1]))[1]
         if len(papers) != 1:
             return route
         paper = next(iter(papers))
@@ -1926,7 +1942,7 @@ class OfflineRouter:
             for words, flat, raw in zip(sentences, joined, raw_sentences):
                 if with_number and not _RESULT_NUMBER.search(re.sub(r"\(\d\)", "", raw)):
                     continue
-                if all(w in words or (len(w) >= 4 and w in flat) for w in stems):
+                if all(w in words or (len(w) >= 5 and w in flat) for w in stems):
                     return True
             return False
 

@@ -16,7 +16,7 @@ TUNING_SETS = ["router_holdout.jsonl", "router_fresh_a.jsonl", "router_fresh_b.j
                "router_fresh_d.jsonl", "router_fresh_e.jsonl", "router_fresh_f.jsonl", "router_fresh_g.jsonl",
                "router_fresh_h.jsonl", "router_fresh_i.jsonl", "router_fresh_j.jsonl",
                "router_fresh_k.jsonl", "router_fresh_l.jsonl",
-               "router_fresh_m.jsonl", "router_fresh_n.jsonl"]
+               "router_fresh_m.jsonl", "router_fresh_n.jsonl", "router_fresh_o.jsonl"]
 
 
 def main() -> None:
