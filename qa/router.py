@@ -152,7 +152,8 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"publicad[oa]s?|publicaron|publico", "published"), (r"desde", "since"),
     (r"despues de", "after"), (r"antes de", "before"), (r"anos?", "year"),
     (r"mas recientes?", "most recent"), (r"mas antiguos?", "oldest"), (r"codigo", "code"),
-    (r"otros|otras|outros|outras|altri|altre", "other"), (r"categoria|categorie|categorias", "category"),
+    (r"otros|otras|outros|outras|altri|altre", "other"), (r"en que fecha|en quelle date|in welchem datum", "on what date"),
+    (r"fecha", "date"), (r"se publico", "was published"), (r"categoria|categorie|categorias", "category"),
     (r"nella|nel|na|en la", "in the"), (r"tamano de(?:l)? (?:batch|lote)", "batch size"),
     (r"ktore prace|jakie prace|ktore artykuly", "which papers"), (r"dotycza|dotyczy", "are about"), (r"bez", "without"),
     (r"nagrod|nagrody", "rewards"), (r"agentow", "agents"), (r"uczenia|uczenie", "learning"), (r"zewnetrznych", "external"), (r"salio|saiu|e uscito", "came out"), (r"parametros|parametri", "parameters"),
@@ -253,7 +254,8 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"сколько (?:статей|работ|публикаций)", "how many papers"), (r"сколько", "how many"),
     (r"какие (?:статьи|работы|публикации)", "which papers"), (r"какая (?:статья|работа)", "which paper"),
     (r"какие|какая|какой|какую|каких", "which"), (r"что такое", "what is"), (r"что", "what"),
-    (r"университет\w*", "university"), (r"стать[яи] о", "the paper about"), (r"предлага\w*", "propose"),
+    (r"университет\w*", "university"), (r"ресторан\w*", "restaurant"), (r"спасибо", "thanks"),
+    (r"посоветовать|порекомендовать", "recommend"), (r"стать[яи] о", "the paper about"), (r"предлага\w*", "propose"),
     (r"планировани\w*", "planning"), (r"пиксел\w*", "pixels"), (r"обратной динамики", "inverse dynamics"),
     (r"модел(?:ей|и|ь)", "models"), (r"лучше", "better"), (r"в будущем", "in the future"),
     (r"статьи|статей|статьях|работы|работ|работах|публикации|публикаций", "papers"),
@@ -284,6 +286,7 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("まとめて", " summarize "), ("कौन से पेपर", " which papers "), ("चिकित्सा", " medicine "), ("शिक्षा", " education "),
     ("क्षेत्रों", " fields "), ("बड़े भाषा मॉडलों", " large language models "), ("पर हैं", " are about "), (" या ", " or "),
     ("सबसे अच्छा", " best "), ("कोर्स", " course "), ("सीखने", " learn "), ("भारत", " india "), ("कौन सा", " which "),
+    ("それぞれの違い", " the differences between each of them "), ("それぞれ", " each of them "),
     ("を提案した論文", " the paper that proposed "), ("論文はどれ", " which paper "), ("它们", " they "), ("它", " it "),
     ("연구실", " lab "), ("예산", " budget "), ("몇 살", " how old "), ("나이", " age "), ("얼마", " how much "), ("나온", " published "),
     ("제안한 논문", "the paper that proposed"), ("소개한 논문", "the paper that introduced"),
@@ -766,6 +769,8 @@ _INJECTION = re.compile(
     r"\b(?:show|reveal|print|tell)\b.{0,30}\binstructions\b.{0,20}\bsystem\b|\bsystem instructions\b|"
     r"\bfrom now on\b|\bnew instructions\b")
 _CHITCHAT = re.compile(
+    r"\bwill (?:he|she|they|jimmy ba|ba|the group|the lab|the authors) (?:\w+ ){0,2}(?:publish|release|write|work on|study)\b|"
+    r"\b(?:publish|release)\w* next year\b|"
     r"\bsubscriptions?\b|\bper month\b|\bpricing\b|"
     r"\bwho (?:funded|funds|sponsored|sponsors|paid for)\b|\bfunders?\b|\bsponsors?\b|"
     r"\b(?:his|her|their|jimmy ba's|ba's|the author's) (?:personal |own |all[- ]time )?favou?rite\b|"
@@ -993,7 +998,7 @@ total list show give please could would should papers' co-author co-authors h-in
 """.split()))
 _ROMANCE = re.compile(r"(?<![\w'])(?:hangisi|hangi|nedir|makale\w*|mi|mu|misin|el|los|las|del|por|para|sobre|que|cual|cuales|articulos?|tambien|esta|son|les|des|du|"
                       r"est|sont|quels?|quelles?|sur|dans|avec|pour|qu'|l'|d'|gli|della|sono|quali|quais|nao|sao|dos|"
-                      r"das|una?|une|il|lo|di|avez|hay|tiene|tienen|fait|ont|cuant[oa]s?|su|sus|logro|y)(?![\w'])")
+                      r"das|una?|une|il|lo|di|de|ca|avez|hay|tiene|tienen|fait|ont|cuant[oa]s?|su|sus|logro|y)(?![\w'])")
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
            "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -1424,9 +1429,12 @@ class OfflineRouter:
         if compare and not _has(r"\b(?:this|that|a|one) paper\b", t) and not _has(
                 r"\b(?:previous|prior|existing|earlier|baseline|standard|traditional) (?:[\w\-]+ ){0,3}(?:methods|approaches|works|models|algorithms)\b", t) and \
                 _has(r"\b(?:papers|methods|approaches|works|models|algorithms|ones|two|both)\b|"
-                            r"\b(?:with|and|to|from|versus|vs\.?) the (?:one|paper|work|method)\b", t):
+                            r"\b(?:with|and|(?<!according )to|from|versus|vs\.?) the (?:[\w\-]+ ){0,5}(?:one|paper|work|method|study)\b", t):
             return Route("synthesis", 0.8, "rules", "compares several papers or methods")
-        if _has(r"\b(?:which|what) (?:paper|article|publication|preprint)\b|^(?:in )?which paper\b|"
+        if _has(r"\b(?:which|what) papers?\b", t) and _has(r"\beach of them\b|\bdifferences? between\b", t):
+            return Route("synthesis", 0.7, "rules", "asks for several papers and how they differ")
+        if not _has(r"\beach of them\b|\bdifferences?\b|\bdiffer\b", t) and _has(
+                r"\b(?:which|what) (?:paper|article|publication|preprint)\b|^(?:in )?which paper\b|"
                 r"\bis there (?:a|one) (?:paper|article|publication)\b|"
                 r"\bone of (?:the|these|his|their|your) (?:papers|works|publications)\b", t) and \
                 not _has(r"\bwhich (?:papers|ones)\b|\b(?:is|was|are) one of\b|\bwhich one of\b", t):
@@ -1569,7 +1577,8 @@ class OfflineRouter:
                 r"\bpapers?\b|\bwr[io]te\b|\bwritten\b|\bauthor\w*\b|\bpublish\w*\b|\bworks?\b|\banything\b|"
                 r"\bwhich ones\b|\b(?:is|was|are) [\w\s\-]{2,40} on\s*\??$", t):
             subject = [w for w in topical if w not in c.author_tokens and w not in {"ones", "one", "papers", "paper"}]
-            if _AUTHOR_TOPIC.search(t) or (subject and _has(r"\b(?:on|about|regarding|concerning|related to)\b", t)):
+            if _AUTHOR_TOPIC.search(t) or (subject and _has(r"\b(?:on|about|regarding|concerning|related to)\b", t)) or \
+                    _has(r"\brelates?\b|\bcontent(?:-wise)?\b|\bcompar\w*\b|\bin common\b", t):
                 return Route("synthesis", 0.7, "rules", "asks what an author's papers are about")
             return Route("metadata", 0.9, "rules", "asks which papers an author wrote")
         if _has(r"\b(?:first|last|sole|single|senior|lead|corresponding|only) author\b|\bauthor (?:order|position)\b|"
