@@ -37,7 +37,7 @@ PAPER_FACT = re.compile(
     r"erschien|pubblicat|yayinlan|опубликова|вышл|발표|공개|出版|発表|发表|公開)|"
     r"\bcode\b.{0,30}\b(?:available|released|public|out|online|open[- ]sourced?|linked)\b|\b(?:is|was) there (?:any )?code\b|"
     r"\b(?:have|has|with|ship|ships|release[sd]?|come with|comes with) (?:its |their |any |the |public )?code\b|"
-    r"\bflag(?:s|ged)? (?:the )?code\b|\bcode flag\b|\bmarked as having code\b|\bopen[- ]sourced?\b|\bcodice\b|\bcodigo\b|\bcode source\b|コード|代码|코드|"
+    r"\bflag(?:s|ged)? (?:the )?code\b|\b(?:flagged|marked|listed|tagged) (?:as )?(?:having|with) code\b|\bcode flag\b|\bmarked as having code\b|\bopen[- ]sourced?\b|\bcodice\b|\bcodigo\b|\bcode source\b|コード|代码|코드|"
     r"\b(?:what|which) (?:arxiv )?(?:category|subject area)\b|\bcategor(?:y|i[sz]ed)\b|\blisted under\b|"
     r"\bfiled under\b|\baffiliat\w*|\binstitutions?\b|\b(?:which|what) (?:lab|university|company|organi[sz]ation)\b")
 # ... asked of the collection rather than of one paper

