@@ -152,7 +152,13 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"publicad[oa]s?|publicaron|publico", "published"), (r"desde", "since"),
     (r"despues de", "after"), (r"antes de", "before"), (r"anos?", "year"),
     (r"mas recientes?", "most recent"), (r"mas antiguos?", "oldest"), (r"codigo", "code"),
-    (r"otros|otras|outros|outras|altri|altre", "other"), (r"in che anno|in welchem jahr|en quelle annee|em que ano", "in which year"), (r"en que fecha|en quelle date|in welchem datum", "on what date"),
+    (r"otros|otras|outros|outras|altri|altre", "other"), (r"ideia|idea", "idea"), (r"por tras de|por tras", "behind"),
+    (r"redes neurais|redes neuronales|reti neurali", "neural networks"), (r"respeitam|respetan|rispettano", "respect"),
+    (r"desigualdade triangular|desigualdad triangular", "triangle inequality"), (r"el primer|o primeiro|il primo", "the first"),
+    (r"algoritmo", "algorithm"), (r"conseguir|obtener|obter", "get"), (r"diamantes|diamanti", "diamonds"),
+    (r"desde cero|do zero|da zero", "from scratch"), (r"sin datos humanos|sem dados humanos|senza dati umani", "without human data"),
+    (r"dovrei usarlo|deberia usarlo|devo usa-lo", "should i use it"), (r"diagnosticare|diagnosticar", "diagnose"),
+    (r"dolore|dolor|dor", "pain"), (r"il mio|mi|meu", "my"), (r"petto|pecho|peito", "chest"), (r"in che anno|in welchem jahr|en quelle annee|em que ano", "in which year"), (r"en que fecha|en quelle date|in welchem datum", "on what date"),
     (r"fecha", "date"), (r"se publico", "was published"), (r"categoria|categorie|categorias", "category"),
     (r"nella|nel|na|en la", "in the"), (r"tamano de(?:l)? (?:batch|lote)", "batch size"),
     (r"ktore prace|jakie prace|ktore artykuly", "which papers"), (r"dotycza|dotyczy", "are about"), (r"bez", "without"),
@@ -185,7 +191,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"wie ?viele (?:paper|papers|arbeiten|artikel|veroffentlichungen|publikationen)", "how many papers"),
     (r"wie ?viele", "how many"), (r"wie ?viel", "how much"), (r"(?:ge)?kostet|kosten", "cost"),
     (r"rechenaufwand", "compute"), (r"und", "and"), (r"was (?:ist|sind)", "what is"), (r"was macht", "what does"),
-    (r"welche[rsnm]? (?:paper|artikel) (?:sind|waren|haben|gibt es)", "which papers are"),
+    (r"welche[rsnm]? (?:paper|artikel) (?:sind|waren|haben|gibt es)", "which papers are"), (r"wann", "when"),
     (r"welche[rsnm]?", "which"), (r"arbeiten|veroffentlichungen|publikationen", "papers"),
     (r"davon", "of those"), (r"reihe", "series"), (r"versionen", "versions"), (r"drei", "three"),
     (r"entwickelt", "evolved"), (r"aus", "from"),
@@ -239,7 +245,10 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"kac (?:makale|calisma|yayin)", "how many papers"), (r"kac", "how many"), (r"makaleler(?:i|de)?", "papers"),
     (r"makale(?:si|yi|de)?", "paper"), (r"en yeni", "most recent"), (r"en eski", "oldest"), (r"nedir", "what is"),
     (r"karsilastir\w*", "compare"), (r"yazar(?:lar)?(?:i|in)?", "authors"), (r"hangi", "which"),
-    (r"gelecekte", "in the future"), (r"koleksiyondaki|koleksiyonda", "in the collection"), (r"hangisi", "which"),
+    (r"gelecekte", "in the future"), (r"makalah mana", "which paper"), (r"makalah", "paper"), (r"paling lama|tertua", "oldest"),
+    (r"di koleksi ini", "in this collection"), (r"hvornar|nar", "when"), (r"blev|ble", "was"), (r"udgivet|publicerad|publisert", "published"),
+    (r"care lucrari", "which papers"), (r"lucrari", "papers"), (r"din", "from"), (r"cod disponibil", "code available"),
+    (r"ktory artykul", "which paper"), (r"powiazany z|powiazane z", "affiliated with"), (r"koleksiyondaki|koleksiyonda", "in the collection"), (r"hangisi", "which"),
     (r"yilina ait|yilinda", "from year"), (r"yapay zeka", "artificial intelligence"), (r"universite(?:si)?", "university"),
     (r"daha iyi", "better"),
     (r"bao nhieu bai(?: bao)?", "how many papers"), (r"bao nhieu", "how many"), (r"nhung bai bao nao|cac bai bao nao", "which papers"),
@@ -254,7 +263,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"сколько (?:статей|работ|публикаций)", "how many papers"), (r"сколько", "how many"),
     (r"какие (?:статьи|работы|публикации)", "which papers"), (r"какая (?:статья|работа)", "which paper"),
     (r"какие|какая|какой|какую|каких", "which"), (r"что такое", "what is"), (r"что", "what"),
-    (r"университет\w*", "university"), (r"ресторан\w*", "restaurant"), (r"спасибо", "thanks"),
+    (r"университет\w*", "university"), (r"размер батча", "batch size"), (r"при обучении", "in training"), (r"ресторан\w*", "restaurant"), (r"спасибо", "thanks"),
     (r"посоветовать|порекомендовать", "recommend"), (r"стать[яи] о", "the paper about"), (r"предлага\w*", "propose"),
     (r"планировани\w*", "planning"), (r"пиксел\w*", "pixels"), (r"обратной динамики", "inverse dynamics"),
     (r"модел(?:ей|и|ь)", "models"), (r"лучше", "better"), (r"в будущем", "in the future"),
@@ -289,7 +298,7 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("क्षेत्रों", " fields "), ("बड़े भाषा मॉडलों", " large language models "), ("पर हैं", " are about "), (" या ", " or "),
     ("सबसे अच्छा", " best "), ("कोर्स", " course "), ("सीखने", " learn "), ("भारत", " india "), ("कौन सा", " which "),
     ("それぞれの違い", " the differences between each of them "), ("それぞれ", " each of them "),
-    ("を提案した論文", " the paper that proposed "), ("論文はどれ", " which paper "), ("它们", " they "), ("它", " it "),
+    ("を提案した論文", " the paper that proposed "), ("論文はどれ", " which papers "), ("它们", " they "), ("它", " it "),
     ("연구실", " lab "), ("예산", " budget "), ("몇 살", " how old "), ("나이", " age "), ("얼마", " how much "), ("나온", " published "),
     ("제안한 논문", "the paper that proposed"), ("소개한 논문", "the paper that introduced"),
     ("다룬 논문", "the paper about"),
@@ -297,7 +306,7 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("什么是", "what is"), ("是什么", "what is"), ("介绍一下", "tell me about"), ("介绍", "tell me about"),
     ("哪些论文", "which papers"), ("这些论文", "these papers"), ("这些", "these"), ("工作", "work"),
     ("方法", "methods"), ("优化", "optimization"), ("哪些", "which"), ("哪篇论文", "which paper"), ("哪篇", "which paper"), ("这篇论文", "this paper"),
-    ("这篇", "this paper"), ("该论文", "this paper"), ("论文", "papers"), ("文章", "papers"),
+    ("这篇", "this paper"), ("该论文", "this paper"), ("哪些数据集", " which datasets "), ("数据集", " datasets "), ("实验", " experiments "), ("论文", "papers"), ("文章", "papers"),
     ("总结", "summarize"), ("概述", "overview"), ("综述", "overview"), ("比较", "compare"), ("对比", "compare"),
     ("区别", "difference"), ("谁写的", "who wrote"), ("作者", "authors"), ("合作者", "co-authors"),
     ("合著", "co-author"), ("发表", "published"), ("以来", "since"), ("之后", "after"), ("之前", "before"),
@@ -350,6 +359,8 @@ def _translate(text: str) -> str:
     folded = _fold(text).lstrip("¿¡ ")  # "¿Y qué...?": the question starts at "y"
     # "WMDP 논문은": a name before the word for paper(s) is one paper (Korean and Japanese do not mark the plural)
     folded = re.sub(r"([a-z][\w\-]*)\)?\s*(?:논문|論文)(?=[은는이가을를의]|에서|は|が|を|の|では|\s|$)", r"\1 paper ", folded)
+    if re.search("这篇|那篇|该论文|この論文|その論文", folded):  # one paper described at length: its 论文 is singular
+        folded = re.sub("(?<=[\u4e00-\u9fff])的论文|的論文", " paper ", folded)
     for src, dst in _GLOSSARY_CJK:
         if src in folded:
             folded = folded.replace(src, f" {dst} ")
@@ -467,7 +478,7 @@ _ACRONYMS = {"rnn": "recurrent neural network", "rnns": "recurrent neural networ
              "gnns": "graph neural networks", "vae": "variational autoencoder", "vaes": "variational autoencoders",
              "llm": "large language model", "llms": "large language models", "nn": "neural network",
              "nns": "neural networks", "rl": "reinforcement learning", "mbrl": "model based reinforcement learning",
-             "sgd": "stochastic gradient descent", "ngd": "natural gradient descent"}
+             "sgd": "stochastic gradient descent", "ngd": "natural gradient descent", "hpo": "hyperparameter optimization"}
 
 
 def _expand_acronyms(phrase: str) -> str:
@@ -771,6 +782,8 @@ _INJECTION = re.compile(
     r"\b(?:show|reveal|print|tell)\b.{0,30}\binstructions\b.{0,20}\bsystem\b|\bsystem instructions\b|"
     r"\bfrom now on\b|\bnew instructions\b")
 _CHITCHAT = re.compile(
+    r"\b(?:my|i have|i've got) (?:\w+ ){0,2}(?:pain|symptoms?|illness|disease|rash|fever|headache|cough)\b|"
+    r"\bdiagnose (?:my|me)\b|\bmedical advice\b|\bmy (?:new )?(?:cat|dog|pet|puppy|kitten)\b|\bname for my\b|"
     r"\bdownloaded\b|\bhow many times\b.{0,40}\b(?:starred|forked|viewed|downloaded)\b|"
     r"\bwill (?:he|she|they|jimmy ba|ba|the group|the lab|the authors) (?:\w+ ){0,2}(?:publish|release|write|work on|study)\b|"
     r"\b(?:publish|release)\w* next year\b|"
@@ -910,7 +923,9 @@ _TRAINING_DETAIL = re.compile(
     r"\bpage numbers\b|\bdoi\b|\btokeni[sz]ers?\b|\bvocabulary size\b|\bcontext (?:length|window)\b|\blora rank\b|\bmodel sizes?\b|\bstep ?sizes?\b|"
     r"\blength in tokens\b|\bcoefficients?\b|\bwhich layers?\b|\bdiscount factor\b|"
     r"\bwhich (?:university|school|institution|company)(?:'s)?\b|\bhow many people\b|\b(?:reward )?model architecture\b|"
-    r"\bappendix\b|\bsupplementary (?:material|materials|section)\b|\bfull text\b")
+    r"\bappendix\b|\bsupplementary (?:material|materials|section)\b|\bfull text\b|\bpopulation size\b|"
+    r"\bnumber of generations\b|\bactual (?:\w+ )?(?:questions|examples|items|prompts)\b|\bsample (?:questions|items)\b|"
+    r"\bexample questions\b")
 # words of a year range or a total, not topics ("from 2019 through 2020 combined")
 _RANGE_WORDS = {"through", "combined", "inclusive", "together", "altogether", "overall", "total", "respectively",
                 "both", "each", "between", "range", "period", "span"}
@@ -967,7 +982,10 @@ _MULTI = re.compile(
     r"\bwhat (?:have|has|did) (?:they|he|the group|the lab|the authors|this group|the team) (?:done|worked on|published)\b|"
     r"\b[\w\-]+ or [\w\-]+ (?:work|research|papers)\b|\bwhat (?:[\w\-]+ ){0,3}work is there\b|\bof their papers\b|"
     r"\bthe [\w\- ]{1,40} paper and the [\w\- ]{1,40} paper\b|\bwhat's in here\b|\bwhat is in here\b|\bwhat's there\b|\bwhat is there\b|\bwhat does the collection (?:say|have|contain)\b|"
-    r"\bwhat (?:contributions|work|papers) (?:are there|exist)\b|\w\s*[\-–—:,]\s*(?:anything|any papers|any work)\s*\??\s*$|\bwhat(?:'s| is) available\b|\btheir (?:take|view|views|perspective|work) on\b")
+    r"\bwhat (?:contributions|work|papers) (?:are there|exist)\b|"
+    r"\bwhat (?:\w+ )?(?:datasets|benchmarks|tools|models|methods|algorithms) (?:have|did|has) (?:they|he|the group|the lab|the authors) "
+    r"(?:\w+ )?(?:released|published|built|created|introduced|proposed|made)\b|"
+    r"\b(?!papers\b)\w+s in (?:the|this) (?:collection|listing)\b|\w\s*[\-–—:,]\s*(?:anything|any papers|any work)\s*\??\s*$|\bwhat(?:'s| is) available\b|\btheir (?:take|view|views|perspective|work) on\b")
 _TITLE_RUN_RE = re.compile(
     r"(?<![\w'.\-])((?:[A-Z][\w\-']*|\d[\w\-]*)(?:,?\s+(?:(?:of|for|with|and|to|in|on|the|a|an|is|are|all|you|from|"
     r"by|via|at|as|be|do|need|really)\s+)*(?:[A-Z][\w\-']*|\d[\w\-]*))+(?::\s+[A-Z][^?.!]*)?)")
@@ -990,6 +1008,7 @@ _AUTHOR_TOPIC = re.compile(
 _AFFILIATIONS = set("""
 university institute lab labs laboratory deepmind google brain openai microsoft meta facebook nvidia
 vector toronto utoronto uoft berkeley stanford mit cmu cambridge oxford mila montreal harvard princeton waterloo
+carnegie mellon
 """.split())
 _FUNCTION_WORDS = sorted(set("""
 which what who whom whose when where why how many much does did have has were was are papers paper about compare
@@ -1368,6 +1387,8 @@ class OfflineRouter:
                     r"\bline of (?:work|research)\b|\bover (?:time|the years)\b|\bseries\b|\bfamily\b|\bsuccessors?\b", t):
                 return Route("synthesis", 0.7, "rules", f"relates {names} to other papers")
             titled, title_share, _ = c.title_overlap(norm_tokens)
+            if _has(r"^both\b|\bboth (?:the )?[\w\- ]{2,40} (?:paper|papers|work|method|model) and\b", t):
+                return Route("synthesis", 0.7, "rules", f"names {names} and another paper ('both ... and')")
             if _has(r"\b(?:and|with|versus|vs\.?) the (?:[\w\-]+\s+){1,5}(?:paper|one|work)\b", t) and \
                     _has(r"\beach\b|\bboth\b|\brespectively\b|\bthe two\b", t):
                 return Route("synthesis", 0.75, "rules", f"asks about {names} and a paper described in words")
@@ -1429,6 +1450,8 @@ class OfflineRouter:
         # 10. several papers wanted, or one paper described by its topic
         if _has(r"\bthe [\w\- ]{1,40} paper,? and the [\w\- ]{1,40} paper\b|^(?:and )?what about\b.*\b(?:or|and)\b", t):
             return Route("synthesis", 0.75, "rules", "names two papers by their topics")
+        if _has(r"^(?:on|in|for|across) how many of the \d+\b", t):
+            return Route("paper", 0.65, "rules", "asks how many of one paper's items")
         if compare and not _has(r"\b(?:this|that|a|one) paper\b", t) and not _has(
                 r"\b(?:previous|prior|existing|earlier|baseline|standard|traditional) (?:[\w\-]+ ){0,3}(?:methods|approaches|works|models|algorithms)\b", t) and \
                 _has(r"\b(?:papers|methods|approaches|works|models|algorithms|ones|two|both)\b|"
@@ -1454,7 +1477,8 @@ class OfflineRouter:
                 return Route("not_answerable", 0.65, "rules", f"no listed paper is about {absent}",
                              f"No paper in the collection is about {absent}.")
             return Route("synthesis", 0.8, "rules", "asks about a topic across papers")
-        if words <= 7 and _has(r"^[\w\s/+&,\-]{3,60}\b(?:work|research|papers|stuff|studies)\s*\??$", t) and \
+        if words <= 9 and _has(r"^[\w\s/+&,\-]{3,60}\b(?:work|research|papers|stuff|studies)(?: (?:in|from) (?:this|the) "
+                                r"(?:list|listing|collection)| here)?\s*\??$", t) and \
                 not _has(r"^(?:how|why|when|where|what|who|does|did|do|can|is)\b", t):
             return Route("synthesis", 0.7, "rules", "a topic followed by 'work?' or 'papers?'")
         if _has(r"\bthe (?:[\w\-/]+\s+){1,4}(?:papers|works|methods|approaches)\b", t) and \
@@ -1570,7 +1594,7 @@ class OfflineRouter:
                              "authors is not in the collection.")
             return Route("metadata", 0.85, "rules", "asks about the number of authors")
         coauthor = _has(r"\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*\b|\bcollaborat\w*\b|"
-                        r"\bwritten (?:with|by)\b|\bwrote with\b|\btogether with\b", t) or (_has(r"\bwork(?:s|ed)? with\b", t) and (
+                        r"\bwritten (?:with|by)\b|\bwrote with\b", t) or (author and _has(r"\btogether with\b", t)) or (_has(r"\bwork(?:s|ed)? with\b", t) and (
                             author or _has(r"\bwork(?:s|ed)? with (?:him|jimmy|ba|whom)\b|\bwho\b", t)))
         if coauthor and not single_paper:
             if _AUTHOR_TOPIC.search(t):
@@ -1933,6 +1957,9 @@ class OfflineRouter:
                 written = re.search(r"[\s\-.]?".join(map(re.escape, name)), q, re.IGNORECASE)  # "GPT-4" for gpt4
                 return written.group(0) if written else name
         for token in re.findall(r"[A-Za-z][A-Za-z0-9\-.]*[A-Za-z0-9]", q):
+            parts = [_norm(x) for x in token.split("-")]
+            if len(parts) > 1 and all(x in _ACRONYMS or (x in c.vocab and x.isalpha()) for x in parts):
+                continue  # "LLM-HPO": a description built from known words, not a system's name
             key = _norm(token).replace(" ", "")
             if _coined(token) and len(key) >= 4 and key not in _PRODUCT_WORDS and key not in c.compact and \
                     key not in c.author_tokens and key not in c.affiliation_words and \
@@ -1972,7 +1999,8 @@ class OfflineRouter:
             return "a link to its code"
         if re.search(r"\b(?:fourth|fifth|sixth|seventh|eighth|\d+th|last|senior) author\b", t) and record.authors_truncated:
             return "that author (the listing shows only the first three names)"
-        for size in re.findall(r"(?<![\w.\-])(\d+(?:\.\d+)?[bm])\b", t):  # "with a 7B model": a size the abstract never names
+        for size in re.findall(r"(?<![\w.\-\[])(\d+(?:\.\d+)?[bm])(?=[\s\-]*(?:param\w*|models?|versions?|variants?|llms?|lms?)\b)", t):
+            # "with a 7B model": a size the abstract never names
             if not re.search(rf"(?<![\w.]){re.escape(size)}\b", record.abstract, re.IGNORECASE):
                 return f"a result for a {size.upper()} model"
         if _has(r"\bhow long (?:does|did|do|would|will) (?:it |the )?(?:[\w\-]+ )?(?:training |train\w* )?(?:take|run)\b|"

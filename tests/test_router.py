@@ -23,7 +23,8 @@ from qa.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 LISTING_DIR = ROOT / "data"
 DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_questions.jsonl"
-HELD_OUT = ROOT / "tests" / "data" / "router_fresh_r.jsonl"  # never tuned on: see docs/ROUTER.md
+# the final held-out sets: never tuned on, routed once at the commit docs/ROUTER.md names
+HELD_OUT = [ROOT / "tests" / "data" / "router_fresh_t.jsonl", ROOT / "tests" / "data" / "router_fresh_u.jsonl"]
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -76,7 +77,8 @@ TUNED_SETS = ["router_holdout.jsonl", "router_fresh_a.jsonl", "router_fresh_b.js
               "router_fresh_h.jsonl", "router_fresh_i.jsonl", "router_fresh_j.jsonl",
               "router_fresh_k.jsonl", "router_fresh_l.jsonl",
               "router_fresh_m.jsonl", "router_fresh_n.jsonl", "router_fresh_o.jsonl",
-              "router_fresh_p.jsonl", "router_fresh_q.jsonl"]
+              "router_fresh_p.jsonl", "router_fresh_q.jsonl",
+              "router_fresh_r.jsonl", "router_fresh_s.jsonl"]
 
 
 @pytest.mark.parametrize("name", TUNED_SETS)
@@ -86,11 +88,12 @@ def test_tuned_question_sets_stay_routed(router, name):
     assert accuracy >= 0.95, f"{name}: accuracy {accuracy:.3f} < 0.95; misrouted:\n" + "\n".join(misses)
 
 
-def test_final_held_out_set(router):
-    """Never tuned on; first contact 0.885 at 4b15674 (docs/ROUTER.md). Guards the shipped router against a fall."""
-    rows = _read_jsonl(HELD_OUT)
+def test_final_held_out_sets(router):
+    """Never tuned on (first contact in docs/ROUTER.md). Guards the shipped router against a fall; the figure
+    itself is measured with tools/router_accuracy.py, not here."""
+    rows = [row for path in HELD_OUT for row in _read_jsonl(path)]
     accuracy, misses = _accuracy(router, rows)
-    assert accuracy >= 0.86, f"held-out accuracy {accuracy:.3f} < 0.86; misrouted:\n" + "\n".join(misses)
+    assert accuracy >= 0.90, f"held-out accuracy {accuracy:.3f} < 0.90; misrouted:\n" + "\n".join(misses)
 
 
 def test_examples_are_well_formed_and_balanced():
