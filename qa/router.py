@@ -192,6 +192,8 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"wie ?viele", "how many"), (r"wie ?viel", "how much"), (r"(?:ge)?kostet|kosten", "cost"),
     (r"rechenaufwand", "compute"), (r"und", "and"), (r"was (?:ist|sind)", "what is"), (r"was macht", "what does"),
     (r"welche[rsnm]? (?:paper|artikel) (?:sind|waren|haben|gibt es)", "which papers are"), (r"wann", "when"),
+    (r"wer hat (?:das|es|die arbeit|das paper) geschrieben", "who wrote it"),
+    (r"rezept\w*", "recipe"),
     (r"welche[rsnm]?", "which"), (r"arbeiten|veroffentlichungen|publikationen", "papers"),
     (r"davon", "of those"), (r"reihe", "series"), (r"versionen", "versions"), (r"drei", "three"),
     (r"entwickelt", "evolved"), (r"aus", "from"),
@@ -245,7 +247,9 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"kac (?:makale|calisma|yayin)", "how many papers"), (r"kac", "how many"), (r"makaleler(?:i|de)?", "papers"),
     (r"makale(?:si|yi|de)?", "paper"), (r"en yeni", "most recent"), (r"en eski", "oldest"), (r"nedir", "what is"),
     (r"karsilastir\w*", "compare"), (r"yazar(?:lar)?(?:i|in)?", "authors"), (r"hangi", "which"),
-    (r"gelecekte", "in the future"), (r"makalah mana", "which paper"), (r"makalah", "paper"), (r"paling lama|tertua", "oldest"),
+    (r"gelecekte", "in the future"), (r"milloin", "when"), (r"julkaistiin", "was published"), (r"paperi", "paper"),
+    (r"bir sonraki", "next"), (r"makalesi", "paper"), (r"ne hakkinda", "about what"), (r"olacak", "will be"),
+    (r"trich dan", "cited"), (r"nhieu nhat", "most"), (r"nam toi", "next year"), (r"se duoc", "will be"), (r"makalah mana", "which paper"), (r"makalah", "paper"), (r"paling lama|tertua", "oldest"),
     (r"di koleksi ini", "in this collection"), (r"hvornar|nar", "when"), (r"blev|ble", "was"), (r"udgivet|publicerad|publisert", "published"),
     (r"care lucrari", "which papers"), (r"lucrari", "papers"), (r"din", "from"), (r"cod disponibil", "code available"),
     (r"ktory artykul", "which paper"), (r"powiazany z|powiazane z", "affiliated with"), (r"koleksiyondaki|koleksiyonda", "in the collection"), (r"hangisi", "which"),
@@ -306,7 +310,7 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("什么是", "what is"), ("是什么", "what is"), ("介绍一下", "tell me about"), ("介绍", "tell me about"),
     ("哪些论文", "which papers"), ("这些论文", "these papers"), ("这些", "these"), ("工作", "work"),
     ("方法", "methods"), ("优化", "optimization"), ("哪些", "which"), ("哪篇论文", "which paper"), ("哪篇", "which paper"), ("这篇论文", "this paper"),
-    ("这篇", "this paper"), ("该论文", "this paper"), ("哪些数据集", " which datasets "), ("数据集", " datasets "), ("实验", " experiments "), ("论文", "papers"), ("文章", "papers"),
+    ("这篇", "this paper"), ("该论文", "this paper"), ("h 指数", " h-index "), ("h指数", " h-index "), ("是多少", " what is "), ("哪些数据集", " which datasets "), ("数据集", " datasets "), ("实验", " experiments "), ("论文", "papers"), ("文章", "papers"),
     ("总结", "summarize"), ("概述", "overview"), ("综述", "overview"), ("比较", "compare"), ("对比", "compare"),
     ("区别", "difference"), ("谁写的", "who wrote"), ("作者", "authors"), ("合作者", "co-authors"),
     ("合著", "co-author"), ("发表", "published"), ("以来", "since"), ("之后", "after"), ("之前", "before"),
@@ -358,7 +362,7 @@ def _translate(text: str) -> str:
     """Folded text with common foreign question words replaced by English ones."""
     folded = _fold(text).lstrip("¿¡ ")  # "¿Y qué...?": the question starts at "y"
     # "WMDP 논문은": a name before the word for paper(s) is one paper (Korean and Japanese do not mark the plural)
-    folded = re.sub(r"([a-z][\w\-]*)\)?\s*(?:논문|論文)(?=[은는이가을를의]|에서|は|が|を|の|では|\s|$)", r"\1 paper ", folded)
+    folded = re.sub(r"([a-z][a-z0-9\-]*)\)?\s*(?:논문|論文)(?=[은는이가을를의]|에서|は|が|を|の|では|\s|$)", r"\1 paper ", folded)
     if re.search("这篇|那篇|该论文|この論文|その論文", folded):  # one paper described at length: its 论文 is singular
         folded = re.sub("(?<=[\u4e00-\u9fff])的论文|的論文", " paper ", folded)
     for src, dst in _GLOSSARY_CJK:
@@ -666,7 +670,9 @@ class _Collection:
             if (len(token) >= 5 and token not in self.vocab and token not in self.compact and token not in _STOP
                     and token not in self.common and token not in self.author_tokens and not token.isdigit()
                     and token.isascii()):
-                out.append(self.fuzzy.closest(token) or token)
+                close = self.fuzzy.closest(token)
+                # a typo changes letters; "daydreamer" is another name that contains "dreamer"
+                out.append(close if close and not (close in token and len(token) - len(close) >= 3) else token)
             else:
                 out.append(token)
         return out
@@ -782,7 +788,7 @@ _INJECTION = re.compile(
     r"\b(?:show|reveal|print|tell)\b.{0,30}\binstructions\b.{0,20}\bsystem\b|\bsystem instructions\b|"
     r"\bfrom now on\b|\bnew instructions\b")
 _CHITCHAT = re.compile(
-    r"\b(?:my|i have|i've got) (?:\w+ ){0,2}(?:pain|symptoms?|illness|disease|rash|fever|headache|cough)\b|"
+    r"\b(?:my|i have|i've got|i've had|i had|i'm having) (?:\w+ ){0,2}(?:pain|symptoms?|illness|disease|rash|fever|headache|cough)\b|"
     r"\bdiagnose (?:my|me)\b|\bmedical advice\b|\bmy (?:new )?(?:cat|dog|pet|puppy|kitten)\b|\bname for my\b|"
     r"\bdownloaded\b|\bhow many times\b.{0,40}\b(?:starred|forked|viewed|downloaded)\b|"
     r"\bwill (?:he|she|they|jimmy ba|ba|the group|the lab|the authors) (?:\w+ ){0,2}(?:publish|release|write|work on|study)\b|"
@@ -793,7 +799,8 @@ _CHITCHAT = re.compile(
     r"\b(?:ramen|restaurants?|pizza|sushi|coffee shops?|hotels?|apartments?|nightlife)\b|\bwho (?:reviewed|refereed)\b|"
     r"\bwrite (?:the |an? |my )?(?:intro(?:duction)?|abstract|essay|thesis|section|paragraph|cover letter|email|"
     r"literature review|related[- ]work section)\b|\bfor my (?:thesis|homework|essay|assignment)\b.{0,20}\bwrite\b|"
-    r"\bin production\b|\bdeployed (?:at|by)\b|\bused (?:at|by) (?:google|openai|meta|microsoft|amazon|apple)\b|"
+    r"\b(?:is it|are they|was it|used|deployed) in production\b|\bdeployed (?:at|by)\b|\bnext paper\b|"
+    r"\bupcoming (?:paper|work)\b|\bwill (?:\w+ ){0,3}be about\b|\brecipes?\b|\bwhat's wrong with me\b|\bused (?:at|by) (?:google|openai|meta|microsoft|amazon|apple)\b|"
     r"^(?:hi|hello|hey)?\W*(?:there\W*)?how(?:'s| is) it going\b|\bhow are you(?: doing)?\W*$|"
     r"^(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening|night)|thanks?|thank you|thx|bye|goodbye|"
     r"see you|cheers|ok(?:ay)?|cool|nice|great|lol|how are you|what's up|sup)\b"
@@ -919,9 +926,9 @@ _TRAINING_DETAIL = re.compile(
     r"\bdecay rate\b|\bdefault values?\b|\blicen[cs]e\b|\bconference\b|\bvenue\b|\bjournal\b|\baccepted (?:at|to|by)\b|"
     r"\belo\b|\bparameters\b|\bhow much compute\b|\bcompute budget\b|\bfid\b|\bbleu\b|\bperplexity\b|"
     r"\b(?:sampling )?temperature\b|\blayers\b|\bhidden size\b|\boptimi[sz]er settings\b|"
-    r"\bvalues? of (?:k|alpha|beta|gamma|lambda|tau|[a-z])\b|\b(?:tera|giga|mega)bytes\b|\b(?:tb|gb)\b|\bbibtex\b|"
+    r"(?<!every )(?<!each )(?<!any )(?<!all )\bvalues? of (?:k|alpha|beta|gamma|lambda|tau|[a-z])\b|\b(?:tera|giga|mega)bytes\b|\b(?:tb|gb)\b|\bbibtex\b|"
     r"\bpage numbers\b|\bdoi\b|\btokeni[sz]ers?\b|\bvocabulary size\b|\bcontext (?:length|window)\b|\blora rank\b|\bmodel sizes?\b|\bstep ?sizes?\b|"
-    r"\blength in tokens\b|\bcoefficients?\b|\bwhich layers?\b|\bdiscount factor\b|"
+    r"\blength in tokens\b|\bcoefficients?\b|\bwhich layers?\b|\bdiscount factor\b|\b(?:what|which) rank\b|"
     r"\bwhich (?:university|school|institution|company)(?:'s)?\b|\bhow many people\b|\b(?:reward )?model architecture\b|"
     r"\bappendix\b|\bsupplementary (?:material|materials|section)\b|\bfull text\b|\bpopulation size\b|"
     r"\bnumber of generations\b|\bactual (?:\w+ )?(?:questions|examples|items|prompts)\b|\bsample (?:questions|items)\b|"
@@ -985,7 +992,7 @@ _MULTI = re.compile(
     r"\bwhat (?:contributions|work|papers) (?:are there|exist)\b|"
     r"\bwhat (?:\w+ )?(?:datasets|benchmarks|tools|models|methods|algorithms) (?:have|did|has) (?:they|he|the group|the lab|the authors) "
     r"(?:\w+ )?(?:released|published|built|created|introduced|proposed|made)\b|"
-    r"\b(?!papers\b)\w+s in (?:the|this) (?:collection|listing)\b|\w\s*[\-–—:,]\s*(?:anything|any papers|any work)\s*\??\s*$|\bwhat(?:'s| is) available\b|\btheir (?:take|view|views|perspective|work) on\b")
+    r"\b(?!papers\b)\w+s in (?:the|this) (?:collection|listing)\b|\bare (?:there )?in (?:the|this) (?:collection|listing)\b|\w\s*[\-–—:,]\s*(?:anything|any papers|any work)\s*\??\s*$|\bwhat(?:'s| is) available\b|\btheir (?:take|view|views|perspective|work) on\b")
 _TITLE_RUN_RE = re.compile(
     r"(?<![\w'.\-])((?:[A-Z][\w\-']*|\d[\w\-]*)(?:,?\s+(?:(?:of|for|with|and|to|in|on|the|a|an|is|are|all|you|from|"
     r"by|via|at|as|be|do|need|really)\s+)*(?:[A-Z][\w\-']*|\d[\w\-]*))+(?::\s+[A-Z][^?.!]*)?)")
@@ -1350,8 +1357,9 @@ class OfflineRouter:
             return meta
 
         # 5. several papers named, or compared ("were compared in the paper" is a comparison inside one paper)
-        compare = _COMPARE.search(t) if not _has(r"\b(?:compared|evaluated|contrasted) (?:in|by|within) (?:the|this|that|their)\b", t) \
-            else None
+        compare = _COMPARE.search(t) if not _has(r"\b(?:compared|evaluated|contrasted) (?:in|by|within) (?:the|this|that|their)\b|"
+                                                 r"\b(?:compare[ds]?|evaluate[ds]?) (?:\w+ ){0,3}?in (?:the|this|that|their) "
+                                                 r"(?:paper|study|work)\b", t) else None
         if len(own_papers) >= 2:
             names = ", ".join(e.name for _, e in own[:3])
             return Route("synthesis", 0.9, "rules", f"names several papers ({names})")
@@ -1577,7 +1585,8 @@ class OfflineRouter:
                 not _COUNT.search(t):
             return Route("not_answerable", 0.7, "rules", "asks which papers the listing leaves out",
                          "The listing does not say which papers it leaves out, only that the header counts more.", listing_gap=True)
-        if profile_figure and (single_paper or (author and author != "jimmy ba")) and \
+        other_person = c.author_in(" ".join(w for w in tokens if w not in ("jimmy", "ba")))
+        if profile_figure and (single_paper or (author and author != "jimmy ba") or other_person) and \
                 not _has(r"\bpapers claimed\b|\bco-?author|\bwith\b", t):
             return Route("not_answerable", 0.8, "rules", "the listing has citation figures for the profile only")
         if _has(r"\bh[\s-]?index\b|\bnovelty\b|\bai score\b|\bpapers claimed\b", t):
@@ -1899,7 +1908,7 @@ class OfflineRouter:
         described, not named, the question is more likely about that topic than about a missing number. (A result
         on a benchmark the abstract names but gives no number for is still missing.)"""
         if detail.startswith(("a figure for", "a result on", "a result for", "which ", "its median", "its absolute",
-                              "its mean", "its average")):
+                              "its mean", "its average", "whether it was")):
             return False
         words = [w for w in _norm(re.sub(r"^(?:its|the number of|a result on|a figure for|a result for an?)\s+", "", detail)).split()
                  if w not in _STOP]
@@ -2004,9 +2013,15 @@ class OfflineRouter:
             if not re.search(rf"(?<![\w.]){re.escape(size)}\b", record.abstract, re.IGNORECASE):
                 return f"a result for a {size.upper()} model"
         if _has(r"\bhow long (?:does|did|do|would|will) (?:it |the )?(?:[\w\-]+ )?(?:training |train\w* )?(?:take|run)\b|"
+                r"\bhow many (?:gpu[- ])?(?:hours|days|minutes|weeks)\b|"
                 r"\btraining time\b|\btime to train\b", t) and not re.search(
                 r"\d[\d.,]*\s*(?:gpu[- ])?(?:hours?|days?|minutes?|seconds?|weeks?|months?)\b", record.abstract, re.I):
             return "its training time"
+        options = re.search(r"\b([\w\-.]+),? or ([\w\-.]+)\s*\??$", t)
+        if options and re.search(r"\b(?:which|what)\b", t) and all(
+                o not in _STOP and o not in ("something", "else", "other", "not", "neither", "both") and
+                not re.search(rf"(?<![\w\-]){re.escape(o)}(?![\w\-])", record.abstract, re.IGNORECASE) for o in options.groups()):
+            return f"whether it was {options.group(1)} or {options.group(2)}"  # "davinci or curie?": neither is named
         asked = re.search(r"\b(?:which|what)(?: specific| exact| particular)?(?: [\w\-]+)? (llms?|language models?|datasets?|"
                           r"benchmarks?|environments?|simulators?|baselines?|games?)\b|\bnames? of the (?:\w+ ){0,3}"
                           r"(llms?|models?|datasets?|benchmarks?|environments?)\b", t)

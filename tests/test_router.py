@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LISTING_DIR = ROOT / "data"
 DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_questions.jsonl"
 # the final held-out sets: never tuned on, routed once at the commit docs/ROUTER.md names
-HELD_OUT = [ROOT / "tests" / "data" / "router_fresh_t.jsonl", ROOT / "tests" / "data" / "router_fresh_u.jsonl"]
+HELD_OUT = [ROOT / "tests" / "data" / "router_fresh_v.jsonl", ROOT / "tests" / "data" / "router_fresh_w.jsonl"]
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -78,7 +78,8 @@ TUNED_SETS = ["router_holdout.jsonl", "router_fresh_a.jsonl", "router_fresh_b.js
               "router_fresh_k.jsonl", "router_fresh_l.jsonl",
               "router_fresh_m.jsonl", "router_fresh_n.jsonl", "router_fresh_o.jsonl",
               "router_fresh_p.jsonl", "router_fresh_q.jsonl",
-              "router_fresh_r.jsonl", "router_fresh_s.jsonl"]
+              "router_fresh_r.jsonl", "router_fresh_s.jsonl",
+              "router_fresh_t.jsonl", "router_fresh_u.jsonl"]
 
 
 @pytest.mark.parametrize("name", TUNED_SETS)

@@ -2,7 +2,7 @@
 
 The nearest-neighbour vote of the offline router uses these questions next to the curated
 prompts/router_examples.jsonl. Follow-ups are left out (their label depends on the history), and so is
-every question of the final held-out set (tests/data/router_fresh_t.jsonl and router_fresh_u.jsonl), which must stay unseen.
+every question of the final held-out set (tests/data/router_fresh_v.jsonl and router_fresh_w.jsonl), which must stay unseen.
 
     .venv/bin/python tools/router_knn_examples.py
 """
@@ -18,7 +18,8 @@ TUNING_SETS = ["router_holdout.jsonl", "router_fresh_a.jsonl", "router_fresh_b.j
                "router_fresh_k.jsonl", "router_fresh_l.jsonl",
                "router_fresh_m.jsonl", "router_fresh_n.jsonl", "router_fresh_o.jsonl",
                "router_fresh_p.jsonl", "router_fresh_q.jsonl",
-               "router_fresh_r.jsonl", "router_fresh_s.jsonl"]
+               "router_fresh_r.jsonl", "router_fresh_s.jsonl",
+               "router_fresh_t.jsonl", "router_fresh_u.jsonl"]
 
 
 def main() -> None:
