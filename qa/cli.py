@@ -121,8 +121,8 @@ def cmd_ingest(settings, args) -> int:
                     skip_invalid=args.skip_invalid, progress=progress_bar("writing chunks"))
     for line in report.skipped:
         print(f"skipped: {line}", file=sys.stderr)
-    # the router's labelled examples are embedded once and kept next to the index (~12 s on 2 cores): here,
-    # not in the user's first question
+    # the router's labelled examples are embedded once per machine and kept in the cache directory (~15 s on
+    # 2 cores): here, not in the user's first question
     from .assistant import Assistant
     Assistant(settings, use_llm=False).router()
     print(f"ingested {report.summary()}")

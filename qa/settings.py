@@ -16,9 +16,15 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _user_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa"
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path(".qa")
+    # derived from the code and the embedding model only, so shared by every data directory
+    cache_dir: Path = field(default_factory=_user_cache_dir)
     sources: tuple[Path, ...] = (Path("data"),)
     chroma_url: str = ""
     collection: str = "papers"
@@ -49,6 +55,8 @@ class Settings:
         try:
             if (v := _env("QA_DATA_DIR")):
                 env["data_dir"] = Path(v)
+            if (v := _env("QA_CACHE_DIR")):
+                env["cache_dir"] = Path(v)
             if (v := _env("QA_SOURCES")):
                 env["sources"] = tuple(Path(p) for p in v.split(os.pathsep) if p)
             for key, name in [("chroma_url", "QA_CHROMA_URL"), ("collection", "QA_COLLECTION"),

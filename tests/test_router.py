@@ -388,7 +388,7 @@ def test_get_router(papers):
     assert isinstance(wrapped, LLMRouter) and wrapped.classify(UNSURE).label == "metadata"
 
 
-def test_example_vectors_are_cached_next_to_the_index(tmp_path, embedder, papers):
+def test_example_vectors_are_cached_on_disk(tmp_path, embedder, papers):
     import numpy as np
 
     import qa.router as router_module
