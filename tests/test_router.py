@@ -1,6 +1,7 @@
 """Tests for qa.router: accuracy on the dev and held-out sets, specific behaviours, the LLM router."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import time
 from pathlib import Path
@@ -23,8 +24,19 @@ from qa.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 LISTING_DIR = ROOT / "data"
 DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_questions.jsonl"
-# the final held-out sets: never tuned on, routed once at the commit docs/ROUTER.md names
-HELD_OUT = [ROOT / "tests" / "data" / "router_fresh_v.jsonl", ROOT / "tests" / "data" / "router_fresh_w.jsonl"]
+
+def _question_sets():
+    """The tuned and the held-out question sets, as tools/router_knn_examples.py (which builds the examples) lists them."""
+    spec = importlib.util.spec_from_file_location("router_knn_examples", ROOT / "tools" / "router_knn_examples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.TUNING_SETS, module.HELD_OUT
+
+
+# Question sets written by separate authors, each routed once before the rules saw it (first contact in
+# docs/ROUTER.md), then used to tune the rules; the held-out ones were never tuned on.
+TUNED_SETS, HELD_OUT_SETS = _question_sets()
+HELD_OUT = [ROOT / "tests" / "data" / name for name in HELD_OUT_SETS]
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -68,18 +80,6 @@ def test_dev_set_accuracy(router):
     rows = _read_jsonl(DEV_QUESTIONS)
     accuracy, misses = _accuracy(router, rows)
     assert accuracy >= 0.95, f"dev accuracy {accuracy:.3f} < 0.95; misrouted:\n" + "\n".join(misses)
-
-
-# Question sets written by separate authors, each routed once before the rules saw it (first-pass accuracy in
-# docs/EVAL.md), then used to tune the rules; these thresholds guard against regressions.
-TUNED_SETS = ["router_holdout.jsonl", "router_fresh_a.jsonl", "router_fresh_b.jsonl", "router_fresh_c.jsonl",
-              "router_fresh_d.jsonl", "router_fresh_e.jsonl", "router_fresh_f.jsonl", "router_fresh_g.jsonl",
-              "router_fresh_h.jsonl", "router_fresh_i.jsonl", "router_fresh_j.jsonl",
-              "router_fresh_k.jsonl", "router_fresh_l.jsonl",
-              "router_fresh_m.jsonl", "router_fresh_n.jsonl", "router_fresh_o.jsonl",
-              "router_fresh_p.jsonl", "router_fresh_q.jsonl",
-              "router_fresh_r.jsonl", "router_fresh_s.jsonl",
-              "router_fresh_t.jsonl", "router_fresh_u.jsonl"]
 
 
 @pytest.mark.parametrize("name", TUNED_SETS)

@@ -2,7 +2,7 @@
 
 The nearest-neighbour vote of the offline router uses these questions next to the curated
 prompts/router_examples.jsonl. Follow-ups are left out (their label depends on the history), and so is
-every question of the final held-out set (tests/data/router_fresh_v.jsonl and router_fresh_w.jsonl), which must stay unseen.
+every question of the final held-out sets (`HELD_OUT`), which must stay unseen.
 
     .venv/bin/python tools/router_knn_examples.py
 """
@@ -12,14 +12,9 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TUNING_SETS = ["router_holdout.jsonl", "router_fresh_a.jsonl", "router_fresh_b.jsonl", "router_fresh_c.jsonl",
-               "router_fresh_d.jsonl", "router_fresh_e.jsonl", "router_fresh_f.jsonl", "router_fresh_g.jsonl",
-               "router_fresh_h.jsonl", "router_fresh_i.jsonl", "router_fresh_j.jsonl",
-               "router_fresh_k.jsonl", "router_fresh_l.jsonl",
-               "router_fresh_m.jsonl", "router_fresh_n.jsonl", "router_fresh_o.jsonl",
-               "router_fresh_p.jsonl", "router_fresh_q.jsonl",
-               "router_fresh_r.jsonl", "router_fresh_s.jsonl",
-               "router_fresh_t.jsonl", "router_fresh_u.jsonl"]
+# tests/data sets, in the order they were written; tests/test_router.py reads both lists from here
+TUNING_SETS = ["router_holdout.jsonl"] + [f"router_fresh_{k}.jsonl" for k in "abcdefghijklmnopqrstu"]
+HELD_OUT = ["router_fresh_v.jsonl", "router_fresh_w.jsonl"]  # never tuned on: docs/ROUTER.md
 
 
 def main() -> None:
