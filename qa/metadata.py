@@ -183,9 +183,6 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     paper(s) a per-paper question is about ("how many authors does it have?"); `among` are the papers of the previous
     answer, for "which of those came out after 2020?"."""
     q = fold(question)
-    if context_papers and PAPER_FACT.search(q) and not COLLECTION_WIDE.search(q) and \
-            not re.search(r"\b(?:that|the same) year\b", q):
-        return _facts_of(context_papers[0], q, papers)
     if context_papers and re.search(r"\b(?:that|the same) year\b", q):
         paper = context_papers[0]
         same = _newest_first([p for p in papers if p.year == paper.year and p is not paper])
@@ -195,6 +192,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         listing = "\n".join(f"- {p.title} ({p.date}) [{i}]" for i, p in enumerate(same[:LIST_LIMIT], 2))
         return MetadataAnswer(f"{lead} The listing has {_plural(len(same), 'other paper')} from {paper.year}:\n"
                               f"{listing}", [paper] + same[:LIST_LIMIT])
+    if context_papers and PAPER_FACT.search(q) and not COLLECTION_WIDE.search(q):
+        return _facts_of(context_papers[0], q, papers)
     if context_papers and needs_paper_context(question):
         return _authors_of(context_papers[0], question, papers)
     owner = profile.name or ""

@@ -220,7 +220,7 @@ _GLOSSARY_WORDS: list[tuple[str, str]] = [
     (r"welke", "which"), (r"wat is het verschil tussen|wat zijn de verschillen tussen", "what is the difference between"),
     (r"verschil(?:len)?", "difference"), (r"tussen", "between"), (r"wat (?:is|zijn|doet)", "what is"), (r"artikelen|publicaties", "papers"),
     (r"publicatie", "paper"), (r"vergelijk(?:en)?", "compare"), (r"vat (?:samen)?|samenvatting", "summarize"),
-    (r"auteurs?", "authors"), (r"gepubliceerd|verschenen", "published"), (r"sinds", "since"), (r"jaar", "year"),
+    (r"gepubliceerd|verschenen", "published"), (r"sinds", "since"), (r"jaar", "year"),
     (r"nieuwste|meest recente", "most recent"), (r"oudste", "oldest"), (r"citaties|citaten", "citations"),
     (r"wie heeft", "who"), (r"versterkend leren", "reinforcement learning"), (r"taalmodell?en", "language models"),
     (r"negeer", "ignore"), (r"instructies", "instructions"), (r"grap(?:je)?", "joke"), (r"hoofdstad", "capital"),
@@ -347,8 +347,7 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("कितने पेपर", "how many papers"), ("कितने", "how many"), ("पेपर", "paper"), ("शोधपत्र", "paper"),
     ("सबसे नया", "most recent"), ("सबसे पुराना", "oldest"), ("क्या है", "what is"), ("तुलना", "compare"),
     ("किसने लिखा", "who wrote"), ("कोड", "code"),
-    ("제안한 논문", "the paper that proposed"), ("소개한 논문", "the paper that introduced"),
-    ("다룬 논문", "the paper about"), ("얼마나", "how much"),
+    ("얼마나", "how much"),
     ("정확도", " accuracy "), ("분류", " classification "), ("게시판", " discussion board "), ("강의", " course "),
     ("질문", " questions "), ("답변", " answer "), ("시스템", " system "), ("얼마인가요", " how much "),
     ("누가", "who"), ("언제", " when "), ("발표됐", " published "), ("발표되었", " published "), ("いつ", " when "), ("처음", "first"), ("제안했", "proposed"), ("알고리즘", "algorithm"),
@@ -1236,13 +1235,15 @@ class OfflineRouter:
 
     def _classify(self, question: str, history: list[dict], depth: int) -> Route:
         q = question.strip()[:_MAX_CHARS]
-        if self._missing_version(q) is None:
+        missing_version = self._missing_version(q)
+        if missing_version is None:
             q = self.collection.join_versions(q)
         if not _WORD_RE.search(q):
             return Route("not_answerable", 0.5, "rules", "no words to route")
         c = self.collection
+        foreign = _is_foreign(q)
         t = _translate(q)  # folded, English question words, misspelt ones fixed (not in other languages:
-        t = t if _is_foreign(q) else self._fix_typos(t)  # "completar" is not a misspelt "compare")
+        t = t if foreign else self._fix_typos(t)  # "completar" is not a misspelt "compare")
         words = _word_count(q)
         norm_tokens = c.correct(_norm(t).split())
         norm_q = " ".join(norm_tokens)
@@ -1265,7 +1266,7 @@ class OfflineRouter:
             return Route("not_answerable", 0.9, "rules", "personal information about the researcher")
 
         # 2. a named paper or method that is not in the collection
-        unknown = self._missing_version(q) or (
+        unknown = missing_version or (
             self._unknown_system(q, norm_tokens) if not own or _COMPARE.search(t) else None)
         if unknown:
             return Route("not_answerable", 0.85, "rules", f"names {unknown}, which no listed paper mentions",
@@ -1297,7 +1298,7 @@ class OfflineRouter:
                 return Route("paper", 0.7, "rules", "asks who wrote the paper under discussion")
 
         # 2d. "when was it published?", "what category is it in?": a listing field of the paper under discussion
-        if history and depth < 3 and (_SINGULAR_REF.search(t) or (_is_foreign(q) and _CONTINUATION.search(t))) \
+        if history and depth < 3 and (_SINGULAR_REF.search(t) or (foreign and _CONTINUATION.search(t))) \
                 and words <= 14 and not own and _paper_fact(t):
             carried = self._carried(history, depth)
             if carried is not None and (carried.label == "paper" or len(self._papers_in_last_reply(history)) == 1):
@@ -1337,7 +1338,7 @@ class OfflineRouter:
 
         # 3b. "and what about ...?" right after another question
         # languages that drop the pronoun ("¿Y qué técnicas usa...?") make longer follow-ups
-        if history and depth < 3 and words <= (16 if _is_foreign(q) else 10) and _CONTINUATION.search(t) and not own \
+        if history and depth < 3 and words <= (16 if foreign else 10) and _CONTINUATION.search(t) and not own \
                 and not mentioned and not c.author_in(norm_q):
             carried = self._carried(history, depth)
             if carried is not None and carried.label == "paper" and _COMPARE.search(t) and not _generic_baseline(t):
@@ -1411,7 +1412,7 @@ class OfflineRouter:
                                 r"\bthe (?:later|earlier|newer|older|original|first|second|next|previous) (?:one|paper|version)\b", t):
                 return Route("synthesis", 0.7, "rules", f"compares {names} with other work")
             if len(own_papers) == 1:
-                detail = self._detail_not_in_abstract(t, norm_tokens, next(iter(own_papers)), own, _is_foreign(q))
+                detail = self._detail_not_in_abstract(t, norm_tokens, next(iter(own_papers)), own, foreign)
                 if detail:
                     return self._detail_refusal(next(iter(own_papers)), detail, 0.7,
                                                 f"asks for {detail}, which the abstract of {names} does not give")
@@ -1480,7 +1481,7 @@ class OfflineRouter:
         if _MULTI.search(t) and not _PAPER_SINGULAR.search(t):
             # commas kept: "analogy puzzles, theorem proving or abstract reasoning" lists alternatives
             listed = " , ".join(" ".join(c.correct(_norm(part).split())) for part in t.split(","))
-            absent = self._absent_topic(listed) if words <= 15 and not _is_foreign(q) else None
+            absent = self._absent_topic(listed) if words <= 15 and not foreign else None
             if absent:
                 return Route("not_answerable", 0.65, "rules", f"no listed paper is about {absent}",
                              f"No paper in the collection is about {absent}.")
@@ -1499,7 +1500,7 @@ class OfflineRouter:
         if titled is not None and title_share >= 0.5 and runner_up < 0.35 and not compare and \
                 not _has(r"\b(?:papers|works|approaches|methods)\b", t):
             title = self.papers[titled].title
-            detail = self._detail_not_in_abstract(t, norm_tokens, titled, own, _is_foreign(q))
+            detail = self._detail_not_in_abstract(t, norm_tokens, titled, own, foreign)
             if detail and not self._abstract_mentions(titled, detail) and not _has(r"\bthan\b", t):
                 return self._detail_refusal(titled, detail, 0.6, f"asks for {detail}, which the abstract does not give")
             return Route("paper", 0.7, "rules", f"repeats the title of {title[:60]}{'...' if len(title) > 60 else ''}")
@@ -1510,19 +1511,19 @@ class OfflineRouter:
             knn = self._knn_route(scores)
             if knn.label in ("paper", "synthesis") or knn.confidence < 0.9:
                 title = self.papers[best].title
-                detail = self._detail_not_in_abstract(t, norm_tokens, best, own, _is_foreign(q))
+                detail = self._detail_not_in_abstract(t, norm_tokens, best, own, foreign)
                 if detail and share >= 0.6 and not self._abstract_mentions(best, detail) and not _has(r"\bthan\b", t):
                     return self._detail_refusal(best, detail, 0.55, f"asks for {detail}, which the abstract does not give")
                 return Route("paper", 0.65, "rules",
                              f"points at one paper ({title[:60]}{'...' if len(title) > 60 else ''})")
         if _PAPER_SINGULAR.search(t) and not _SYNTH.search(t) and not _has(r"\bpapers\b", t):
             if best is not None and share >= 0.6:
-                detail = self._detail_not_in_abstract(t, norm_tokens, best, own, _is_foreign(q))
+                detail = self._detail_not_in_abstract(t, norm_tokens, best, own, foreign)
                 if detail and not self._abstract_mentions(best, detail) and not _has(r"\bthan\b", t):
                     return self._detail_refusal(best, detail, 0.55, f"asks for {detail}, which the abstract does not give")
             knn = self._knn_route(scores, ("paper", "synthesis"))
             # the English embedder reads translated questions badly: there the explicit singular wins
-            if knn.label == "synthesis" and knn.confidence >= 0.9 and not _is_foreign(q):
+            if knn.label == "synthesis" and knn.confidence >= 0.9 and not foreign:
                 return knn
             return Route("paper", 0.7, "rules", "asks about one paper described by its topic")
         if _SYNTH.search(t) and not _PAPER_SINGULAR.search(t):
@@ -1531,17 +1532,17 @@ class OfflineRouter:
                 return knn
             return Route("synthesis", 0.65, "rules", "asks about a topic across papers")
         knn = self._knn_route(scores)
-        if scores.max() < 0.35 and share < 0.6 and words <= 8 and not _is_foreign(q) and not history:
+        if scores.max() < 0.35 and share < 0.6 and words <= 8 and not foreign and not history:
             # far from every labelled question and from the papers' words: "time complexity of quicksort?"
             return Route("not_answerable", 0.55, "rules", f"close to nothing in the collection ({knn.reason})")
         if knn.label == "not_answerable" and best is not None and margin >= 4.5 and words >= 10 and not history \
-                and not _is_foreign(q) and scores[ROUTES.index("not_answerable")] - scores[ROUTES.index("paper")] < 0.15:
+                and not foreign and scores[ROUTES.index("not_answerable")] - scores[ROUTES.index("paper")] < 0.15:
             # a long description whose rare words belong to one paper: that paper, not a question outside the collection
             title = self.papers[best].title
             return Route("paper", 0.5, "rules", f"describes one paper ({title[:50]}); {knn.reason}")
         gap = scores[ROUTES.index("synthesis")] - scores[ROUTES.index("paper")]
         if knn.label == "synthesis" and best is not None and margin >= 4.5 and words >= 10 and gap < 0.2 and \
-                not history and not _PLURAL_CUE.search(t) and not _PLURAL_REF.search(t) and not _is_foreign(q):
+                not history and not _PLURAL_CUE.search(t) and not _PLURAL_REF.search(t) and not foreign:
             title = self.papers[best].title
             return Route("paper", 0.5, "rules", f"describes one paper ({title[:50]}); {knn.reason}")
         if knn.label == "synthesis" and gap < 0.03 and not _PLURAL_CUE.search(t):
