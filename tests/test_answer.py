@@ -16,7 +16,8 @@ from qa.answer import Answer
 from qa.assistant import Assistant
 from qa.errors import QAError
 from qa.ingest import ingest
-from qa.llm import ChatLLM, LocalLLMServer
+from qa.llm import ChatLLM
+from qa.local_llm import LocalLLMServer
 from qa.papers import normalize_title
 from qa.retrieval import Filters
 from qa.settings import Settings
@@ -315,7 +316,7 @@ def test_ask_cli_json_and_errors(built_settings, tmp_path):
 
 @pytest.mark.llm_server
 def test_real_local_llm_end_to_end(built_settings):
-    """SmolLM2 through llama-server: the real protocol path; fallback when the server dies."""
+    """SmolLM2 through the local LLM server: the real protocol path; fallback when the server dies."""
     with LocalLLMServer() as server:
         llm = ChatLLM(base_url=server.base_url, api_key="not-needed", model_id="SmolLM2-135M-Instruct",
                       context_tokens=4096, timeout=60, max_retries=0)
@@ -332,3 +333,37 @@ def test_real_local_llm_end_to_end(built_settings):
         answer = assistant.ask("How many tokens does OpenWebMath contain?")
     assert answer.mode == "extractive" and "14.7B" in answer.answer
     assert any("unreachable" in w or "LLM" in w for w in answer.warnings)
+
+
+@pytest.mark.llm_server
+def test_local_model_that_cannot_start_falls_back_to_extractive(built_settings, tmp_path):
+    """`QA_LLM=local` with a model the runtime rejects: a checked extractive answer, a warning, exit 0."""
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\0" * 64)  # passes the file check; llama.cpp itself rejects it
+    env = {**os.environ, "QA_DATA_DIR": str(built_settings.data_dir), "QA_LLM": "local",
+           "QA_LLM_MODEL_PATH": str(broken)}
+    done = subprocess.run([sys.executable, "-m", "qa", "ask", "What are Clockwork Variational Autoencoders?",
+                           "--json"], capture_output=True, text=True, timeout=180, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["mode"] == "extractive" and data["citations"], data
+    assert any(w.startswith("the local model could not start (exited with code 1)") and
+               "answers are extractive instead" in w for w in data["warnings"]), data["warnings"]
+    assert "Traceback" not in done.stderr
+
+
+def test_local_model_killed_by_an_unsupported_instruction_says_so(built_settings, tmp_path, monkeypatch):
+    """A runtime that dies with SIGILL (a CPU without the instructions it was built for) is named as such."""
+    import qa.local_llm as local_llm
+
+    interpreter = tmp_path / "python-without-avx2"
+    interpreter.write_text("#!/bin/sh\nkill -ILL $$\n")
+    interpreter.chmod(0o755)
+    monkeypatch.setattr(local_llm.sys, "executable", str(interpreter))
+    settings = built_settings.replace(llm="local", llm_model_path=str(local_llm.small_model()))
+    assistant = Assistant(settings)
+    answer = assistant.ask("How many tokens does OpenWebMath contain?")
+    assert assistant.llm is None and answer.mode == "extractive" and "14.7B" in answer.answer
+    assert answer.warnings and answer.warnings[0].startswith(
+        "the local model could not start on this CPU: llama.cpp stopped on an instruction this processor "
+        "does not have (SIGILL")
