@@ -48,6 +48,9 @@ class Answer:
     # not part of the JSON contract; for the UI and eval
     filters: str = ""              # human description of active filters
     route_reason: str = ""
+    first_text_ms: float | None = None  # question to first answer text (what a reader waits for)
+    # an LLM answer's [n] markers before invalid ones were removed: (valid, total)
+    raw_citations: tuple[int, int] | None = None
 
     def to_dict(self) -> dict:
         """Exactly the keys of `qa ask --json`."""

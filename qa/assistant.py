@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .answer import Answer, AnswerEvent, Citation, Source
-from .citations import best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
+from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from .errors import LLMError, QAError
 from .extractive import answer_one_paper, answer_several
 from .llm import get_llm
@@ -142,6 +142,14 @@ class Assistant:
                         timings_ms=timings, route_reason=route.reason, warnings=list(self.startup_warnings))
         yield AnswerEvent("route", answer=answer)
 
+        for event in self._answer(route, question, history, answer, k, filters):
+            if event.kind == "delta" and answer.first_text_ms is None:
+                answer.first_text_ms = (time.perf_counter() - started) * 1000
+            yield event
+        timings["total"] = (time.perf_counter() - started) * 1000
+        yield AnswerEvent("done", answer=answer)
+
+    def _answer(self, route, question, history, answer: Answer, k, filters) -> Iterator[AnswerEvent]:
         if route.label == "metadata":
             yield from self._metadata(question, history, answer, filters, one_paper=route.one_paper)
         elif route.label == "not_answerable":
@@ -152,8 +160,6 @@ class Assistant:
             yield from self._refuse(question, answer, filters, explanation=explanation)
         else:
             yield from self._retrieve_and_answer(question, history, answer, k, filters)
-        timings["total"] = (time.perf_counter() - started) * 1000
-        yield AnswerEvent("done", answer=answer)
 
     def _metadata(self, question, history, answer: Answer, filters, one_paper: bool = False):
         t = time.perf_counter()
@@ -333,6 +339,8 @@ class Assistant:
             answer.warnings.append("the LLM answer repeated its instructions: extractive answer shown instead")
             return
         valid = set(range(1, len(hits) + 1))
+        markers = [int(n) for group in CITATION.findall(text) for n in re.split(r"\s*[,;]\s*", group)]
+        answer.raw_citations = (sum(n in valid for n in markers), len(markers))
         cleaned, removed = remove_invalid_citations(text.strip(), valid)
         if removed:
             answer.warnings.append("removed citations that match no source: " +

@@ -274,10 +274,27 @@ def summarize(records: list[dict]) -> dict:
              "recall": _round(mean(recalls)), "supported": _round(ratio(sum(supported), len(supported)))}
 
     latencies = [r["latency_ms"] for r in records if r.get("latency_ms") is not None and not r.get("error")]
+    first_text = [r["first_text_ms"] for r in records if r.get("first_text_ms") is not None]
+    expected = [title_key(t) in set(_keys(c["title"] for c in r.get("citations") or []))
+                for r in records if r.get("answerable") for t in r.get("expected_titles") or []]
     return {"n": len(records),
             "routing": {"accuracy": _round(routing["accuracy"]), "confusion": routing["confusion"]},
             "retrieval": retrieval, "answers": answers, "citations": cites,
-            "latency_ms": {"p50": _round(percentile(latencies, 50), 1), "p95": _round(percentile(latencies, 95), 1)}}
+            "expected_cited": _round(ratio(sum(expected), len(expected))),
+            "llm": _llm_metrics(records),
+            "latency_ms": {"p50": _round(percentile(latencies, 50), 1), "p95": _round(percentile(latencies, 95), 1)},
+            "first_text_ms": {"p50": _round(percentile(first_text, 50), 1),
+                              "p95": _round(percentile(first_text, 95), 1)}}
+
+
+def _llm_metrics(records: list[dict]) -> dict:
+    """How the LLM itself did, before the checks repaired or replaced its answers."""
+    tried = [r for r in records if r.get("raw_citations") is not None]
+    valid = sum(r["raw_citations"][0] for r in tried)
+    total = sum(r["raw_citations"][1] for r in tried)
+    kept = sum(r.get("mode") == "llm" for r in tried)
+    return {"answers": len(tried), "kept": kept, "kept_share": _round(ratio(kept, len(tried))),
+            "raw_citation_validity": _round(ratio(valid, total))}
 
 
 def failure_reasons(record: dict) -> list[str]:
@@ -378,7 +395,8 @@ def run_questions(assistant, questions: list[dict], k: int | None = None, progre
             record.update(predicted_route=answer.route, mode=answer.mode, answer=answer.answer,
                           citations=[{"n": c.n, "title": c.title, "supported": c.supported}
                                      for c in answer.citations],
-                          sources=[s.title for s in answer.sources], warnings=list(answer.warnings))
+                          sources=[s.title for s in answer.sources], warnings=list(answer.warnings),
+                          first_text_ms=answer.first_text_ms, raw_citations=answer.raw_citations)
         except StoreError:
             raise  # no index: nothing else will work either
         except QAError as exc:
@@ -399,7 +417,11 @@ ROWS = [("routing accuracy", ("routing", "accuracy")), ("recall@1", ("retrieval"
         ("refusal precision", ("answers", "refusal_precision")), ("refusal recall", ("answers", "refusal_recall")),
         ("citation validity", ("citations", "validity")), ("citation precision", ("citations", "precision")),
         ("citation recall", ("citations", "recall")), ("citations supported", ("citations", "supported")),
-        ("latency p50 (ms)", ("latency_ms", "p50")), ("latency p95 (ms)", ("latency_ms", "p95"))]
+        ("expected papers cited", (None, "expected_cited")),
+        ("LLM answers kept (not replaced)", ("llm", "kept_share")),
+        ("LLM citation validity before repair", ("llm", "raw_citation_validity")),
+        ("latency p50 (ms)", ("latency_ms", "p50")), ("latency p95 (ms)", ("latency_ms", "p95")),
+        ("first text p50 (ms)", ("first_text_ms", "p50")), ("first text p95 (ms)", ("first_text_ms", "p95"))]
 
 
 def _cell(value, latency=False) -> str:
@@ -414,7 +436,8 @@ def metric_table(result: dict) -> tuple[list[str], list[list[str]]]:
     header = ["metric"] + [name for name, _ in columns]
     rows = [["questions"] + [str(m["n"]) for _, m in columns]]
     for label, (group, key) in ROWS:
-        rows.append([label] + [_cell(m[group][key], group == "latency_ms") for _, m in columns])
+        rows.append([label] + [_cell((m[group] if group else m)[key], group in ("latency_ms", "first_text_ms"))
+                               for _, m in columns])
     return header, rows
 
 

@@ -241,7 +241,9 @@ def test_eval_command_on_a_tiny_file(built_settings, tmp_path, capsys):
     assert code == 0
     result = json.loads(out)
     assert set(result) == {"n", "routing", "retrieval", "answers", "citations", "latency_ms", "per_route",
-                           "failures"}
+                           "failures", "expected_cited", "llm", "first_text_ms"}
+    assert result["llm"] == {"answers": 0, "kept": 0, "kept_share": None, "raw_citation_validity": None}
+    assert result["first_text_ms"]["p50"] > 0 and 0 <= result["expected_cited"] <= 1
     assert result["n"] == 4
     assert set(result["routing"]) == {"accuracy", "confusion"}
     assert set(result["retrieval"]) == {"recall@1", "recall@5", "recall@10", "mrr"}
