@@ -392,7 +392,9 @@ def get_llm(settings) -> ChatLLM | None:
     choice = settings.llm
     base_url = (settings.llm_base_url or "").strip()
     openai_key = settings.openai_api_key or ""
-    timeout = getattr(settings, "llm_timeout", 30.0)
+    timeout = getattr(settings, "llm_timeout", None)
+    # A local model on a 2-core CPU needs seconds per sentence: more patience than a remote API.
+    timeout = float(timeout) if timeout is not None else (120.0 if choice == "local" else 30.0)
     retries = getattr(settings, "llm_max_retries", 2)
     if choice == "none" or (choice == "auto" and not (base_url or openai_key)):
         return None

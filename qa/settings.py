@@ -41,7 +41,7 @@ class Settings:
     llm_model_path: str = ""  # QA_LLM=local: a GGUF file (default: the fetched 1.5B model, else SmolLM2)
     llm_api_key: str = field(default="", repr=False)
     openai_api_key: str = field(default="", repr=False)
-    llm_timeout: float = 30.0
+    llm_timeout: float | None = None  # seconds per answer; None: 30 for a remote LLM, 120 for QA_LLM=local
     llm_max_retries: int = 2
     llm_context_tokens: int = 8192
     max_question_chars: int = 2000
