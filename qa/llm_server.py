@@ -451,6 +451,7 @@ def _completion(alias: str, text: str, stats: dict) -> dict:
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                          "finish_reason": stats.get("finish_reason", "stop")}],
             "usage": {"prompt_tokens": stats.get("prompt_tokens", 0),
+                      "prompt_tokens_details": {"cached_tokens": stats.get("cached_tokens", 0)},
                       "completion_tokens": stats.get("completion_tokens", 0),
                       "total_tokens": stats.get("prompt_tokens", 0) + stats.get("completion_tokens", 0)}}
 

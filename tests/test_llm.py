@@ -5,7 +5,7 @@ The real-model tests carry the ``llm_server`` marker (deselect with ``-m "not ll
 from __future__ import annotations
 
 import ctypes
-import importlib.util
+import json
 import logging
 import os
 import signal
@@ -16,6 +16,7 @@ import textwrap
 import threading
 import time
 import traceback
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -326,6 +327,22 @@ class TestLocalServer:
     def test_complete(self, local_llm):
         text = local_llm.complete(MESSAGES, max_tokens=24)
         assert isinstance(text, str) and text.strip()
+
+    def test_a_repeated_prompt_prefix_is_not_computed_again(self, local_llm):
+        # The answer prompt's fixed system part is reused from the model's cache: only the new tail runs.
+        def usage(question: str) -> dict:
+            body = json.dumps({"model": local_llm.model_id, "max_tokens": 4, "messages": [
+                {"role": "system", "content": "Answer from the sources. " * 20},
+                {"role": "user", "content": question}]}).encode()
+            request = urllib.request.Request(local_llm.base_url + "/chat/completions", data=body, headers={
+                "Authorization": f"Bearer {local_llm.server.api_key}", "Content-Type": "application/json"})
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            with opener.open(request, timeout=60) as response:
+                return json.loads(response.read())["usage"]
+
+        first, second = usage("What is 6 x 7?"), usage("Who wrote Hamlet?")
+        assert second["prompt_tokens_details"]["cached_tokens"] >= 100
+        assert first["prompt_tokens"] > second["prompt_tokens"] - first["prompt_tokens"] + 100
 
     def test_server_requires_its_own_key(self, local_llm):
         # The local server gets a random key: other local users / browser pages can't use it.
