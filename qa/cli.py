@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from .console import k_arg as _k, progress_bar, year_arg as _year
 from .errors import QAError
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -21,26 +22,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own errors: one line, status 2
         sys.stderr.write(f"qa: error: {message}\n")
         raise SystemExit(2)
-
-
-def _year(text: str) -> int:
-    try:
-        year = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a year: {text!r}") from None
-    if not 1000 <= year <= 9999:
-        raise argparse.ArgumentTypeError(f"not a year: {text!r}")
-    return year
-
-
-def _k(text: str) -> int:
-    try:
-        k = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 1 <= k <= 100:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 100, not {k}")
-    return k
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
@@ -100,22 +81,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default 7860)")
     p.add_argument("--llm", choices=["auto", "none", "local", "openai"], help="answer engine (env QA_LLM)")
     return parser
-
-
-def progress_bar(label: str):
-    """A one-line progress bar on stderr when it is a terminal (None otherwise: logs stay clean)."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        width = 30
-        filled = int(width * done / max(total, 1))
-        sys.stderr.write(f"\r  {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
 
 
 def cmd_ingest(settings, args) -> int:
@@ -229,12 +194,16 @@ def cmd_ask(settings, args) -> int:
 
 
 def cmd_serve(settings, args) -> int:
-    # The library never imports Gradio; the UI package does, and is only loaded here.
-    from ui.app import serve
-
-    settings = settings.replace(llm=args.llm, host=args.host, port=args.port)
-    serve(settings, host=settings.host, port=settings.port)
-    return 0
+    # The library never imports the UI: the chat runs as `python -m ui` in this same process (same PID).
+    argv = [sys.executable, "-m", "ui"]
+    for flag, value in (("--data-dir", args.data_dir), ("--chroma-url", args.chroma_url), ("--host", args.host),
+                        ("--port", args.port), ("--llm", args.llm)):
+        if value is not None:
+            argv += [flag, str(value)]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
+    return 0  # not reached
 
 
 def cmd_model(settings, args) -> int:

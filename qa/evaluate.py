@@ -518,7 +518,7 @@ def add_eval_parser(sub) -> argparse.ArgumentParser:
     """Add the `eval` subcommand to the CLI's subparsers."""
     p = sub.add_parser("eval", help="measure routing, retrieval, answers and citations on labelled questions")
     p.add_argument("--questions", type=Path, required=True, help="JSONL file: one question object per line")
-    from .cli import _k  # the CLI's own validation of --k
+    from .console import k_arg as _k  # the CLI's own validation of --k
 
     p.add_argument("--k", type=_k, default=None, help="papers per answer (1-100, default QA_K or 5)")
     p.add_argument("--llm", choices=list(LLM_CHOICES), help="answer engine (env QA_LLM)")
@@ -529,7 +529,7 @@ def add_eval_parser(sub) -> argparse.ArgumentParser:
 
 def cmd_eval(settings, args) -> int:
     from .assistant import Assistant
-    from .cli import progress_bar as _progress_bar
+    from .console import progress_bar as _progress_bar
 
     questions = load_questions(args.questions)  # a bad file fails before any model is loaded
     settings = settings.replace(llm=args.llm)

@@ -491,5 +491,7 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     import signal
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Stop at once, mid-answer included: nothing is kept on disk, and a client cut off mid-stream is
+    # told so by the closed connection (a graceful exit would first finish the answer).
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     sys.exit(main())

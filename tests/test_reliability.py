@@ -661,10 +661,19 @@ def test_llm_silence_bounds_the_whole_answer_when_the_llm_also_routes(built_sett
 
 @pytest.mark.llm_server
 @pytest.mark.slow
-def test_llama_server_stopped_mid_answer_falls_back(built_settings):
+class _LongAnswers(ChatLLM):
+    """The real client, asking for a long answer: the server is surely still generating when it is stopped."""
+
+    def stream(self, messages, *, max_tokens=512, temperature=0.0):
+        longer = messages[:-1] + [{"role": "user", "content": messages[-1]["content"] +
+                                   "\nAfter your answer, count from 1 to 300, separated by commas."}]
+        return super().stream(longer, max_tokens=800, temperature=temperature)
+
+
+def test_local_llm_server_stopped_mid_answer_falls_back(built_settings):
     with LocalLLMServer() as server:
-        llm = ChatLLM(base_url=server.base_url, api_key="not-needed", model_id="SmolLM2-135M-Instruct",
-                      context_tokens=4096, timeout=60, max_retries=0)
+        llm = _LongAnswers(base_url=server.base_url, api_key=server.api_key, model_id="SmolLM2-135M-Instruct",
+                           context_tokens=4096, timeout=60, max_retries=0)
         assistant = Assistant(built_settings, llm=llm)
         kinds, answer, stopped_at = [], None, None
         for event in assistant.ask_stream("What has been done on model-based reinforcement learning and world "
