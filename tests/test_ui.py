@@ -283,11 +283,11 @@ def _pick(page, dropdown_id: str, option: str):
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def _screenshot(page, name: str):
+def _screenshot(page, name: str, full_page: bool = True):
     ARTIFACTS.mkdir(exist_ok=True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     shutil.copyfile(path, SCREENSHOTS / name)
 
 
@@ -303,7 +303,6 @@ def test_chat_streams_a_cited_answer_with_its_sources(page, server):
     assert "Dataset Distillation using Neural Feature Regression" in card.inner_text()
     assert card.locator("mark").count() == 1 and "Zhou" in card.inner_text()  # quote highlighted, authors shown
     assert "one paper" in page.inner_text("#qa-status")
-    _screenshot(page, "chat.png")
 
     cite.click()
     page.wait_for_selector("#src-1-1.qa-flash")  # the card it points at is marked, and on screen
@@ -381,7 +380,6 @@ def test_collection_tab_plot_table_and_ask_about_a_paper(page, server):
     page.wait_for_selector("#qa-plot canvas, #qa-plot svg")
     assert page.get_attribute("#qa-table [role=grid]", "aria-rowcount") == "51"  # header + 50 papers
     page.wait_for_timeout(500)  # let the plot finish drawing
-    _screenshot(page, "collection.png")
 
     page.fill("#qa-table input.search-input", "Lookahead")
     cell = page.locator("#qa-table .virtual-row [role=gridcell]").first
@@ -415,8 +413,9 @@ def test_corpus_html_is_shown_as_text_and_never_runs(page, xss_server):
 SYNTHESIS = "What has been done on model-based reinforcement learning?"  # cites 8 papers
 _SCROLLED = """() => { const out = [];
     for (const e of document.querySelectorAll('*'))
-        if (e.scrollTop > 0 && e !== document.scrollingElement) out.push({id: e.id, cls: String(e.className).slice(0, 60), top: e.scrollTop,
-                                       inChat: !!e.closest('#qa-chat'), inSheet: !!e.closest('#qa-sheet')});
+        if (e.scrollTop > 0 && e !== document.scrollingElement)
+            out.push({id: e.id, cls: String(e.className).slice(0, 60), top: e.scrollTop,
+                      inChat: !!e.closest('#qa-chat'), inSheet: !!e.closest('#qa-sheet')});
     return out; }"""
 _IN_VIEW = """sel => { const r = document.querySelector(sel).getBoundingClientRect();
     return r.height > 0 && r.top >= -1 && r.bottom <= window.innerHeight + 1; }"""
@@ -478,7 +477,8 @@ def test_copy_gives_markdown_with_numbered_references(page, server):
     _open(page, server)
     bubble = _ask(page, SYNTHESIS)
     bubble.locator("button.qa-copy").click()
-    page.wait_for_function("() => document.querySelector('#qa-chat .qa-final button.qa-copy').innerText === 'Copied'")
+    page.wait_for_function(
+        "() => document.querySelector('#qa-chat .qa-final button.qa-copy').innerText === 'Copied'")
     text = page.evaluate("navigator.clipboard.readText()")
     assert "<" not in text and "qa-" not in text, text[:300]  # no HTML
     body, _, refs = text.partition("**References**")
@@ -548,7 +548,6 @@ def test_phone_layout_title_filters_and_long_words(phone, server):
     wide = page.evaluate("""() => [...document.querySelectorAll('#qa-sources .qa-card')]
         .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.id)""")
     assert not wide, wide
-    _screenshot(page, "chat-phone.png")
 
 
 @pytest.mark.browser
@@ -573,9 +572,33 @@ def test_welcome_legend_suggestions_and_math(page, server):
     # LaTeX that survives in an answer is typeset by Gradio's bundled KaTeX
     bubble = _ask(page, "What is Multi-Rate VAE?")
     assert bubble.locator(".katex").count() >= 1 and "$β$" not in bubble.inner_text()
+    page.wait_for_selector("#qa-sources .qa-quote .katex")  # and in the source card, by the same KaTeX
+    assert "$β$" not in page.inner_text("#qa-sources .qa-quote")
     page.get_by_role("tab", name="Collection").click()
     legend = page.inner_text("#qa-legend")
     assert "LG" in legend and "Machine Learning" in legend and "Computation and Language" in legend
+
+
+@pytest.mark.browser
+def test_screenshots_on_both_viewports(sized_page, server):
+    """docs/screenshots: the welcome card, an answer with its sources, a source opened, the Collection tab."""
+    page = sized_page
+    suffix = "" if page.viewport_size["width"] >= 900 else "-phone"
+    _open(page, server)
+    page.wait_for_timeout(300)
+    _screenshot(page, f"welcome{suffix}.png", full_page=False)
+    bubble = _ask(page, SYNTHESIS)
+    page.wait_for_timeout(300)
+    _screenshot(page, f"chat{suffix}.png")
+    bubble.locator("a.qa-cite").nth(2).click()
+    page.wait_for_selector("#qa-sources .qa-flash")
+    page.wait_for_timeout(300)
+    _screenshot(page, f"source{suffix}.png", full_page=False)
+    page.keyboard.press("Escape")
+    page.get_by_role("tab", name="Collection").click()
+    page.wait_for_selector("#qa-plot canvas, #qa-plot svg")
+    page.wait_for_timeout(800)  # let the plot finish drawing
+    _screenshot(page, f"collection{suffix}.png")
 
 
 def test_markdown_references_and_suggestions_are_pure():

@@ -280,7 +280,7 @@ def build_app(assistant, settings) -> gr.Blocks:
         except QAError as exc:
             described = str(exc)
         label = f"Filters · on: {described}" if described else "Filters · off"
-        return render.filters_note(described), gr.update(label=label)
+        return gr.update(value=render.filters_note(described), visible=bool(described)), gr.update(label=label)
 
     def select_paper(evt: gr.SelectData):
         row = evt.row_value or []
@@ -303,9 +303,9 @@ def build_app(assistant, settings) -> gr.Blocks:
                     with gr.Column(scale=3, min_width=380):
                         # our own Copy button gives Markdown; Gradio's would copy the bubble's HTML
                         chatbot = gr.Chatbot(
-                            label="Conversation", elem_id="qa-chat", height=520, render_markdown=False,
-                            sanitize_html=True, feedback_options=None, buttons=[], layout="bubble",
-                            latex_delimiters=render.LATEX_DELIMITERS,
+                            label="Conversation", show_label=False, elem_id="qa-chat", height=520,
+                            render_markdown=False, sanitize_html=True, feedback_options=None, buttons=[],
+                            layout="bubble", latex_delimiters=render.LATEX_DELIMITERS,
                             placeholder=render.welcome_html(profile, papers))
                         with gr.Row(elem_id="qa-suggest", elem_classes=["qa-suggest"]):
                             suggest_buttons = [gr.Button("", size="sm", variant="secondary", visible=False,
@@ -315,7 +315,7 @@ def build_app(assistant, settings) -> gr.Blocks:
                             question = gr.Textbox(show_label=False, placeholder="Ask a question…", scale=5,
                                                   max_lines=6, elem_id="qa-question", autofocus=False)
                             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-send")
-                        active_filters = gr.HTML("", elem_id="qa-active-filters", padding=False)
+                        active_filters = gr.HTML("", elem_id="qa-active-filters", padding=False, visible=False)
                         with gr.Row(elem_classes=["qa-examples"]):
                             example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
                         with gr.Accordion("Filters · off", open=False, elem_id="qa-filter-box") as filter_box:
