@@ -346,7 +346,7 @@ def build_app(assistant, settings) -> gr.Blocks:
                     with gr.Column(scale=3):
                         table = gr.Dataframe(papers_table(papers), headers=TABLE_HEADERS, interactive=False,
                                              show_search="search", wrap=True, max_height=520,
-                                             column_widths=["40%", "8%", "13%", "31%", "8%"],
+                                             column_widths=["36%", "13%", "14%", "27%", "10%"],
                                              label=f"{len(papers)} papers (click a row)", elem_id="qa-table")
                     with gr.Column(scale=2):
                         selected = gr.State("")
