@@ -26,9 +26,9 @@ from conftest import free_port
 
 from qa.answer import Answer, AnswerEvent, Citation, Source
 from qa.errors import QAError, StoreError
+from qa.suggest import suggest_follow_ups
 from ui import render
 from ui.app import UNFILTERED_NOTE, make_filters, parse_auth, parse_history
-from qa.suggest import suggest_follow_ups
 
 ROOT = Path(__file__).resolve().parents[1]
 LISTING = ROOT / "data" / "jimmy-ba-profile.txt"
