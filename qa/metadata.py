@@ -224,7 +224,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         if affiliation:
             described.append(f"affiliation {affiliation}")
         if among:
-            described.append(f"among the {len(among)} papers of the previous answer")
+            described.append(f"among the {len(among)} paper{'' if len(among) == 1 else 's'} of the previous answer")
         return f" ({'; '.join(described)})" if described else ""
 
     # "which papers are missing?": the header counts more papers than the listing has, and does not name them

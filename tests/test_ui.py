@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -25,8 +26,9 @@ from conftest import free_port
 
 from qa.answer import Answer, AnswerEvent, Citation, Source
 from qa.errors import QAError, StoreError
+from qa.suggest import suggest_follow_ups
 from ui import render
-from ui.app import make_filters, parse_auth, parse_history
+from ui.app import UNFILTERED_NOTE, make_filters, parse_auth, parse_history
 
 ROOT = Path(__file__).resolve().parents[1]
 LISTING = ROOT / "data" / "jimmy-ba-profile.txt"
@@ -218,19 +220,39 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
+DESKTOP, PHONE = (1280, 900), (390, 844)
+
+
+def _recorded_page(browser, size):
     """A fresh page that records every request; all of them must stay on this machine."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]},
+                                  is_mobile=size == PHONE, has_touch=size == PHONE)
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.set_default_timeout(20_000)
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
+    page.requests = requests
     yield page
     context.close()
     outside = [u for u in requests if urllib.parse.urlsplit(u).scheme not in ("data", "blob", "about")
                and urllib.parse.urlsplit(u).hostname not in ("127.0.0.1", "localhost")]
     assert requests and not outside, f"the page reached beyond this machine: {outside}"
+
+
+@pytest.fixture
+def page(browser):
+    yield from _recorded_page(browser, (1400, 1000))
+
+
+@pytest.fixture(params=[DESKTOP, PHONE], ids=["1280x900", "390x844"])
+def sized_page(browser, request):
+    yield from _recorded_page(browser, request.param)
+
+
+@pytest.fixture
+def phone(browser):
+    yield from _recorded_page(browser, PHONE)
 
 
 def _open(page, url):
@@ -249,16 +271,23 @@ def _ask(page, question: str):
     return finals.last
 
 
+def _open_filters(page):
+    if not page.locator("#qa-year-from").is_visible():
+        page.click("#qa-filter-box button.label-wrap, #qa-filter-box > button")
+        page.wait_for_selector("#qa-year-from", state="visible")
+
+
 def _pick(page, dropdown_id: str, option: str):
+    _open_filters(page)
     page.click(f"#{dropdown_id} input")
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def _screenshot(page, name: str):
+def _screenshot(page, name: str, full_page: bool = True):
     ARTIFACTS.mkdir(exist_ok=True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     shutil.copyfile(path, SCREENSHOTS / name)
 
 
@@ -274,11 +303,9 @@ def test_chat_streams_a_cited_answer_with_its_sources(page, server):
     assert "Dataset Distillation using Neural Feature Regression" in card.inner_text()
     assert card.locator("mark").count() == 1 and "Zhou" in card.inner_text()  # quote highlighted, authors shown
     assert "one paper" in page.inner_text("#qa-status")
-    _screenshot(page, "chat.png")
 
     cite.click()
-    page.wait_for_function("() => location.hash === '#src-1-1'")
-    assert page.evaluate("document.querySelector('#src-1-1').matches(':target')")
+    page.wait_for_selector("#src-1-1.qa-flash")  # the card it points at is marked, and on screen
     page.wait_for_function("""() => { const r = document.querySelector('#src-1-1').getBoundingClientRect();
                                       return r.top >= 0 && r.top < window.innerHeight; }""")
 
@@ -353,7 +380,6 @@ def test_collection_tab_plot_table_and_ask_about_a_paper(page, server):
     page.wait_for_selector("#qa-plot canvas, #qa-plot svg")
     assert page.get_attribute("#qa-table [role=grid]", "aria-rowcount") == "51"  # header + 50 papers
     page.wait_for_timeout(500)  # let the plot finish drawing
-    _screenshot(page, "collection.png")
 
     page.fill("#qa-table input.search-input", "Lookahead")
     cell = page.locator("#qa-table .virtual-row [role=gridcell]").first
@@ -382,6 +408,213 @@ def test_corpus_html_is_shown_as_text_and_never_runs(page, xss_server):
     page.wait_for_timeout(300)  # an onerror handler would have fired by now
     assert page.evaluate("window.__xss") is None
     assert page.locator("#qa-paper img, #qa-sources img, #qa-sources script, #qa-chat img").count() == 0
+
+
+SYNTHESIS = "What has been done on model-based reinforcement learning?"  # cites 8 papers
+_SCROLLED = """() => { const out = [];
+    for (const e of document.querySelectorAll('*'))
+        if (e.scrollTop > 0 && e !== document.scrollingElement)
+            out.push({id: e.id, cls: String(e.className).slice(0, 60), top: e.scrollTop,
+                      inChat: !!e.closest('#qa-chat'), inSheet: !!e.closest('#qa-sheet')});
+    return out; }"""
+_IN_VIEW = """sel => { const r = document.querySelector(sel).getBoundingClientRect();
+    return r.height > 0 && r.top >= -1 && r.bottom <= window.innerHeight + 1; }"""
+
+
+@pytest.mark.browser
+def test_last_citation_never_traps_the_page(sized_page, server):
+    """Issue 14 (1) and (7): the sources panel scrolls on its own, the page never moves out from under the user."""
+    page = sized_page
+    _open(page, server)
+    assert page.evaluate("window.scrollY") == 0 and page.evaluate(_IN_VIEW, ".qa-header h1")  # title on load
+    bubble = _ask(page, SYNTHESIS)
+    cites = bubble.locator("a.qa-cite")
+    last = cites.last
+    n = int(last.inner_text())
+    assert n >= 6, "expected a synthesis answer citing many papers"
+    panel = page.locator("#qa-sources")
+    assert panel.evaluate("e => getComputedStyle(e).overflowY") == "auto"
+    # every card is reachable: scrolled to its end, the panel shows the bottom of the last card
+    reach = panel.evaluate("""e => { e.scrollTop = 1e6; const cards = e.querySelectorAll('.qa-sources .qa-card');
+        const last = cards[cards.length - 1].getBoundingClientRect(), box = e.getBoundingClientRect();
+        const out = {bottom: last.bottom, box: box.bottom, max: e.scrollHeight - e.clientHeight, top: e.scrollTop};
+        e.scrollTop = 0; return out; }""")
+    assert reach["top"] == reach["max"] and reach["bottom"] <= reach["box"] + 1, reach
+    if not page.evaluate(_IN_VIEW, "#qa-question textarea"):
+        page.evaluate("() => document.querySelector('#qa-question textarea').scrollIntoView({block: 'end'})")
+    assert page.evaluate(_IN_VIEW, "#qa-question textarea")
+    y = page.evaluate("window.scrollY")
+    header_top = page.evaluate("document.querySelector('.qa-header h1').getBoundingClientRect().top")
+
+    last.click()
+    page.wait_for_selector(f"#src-1-{n}.qa-flash")
+    page.wait_for_timeout(300)
+    assert abs(page.evaluate("window.scrollY") - y) <= 2, "the page itself moved"
+    assert page.evaluate(_IN_VIEW, "#qa-question textarea"), "the input left the screen"
+    # nothing but the sources panel, the chat log and the sheet is scrolled: no hidden container
+    stray = [e for e in page.evaluate(_SCROLLED)
+             if e["id"] != "qa-sources" and not e["inChat"] and not e["inSheet"] and e["cls"] != "qa-sheet-body"]
+    assert not stray, stray
+    title = page.locator(f"#src-1-{n} .qa-card-title").inner_text()
+    if page.viewport_size["width"] >= 900:  # beside the chat: the panel scrolled to the card, header still there
+        assert page.evaluate(_IN_VIEW, f"#src-1-{n} .qa-card-title")
+        assert page.evaluate("document.querySelector('.qa-header h1').getBoundingClientRect().top") == header_top
+        assert panel.evaluate("e => e.scrollTop") > 0
+    else:  # the panel is below the chat on a phone: the card opens over the page, and closes again
+        sheet = page.locator("#qa-sheet")
+        assert sheet.is_visible() and title in sheet.inner_text()
+        page.click("#qa-sheet .qa-sheet-close")
+        assert not sheet.is_visible()
+        assert abs(page.evaluate("window.scrollY") - y) <= 2
+    # and the card's way back to its answer
+    page.locator(f"#src-1-{n} a.qa-back").evaluate("a => a.click()")
+    page.wait_for_timeout(200)
+    assert page.evaluate(_IN_VIEW, "#qa-question textarea")
+
+
+@pytest.mark.browser
+def test_copy_gives_markdown_with_numbered_references(page, server):
+    _open(page, server)
+    bubble = _ask(page, SYNTHESIS)
+    bubble.locator("button.qa-copy").click()
+    page.wait_for_function(
+        "() => document.querySelector('#qa-chat .qa-final button.qa-copy').innerText === 'Copied'")
+    text = page.evaluate("navigator.clipboard.readText()")
+    assert "<" not in text and "qa-" not in text, text[:300]  # no HTML
+    body, _, refs = text.partition("**References**")
+    assert "[1]" in body and "[8]" in body and "model-based" in body.lower()
+    lines = [line for line in refs.strip().splitlines() if line.strip()]
+    assert lines[0] == ("1. Benchmarking Model-Based Reinforcement Learning (2019). "
+                        "Tingwu Wang, Xuchan Bao, Ignasi Clavera et al."), lines[0]
+    assert [line.split(".")[0] for line in lines] == [str(i) for i in range(1, len(lines) + 1)]
+    assert all(re.search(r"^\d+\. .+ \(\d{4}\)\. \S", line) for line in lines), lines
+
+
+@pytest.mark.browser
+def test_ask_about_a_paper_is_not_narrowed_by_chat_filters(page, server):
+    """Issue 14 (4): 'with code only' left on in the Chat tab must not change the Collection tab's question."""
+    _open(page, server)
+    _open_filters(page)
+    page.click("#qa-has-code input")
+    page.wait_for_selector("#qa-active-filters .qa-active")
+    assert "with code" in page.inner_text("#qa-active-filters")  # visible beside the input
+    assert "on: with code" in page.inner_text("#qa-filter-box")
+    page.get_by_role("tab", name="Collection").click()
+    page.fill("#qa-table input.search-input", "Mastering Diverse Domains")
+    page.wait_for_function("() => document.querySelector('#qa-table [role=grid]')"
+                           ".getAttribute('aria-rowcount') === '2'")
+    page.locator("#qa-table .virtual-row [role=gridcell]").first.click()
+    page.wait_for_selector("#qa-paper .qa-abstract")
+    page.click("#qa-ask-paper")
+    bubble = page.locator("#qa-chat .qa-final").last
+    bubble.wait_for(timeout=ANSWER_TIMEOUT)
+    assert UNFILTERED_NOTE in bubble.inner_text() and "filters:" not in bubble.inner_text()
+    assert "Mastering Diverse Domains through World Models" in page.inner_text("#qa-sources .qa-card")
+    # the chat's own questions still use the filter, and say so
+    assert "with code" in _ask(page, SYNTHESIS).inner_text()
+
+
+@pytest.mark.browser
+def test_bold_text_uses_one_complete_font(page, server):
+    """Issue 14 (6): Gradio's SemiBold files are subsets; bold must come from the complete Bold face."""
+    _open(page, server)
+    _ask(page, "What is FRePo?")
+    page.evaluate("document.fonts.ready")
+    fonts = [u.rsplit("/", 1)[-1] for u in page.requests if ".woff" in u]
+    assert "SourceSansPro-Bold.woff2" in fonts and not [f for f in fonts if "SemiBold" in f], fonts
+    faces = page.evaluate("""() => [...document.fonts].filter(f => f.family.includes('Source Sans Pro'))
+                                   .map(f => f.weight)""")
+    assert faces and set(faces) <= {"400", "700"}, faces
+    weight = page.evaluate("getComputedStyle(document.querySelector('#qa-sources .qa-card-title')).fontWeight")
+    assert int(weight) >= 600
+
+
+@pytest.mark.browser
+def test_phone_layout_title_filters_and_long_words(phone, server):
+    """Issue 14 (7) on a 390x844 phone: nothing is clipped and nothing overflows sideways."""
+    page = phone
+    _open(page, server)
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.scrollY") == 0 and page.evaluate(_IN_VIEW, ".qa-header h1")
+    _open_filters(page)
+    label = page.locator("#qa-has-code label")
+    box = label.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0]
+    assert label.evaluate("e => e.scrollWidth <= e.clientWidth + 1") and "with code only" in label.inner_text()
+    _ask(page, SYNTHESIS)  # its first card's abstract holds a long URL
+    page.evaluate("() => document.querySelectorAll('#qa-sources details').forEach(d => d.open = true)")
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    wide = page.evaluate("""() => [...document.querySelectorAll('#qa-sources .qa-card')]
+        .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.id)""")
+    assert not wide, wide
+
+
+@pytest.mark.browser
+def test_welcome_legend_suggestions_and_math(page, server):
+    _open(page, server)
+    welcome = page.inner_text("#qa-chat .qa-welcome")
+    assert "50 papers by Jimmy Ba" in welcome and "Machine Learning (LG)" in welcome and "Ask" in welcome
+    _ask(page, "What is FRePo?")
+    assert page.locator("#qa-sources .qa-card .qa-cat").first.get_attribute("title") == "Machine Learning (cs.LG)"
+    # compact card: the sentence is shown, the abstract waits behind a toggle
+    assert page.locator("#qa-sources #src-1-1 .qa-quote").is_visible()
+    assert not page.locator("#qa-sources #src-1-1 .qa-abstract").is_visible()
+    suggestions = page.locator("#qa-suggest button:visible")
+    assert 2 <= suggestions.count() <= 3
+    first = suggestions.first.inner_text()
+    assert "Dataset Distillation using Neural Feature Regression" in first
+    suggestions.first.click()
+    page.wait_for_function("() => document.querySelectorAll('#qa-chat .qa-final').length === 2",
+                           timeout=ANSWER_TIMEOUT)
+    assert first.strip() in page.locator("#qa-chat").inner_text()
+    assert "Yongchao Zhou" in page.locator("#qa-chat .qa-final").last.inner_text()
+    # LaTeX that survives in an answer is typeset by Gradio's bundled KaTeX
+    bubble = _ask(page, "What is Multi-Rate VAE?")
+    assert bubble.locator(".katex").count() >= 1 and "$β$" not in bubble.inner_text()
+    page.wait_for_selector("#qa-sources .qa-quote .katex")  # and in the source card, by the same KaTeX
+    assert "$β$" not in page.inner_text("#qa-sources .qa-quote")
+    page.get_by_role("tab", name="Collection").click()
+    legend = page.inner_text("#qa-legend")
+    assert "LG" in legend and "Machine Learning" in legend and "Computation and Language" in legend
+
+
+@pytest.mark.browser
+def test_screenshots_on_both_viewports(sized_page, server):
+    """docs/screenshots: the welcome card, an answer with its sources, a source opened, the Collection tab."""
+    page = sized_page
+    suffix = "" if page.viewport_size["width"] >= 900 else "-phone"
+    _open(page, server)
+    page.wait_for_timeout(300)
+    _screenshot(page, f"welcome{suffix}.png", full_page=False)
+    bubble = _ask(page, SYNTHESIS)
+    page.wait_for_timeout(300)
+    _screenshot(page, f"chat{suffix}.png")
+    bubble.locator("a.qa-cite").nth(2).click()
+    page.wait_for_selector("#qa-sources .qa-flash")
+    page.wait_for_timeout(300)
+    _screenshot(page, f"source{suffix}.png", full_page=False)
+    page.keyboard.press("Escape")
+    page.get_by_role("tab", name="Collection").click()
+    page.wait_for_selector("#qa-plot canvas, #qa-plot svg")
+    page.wait_for_timeout(800)  # let the plot finish drawing
+    _screenshot(page, f"collection{suffix}.png")
+
+
+def test_markdown_references_and_suggestions_are_pure():
+    answer = Answer(question="q", route="synthesis", mode="extractive", model=None, answer="A [1]. B [2].",
+                    citations=[Citation(1, "p1", "Lookahead Optimizer: k steps forward, 1 step back", 2019,
+                                        ["Michael R. Zhang", "Jimmy Ba"], "x"),
+                               Citation(2, "p2", "Layer Normalization", 2016, ["Jimmy Lei Ba"], "y")])
+    md = render.answer_markdown(answer)
+    assert md.startswith("A [1]. B [2].\n\n**References**\n\n")
+    assert "1. Lookahead Optimizer: k steps forward, 1 step back (2019). Michael R. Zhang, Jimmy Ba." in md
+    assert "2. Layer Normalization (2016). Jimmy Lei Ba." in md
+    assert suggest_follow_ups(answer) == ["What method does “Lookahead Optimizer” propose?",
+                                          "What are the main results of “Layer Normalization”?"]
+    answer.mode, answer.citations = "refusal", []
+    assert suggest_follow_ups(answer) == []
+    assert "Machine Learning" in render.legend_html(["LG"]) and render.legend_html([]) == ""
 
 
 # ---------------------------------------------------------------- API and HTTP

@@ -21,12 +21,16 @@ from qa.answer import Answer  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 from qa.papers import Paper, Profile  # noqa: E402
 from qa.retrieval import Filters  # noqa: E402
+from qa.suggest import suggest_follow_ups  # noqa: E402
 
 from . import render  # noqa: E402
 
 log = logging.getLogger("qa.ui")
 
 CSS_PATH = Path(__file__).with_name("style.css")
+JS_PATH = Path(__file__).with_name("page.js")
+SUGGESTIONS = 3            # follow-up buttons under the latest answer
+UNFILTERED_NOTE = "asked from the Collection tab: the Chat filters were not applied"
 CONCURRENCY = 4            # answers computed at once; more wait in the queue
 MAX_HISTORY_MESSAGES = 12  # follow-ups need the last few turns, not the whole session
 MAX_EARLIER_SOURCES = 10   # earlier answers whose source cards stay in the page
@@ -162,7 +166,29 @@ def build_app(assistant, settings) -> gr.Blocks:
         except Exception:
             return {p.paper_id: p for p in papers}
 
+    no_suggestions = tuple(gr.update(visible=False, value="") for _ in range(SUGGESTIONS))
+    skip_suggestions = tuple(gr.skip() for _ in range(SUGGESTIONS))
+
+    def suggestion_updates(answer: Answer) -> tuple:
+        questions = suggest_follow_ups(answer, limit=SUGGESTIONS)
+        return tuple(gr.update(visible=i < len(questions), value=questions[i] if i < len(questions) else "")
+                     for i in range(SUGGESTIONS))
+
     def respond(question, chat, session, year_from, year_to, category, author, has_code):
+        """The chat's answer, under the filters set in the Chat tab."""
+        for update in _respond(question, chat, session, (year_from, year_to, category, author, has_code)):
+            yield update
+
+    def respond_unfiltered(question, chat, session):
+        """"Ask about this paper" from the Collection tab: never narrowed by the Chat tab's filters."""
+        for update in _respond(question, chat, session, (None, None, None, None, False), note=UNFILTERED_NOTE):
+            yield update
+
+    def _respond(question, chat, session, filter_values, note=""):
+        for outputs in _answer(question, chat, session, filter_values, note):
+            yield outputs if len(outputs) == 5 + SUGGESTIONS else (*outputs, *skip_suggestions)
+
+    def _answer(question, chat, session, filter_values, note=""):
         """Stream one answer into the chat; every failure becomes a message in the chat."""
         question = question or ""
         chat = list(chat or [])
@@ -173,13 +199,13 @@ def build_app(assistant, settings) -> gr.Blocks:
         if question.strip():
             shown = question if len(question) <= 600 else question[:600] + " …"
             chat.append({"role": "user", "content": render.esc(shown)})
-        chat.append({"role": "assistant", "content": render.message_html("", turn, pending=True)})
-        yield chat, session, "", "", panel
+        chat.append({"role": "assistant", "content": render.message_html("", turn, pending=True, note=note)})
+        yield (chat, session, "", "", panel, *no_suggestions)
 
         answer: Answer | None = None
         text, route, known = "", "", []
         try:
-            filters = make_filters(year_from, year_to, category, author, has_code)
+            filters = make_filters(*filter_values)
             history = session["history"][-MAX_HISTORY_MESSAGES:]
             for event in assistant.ask_stream(question, history=history or None, filters=filters):
                 partial = event.answer
@@ -192,12 +218,12 @@ def build_app(assistant, settings) -> gr.Blocks:
                     known = [c.n for c in partial.citations] or list(range(1, len(partial.sources) + 1))
                     panel = render.panel_html(render.sources_html(partial, papers_by_id(), turn, question), earlier)
                     chat[-1] = {"role": "assistant", "content": render.message_html(
-                        text, turn, route=route, citations=known, pending=True)}
+                        text, turn, route=route, citations=known, pending=True, note=note)}
                     yield chat, session, gr.skip(), gr.skip(), panel
                 elif event.kind == "delta":
                     text += event.text
                     chat[-1] = {"role": "assistant", "content": render.message_html(
-                        text, turn, route=route, citations=known, pending=True)}
+                        text, turn, route=route, citations=known, pending=True, note=note)}
                     yield chat, session, gr.skip(), gr.skip(), gr.skip()
                 elif event.kind == "reset":  # the LLM failed midway: its text is replaced
                     text = ""
@@ -219,11 +245,13 @@ def build_app(assistant, settings) -> gr.Blocks:
             return
 
         current = render.sources_html(answer, papers_by_id(), turn, question)
-        chat[-1] = {"role": "assistant", "content": render.message_html(answer.answer, turn, answer)}
+        chat[-1] = {"role": "assistant", "content": render.message_html(answer.answer, turn, answer, note=note,
+                                                                        papers=papers_by_id())}
         session = {"history": session["history"] + [{"role": "user", "content": question},
                                                     {"role": "assistant", "content": answer.answer}],
                    "sources": earlier + [current], "turn": turn}
-        yield chat, session, gr.skip(), render.status_html(answer), render.panel_html(current, earlier)
+        yield (chat, session, gr.skip(), render.status_html(answer), render.panel_html(current, earlier),
+               *suggestion_updates(answer))
 
     def api_ask(question: str, history_json: str = "[]", year_from: int | None = None,
                 year_to: int | None = None, category: str = "", author: str = "",
@@ -244,7 +272,15 @@ def build_app(assistant, settings) -> gr.Blocks:
             raise gr.Error(GENERIC_ERROR, print_exception=False) from None
 
     def new_conversation():  # filters stay: they are settings, not conversation
-        return [], _new_session(), "", "", render.panel_html("", [])
+        return ([], _new_session(), "", "", render.panel_html("", []), *no_suggestions)
+
+    def show_filters(year_from, year_to, category, author, has_code):
+        try:
+            described = make_filters(year_from, year_to, category, author, has_code).describe()
+        except QAError as exc:
+            described = str(exc)
+        label = f"Filters · on: {described}" if described else "Filters · off"
+        return gr.update(value=render.filters_note(described), visible=bool(described)), gr.update(label=label)
 
     def select_paper(evt: gr.SelectData):
         row = evt.row_value or []
@@ -265,19 +301,25 @@ def build_app(assistant, settings) -> gr.Blocks:
                 session = gr.State(_new_session())
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=380):
+                        # our own Copy button gives Markdown; Gradio's would copy the bubble's HTML
                         chatbot = gr.Chatbot(
-                            label="Conversation", elem_id="qa-chat", height=520, render_markdown=False,
-                            sanitize_html=True, feedback_options=None, buttons=["copy"], layout="bubble",
-                            placeholder="Ask about the papers: what a paper does, what several papers say "
-                                        "about a topic, or counts and lists from the bibliography.")
-                        with gr.Row():
+                            label="Conversation", show_label=False, elem_id="qa-chat", height=520,
+                            render_markdown=False, sanitize_html=True, feedback_options=None, buttons=[],
+                            layout="bubble", latex_delimiters=render.LATEX_DELIMITERS,
+                            placeholder=render.welcome_html(profile, papers))
+                        with gr.Row(elem_id="qa-suggest", elem_classes=["qa-suggest"]):
+                            suggest_buttons = [gr.Button("", size="sm", variant="secondary", visible=False,
+                                                         elem_classes=["qa-suggestion"])
+                                               for _ in range(SUGGESTIONS)]
+                        with gr.Row(elem_id="qa-ask-row"):
                             question = gr.Textbox(show_label=False, placeholder="Ask a question…", scale=5,
-                                                  max_lines=6, elem_id="qa-question", autofocus=True)
+                                                  max_lines=6, elem_id="qa-question", autofocus=False)
                             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-send")
+                        active_filters = gr.HTML("", elem_id="qa-active-filters", padding=False, visible=False)
                         with gr.Row(elem_classes=["qa-examples"]):
                             example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
-                        with gr.Accordion("Filters", open=True, elem_id="qa-filter-box"):
-                            with gr.Row():
+                        with gr.Accordion("Filters · off", open=False, elem_id="qa-filter-box") as filter_box:
+                            with gr.Row(elem_id="qa-filter-row"):
                                 year_from = gr.Dropdown([ANY_YEAR] + [str(y) for y in years], value=ANY_YEAR,
                                                         label="From year", elem_id="qa-year-from", min_width=110)
                                 year_to = gr.Dropdown([ANY_YEAR] + [str(y) for y in years], value=ANY_YEAR,
@@ -287,7 +329,7 @@ def build_app(assistant, settings) -> gr.Blocks:
                                 author = gr.Textbox(label="Author", placeholder="e.g. Hinton",
                                                     elem_id="qa-author", min_width=140)
                                 has_code = gr.Checkbox(label="with code only", elem_id="qa-has-code",
-                                                       min_width=110)
+                                                       min_width=140)
                         new_chat = gr.Button("New conversation", size="sm", elem_id="qa-new")
                     with gr.Column(scale=2, min_width=320, elem_id="qa-side"):
                         status = gr.HTML("", elem_id="qa-status")
@@ -296,6 +338,7 @@ def build_app(assistant, settings) -> gr.Blocks:
             with gr.Tab("Collection", id="collection"):
                 gr.HTML(render.profile_html(profile, papers) if not problem else render.error_html(
                     f"No collection to show: {problem}"), elem_id="qa-profile")
+                gr.HTML(render.legend_html(categories), elem_id="qa-legend", padding=False)
                 gr.BarPlot(papers_per_year(papers), x="year", y="papers", color="category",
                            title="Papers per year, by category", x_title="year", y_title="papers",
                            elem_id="qa-plot", height=300, sort="x")
@@ -303,7 +346,7 @@ def build_app(assistant, settings) -> gr.Blocks:
                     with gr.Column(scale=3):
                         table = gr.Dataframe(papers_table(papers), headers=TABLE_HEADERS, interactive=False,
                                              show_search="search", wrap=True, max_height=520,
-                                             column_widths=["40%", "8%", "13%", "31%", "8%"],
+                                             column_widths=["36%", "13%", "14%", "27%", "10%"],
                                              label=f"{len(papers)} papers (click a row)", elem_id="qa-table")
                     with gr.Column(scale=2):
                         selected = gr.State("")
@@ -312,24 +355,53 @@ def build_app(assistant, settings) -> gr.Blocks:
                                               elem_id="qa-ask-paper")
 
         chat_inputs = [question, chatbot, session, year_from, year_to, category, author, has_code]
-        chat_outputs = [chatbot, session, question, status, sources]
+        chat_outputs = [chatbot, session, question, status, sources, *suggest_buttons]
         # chat and API share one concurrency group: CONCURRENCY answers at once in total
         answer = {"fn": respond, "inputs": chat_inputs, "outputs": chat_outputs, "api_visibility": "private",
                   "concurrency_id": "answer"}
         question.submit(**answer)
         send.click(**answer)
-        for button in example_buttons:
+        for button in example_buttons + suggest_buttons:
             button.click(lambda q: q, button, question, queue=False, api_visibility="private").then(**answer)
-        new_chat.click(new_conversation, None, [chatbot, session, question, status, sources],
+        new_chat.click(new_conversation, None, [chatbot, session, question, status, sources, *suggest_buttons],
                        queue=False, api_visibility="private")
-        chatbot.clear(lambda: new_conversation()[1:5], None, [session, question, status, sources],
+        chatbot.clear(lambda: new_conversation()[1:], None, [session, question, status, sources, *suggest_buttons],
                       queue=False, api_visibility="private")  # the chat's own trash button
+        filter_inputs = [year_from, year_to, category, author, has_code]
+        for control in filter_inputs:
+            control.change(show_filters, filter_inputs, [active_filters, filter_box], queue=False,
+                           api_visibility="private")
         table.select(select_paper, None, [paper_view, selected, ask_paper], queue=False,
                      api_visibility="private")
-        ask_paper.click(ask_about, selected, [tabs, question], queue=False, api_visibility="private").then(**answer)
+        ask_paper.click(ask_about, selected, [tabs, question], queue=False, api_visibility="private").then(
+            respond_unfiltered, [question, chatbot, session], chat_outputs, api_visibility="private",
+            concurrency_id="answer")
         gr.api(api_ask, api_name="ask", concurrency_id="answer")
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
+
+
+def katex_assets() -> dict:
+    """Gradio's own bundled KaTeX (auto-render module and stylesheet), served by the app at /assets/.
+
+    The chat bubbles use it through the Chatbot's latex_delimiters; the sources panel is plain HTML, so
+    page.js loads the same files for it. Empty when this Gradio build has no KaTeX.
+    """
+    try:
+        from gradio.route_utils import BUILD_PATH_LIB
+
+        folder = Path(BUILD_PATH_LIB)
+        js, css = sorted(folder.glob("auto-render-*.js")), sorted(folder.glob("katex-*.css"))
+    except Exception:  # a Gradio without these files: math stays as text
+        return {}
+    if not js or not css:
+        return {}
+    return {"js": f"assets/{js[0].name}", "css": f"assets/{css[0].name}", "delimiters": render.LATEX_DELIMITERS}
+
+
+def head_html() -> str:
+    config = json.dumps(katex_assets()).replace("</", "<\\/")
+    return f"<script>window.__qaMath = {config};</script><script>{JS_PATH.read_text(encoding='utf-8')}</script>"
 
 
 def launch_options(auth: list[tuple[str, str]] | None = None) -> dict:
@@ -338,7 +410,15 @@ def launch_options(auth: list[tuple[str, str]] | None = None) -> dict:
         "auth": auth,
         "auth_message": "Log in to ask about the papers." if auth else None,
         "css": CSS_PATH.read_text(encoding="utf-8"),
-        "theme": gr.themes.Default(primary_hue="indigo"),  # local fonts only
+        # local fonts only, and only complete ones: Gradio's SemiBold files are 5 kB subsets that lack
+        # most letters, so weight 600 would mix fonts; 400 and 700 are the full Source Sans Pro / Plex Mono
+        "theme": gr.themes.Default(
+            primary_hue="indigo",
+            font=[gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui",
+                  "sans-serif"],
+            font_mono=[gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "Consolas",
+                       "monospace"]),
+        "head": head_html(),
         "ssr_mode": False,   # no Node server next to ours
         "show_error": False,  # our messages go in the chat; never a traceback
         "footer_links": ["api"],
