@@ -159,13 +159,13 @@ COUNT = re.compile(r"\bhow many\b|\bnumber of (papers|works|articles|publication
 STARTS = re.compile(r"\b(when did|since when|start|began|begin|first|earliest|came before)\b", re.IGNORECASE)
 BACKGROUND = re.compile(r"^(recent(ly)?|in recent years|over the (past|last)|nowadays|today)\b", re.IGNORECASE)
 
-# A paper joins a synthesis when its score is at least KEEP_RATIO of the best one *and* its best abstract
-# sentences are about the question (KEEP_SENTENCES): measured on labelled topic questions, this keeps
-# ~3 papers per question instead of padding to k + 3 (docs/EVAL.md).
-KEEP_RATIO = 0.7
-KEEP_SENTENCES = 0.3
-# "how did X evolve" wants the whole line of work: a looser bar
-KEEP_RATIO_EVOLUTION = 0.6
+# A paper joins a synthesis when its score is close to the best one (at least KEEP_RATIO of it and at most
+# KEEP_GAP below it) *and* it is about the question: its query words match (lexical) or two of its abstract
+# sentences do (the re-ranker's sentence signal). Chosen on the labelled topic questions of
+# tests/data/router_fresh_[a-m].jsonl (docs/EVAL.md): ~3.7 papers per question instead of k + 3.
+KEEP_RATIO, KEEP_GAP, KEEP_LEXICAL, KEEP_SENTENCES = 0.6, 0.5, 0.5, 0.45
+# "how did X evolve" wants the whole line of work: a looser bar on topicality
+KEEP_LEXICAL_EVOLUTION, KEEP_SENTENCES_EVOLUTION = 0.4, 0.4
 MAX_COMPARED = 3
 
 
@@ -227,9 +227,12 @@ def plan_synthesis(question: str, hits: list[Hit], named: list[Hit] | None = Non
     if not hits:
         return SynthesisPlan(kind, [])
     best = hits[0].score
-    ratio = KEEP_RATIO_EVOLUTION if kind == "evolution" else KEEP_RATIO
+    lexical, sentences = ((KEEP_LEXICAL_EVOLUTION, KEEP_SENTENCES_EVOLUTION) if kind == "evolution"
+                          else (KEEP_LEXICAL, KEEP_SENTENCES))
     kept = [h for i, h in enumerate(hits)
-            if i == 0 or (h.score >= ratio * best and h.signals.get("sentences", 1.0) >= KEEP_SENTENCES)]
+            if i == 0 or (h.score >= KEEP_RATIO * best and best - h.score <= KEEP_GAP
+                          and (h.signals.get("lexical", 0.0) >= lexical
+                               or h.signals.get("sentences", 1.0) >= sentences))]
     if kind == "evolution":
         kept.sort(key=lambda h: (h.paper.date, h.paper.title))
     return SynthesisPlan(kind, kept)
