@@ -253,22 +253,34 @@ paper using used use can well performance state art existing prior first first-o
 improves improved improving significantly substantially different several various challenging simple recent""".split())
 
 
+_phrase_cache: dict[str, frozenset[str]] = {}
+
+
+def _phrases(p: Paper) -> frozenset[str]:
+    """Candidate thread phrases of one paper, once per paper version (the whole collection is scanned per answer)."""
+    key = p.content_hash()
+    cached = _phrase_cache.get(key)
+    if cached is None:
+        words = re.findall(r"[a-z][a-z0-9-]+", f"{p.title} {p.abstract}".lower())
+        # a two-word phrase may end in a generic noun ("world models"); a single word must be specific
+        grams = {" ".join(words[i:i + 2]) for i in range(len(words) - 1)
+                 if words[i] not in _THREAD_STOP and words[i + 1] not in STOPWORDS}
+        cached = frozenset(grams | {w for w in words if w not in _THREAD_STOP and len(w) > 5})
+        if len(_phrase_cache) > 20000:
+            _phrase_cache.clear()
+        _phrase_cache[key] = cached
+    return cached
+
+
 def common_thread(papers: list[Paper], collection: list[Paper] | None = None, limit: int = 2) -> list[str]:
     """Phrases most of the papers share and the rest of the collection mostly does not (idf-weighted)."""
     if len(papers) < 2:
         return []
 
-    def phrases(p: Paper) -> set[str]:
-        words = [w for w in re.findall(r"[a-z][a-z0-9-]+", f"{p.title} {p.abstract}".lower())]
-        # a two-word phrase may end in a generic noun ("world models"); a single word must be specific
-        grams = {" ".join(words[i:i + 2]) for i in range(len(words) - 1)
-                 if words[i] not in _THREAD_STOP and words[i + 1] not in STOPWORDS}
-        return grams | {w for w in words if w not in _THREAD_STOP and len(w) > 5}
-
-    sets = [phrases(p) for p in papers]
+    sets = [_phrases(p) for p in papers]
     counts = Counter(g for s in sets for g in s)
     pool = collection or papers
-    pool_sets = [phrases(p) for p in pool] if collection else sets
+    pool_sets = [_phrases(p) for p in pool] if collection else sets
     need = max(2, math.ceil(len(papers) / 2))
     scored = []
     for gram, df in counts.items():
