@@ -89,6 +89,7 @@ _LATEX_SYMBOLS = {
     "infty": "∞", "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
     "eta": "η", "theta": "θ", "lambda": "λ", "mu": "μ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ",
     "phi": "φ", "omega": "ω", "Delta": "Δ", "Omega": "Ω", "ell": "ℓ", "in": "∈", "sum": "Σ", "%": "%",
+    "top": "ᵀ", "propto": "∝", "ldots": "…", "dots": "…", "cdots": "…",
 }
 _SUPERSCRIPT = str.maketrans("0123456789+-n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ")
 _FIRST_PERSON = [(re.compile(r"\bWe\b"), "The authors"), (re.compile(r"\bwe\b"), "the authors"),
@@ -99,11 +100,13 @@ _FIRST_PERSON = [(re.compile(r"\bWe\b"), "The authors"), (re.compile(r"\bwe\b"),
 
 def _latex_to_text(math_text: str, in_math: bool = True) -> str:
     text = math_text.replace("~", " ") if in_math else math_text  # "~" is LaTeX's non-breaking space
-    text = re.sub(r"\\(?:mathbf|boldsymbol|mathrm|mathcal|mathbb|text|textbf|textit|emph|operatorname|bm)\s*"
-                  r"\{([^{}]*)\}", r"\1", text)
+    text = re.sub(r"\\mathbb\s*\{R\}", "ℝ", text)
+    text = re.sub(r"\\sqrt\s*\{([^{}]*)\}", r"√\1", text)
+    text = re.sub(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"\1/\2", text)
     text = re.sub(r"\^\{?([0-9+\-n]+)\}?", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
-    text = re.sub(r"_\{([^{}]*)\}", r"\1", text)
+    # symbols before braces go: "\top\boldsymbol{x}" must not become "\topx"; wrappers (\mathbf...) map to ""
     text = re.sub(r"\\([A-Za-z]+|%)", lambda m: _LATEX_SYMBOLS.get(m.group(1), ""), text)
+    text = re.sub(r"\^\s*(?=[ᵀ*])|\^(?![\w({])", "", text)  # "W^ᵀ" → "Wᵀ", "f^*" → "f*"
     return re.sub(r"\s+", " ", text.replace("{", "").replace("}", "")).strip()
 
 
@@ -301,8 +304,9 @@ def common_thread(papers: list[Paper], collection: list[Paper] | None = None, li
 def _best_sentences(question: str, paper: Paper, embedder, qv, limit: int) -> list[str]:
     ranked = [r for r in rank_sentences(question, paper, embedder, qv) if not LINK.search(r[2])] or \
         rank_sentences(question, paper, embedder, qv)
-    # an opening "Recent years have seen..." sets the scene; it rarely answers
-    ranked = sorted(ranked, key=lambda r: -(r[0] - (0.1 if BACKGROUND.search(r[2]) else 0.0)))
+    # an opening "Recent years have seen..." sets the scene, and a formula-heavy sentence reads badly as text
+    ranked = sorted(ranked, key=lambda r: -(r[0] - (0.1 if BACKGROUND.search(r[2]) else 0.0)
+                                            - (0.15 if len(re.findall(r"\\[A-Za-z]+", r[2])) > 3 else 0.0)))
     best = ranked[0][0]
     chosen = [r for r in ranked[:limit] if r[0] >= best - 0.15] or ranked[:1]
     return [s for _, _, s in sorted(chosen, key=lambda r: r[1])]
