@@ -115,7 +115,7 @@ def clean_sentence(sentence: str) -> str:
     text = re.sub(r"\$\$?([^$]+)\$\$?", lambda m: _latex_to_text(m.group(1)), sentence)
     if "\\" in text:  # LaTeX outside $...$ (sources that dropped the dollars)
         text = _latex_to_text(text, in_math=False)
-    text = text.replace("---", "—").replace("--", "–")
+    text = text.replace("---", "—").replace("--", "–").replace("``", "“").replace("''", "”")
     # "we" only; "Ours" in a results table sense is rare in abstracts
     if re.search(r"\b(we|our|ours|us)\b", text, re.IGNORECASE):
         for pattern, replacement in _FIRST_PERSON:
@@ -292,6 +292,8 @@ def common_thread(papers: list[Paper], collection: list[Paper] | None = None, li
         idf = math.log((1 + len(pool)) / (1 + sum(gram in s for s in pool_sets)))
         scored.append((df * idf * (2.0 if " " in gram else 1.0), gram))
     chosen: list[str] = []
+    if any(" " in gram for _, gram in scored):  # a phrase ("world models") says more than a word ("weight")
+        scored = [(score, gram) for score, gram in scored if " " in gram]
     for _, gram in sorted(scored, reverse=True):
         if any(gram in c or c in gram for c in chosen):
             continue  # "world" next to "world models" says nothing new
@@ -350,7 +352,7 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
 
     if plan.kind == "compare":
         names = " and ".join(f"{p.title} ({p.year}) [{n}]" for n, p in enumerate(papers, 1))
-        lead = f"Side by side, {names}" + (f" both concern {' and '.join(thread)}." if thread else ".")
+        lead = f"Side by side: {names}" + (f"; what they share: {' and '.join(thread)}." if thread else ".")
         pieces.append(lead + "\n\n")
         header = "| | " + " | ".join(f"{_cell(p.title)} [{n}]" for n, p in enumerate(papers, 1)) + " |\n"
         pieces.append(header + "|---" * (len(papers) + 1) + "|\n")
