@@ -377,7 +377,7 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
             lead = f"One paper in the collection bears on this: {first.title} ({first.year}) [1]."
         elif STARTS.search(question):
             lead = (f"It starts with {first.title} ({first.date[:7] if first.date else first.year}) [1]; "
-                    f"{_count_phrase(len(papers))} follow the thread from {_span(papers)}{thread_text}.")
+                    f"in all, {len(papers)} papers carry the thread from {_span(papers)}{thread_text}.")
         else:
             lead = (f"{_count_phrase(len(papers))} trace this from {_span(papers)}, starting with {first.title} "
                     f"({first.year}) [1] and most recently {last.title} ({last.year}) [{len(papers)}]"
