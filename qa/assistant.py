@@ -16,8 +16,8 @@ from typing import Iterator
 from .answer import Answer, AnswerEvent, Citation, Source
 from .citations import best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from .errors import LLMError, QAError
-from .extractive import (SynthesisPlan, answer_one_paper, answer_several, comparison_targets, plan_synthesis,
-                         topic_query)
+from .extractive import (SynthesisPlan, answer_one_paper, answer_several, comparison_targets, names_paper,
+                         plan_synthesis, topic_query)
 from .llm import get_llm
 from .metadata import answer_metadata, needs_paper_context
 from .question import parse_filters
@@ -259,8 +259,13 @@ class Assistant:
         if answer.route == "synthesis":
             # papers a comparison names are found one by one: one search for "A and B" favours whichever is
             # easier to match
-            named = [h for target in comparison_targets(question)
-                     for h in self.retriever.search(target, k=1, filters=merged)]
+            named = []
+            for target in comparison_targets(question):
+                found = self.retriever.search(target, k=1, filters=merged)
+                if not found or not names_paper(target, found[0].paper):
+                    named = []  # one compared thing is a topic, not a paper: answer as a topic question
+                    break
+                named.append(found[0])
             plan = plan_synthesis(question, hits, named)
             hits = plan.hits
         answer.sources = [Source(h.paper.paper_id, h.paper.title, h.paper.year, h.score) for h in hits]

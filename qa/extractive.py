@@ -221,6 +221,17 @@ def topic_query(question: str) -> str:
     return topic if re.search(r"[A-Za-z]{2,}", topic) else question
 
 
+def names_paper(target: str, paper: Paper) -> bool:
+    """Whether a compared thing is this paper: a name ("POPLIN", "DreamerV3") that its title or abstract uses, or
+    a description whose words are all in its title ("boosted prompt ensembles"). "model-free RL" is a topic."""
+    text = f"{paper.title} {paper.abstract}".lower()
+    if re.search(r"[A-Z0-9]", target):
+        return re.search(rf"(?<![\w-]){re.escape(target.lower())}(?![\w-])", text) is not None
+    title_words = set(re.findall(r"[a-z0-9-]+", paper.title.lower()))
+    words = [w for w in re.findall(r"[a-z0-9-]+", target.lower()) if w not in STOPWORDS]
+    return bool(words) and all(w in title_words for w in words)
+
+
 def plan_synthesis(question: str, hits: list[Hit], named: list[Hit] | None = None) -> SynthesisPlan:
     """Which papers a several-paper answer uses, and in which order (the [n] follow this order)."""
     named = _unique(named or [])

@@ -71,6 +71,9 @@ def test_comparison_of_two_papers_is_a_table(assistant):
     assert len(rows) >= 4 and rows[1].startswith("|---")
     assert all(row.count(" | ") >= 2 for row in rows if not row.startswith("|---"))
     assert "[1]" in rows[0] and "[2]" in rows[0]
+    # two topics, not two papers: no table of two arbitrary papers
+    topics = assistant.ask("What is the difference between model-free RL in these papers and supervised learning?")
+    assert not any(line.startswith("|") for line in topics.answer.splitlines())
 
 
 def test_synthesis_is_not_padded_to_k(assistant):
