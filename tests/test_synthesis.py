@@ -111,3 +111,20 @@ def test_text_cleaning():
     assert comparison_targets("How does DreamerV3 differ from DreamerV2?") == ["DreamerV3", "DreamerV2"]
     assert comparison_targets("What is FRePo?") == []
     assert topic_query("When does the LLM work start, and what came before?") == "LLM"
+
+
+def test_llm_gets_the_sources_in_date_order_and_the_layout(built_settings):
+    from fake_openai_server import FakeOpenAIServer
+    from qa.llm import ChatLLM
+
+    text = "Two papers trace world models from 2019 to 2023 [1]. Dreamer learns behaviours by latent imagination [1]."
+    with FakeOpenAIServer("ok", text=text) as server:
+        llm = ChatLLM(base_url=server.base_url, api_key="sk-test", model_id="fake-model", timeout=5, max_retries=0)
+        settings = built_settings.replace(router="offline")  # the offline router: the fake model only answers
+        answer = Assistant(settings, llm=llm).ask("How did the work on world models evolve?")
+        sent = server.chat_requests[-1]["json"]["messages"]
+    assert answer.route == "synthesis"
+    years = [int(y) for y in re.findall(r'<source n="\d+" title="[^"]*" year="(\d{4})"', sent[1]["content"])]
+    assert len(years) >= 2 and years == sorted(years)
+    assert "date order" in sent[1]["content"] and "Open with one sentence" in sent[0]["content"]
+    assert [s.year for s in answer.sources] == years
