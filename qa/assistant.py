@@ -257,16 +257,7 @@ class Assistant:
             return
         plan = None
         if answer.route == "synthesis":
-            # papers a comparison names are found one by one: one search for "A and B" favours whichever is
-            # easier to match
-            named = []
-            for target in comparison_targets(question):
-                found = self.retriever.search(target, k=1, filters=merged)
-                if not found or not names_paper(target, found[0].paper):
-                    named = []  # one compared thing is a topic, not a paper: answer as a topic question
-                    break
-                named.append(found[0])
-            plan = plan_synthesis(question, hits, named)
+            plan = plan_synthesis(question, hits, self._compared_papers(question, merged))
             hits = plan.hits
         answer.sources = [Source(h.paper.paper_id, h.paper.title, h.paper.year, h.score) for h in hits]
         yield AnswerEvent("sources", answer=answer)
@@ -293,6 +284,17 @@ class Assistant:
         for piece in pieces:
             yield AnswerEvent("delta", text=piece)
 
+    def _compared_papers(self, question: str, filters: Filters) -> list[Hit]:
+        """The papers a comparison names, found one search each (one search for "A and B" favours whichever is
+        easier to match); [] when one compared thing is a topic rather than a paper."""
+        named = []
+        for target in comparison_targets(question):
+            found = self.retriever.search(target, k=1, filters=filters)
+            if not found or not names_paper(target, found[0].paper):
+                return []
+            named.append(found[0])
+        return named
+
     # strategies -------------------------------------------------------------
     def _extractive(self, question, hits: list[Hit], answer: Answer, plan: SynthesisPlan | None = None) -> list[str]:
         """Sets the answer; returns it in pieces (sentences, list items, table rows) to stream one by one."""
@@ -312,8 +314,9 @@ class Assistant:
         template = _prompt("answer_user.md")
         structure = _prompt("answer_structure.md").split("\n## ")
         guide = {part.split("\n", 1)[0].strip(): part.split("\n", 1)[1].strip() for part in structure[1:]}
-        kind = plan.kind if plan is not None else "paper"
-        budget = self.llm.context_tokens - MAX_ANSWER_TOKENS - count_tokens(system + template + question) - 64
+        layout = guide.get(plan.kind if plan is not None else "paper", "")
+        budget = (self.llm.context_tokens - MAX_ANSWER_TOKENS - count_tokens(system + template + layout + question)
+                  - 64)
         blocks = []
         for n, hit in enumerate(hits, 1):
             p = hit.paper
@@ -325,7 +328,7 @@ class Assistant:
                 break
             blocks.append(block)
             budget -= count_tokens(block)
-        user = template.format(sources="\n\n".join(blocks), question=question, structure=guide.get(kind, ""))
+        user = template.format(sources="\n\n".join(blocks), question=question, structure=layout)
         return self.llm.stream([{"role": "system", "content": system}, {"role": "user", "content": user}],
                                max_tokens=MAX_ANSWER_TOKENS)
 
