@@ -32,6 +32,9 @@ W_SENTENCES = 0.75   # weight of the two-best-sentence cosine added to the hybri
 CANDIDATES = 20      # hybrid candidates re-scored per query (the expected paper is in the top 20 for every
                      # tuning question; re-scoring more only adds noise and time)
 BEST_SENTENCES = 2
+# Sentence vectors cost ~50 ms per paper to compute (once per version); past this many papers the collection is
+# searched with the hybrid stage alone rather than adding minutes to an ingest (`qa bench` scales to 50,000)
+MAX_PAPERS = 2000
 
 _memory: dict[tuple[str, str], np.ndarray] = {}
 _memory_lock = threading.Lock()

@@ -17,7 +17,7 @@ import numpy as np
 from .embeddings import get_embedder
 from .errors import QAError, StoreError
 from .papers import Paper, Profile
-from .rerank import CANDIDATES, SentenceVectors, rerank
+from .rerank import CANDIDATES, MAX_PAPERS, SentenceVectors, rerank
 from .store import Manifest, PaperStore
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
@@ -166,7 +166,8 @@ class Retriever:
                 self._index = _Index(self.store, manifest)
                 # the re-ranker's sentence vectors: computed here once per paper version (in `qa ingest`,
                 # which loads the index), read from the cache afterwards
-                self.sentence_vectors.get_many(self._index.papers)
+                if len(self._index.papers) <= MAX_PAPERS:
+                    self.sentence_vectors.get_many(self._index.papers)
             return self._index
 
     @property
@@ -239,6 +240,6 @@ class Retriever:
                             {"dense": round(d, 4), "title": round(t, 4), "lexical": round(lex_scaled, 4),
                              "hybrid": round(score, 4)}))
         hits.sort(key=lambda h: (-h.score, h.paper.paper_id))
-        if not second_stage:
+        if not second_stage or len(index.papers) > MAX_PAPERS:
             return hits[:k]
         return rerank(hits[:max(CANDIDATES, k)], vector, self.sentence_vectors)[:k]
