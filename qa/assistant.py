@@ -16,7 +16,8 @@ from typing import Iterator
 from .answer import Answer, AnswerEvent, Citation, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from .errors import LLMError, QAError
-from .extractive import answer_one_paper, answer_several
+from .extractive import (SynthesisPlan, answer_one_paper, answer_several, comparison_targets, names_paper,
+                         plan_synthesis, topic_query)
 from .llm import get_llm
 from .metadata import answer_metadata, needs_paper_context
 from .question import parse_filters
@@ -32,8 +33,7 @@ FOLLOW_UP = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|he
                        r"the method|the model|the newer|the older|the later|the earlier|the same|the first|"
                        r"the second|above|previous|elle|il|ils|ese|esa|eso|es|sie|它|这)\b", re.IGNORECASE)
 RELATED = 0.45          # a refusal names neighbours only above this dense similarity
-SYNTHESIS_KEEP = 0.55    # a synthesis keeps papers scoring at least this share of the best one
-SYNTHESIS_EXTRA = 3     # a topic overview may cite up to k + 3 papers
+SYNTHESIS_EXTRA = 3     # a topic overview considers up to k + 3 papers (which ones stay: extractive.plan_synthesis)
 MAX_ANSWER_TOKENS = 512
 
 
@@ -261,6 +261,8 @@ class Assistant:
         merged = _merge_filters(stated, filters)
         answer.filters = merged.describe()
         wanted = k + SYNTHESIS_EXTRA if answer.route == "synthesis" else max(k, 3)
+        if answer.route == "synthesis" and query == question:
+            query = topic_query(question)
         hits = self.retriever.search(query, k=wanted, filters=merged)
         answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
         if not hits:
@@ -268,10 +270,10 @@ class Assistant:
             yield from self._refuse(question, answer, None,
                                     why=f"No paper in the collection{scope} answers this question.")
             return
+        plan = None
         if answer.route == "synthesis":
-            best = hits[0].score
-            kept = [h for h in hits if h.score >= SYNTHESIS_KEEP * best]
-            hits = kept if len(kept) >= 2 else hits[:2]
+            plan = plan_synthesis(question, hits, self._compared_papers(question, merged))
+            hits = plan.hits
         answer.sources = [Source(h.paper.paper_id, h.paper.title, h.paper.year, h.score) for h in hits]
         yield AnswerEvent("sources", answer=answer)
         t = time.perf_counter()
@@ -281,7 +283,7 @@ class Assistant:
         elif self.llm is not None:
             streamed = []
             try:
-                for delta in self._generate(question, hits, answer.route):
+                for delta in self._generate(question, hits, answer.route, plan):
                     streamed.append(delta)
                     yield AnswerEvent("delta", text=delta)
                 self._finish_llm("".join(streamed), hits, answer)
@@ -292,30 +294,46 @@ class Assistant:
                 answer.warnings.append(f"{exc}: extractive answer shown instead")
             if streamed:
                 yield AnswerEvent("reset")
-        self._extractive(question, hits, answer)
+        pieces = self._extractive(question, hits, answer, plan)
         answer.timings_ms["generate"] = (time.perf_counter() - t) * 1000
-        for line in _sentences_for_stream(answer.answer):
-            yield AnswerEvent("delta", text=line)
+        for piece in pieces:
+            yield AnswerEvent("delta", text=piece)
+
+    def _compared_papers(self, question: str, filters: Filters) -> list[Hit]:
+        """The papers a comparison names, found one search each (one search for "A and B" favours whichever is
+        easier to match); [] when one compared thing is a topic rather than a paper."""
+        named = []
+        for target in comparison_targets(question):
+            found = self.retriever.search(target, k=1, filters=filters)
+            if not found or not names_paper(target, found[0].paper):
+                return []
+            named.append(found[0])
+        return named
 
     # strategies -------------------------------------------------------------
-    def _extractive(self, question, hits: list[Hit], answer: Answer) -> None:
+    def _extractive(self, question, hits: list[Hit], answer: Answer, plan: SynthesisPlan | None = None) -> list[str]:
+        """Sets the answer; returns it in pieces (sentences, list items, table rows) to stream one by one."""
         answer.mode, answer.model = "extractive", None
-        if answer.route == "paper" or len(hits) == 1:
+        if plan is None or len(hits) == 1 and plan.kind != "count":
             text, quotes = answer_one_paper(question, hits[0], self.embedder)
             answer.answer = text
             answer.citations = [_citation(1, hits[0], quotes[0] if quotes else "")]
-        else:
-            text, quotes = answer_several(question, hits, self.embedder)
-            answer.answer = text
-            answer.citations = [_citation(i, h, quotes[i - 1][0] if quotes[i - 1] else "")
-                                for i, h in enumerate(hits, 1)]
+            return _sentences_for_stream(text)
+        pieces, quotes = answer_several(question, plan, self.embedder, self.papers)
+        answer.answer = "".join(pieces)
+        answer.citations = [_citation(i, h, quotes[i - 1]) for i, h in enumerate(hits, 1)]
+        return pieces
 
-    def _generate(self, question, hits: list[Hit], route: str) -> Iterator[str]:
+    def _generate(self, question, hits: list[Hit], route: str, plan: SynthesisPlan | None = None) -> Iterator[str]:
         system = _prompt("answer_system.md")
         template = _prompt("answer_user.md")
-        budget = self.llm.context_tokens - MAX_ANSWER_TOKENS - count_tokens(system + template + question) - 64
+        structure = _prompt("answer_structure.md").split("\n## ")
+        guide = {part.split("\n", 1)[0].strip(): part.split("\n", 1)[1].strip() for part in structure[1:]}
+        layout = guide.get(plan.kind if plan is not None else "paper", "")
+        budget = (self.llm.context_tokens - MAX_ANSWER_TOKENS - count_tokens(system + template + layout + question)
+                  - 64)
         share = budget
-        if getattr(self.llm, "source_tokens", None):  # a small local model reads ~30 tokens/s: three sources, each cut to its share
+        if getattr(self.llm, "source_tokens", None):  # a small local model reads ~30 tokens/s: few, short sources
             hits = hits[:3]
             budget = min(budget, self.llm.source_tokens)
             share = budget // len(hits)
@@ -330,7 +348,7 @@ class Assistant:
                 break
             blocks.append(block)
             budget -= count_tokens(block)
-        user = template.format(sources="\n\n".join(blocks), question=question)
+        user = template.format(sources="\n\n".join(blocks), question=question, structure=layout)
         return self.llm.stream([{"role": "system", "content": system}, {"role": "user", "content": user}],
                                max_tokens=MAX_ANSWER_TOKENS)
 
@@ -380,7 +398,7 @@ _PROMPT_SHINGLES: set[str] = set()
 def _echoes_prompt(text: str) -> bool:
     """Whether text reproduces 8 consecutive words of the answer prompts."""
     if not _PROMPT_SHINGLES:
-        for name in ("answer_system.md", "answer_user.md", "rewrite_followup.md"):
+        for name in ("answer_system.md", "answer_user.md", "answer_structure.md", "rewrite_followup.md"):
             _PROMPT_SHINGLES.update(_shingles(_prompt(name)))
     return bool(_shingles(text) & _PROMPT_SHINGLES)
 

@@ -2,20 +2,27 @@
 
 For one paper: the two or three sentences closest to the question (numbers
 favoured when the question asks for a quantity), in the abstract's order. For
-several papers: one or two key sentences per relevant paper. Every sentence is
-the abstract's own, so every citation is supported by construction.
+several papers (`plan_synthesis`, then `answer_several`): only the papers that are
+relevant enough, a lead sentence that answers (a count, a span of years, what they
+share), then the evidence: in date order for "how did X evolve" / "when did X
+start", a side-by-side table when two or three papers are compared, by relevance
+otherwise. Every sentence is the abstract's own, cleaned for reading ("we" → "the
+authors", inline LaTeX → Unicode), so every citation is supported by construction.
 """
 from __future__ import annotations
 
+import math
 import re
-import threading
+from collections import Counter
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .chunks import split_sentences
 from .citations import content_words
 from .papers import Paper
-from .retrieval import Hit
+from .rerank import SentenceVectors
+from .retrieval import STOPWORDS, Hit
 
 QUANTITY = re.compile(r"\b(how (much|many|well|fast|large|big)|accuracy|score|percent|improv\w*|cost|size|"
                       r"number|tokens?|rate|faster|speed ?up|reach|achiev\w*|results?|performance|outperform\w*|"
@@ -28,22 +35,9 @@ LINK = re.compile(r"https?://|please check out|our code is available|is availabl
 WHEN = re.compile(r"\b(when was|what year|which year|published when|date)\b", re.IGNORECASE)
 
 
-_vector_cache: dict[tuple[str, str], np.ndarray] = {}
-_cache_lock = threading.Lock()
-
-
 def _sentence_vectors(embedder, paper: Paper, sentences: list[str]) -> np.ndarray:
-    """Sentence vectors per paper, computed once per process (answers reuse the same abstracts)."""
-    key = (embedder.model_id, paper.content_hash())
-    with _cache_lock:
-        cached = _vector_cache.get(key)
-    if cached is None:
-        cached = embedder.embed(sentences)
-        with _cache_lock:
-            if len(_vector_cache) > 20000:
-                _vector_cache.clear()
-            _vector_cache[key] = cached
-    return cached
+    """Sentence vectors per paper: the re-ranker's, so a search has usually computed them already."""
+    return SentenceVectors(embedder).get(paper)
 
 
 def rank_sentences(question: str, paper: Paper, embedder, question_vector=None) -> list[tuple[float, int, str]]:
@@ -89,8 +83,50 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
     return [s for _, _, s in sorted(chosen, key=lambda r: r[1])]
 
 
+_LATEX_SYMBOLS = {
+    "rightarrow": "→", "to": "→", "leftarrow": "←", "Rightarrow": "⇒", "times": "×", "approx": "≈",
+    "sim": "~", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "neq": "≠", "pm": "±", "cdot": "·",
+    "infty": "∞", "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
+    "eta": "η", "theta": "θ", "lambda": "λ", "mu": "μ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ",
+    "phi": "φ", "omega": "ω", "Delta": "Δ", "Omega": "Ω", "ell": "ℓ", "in": "∈", "sum": "Σ", "%": "%",
+    "top": "ᵀ", "propto": "∝", "ldots": "…", "dots": "…", "cdots": "…",
+}
+_SUPERSCRIPT = str.maketrans("0123456789+-n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ")
+_FIRST_PERSON = [(re.compile(r"\bWe\b"), "The authors"), (re.compile(r"\bwe\b"), "the authors"),
+                 (re.compile(r"\bOur\b"), "Their"), (re.compile(r"\bour\b"), "their"),
+                 (re.compile(r"\bOurs\b"), "Theirs"), (re.compile(r"\bours\b"), "theirs"),
+                 (re.compile(r"\bus\b"), "them")]
+
+
+def _latex_to_text(math_text: str, in_math: bool = True) -> str:
+    text = math_text.replace("~", " ") if in_math else math_text  # "~" is LaTeX's non-breaking space
+    text = re.sub(r"\\mathbb\s*\{R\}", "ℝ", text)
+    text = re.sub(r"\\sqrt\s*\{([^{}]*)\}", r"√\1", text)
+    text = re.sub(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"\1/\2", text)
+    text = re.sub(r"\^\{?([0-9+\-n]+)\}?", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
+    # symbols before braces go: "\top\boldsymbol{x}" must not become "\topx"; wrappers (\mathbf...) map to ""
+    text = re.sub(r"\\([A-Za-z]+|%)", lambda m: _LATEX_SYMBOLS.get(m.group(1), ""), text)
+    text = re.sub(r"\^\s*(?=[ᵀ*])|\^(?![\w({])", "", text)  # "W^ᵀ" → "Wᵀ", "f^*" → "f*"
+    return re.sub(r"\s+", " ", text.replace("{", "").replace("}", "")).strip()
+
+
+def clean_sentence(sentence: str) -> str:
+    """An abstract sentence made readable: inline LaTeX to Unicode, first person to "the authors"."""
+    text = re.sub(r"\$\$?([^$]+)\$\$?", lambda m: _latex_to_text(m.group(1)), sentence)
+    if "\\" in text:  # LaTeX outside $...$ (sources that dropped the dollars)
+        text = _latex_to_text(text, in_math=False)
+    text = text.replace("---", "—").replace("--", "–").replace("``", "“").replace("''", "”")
+    # "we" only; "Ours" in a results table sense is rare in abstracts
+    if re.search(r"\b(we|our|ours|us)\b", text, re.IGNORECASE):
+        for pattern, replacement in _FIRST_PERSON:
+            text = pattern.sub(replacement, text)
+        text = re.sub(r"\bthe authors (is|was|has)\b", lambda m: "the authors " + {"is": "are", "was": "were",
+                                                                                   "has": "have"}[m.group(1)], text)
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
 def _cite(sentence: str, n: int) -> str:
-    sentence = sentence.rstrip()
+    sentence = clean_sentence(sentence).rstrip()
     if sentence.endswith((".", "!", "?")):
         return f"{sentence[:-1]} [{n}]{sentence[-1]}"
     return f"{sentence} [{n}]."
@@ -113,16 +149,268 @@ def answer_one_paper(question: str, hit: Hit, embedder, n: int = 1) -> tuple[str
     return f"From “{p.title}” ({p.year}): {body}", sentences
 
 
-def answer_several(question: str, hits: list[Hit], embedder) -> tuple[str, list[list[str]]]:
-    """A short overview: one line per paper, most relevant first, one or two cited sentences each."""
+# --- several papers -----------------------------------------------------------------------------------------
+EVOLUTION = re.compile(r"\b(evolv\w*|evolution|over (the )?(years|time)|timeline|histor(y|ical)|trajectory|"
+                       r"chronolog\w*|progress(ed|ion)? (of|in|over)|chang(ed|es) over|develop(ed|ment) over|"
+                       r"when did|since when|when (was|were) .{0,40}(first|start|begin|began)|earliest|first (paper|work)|"
+                       r"what came (before|after|next)|(start|began|begin)s? (to|working)|latest|most recent)\b",
+                       re.IGNORECASE)
+COMPARE = re.compile(r"\b(compar\w*|contrast\w*|differ\w*|versus|vs\.?|side by side|relate to each other|"
+                     r"similarit(y|ies) between|which (one )?is better)\b", re.IGNORECASE)
+COUNT = re.compile(r"\bhow many\b|\bnumber of (papers|works|articles|publications)\b|\bcount\b|combien|cu[aá]nt[oa]s",
+                   re.IGNORECASE)
+STARTS = re.compile(r"\b(when did|since when|start|began|begin|first|earliest|came before)\b", re.IGNORECASE)
+BACKGROUND = re.compile(r"^(recent(ly)?|in recent years|over the (past|last)|nowadays|today)\b", re.IGNORECASE)
+
+# A paper joins a synthesis when its score is close to the best one (at least KEEP_RATIO of it and at most
+# KEEP_GAP below it) *and* it is about the question: its query words match (lexical) or two of its abstract
+# sentences do (the re-ranker's sentence signal). Chosen on the labelled topic questions of
+# tests/data/router_fresh_[a-m].jsonl (docs/EVAL.md): ~3.7 papers per question instead of k + 3.
+KEEP_RATIO, KEEP_GAP, KEEP_LEXICAL, KEEP_SENTENCES = 0.6, 0.5, 0.5, 0.45
+# "how did X evolve" wants the whole line of work: a looser bar on topicality
+KEEP_LEXICAL_EVOLUTION, KEEP_SENTENCES_EVOLUTION = 0.4, 0.4
+MAX_COMPARED = 3
+
+
+@dataclass
+class SynthesisPlan:
+    kind: str                      # "compare" | "evolution" | "count" | "topic"
+    hits: list[Hit] = field(default_factory=list)   # in citation order
+
+
+def synthesis_kind(question: str, named: int = 0) -> str:
+    if COUNT.search(question):
+        return "count"
+    if COMPARE.search(question) and 2 <= named <= MAX_COMPARED:
+        return "compare"
+    if EVOLUTION.search(question):
+        return "evolution"
+    return "topic"
+
+
+def comparison_targets(question: str) -> list[str]:
+    """The things a comparison names ("Compare POPLIN and Dreamer" → ["POPLIN", "Dreamer"]), else []."""
+    if not COMPARE.search(question):
+        return []
+    text = re.sub(r"[?.!]+$", "", question.strip())
+    text = re.sub(r"^.*?\b(compare|contrast|comparing|contrasting|difference between|differences between|"
+                  r"differ(s|ence)? between|how do(es)?)\b\s*", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\b(differ|compare|relate|side by side|to each other|in terms of .*|on .*)$", "", text.strip(),
+                  flags=re.IGNORECASE)
+    parts = [p.strip(" ,;:'\"") for p in re.split(r",\s*(?:and\s+)?|\s+(?:differs?|compared?s?|stacks? up)\s+(?:from|to|with|against)\s+|"
+                                                  r"\s+(?:and|vs\.?|versus|with|to|from)\s+", text)
+             if p.strip(" ,;:'\"")]
+    parts = [re.sub(r"^(the|a|an)\s+", "", p, flags=re.IGNORECASE) for p in parts]
+    return parts if 2 <= len(parts) <= MAX_COMPARED and all(len(p) <= 80 for p in parts) else []
+
+
+_FRAMING = re.compile(r"\b(how (did|has|have|does|do)|when (did|does|do|was|were)|what came (before|after|next)|"
+                      r"how many|number of|evolv\w*|evolution|over (the )?(years|time)|timeline|history|start\w*|"
+                      r"began|begin\w*|first|earliest|latest|most recent|work|works|research|papers?|articles?|"
+                      r"publications?|studies|study|done|changed?|developed|progress\w*|in the collection|"
+                      r"is|are|was|were|there|about|on|the|and|what|which|of|its|it|this|that)\b", re.IGNORECASE)
+
+
+def topic_query(question: str) -> str:
+    """What an evolution or count question is about, without its framing ("When does the LLM work start, and
+    what came before?" → "LLM"): the framing words match every abstract equally badly and drown the topic."""
+    if not (EVOLUTION.search(question) or COUNT.search(question)):
+        return question
+    topic = re.sub(r"[^\w\s-]", " ", _FRAMING.sub(" ", question))
+    topic = re.sub(r"\s+", " ", topic).strip()
+    return topic if re.search(r"[A-Za-z]{2,}", topic) else question
+
+
+def names_paper(target: str, paper: Paper) -> bool:
+    """Whether a compared thing is this paper: a name ("POPLIN", "DreamerV3") that its title or abstract uses, or
+    a description whose words are all in its title ("boosted prompt ensembles"). "model-free RL" is a topic."""
+    text = f"{paper.title} {paper.abstract}".lower()
+    if re.search(r"[A-Z0-9]", target):
+        return re.search(rf"(?<![\w-]){re.escape(target.lower())}(?![\w-])", text) is not None
+    title_words = set(re.findall(r"[a-z0-9-]+", paper.title.lower()))
+    words = [w for w in re.findall(r"[a-z0-9-]+", target.lower()) if w not in STOPWORDS]
+    return bool(words) and all(w in title_words for w in words)
+
+
+def plan_synthesis(question: str, hits: list[Hit], named: list[Hit] | None = None) -> SynthesisPlan:
+    """Which papers a several-paper answer uses, and in which order (the [n] follow this order)."""
+    named = _unique(named or [])
+    kind = synthesis_kind(question, len(named))
+    if kind == "compare":
+        return SynthesisPlan(kind, named)
+    if not hits:
+        return SynthesisPlan(kind, [])
+    best = hits[0].score
+    lexical, sentences = ((KEEP_LEXICAL_EVOLUTION, KEEP_SENTENCES_EVOLUTION) if kind == "evolution"
+                          else (KEEP_LEXICAL, KEEP_SENTENCES))
+    kept = [h for i, h in enumerate(hits)
+            if i == 0 or (h.score >= KEEP_RATIO * best and best - h.score <= KEEP_GAP
+                          and (h.signals.get("lexical", 0.0) >= lexical
+                               or h.signals.get("sentences", 1.0) >= sentences))]
+    if kind == "evolution":
+        kept.sort(key=lambda h: (h.paper.date, h.paper.title))
+    return SynthesisPlan(kind, kept)
+
+
+def _unique(hits: list[Hit]) -> list[Hit]:
+    seen, out = set(), []
+    for h in hits:
+        if h.paper.paper_id not in seen:
+            seen.add(h.paper.paper_id)
+            out.append(h)
+    return out
+
+
+_THREAD_STOP = STOPWORDS | frozenset("""also based however large small paper approach approaches method methods results
+model models task tasks learning learn learned show shows propose proposed present introduce novel new work
+paper using used use can well performance state art existing prior first first-order able many often improve
+improves improved improving significantly substantially different several various challenging simple recent""".split())
+
+
+_phrase_cache: dict[str, frozenset[str]] = {}
+
+
+def _phrases(p: Paper) -> frozenset[str]:
+    """Candidate thread phrases of one paper, once per paper version (the whole collection is scanned per answer)."""
+    key = p.content_hash()
+    cached = _phrase_cache.get(key)
+    if cached is None:
+        words = re.findall(r"[a-z][a-z0-9-]+", f"{p.title} {p.abstract}".lower())
+        # a two-word phrase may end in a generic noun ("world models"); a single word must be specific
+        grams = {" ".join(words[i:i + 2]) for i in range(len(words) - 1)
+                 if words[i] not in _THREAD_STOP and words[i + 1] not in STOPWORDS}
+        cached = frozenset(grams | {w for w in words if w not in _THREAD_STOP and len(w) > 5})
+        if len(_phrase_cache) > 20000:
+            _phrase_cache.clear()
+        _phrase_cache[key] = cached
+    return cached
+
+
+def common_thread(papers: list[Paper], collection: list[Paper] | None = None, limit: int = 2) -> list[str]:
+    """Phrases most of the papers share and the rest of the collection mostly does not (idf-weighted)."""
+    if len(papers) < 2:
+        return []
+
+    sets = [_phrases(p) for p in papers]
+    counts = Counter(g for s in sets for g in s)
+    pool = collection or papers
+    pool_sets = [_phrases(p) for p in pool] if collection else sets
+    need = max(2, math.ceil(len(papers) / 2))
+    scored = []
+    for gram, df in counts.items():
+        if df < need:
+            continue
+        idf = math.log((1 + len(pool)) / (1 + sum(gram in s for s in pool_sets)))
+        scored.append((df * idf * (2.0 if " " in gram else 1.0), gram))
+    chosen: list[str] = []
+    if any(" " in gram for _, gram in scored):  # a phrase ("world models") says more than a word ("weight")
+        scored = [(score, gram) for score, gram in scored if " " in gram]
+    for _, gram in sorted(scored, reverse=True):
+        if any(gram in c or c in gram for c in chosen):
+            continue  # "world" next to "world models" says nothing new
+        chosen.append(gram)
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def _best_sentences(question: str, paper: Paper, embedder, qv, limit: int) -> list[str]:
+    ranked = [r for r in rank_sentences(question, paper, embedder, qv) if not LINK.search(r[2])] or \
+        rank_sentences(question, paper, embedder, qv)
+    # an opening "Recent years have seen..." sets the scene, and a formula-heavy sentence reads badly as text
+    ranked = sorted(ranked, key=lambda r: -(r[0] - (0.1 if BACKGROUND.search(r[2]) else 0.0)
+                                            - (0.15 if len(re.findall(r"\\[A-Za-z]+", r[2])) > 3 else 0.0)))
+    best = ranked[0][0]
+    chosen = [r for r in ranked[:limit] if r[0] >= best - 0.15] or ranked[:1]
+    return [s for _, _, s in sorted(chosen, key=lambda r: r[1])]
+
+
+def _defining_sentence(paper: Paper) -> str:
+    sentences = split_sentences(paper.abstract) or [paper.abstract]
+    return next((s for s in sentences if re.search(r"\b(we|this paper) (propose|introduce|present|develop)",
+                                                   s, re.IGNORECASE)), sentences[0])
+
+
+def _result_sentence(paper: Paper, exclude: str) -> str:
+    sentences = [s for s in split_sentences(paper.abstract) if s != exclude and not LINK.search(s)]
+    return next((s for s in sentences if RESULT.search(s)), sentences[-1] if sentences else "")
+
+
+def _span(papers: list[Paper]) -> str:
+    years = sorted(p.year for p in papers)
+    return f"{years[0]}" if years[0] == years[-1] else f"{years[0]} to {years[-1]}"
+
+
+def _count_phrase(n: int) -> str:
+    return "One paper" if n == 1 else f"{n} papers"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def answer_several(question: str, plan: SynthesisPlan, embedder,
+                   collection: list[Paper] | None = None) -> tuple[list[str], list[str]]:
+    """(answer pieces, one quote per cited paper). Pieces are whole sentences, list items or table rows, so a
+    caller can stream them one by one; their concatenation is the answer."""
+    hits = plan.hits
+    papers = [h.paper for h in hits]
     qv = embedder.embed([question])[0]
-    order = range(len(hits))  # most relevant first, so [1], [2], ... read in order
-    lines, quotes = [], [[] for _ in hits]
-    intro = f"{len(hits)} papers in the collection bear on this:"
-    for i in order:
-        p = hits[i].paper
-        sentences = key_sentences(question, p, embedder, limit=2, question_vector=qv)
-        quotes[i] = sentences
-        body = " ".join(_cite(s, i + 1) for s in sentences)
-        lines.append(f"- {p.title} ({p.year}): {body}")
-    return intro + "\n" + "\n".join(lines), quotes
+    thread = common_thread(papers, collection)
+    thread_text = f"; what they share: {' and '.join(thread)}" if thread else ""
+    quotes: list[str] = []
+    pieces: list[str] = []
+
+    if plan.kind == "compare":
+        names = " and ".join(f"{p.title} ({p.year}) [{n}]" for n, p in enumerate(papers, 1))
+        lead = f"Side by side: {names}" + (f"; what they share: {' and '.join(thread)}." if thread else ".")
+        pieces.append(lead + "\n\n")
+        header = "| | " + " | ".join(f"{_cell(p.title)} [{n}]" for n, p in enumerate(papers, 1)) + " |\n"
+        pieces.append(header + "|---" * (len(papers) + 1) + "|\n")
+        defining = [_defining_sentence(p) for p in papers]
+        focus = [_best_sentences(question, p, embedder, qv, 1)[0] for p in papers]
+        results = [_result_sentence(p, d) for p, d in zip(papers, defining)]
+        pieces.append("| Year | " + " | ".join(str(p.year) for p in papers) + " |\n")
+        pieces.append("| What it is | " + " | ".join(_cell(_cite(d, n)) for n, d in enumerate(defining, 1)) + " |\n")
+        if any(f != d for f, d in zip(focus, defining)):
+            pieces.append("| On the question | " + " | ".join(
+                _cell(_cite(f, n)) if f != d else "—" for n, (f, d) in enumerate(zip(focus, defining), 1)) + " |\n")
+        if any(results):
+            pieces.append("| Result | " + " | ".join(
+                _cell(_cite(r, n)) if r and r not in (d, f) else "—"
+                for n, (r, d, f) in enumerate(zip(results, defining, focus), 1)) + " |\n")
+        pieces.append("| Code | " + " | ".join("yes" if p.has_code else "no" for p in papers) + " |")
+        return pieces, defining
+
+    if plan.kind == "evolution":
+        first, last = papers[0], papers[-1]
+        if len(papers) == 1:
+            lead = f"One paper in the collection bears on this: {first.title} ({first.year}) [1]."
+        elif STARTS.search(question):
+            lead = (f"It starts with {first.title} ({first.date[:7] if first.date else first.year}) [1]; "
+                    f"in all, {len(papers)} papers carry the thread from {_span(papers)}{thread_text}.")
+        else:
+            lead = (f"{_count_phrase(len(papers))} trace this from {_span(papers)}, starting with {first.title} "
+                    f"({first.year}) [1] and most recently {last.title} ({last.year}) [{len(papers)}]"
+                    f"{thread_text}.")
+        pieces.append(lead + "\n")
+        for n, p in enumerate(papers, 1):
+            sentences = _best_sentences(question, p, embedder, qv, 1)
+            quotes.append(sentences[0])
+            pieces.append(f"- **{p.year}** — {p.title}: " + " ".join(_cite(s, n) for s in sentences) + "\n")
+        pieces[-1] = pieces[-1].rstrip("\n")
+        return pieces, quotes
+
+    if len(papers) == 1:
+        lead = f"One paper in the collection addresses this: {papers[0].title} ({papers[0].year}) [1]."
+    elif plan.kind == "count":
+        lead = f"{len(papers)} papers in the collection are about this, from {_span(papers)}{thread_text}."
+    else:
+        lead = f"{_count_phrase(len(papers))} in the collection ({_span(papers)}) address this{thread_text}."
+    pieces.append(lead + "\n")
+    for n, p in enumerate(papers, 1):
+        sentences = _best_sentences(question, p, embedder, qv, 2)
+        quotes.append(sentences[0])
+        pieces.append(f"- {p.title} ({p.year}): " + " ".join(_cite(s, n) for s in sentences) + "\n")
+    pieces[-1] = pieces[-1].rstrip("\n")
+    return pieces, quotes

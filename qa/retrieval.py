@@ -17,6 +17,7 @@ import numpy as np
 from .embeddings import get_embedder
 from .errors import QAError, StoreError
 from .papers import Paper, Profile
+from .rerank import CANDIDATES, MAX_PAPERS, SentenceVectors, rerank
 from .store import Manifest, PaperStore
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
@@ -151,6 +152,7 @@ class Retriever:
         self.settings = settings
         self.store = store or PaperStore(settings)
         self.embedder = embedder or get_embedder(settings)
+        self.sentence_vectors = SentenceVectors(self.embedder, getattr(settings, "cache_dir", None))
         self._index: _Index | None = None
         self._lock = threading.Lock()
 
@@ -162,6 +164,10 @@ class Retriever:
         with self._lock:
             if self._index is None or self._index.manifest.version != manifest.version:
                 self._index = _Index(self.store, manifest)
+                # the re-ranker's sentence vectors: computed here once per paper version (in `qa ingest`,
+                # which loads the index), read from the cache afterwards
+                if len(self._index.papers) <= MAX_PAPERS:
+                    self.sentence_vectors.get_many(self._index.papers)
             return self._index
 
     @property
@@ -172,19 +178,20 @@ class Retriever:
     def profile(self) -> Profile:
         return self.index().manifest.profile
 
-    def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = 5, filters: Filters | None = None, second_stage: bool = True) -> list[Hit]:
+        """The k best papers: hybrid candidates, then (second_stage) re-scored sentence by sentence."""
         if not 1 <= k <= 100:
             raise QAError("k must be between 1 and 100")
         for _ in range(2):
             try:
-                return self._search(self.index(), query, k, filters or Filters())
+                return self._search(self.index(), query, k, filters or Filters(), second_stage)
             except StoreError:
                 # an ingest may have switched versions (and dropped the one we read): retry on the new one;
                 # back-to-back ingests can do that twice
                 self._index = None
-        return self._search(self.index(), query, k, filters or Filters())
+        return self._search(self.index(), query, k, filters or Filters(), second_stage)
 
-    def _search(self, index: _Index, query: str, k: int, filters: Filters) -> list[Hit]:
+    def _search(self, index: _Index, query: str, k: int, filters: Filters, second_stage: bool = True) -> list[Hit]:
         allowed = [p for p in index.papers if filters.matches(p)]
         if not allowed or not query.strip():
             return []
@@ -230,6 +237,9 @@ class Retriever:
             score = W_DENSE * d + W_TITLE * max(t, 0.0) + W_LEXICAL * lex_scaled
             chunk_id = d_chunk or l_chunk
             hits.append(Hit(index.by_id[pid], score, index.chunk_text.get(chunk_id, ""), chunk_id,
-                            {"dense": round(d, 4), "title": round(t, 4), "lexical": round(lex_scaled, 4)}))
+                            {"dense": round(d, 4), "title": round(t, 4), "lexical": round(lex_scaled, 4),
+                             "hybrid": round(score, 4)}))
         hits.sort(key=lambda h: (-h.score, h.paper.paper_id))
-        return hits[:k]
+        if not second_stage or len(index.papers) > MAX_PAPERS:
+            return hits[:k]
+        return rerank(hits[:max(CANDIDATES, k)], vector, self.sentence_vectors)[:k]

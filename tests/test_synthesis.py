@@ -1,0 +1,130 @@
+"""The second retrieval stage and the query-focused extractive answers, on the real index and models."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from qa.assistant import Assistant
+from qa.extractive import clean_sentence, comparison_targets, topic_query
+from qa.rerank import SentenceVectors
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def assistant(built_settings):
+    return Assistant(built_settings, use_llm=False)
+
+
+def _recall_at_1(retriever, name: str, second_stage: bool) -> float:
+    questions = [json.loads(line) for line in (ROOT / "tests" / "data" / name).read_text().splitlines() if line]
+    hits = sum(retriever.search(q["question"], k=1, second_stage=second_stage)[0].paper.title
+               == q["expected_titles"][0] for q in questions)
+    return hits / len(questions)
+
+
+def test_second_stage_rescores_candidates_by_their_sentences(retriever):
+    hits = retriever.search("squeezing a big image dataset into a handful of synthetic examples", k=5)
+    assert all("sentences" in h.signals and "hybrid" in h.signals for h in hits)
+    assert all(h.score > h.signals["hybrid"] for h in hits if h.signals["sentences"] > 0)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert "Dataset Distillation using Neural Feature Regression" in {h.paper.title for h in hits}
+
+
+@pytest.mark.slow
+def test_second_stage_keeps_named_papers_and_helps_paraphrases(retriever):
+    assert _recall_at_1(retriever, "named.jsonl", second_stage=True) == 1.0
+    before = _recall_at_1(retriever, "paraphrases_tune.jsonl", second_stage=False)
+    after = _recall_at_1(retriever, "paraphrases_tune.jsonl", second_stage=True)
+    assert after >= before
+
+
+def test_sentence_vectors_are_cached_on_disk(built_settings, retriever):
+    paper = retriever.papers[0]
+    cache = SentenceVectors(retriever.embedder, built_settings.cache_dir)
+    path = cache.directory / f"{paper.content_hash()}.npy"
+    assert path.exists()  # written when the index was loaded (as `qa ingest` does)
+    assert cache._read(paper).shape == cache.get(paper).shape
+
+
+def test_evolution_question_is_answered_in_date_order_with_years(assistant):
+    answer = assistant.ask("How did the work on world models evolve?")
+    assert answer.route == "synthesis" and answer.mode == "extractive"
+    years = [int(y) for y in re.findall(r"^- \*\*(\d{4})\*\*", answer.answer, re.MULTILINE)]
+    assert len(years) >= 2 and years == sorted(years)
+    assert [c.year for c in answer.citations] == sorted(c.year for c in answer.citations)
+    lead = answer.answer.splitlines()[0]
+    assert re.search(r"from \d{4} to \d{4}", lead)
+    assert "Dream to Control: Learning Behaviors by Latent Imagination" in {c.title for c in answer.citations}
+
+
+def test_comparison_of_two_papers_is_a_table(assistant):
+    answer = assistant.ask("Compare POPLIN and Dreamer")
+    assert answer.route == "synthesis"
+    titles = [c.title for c in answer.citations]
+    assert titles == ["Exploring Model-based Planning with Policy Networks",
+                      "Dream to Control: Learning Behaviors by Latent Imagination"]
+    rows = [line for line in answer.answer.splitlines() if line.startswith("|")]
+    assert len(rows) >= 4 and rows[1].startswith("|---")
+    assert all(row.count(" | ") >= 2 for row in rows if not row.startswith("|---"))
+    assert "[1]" in rows[0] and "[2]" in rows[0]
+    # two topics, not two papers: no table of two arbitrary papers
+    topics = assistant.ask("What is the difference between model-free RL in these papers and supervised learning?")
+    assert not any(line.startswith("|") for line in topics.answer.splitlines())
+
+
+def test_synthesis_is_not_padded_to_k(assistant):
+    answer = assistant.ask("How many papers are about dataset distillation?")
+    assert answer.route == "synthesis"
+    assert 1 <= len(answer.citations) < assistant.settings.k
+    assert answer.citations[0].title == "Dataset Distillation using Neural Feature Regression"
+    assert re.match(r"^(One paper|\d+ papers)", answer.answer)
+
+
+def test_topic_answer_opens_with_a_lead_and_has_no_we_or_latex(assistant):
+    for question in ("What has been done on model-based reinforcement learning?",
+                     "Summarize the research on variational autoencoders."):
+        answer = assistant.ask(question)
+        lead = answer.answer.splitlines()[0]
+        assert re.match(r"^(One paper|\d+ papers)", lead), lead
+        assert not re.search(r"\b(we|our|us)\b", answer.answer, re.IGNORECASE), answer.answer
+        assert "$" not in answer.answer and "\\" not in answer.answer
+        assert len(answer.citations) == len(answer.sources)
+        assert all(re.search(r"[.!?\]]\)?$", line.strip()) for line in answer.answer.splitlines() if line.strip())
+
+
+def test_extractive_answers_stream_piece_by_piece(assistant):
+    events = list(assistant.ask_stream("How did the work on world models evolve?"))
+    deltas = [e.text for e in events if e.kind == "delta"]
+    done = [e for e in events if e.kind == "done"][0].answer
+    assert len(deltas) >= 3 and "".join(deltas) == done.answer
+
+
+def test_text_cleaning():
+    assert clean_sentence(r"We map $x \rightarrow y$ with $\boldsymbol{W}^{2}$; our gain is $\sim$3\%.") == \
+        "The authors map x → y with W²; their gain is ~3%."
+    assert clean_sentence("Reversible RNNs---RNNs for which ...") == "Reversible RNNs—RNNs for which ..."
+    assert comparison_targets("Compare POPLIN and Dreamer") == ["POPLIN", "Dreamer"]
+    assert comparison_targets("How does DreamerV3 differ from DreamerV2?") == ["DreamerV3", "DreamerV2"]
+    assert comparison_targets("What is FRePo?") == []
+    assert topic_query("When does the LLM work start, and what came before?") == "LLM"
+
+
+def test_llm_gets_the_sources_in_date_order_and_the_layout(built_settings):
+    from fake_openai_server import FakeOpenAIServer
+    from qa.llm import ChatLLM
+
+    text = "Two papers trace world models from 2019 to 2023 [1]. Dreamer learns behaviours by latent imagination [1]."
+    with FakeOpenAIServer("ok", text=text) as server:
+        llm = ChatLLM(base_url=server.base_url, api_key="sk-test", model_id="fake-model", timeout=5, max_retries=0)
+        settings = built_settings.replace(router="offline")  # the offline router: the fake model only answers
+        answer = Assistant(settings, llm=llm).ask("How did the work on world models evolve?")
+        sent = server.chat_requests[-1]["json"]["messages"]
+    assert answer.route == "synthesis"
+    years = [int(y) for y in re.findall(r'<source n="\d+" title="[^"]*" year="(\d{4})"', sent[1]["content"])]
+    assert len(years) >= 2 and years == sorted(years)
+    assert "date order" in sent[1]["content"] and "Open with one sentence" in sent[0]["content"]
+    assert [s.year for s in answer.sources] == years
