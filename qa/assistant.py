@@ -16,7 +16,7 @@ from typing import Iterator
 from .answer import Answer, AnswerEvent, Citation, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from .errors import LLMError, QAError
-from .extractive import (SynthesisPlan, answer_one_paper, answer_several, comparison_targets, names_paper,
+from .extractive import (SynthesisPlan, answer_one_paper, key_sentences, answer_several, comparison_targets, names_paper,
                          plan_synthesis, topic_query)
 from .llm import get_llm
 from .metadata import answer_metadata, needs_paper_context
@@ -340,8 +340,11 @@ class Assistant:
         blocks = []
         for n, hit in enumerate(hits, 1):
             p = hit.paper
+            text = p.abstract
+            if getattr(self.llm, "source_tokens", None):  # short sources: the sentences that answer
+                text = " ".join(key_sentences(question, p, self.embedder, 3, with_result=True))
             block = (f'<source n="{n}" title="{p.title}" year="{p.year}" authors="{p.authors_display()}">\n'
-                     f"{p.abstract}\n</source>")
+                     f"{text}\n</source>")
             if count_tokens(block) > min(budget, share):
                 block = truncate_tokens(block, max(min(budget, share), 0)) + "\n</source>"
             if budget <= 40:
