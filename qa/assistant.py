@@ -16,8 +16,8 @@ from typing import Iterator
 from .answer import Answer, AnswerEvent, Citation, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from .errors import LLMError, QAError
-from .extractive import (SynthesisPlan, answer_one_paper, key_sentences, answer_several, comparison_targets, names_paper,
-                         plan_synthesis, topic_query)
+from .extractive import (SynthesisPlan, answer_one_paper, answer_several, comparison_targets, key_sentences,
+                         names_paper, plan_synthesis, topic_query)
 from .llm import get_llm
 from .metadata import answer_metadata, needs_paper_context
 from .question import parse_filters
