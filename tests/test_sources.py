@@ -12,8 +12,6 @@ from qa.errors import SourceError
 from qa.papers import Paper, Profile, make_paper_id
 from qa.sources import (
     LoadResult,
-    _latex_to_text,
-    _text_to_latex,
     detect_format,
     dump_bibtex,
     dump_jsonl,
@@ -23,6 +21,7 @@ from qa.sources import (
     parse_listing,
     read_jsonl,
 )
+from qa.sources.latex import latex_to_text, text_to_latex
 
 LISTING = Path(__file__).parent.parent / "data" / "jimmy-ba-profile.txt"
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
@@ -122,14 +121,26 @@ def test_bundled_listing_year_less_entry_uses_listing_year(bundled):
     assert ema25.paper_id != ema.paper_id  # year is part of the id
 
 
-def test_bundled_listing_keeps_latex_verbatim(bundled):
+def test_bundled_listing_converts_latex_once_and_keeps_the_original(bundled):
     papers, _, _ = bundled
     hd = by_title(papers)["High-dimensional Asymptotics of Feature Learning: "
                           "How One Gradient Step Improves the Representation"]
-    assert "parameters $\\boldsymbol{W}$ in a two-layer" in hd.abstract
-    assert "$\\frac{1}{n}\\sum_{i=1}^n (f(\\boldsymbol{x}_i)-y_i)^2$" in hd.abstract
+    assert "parameters W in a two-layer" in hd.abstract
+    assert "1/n∑_i=1^n (f(x_i)-y_i)^2" in hd.abstract and "n,d,N→∞" in hd.abstract
+    assert "a^⊤σ(W^⊤x)" in hd.abstract  # a control word written against a Greek letter
+    # The original stays for a math renderer.
+    assert "parameters $\\boldsymbol{W}$ in a two-layer" in hd.abstract_latex
+    assert "$\\frac{1}{n}\\sum_{i=1}^n (f(\\boldsymbol{x}_i)-y_i)^2$" in hd.abstract_latex
     mr = by_title(papers)["Multi-Rate VAE: Train Once, Get the Full Rate-Distortion Curve"]
-    assert "hyperparameter $β$." in mr.abstract
+    assert "hyperparameter β." in mr.abstract and "hyperparameter $β$." in mr.abstract_latex
+    ema = by_title(papers)[EMA_TITLE]
+    assert "29.7% → 44.1% on HotpotQA" in ema.abstract and "Q&A" in ema.abstract
+    steve = next(p for p in papers if "STEVE-1" in p.title)
+    assert "for only $60 of compute. By leveraging" in steve.abstract  # money, not math
+    assert steve.abstract_latex == ""  # nothing LaTeX changed
+    for p in papers:
+        assert "\\" not in p.abstract and "$" not in p.abstract.replace("$60", "")
+        assert "{" not in p.abstract and "}" not in p.abstract
 
 
 # --------------------------------------------------------------------------
@@ -305,7 +316,8 @@ def test_bibtex_edge_cases():
     assert goedel.authors == ["Kurt Gödel", "René Descartes", "Jürgen Müller"]
     assert goedel.authors_truncated is True
     assert (goedel.year, goedel.date, goedel.category) == (2020, "2020-03-01", "LG")
-    assert goedel.abstract == "An abstract in quotes with nested braces, \\emph{emphasis} and a 50% gain."
+    assert goedel.abstract == "An abstract in quotes with nested braces, emphasis and a 50% gain."
+    assert goedel.abstract_latex == "An abstract in quotes with {nested {braces}}, \\emph{emphasis} and a 50\\% gain."
     assert (goedel.eprint, goedel.url) == ("2001.00001", "https://arxiv.org/abs/2001.00001")
     assert goedel.has_code is False
     assert goedel.paper_id == make_paper_id("On BERT and the Über Model", 2020, "Kurt Gödel")
@@ -329,11 +341,11 @@ def test_bibtex_missing_fields_and_extra_closing_brace():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(list("ab {}\\$~%&_'\"^uc.") + ["\\emph", "\\'", "$x$", "é", "\\\\"]),
-                max_size=25).map("".join), st.booleans())
-def test_latex_escaping_is_inverted_by_cleaning(text, strip):
+@given(st.lists(st.sampled_from(list("ab {}\\$~%&#_'\"^`-uc.") + ["\\emph", "\\'", "$x$", "é", "\\\\", "β", "→", "--"]),
+                max_size=25).map("".join))
+def test_latex_escaping_is_inverted_by_conversion(text):
     text = " ".join(text.split())
-    assert " ".join(_latex_to_text(_text_to_latex(text, strip=strip), strip=strip).split()) == text
+    assert latex_to_text(text_to_latex(text), plain=False) == text
 
 
 # --------------------------------------------------------------------------
