@@ -299,7 +299,7 @@ def test_bibtex_round_trip_of_awkward_text():
         paper_id="", title="Braces {x}, 100% & a \\backslash ~ tilde, and $\\alpha$ math",
         authors=["Jürgen Müller", "Smith, Jr and Sons", "others"], authors_truncated=True,
         affiliations=[], category="", date="2020-01-01", year=2020, has_code=False,
-        abstract="Keeps \\emph{this}, unbalanced } brace, a lone $5 and 50\\% off.",
+        abstract="Keeps {this}, unbalanced } brace, a lone \\ backslash, a lone $5 and 50% off.",
         url="https://x.org/a_b", eprint="2001.00001",
     )
     paper = replace(paper, paper_id=make_paper_id(paper.title, 2020, "Jürgen Müller"))
@@ -338,6 +338,67 @@ def test_bibtex_missing_fields_and_extra_closing_brace():
     assert papers == []
     assert problems == ["b.bib:1: unbalanced braces (a '}' too many)",
                         "b.bib:6: entry 'b' has no title, no abstract, no year"]
+
+
+# Exports written the way each tool writes them (field order, spacing, name
+# forms, escaping); some entries have an abstract added by hand, since Google
+# Scholar and DBLP export none.
+
+def test_google_scholar_export():
+    papers, problems = parse_bibtex((FIXTURES / "scholar.bib").read_text(), origin="s.bib")
+    assert problems == ["s.bib:18: entry 'xu2015show' has no abstract"]
+    layer, deep, adam = papers
+    assert layer.title == "Layer normalization" and layer.year == 2016 and layer.date == "2016-01-01"
+    assert layer.authors == ["Jimmy Lei Ba", "Jamie Ryan Kiros", "Geoffrey E Hinton"]
+    assert layer.abstract.endswith("in a layer on a single training case.")
+    assert layer.abstract_latex.endswith("on a \\emph{single} training case.")
+    assert deep.title == "Do deep nets really need to be deep?"
+    assert deep.abstract.endswith("the deep models ≈ 10% of a single GPU day.")
+    assert "hyper-parameters β_1, β_2 ∈ [0, 1)." in adam.abstract
+    assert adam.authors == ["Diederik P Kingma", "Jimmy Ba"]
+
+
+def test_dblp_export():
+    papers, problems = parse_bibtex((FIXTURES / "dblp.bib").read_text(), origin="d.bib")
+    assert problems == ["d.bib:38: entry 'DBLP:conf/nips/BaC14' has no abstract"]
+    adam, layer = papers
+    assert adam.title == "Adam: A Method for Stochastic Optimization"
+    assert adam.authors == ["Diederik P. Kingma", "Jimmy Ba"]  # names wrapped over lines; editors ignored
+    assert adam.url == "http://arxiv.org/abs/1412.6980" and adam.year == 2015
+    assert adam.abstract.endswith("its default step size is α = 0.001.")
+    assert adam.abstract_latex.endswith("its default step size is $\\alpha = 0.001$.")  # whitespace collapsed
+    assert (layer.eprint, layer.authors[0]) == ("1607.06450", "Lei Jimmy Ba")
+    assert "so it costs 𝒪(n) per layer" in layer.abstract
+
+
+def test_zotero_export():
+    papers, problems = parse_bibtex((FIXTURES / "zotero.bib").read_text(), origin="z.bib")
+    assert problems == []
+    dreamer, ema, hd = papers
+    assert dreamer.title == "Mastering Diverse Domains through World Models"  # protective braces gone
+    assert dreamer.authors == ["Danijar Hafner", "Jurgis Pasukonis", "Jimmy Ba", "Timothy Lillicrap"]
+    assert (dreamer.date, dreamer.url) == ("2023-01-01", "http://arxiv.org/abs/2301.04104")
+    assert "We present DreamerV3, a general" in dreamer.abstract
+    assert dreamer.abstract_latex == ""  # only protective braces: nothing to render
+    assert ema.title == "EMA Policy Gradient: Taming Reinforcement Learning for LLMs with EMA Anchor and Top-k KL"
+    assert ema.date == "2026-02-01"
+    # Zotero escapes an arXiv abstract's math as text; it is read as math.
+    assert ema.abstract.endswith("of Q&A with search engines, including 29.7% → 44.1% on HotpotQA.")
+    assert "including 29.7% $\\rightarrow$ 44.1%" in ema.abstract_latex
+    assert "parameters W in a two-layer" in hd.abstract and "n,d,N→∞" in hd.abstract
+    assert hd.abstract.endswith("with learning rate η.")
+    assert "$\\boldsymbol{W}$" in hd.abstract_latex
+    assert (hd.date, hd.authors[1]) == ("2022-12-01", "Murat A. Erdogdu")
+
+
+def test_exports_load_together_with_skip_invalid():
+    paths = [FIXTURES / name for name in ("scholar.bib", "dblp.bib", "zotero.bib")]
+    with pytest.raises(SourceError, match="2 invalid entries"):
+        load_sources(paths)
+    result = load_sources(paths, skip_invalid=True)
+    assert len(result.papers) == 8 and len(result.skipped) == 2
+    for paper in result.papers:
+        assert "\\" not in paper.abstract and "$" not in paper.abstract and "{" not in paper.abstract
 
 
 @settings(max_examples=300, deadline=None)

@@ -27,6 +27,8 @@ logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 _MONTH_MACROS = {m[:3]: m.capitalize() for m in MONTHS}
 _ARXIV_CLASS = re.compile(r"\b[a-z][a-z\-]*\.([A-Z]{2,5})\b")
 _CONCAT = re.compile(r"#")
+# A control word left in the text after conversion was escaped in the file.
+_ESCAPED_COMMAND = re.compile(r"\\[A-Za-z]+")
 _AFFIL_LIST_SEP = re.compile(r"\s*[;,]\s*|\s+and\s+")
 
 
@@ -83,9 +85,22 @@ def _bib_names(raw: str) -> tuple[list[str], bool]:
     return names, truncated
 
 
+def _abstract(raw: str) -> tuple[str, str]:
+    """(text, latex) of an abstract field.
+
+    Zotero exports an arXiv abstract's inline math escaped as text
+    (``\\${\\textbackslash}beta\\$``), so reading the field gives arXiv-style
+    text with math; that text is then converted like a listing's abstract.
+    """
+    text, latex = convert(raw, plain=False)
+    if _ESCAPED_COMMAND.search(text):
+        return convert(text, plain=True)
+    return text, latex
+
+
 def _paper_from_bib(fields: dict[str, str]) -> tuple[Paper | None, list[str]]:
     title = latex_to_text(fields.get("title", ""), plain=False)
-    abstract, abstract_latex = convert(fields.get("abstract", ""), plain=False)
+    abstract, abstract_latex = _abstract(fields.get("abstract", ""))
     year = None
     if m := re.search(r"\d{4}", fields.get("year", "")):
         year = int(m[0])

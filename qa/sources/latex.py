@@ -105,11 +105,12 @@ def braces_balanced(raw: str) -> bool:
 
 
 def convert(raw: str, *, plain: bool) -> tuple[str, str]:
-    """(text, latex): the Unicode text, and `raw` when it holds LaTeX worth
-    keeping for display (math, markup), else "" (the raw is just the text or
-    its escaped form, or is not valid LaTeX)."""
+    """(text, latex): the Unicode text, and `raw` (whitespace collapsed) when it
+    holds LaTeX worth keeping for display (math, markup), else "": the raw is
+    just the text, its escaped form or protective braces, or is not valid LaTeX."""
     text = latex_to_text(raw, plain=plain)
-    raw = raw.strip()
-    if raw == text or not braces_balanced(raw) or raw == text_to_latex(text):
+    raw = " ".join(raw.split())
+    if (raw == text or not re.search(r"[\\$]", raw) or not braces_balanced(raw)
+            or raw == text_to_latex(text)):
         return text, ""
     return text, raw
