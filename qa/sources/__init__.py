@@ -10,10 +10,10 @@ from pathlib import Path
 
 from ..errors import SourceError
 from ..papers import Profile
-from .bibtex import _bibtex_entries, dump_bibtex, parse_bibtex
+from .bibtex import bibtex_entries, dump_bibtex, parse_bibtex
 from .common import Entry, LoadResult, Problem, dedupe
-from .jsonl import _jsonl_entries, dump_jsonl, parse_jsonl, read_jsonl
-from .listing import _listing_entries, parse_listing
+from .jsonl import dump_jsonl, jsonl_entries, parse_jsonl, read_jsonl
+from .listing import listing_entries, parse_listing
 
 __all__ = [
     "LoadResult",
@@ -92,11 +92,11 @@ def load_sources(paths: list[Path], *, fmt: str | None = None, listing_year: int
         kind = fmt or detect_format(path)
         file_profile = Profile()
         if kind == "listing":
-            file_entries, file_profile, file_problems = _listing_entries(text, listing_year, origin)
+            file_entries, file_profile, file_problems = listing_entries(text, listing_year, origin)
         elif kind == "jsonl":
-            file_entries, file_profile, file_problems = _jsonl_entries(text, origin)
+            file_entries, file_profile, file_problems = jsonl_entries(text, origin)
         else:
-            file_entries, file_problems = _bibtex_entries(text, origin)
+            file_entries, file_problems = bibtex_entries(text, origin)
         entries += file_entries
         problems += file_problems
         if profile is None and file_profile != Profile():

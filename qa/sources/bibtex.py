@@ -18,7 +18,7 @@ from pylatexenc.latexwalker import LatexCharsNode, LatexWalker
 
 from ..papers import Paper, make_paper_id
 from .common import MONTHS, Entry, Problem, collapse, dedupe, iso_date, month_number, sorted_strs
-from .latex import LatexError, braces_balanced, convert, latex_to_text, text_to_latex
+from .latex import LatexError, braces_balanced, convert, latex_to_text, text_to_latex, unmatched_braces
 
 # bibtexparser logs every broken block as a warning; each one is reported
 # here as a problem with its line instead.
@@ -138,16 +138,15 @@ def _paper_from_bib(fields: dict[str, str]) -> tuple[Paper | None, list[str]]:
 def _brace_message(raw: str, fallback: str) -> str:
     """Most syntax errors are a brace out of place; say so when the block's
     braces do not add up, as that is what to look for."""
-    unescaped = re.sub(r"\\.", "", raw, flags=re.S)
-    depth = unescaped.count("{") - unescaped.count("}")
-    if depth > 0:
-        return f"unbalanced braces ({depth} '{{' never closed)"
-    if depth < 0 or not braces_balanced(raw):
+    closing, opening = unmatched_braces(raw)
+    if closing:
         return "unbalanced braces (a '}' too many)"
+    if opening:
+        return f"unbalanced braces ({opening} '{{' never closed)"
     return fallback
 
 
-def _bibtex_entries(text: str, origin: str) -> tuple[list[Entry], list[Problem]]:
+def bibtex_entries(text: str, origin: str) -> tuple[list[Entry], list[Problem]]:
     library = bibtexparser.parse_string(text.removeprefix("\ufeff"))
     strings = dict(_MONTH_MACROS)
     strings.update({key.lower(): str(s.value) for key, s in library.strings_dict.items()})
@@ -185,7 +184,7 @@ def _bibtex_entries(text: str, origin: str) -> tuple[list[Entry], list[Problem]]
 
 
 def parse_bibtex(text: str, *, origin: str = "<bibtex>") -> tuple[list[Paper], list[str]]:
-    entries, problems = _bibtex_entries(text, origin)
+    entries, problems = bibtex_entries(text, origin)
     papers, dups = dedupe(entries)
     return papers, sorted_strs(problems + dups)
 

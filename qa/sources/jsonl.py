@@ -10,14 +10,14 @@ import json
 import re
 
 from ..papers import Paper, Profile, make_paper_id
-from .common import ET_AL as _ET_AL, Entry as _Entry, Problem as _Problem
+from .common import ET_AL, Entry, Problem
 from .common import dedupe, iso_date, sorted_strs, split_lines
 from .latex import LatexError, convert, latex_to_text
 
 def _split_names(text: str) -> tuple[list[str], bool]:
     """'A, B and C et al.' -> (['A', 'B', 'C'], True)."""
-    truncated = bool(_ET_AL.search(text.strip()))
-    text = _ET_AL.sub("", text.strip())
+    truncated = bool(ET_AL.search(text.strip()))
+    text = ET_AL.sub("", text.strip())
     names = re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", text)
     return [n.strip() for n in names if n.strip()], truncated
 
@@ -94,9 +94,9 @@ def _paper_from_json(obj: dict) -> tuple[Paper | None, list[str]]:
     ), []
 
 
-def _jsonl_entries(text: str, origin: str) -> tuple[list[_Entry], Profile, list[_Problem]]:
-    entries: list[_Entry] = []
-    problems: list[_Problem] = []
+def jsonl_entries(text: str, origin: str) -> tuple[list[Entry], Profile, list[Problem]]:
+    entries: list[Entry] = []
+    problems: list[Problem] = []
     profile = Profile()
     for lineno, line in enumerate(split_lines(text), start=1):
         if not line:
@@ -104,28 +104,28 @@ def _jsonl_entries(text: str, origin: str) -> tuple[list[_Entry], Profile, list[
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            problems.append(_Problem(origin, lineno, f"invalid JSON ({exc.msg} at column {exc.colno})"))
+            problems.append(Problem(origin, lineno, f"invalid JSON ({exc.msg} at column {exc.colno})"))
             continue
         if not isinstance(obj, dict):
-            problems.append(_Problem(origin, lineno, f"expected a JSON object, got {type(obj).__name__}"))
+            problems.append(Problem(origin, lineno, f"expected a JSON object, got {type(obj).__name__}"))
             continue
         if set(obj) == {"profile"}:
             if isinstance(obj["profile"], dict):
                 profile = Profile.from_dict(obj["profile"])
             else:
-                problems.append(_Problem(origin, lineno, "'profile' must be an object"))
+                problems.append(Problem(origin, lineno, "'profile' must be an object"))
             continue
         paper, issues = _paper_from_json(obj)
         if paper:
-            entries.append(_Entry(paper, origin, lineno))
+            entries.append(Entry(paper, origin, lineno))
         else:
-            problems.append(_Problem(origin, lineno, "; ".join(issues)))
+            problems.append(Problem(origin, lineno, "; ".join(issues)))
     return entries, profile, problems
 
 
 def read_jsonl(text: str, *, origin: str = "<jsonl>") -> tuple[list[Paper], Profile, list[str]]:
     """Like `parse_jsonl`, but also returns the `{"profile": ...}` line's Profile."""
-    entries, profile, problems = _jsonl_entries(text, origin)
+    entries, profile, problems = jsonl_entries(text, origin)
     papers, dups = dedupe(entries)
     return papers, profile, sorted_strs(problems + dups)
 

@@ -18,7 +18,7 @@ from pylatexenc import latexwalker, macrospec
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 from pylatexenc.latexencode import RULE_DICT, UnicodeToLatexConversionRule, UnicodeToLatexEncoder
 
-__all__ = ["LatexError", "latex_to_text", "text_to_latex", "convert", "braces_balanced"]
+__all__ = ["LatexError", "latex_to_text", "text_to_latex", "convert", "braces_balanced", "unmatched_braces"]
 
 
 class LatexError(ValueError):
@@ -94,14 +94,17 @@ def text_to_latex(text: str) -> str:
     return _LIGATURE.sub("{}", _ENCODER.unicode_to_latex(text))
 
 
+def unmatched_braces(raw: str) -> tuple[int, int]:
+    """(closing, opening): how many '}' have no partner before them, and how
+    many '{' are never closed; escaped braces do not count."""
+    braces = re.sub(r"[^{}]", "", re.sub(r"\\.", "", raw, flags=re.S))
+    while "{}" in braces:  # drop matched pairs, innermost first
+        braces = braces.replace("{}", "")
+    return braces.count("}"), braces.count("{")  # what is left reads "}}..{{"
+
+
 def braces_balanced(raw: str) -> bool:
-    depth = 0
-    for brace in re.sub(r"\\.", "", raw, flags=re.S):
-        if brace in "{}":
-            depth += 1 if brace == "{" else -1
-            if depth < 0:
-                return False
-    return depth == 0
+    return unmatched_braces(raw) == (0, 0)
 
 
 def convert(raw: str, *, plain: bool) -> tuple[str, str]:

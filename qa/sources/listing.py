@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ..papers import Paper, Profile, make_paper_id
-from .common import ET_AL as _ET_AL, Entry as _Entry, Problem as _Problem
+from .common import ET_AL, Entry, Problem
 from .common import dedupe, iso_date, month_number, sorted_strs, split_lines
 from .latex import LatexError, convert, latex_to_text
 
@@ -40,7 +40,7 @@ _VALUE_LABEL = re.compile(r"^(?P<value>[\d.,]+%?)\s*(?P<label>[A-Za-z][A-Za-z .\
 def _looks_like_authors(text: str) -> bool:
     """Heuristic for the authors line, used only when an entry is missing a
     block and we must tell which one it is."""
-    if _AFFIL_SEP.search(text) or _ET_AL.search(text):
+    if _AFFIL_SEP.search(text) or ET_AL.search(text):
         return True
     if len(text) > 400:
         return False
@@ -59,18 +59,18 @@ def _looks_like_authors(text: str) -> bool:
 def _parse_authors_line(text: str) -> tuple[list[str], bool, list[str]]:
     """'A, B, C et al. · aff1, aff2' -> (['A', 'B', 'C'], True, ['aff1', 'aff2'])."""
     people, affil = (_AFFIL_SEP.split(text, maxsplit=1) + [""])[:2]
-    truncated = bool(_ET_AL.search(people))
-    people = _ET_AL.sub("", people)
+    truncated = bool(ET_AL.search(people))
+    people = ET_AL.sub("", people)
     authors = [a.strip() for a in people.split(",") if a.strip()]
     affiliations = [a.strip() for a in affil.split(",") if a.strip()]
     return authors, truncated, affiliations
 
 
-def _parse_profile(lines: list[tuple[int, str]], origin: str) -> tuple[Profile, list[_Problem]]:
+def _parse_profile(lines: list[tuple[int, str]], origin: str) -> tuple[Profile, list[Problem]]:
     """Header lines before the first entry -> Profile; tolerant of any subset."""
     values: dict = {}
     extra: dict = {}
-    problems: list[_Problem] = []
+    problems: list[Problem] = []
     for lineno, text in lines:
         if m := _H_INDEX.match(text):
             values.setdefault("h_index", int(m[1]))
@@ -90,7 +90,7 @@ def _parse_profile(lines: list[tuple[int, str]], origin: str) -> tuple[Profile, 
         elif len(text) > 120:
             # A header line is short; prose here means entries we could not
             # recognise (e.g. a mangled first entry header).
-            problems.append(_Problem(origin, lineno,
+            problems.append(Problem(origin, lineno,
                                      f"unexpected text before the first entry: {text[:40]!r}..."))
         elif lineno == lines[0][0] and not re.search(r"\d", text):
             # Only the very first header line can be the researcher's name.
@@ -102,8 +102,8 @@ def _parse_profile(lines: list[tuple[int, str]], origin: str) -> tuple[Profile, 
     return Profile(**values, extra=extra), problems
 
 
-def _listing_entries(text: str, listing_year: int, origin: str
-                     ) -> tuple[list[_Entry], Profile, list[_Problem]]:
+def listing_entries(text: str, listing_year: int, origin: str
+                     ) -> tuple[list[Entry], Profile, list[Problem]]:
     lines = split_lines(text)
     headers: list[int] = []  # 0-based indices of entry header lines
     for i, line in enumerate(lines):
@@ -120,9 +120,9 @@ def _listing_entries(text: str, listing_year: int, origin: str
     header_lines = [(i + 1, line) for i, line in enumerate(lines[:first_entry]) if line]
     profile, problems = _parse_profile(header_lines, origin)
     if not headers and any(lines):
-        problems.append(_Problem(origin, None, f"no entries found (expected {_HEADER_EXAMPLE})"))
+        problems.append(Problem(origin, None, f"no entries found (expected {_HEADER_EXAMPLE})"))
 
-    entries: list[_Entry] = []
+    entries: list[Entry] = []
     for k, start in enumerate(headers):
         end = headers[k + 1] if k + 1 < len(headers) else len(lines)
         entry, entry_problems = _listing_entry(lines, start, end, k + 1 == len(headers), listing_year, origin)
@@ -133,10 +133,10 @@ def _listing_entries(text: str, listing_year: int, origin: str
 
 
 def _listing_entry(lines: list[str], start: int, end: int, is_last: bool,
-                   listing_year: int, origin: str) -> tuple[_Entry | None, list[_Problem]]:
+                   listing_year: int, origin: str) -> tuple[Entry | None, list[Problem]]:
     lineno = start + 1
     m = _ENTRY_RE.match(lines[start])
-    problems: list[_Problem] = []
+    problems: list[Problem] = []
     issues: list[str] = []
 
     # Blocks are runs of non-blank lines; extra blank lines are harmless and a
@@ -157,7 +157,7 @@ def _listing_entry(lines: list[str], start: int, end: int, is_last: bool,
     if len(texts) >= 3:
         title, authors_text, abstract = texts[:3]
         for extra_line, extra_text in blocks[3:]:
-            problems.append(_Problem(origin, extra_line,
+            problems.append(Problem(origin, extra_line,
                                      f"unexpected text (expected {_HEADER_EXAMPLE}): {extra_text[:40]!r}"))
     elif len(texts) == 2:
         # One block is missing; work out which from the shape of the others.
@@ -184,13 +184,13 @@ def _listing_entry(lines: list[str], start: int, end: int, is_last: bool,
     if not abstract:
         issues.append("truncated entry at end of file (no abstract)" if is_last else "entry has no abstract")
     if issues:
-        return None, [_Problem(origin, lineno, "; ".join(issues))] + problems
+        return None, [Problem(origin, lineno, "; ".join(issues))] + problems
 
     try:
         title = latex_to_text(title, plain=True)
         abstract, abstract_latex = convert(abstract, plain=True)
     except LatexError as exc:
-        return None, [_Problem(origin, lineno, str(exc))] + problems
+        return None, [Problem(origin, lineno, str(exc))] + problems
     authors, truncated, affiliations = _parse_authors_line(authors_text) if authors_text else ([], False, [])
     paper = Paper(
         paper_id=make_paper_id(title, year, authors[0] if authors else ""),
@@ -198,13 +198,13 @@ def _listing_entry(lines: list[str], start: int, end: int, is_last: bool,
         affiliations=affiliations, category=m["cat"], date=date, year=year,
         has_code=bool(m["code"]), abstract=abstract, abstract_latex=abstract_latex,
     )
-    return _Entry(paper, origin, lineno), problems
+    return Entry(paper, origin, lineno), problems
 
 
 def parse_listing(text: str, *, listing_year: int = 2026, origin: str = "<listing>"
                   ) -> tuple[list[Paper], Profile, list[str]]:
     """Parse a profile listing. Entries without a year get `listing_year`."""
-    entries, profile, problems = _listing_entries(text, listing_year, origin)
+    entries, profile, problems = listing_entries(text, listing_year, origin)
     papers, dups = dedupe(entries)
     return papers, profile, sorted_strs(problems + dups)
 
