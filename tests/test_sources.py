@@ -340,6 +340,20 @@ def test_bibtex_missing_fields_and_extra_closing_brace():
                         "b.bib:6: entry 'b' has no title, no abstract, no year"]
 
 
+def test_bibtex_repeated_fields_and_keys_concatenated_macros_and_parentheses():
+    text = ('@string{ venue = "NeurIPS" }\n'
+            '@misc{a, title={First} # { at } # venue, title={Second}, abstract={A.}, year=2020}\n'
+            '@misc{a, title={Other}, abstract={See \\url{http://x.org/a_b}.}, year={2021}, month=dec}\n'
+            '@misc(c, title="Parenthesised {C}", abstract="C.", year=2019)\n')
+    papers, problems = parse_bibtex(text, origin="r.bib")
+    assert problems == []
+    first, other, paren = papers
+    assert first.title == "First at NeurIPS"  # the first of a repeated field wins, as in BibTeX
+    assert (other.title, other.date) == ("Other", "2021-12-01")  # a repeated key is still an entry
+    assert other.abstract == "See http://x.org/a_b."
+    assert paren.title == "Parenthesised C"
+
+
 # Exports written the way each tool writes them (field order, spacing, name
 # forms, escaping); some entries have an abstract added by hand, since Google
 # Scholar and DBLP export none.

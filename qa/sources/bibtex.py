@@ -48,7 +48,8 @@ def _split_top_level(value: str, sep: re.Pattern) -> list[str]:
 
 
 def _concatenated(value: str, strings: dict[str, str]) -> str:
-    """Resolve ``"a" # macro # {b}``, which bibtexparser leaves as written."""
+    """The text of a value as written: ``{a}``, ``"a"``, ``2020``, a macro, or
+    pieces of those joined by ``#``."""
     out = []
     for piece in (p.strip() for p in _split_top_level(value, _CONCAT)):
         if len(piece) >= 2 and (piece[0], piece[-1]) in (("{", "}"), ('"', '"')):
@@ -59,15 +60,15 @@ def _concatenated(value: str, strings: dict[str, str]) -> str:
 
 
 def _field_values(entry: model.Entry, strings: dict[str, str]) -> dict[str, str]:
+    # bibtexparser's middlewares strip the braces or quotes of a single value
+    # and resolve a lone macro; a concatenation, or an entry they skipped (one
+    # with a repeated field), is still as written.
     enclosing = entry.parser_metadata.get("removed_enclosing", {})
     values: dict[str, str] = {}
     for fld in entry.fields:
         value = str(fld.value)
-        if enclosing.get(fld.key) == "no-enclosing":
-            if "#" in value:
-                value = _concatenated(value, strings)
-            elif not value.isdigit():
-                value = strings.get(value.lower(), value)
+        if enclosing.get(fld.key, "no-enclosing") == "no-enclosing":
+            value = _concatenated(value, strings)
         values.setdefault(fld.key.lower(), value)  # like BibTeX, the first occurrence wins
     return values
 
