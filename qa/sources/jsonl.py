@@ -1,8 +1,8 @@
 """JSONL: one paper record per line (also the export format).
 
 A ``{"profile": {...}}`` line carries the collection's profile facts. An
-exported record keeps the source's LaTeX in ``abstract_latex``; reading it back
-converts that same original again, so an export round-trips exactly.
+exported record has the converted ``abstract`` and the source's LaTeX in
+``abstract_latex``; reading it back keeps both, so an export round-trips exactly.
 """
 from __future__ import annotations
 
@@ -82,9 +82,13 @@ def _paper_from_json(obj: dict) -> tuple[Paper | None, list[str]]:
 
     try:
         title = latex_to_text(obj["title"], plain=True)
-        abstract, abstract_latex = convert(obj.get("abstract_latex") or obj["abstract"], plain=True)
+        abstract, abstract_latex = convert(obj["abstract"], plain=True)
     except LatexError as exc:
         return None, [str(exc)]
+    if obj.get("abstract_latex"):
+        # An export's text is already converted (which costs nothing to check
+        # again); its original is kept as written rather than parsed again.
+        abstract_latex = " ".join(obj["abstract_latex"].split())
     return Paper(
         paper_id=obj.get("paper_id") or make_paper_id(title, year, authors[0] if authors else ""),
         title=title, authors=authors, authors_truncated=bool(truncated),

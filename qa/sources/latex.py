@@ -12,6 +12,7 @@ search, answers and citations only ever see Unicode (``$\\rightarrow$`` -> ``→
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from pylatexenc import latexwalker, macrospec
@@ -67,6 +68,7 @@ def _prepare(raw: str, plain: bool) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)  # a re-ingest in the same process reads the same text
 def latex_to_text(raw: str, *, plain: bool) -> str:
     """Unicode text of `raw`, whitespace collapsed to single spaces."""
     if "\\" not in raw and not re.search(r"[{}$~]|--|``|''", raw):
