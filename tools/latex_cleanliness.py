@@ -1,11 +1,14 @@
 """Count the LaTeX left in the abstracts every downstream step sees, before and after.
 
     PYTHONPATH=. .venv/bin/python tools/latex_cleanliness.py [--before REV] [--source FILE] [--bibtex] [--json]
+    PYTHONPATH=. .venv/bin/python tools/latex_cleanliness.py --answers QUESTIONS.jsonl
 
 "Before" is the abstract text that `qa.sources` produced at git revision REV
 (default: the last commit before LaTeX was converted at ingest), loaded from
 git; "after" is today's `qa.sources`. With --bibtex, each side first writes the
-papers as BibTeX and reads them back (the .bib path), and both readers are timed. Counted per abstract: backslash commands
+papers as BibTeX and reads them back (the .bib path), and both readers are timed.
+With --answers, every question of the file is asked without an LLM over the index
+in QA_DATA_DIR, and the LaTeX left in the answers is counted instead. Counted per abstract: backslash commands
 (``\\frac``), ``$`` signs (``$60`` of money included: it is text) and braces.
 docs/SOURCES.md quotes the output for the bundled listing.
 """
@@ -67,13 +70,40 @@ def compare(before: list, after: list) -> dict:
             "not_worse": sum(r["not_worse"] for r in rows), "rows": rows}
 
 
+# In an answer: a control word, a $...$ span or a brace.
+ANSWER_LATEX = re.compile(r"\\[A-Za-z]+|\$[^$\s][^$]*\$|[{}]")
+
+
+def answers_with_latex(questions: Path) -> dict:
+    from qa.assistant import Assistant
+    from qa.evaluate import load_questions, run_questions
+    from qa.settings import Settings
+
+    records = run_questions(Assistant(Settings.from_env(llm="none")), load_questions(questions))
+    shown = [{"question": r["question"], "mode": r["mode"], "latex": ANSWER_LATEX.findall(r["answer"])}
+             for r in records]
+    return {"questions": len(records), "extractive": sum(r["mode"] == "extractive" for r in records),
+            "answers_with_latex": [s for s in shown if s["latex"]]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default=BEFORE, help="git revision of the old qa/sources.py")
     parser.add_argument("--source", type=Path, default=LISTING)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--bibtex", action="store_true", help="compare after a BibTeX round trip")
+    parser.add_argument("--answers", type=Path, help="count LaTeX in the answers to these questions instead")
     args = parser.parse_args(argv)
+    if args.answers:
+        result = answers_with_latex(args.answers)
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+        else:
+            print(f"{result['questions']} questions, {result['extractive']} answered extractively; "
+                  f"answers showing LaTeX: {len(result['answers_with_latex'])}")
+            for row in result["answers_with_latex"]:
+                print(f"  {row['latex'][:5]}  {row['question']}")
+        return 0
     old = load_before(args.before, args.source)
     before, after = old.load_sources([args.source]).papers, load_sources([args.source]).papers
     if args.bibtex:
