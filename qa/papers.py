@@ -22,9 +22,12 @@ class Paper:
     date: str  # ISO "YYYY-MM-DD"; "YYYY-MM-01"/"YYYY-01-01" when the source gives less
     year: int
     has_code: bool
-    abstract: str
+    abstract: str  # Unicode text: LaTeX is converted once, at ingest (qa.sources.latex)
     url: str = ""
     eprint: str = ""
+    # The abstract as the source wrote it, when that holds LaTeX worth showing
+    # (math, markup) for a renderer; "" when it is just `abstract`.
+    abstract_latex: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)

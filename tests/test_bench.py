@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from qa import bench
+from qa.errors import QAError
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -68,6 +70,7 @@ def test_quick_run_json_shape_and_values(tmp_path, capsys, monkeypatch):
     assert all(isinstance(v, (int, float)) for v in b["ratios"].values())
 
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert result["plot_svg"] == str(plot.with_suffix(".svg")) and "<svg" in plot.with_suffix(".svg").read_text()
     assert home_cache.exists() == existed  # the user's ~/.cache/chroma was not created or used
     assert "table" not in result and bench.render_table(result).count("\n") > 20
 
@@ -138,5 +141,31 @@ def test_stats_and_size_parsing():
 
 def test_plot_with_one_size(tmp_path):
     rows = [{"chunks": 200, "chunks_per_s": 120.0, "search_ms": {"p50": 20.0, "p95": 30.0}}]
-    path = bench.write_plot(rows, tmp_path / "sub" / "p.png")
-    assert path.read_bytes()[:4] == b"\x89PNG"
+    png, svg = bench.write_plot(rows, tmp_path / "sub" / "p.png")
+    assert png == tmp_path / "sub" / "p.png" and png.read_bytes()[:4] == b"\x89PNG"
+    assert svg == tmp_path / "sub" / "p.svg"
+    text = svg.read_text()
+    assert text.startswith("<?xml") and "search latency (ms)" in text and "200" in text
+
+
+def test_plot_of_several_sizes_is_reproducible(tmp_path):
+    rows = [{"chunks": n, "chunks_per_s": 100.0 - n / 1000, "search_ms": {"p50": 10 + n / 500, "p95": 15 + n / 400}}
+            for n in (1000, 10000, 50000)]
+    _, first = bench.write_plot(rows, tmp_path / "a.png")
+    _, second = bench.write_plot(rows, tmp_path / "b.png")
+    assert first.read_text() == second.read_text()  # no date, fixed ids: diffs show real changes
+    assert "50,000" in first.read_text()
+
+
+def test_plot_without_matplotlib_is_one_line_error(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # makes the import fail
+    rows = [{"chunks": 200, "chunks_per_s": 120.0, "search_ms": {"p50": 20.0, "p95": 30.0}}]
+    with pytest.raises(QAError) as err:
+        bench.write_plot(rows, tmp_path / "p.png")
+    assert str(err.value) == "the bench plot needs matplotlib: pip install -e '.[bench]'"
+    assert not (tmp_path / "p.png").exists()
+    args = _parse(["bench", "--sizes", "30", "--plot", str(tmp_path / "p.png")])
+    with pytest.raises(QAError, match="needs matplotlib"):  # before the long run starts
+        bench.cmd_bench(None, args)
+
+

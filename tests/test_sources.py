@@ -12,8 +12,6 @@ from qa.errors import SourceError
 from qa.papers import Paper, Profile, make_paper_id
 from qa.sources import (
     LoadResult,
-    _latex_to_text,
-    _text_to_latex,
     detect_format,
     dump_bibtex,
     dump_jsonl,
@@ -23,6 +21,7 @@ from qa.sources import (
     parse_listing,
     read_jsonl,
 )
+from qa.sources.latex import latex_to_text, text_to_latex
 
 LISTING = Path(__file__).parent.parent / "data" / "jimmy-ba-profile.txt"
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
@@ -122,14 +121,26 @@ def test_bundled_listing_year_less_entry_uses_listing_year(bundled):
     assert ema25.paper_id != ema.paper_id  # year is part of the id
 
 
-def test_bundled_listing_keeps_latex_verbatim(bundled):
+def test_bundled_listing_converts_latex_once_and_keeps_the_original(bundled):
     papers, _, _ = bundled
     hd = by_title(papers)["High-dimensional Asymptotics of Feature Learning: "
                           "How One Gradient Step Improves the Representation"]
-    assert "parameters $\\boldsymbol{W}$ in a two-layer" in hd.abstract
-    assert "$\\frac{1}{n}\\sum_{i=1}^n (f(\\boldsymbol{x}_i)-y_i)^2$" in hd.abstract
+    assert "parameters W in a two-layer" in hd.abstract
+    assert "1/n∑_i=1^n (f(x_i)-y_i)^2" in hd.abstract and "n,d,N→∞" in hd.abstract
+    assert "a^⊤σ(W^⊤x)" in hd.abstract  # a control word written against a Greek letter
+    # The original stays for a math renderer.
+    assert "parameters $\\boldsymbol{W}$ in a two-layer" in hd.abstract_latex
+    assert "$\\frac{1}{n}\\sum_{i=1}^n (f(\\boldsymbol{x}_i)-y_i)^2$" in hd.abstract_latex
     mr = by_title(papers)["Multi-Rate VAE: Train Once, Get the Full Rate-Distortion Curve"]
-    assert "hyperparameter $β$." in mr.abstract
+    assert "hyperparameter β." in mr.abstract and "hyperparameter $β$." in mr.abstract_latex
+    ema = by_title(papers)[EMA_TITLE]
+    assert "29.7% → 44.1% on HotpotQA" in ema.abstract and "Q&A" in ema.abstract
+    steve = next(p for p in papers if "STEVE-1" in p.title)
+    assert "for only $60 of compute. By leveraging" in steve.abstract  # money, not math
+    assert steve.abstract_latex == ""  # nothing LaTeX changed
+    for p in papers:
+        assert "\\" not in p.abstract and "$" not in p.abstract.replace("$60", "")
+        assert "{" not in p.abstract and "}" not in p.abstract
 
 
 # --------------------------------------------------------------------------
@@ -288,7 +299,7 @@ def test_bibtex_round_trip_of_awkward_text():
         paper_id="", title="Braces {x}, 100% & a \\backslash ~ tilde, and $\\alpha$ math",
         authors=["Jürgen Müller", "Smith, Jr and Sons", "others"], authors_truncated=True,
         affiliations=[], category="", date="2020-01-01", year=2020, has_code=False,
-        abstract="Keeps \\emph{this}, unbalanced } brace, a lone $5 and 50\\% off.",
+        abstract="Keeps {this}, unbalanced } brace, a lone \\ backslash, a lone $5 and 50% off.",
         url="https://x.org/a_b", eprint="2001.00001",
     )
     paper = replace(paper, paper_id=make_paper_id(paper.title, 2020, "Jürgen Müller"))
@@ -305,7 +316,8 @@ def test_bibtex_edge_cases():
     assert goedel.authors == ["Kurt Gödel", "René Descartes", "Jürgen Müller"]
     assert goedel.authors_truncated is True
     assert (goedel.year, goedel.date, goedel.category) == (2020, "2020-03-01", "LG")
-    assert goedel.abstract == "An abstract in quotes with nested braces, \\emph{emphasis} and a 50% gain."
+    assert goedel.abstract == "An abstract in quotes with nested braces, emphasis and a 50% gain."
+    assert goedel.abstract_latex == "An abstract in quotes with {nested {braces}}, \\emph{emphasis} and a 50\\% gain."
     assert (goedel.eprint, goedel.url) == ("2001.00001", "https://arxiv.org/abs/2001.00001")
     assert goedel.has_code is False
     assert goedel.paper_id == make_paper_id("On BERT and the Über Model", 2020, "Kurt Gödel")
@@ -328,12 +340,87 @@ def test_bibtex_missing_fields_and_extra_closing_brace():
                         "b.bib:6: entry 'b' has no title, no abstract, no year"]
 
 
+def test_bibtex_repeated_fields_and_keys_concatenated_macros_and_parentheses():
+    text = ('@string{ venue = "NeurIPS" }\n'
+            '@misc{a, title={First} # { at } # venue, title={Second}, abstract={A.}, year=2020}\n'
+            '@misc{a, title={Other}, abstract={See \\url{http://x.org/a_b}.}, year={2021}, month=dec}\n'
+            '@misc(c, title="Parenthesised {C}", abstract="C.", year=2019)\n')
+    papers, problems = parse_bibtex(text, origin="r.bib")
+    assert problems == []
+    first, other, paren = papers
+    assert first.title == "First at NeurIPS"  # the first of a repeated field wins, as in BibTeX
+    assert (other.title, other.date) == ("Other", "2021-12-01")  # a repeated key is still an entry
+    assert other.abstract == "See http://x.org/a_b."
+    assert paren.title == "Parenthesised C"
+
+
+# Exports written the way each tool writes them (field order, spacing, name
+# forms, escaping); some entries have an abstract added by hand, since Google
+# Scholar and DBLP export none.
+
+def test_google_scholar_export():
+    papers, problems = parse_bibtex((FIXTURES / "scholar.bib").read_text(), origin="s.bib")
+    assert problems == ["s.bib:18: entry 'xu2015show' has no abstract"]
+    layer, deep, adam = papers
+    assert layer.title == "Layer normalization" and layer.year == 2016 and layer.date == "2016-01-01"
+    assert layer.authors == ["Jimmy Lei Ba", "Jamie Ryan Kiros", "Geoffrey E Hinton"]
+    assert layer.abstract.endswith("in a layer on a single training case.")
+    assert layer.abstract_latex.endswith("on a \\emph{single} training case.")
+    assert deep.title == "Do deep nets really need to be deep?"
+    assert deep.abstract.endswith("the deep models ≈ 10% of a single GPU day.")
+    assert "hyper-parameters β_1, β_2 ∈ [0, 1)." in adam.abstract
+    assert adam.authors == ["Diederik P Kingma", "Jimmy Ba"]
+
+
+def test_dblp_export():
+    papers, problems = parse_bibtex((FIXTURES / "dblp.bib").read_text(), origin="d.bib")
+    assert problems == ["d.bib:38: entry 'DBLP:conf/nips/BaC14' has no abstract"]
+    adam, layer = papers
+    assert adam.title == "Adam: A Method for Stochastic Optimization"
+    assert adam.authors == ["Diederik P. Kingma", "Jimmy Ba"]  # names wrapped over lines; editors ignored
+    assert adam.url == "http://arxiv.org/abs/1412.6980" and adam.year == 2015
+    assert adam.abstract.endswith("its default step size is α = 0.001.")
+    assert adam.abstract_latex.endswith("its default step size is $\\alpha = 0.001$.")  # whitespace collapsed
+    assert (layer.eprint, layer.authors[0]) == ("1607.06450", "Lei Jimmy Ba")
+    assert "so it costs 𝒪(n) per layer" in layer.abstract
+
+
+def test_zotero_export():
+    papers, problems = parse_bibtex((FIXTURES / "zotero.bib").read_text(), origin="z.bib")
+    assert problems == []
+    dreamer, ema, hd = papers
+    assert dreamer.title == "Mastering Diverse Domains through World Models"  # protective braces gone
+    assert dreamer.authors == ["Danijar Hafner", "Jurgis Pasukonis", "Jimmy Ba", "Timothy Lillicrap"]
+    assert (dreamer.date, dreamer.url) == ("2023-01-01", "http://arxiv.org/abs/2301.04104")
+    assert "We present DreamerV3, a general" in dreamer.abstract
+    assert dreamer.abstract_latex == ""  # only protective braces: nothing to render
+    assert ema.title == "EMA Policy Gradient: Taming Reinforcement Learning for LLMs with EMA Anchor and Top-k KL"
+    assert ema.date == "2026-02-01"
+    # Zotero escapes an arXiv abstract's math as text; it is read as math.
+    assert ema.abstract.endswith("of Q&A with search engines, including 29.7% → 44.1% on HotpotQA.")
+    assert "including 29.7% $\\rightarrow$ 44.1%" in ema.abstract_latex
+    assert "parameters W in a two-layer" in hd.abstract and "n,d,N→∞" in hd.abstract
+    assert hd.abstract.endswith("with learning rate η.")
+    assert "$\\boldsymbol{W}$" in hd.abstract_latex
+    assert (hd.date, hd.authors[1]) == ("2022-12-01", "Murat A. Erdogdu")
+
+
+def test_exports_load_together_with_skip_invalid():
+    paths = [FIXTURES / name for name in ("scholar.bib", "dblp.bib", "zotero.bib")]
+    with pytest.raises(SourceError, match="2 invalid entries"):
+        load_sources(paths)
+    result = load_sources(paths, skip_invalid=True)
+    assert len(result.papers) == 8 and len(result.skipped) == 2
+    for paper in result.papers:
+        assert "\\" not in paper.abstract and "$" not in paper.abstract and "{" not in paper.abstract
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(list("ab {}\\$~%&_'\"^uc.") + ["\\emph", "\\'", "$x$", "é", "\\\\"]),
-                max_size=25).map("".join), st.booleans())
-def test_latex_escaping_is_inverted_by_cleaning(text, strip):
+@given(st.lists(st.sampled_from(list("ab {}\\$~%&#_'\"^`-uc.") + ["\\emph", "\\'", "$x$", "é", "\\\\", "β", "→", "--"]),
+                max_size=25).map("".join))
+def test_latex_escaping_is_inverted_by_conversion(text):
     text = " ".join(text.split())
-    assert " ".join(_latex_to_text(_text_to_latex(text, strip=strip), strip=strip).split()) == text
+    assert latex_to_text(text_to_latex(text), plain=False) == text
 
 
 # --------------------------------------------------------------------------

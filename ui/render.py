@@ -281,7 +281,9 @@ def paper_html(paper: Paper | None) -> str:
     return (f'<article class="qa-card qa-selected"><div class="qa-card-title">{esc(paper.title)}</div>'
             f'<div class="qa-byline">{esc(paper.date or paper.year)} · {category_badge(paper.category)}'
             f"{code}{link}</div><div class=\"qa-authors\">{esc(paper.authors_display())}</div>"
-            f'{highlight(paper.abstract, "")}</article>')
+            # the source's own LaTeX when it has some, for KaTeX to typeset (nothing is
+            # highlighted here; the cards keep the Unicode text their quotes come from)
+            f'{highlight(paper.abstract_latex or paper.abstract, "")}</article>')
 
 
 def _short(text: str, limit: int = 90) -> str:
