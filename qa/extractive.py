@@ -22,6 +22,7 @@ from .chunks import split_sentences
 from .citations import content_words
 from .papers import Paper
 from .rerank import SentenceVectors
+from .sources.latex import LatexError, latex_to_text
 from .retrieval import STOPWORDS, Hit
 
 QUANTITY = re.compile(r"\b(how (much|many|well|fast|large|big)|accuracy|score|percent|improv\w*|cost|size|"
@@ -83,38 +84,20 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
     return [s for _, _, s in sorted(chosen, key=lambda r: r[1])]
 
 
-_LATEX_SYMBOLS = {
-    "rightarrow": "→", "to": "→", "leftarrow": "←", "Rightarrow": "⇒", "times": "×", "approx": "≈",
-    "sim": "~", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "neq": "≠", "pm": "±", "cdot": "·",
-    "infty": "∞", "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
-    "eta": "η", "theta": "θ", "lambda": "λ", "mu": "μ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ",
-    "phi": "φ", "omega": "ω", "Delta": "Δ", "Omega": "Ω", "ell": "ℓ", "in": "∈", "sum": "Σ", "%": "%",
-    "top": "ᵀ", "propto": "∝", "ldots": "…", "dots": "…", "cdots": "…",
-}
-_SUPERSCRIPT = str.maketrans("0123456789+-n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿ")
 _FIRST_PERSON = [(re.compile(r"\bWe\b"), "The authors"), (re.compile(r"\bwe\b"), "the authors"),
                  (re.compile(r"\bOur\b"), "Their"), (re.compile(r"\bour\b"), "their"),
                  (re.compile(r"\bOurs\b"), "Theirs"), (re.compile(r"\bours\b"), "theirs"),
                  (re.compile(r"\bus\b"), "them")]
 
 
-def _latex_to_text(math_text: str, in_math: bool = True) -> str:
-    text = math_text.replace("~", " ") if in_math else math_text  # "~" is LaTeX's non-breaking space
-    text = re.sub(r"\\mathbb\s*\{R\}", "ℝ", text)
-    text = re.sub(r"\\sqrt\s*\{([^{}]*)\}", r"√\1", text)
-    text = re.sub(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"\1/\2", text)
-    text = re.sub(r"\^\{?([0-9+\-n]+)\}?", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
-    # symbols before braces go: "\top\boldsymbol{x}" must not become "\topx"; wrappers (\mathbf...) map to ""
-    text = re.sub(r"\\([A-Za-z]+|%)", lambda m: _LATEX_SYMBOLS.get(m.group(1), ""), text)
-    text = re.sub(r"\^\s*(?=[ᵀ*])|\^(?![\w({])", "", text)  # "W^ᵀ" → "Wᵀ", "f^*" → "f*"
-    return re.sub(r"\s+", " ", text.replace("{", "").replace("}", "")).strip()
-
-
 def clean_sentence(sentence: str) -> str:
-    """An abstract sentence made readable: inline LaTeX to Unicode, first person to "the authors"."""
-    text = re.sub(r"\$\$?([^$]+)\$\$?", lambda m: _latex_to_text(m.group(1)), sentence)
-    if "\\" in text:  # LaTeX outside $...$ (sources that dropped the dollars)
-        text = _latex_to_text(text, in_math=False)
+    """An abstract sentence made readable: first person to "the authors" (and any LaTeX left to Unicode)."""
+    text = sentence
+    if "\\" in text or re.search(r"\$[^$]+\$", text):  # ingest cleans LaTeX; an index built before it did not
+        try:
+            text = latex_to_text(text, plain=True)
+        except LatexError:
+            pass
     text = text.replace("---", "—").replace("--", "–").replace("``", "“").replace("''", "”")
     # "we" only; "Ours" in a results table sense is rare in abstracts
     if re.search(r"\b(we|our|ours|us)\b", text, re.IGNORECASE):

@@ -104,8 +104,9 @@ def test_extractive_answers_stream_piece_by_piece(assistant):
 
 
 def test_text_cleaning():
+    # LaTeX is converted at ingest (pylatexenc); text indexed before that is converted here the same way
     assert clean_sentence(r"We map $x \rightarrow y$ with $\boldsymbol{W}^{2}$; our gain is $\sim$3\%.") == \
-        "The authors map x → y with W²; their gain is ~3%."
+        "The authors map x → y with W^2; their gain is ∼3%."
     assert clean_sentence("Reversible RNNs---RNNs for which ...") == "Reversible RNNs—RNNs for which ..."
     assert comparison_targets("Compare POPLIN and Dreamer") == ["POPLIN", "Dreamer"]
     assert comparison_targets("How does DreamerV3 differ from DreamerV2?") == ["DreamerV3", "DreamerV2"]
