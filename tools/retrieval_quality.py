@@ -34,6 +34,10 @@ sets = [("dev single-paper (no history)", [q for q in dev if q["route"] == "pape
          [json.loads(line) for line in open(root / "tests/data/paraphrases.jsonl")]),
         ("paraphrases, tuning (tests/data/paraphrases_tune.jsonl)",
          [json.loads(line) for line in open(root / "tests/data/paraphrases_tune.jsonl")])]
+held_out = [json.loads(line) for line in open(root / "tests/data/heldout/paraphrases_heldout.jsonl")]
+sets += [("held out, paraphrases (tests/data/heldout/paraphrases_heldout.jsonl)",
+          [q for q in held_out if q["kind"] == "paraphrase"]),
+         ("held out, named (same file)", [q for q in held_out if q["kind"] == "named"])]
 print("| question set | n | hybrid top-1 | hybrid top-5 | + second stage top-1 | + second stage top-5 |")
 print("|---|---|---|---|---|---|")
 all_times = {False: [], True: []}
