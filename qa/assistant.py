@@ -332,17 +332,19 @@ class Assistant:
         layout = guide.get(plan.kind if plan is not None else "paper", "")
         budget = (self.llm.context_tokens - MAX_ANSWER_TOKENS - count_tokens(system + template + layout + question)
                   - 64)
-        share = budget
-        if getattr(self.llm, "source_tokens", None):  # a small local model reads ~30 tokens/s: few, short sources
-            hits = hits[:3]
-            budget = min(budget, self.llm.source_tokens)
-            share = budget // len(hits)
+        small = getattr(self.llm, "source_tokens", None)  # a small local model reads ~30 tokens/s
+        shares = [budget] * len(hits)
+        if small:  # a one-paper question gives its paper most of the room; a synthesis shares it
+            hits = hits[:1] if route == "paper" else hits[:3]
+            budget = min(budget, small)
+            shares = [budget // len(hits)] * len(hits)
         blocks = []
-        for n, hit in enumerate(hits, 1):
+        for n, (hit, share) in enumerate(zip(hits, shares), 1):
             p = hit.paper
             text = p.abstract
-            if getattr(self.llm, "source_tokens", None):  # short sources: the sentences that answer
-                text = " ".join(key_sentences(question, p, self.embedder, 3, with_result=True))
+            if small:  # short sources: the sentences that answer, not the abstract's opening
+                text = " ".join(key_sentences(question, p, self.embedder, 4 if route == "paper" else 2,
+                                              with_result=True))
             block = (f'<source n="{n}" title="{p.title}" year="{p.year}" authors="{p.authors_display()}">\n'
                      f"{text}\n</source>")
             if count_tokens(block) > min(budget, share):
