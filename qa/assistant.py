@@ -169,7 +169,7 @@ class Assistant:
                                  context_papers=self._paper_in_question(question, history)
                                  if one_paper or needs_paper_context(question) else None,
                                  among=self._papers_named_in(history)
-                                 if history and re.search(r"\b(?:of|among) (?:those|these|them)\b", question, re.I) else None)
+                                 if history and _refers_back(question) else None)
         timings = answer.timings_ms
         if not result.understood:  # not a bibliographic pattern we compute: treat it as a topic question
             answer.route = "synthesis"
@@ -207,7 +207,8 @@ class Assistant:
     def _search_query(self, question: str, history: list[dict]) -> str:
         """A follow-up ("who wrote it?") is searched together with the previous question."""
         previous = [m["content"] for m in history if m["role"] == "user"]
-        if not previous or not (FOLLOW_UP.search(question) or not _specific_words(question)):
+        if not previous or not (FOLLOW_UP.search(question) or not _specific_words(question)) \
+                or _self_contained(question):
             return question
         carried = self._papers_named_in(history)
         if self.llm is not None:
@@ -413,6 +414,23 @@ mean means main idea ideas contribution contributions key published publish year
 performance dataset data train trained training work works find found finding findings test tested achieve
 achieved get got say says said conclude conclusion limitation limitations improve improvement better worse
 different differ difference compare compared""".split())
+
+
+# "which of them" after the question's own "papers ... in 2020" points inside the question, not back at the chat
+_OWN_ANTECEDENT = re.compile(r"\b(papers|works|articles|publications)\b.*\b(?:of|among) (?:those|these|them)\b",
+                             re.IGNORECASE)
+_BARE_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|he|she|his|her)\b", re.IGNORECASE)
+
+
+def _refers_back(question: str) -> bool:
+    """A listing question about the previous answer's papers ("which of those came out after 2020?")."""
+    return bool(re.search(r"\b(?:of|among) (?:those|these|them)\b", question, re.I)) \
+        and not _OWN_ANTECEDENT.search(question)
+
+
+def _self_contained(question: str) -> bool:
+    """A new question that only says "these papers": no bare pronoun, and enough words of its own to search."""
+    return not _BARE_PRONOUN.search(question) and len(_specific_words(question)) >= 3
 
 
 def _dangling_reference(question: str) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .papers import Paper, Profile
 from .question import (CATEGORY_NAMES, COLLECTION_WIDE, OTHER_TIME, PAPER_FACT, PER_PAPER_CITATIONS, find_author, fold,
@@ -25,6 +25,7 @@ class MetadataAnswer:
 
 
 # "how many" in the languages the router's glossary knows (the question is folded first)
+_SUBSET = re.compile(r"\b(?:which|how many) of (?:them|those|these)\b", re.IGNORECASE)
 _COUNTING = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]ntos|quant[oi]s?\b|wie viele|hoeveel|"
                        r"сколько|多少|几篇|何本|いくつ|몇")
 
@@ -359,6 +360,20 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if author:
         note = ("\n\nNote: the listing shows at most three authors per paper (then “et al.”), so papers where "
                 f"{author} is a later author are not counted.")
+    if counting and stated.has_code and given.has_code is None and _SUBSET.search(q):
+        # "How many papers came out in 2020, and which of them have code?": count without the code flag,
+        # then name the ones with code among them
+        base = _newest_first([p for p in papers if replace(scope, has_code=None).matches(p)
+                              and (not among or p in among)])
+        described = replace(scope, has_code=None).describe()
+        text = f"{_plural(len(base), 'paper')} in the listing match{'es' if len(base) == 1 else ''}" + \
+            (f" ({described})" if described else "")
+        with_code = [p for p in base if p.has_code]
+        if not base:
+            return MetadataAnswer(text + ".")
+        subset = (f"\n\n{len(with_code)} of them {'has' if len(with_code) == 1 else 'have'} code:\n" + _listing(with_code)
+                  if with_code else "\n\nNone of them is marked as having code.")
+        return MetadataAnswer(text + ":\n" + _listing(base) + subset, base[:LIST_LIMIT])
     if counting:
         if not scope.active:
             claim = (f" The profile header claims {claimed} papers; the other {claimed - listed} are not in the "

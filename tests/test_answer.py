@@ -367,3 +367,20 @@ def test_local_model_killed_by_an_unsupported_instruction_says_so(built_settings
     assert answer.warnings and answer.warnings[0].startswith(
         "the local model could not start on this CPU: llama.cpp stopped on an instruction this processor "
         "does not have (SIGILL")
+
+
+def test_a_new_question_after_a_one_paper_answer_is_not_captured_by_it(assistant):
+    """Earlier turns must not capture standalone questions (issue 14, item 3)."""
+    first = assistant.ask("What is ToolEmu used for?")
+    history = [{"role": "user", "content": "What is ToolEmu used for?"},
+               {"role": "assistant", "content": first.answer}]
+    topic = assistant.ask("What have these papers found about prompting large language models?", history)
+    assert topic.citations and all("Sandbox" not in c.title for c in topic.citations), topic.answer
+    assert any("Prompt" in c.title for c in topic.citations), topic.answer
+    count = assistant.ask("How many papers came out in 2020, and which of them have code?", history)
+    assert count.route == "metadata" and count.answer.startswith("12 papers in the listing match (year 2020)")
+    assert "previous answer" not in count.answer and len(count.citations) == 12
+    with_code = [p for p in assistant.papers if p.year == 2020 and p.has_code]
+    assert f"{len(with_code)} of them ha" in count.answer or "None of them is marked" in count.answer
+    still = assistant.ask("Who wrote it and when?", history)  # a real follow-up still follows
+    assert "Yangjun Ruan" in still.answer and "2023" in still.answer
