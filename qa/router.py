@@ -1917,6 +1917,9 @@ class OfflineRouter:
         return any(f" {w} " in text or f" {_stem(w)}" in text for w in words)
 
     def _detail_refusal(self, paper: int, detail: str, confidence: float, reason: str) -> Route:
+        # the question was folded to lower case: "its gpu" reads "its GPU" again
+        detail = re.sub(r"\b(gpu|tpu|cpu|fid|bleu|rouge|flop|llm|api)(s?)\b", lambda m: m.group(1).upper() + m.group(2),
+                        detail)
         return Route("not_answerable", confidence, "rules", reason,
                      f"The listing holds only abstracts, and the abstract of “{self.papers[paper].title}” does not "
                      f"give {detail}.")
