@@ -336,6 +336,17 @@ def test_follow_up_uses_the_conversation_and_new_conversation_clears_it(page, se
 
 
 @pytest.mark.browser
+def test_a_standalone_question_after_a_one_paper_answer_is_answered_on_its_own(page, server):
+    _open(page, server)
+    _ask(page, "What is ToolEmu used for?")
+    bubble = _ask(page, "How many papers came out in 2020, and which of them have code?")
+    text = bubble.inner_text()
+    assert "12 papers in the listing match (year 2020)" in text and "previous answer" not in text, text
+    bubble = _ask(page, "What have these papers found about prompting large language models?")
+    assert "Boosted Prompt Ensembles" in bubble.inner_text() and "Sandbox" not in bubble.inner_text()
+
+
+@pytest.mark.browser
 def test_examples_and_errors_show_as_messages(page, server):
     _open(page, server)
     page.get_by_role("button", name="How many papers were published in 2023?").click()
