@@ -116,6 +116,12 @@ def _start_app(assistant, settings):
     return start(assistant, settings, "127.0.0.1", free_port())
 
 
+def stop_app(demo):
+    from ui.app import stop
+
+    stop(demo)
+
+
 def _api(client, question, history="[]", year_from=None, year_to=None, category="", author="", k=5,
          timeout: float = 60):
     """One `/ask` call through gradio_client, bounded in time."""
@@ -389,7 +395,7 @@ def app(offline, built_settings):
 
     demo, url = _start_app(offline, built_settings)
     yield Client(url, verbose=False)
-    demo.close()
+    stop_app(demo)
 
 
 def _api_error(client, *args, needle: str, **kw) -> str:
@@ -736,7 +742,7 @@ def test_chroma_server_going_away_and_coming_back(built_settings, tmp_path):
         _assert_ok(_qa(["search", "world models"], env))
     finally:
         if demo is not None:
-            demo.close()
+            stop_app(demo)
         server.stop()
 
 

@@ -29,6 +29,7 @@ from qa.errors import QAError, StoreError
 from qa.suggest import suggest_follow_ups
 from ui import render
 from ui.app import UNFILTERED_NOTE, make_filters, parse_auth, parse_history
+from ui.app import stop as stop_app
 
 ROOT = Path(__file__).resolve().parents[1]
 LISTING = ROOT / "data" / "jimmy-ba-profile.txt"
@@ -122,7 +123,7 @@ def assistant(index_settings):
 def server(assistant, index_settings):
     demo, url = _start(assistant, index_settings)
     yield url
-    demo.close()
+    stop_app(demo)
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +150,7 @@ def xss_server(tmp_path_factory):
     ingest(settings)
     demo, url = _start(Assistant(settings), settings)
     yield url
-    demo.close()
+    stop_app(demo)
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +166,7 @@ def auth_server(assistant, index_settings):
         os.environ.pop("QA_AUTH") if previous is None else os.environ.__setitem__("QA_AUTH", previous)
     demo, url = _start(assistant, settings)
     yield url
-    demo.close()
+    stop_app(demo)
 
 
 class _OddAssistant:
@@ -203,7 +204,7 @@ class _OddAssistant:
 def odd_server(index_settings):
     demo, url = _start(_OddAssistant(), index_settings)
     yield url
-    demo.close()
+    stop_app(demo)
 
 
 # ---------------------------------------------------------------- browser
@@ -262,13 +263,22 @@ def _open(page, url):
 
 def _ask(page, question: str):
     """Type a question, send it, wait for its final bubble; returns that bubble."""
-    finals = page.locator("#qa-chat .qa-final")
-    before = finals.count()
+    before = page.locator("#qa-chat .qa-final").count()
     page.fill("#qa-question textarea", question)
     page.press("#qa-question textarea", "Enter")
+    return _answer_after(page, before)
+
+
+def _answer_after(page, before: int):
+    """Wait for the final bubble after `before` finished ones, and for that answer's own sources panel."""
     page.wait_for_function("n => document.querySelectorAll('#qa-chat .qa-final').length > n", arg=before,
                            timeout=ANSWER_TIMEOUT)
-    return finals.last
+    bubble = page.locator("#qa-chat .qa-final").last
+    turn = re.search(r"qa-turn-(\d+)", bubble.get_attribute("class") or "")
+    if turn:  # the chat and the sources panel are separate components, updated one after the other
+        page.wait_for_selector(f'#qa-sources section.qa-sources[data-turn="{turn.group(1)}"][data-state="final"]',
+                               state="attached", timeout=ANSWER_TIMEOUT)
+    return bubble
 
 
 def _open_filters(page):
@@ -369,8 +379,7 @@ def test_streaming_reset_crash_and_missing_index(page, odd_server):
     page.press("#qa-question textarea", "Enter")
     # deltas show up while the answer is still streaming, after the reset dropped the first text
     page.wait_for_selector("#qa-chat .qa-streaming:has-text('Streaming')")
-    bubble = page.locator("#qa-chat .qa-final").last
-    bubble.wait_for()
+    bubble = _answer_after(page, 0)
     assert "Streaming works [1]." in bubble.inner_text() and "discarded" not in bubble.inner_text()
     assert "not supported" in bubble.inner_text()  # warnings are shown with the answer
     card = page.inner_text("#qa-sources #src-1-1")
@@ -400,7 +409,7 @@ def test_collection_tab_plot_table_and_ask_about_a_paper(page, server):
     page.wait_for_selector("#qa-paper .qa-abstract")
     assert "Lookahead Optimizer" in page.inner_text("#qa-paper")
     page.click("#qa-ask-paper")
-    page.wait_for_selector("#qa-chat .qa-final", timeout=ANSWER_TIMEOUT)
+    _answer_after(page, 0)
     assert "Lookahead Optimizer" in page.inner_text("#qa-sources .qa-card")
 
 
@@ -517,8 +526,7 @@ def test_ask_about_a_paper_is_not_narrowed_by_chat_filters(page, server):
     page.locator("#qa-table .virtual-row [role=gridcell]").first.click()
     page.wait_for_selector("#qa-paper .qa-abstract")
     page.click("#qa-ask-paper")
-    bubble = page.locator("#qa-chat .qa-final").last
-    bubble.wait_for(timeout=ANSWER_TIMEOUT)
+    bubble = _answer_after(page, 0)
     assert UNFILTERED_NOTE in bubble.inner_text() and "filters:" not in bubble.inner_text()
     assert "Mastering Diverse Domains through World Models" in page.inner_text("#qa-sources .qa-card")
     # the chat's own questions still use the filter, and say so
@@ -576,8 +584,7 @@ def test_welcome_legend_suggestions_and_math(page, server):
     first = suggestions.first.inner_text()
     assert "Dataset Distillation using Neural Feature Regression" in first
     suggestions.first.click()
-    page.wait_for_function("() => document.querySelectorAll('#qa-chat .qa-final').length === 2",
-                           timeout=ANSWER_TIMEOUT)
+    _answer_after(page, 1)
     assert first.strip() in page.locator("#qa-chat").inner_text()
     assert "Yongchao Zhou" in page.locator("#qa-chat .qa-final").last.inner_text()
     # LaTeX is converted to Unicode at ingest: answers and quotes show β, not $β$

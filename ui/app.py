@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -216,7 +217,8 @@ def build_app(assistant, settings) -> gr.Blocks:
                     route = partial.route or route
                     # numbers a streamed answer may cite; the final answer links only its real citations
                     known = [c.n for c in partial.citations] or list(range(1, len(partial.sources) + 1))
-                    panel = render.panel_html(render.sources_html(partial, papers_by_id(), turn, question), earlier)
+                    streaming = render.sources_html(partial, papers_by_id(), turn, question, pending=True)
+                    panel = render.panel_html(streaming, earlier)
                     chat[-1] = {"role": "assistant", "content": render.message_html(
                         text, turn, route=route, citations=known, pending=True, note=note)}
                     yield chat, session, gr.skip(), gr.skip(), panel
@@ -435,6 +437,27 @@ def start(assistant, settings, host: str | None = None, port: int | None = None,
     _, url, _ = demo.launch(server_name=host or settings.host or "127.0.0.1", server_port=port or settings.port,
                             prevent_thread_lock=not block, **launch_options(pairs))
     return demo, url
+
+
+def stop(demo: gr.Blocks) -> None:
+    """Close a started app without racing its event loop.
+
+    Gradio's close() sets an asyncio.Event from the calling thread while the server's loop may be adding or
+    removing waiters on it (open streams), which can raise "deque mutated during iteration". Setting it on
+    its own loop first makes close()'s set() a no-op.
+    """
+    event = getattr(getattr(demo, "app", None), "stop_event", None)
+    loop = getattr(event, "_loop", None)  # bound when the first stream waited on it; None means no waiters
+    if event is not None and loop is not None and loop.is_running():
+        done = threading.Event()
+
+        def _set():
+            event.set()
+            done.set()
+
+        loop.call_soon_threadsafe(_set)
+        done.wait(timeout=5)
+    demo.close()
 
 
 def serve(settings, host: str | None = None, port: int | None = None, auth: str | None = None) -> None:

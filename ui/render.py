@@ -175,8 +175,12 @@ def citation_card(citation: Citation, paper: Paper | None, turn: int) -> str:
             f"{_byline(paper, citation.year, citation.authors)}{unsupported}{quote}{abstract}{back}</article>")
 
 
-def sources_html(answer: Answer | None, papers: dict[str, Paper], turn: int, question: str = "") -> str:
-    """The sources of one answer: a card per cited paper, the other retrieved papers collapsed."""
+def sources_html(answer: Answer | None, papers: dict[str, Paper], turn: int, question: str = "",
+                 pending: bool = False) -> str:
+    """The sources of one answer: a card per cited paper, the other retrieved papers collapsed.
+
+    pending marks the sources shown while the answer streams; the final answer's replace them.
+    """
     if answer is None:
         return ""
     seen: set[int] = set()
@@ -201,7 +205,9 @@ def sources_html(answer: Answer | None, papers: dict[str, Paper], turn: int, que
                          f"{_byline(paper, source.year, [])}{abstract}</li>")
         more = (f'<details class="qa-more"><summary>{len(others)} more retrieved, not cited</summary>'
                 f'<ul>{"".join(items)}</ul></details>')
-    return f'<section class="qa-sources" data-turn="{turn}">{head}{"".join(cards)}{more}</section>'
+    state = "streaming" if pending else "final"
+    return (f'<section class="qa-sources" data-turn="{turn}" data-state="{state}">'
+            f'{head}{"".join(cards)}{more}</section>')
 
 
 def panel_html(current: str, earlier: list[str]) -> str:
