@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from .console import k_arg as _k, progress_bar, year_arg as _year
+from .console import k_arg as _k, progress_bar, run_command, year_arg as _year
 from .errors import QAError
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -233,27 +233,8 @@ COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "info": cmd_info, "ask":
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .settings import Settings
-
     args = build_parser().parse_args(argv)
-    try:
-        settings = Settings.from_env(data_dir=args.data_dir, chroma_url=args.chroma_url)
-        return COMMANDS[args.command](settings, args)
-    except QAError as exc:
-        print(f"qa: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("qa: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # `qa ask ... | head`: the reader left, nothing to report
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except Exception as exc:  # a bug: one line for users, the traceback with QA_DEBUG=1
-        if os.environ.get("QA_DEBUG"):
-            raise
-        print(f"qa: internal error ({type(exc).__name__}: {str(exc)[:200]}); rerun with QA_DEBUG=1 for details",
-              file=sys.stderr)
-        return 1
+    return run_command(COMMANDS[args.command], args)
 
 
 if __name__ == "__main__":

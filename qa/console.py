@@ -6,6 +6,7 @@ without importing the command line that imports them.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -43,3 +44,28 @@ def progress_bar(label: str):
         sys.stderr.flush()
 
     return show
+
+
+def run_command(command, args) -> int:
+    """Run one subcommand with the settings the arguments name; errors become one line and an exit code."""
+    from .errors import QAError
+    from .settings import Settings
+
+    try:
+        settings = Settings.from_env(data_dir=args.data_dir, chroma_url=args.chroma_url)
+        return command(settings, args)
+    except QAError as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `qa ask ... | head`: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # a bug: one line for users, the traceback with QA_DEBUG=1
+        if os.environ.get("QA_DEBUG"):
+            raise
+        print(f"qa: internal error ({type(exc).__name__}: {str(exc)[:200]}); rerun with QA_DEBUG=1 for details",
+              file=sys.stderr)
+        return 1

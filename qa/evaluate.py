@@ -559,7 +559,7 @@ def cmd_eval(settings, args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m qa.evaluate --questions FILE ...`: the same command without the rest of the CLI."""
-    from .settings import Settings
+    from .console import run_command
 
     class Parser(argparse.ArgumentParser):
         def error(self, message):
@@ -574,16 +574,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if "eval" not in argv:
         argv = _insert_eval(argv)
-    args = parser.parse_args(argv)
-    try:
-        settings = Settings.from_env(data_dir=args.data_dir, chroma_url=args.chroma_url)
-        return cmd_eval(settings, args)
-    except QAError as exc:
-        print(f"qa: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("qa: interrupted", file=sys.stderr)
-        return 130
+    return run_command(cmd_eval, parser.parse_args(argv))
 
 
 def _insert_eval(argv: list[str]) -> list[str]:

@@ -281,6 +281,15 @@ def _answer_after(page, before: int):
     return bubble
 
 
+def _open_paper(page, search: str):
+    """In the Collection tab, filter the table down to one paper and open it in the paper panel."""
+    page.fill("#qa-table input.search-input", search)
+    page.wait_for_function("() => document.querySelector('#qa-table [role=grid]')"
+                           ".getAttribute('aria-rowcount') === '2'")
+    page.locator("#qa-table .virtual-row [role=gridcell]").first.click()
+    page.wait_for_selector("#qa-paper .qa-abstract")
+
+
 def _open_filters(page):
     if not page.locator("#qa-year-from").is_visible():
         page.click("#qa-filter-box button.label-wrap, #qa-filter-box > button")
@@ -401,12 +410,7 @@ def test_collection_tab_plot_table_and_ask_about_a_paper(page, server):
     assert page.get_attribute("#qa-table [role=grid]", "aria-rowcount") == "51"  # header + 50 papers
     page.wait_for_timeout(500)  # let the plot finish drawing
 
-    page.fill("#qa-table input.search-input", "Lookahead")
-    cell = page.locator("#qa-table .virtual-row [role=gridcell]").first
-    page.wait_for_function("() => document.querySelector('#qa-table [role=grid]')"
-                           ".getAttribute('aria-rowcount') === '2'")
-    cell.click()
-    page.wait_for_selector("#qa-paper .qa-abstract")
+    _open_paper(page, "Lookahead")
     assert "Lookahead Optimizer" in page.inner_text("#qa-paper")
     page.click("#qa-ask-paper")
     _answer_after(page, 0)
@@ -520,11 +524,7 @@ def test_ask_about_a_paper_is_not_narrowed_by_chat_filters(page, server):
     assert "with code" in page.inner_text("#qa-active-filters")  # visible beside the input
     assert "on: with code" in page.inner_text("#qa-filter-box")
     page.get_by_role("tab", name="Collection").click()
-    page.fill("#qa-table input.search-input", "Mastering Diverse Domains")
-    page.wait_for_function("() => document.querySelector('#qa-table [role=grid]')"
-                           ".getAttribute('aria-rowcount') === '2'")
-    page.locator("#qa-table .virtual-row [role=gridcell]").first.click()
-    page.wait_for_selector("#qa-paper .qa-abstract")
+    _open_paper(page, "Mastering Diverse Domains")
     page.click("#qa-ask-paper")
     bubble = _answer_after(page, 0)
     assert UNFILTERED_NOTE in bubble.inner_text() and "filters:" not in bubble.inner_text()
@@ -593,10 +593,7 @@ def test_welcome_legend_suggestions_and_math(page, server):
     assert "$" not in page.inner_text("#qa-sources .qa-quote")
     page.get_by_role("tab", name="Collection").click()
     # the paper panel shows the source's own LaTeX, typeset by Gradio's bundled KaTeX
-    page.fill("#qa-table input.search-input", "Multi-Rate VAE")
-    page.wait_for_function("() => document.querySelector('#qa-table [role=grid]')"
-                           ".getAttribute('aria-rowcount') === '2'")
-    page.locator("#qa-table .virtual-row [role=gridcell]").first.click()
+    _open_paper(page, "Multi-Rate VAE")
     page.wait_for_selector("#qa-paper .qa-abstract .katex")
     assert "$β$" not in page.inner_text("#qa-paper")
     legend = page.inner_text("#qa-legend")
