@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from qa.assistant import Assistant
-from qa.extractive import clean_sentence, comparison_targets, topic_query
+from qa.extractive import Candidates, Selection, clean_sentence, comparison_targets, select_papers, topic_query
+from qa.papers import Paper
+from qa.retrieval import Hit
 from qa.rerank import SentenceVectors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,3 +131,28 @@ def test_llm_gets_the_sources_in_date_order_and_the_layout(built_settings):
     assert len(years) >= 2 and years == sorted(years)
     assert "date order" in sent[1]["content"] and "Open with one sentence" in sent[0]["content"]
     assert [s.year for s in answer.sources] == years
+
+
+def _hit(title: str, hybrid: float) -> Hit:
+    paper = Paper(paper_id=title, title=title, authors=[], authors_truncated=False, affiliations=[], category="LG",
+                  date="2020-01-01", year=2020, has_code=False, abstract=f"{title}.")
+    return Hit(paper, hybrid, "", "", {"hybrid": hybrid})
+
+
+def test_selection_keeps_papers_close_to_the_best_one():
+    hits = [_hit(t, h) for t, h in (("A", 1.0), ("B", 0.9), ("C", 0.5), ("D", 0.45), ("E", 0.1))]
+    candidates = Candidates("q", "topic", hits, sentence=[0.6, 0.5, 0.4, 0.45, 0.2], coverage=[1, 1, 0, 0.5, 0])
+    rule = Selection(pool=20, coverage=0.0, relative=0.75, floor=0.0, evolution_relative=0.5, most=8)
+    # evidence = hybrid + best sentence: 1.6, 1.4, 0.9, 0.9, 0.3; 75% of the best is 1.2
+    assert [h.paper.title for h in select_papers(candidates, rule)] == ["A", "B"]
+    # a looser bar for "how did X evolve"; the list is capped; the pool bounds what is considered
+    candidates.kind = "evolution"
+    assert [h.paper.title for h in select_papers(candidates, rule)] == ["A", "B", "C", "D"]
+    assert len(select_papers(candidates, rule.replace(most=3))) == 3
+    assert [h.paper.title for h in select_papers(candidates, rule.replace(pool=3))] == ["A", "B", "C"]
+    # the words of the question that a paper contains count when asked to (D has half of them, C none)
+    assert [h.paper.title for h in select_papers(candidates, rule.replace(coverage=1.0))] \
+        == ["A", "B", "D"]
+    # a comparison cites the papers it names, whatever the scores
+    candidates.kind, candidates.named = "compare", [hits[4], hits[2]]
+    assert [h.paper.title for h in select_papers(candidates, rule)] == ["E", "C"]
