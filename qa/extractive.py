@@ -150,9 +150,9 @@ BACKGROUND = re.compile(r"^(recent(ly)?|in recent years|over the (past|last)|now
 # Which papers a synthesis cites (`select_papers`): each candidate's *evidence* is its hybrid retrieval score, plus
 # how well its best abstract sentence answers the question (cosine + the share of the question's content words it
 # repeats, as `rank_sentences` scores sentences), plus `coverage` × the idf-weighted share of the question's words
-# that its title and abstract contain (so that a rare word such as "Minecraft" counts for more than "agents"). A
-# paper is cited when its evidence is at least `relative` of the best paper's and at least `floor`, at most `most`
-# papers; a comparison cites exactly the papers it names. The thresholds are chosen by `tools/synthesis_sweep.py`:
+# that its title and abstract contain (so that a rare word such as "Minecraft" counts for more than "agents"). The
+# best paper is cited, and every other whose evidence is at least `relative` of the runner-up's (`reference`) and at
+# least `floor`, at most `most` papers; a comparison cites exactly the papers it names. The thresholds are chosen by `tools/synthesis_sweep.py`:
 # the best worst-case min(precision, recall) over the development sets (docs/EVAL.md).
 SENTENCE_OVERLAP = 0.35
 
@@ -160,11 +160,14 @@ SENTENCE_OVERLAP = 0.35
 @dataclass(frozen=True)
 class Selection:
     pool: int = 20                  # candidates considered (retrieved for a synthesis)
-    coverage: float = 0.0           # weight of the idf-weighted share of the question's words a paper contains
-    relative: float = 0.75          # evidence at least this share of the best paper's ...
+    coverage: float = 0.5           # weight of the idf-weighted share of the question's words a paper contains
+    relative: float = 0.9           # evidence at least this share of the reference paper's (below) ...
     floor: float = 0.0              # ... and at least this (measured: every floor tried only lost recall)
-    evolution_relative: float = 0.65  # "how did X evolve" / "how many papers": the whole line of work, a looser bar
+    evolution_relative: float = 0.7  # "how did X evolve" / "how many papers": the whole line of work, a looser bar
     most: int = 8                   # never more papers than this (a broad question is not answered by a list)
+    reference: int = 2              # the paper compared with: the best (1) or the runner-up (2: one paper that
+                                    # matches the question word for word does not push out the others)
+    of_best: float = 0.4            # and at least this share of the best paper's (a far runner-up is not cited)
 
     def replace(self, **changes) -> "Selection":
         return dataclasses.replace(self, **changes)
@@ -327,10 +330,12 @@ def select_papers(candidates: Candidates, selection: Selection = SELECTION) -> l
     pool = list(zip(candidates.hits, candidates.evidence(selection)))[:selection.pool]
     if not pool:
         return list(candidates.named)
-    best = max(e for _, e in pool)
+    ranked = sorted((e for _, e in pool), reverse=True)
+    best = ranked[0]
+    reference = ranked[min(selection.reference, len(ranked)) - 1]
     relative = selection.evolution_relative if candidates.kind in ("evolution", "count") else selection.relative
     kept = [h for h, e in sorted(pool, key=lambda t: -t[1])
-            if e == best or (e >= relative * best and e >= selection.floor)]
+            if e == best or (e >= relative * reference and e >= selection.of_best * best and e >= selection.floor)]
     return _unique(list(candidates.named) + kept)[:max(selection.most, len(candidates.named))]
 
 
