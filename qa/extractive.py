@@ -222,8 +222,9 @@ def best_sentence_scores(query: str, hits: list[Hit], embedder) -> list[float]:
 
 def word_coverage(query: str, hits: list[Hit], collection: list[Paper] | None) -> list[float]:
     """Per hit: the idf-weighted share of the query's content words (those the collection has) in its title and
-    abstract. Without the collection, every word weighs the same."""
-    words = content_words(query)
+    abstract, leaving out the question's framing ("what has been done", "work", "papers"). Without the collection,
+    every word weighs the same."""
+    words = content_words(_FRAMING.sub(" ", query))
     idf = _idf(collection) if collection else {}
     if idf:
         words = {w for w in words if w in idf}

@@ -156,3 +156,39 @@ def test_selection_keeps_papers_close_to_the_best_one():
     # a comparison cites the papers it names, whatever the scores
     candidates.kind, candidates.named = "compare", [hits[4], hits[2]]
     assert [h.paper.title for h in select_papers(candidates, rule)] == ["E", "C"]
+
+
+def test_topic_question_cites_the_papers_on_the_topic_and_not_the_others(assistant):
+    cases = [("What has been done on model-based reinforcement learning?",
+              {"Benchmarking Model-Based Reinforcement Learning", "Exploring Model-based Planning with Policy Networks"},
+              "Dataset Distillation using Neural Feature Regression"),
+             ("Summarize the research on variational autoencoders.",
+              {"Multi-Rate VAE: Train Once, Get the Full Rate-Distortion Curve", "Clockwork Variational Autoencoders"},
+              "Large Language Models Are Human-Level Prompt Engineers"),
+             # a rare word ("Minecraft") weighs more than a common one ("agents")
+             ("What work is there on agents in Minecraft?",
+              {"STEVE-1: A Generative Model for Text-to-Behavior in Minecraft",
+               "Mastering Diverse Domains through World Models"},
+              "Dataset Distillation using Neural Feature Regression")]
+    for question, on_topic, off_topic in cases:
+        answer = assistant.ask(question)
+        titles = {c.title for c in answer.citations}
+        assert answer.route == "synthesis" and on_topic <= titles, (question, titles)
+        assert off_topic not in titles and len(titles) <= 8, (question, titles)
+
+
+def test_comparison_cites_exactly_the_papers_it_names(assistant):
+    # names the router knows (a system's own name), though the question goes on about a topic
+    answer = assistant.ask("How do ToolEmu and WMDP differ in what they measure?")
+    assert [c.title for c in answer.citations] == [
+        "Identifying the Risks of LM Agents with an LM-Emulated Sandbox",
+        "The WMDP Benchmark: Measuring and Reducing Malicious Use With Unlearning"]
+    assert answer.answer.startswith("Side by side:")
+    # a follow-up compares the paper under discussion with the one it names
+    history = [{"role": "user", "content": "What is BatchEnsemble?"},
+               {"role": "assistant", "content": "From “BatchEnsemble: An Alternative Approach to Efficient Ensemble "
+                                                "and Lifelong Learning” (2020): ..."}]
+    answer = assistant.ask("How does it compare with Flipout?", history)
+    assert [c.title for c in answer.citations] == [
+        "BatchEnsemble: An Alternative Approach to Efficient Ensemble and Lifelong Learning",
+        "Flipout: Efficient Pseudo-Independent Weight Perturbations on Mini-Batches"]

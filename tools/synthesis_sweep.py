@@ -119,9 +119,9 @@ def sweep(args) -> None:
 
     print("\nworst min(P, R)  setting  per set: precision/recall/expected cited (papers per answer)")
     show("current", run(extractive.SELECTION))
-    grid = {"pool": [20], "coverage": [0.5, 0.75], "relative": [0.8, 0.85, 0.9, 0.95], "floor": [0.0],
-            "evolution_relative": [0.65, 0.7, 0.75], "most": [8], "reference": [1, 2],
-            "of_best": [0.0, 0.4, 0.5, 0.6, 0.65, 0.7]}
+    grid = {"pool": [12, 20], "coverage": [0.0, 0.25, 0.5, 0.75, 1.0], "relative": [0.75, 0.8, 0.85, 0.9, 0.95],
+            "floor": [0.0, 1.0], "evolution_relative": [0.6, 0.65, 0.7, 0.75], "most": [6, 8], "reference": [1, 2],
+            "of_best": [0.0, 0.4, 0.5]}
     results = []
     for values in itertools.product(*grid.values()):
         selection = extractive.SELECTION.replace(**dict(zip(grid, values)))
