@@ -98,7 +98,7 @@ def recall_of_pool(rows, depth: int) -> float:
 
 def sweep(args) -> None:
     from qa import extractive
-    from qa.extractive import Selection, select_papers
+    from qa.extractive import select_papers
 
     with open(args.cache, "rb") as fh:
         data = pickle.load(fh)
