@@ -152,8 +152,8 @@ BACKGROUND = re.compile(r"^(recent(ly)?|in recent years|over the (past|last)|now
 # repeats, as `rank_sentences` scores sentences), plus `coverage` × the idf-weighted share of the question's words
 # that its title and abstract contain (so that a rare word such as "Minecraft" counts for more than "agents"). The
 # best paper is cited, and every other whose evidence is at least `relative` of the runner-up's (`reference`) and at
-# least `floor`, at most `most` papers; a comparison cites exactly the papers it names. The thresholds are chosen by `tools/synthesis_sweep.py`:
-# the best worst-case min(precision, recall) over the development sets (docs/EVAL.md).
+# least `floor`, at most `most` papers; a comparison cites exactly the papers it names. The thresholds are chosen
+# by `tools/synthesis_sweep.py`: the best worst-case min(precision, recall) over the development sets (docs/EVAL.md).
 SENTENCE_OVERLAP = 0.35
 
 
@@ -197,7 +197,7 @@ class Candidates:
     coverage: list[float]           # per hit: the idf-weighted share of the query's words it contains
     named: list[Hit] = field(default_factory=list)
 
-    def evidence(self, selection: Selection = None) -> list[float]:
+    def evidence(self, selection: Selection | None = None) -> list[float]:
         selection = selection or SELECTION
         return [h.signals.get("hybrid", h.score) + s + selection.coverage * c
                 for h, s, c in zip(self.hits, self.sentence, self.coverage)]
@@ -239,7 +239,7 @@ _idf_cache: dict[tuple, dict[str, float]] = {}
 
 
 def _idf(collection: list[Paper]) -> dict[str, float]:
-    key = (len(collection), collection[0].content_hash() if collection else "", collection[-1].content_hash())
+    key = (len(collection), collection[0].content_hash(), collection[-1].content_hash())
     idf = _idf_cache.get(key)
     if idf is None:
         df = Counter(w for p in collection for w in _words(f"{p.title} {p.abstract}"))
