@@ -16,8 +16,9 @@ from typing import Iterator
 from .answer import Answer, AnswerEvent, Citation, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from .errors import LLMError, QAError
-from .extractive import (SynthesisPlan, answer_one_paper, answer_several, comparison_targets, key_sentences,
-                         names_paper, plan_synthesis, topic_query)
+from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, answer_one_paper,
+                         answer_several, comparison_targets, gather_candidates, key_sentences, names_paper,
+                         plan_synthesis, topic_query)
 from .llm import get_llm
 from .metadata import answer_metadata, needs_paper_context
 from .question import parse_filters
@@ -33,7 +34,7 @@ FOLLOW_UP = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|he
                        r"the method|the model|the newer|the older|the later|the earlier|the same|the first|"
                        r"the second|above|previous|elle|il|ils|ese|esa|eso|es|sie|它|这)\b", re.IGNORECASE)
 RELATED = 0.45          # a refusal names neighbours only above this dense similarity
-SYNTHESIS_EXTRA = 3     # a topic overview considers up to k + 3 papers (which ones stay: extractive.plan_synthesis)
+SYNTHESIS_EXTRA = 3     # a synthesis considers at least k + 3 papers (which ones stay: extractive.select_papers)
 MAX_ANSWER_TOKENS = 512
 
 
@@ -257,23 +258,23 @@ class Assistant:
             yield AnswerEvent("delta", text=answer.answer)
             return
         t = time.perf_counter()
-        query = self._search_query(question, history)
         stated = parse_filters(question, self.papers, owner=self.profile.name)
         merged = _merge_filters(stated, filters)
         answer.filters = merged.describe()
-        wanted = k + SYNTHESIS_EXTRA if answer.route == "synthesis" else max(k, 3)
-        if answer.route == "synthesis" and query == question:
-            query = topic_query(question)
-        hits = self.retriever.search(query, k=wanted, filters=merged)
+        plan = None
+        if answer.route == "synthesis":
+            candidates = self.synthesis_candidates(question, history, k, merged)
+            hits = candidates.hits
+        else:
+            hits = self.retriever.search(self._search_query(question, history), k=max(k, 3), filters=merged)
         answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
         if not hits:
             scope = f" matching {answer.filters}" if answer.filters else ""
             yield from self._refuse(question, answer, None,
                                     why=f"No paper in the collection{scope} answers this question.")
             return
-        plan = None
         if answer.route == "synthesis":
-            plan = plan_synthesis(question, hits, self._compared_papers(question, merged))
+            plan = plan_synthesis(candidates)
             hits = plan.hits
         answer.sources = [Source(h.paper.paper_id, h.paper.title, h.paper.year, h.score) for h in hits]
         yield AnswerEvent("sources", answer=answer)
@@ -300,16 +301,63 @@ class Assistant:
         for piece in pieces:
             yield AnswerEvent("delta", text=piece)
 
-    def _compared_papers(self, question: str, filters: Filters) -> list[Hit]:
-        """The papers a comparison names, found one search each (one search for "A and B" favours whichever is
-        easier to match); [] when one compared thing is a topic rather than a paper."""
-        named = []
+    def synthesis_candidates(self, question: str, history: list[dict] | None = None, k: int | None = None,
+                             filters: Filters | None = None, pool: int | None = None) -> Candidates:
+        """What a several-paper answer chooses its papers from (`extractive.select_papers`): a pool of retrieved
+        papers with their evidence, and the papers a comparison names."""
+        history = history or []
+        if filters is None:
+            filters = parse_filters(question, self.papers, owner=self.profile.name)
+        query = self._search_query(question, history)
+        if query == question:
+            query = topic_query(question)
+        pool = pool or max((k or self.settings.k) + SYNTHESIS_EXTRA, SELECTION.pool)
+        hits = self.retriever.search(query, k=pool, filters=filters)
+        named = self._compared_papers(question, filters, history)
+        return gather_candidates(question, query, hits, self.embedder, named, self.papers)
+
+    def _compared_papers(self, question: str, filters: Filters, history: list[dict] | None = None) -> list[Hit]:
+        """The papers a comparison names, in the question's order: those the question calls by a name of their
+        own (a title, its head, an acronym: what the router recognises), then the things `comparison_targets`
+        reads off the question, found one search each (one search for "A and B" favours whichever is easier to
+        match); a follow-up ("how does it differ from X?") adds the paper under discussion. [] when fewer than
+        two papers are named (a comparison of topics is a topic question)."""
+        if not COMPARE.search(question):
+            return []
+        named = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self._papers_called_in(question)]
+        seen = {h.paper.paper_id for h in named}
         for target in comparison_targets(question):
             found = self.retriever.search(target, k=1, filters=filters)
-            if not found or not names_paper(target, found[0].paper):
-                return []
-            named.append(found[0])
-        return named
+            if found and names_paper(target, found[0].paper) and found[0].paper.paper_id not in seen:
+                named.append(found[0])
+                seen.add(found[0].paper.paper_id)
+        if history and len(named) < 2 and FOLLOW_UP.search(question):
+            named = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self._papers_named_in(history)
+                     if p.paper_id not in seen] + named
+        return named if 2 <= len(named) <= MAX_COMPARED else []
+
+    def _papers_called_in(self, question: str):
+        """Papers the question calls by a name of their own ("DreamerV3", "ToolEmu", "Dream to Control"), in the
+        order it names them: the router's index of the collection's names, each naming exactly one paper."""
+        from .router_text import _norm, _translate
+
+        router = self.router()
+        collection = getattr(getattr(router, "fallback", router), "collection", None)
+        if collection is None:
+            return []
+        text = collection.join_versions(question)
+        norm_q = " ".join(collection.correct(_norm(_translate(text)).split()))
+        padded = f" {norm_q} "
+        found = []
+        for key, entity in collection.find_entities(norm_q, question):
+            if entity.own and len(entity.papers) == 1:
+                found.append((padded.find(f" {key} "), next(iter(entity.papers))))
+        papers, seen = [], set()
+        for _, i in sorted(found):
+            if i not in seen and i < len(collection.papers):
+                seen.add(i)
+                papers.append(collection.papers[i])
+        return papers
 
     # strategies -------------------------------------------------------------
     def _extractive(self, question, hits: list[Hit], answer: Answer, plan: SynthesisPlan | None = None) -> list[str]:

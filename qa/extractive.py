@@ -11,6 +11,7 @@ authors", inline LaTeX → Unicode), so every citation is supported by construct
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import Counter
@@ -134,7 +135,8 @@ def answer_one_paper(question: str, hit: Hit, embedder, n: int = 1) -> tuple[str
 
 # --- several papers -----------------------------------------------------------------------------------------
 EVOLUTION = re.compile(r"\b(evolv\w*|evolution|over (the )?(years|time)|timeline|histor(y|ical)|trajectory|"
-                       r"chronolog\w*|progress(ed|ion)? (of|in|over)|chang(ed|es) over|develop(ed|ment) over|"
+                       r"chronolog\w*|progress(ed|ion)? (of|in|over|from|since)|chang(ed|es) over|develop(ed|ment) over|"
+                       r"how (did|has|have) [^?]{0,80}\b(develop|progress|grow|chang)\w*|"
                        r"when did|since when|when (was|were) .{0,40}(first|start|begin|began)|earliest|first (paper|work)|"
                        r"what came (before|after|next)|(start|began|begin)s? (to|working)|latest|most recent)\b",
                        re.IGNORECASE)
@@ -145,13 +147,36 @@ COUNT = re.compile(r"\bhow many\b|\bnumber of (papers|works|articles|publication
 STARTS = re.compile(r"\b(when did|since when|start|began|begin|first|earliest|came before)\b", re.IGNORECASE)
 BACKGROUND = re.compile(r"^(recent(ly)?|in recent years|over the (past|last)|nowadays|today)\b", re.IGNORECASE)
 
-# A paper joins a synthesis when its score is close to the best one (at least KEEP_RATIO of it and at most
-# KEEP_GAP below it) *and* it is about the question: its query words match (lexical) or two of its abstract
-# sentences do (the re-ranker's sentence signal). Chosen on the labelled topic questions of
-# tests/data/router_fresh_[a-m].jsonl (docs/EVAL.md): ~3.7 papers per question instead of k + 3.
-KEEP_RATIO, KEEP_GAP, KEEP_LEXICAL, KEEP_SENTENCES = 0.6, 0.5, 0.5, 0.45
-# "how did X evolve" wants the whole line of work: a looser bar on topicality
-KEEP_LEXICAL_EVOLUTION, KEEP_SENTENCES_EVOLUTION = 0.4, 0.4
+# Which papers a synthesis cites (`select_papers`): each candidate's *evidence* is its hybrid retrieval score, plus
+# how well its best abstract sentence answers the question (cosine + the share of the question's content words it
+# repeats, as `rank_sentences` scores sentences), plus `coverage` × the idf-weighted share of the question's words
+# that its title and abstract contain (so that a rare word such as "Minecraft" counts for more than "agents"). The
+# best paper is cited, and every other whose evidence is at least `relative` of the runner-up's (`reference`) and at
+# least `floor`, at most `most` papers; a comparison cites exactly the papers it names. The thresholds are chosen
+# by `tools/synthesis_sweep.py`: the best worst-case min(precision, recall) over the development sets (docs/EVAL.md).
+SENTENCE_OVERLAP = 0.35
+
+
+@dataclass(frozen=True)
+class Selection:
+    pool: int = 20                  # candidates considered (retrieved for a synthesis)
+    coverage: float = 0.5           # weight of the idf-weighted share of the question's words a paper contains
+    relative: float = 0.9           # evidence at least this share of the reference paper's (below) ...
+    floor: float = 0.0              # ... and at least this (measured: every floor tried only lost recall)
+    evolution_relative: float = 0.7  # "how did X evolve" / "how many papers": the whole line of work, a looser bar
+    most: int = 8                   # never more papers than this (a broad question is not answered by a list)
+    reference: int = 2              # the paper compared with: the best (1) or the runner-up (2: one paper that
+                                    # matches the question word for word does not push out the others)
+    of_best: float = 0.4            # and at least this share of the best paper's (a far runner-up is not cited)
+
+    def replace(self, **changes) -> "Selection":
+        return dataclasses.replace(self, **changes)
+
+    def describe(self) -> str:
+        return ", ".join(f"{k}={v:g}" for k, v in dataclasses.asdict(self).items())
+
+
+SELECTION = Selection()
 MAX_COMPARED = 3
 
 
@@ -159,6 +184,82 @@ MAX_COMPARED = 3
 class SynthesisPlan:
     kind: str                      # "compare" | "evolution" | "count" | "topic"
     hits: list[Hit] = field(default_factory=list)   # in citation order
+
+
+@dataclass
+class Candidates:
+    """What the selection decides from: the retrieved papers (best first), the parts of their evidence, and the
+    papers a comparison names."""
+    question: str
+    kind: str
+    hits: list[Hit]
+    sentence: list[float]           # per hit: its best sentence's score against the query
+    coverage: list[float]           # per hit: the idf-weighted share of the query's words it contains
+    named: list[Hit] = field(default_factory=list)
+
+    def evidence(self, selection: Selection | None = None) -> list[float]:
+        selection = selection or SELECTION
+        return [h.signals.get("hybrid", h.score) + s + selection.coverage * c
+                for h, s, c in zip(self.hits, self.sentence, self.coverage)]
+
+
+def best_sentence_scores(query: str, hits: list[Hit], embedder) -> list[float]:
+    """Per hit: the score of its best abstract sentence against the query (cosine + word overlap)."""
+    if not hits:
+        return []
+    qv = embedder.embed([query])[0]
+    words = content_words(query)
+    vectors = SentenceVectors(embedder).get_many([h.paper for h in hits])
+    out = []
+    for hit, vecs in zip(hits, vectors):
+        sentences = split_sentences(hit.paper.abstract) or [hit.paper.abstract or hit.paper.title]
+        sims = vecs @ qv
+        overlap = np.array([len(words & _words(s)) / max(len(words), 1) for s in sentences][:len(sims)])
+        out.append(float(np.max(sims[:len(overlap)] + SENTENCE_OVERLAP * overlap)) if len(overlap)
+                   else float(sims.max()))
+    return out
+
+
+def word_coverage(query: str, hits: list[Hit], collection: list[Paper] | None) -> list[float]:
+    """Per hit: the idf-weighted share of the query's content words (those the collection has) in its title and
+    abstract, leaving out the question's framing ("what has been done", "work", "papers"). Without the collection,
+    every word weighs the same."""
+    words = content_words(_FRAMING.sub(" ", query))
+    idf = _idf(collection) if collection else {}
+    if idf:
+        words = {w for w in words if w in idf}
+    total = sum(idf.get(w, 1.0) for w in words)
+    if not total:
+        return [0.0] * len(hits)
+    return [sum(idf.get(w, 1.0) for w in words & _words(f"{h.paper.title} {h.paper.abstract}")) / total
+            for h in hits]
+
+
+_idf_cache: dict[tuple, dict[str, float]] = {}
+
+
+def _idf(collection: list[Paper]) -> dict[str, float]:
+    key = (len(collection), collection[0].content_hash(), collection[-1].content_hash())
+    idf = _idf_cache.get(key)
+    if idf is None:
+        df = Counter(w for p in collection for w in _words(f"{p.title} {p.abstract}"))
+        idf = {w: math.log((len(collection) + 1) / (n + 0.5)) for w, n in df.items()}
+        _idf_cache.clear()
+        _idf_cache[key] = idf
+    return idf
+
+
+_words_cache: dict[str, frozenset[str]] = {}
+
+
+def _words(text: str) -> frozenset[str]:
+    words = _words_cache.get(text)
+    if words is None:
+        words = frozenset(content_words(text))
+        if len(_words_cache) > 50000:
+            _words_cache.clear()
+        _words_cache[text] = words
+    return words
 
 
 def synthesis_kind(question: str, named: int = 0) -> str:
@@ -215,24 +316,36 @@ def names_paper(target: str, paper: Paper) -> bool:
     return bool(words) and all(w in title_words for w in words)
 
 
-def plan_synthesis(question: str, hits: list[Hit], named: list[Hit] | None = None) -> SynthesisPlan:
-    """Which papers a several-paper answer uses, and in which order (the [n] follow this order)."""
+def gather_candidates(question: str, query: str, hits: list[Hit], embedder, named: list[Hit] | None = None,
+                      collection: list[Paper] | None = None) -> Candidates:
     named = _unique(named or [])
     kind = synthesis_kind(question, len(named))
-    if kind == "compare":
-        return SynthesisPlan(kind, named)
-    if not hits:
-        return SynthesisPlan(kind, [])
-    best = hits[0].score
-    lexical, sentences = ((KEEP_LEXICAL_EVOLUTION, KEEP_SENTENCES_EVOLUTION) if kind == "evolution"
-                          else (KEEP_LEXICAL, KEEP_SENTENCES))
-    kept = [h for i, h in enumerate(hits)
-            if i == 0 or (h.score >= KEEP_RATIO * best and best - h.score <= KEEP_GAP
-                          and (h.signals.get("lexical", 0.0) >= lexical
-                               or h.signals.get("sentences", 1.0) >= sentences))]
-    if kind == "evolution":
+    return Candidates(question, kind, list(hits), best_sentence_scores(query, hits, embedder),
+                      word_coverage(query, hits, collection), named)
+
+
+def select_papers(candidates: Candidates, selection: Selection = SELECTION) -> list[Hit]:
+    """The papers a several-paper answer cites, best first (see `Selection`)."""
+    if candidates.kind == "compare":
+        return list(candidates.named)
+    pool = list(zip(candidates.hits, candidates.evidence(selection)))[:selection.pool]
+    if not pool:
+        return list(candidates.named)
+    ranked = sorted((e for _, e in pool), reverse=True)
+    best = ranked[0]
+    reference = ranked[min(selection.reference, len(ranked)) - 1]
+    relative = selection.evolution_relative if candidates.kind in ("evolution", "count") else selection.relative
+    kept = [h for h, e in sorted(pool, key=lambda t: -t[1])
+            if e == best or (e >= relative * reference and e >= selection.of_best * best and e >= selection.floor)]
+    return _unique(list(candidates.named) + kept)[:max(selection.most, len(candidates.named))]
+
+
+def plan_synthesis(candidates: Candidates, selection: Selection = SELECTION) -> SynthesisPlan:
+    """Which papers a several-paper answer uses, and in which order (the [n] follow this order)."""
+    kept = select_papers(candidates, selection)
+    if candidates.kind == "evolution":
         kept.sort(key=lambda h: (h.paper.date, h.paper.title))
-    return SynthesisPlan(kind, kept)
+    return SynthesisPlan(candidates.kind, kept)
 
 
 def _unique(hits: list[Hit]) -> list[Hit]:

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from qa.assistant import Assistant
-from qa.extractive import clean_sentence, comparison_targets, topic_query
+from qa.extractive import Candidates, Selection, clean_sentence, comparison_targets, select_papers, topic_query
+from qa.papers import Paper
+from qa.retrieval import Hit
 from qa.rerank import SentenceVectors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,3 +131,64 @@ def test_llm_gets_the_sources_in_date_order_and_the_layout(built_settings):
     assert len(years) >= 2 and years == sorted(years)
     assert "date order" in sent[1]["content"] and "Open with one sentence" in sent[0]["content"]
     assert [s.year for s in answer.sources] == years
+
+
+def _hit(title: str, hybrid: float) -> Hit:
+    paper = Paper(paper_id=title, title=title, authors=[], authors_truncated=False, affiliations=[], category="LG",
+                  date="2020-01-01", year=2020, has_code=False, abstract=f"{title}.")
+    return Hit(paper, hybrid, "", "", {"hybrid": hybrid})
+
+
+def test_selection_keeps_papers_close_to_the_best_one():
+    hits = [_hit(t, h) for t, h in (("A", 1.0), ("B", 0.9), ("C", 0.5), ("D", 0.45), ("E", 0.1))]
+    candidates = Candidates("q", "topic", hits, sentence=[0.6, 0.5, 0.4, 0.45, 0.2], coverage=[1, 1, 0, 0.5, 0])
+    rule = Selection(pool=20, coverage=0.0, relative=0.75, floor=0.0, evolution_relative=0.5, most=8)
+    # evidence = hybrid + best sentence: 1.6, 1.4, 0.9, 0.9, 0.3; 75% of the best is 1.2
+    assert [h.paper.title for h in select_papers(candidates, rule)] == ["A", "B"]
+    # a looser bar for "how did X evolve"; the list is capped; the pool bounds what is considered
+    candidates.kind = "evolution"
+    assert [h.paper.title for h in select_papers(candidates, rule)] == ["A", "B", "C", "D"]
+    assert len(select_papers(candidates, rule.replace(most=3))) == 3
+    assert [h.paper.title for h in select_papers(candidates, rule.replace(pool=3))] == ["A", "B", "C"]
+    # the words of the question that a paper contains count when asked to (D has half of them, C none)
+    assert [h.paper.title for h in select_papers(candidates, rule.replace(coverage=1.0))] \
+        == ["A", "B", "D"]
+    # a comparison cites the papers it names, whatever the scores
+    candidates.kind, candidates.named = "compare", [hits[4], hits[2]]
+    assert [h.paper.title for h in select_papers(candidates, rule)] == ["E", "C"]
+
+
+def test_topic_question_cites_the_papers_on_the_topic_and_not_the_others(assistant):
+    cases = [("What has been done on model-based reinforcement learning?",
+              {"Benchmarking Model-Based Reinforcement Learning", "Exploring Model-based Planning with Policy Networks"},
+              "Dataset Distillation using Neural Feature Regression"),
+             ("Summarize the research on variational autoencoders.",
+              {"Multi-Rate VAE: Train Once, Get the Full Rate-Distortion Curve", "Clockwork Variational Autoencoders"},
+              "Large Language Models Are Human-Level Prompt Engineers"),
+             # a rare word ("Minecraft") weighs more than a common one ("agents")
+             ("What work is there on agents in Minecraft?",
+              {"STEVE-1: A Generative Model for Text-to-Behavior in Minecraft",
+               "Mastering Diverse Domains through World Models"},
+              "Dataset Distillation using Neural Feature Regression")]
+    for question, on_topic, off_topic in cases:
+        answer = assistant.ask(question)
+        titles = {c.title for c in answer.citations}
+        assert answer.route == "synthesis" and on_topic <= titles, (question, titles)
+        assert off_topic not in titles and len(titles) <= 8, (question, titles)
+
+
+def test_comparison_cites_exactly_the_papers_it_names(assistant):
+    # names the router knows (a system's own name), though the question goes on about a topic
+    answer = assistant.ask("How do ToolEmu and WMDP differ in what they measure?")
+    assert [c.title for c in answer.citations] == [
+        "Identifying the Risks of LM Agents with an LM-Emulated Sandbox",
+        "The WMDP Benchmark: Measuring and Reducing Malicious Use With Unlearning"]
+    assert answer.answer.startswith("Side by side:")
+    # a follow-up compares the paper under discussion with the one it names
+    history = [{"role": "user", "content": "What is BatchEnsemble?"},
+               {"role": "assistant", "content": "From “BatchEnsemble: An Alternative Approach to Efficient Ensemble "
+                                                "and Lifelong Learning” (2020): ..."}]
+    answer = assistant.ask("How does it compare with Flipout?", history)
+    assert [c.title for c in answer.citations] == [
+        "BatchEnsemble: An Alternative Approach to Efficient Ensemble and Lifelong Learning",
+        "Flipout: Efficient Pseudo-Independent Weight Perturbations on Mini-Batches"]
