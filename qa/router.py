@@ -38,6 +38,7 @@ import hashlib
 import os
 import re
 import threading
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +110,26 @@ def _common_words(embedder) -> set[str]:
     return {w for w in vocab if w.isascii() and w.isalpha() and len(w) >= 3}
 
 
+def collection_owner(papers: list[Paper]) -> str:
+    """The collection's owner when its listing does not name one: the author on clearly the most papers (at least
+    a third of them, twice as many as anyone else); "" for a collection of many people's papers."""
+    counts = Counter(a.strip() for p in papers for a in dict.fromkeys(p.authors) if a.strip())
+    ranked = counts.most_common(2)
+    if not ranked or ranked[0][1] < max(2, len(papers) / 3) or \
+            (len(ranked) > 1 and ranked[0][1] < 2 * ranked[1][1]):
+        return ""
+    return ranked[0][0]
+
+
+def _owner_pattern(owner: str) -> re.Pattern | None:
+    """The owner's full name, or either part alone ("Jimmy Ba", "Ba", "Jimmy")."""
+    parts = [p for p in re.split(r"\s+", owner.strip()) if p.strip(".")]
+    if not parts:
+        return None
+    names = [r"\s+".join(map(re.escape, parts))] + ([re.escape(parts[0]), re.escape(parts[-1])] if len(parts) > 1 else [])
+    return re.compile(r"(?<![\w\-])(?:" + "|".join(names) + r")(?![\w\-])", re.IGNORECASE)
+
+
 _MAX_CHARS = 500  # the route is decided by the question's start; the rest only costs time
 _EMBED_CACHE: dict[tuple, np.ndarray] = {}
 _EMBED_LOCK = threading.Lock()
@@ -121,9 +142,12 @@ class OfflineRouter(AbstractChecks):
     """Rules + collection awareness + nearest examples; no network, ~5 ms per question."""
 
     def __init__(self, embedder, papers: list[Paper], examples: list[dict] | None = None,
-                 cache_dir: Path | None = None):
+                 cache_dir: Path | None = None, owner: str | None = None):
         self.embedder = embedder
         self.papers = list(papers)
+        # the researcher whose collection it is: questions name them as "the researcher" before any rule reads them
+        self.owner = owner if owner else collection_owner(self.papers)
+        self._owner_re = _owner_pattern(self.owner)
         if examples is None:
             examples = load_examples() + (load_examples(KNN_EXAMPLES_PATH) if KNN_EXAMPLES_PATH.exists() else [])
         self.examples = list(examples)
@@ -224,16 +248,23 @@ class OfflineRouter(AbstractChecks):
         return last if last.method == "rules" or whole.method != "rules" else whole
 
     def _classify(self, question: str, history: list[dict], depth: int) -> Route:
-        q = question.strip()[:_MAX_CHARS]
+        q = written = question.strip()[:_MAX_CHARS]
+        if self._owner_re is not None:
+            q = self._owner_re.sub("the researcher", q)
         missing_version = self._missing_version(q)
         if missing_version is None:
             q = self.collection.join_versions(q)
         if not _WORD_RE.search(q):
-            return Route("not_answerable", 0.5, "rules", "no words to route")
+            return Route("not_answerable", 0.5, "rules", "no words to route", settled=True)
         c = self.collection
         foreign = _is_foreign(q)
         t = _translate(q)  # folded, English question words, misspelt ones fixed (not in other languages:
         t = t if foreign else self._fix_typos(t)  # "completar" is not a misspelt "compare")
+        if q != written:  # the labelled examples name their researcher: the vote reads the name as written
+            knn_text = _translate(written if missing_version else self.collection.join_versions(written))
+            knn_text = knn_text if foreign else self._fix_typos(knn_text)
+        else:
+            knn_text = t
         words = _word_count(q)
         norm_tokens = c.correct(_norm(t).split())
         norm_q = " ".join(norm_tokens)
@@ -244,28 +275,28 @@ class OfflineRouter(AbstractChecks):
 
         # 1. injection, code requests, chit-chat, personal questions
         if _INJECTION.search(t):
-            return Route("not_answerable", 0.97, "rules", "asks to change or reveal the instructions")
+            return Route("not_answerable", 0.97, "rules", "asks to change or reveal the instructions", settled=True)
         if _CODE_REQUEST.search(t):
-            return Route("not_answerable", 0.9, "rules", "asks for code to be written")
+            return Route("not_answerable", 0.9, "rules", "asks for code to be written", settled=True)
         if _CHITCHAT.search(t) or (_GENERAL.search(t) and not own):
-            return Route("not_answerable", 0.9, "rules", "chit-chat or general knowledge")
+            return Route("not_answerable", 0.9, "rules", "chit-chat or general knowledge", settled=True)
         if _OPINION.search(t) and not own:
-            return Route("not_answerable", 0.8, "rules", "asks for the assistant's own opinion")
+            return Route("not_answerable", 0.8, "rules", "asks for the assistant's own opinion", settled=True)
         if _PERSONAL.search(t) and (_PERSON_REF.search(t) or c.author_in(norm_q)) and not _has(
                 r"\bpapers?\b|\bco-?author|\bpublish|\bcollaborat|\bcategor|\bcitation|\bh-?index|\baffiliat", t):
-            return Route("not_answerable", 0.9, "rules", "personal information about the researcher")
+            return Route("not_answerable", 0.9, "rules", "personal information about the researcher", settled=True)
 
         # 2. a named paper or method that is not in the collection
         unknown = missing_version or (
             self._unknown_system(q, norm_tokens) if not own or _COMPARE.search(t) else None)
         if unknown:
             return Route("not_answerable", 0.85, "rules", f"names {unknown}, which no listed paper mentions",
-                         f"No paper in the collection mentions {unknown}.")
+                         f"No paper in the collection mentions {unknown}.", subject=unknown)
         missing = self._missing_name(q, t, own)
         if missing:
             return Route("not_answerable", 0.88, "rules", f"names '{missing}', not in the collection",
                          f"{missing[0].upper()}{missing[1:]} is not in this collection." if missing.startswith("a ")
-                         else f"“{missing}” is not one of the papers in this collection.")
+                         else f"“{missing}” is not one of the papers in this collection.", subject=missing)
 
         # 2b. "what else did its first author publish?": the listing's author field
         if _has(r"\b(?:its|the|their|this paper's|that paper's|the paper's) (?:first|last|lead|senior|main) author\b|"
@@ -302,7 +333,7 @@ class OfflineRouter(AbstractChecks):
             if carried is not None and carried.label == "metadata" and OTHER_TIME.search(t):
                 return Route("not_answerable", 0.7, "rules", "asks for a profile figure at another time",
                              "The listing has only the profile's current figures, not earlier or future ones.",
-                             listing_gap=True)
+                             listing_gap=True, settled=True)
             if carried is not None:
                 if carried.label == "paper" and _MORE_LIKE_IT.search(t):
                     return Route("synthesis", 0.65, "rules", "asks for more papers like the one under discussion")
@@ -444,7 +475,7 @@ class OfflineRouter(AbstractChecks):
             title = self.papers[by_authors].title
             return Route("paper", 0.65, "rules", f"names the authors of one paper ({title[:50]})")
 
-        scores = self.knn_scores(t)
+        scores = self.knn_scores(knn_text)
 
         # 10. several papers wanted, or one paper described by its topic
         if _has(r"\bthe [\w\- ]{1,40} paper,? and the [\w\- ]{1,40} paper\b|^(?:and )?what about\b.*\b(?:or|and)\b", t):
@@ -568,18 +599,17 @@ class OfflineRouter(AbstractChecks):
         profile_figure = _has(r"\bh[\s-]?index\b|\bnovelty\b|\bai score\b|\bcitations?\b|\bcited\b", t)
         if PER_PAPER_CITATIONS.search(t):
             return Route("not_answerable", 0.8, "rules", "asks for citations of single papers",
-                         "The listing gives a citation count only for the profile as a whole, not for single papers.", listing_gap=True)
+                         "The listing gives a citation count only for the profile as a whole, not for single papers.", listing_gap=True, settled=True)
         if profile_figure and OTHER_TIME.search(t):
             return Route("not_answerable", 0.75, "rules", "asks for a profile figure at another time",
-                         "The listing has only the profile's current figures, not earlier or future ones.", listing_gap=True)
+                         "The listing has only the profile's current figures, not earlier or future ones.", listing_gap=True, settled=True)
         if _has(r"\b(?:which|what|name|list)\b.{0,30}\b(?:missing|left out|not (?:listed|included)|omitted)\b", t) and \
                 not _COUNT.search(t):
             return Route("not_answerable", 0.7, "rules", "asks which papers the listing leaves out",
-                         "The listing does not say which papers it leaves out, only that the header counts more.", listing_gap=True)
-        other_person = c.author_in(" ".join(w for w in tokens if w not in ("jimmy", "ba")))
-        if profile_figure and (single_paper or (author and author != "jimmy ba") or other_person) and \
+                         "The listing does not say which papers it leaves out, only that the header counts more.", listing_gap=True, settled=True)
+        if profile_figure and (single_paper or author) and \
                 not _has(r"\bpapers claimed\b|\bco-?author|\bwith\b", t):
-            return Route("not_answerable", 0.8, "rules", "the listing has citation figures for the profile only")
+            return Route("not_answerable", 0.8, "rules", "the listing has citation figures for the profile only", settled=True)
         if _has(r"\bh[\s-]?index\b|\bnovelty\b|\bai score\b|\bpapers claimed\b", t):
             return Route("metadata", 0.95, "rules", "asks for a profile figure")
         if _has(r"\bcitations?\b|\bcited\b", t) and not single_paper:
@@ -591,18 +621,18 @@ class OfflineRouter(AbstractChecks):
                 title = self.papers[next(iter(own_papers))].title
                 return Route("not_answerable", 0.7, "rules", "asks for the size of a truncated author list",
                              f"The listing shows only the first three authors of “{title}”, so its number of "
-                             "authors is not in the collection.")
+                             "authors is not in the collection.", settled=True)
             return Route("metadata", 0.85, "rules", "asks about the number of authors")
         coauthor = _has(r"\bco-?authors?\b|\bco-?authored\b|\bcoauthor\w*\b|\bcollaborat\w*\b|"
                         r"\bwritten (?:with|by)\b|\bwrote with\b", t) or (author and _has(r"\btogether with\b", t)) or (_has(r"\bwork(?:s|ed)? with\b", t) and (
-                            author or _has(r"\bwork(?:s|ed)? with (?:him|jimmy|ba|whom)\b|\bwho\b", t)))
+                            author or _has(r"\bwork(?:s|ed)? with (?:him|the researcher|whom)\b|\bwho\b", t)))
         if coauthor and not single_paper:
             if _AUTHOR_TOPIC.search(t):
                 return Route("synthesis", 0.65, "rules", "asks what joint papers are about")
             return Route("metadata", 0.92, "rules", "asks about co-authors")
         content = _content_tokens(tokens, c)
         topical = [w for w in content if w in c.vocab or w in c.compact]
-        if author and author != "jimmy ba" and not single_paper and _has(
+        if author and not single_paper and _has(
                 r"\bpapers?\b|\bwr[io]te\b|\bwritten\b|\bauthor\w*\b|\bpublish\w*\b|\bworks?\b|\banything\b|"
                 r"\bwhich ones\b|\b(?:is|was|are) [\w\s\-]{2,40} on\s*\??$", t):
             subject = [w for w in topical if w not in c.author_tokens and w not in {"ones", "one", "papers", "paper"}]
@@ -653,7 +683,7 @@ class OfflineRouter(AbstractChecks):
         counting = _COUNT.search(t) and _has(
             r"\b(?:how many|number of|count of|count the|count|total number of|total)\s+(?:\w+\s+){0,3}?"
             r"(?:papers?|publications?|articles?|titles)\b|\bhow many\b(?:\s+\w+){0,2}\s+(?:did|has|have|had)\s+"
-            r"(?:he|jimmy ba|ba|they|the researcher|the group|the author)\s+(?:\w+\s+)?(?:published|publish|wrote|write|"
+            r"(?:he|they|the researcher|the group|the author)\s+(?:\w+\s+)?(?:published|publish|wrote|write|"
             r"written|released|authored|co-?authored)\b|\b(?:papers|publications|articles)\b.{0,30}\b(?:how many|"
             r"in total|count)\b", t)
         listing = _LIST_PAPERS.search(t) or (has_year and _has(r"\b(?:papers|publications|articles|titles|works)\b", t))
@@ -670,11 +700,18 @@ class OfflineRouter(AbstractChecks):
         return None
 
 
-def get_router(settings, papers: list[Paper], llm=None) -> OfflineRouter | LLMRouter:
-    """The offline router, wrapped in the LLM router when a chat model is given."""
+def asks_several(question: str) -> bool:
+    """A question across papers or a comparison (for a decline that the papers' evidence overturns)."""
+    t = _translate(question)
+    return bool(_MULTI.search(t) or (_COMPARE.search(t) and not _PAPER_SINGULAR.search(t)))
+
+
+def get_router(settings, papers: list[Paper], llm=None, owner: str = "") -> OfflineRouter | LLMRouter:
+    """The offline router, wrapped in the LLM router when a chat model is given; `owner` is the profile's name
+    (else the collection's most frequent author, see `collection_owner`)."""
     from .embeddings import get_embedder
 
-    offline = OfflineRouter(get_embedder(settings), papers, cache_dir=settings.cache_dir)
+    offline = OfflineRouter(get_embedder(settings), papers, cache_dir=settings.cache_dir, owner=owner)
     if llm is None:
         return offline
     return LLMRouter(llm, papers, offline)

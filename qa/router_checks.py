@@ -49,14 +49,14 @@ class AbstractChecks:
         candidates: list[tuple[str, str]] = []  # (span as written, kind)
         for match in re.finditer(r"(?:^|[\s(\[:])['\"“‘«]([^'\"”’»]{3,120})['\"”’»](?=[\s.,;:!?)\]]|$)", q):
             candidates.append((match.group(1), "quoted"))
-        # "the X paper", "X by Ba et al.", "a paper titled X"
+        # "the X paper", "X by Smith et al.", "a paper titled X"
         for match in re.finditer(
                 r"\b(?:the|an?|this|that|his|her|their|[A-Z]\w+'s)\s+((?:[\w\-'.]+\s+){0,4}?[\w\-'.]+)\s+(?:paper|article|publication|preprint)\b",
                 q, re.IGNORECASE):
             span = re.split(r"\b(?:the|an?|this|that|his|their|its)\b\s*", match.group(1), flags=re.IGNORECASE)[-1]
             candidates.append((_leading_stripped(span), "paper-noun"))
         for match in re.finditer(r"([\w\-' ]{3,80}?),?\s+by\s+([A-Z][\w\-]+)(?:\s+et\.?\s+al|\s+and\s+[A-Z]|,)", q):
-            if match.group(2).lower() not in c.author_tokens and match.group(2).lower() != "ba":
+            if match.group(2).lower() not in c.author_tokens:
                 candidates.append((_trailing_name(match.group(1)), "paper-noun"))
         for match in re.finditer(
                 r"\b(?:paper|article|publication)\s+(?:titled|called|named|entitled)\s+['\"“‘«]?([^'\"”’»?!]{3,120})",
@@ -91,7 +91,7 @@ class AbstractChecks:
                                  r"\b([A-Z][\w\-]+)\s+et\.?\s*al\b|\b([A-Z][\w\-]+)\s*(?:&|and)\s*([A-Z][\w\-]+)(?:'s)?\s+"
                                  r"(?:['\"“‘]?[\w\-]+['\"”’]?\s+){0,4}?(?:paper|article|model|work)\b", q):
             names = [n for n in match.groups() if n]
-            if names and not any(n.lower() in c.author_tokens or n.lower() in ("ba", "jimmy") or
+            if names and not any(n.lower() in c.author_tokens or
                                  c.author_in(n.lower()) for n in names):
                 candidates.append((" & ".join(names), "authors"))
         # the result of a named system: "What accuracy does GPT-4 get on MedQA?"

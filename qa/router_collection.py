@@ -313,8 +313,8 @@ class _Collection:
         return re.sub(r"\b([A-Za-z][\w\-]*)\s+[vV]?(\d)\b(?!\s*(?:%|[kKmMbB]\b|tasks|games|steps|times|x\b))", join, text)
 
     def paper_of_surnames(self, tokens: list[str]) -> int | None:
-        """"Matusch, Ba and Hafner": the one paper with two or more of the named surnames (the owner's aside)."""
-        named = {t for t in tokens if len(t) >= 3 and t != "ba"}
+        """"Matusch, Ba and Hafner": the one paper with two or more of the named surnames."""
+        named = {t for t in tokens if len(t) >= 3}
         best: dict[int, int] = defaultdict(int)
         for name, papers in self.authors.items():
             if name.split()[-1] in named:

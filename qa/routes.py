@@ -25,6 +25,10 @@ class Route:
     explanation: str = ""  # for a refusal: one sentence for the user saying why, when the rule knows
     listing_gap: bool = False  # a refusal about the listing's own fields: the metadata module says what it has
     one_paper: bool = False  # a metadata question about one paper (named, or under discussion): its date, code...
+    # a decline that needs no evidence (chit-chat, code requests, injections, private life, what the listing lacks);
+    # any other decline is checked against the retrieved papers' sentences before it stands (qa.evidence)
+    settled: bool = False
+    subject: str = ""  # for a decline: the name it found missing from the collection ("GPT-4")
 
 
 def load_examples(path: Path | None = None) -> list[dict]:
