@@ -112,10 +112,10 @@ def _common_words(embedder) -> set[str]:
 
 def collection_owner(papers: list[Paper]) -> str:
     """The collection's owner when its listing does not name one: the author on clearly the most papers (at least
-    a third of them, twice as many as anyone else); "" for a collection of many people's papers."""
+    three and a third of them, twice as many as anyone else); "" for a collection of many people's papers."""
     counts = Counter(a.strip() for p in papers for a in dict.fromkeys(p.authors) if a.strip())
     ranked = counts.most_common(2)
-    if not ranked or ranked[0][1] < max(2, len(papers) / 3) or \
+    if not ranked or ranked[0][1] < max(3, len(papers) / 3) or \
             (len(ranked) > 1 and ranked[0][1] < 2 * ranked[1][1]):
         return ""
     return ranked[0][0]
