@@ -122,7 +122,7 @@ def collection_owner(papers: list[Paper]) -> str:
 
 
 def _owner_pattern(owner: str) -> re.Pattern | None:
-    """The owner's full name, or either part alone ("Jimmy Ba", "Ba", "Jimmy")."""
+    """The owner's full name, or either part alone ("Ada Lovelace", "Lovelace", "Ada")."""
     parts = [p for p in re.split(r"\s+", owner.strip()) if p.strip(".")]
     if not parts:
         return None
