@@ -10,8 +10,6 @@ from .router_collection import (
     _ACRONYMS,
     _coined,
     _EXTERNAL,
-    _EXTERNAL_SYSTEMS,
-    _NAMED_METHODS,
     _PRODUCT_WORDS,
     _SENTENCE_WORDS,
 )
@@ -102,14 +100,14 @@ class AbstractChecks:
             if " " in name and any(re.search(r"[A-Z]|\d", w) for w in name.split()):
                 name = " ".join(w for w in name.split() if re.search(r"[A-Z]|\d", w))  # "plain GRPO" -> "GRPO"
             lone = name.lower() if " " not in name else ""
-            if re.search(r"[A-Z]|\d", name) or set(name.lower().split()) & _EXTERNAL_SYSTEMS or (
+            if re.search(r"[A-Z]|\d", name) or set(name.lower().split()) & c.external_systems or (
                     lone and lone not in _STOP and lone not in c.vocab and lone not in c.author_tokens) or (
                     lone in c.entities and not c.entities[lone].own):
                 candidates.append((name, "subject"))
         # "how does it compare with gpt-4 on medqa?": a system the collection never mentions
         for match in re.finditer(r"\b(?:compar\w*|stack up|fare)\b.{0,20}?\b(?:with|to|against)\s+([\w\-.]+)", q, re.I):
             name = match.group(1).strip(".")
-            if _coined(name) or re.search(r"\d", name) or name.lower() in _EXTERNAL_SYSTEMS:
+            if _coined(name) or re.search(r"\d", name) or name.lower() in c.external_systems:
                 candidates.append((name, "compared"))
         # a capitalised name in a definitional question ("What is BERT?")
         definition = _DEFINITION.match(t)
@@ -136,7 +134,7 @@ class AbstractChecks:
             key = " ".join(c.correct(_norm(name).split()))
             words = key.split()
             content = [w for w in words if w not in _STOP and w not in _GENERIC_MODIFIERS and not w.isdigit() and len(w) > 1
-                       and not (kind == "paper-noun" and w in _EXTERNAL and w not in _EXTERNAL_SYSTEMS)]
+                       and not (kind == "paper-noun" and w in _EXTERNAL and w not in c.external_systems)]
             if not content or all(w in _MONTHS for w in content):
                 continue
             if any(k in f" {key} " or key in f" {k} " for k in own_keys) or own_words & set(content):
@@ -151,13 +149,13 @@ class AbstractChecks:
                 if c.phrase_in_titles(key):
                     continue
                 if kind == "paper-noun" and not capitalised and len(content) >= 3 and (entity is None or entity.own) and \
-                        not set(content) & _EXTERNAL_SYSTEMS and self._cooccur(content, missing=len(content) // 3,
+                        not set(content) & c.external_systems and self._cooccur(content, missing=len(content) // 3,
                                                                               prefix=True):
                     continue  # "the triangle-inequality networks paper": most words in one abstract ("nets")
-                external = [w for w in content if (w in c.entities and not c.entities[w].own) or w in _EXTERNAL_SYSTEMS]
+                external = [w for w in content if (w in c.entities and not c.entities[w].own) or w in c.external_systems]
                 if kind == "paper-noun" and external and len(content) <= 3:
                     return name  # "the adam optimizer paper": the collection only mentions Adam
-                if kind == "quoted" and len(words) == 1 and not capitalised and key not in _EXTERNAL_SYSTEMS:
+                if kind == "quoted" and len(words) == 1 and not capitalised and key not in c.external_systems:
                     continue  # "natural-language 'grades'": a quoted term, not a title
                 if kind == "quoted" and not _has(r"\b(?:paper|article|publication|preprint|titled)\b", t):
                     if c.phrase_in_text(key) or (len(words) == 1 and key in c.vocab):
@@ -210,7 +208,7 @@ class AbstractChecks:
                 if (entity is None or not entity.own) and c.phrase_in_text(key) and not self._figure_near(key):
                     return name  # "What did Minerva score on MATH?": an abstract names Minerva, gives no score
                 if entity is not None and entity.own or c.phrase_in_text(key) or c.author_in(key) or \
-                        c.phrase_in_titles(key) or (name.islower() and not set(words) & _EXTERNAL_SYSTEMS and all(w in _STOP or w in c.vocab for w in words)):
+                        c.phrase_in_titles(key) or (name.islower() and not set(words) & c.external_systems and all(w in _STOP or w in c.vocab for w in words)):
                     continue
                 return name
             if kind == "definition":
@@ -328,7 +326,7 @@ class AbstractChecks:
         """MuZero, GPT-4, DreamerV4: a well-known or made-up system name that appears in no listed abstract."""
         c = self.collection
         joined = [a + b for a, b in zip(tokens, tokens[1:])]
-        for name in [w for w in tokens if w in _EXTERNAL_SYSTEMS] + [j for j in joined if j in _EXTERNAL_SYSTEMS]:
+        for name in [w for w in tokens if w in c.external_systems] + [j for j in joined if j in c.external_systems]:
             spaced = re.sub(r"(?<=[a-z])(?=\d)", " ", name)
             if not c.phrase_df(name) and not c.phrase_df(spaced) and name not in c.compact:
                 written = re.search(r"[\s\-.]?".join(map(re.escape, name)), q, re.IGNORECASE)  # "GPT-4" for gpt4
@@ -440,7 +438,7 @@ class AbstractChecks:
             return f"its {qualifier.group(1)} {qualifier.group(0).split()[-1]}"  # "median human-normalized score"
         if _has(r"\b(?:score|accuracy|results?|performance|perplexity|win[- ]rate|success rate|return|reach|get|fid|bleu|elo)\b|"
                 r"\bhow (?:well|good|badly)\b", t):
-            named = [w for w in tokens if w in _NAMED_METHODS and w not in {k for k, _ in own}]
+            named = [w for w in tokens if w in self.collection.named_methods and w not in {k for k, _ in own}]
             if named and not any(stated(w, with_number=True) for w in named):
                 return "a figure for " + named[0].upper()  # "AlpacaFarm's DPO win-rate": the number is PPO's
         if _has(r"\b(?:score|accuracy|results?|performance|perplexity|win[- ]rate|success rate|return|reach|get|fid|bleu|elo)\b|"
