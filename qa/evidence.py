@@ -116,16 +116,21 @@ def _covers(stem: str, words: set[str]) -> bool:
     if re.search(r"\d", stem) and re.search(r"[a-z]", stem):  # "llama2based" is "llama2" + a plain word
         return any(len(w) >= 4 and stem.startswith(w) and stem[len(w):].isalpha() and re.search(r"\d", w)
                    for w in words)
-    # "math" / "mathematical", "networks" / "nets": a long shared start
-    return len(stem) >= 5 and any(len(w) >= 5 and (w.startswith(stem) or stem.startswith(w)) for w in words)
+    return False
 
 
 def assess(question: str, papers: list[Paper], embedder, sentence_vectors, weights: WordWeights,
            subject: str = "", question_vector: np.ndarray | None = None) -> Evidence:
     """The sentence of `papers` (the retrieved ones, best first) that best supports an answer to `question`;
-    `subject` is a name the router found missing from the collection: the sentence (or its title) must have it."""
+    `subject` is a name the router found missing from the collection: the sentence (or its title) must have it,
+    and the title itself when the question calls it a paper ("the X paper", "a paper titled X")."""
     wanted = question_words(question)
     required = question_words(subject) if subject else []
+    # "the Adam paper", "the paper titled X", "'X'": a paper that is X, not one that mentions X
+    as_title = bool(subject) and bool(re.search(
+        rf"{re.escape(subject)}['\"”’»]?\s+(?:paper|article|publication|preprint)\b|"
+        rf"\b(?:paper|article|publication)\s+(?:titled|called|named|entitled)\s+['\"“‘«]?{re.escape(subject)}|"
+        rf"['\"“‘«]{re.escape(subject)}", question, re.IGNORECASE))
     total = sum(weights.weight(w) for w in wanted)
     quantity = bool(_QUANTITY.search(question))
     if not papers or not wanted or total <= 0:
@@ -139,7 +144,8 @@ def assess(question: str, papers: list[Paper], embedder, sentence_vectors, weigh
         for sentence, cosine in zip(abstract_sentences(paper), sims.tolist()):
             words = _stems(sentence) | title
             coverage = sum(weights.weight(w) for w in wanted if _covers(w, words)) / total
-            number_ok = (not quantity or bool(_NUMBER.search(sentence))) and all(_covers(w, words) for w in required)
+            number_ok = (not quantity or bool(_NUMBER.search(sentence))) and \
+                all(_covers(w, title if as_title else words) for w in required)
             ev = Evidence(paper, sentence, round(float(cosine), 4), round(coverage, 4), number_ok)
             # a supported sentence of the best-ranked paper, else the closest to support
             key = (ev.supported, -rank if ev.supported else 0, number_ok,
