@@ -29,7 +29,6 @@ import numpy as np
 from .papers import Paper
 from .rerank import abstract_sentences
 from .retrieval import STOPWORDS
-from .router_text import _stem
 
 # calibrated on router_fresh_a..w and the dev set (docs/ROUTER.md)
 MIN_COSINE = 0.40       # the supporting sentence is about what the question asks
@@ -51,6 +50,13 @@ _QUANTITY = re.compile(r"\bhow (?:many|much|long|large|big|fast|often)\b|\b(?:nu
                        re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![A-Za-z])\d[\d,.]*\s*(?:%|x|×|k|m|b|million|billion|thousand)?|\b(?:one|two|three|four|"
                      r"five|six|seven|eight|nine|ten|hundred|thousand|million|billion|twice|half)\b", re.IGNORECASE)
+
+
+def _stem(word: str) -> str:
+    """A plural or third-person ending dropped: "reaches" -> "reach", "networks" -> "network", "uses" -> "use"."""
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
 
 
 @dataclass(frozen=True)
