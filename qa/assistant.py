@@ -15,6 +15,7 @@ from typing import Iterator
 
 from .answer import Answer, AnswerEvent, Citation, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
+from . import evidence
 from .errors import LLMError, QAError
 from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, answer_one_paper,
                          answer_several, comparison_targets, gather_candidates, key_sentences, names_paper,
@@ -23,7 +24,7 @@ from .llm import get_llm
 from .metadata import answer_metadata, needs_paper_context
 from .question import parse_filters
 from .retrieval import STOPWORDS, Filters, Hit, Retriever
-from .router import get_router
+from .router import asks_several, get_router
 from .tokens import count_tokens, truncate_tokens
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class Assistant:
             self.startup_warnings.append(f"{exc}; answers are extractive instead")
         self._router = None
         self._router_version = None
+        self._weights = None  # (index version, evidence.WordWeights)
         self._lock = threading.Lock()
 
     # collection -------------------------------------------------------------
@@ -114,7 +116,8 @@ class Assistant:
         index = self.retriever.index()
         with self._lock:
             if self._router is None or self._router_version != index.manifest.version:
-                self._router = get_router(self.settings, index.papers, self.llm if self._llm_routes() else None)
+                self._router = get_router(self.settings, index.papers, self.llm if self._llm_routes() else None,
+                                          owner=index.manifest.profile.name)
                 self._router_version = index.manifest.version
             return self._router
 
@@ -158,7 +161,18 @@ class Assistant:
             if route.listing_gap:  # "his h-index five years ago": say what the listing does have
                 listing = answer_metadata(question, self.papers, self.profile, filters)
                 explanation = listing.text if listing.understood and listing.text else explanation
-            yield from self._refuse(question, answer, filters, explanation=explanation)
+            hits, found = None, None
+            if not route.settled:  # a guess about what the papers say: ask them
+                hits, found = self._evidence(question, history, filters, route.subject, answer)
+                if found.supported:
+                    answer.route = "synthesis" if asks_several(question) else "paper"
+                    title = found.paper.title
+                    answer.route_reason += (f"; but a sentence of {title[:50]}{'...' if len(title) > 50 else ''} "
+                                            f"supports an answer (cosine {found.cosine:.2f}, words {found.coverage:.2f})")
+                    yield from self._retrieve_and_answer(question, history, answer, k, filters, first=found.paper)
+                    return
+                answer.route_reason += "; no retrieved sentence supports an answer"
+            yield from self._refuse(question, answer, filters, explanation=explanation, hits=hits, found=found)
         else:
             yield from self._retrieve_and_answer(question, history, answer, k, filters)
 
@@ -186,11 +200,26 @@ class Assistant:
         yield AnswerEvent("sources", answer=answer)
         yield AnswerEvent("delta", text=result.text)
 
-    def _refuse(self, question, answer: Answer, filters, why: str = "", explanation: str = ""):
+    def _evidence(self, question, history, filters, subject: str, answer: Answer):
+        """The retrieved papers and the sentence among them that best supports an answer (qa.evidence)."""
         t = time.perf_counter()
-        hits = self.retriever.search(question, k=3, filters=filters)
+        index = self.retriever.index()
+        if self._weights is None or self._weights[0] != index.manifest.version:
+            self._weights = (index.manifest.version, evidence.WordWeights(index.papers))
+        hits = self.retriever.search(self._search_query(question, history), k=evidence.PAPERS, filters=filters)
+        found = evidence.assess(question, [h.paper for h in hits], self.embedder, self.retriever.sentence_vectors,
+                                self._weights[1], subject=subject)
         answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
-        related = [h for h in hits if h.signals.get("dense", 0) >= RELATED and h.signals.get("lexical", 0) > 0.3]
+        return hits, found
+
+    def _refuse(self, question, answer: Answer, filters, why: str = "", explanation: str = "", hits=None,
+                found: evidence.Evidence | None = None):
+        t = time.perf_counter()
+        if hits is None:
+            hits = self.retriever.search(question, k=3, filters=filters)
+            answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
+        related = [h for h in hits if h.signals.get("dense", 0) >= RELATED and h.signals.get("lexical", 0) > 0.3
+                   or found is not None and h.paper is found.paper and found.cosine >= RELATED]
         answer.route, answer.mode = "not_answerable", "refusal"
         text = why or "The collection does not cover this question, so I can't answer it from these papers."
         if explanation and not why:
@@ -249,7 +278,7 @@ class Assistant:
         text = normalize_title(replies[-1])
         return [p for p in self.papers if len(p.title) > 12 and normalize_title(p.title) in text]
 
-    def _retrieve_and_answer(self, question, history, answer: Answer, k, filters):
+    def _retrieve_and_answer(self, question, history, answer: Answer, k, filters, first=None):
         if not history and _dangling_reference(question):
             # "who wrote it?" with nothing before it: asking back beats guessing a paper
             answer.mode = "refusal"
@@ -260,6 +289,8 @@ class Assistant:
         t = time.perf_counter()
         stated = parse_filters(question, self.papers, owner=self.profile.name)
         merged = _merge_filters(stated, filters)
+        if first is not None and not merged.matches(first):  # "WMT 2014" read as a year: the evidence says otherwise
+            merged = filters or Filters()
         answer.filters = merged.describe()
         plan = None
         if answer.route == "synthesis":
@@ -267,6 +298,8 @@ class Assistant:
             hits = candidates.hits
         else:
             hits = self.retriever.search(self._search_query(question, history), k=max(k, 3), filters=merged)
+        if first is not None:  # the paper whose sentence supports the answer leads
+            hits = sorted(hits, key=lambda h: h.paper.paper_id != first.paper_id)
         answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
         if not hits:
             scope = f" matching {answer.filters}" if answer.filters else ""

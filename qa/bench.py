@@ -34,7 +34,8 @@ import numpy as np
 from .errors import QAError
 
 ROOT = Path(__file__).resolve().parent.parent
-LISTING = ROOT / "data" / "jimmy-ba-profile.txt"
+# the bundled profile listing (the one .txt file in data/)
+LISTING = next(iter(sorted((ROOT / "data").glob("*.txt"))), ROOT / "data" / "profile.txt")
 DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 PARAPHRASES = ROOT / "tests" / "data" / "paraphrases.jsonl"
 DEFAULT_SIZES = (1000, 10000, 50000)

@@ -115,6 +115,9 @@ class _Collection:
                 self.affiliation_words.update(w for w in _norm(affiliation).split() if len(w) >= 3 and w not in _STOP)
         self.entities: dict[str, _Entity] = {}
         self._build_entities()
+        # other groups' systems and methods, less what this collection itself names as its own (the BERT paper)
+        self.external_systems = frozenset(w for w in _EXTERNAL_SYSTEMS if not self._owns(w))
+        self.named_methods = frozenset(w for w in _NAMED_METHODS if not self._owns(w))
         self.single = {k for k in self.entities if " " not in k}
         self.compact = {k.replace(" ", ""): k for k in self.entities if len(k.replace(" ", "")) >= 4}
         self.fuzzy = _Fuzzy([w for w in self.vocab | self.author_tokens | set(self.compact) if len(w) >= 4])
@@ -155,13 +158,18 @@ class _Collection:
         second = scores[order[1]] if len(order) > 1 else 0.0
         return order[0], scores[order[0]] / total, scores[order[0]] - second
 
+    def _owns(self, word: str) -> bool:
+        entity = self.entities.get(word)
+        return entity is not None and entity.own
+
     def phrase_df(self, key: str) -> int:
         padded = f" {key} "
         return sum(1 for text in self.texts if padded in text)
 
     def _add(self, name: str, paper: int, own: bool, checked: bool = False) -> None:
         key = _norm(name)
-        if not key or key in _STOP or key in _GENERIC_NAMES or len(key) < 3 or key in _EXTERNAL:
+        # a common acronym ("RL", "GAN") is nobody's own name, unless a title starts with it ("BERT: ...")
+        if not key or key in _STOP or key in _GENERIC_NAMES or len(key) < 3 or (key in _EXTERNAL and not checked):
             return
         if not checked:
             if own and self.phrase_df(key) > (4 if " " not in key else 2):
@@ -313,8 +321,8 @@ class _Collection:
         return re.sub(r"\b([A-Za-z][\w\-]*)\s+[vV]?(\d)\b(?!\s*(?:%|[kKmMbB]\b|tasks|games|steps|times|x\b))", join, text)
 
     def paper_of_surnames(self, tokens: list[str]) -> int | None:
-        """"Matusch, Ba and Hafner": the one paper with two or more of the named surnames (the owner's aside)."""
-        named = {t for t in tokens if len(t) >= 3 and t != "ba"}
+        """"Smith, Jones and Lee": the one paper with two or more of the named surnames."""
+        named = {t for t in tokens if len(t) >= 3}
         best: dict[int, int] = defaultdict(int)
         for name, papers in self.authors.items():
             if name.split()[-1] in named:

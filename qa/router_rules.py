@@ -27,11 +27,11 @@ _CHITCHAT = re.compile(
     r"\b(?:my|i have|i've got|i've had|i had|i'm having) (?:\w+ ){0,2}(?:pain|symptoms?|illness|disease|rash|fever|headache|cough)\b|"
     r"\bdiagnose (?:my|me)\b|\bmedical advice\b|\bmy (?:new )?(?:cat|dog|pet|puppy|kitten)\b|\bname for my\b|"
     r"\bdownloaded\b|\bhow many times\b.{0,40}\b(?:starred|forked|viewed|downloaded)\b|"
-    r"\bwill (?:he|she|they|jimmy ba|ba|the group|the lab|the authors) (?:\w+ ){0,2}(?:publish|release|write|work on|study)\b|"
+    r"\bwill (?:he|she|they|the researcher|the group|the lab|the authors) (?:\w+ ){0,2}(?:publish|release|write|work on|study)\b|"
     r"\b(?:publish|release)\w* next year\b|"
     r"\bsubscriptions?\b|\bper month\b|\bpricing\b|"
     r"\bwho (?:funded|funds|sponsored|sponsors|paid for)\b|\bfunders?\b|\bsponsors?\b|"
-    r"\b(?:his|her|their|jimmy ba's|ba's|the author's) (?:personal |own |all[- ]time )?favou?rite\b|"
+    r"\b(?:his|her|their|the researcher's|the author's) (?:personal |own |all[- ]time )?favou?rite\b|"
     r"\b(?:ramen|restaurants?|pizza|sushi|coffee shops?|hotels?|apartments?|nightlife)\b|\bwho (?:reviewed|refereed)\b|"
     r"\bwrite (?:the |an? |my )?(?:intro(?:duction)?|abstract|essay|thesis|section|paragraph|cover letter|email|"
     r"literature review|related[- ]work section)\b|\bfor my (?:thesis|homework|essay|assignment)\b.{0,20}\bwrite\b|"
@@ -80,7 +80,7 @@ _PERSONAL = re.compile(
     r"office|linkedin|twitter|instagram|social media|politic\w*|vote|hire|hiring|contact|awards?|prizes?|"
     r"lives in|work(?:s|ing)? (?:now|currently|today|these days)|currently work\w*|employer|job|position)\b|"
     r"\bwhere does (?:\w+ ){0,3}work\b|\bwhere (?:is|are) (?:\w+ ){0,3}(?:working|employed)\b")
-_PERSON_REF = re.compile(r"\b(?:jimmy|ba|he|him|his|the researcher|the author|the professor)\b")
+_PERSON_REF = re.compile(r"\b(?:he|him|his|the researcher|the author|the professor)\b")
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b.{0,10}\bpapers\b|\btotal\b|\btally\b")
 _BIB_STRONG = re.compile(
     r"\bh[\s-]?index\b|\bcitations?\b|\bcited\b|\bcitation count\b|\bnovelty\b|\bai score\b|"
@@ -145,12 +145,12 @@ _PLURAL_CUE = re.compile(r"\b(?:papers|works|publications|articles|methods|appro
                          r"agents|ones|areas|topics|themes|trends|both|all|several|various|different|compare|"
                          r"across|overall|collection|field|research|literature)\b")
 _RESEARCHER_TOPIC = re.compile(
-    r"\b(?:the group|this group|the lab|his group|his team|the team|this researcher|the researcher|jimmy ba|jimmy|"
-    r"ba|he|his|they|their)\b.{0,40}\b(?:approach\w*|work(?:s|ed)? on|research|stud(?:y|ies|ied)|tackle\w*|address\w*|"
+    r"\b(?:the group|this group|the lab|his group|his team|the team|this researcher|the researcher|"
+    r"he|his|they|their)\b.{0,40}\b(?:approach\w*|work(?:s|ed)? on|research|stud(?:y|ies|ied)|tackle\w*|address\w*|"
     r"contribut\w*|focus\w*|interest\w*|handle\w*|explor\w*)\b|"
-    r"\b(?:the group|this group|the lab|his group|his team|the team|this researcher|the researcher|jimmy ba)\b.{0,40}"
+    r"\b(?:the group|this group|the lab|his group|his team|the team|this researcher|the researcher)\b.{0,40}"
     r"\b(?:use|used|uses)\b|"
-    r"\b(?:approach\w*|contribut\w*|research|work)\b.{0,20}\b(?:jimmy ba|of ba|the group|this group|the lab|his)\b")
+    r"\b(?:approach\w*|contribut\w*|research|work)\b.{0,20}\b(?:the researcher|the group|this group|the lab|his)\b")
 _OPINION = re.compile(r"\byour (?:personal |own )?(?:opinion|view|views|thoughts|favou?rite|feelings?|take)\b|\bdo you (?:like|think|believe|"
                       r"feel|prefer|agree)\b|\bwhat do you think\b|\bare you (?:happy|sad|conscious|alive)\b")
 _CONTINUATION = re.compile(r"^(?:and|also|then|ok(?:ay)?,? (?:and|what about|how about)|so|but)\b|"
@@ -197,7 +197,7 @@ def _generic_baseline(t: str) -> bool:
 
 # picking one paper out of a list the previous answer gave: "the second one", "the atari one"
 _SELECTION = re.compile(r"\bthe (?:first|second|third|fourth|fifth|last|latter|former|(?:[\w\-]+ ){0,2}[\w\-]+) one\b|"
-                        r"\bthe latter\b|\bthe paper (?:he|she|they|jimmy ba|ba) (?:wrote|did|published|co-?authored)\b|"
+                        r"\bthe latter\b|\bthe paper (?:he|she|they|the researcher) (?:wrote|did|published|co-?authored)\b|"
                         r"\bthe paper (?:with|about|on|where|that|which)\b|"
                         r"\bthe former\b|\bthat one\b|\bthe one (?:about|on|with|that|where|from|for)\b|"
                         r"\b(?:number|no\.?|#) ?\d\b")
@@ -208,7 +208,7 @@ _MORE_LIKE_IT = re.compile(r"\bother\b.{0,40}\b(?:works?|papers?|research|method
 _PLURAL_REF = re.compile(r"\b(?:they|them|their|these|those|of them|of those|of these|the same)\b")
 _COLLECTION_LEVEL = re.compile(
     r"\bpapers\b|\bpublications\b|\barticles\b|\bh[\s-]?index\b|\bcollection\b|\blisting\b|"
-    r"\bprofile\b|\bco-?authors\b|\bcategor(?:y|ies)\b|\bresearcher\b|\bjimmy\b")
+    r"\bprofile\b|\bco-?authors\b|\bcategor(?:y|ies)\b|\bresearcher\b")
 _MULTI = re.compile(
     r"\bacross (?:the |these |all |his |different |several |many |multiple )?(?:papers|works|collection|research|"
     r"publications|studies|listing|methods|approaches)\b|\boverview\b|\bsurvey\b|\bliterature\b|\bthemes?\b|\btrends?\b|\bbody of (?:work|research)\b|"

@@ -223,7 +223,7 @@ _GLOSSARY_CJK: list[tuple[str, str]] = [
     ("논문에서", " in the paper "), ("활성화 메모리", " activation memory "), ("줄어드나요", " reduced "),
     ("किन पेपर्स में", " in which papers "), ("पेपर्स", " papers "), ("ανέκδοτο", " joke "), ("πες μου", " tell me "),
     ("논문이 있나요", " is there a paper "), ("있나요", " are there "), ("학습률", " learning rate "), ("에서", " in "),
-    ("ジミー・バ", " jimmy ba "), ("出身地", " hometown "), ("どこ", " where "), ("の違い", " difference "),
+    ("出身地", " hometown "), ("どこ", " where "), ("の違い", " difference "),
     ("違い", " difference "), ("क्या काम", " what work "), ("इस समूह ने", " this group "), (" पर ", " on "),
     ("を提案した論文をまとめて", " summarize the papers that proposed "), ("論文をまとめて", " summarize the papers "),
     ("まとめて", " summarize "), ("कौन से पेपर", " which papers "), ("चिकित्सा", " medicine "), ("शिक्षा", " education "),
@@ -327,7 +327,7 @@ number count total counts counting tally amount quantity published publish publi
 came come out written write wrote authored author authors coauthor coauthors co year years since before after between
 during until till date dates dated month months recent recently latest newest oldest earliest first last chronological
 chronologically code codes available availability github repository repo implementation implementations open source
-category categories tagged tag arxiv cs stat ml lg ai cl cv jimmy ba jimmy's ba's him himself group lab team there's
+category categories tagged tag arxiv cs stat ml lg ai cl cv him himself group lab team there's
 give show tell me please let know find get see name names include includes including contain contains containing
 exist exists existing overall altogether whole entire does has according say says said present shown shows
 de la le les des du et en un une el los las y o da die der das und mit von im ist sind zu il lo gli di e

@@ -34,7 +34,11 @@ def main() -> None:
     from qa.sources import load_sources
 
     settings = Settings()
-    router = OfflineRouter(get_embedder(settings), load_sources([ROOT / "data"]).papers)
+    listing = load_sources([ROOT / "data"])
+    try:
+        router = OfflineRouter(get_embedder(settings), listing.papers, owner=listing.profile.name)
+    except TypeError:  # the code of a commit before routers took the owner from the profile
+        router = OfflineRouter(get_embedder(settings), listing.papers)
     for path in args.files:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])

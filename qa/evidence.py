@@ -1,0 +1,161 @@
+"""Does a retrieved paper state an answer? Evidence for a decline the router cannot settle alone.
+
+The router declines some questions from the question alone: what lies outside the collection by its nature
+(chit-chat, requests to write code, prompt injections, the researcher's private life). Its other declines ("names
+something no listed paper mentions", "asks for a detail the abstract does not give", "close to no labelled
+question") are guesses about what the papers say, and one word can trip them. For those the assistant asks the
+papers: each sentence of the best retrieved abstracts is scored against the question, and the question is
+answered from the paper when one sentence supports an answer; otherwise it is declined, naming the papers that
+came closest.
+
+A sentence supports an answer when
+
+- it is close to the question in meaning (MiniLM cosine, the vectors `qa.rerank` keeps per paper), and
+- it covers the question's words, weighted by their rarity in the collection (idf over titles and abstracts; a
+  word the collection never uses weighs most): the paper's title counts as context, so "the Transformer" need not
+  be repeated in the sentence, but what is asked ("reviewers", "learning rate", "GPT-4") must be there; and
+- when the question asks for a quantity ("how many", "what score"), it states a number.
+
+The thresholds are calibrated on the labelled tuning sets (docs/ROUTER.md, "Declines from evidence").
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .papers import Paper
+from .rerank import abstract_sentences
+from .retrieval import STOPWORDS
+
+# calibrated on router_fresh_a..w and the dev set (docs/ROUTER.md)
+MIN_COSINE = 0.40       # the supporting sentence is about what the question asks
+MIN_COVERAGE = 0.80     # share of the question's (idf-weighted) words the sentence and its title contain
+PAPERS = 3              # abstracts searched for a supporting sentence
+
+_WORD = re.compile(r"[a-z0-9]+")
+_COMPOUND = re.compile(r"[a-z0-9]+(?:[\-.][a-z0-9]+)+")  # "gpt-4", "t5-large", "llama-2-based", "3.5"
+# words of the question's form, not of what it asks about
+_FORM = frozenset("""
+what which who whom whose when where why how many much does do did is are was were be been can could would should
+will shall may might there their them they it its this that these those the a an of in on for to with by from at
+as and or but not no any some about into than then also only just tell me please explain describe give list name
+say says said report reported reports mention mentioned mentions paper papers article work study authors author
+collection listing abstract exactly exact specific specifically precisely really actually according
+""".split())
+_QUANTITY = re.compile(r"\bhow (?:many|much|long|large|big|fast|often)\b|\b(?:number|amount|size|count|percentage|"
+                       r"percent|figure|score|accuracy|rate|bleu|fid|perplexity|error|speed-?up|ratio|cost)\b",
+                       re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![A-Za-z])\d[\d,.]*\s*(?:%|x|×|k|m|b|million|billion|thousand)?|\b(?:one|two|three|four|"
+                     r"five|six|seven|eight|nine|ten|hundred|thousand|million|billion|twice|half)\b", re.IGNORECASE)
+
+
+def _stem(word: str) -> str:
+    """A plural or third-person ending dropped: "reaches" -> "reach", "networks" -> "network", "uses" -> "use"."""
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
+
+
+@dataclass(frozen=True)
+class Evidence:
+    paper: Paper | None
+    sentence: str
+    cosine: float
+    coverage: float
+    number_ok: bool  # a number when a quantity is asked, and the name the router missed, if any
+
+    @property
+    def supported(self) -> bool:
+        return self.paper is not None and self.cosine >= MIN_COSINE and self.coverage >= MIN_COVERAGE \
+            and self.number_ok
+
+
+class WordWeights:
+    """idf of stemmed words over the collection's titles and abstracts (built once per collection version)."""
+
+    def __init__(self, papers: list[Paper]):
+        df: dict[str, int] = {}
+        for p in papers:
+            for w in _stems(f"{p.title} {p.abstract}"):
+                df[w] = df.get(w, 0) + 1
+        self.n = len(papers)
+        self.df = df
+
+    def weight(self, stem: str) -> float:
+        return math.log((self.n + 1) / (self.df.get(stem, 0) + 0.5))
+
+
+def _stems(text: str) -> set[str]:
+    """Stemmed words, plus each hyphenated or dotted name written together ("gpt-4" -> "gpt4")."""
+    text = text.lower()
+    return {_stem(w) for w in _WORD.findall(text)} | {re.sub(r"[\-.]", "", c) for c in _COMPOUND.findall(text)}
+
+
+def _compounds(text: str) -> list[str]:
+    """The names with a digit in them ("GPT-4", "T5-Large", "LLaMA-2-based"): a sentence must write them whole."""
+    return [re.sub(r"[\-.]", "", c) for c in _COMPOUND.findall(text.lower()) if re.search(r"\d", c)
+            and re.search(r"[a-z]", c)]
+
+
+def question_words(question: str) -> list[str]:
+    """The stems of what the question is about (not its form: "what", "how many", "the paper")."""
+    compounds = _compounds(question)
+    text = _COMPOUND.sub(lambda m: " " if re.sub(r"[\-.]", "", m.group(0)) in compounds else m.group(0),
+                         question.lower())
+    words = [w for w in _WORD.findall(text) if w not in STOPWORDS and w not in _FORM and (len(w) > 1 or w.isdigit())]
+    return list(dict.fromkeys([*compounds, *(_stem(w) for w in words)]))
+
+
+_SUFFIXES = ("s", "es", "ed", "d", "er", "est", "ing", "ly", "al", "ation", "ations", "ity")
+
+
+def _covers(stem: str, words: set[str]) -> bool:
+    if stem in words:
+        return True
+    # inflections: "deepest" / "deep", "evaluated" / "evaluate" (the router's stemmer only drops a plural s)
+    if any(stem.endswith(x) and stem[:-len(x)] in words for x in _SUFFIXES if len(stem) - len(x) >= 3) or \
+            any(stem + x in words for x in _SUFFIXES if len(stem) >= 3):
+        return True
+    if re.search(r"\d", stem) and re.search(r"[a-z]", stem):  # "llama2based" is "llama2" + a plain word
+        return any(len(w) >= 4 and stem.startswith(w) and stem[len(w):].isalpha() and re.search(r"\d", w)
+                   for w in words)
+    return False
+
+
+def assess(question: str, papers: list[Paper], embedder, sentence_vectors, weights: WordWeights,
+           subject: str = "", question_vector: np.ndarray | None = None) -> Evidence:
+    """The sentence of `papers` (the retrieved ones, best first) that best supports an answer to `question`;
+    `subject` is a name the router found missing from the collection: the sentence (or its title) must have it,
+    and the title itself when the question calls it a paper ("the X paper", "a paper titled X")."""
+    wanted = question_words(question)
+    required = question_words(subject) if subject else []
+    # "the Adam paper", "the paper titled X", "'X'": a paper that is X, not one that mentions X
+    as_title = bool(subject) and bool(re.search(
+        rf"{re.escape(subject)}['\"”’»]?\s+(?:paper|article|publication|preprint)\b|"
+        rf"\b(?:paper|article|publication)\s+(?:titled|called|named|entitled)\s+['\"“‘«]?{re.escape(subject)}|"
+        rf"['\"“‘«]{re.escape(subject)}", question, re.IGNORECASE))
+    total = sum(weights.weight(w) for w in wanted)
+    quantity = bool(_QUANTITY.search(question))
+    if not papers or not wanted or total <= 0:
+        return Evidence(None, "", 0.0, 0.0, False)
+    if question_vector is None:
+        question_vector = np.asarray(embedder.embed([question]), dtype=np.float32)[0]
+    best: tuple | None = None
+    for rank, (paper, vectors) in enumerate(zip(papers[:PAPERS], sentence_vectors.get_many(papers[:PAPERS]))):
+        title = _stems(paper.title)
+        sims = vectors @ question_vector
+        for sentence, cosine in zip(abstract_sentences(paper), sims.tolist()):
+            words = _stems(sentence) | title
+            coverage = sum(weights.weight(w) for w in wanted if _covers(w, words)) / total
+            number_ok = (not quantity or bool(_NUMBER.search(sentence))) and \
+                all(_covers(w, title if as_title else words) for w in required)
+            ev = Evidence(paper, sentence, round(float(cosine), 4), round(coverage, 4), number_ok)
+            # a supported sentence of the best-ranked paper, else the closest to support
+            key = (ev.supported, -rank if ev.supported else 0, number_ok,
+                   min(coverage / MIN_COVERAGE, 1.0) + min(cosine / MIN_COSINE, 1.0), coverage + cosine)
+            if best is None or key > best[0]:
+                best = (key, ev)
+    return best[1] if best else Evidence(None, "", 0.0, 0.0, False)
