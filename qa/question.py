@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 from .papers import Paper
 from .retrieval import Filters
@@ -74,7 +75,8 @@ def parse_years(question: str) -> tuple[int | None, int | None]:
     if m := re.search(rf"\b(?:until|up to|through|by|no later than)\s+{_YEAR}\b", q) \
             or re.search(rf"\b{_YEAR}\s*(?:or earlier|and earlier|and before)", q):
         return None, int(m.group(1))
-    years = sorted({int(y) for y in re.findall(rf"(?<!\d){_YEAR}(?!\d)", q)})  # no \b: "2018年"
+    # no \b: "2018年"; a bare number after this year is a name ("the 2048 game"), not a publication year
+    years = sorted({int(y) for y in re.findall(rf"(?<!\d){_YEAR}(?!\d)", q) if int(y) <= date.today().year})
     if len(years) == 1:
         return years[0], years[0]
     if len(years) == 2 and re.search(r"\b(and|et|y|und|to|a|bis|until)\b|和|到|至", q):

@@ -218,6 +218,9 @@ def test_filters_read_from_the_question(assistant):
         p.paper_id for p in load_sources([LISTING]).papers if p.category == "CL"}
     answer = assistant.ask("What is FRePo?", filters=Filters(year_from=2023))
     assert all(c.year >= 2023 for c in answer.citations)
+    # a number after this year names something (the puzzle game 2048); it does not filter by year
+    answer = assistant.ask("Which paper evaluates on the puzzle game 2048?")
+    assert answer.filters == "" and answer.citations[0].title.startswith("You Can't Count on Luck"), answer.answer
 
 
 def test_bad_questions_are_clear_errors(assistant):
