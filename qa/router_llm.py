@@ -3,16 +3,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 from .errors import LLMError
 from .papers import Paper
 from .router_text import _translate, _WORD_RE
 from .router_rules import _INJECTION
-from .routes import ROUTES, SYSTEM_PROMPT_PATH, Route
-
-if TYPE_CHECKING:
-    from .router import OfflineRouter
+from .routes import ROUTES, SYSTEM_PROMPT_PATH, Route, Router
 
 # ---------------------------------------------------------------------------
 # The LLM router
@@ -58,7 +54,7 @@ class LLMRouter:
 
     rules_first = 0.9  # set above 1 to ask the model about every question
 
-    def __init__(self, llm, papers: list[Paper], fallback: OfflineRouter, examples: list[dict] | None = None):
+    def __init__(self, llm, papers: list[Paper], fallback: Router, examples: list[dict] | None = None):
         self.llm = llm
         self.papers = list(papers)
         self.fallback = fallback

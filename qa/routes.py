@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 
 ROUTES = ("paper", "synthesis", "metadata", "not_answerable")
@@ -29,6 +30,14 @@ class Route:
     # any other decline is checked against the retrieved papers' sentences before it stands (qa.evidence)
     settled: bool = False
     subject: str = ""  # for a decline: the name it found missing from the collection ("GPT-4")
+
+
+class Router(Protocol):
+    """What answers a question's route: the offline router, or the LLM router in front of it."""
+
+    examples: list[dict]
+
+    def classify(self, question: str, history: list[dict] | None = None) -> Route: ...
 
 
 def load_examples(path: Path | None = None) -> list[dict]:
