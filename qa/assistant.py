@@ -22,6 +22,7 @@ from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, Synthesis
                          plan_synthesis, topic_query)
 from .llm import get_llm
 from .metadata import answer_metadata, needs_paper_context
+from .query import Query
 from .question import parse_filters
 from .retrieval import STOPWORDS, Filters, Hit, Retriever
 from .router import asks_several, get_router
@@ -141,21 +142,24 @@ class Assistant:
 
         t = time.perf_counter()
         route = self.router().classify(question, history or None)
+        query = Query(question, history, k, route, parse_filters(question, self.papers, owner=self.profile.name),
+                      filters, self._search_query)
         timings["route"] = (time.perf_counter() - t) * 1000
         answer = Answer(question=question, route=route.label, mode="structured", model=None, answer="",
                         timings_ms=timings, route_reason=route.reason, warnings=list(self.startup_warnings))
         yield AnswerEvent("route", answer=answer)
 
-        for event in self._answer(route, question, history, answer, k, filters):
+        for event in self._answer(query, answer):
             if event.kind == "delta" and answer.first_text_ms is None:
                 answer.first_text_ms = (time.perf_counter() - started) * 1000
             yield event
         timings["total"] = (time.perf_counter() - started) * 1000
         yield AnswerEvent("done", answer=answer)
 
-    def _answer(self, route, question, history, answer: Answer, k, filters) -> Iterator[AnswerEvent]:
+    def _answer(self, query: Query, answer: Answer) -> Iterator[AnswerEvent]:
+        route, question, filters = query.route, query.text, query.given
         if route.label == "metadata":
-            yield from self._metadata(question, history, answer, filters, one_paper=route.one_paper)
+            yield from self._metadata(query, answer)
         elif route.label == "not_answerable":
             explanation = route.explanation
             if route.listing_gap:  # "his h-index five years ago": say what the listing does have
@@ -163,20 +167,21 @@ class Assistant:
                 explanation = listing.text if listing.understood and listing.text else explanation
             hits, found = None, None
             if not route.settled:  # a guess about what the papers say: ask them
-                hits, found = self._evidence(question, history, filters, route.subject, answer)
+                hits, found = self._evidence(query, answer)
                 if found.supported:
                     answer.route = "synthesis" if asks_several(question) else "paper"
                     title = found.paper.title
                     answer.route_reason += (f"; but a sentence of {title[:50]}{'...' if len(title) > 50 else ''} "
                                             f"supports an answer (cosine {found.cosine:.2f}, words {found.coverage:.2f})")
-                    yield from self._retrieve_and_answer(question, history, answer, k, filters, first=found.paper)
+                    yield from self._retrieve_and_answer(query, answer, first=found.paper)
                     return
                 answer.route_reason += "; no retrieved sentence supports an answer"
             yield from self._refuse(question, answer, filters, explanation=explanation, hits=hits, found=found)
         else:
-            yield from self._retrieve_and_answer(question, history, answer, k, filters)
+            yield from self._retrieve_and_answer(query, answer)
 
-    def _metadata(self, question, history, answer: Answer, filters, one_paper: bool = False):
+    def _metadata(self, query: Query, answer: Answer):
+        question, history, filters, one_paper = query.text, query.history, query.given, query.route.one_paper
         t = time.perf_counter()
         previous = [m["content"] for m in history if m["role"] == "user"]
         context = previous[-1] if previous and FOLLOW_UP.search(question) else ""
@@ -189,7 +194,7 @@ class Assistant:
         if not result.understood:  # not a bibliographic pattern we compute: treat it as a topic question
             answer.route = "synthesis"
             answer.route_reason += "; no bibliographic pattern, answered from the papers"
-            yield from self._retrieve_and_answer(question, [], answer, self.settings.k, filters)
+            yield from self._retrieve_and_answer(query.standalone(self.settings.k), answer)
             return
         answer.mode = "structured"
         answer.answer = result.text
@@ -200,15 +205,15 @@ class Assistant:
         yield AnswerEvent("sources", answer=answer)
         yield AnswerEvent("delta", text=result.text)
 
-    def _evidence(self, question, history, filters, subject: str, answer: Answer):
+    def _evidence(self, query: Query, answer: Answer):
         """The retrieved papers and the sentence among them that best supports an answer (qa.evidence)."""
         t = time.perf_counter()
         index = self.retriever.index()
         if self._weights is None or self._weights[0] != index.manifest.version:
             self._weights = (index.manifest.version, evidence.WordWeights(index.papers))
-        hits = self.retriever.search(self._search_query(question, history), k=evidence.PAPERS, filters=filters)
-        found = evidence.assess(question, [h.paper for h in hits], self.embedder, self.retriever.sentence_vectors,
-                                self._weights[1], subject=subject)
+        hits = self.retriever.search(query.search_text, k=evidence.PAPERS, filters=query.given)
+        found = evidence.assess(query.text, [h.paper for h in hits], self.embedder, self.retriever.sentence_vectors,
+                                self._weights[1], subject=query.route.subject)
         answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
         return hits, found
 
@@ -278,7 +283,8 @@ class Assistant:
         text = normalize_title(replies[-1])
         return [p for p in self.papers if len(p.title) > 12 and normalize_title(p.title) in text]
 
-    def _retrieve_and_answer(self, question, history, answer: Answer, k, filters, first=None):
+    def _retrieve_and_answer(self, query: Query, answer: Answer, first=None):
+        question, history, k, filters = query.text, query.history, query.k, query.given
         if not history and _dangling_reference(question):
             # "who wrote it?" with nothing before it: asking back beats guessing a paper
             answer.mode = "refusal"
@@ -287,17 +293,16 @@ class Assistant:
             yield AnswerEvent("delta", text=answer.answer)
             return
         t = time.perf_counter()
-        stated = parse_filters(question, self.papers, owner=self.profile.name)
-        merged = _merge_filters(stated, filters)
+        merged = query.filters
         if first is not None and not merged.matches(first):  # "WMT 2014" read as a year: the evidence says otherwise
             merged = filters or Filters()
         answer.filters = merged.describe()
         plan = None
         if answer.route == "synthesis":
-            candidates = self.synthesis_candidates(question, history, k, merged)
+            candidates = self.synthesis_candidates(question, history, k, merged, search_text=query.search_text)
             hits = candidates.hits
         else:
-            hits = self.retriever.search(self._search_query(question, history), k=max(k, 3), filters=merged)
+            hits = self.retriever.search(query.search_text, k=max(k, 3), filters=merged)
         if first is not None:  # the paper whose sentence supports the answer leads
             hits = sorted(hits, key=lambda h: h.paper.paper_id != first.paper_id)
         answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
@@ -335,13 +340,15 @@ class Assistant:
             yield AnswerEvent("delta", text=piece)
 
     def synthesis_candidates(self, question: str, history: list[dict] | None = None, k: int | None = None,
-                             filters: Filters | None = None, pool: int | None = None) -> Candidates:
+                             filters: Filters | None = None, pool: int | None = None,
+                             search_text: str | None = None) -> Candidates:
         """What a several-paper answer chooses its papers from (`extractive.select_papers`): a pool of retrieved
-        papers with their evidence, and the papers a comparison names."""
+        papers with their evidence, and the papers a comparison names. `search_text` is the Query's, when the
+        question has been read already."""
         history = history or []
         if filters is None:
             filters = parse_filters(question, self.papers, owner=self.profile.name)
-        query = self._search_query(question, history)
+        query = search_text if search_text is not None else self._search_query(question, history)
         if query == question:
             query = topic_query(question)
         pool = pool or max((k or self.settings.k) + SYNTHESIS_EXTRA, SELECTION.pool)
@@ -525,16 +532,6 @@ def _specific_words(question: str) -> list[str]:
     """Words that could identify a paper by themselves (not "who", "authors", "it", "score")."""
     return [w for w in re.findall(r"[a-z0-9]+", question.lower())
             if w not in STOPWORDS and w not in GENERIC_WORDS and w not in ("it", "its", "they", "them", "their")]
-
-
-def _merge_filters(stated: Filters, given: Filters | None) -> Filters:
-    """Filters set in the UI/CLI win over those read from the question."""
-    if given is None:
-        return stated
-    pick = lambda a, b: a if a not in (None, "") else b  # noqa: E731
-    return Filters(year_from=pick(given.year_from, stated.year_from), year_to=pick(given.year_to, stated.year_to),
-                   category=pick(given.category, stated.category), author=pick(given.author, stated.author),
-                   has_code=pick(given.has_code, stated.has_code))
 
 
 def _first_sentence(text: str) -> str:
