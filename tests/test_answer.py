@@ -387,3 +387,23 @@ def test_a_new_question_after_a_one_paper_answer_is_not_captured_by_it(assistant
     assert f"{len(with_code)} of them ha" in count.answer or "None of them is marked" in count.answer
     still = assistant.ask("Who wrote it and when?", history)  # a real follow-up still follows
     assert "Yangjun Ruan" in still.answer and "2023" in still.answer
+
+
+def test_query_resolves_its_search_text_once_and_only_when_asked():
+    from qa.query import Query
+    from qa.routes import Route
+
+    calls = []
+
+    def resolve(text, history):
+        calls.append((text, len(history)))
+        return f"{history[0]['content']} {text}" if history else text
+
+    history = [{"role": "user", "content": "What is FRePo?"}, {"role": "assistant", "content": "A method."}]
+    query = Query("Who wrote it?", history, 5, Route("paper", 0.9, "rules", "test"),
+                  Filters(year_from=2021), Filters(category="LG"), resolve)
+    assert calls == []  # a metadata answer never searches: no follow-up rewrite (an LLM call) for it
+    assert query.search_text == query.search_text == "What is FRePo? Who wrote it?" and calls == [("Who wrote it?", 2)]
+    assert query.filters == Filters(year_from=2021, category="LG")  # the caller's filters and the question's
+    alone = query.standalone(8)
+    assert alone.search_text == "Who wrote it?" and alone.k == 8 and alone.history == []
