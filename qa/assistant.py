@@ -364,7 +364,7 @@ class Assistant:
         two papers are named (a comparison of topics is a topic question)."""
         if not COMPARE.search(question):
             return []
-        named = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self._papers_called_in(question)]
+        named = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self.router().papers_called_in(question)]
         seen = {h.paper.paper_id for h in named}
         for target in comparison_targets(question):
             found = self.retriever.search(target, k=1, filters=filters)
@@ -375,29 +375,6 @@ class Assistant:
             named = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self._papers_named_in(history)
                      if p.paper_id not in seen] + named
         return named if 2 <= len(named) <= MAX_COMPARED else []
-
-    def _papers_called_in(self, question: str):
-        """Papers the question calls by a name of their own ("DreamerV3", "ToolEmu", "Dream to Control"), in the
-        order it names them: the router's index of the collection's names, each naming exactly one paper."""
-        from .router_text import _norm, _translate
-
-        router = self.router()
-        collection = getattr(getattr(router, "fallback", router), "collection", None)
-        if collection is None:
-            return []
-        text = collection.join_versions(question)
-        norm_q = " ".join(collection.correct(_norm(_translate(text)).split()))
-        padded = f" {norm_q} "
-        found = []
-        for key, entity in collection.find_entities(norm_q, question):
-            if entity.own and len(entity.papers) == 1:
-                found.append((padded.find(f" {key} "), next(iter(entity.papers))))
-        papers, seen = [], set()
-        for _, i in sorted(found):
-            if i not in seen and i < len(collection.papers):
-                seen.add(i)
-                papers.append(collection.papers[i])
-        return papers
 
     # strategies -------------------------------------------------------------
     def _extractive(self, question, hits: list[Hit], answer: Answer, plan: SynthesisPlan | None = None) -> list[str]:

@@ -216,6 +216,10 @@ class OfflineRouter(AbstractChecks):
         return Route(label, round(float(probs[best]), 3), "knn", reason + (f" ({note})" if note else ""))
 
     # --- classification ------------------------------------------------------
+    def papers_called_in(self, question: str) -> list[Paper]:
+        """Papers the question calls by a name of their own, in its order (`_Collection.papers_called_in`)."""
+        return self.collection.papers_called_in(question)
+
     def classify(self, question: str, history: list[dict] | None = None) -> Route:
         question, history = question or "", history or []
         whole = self._classify(question, history, depth=0)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 
 from .papers import Paper
-from .router_text import _Fuzzy, _STOP, _norm, _stem
+from .router_text import _Fuzzy, _STOP, _norm, _stem, _translate
 
 # ---------------------------------------------------------------------------
 # What the collection contains
@@ -309,6 +309,21 @@ class _Collection:
         padded = f" {phrase} "
         stemmed = " " + " ".join(_stem(w) for w in phrase.split()) + " "
         return any(padded in title for title in self.titles) or any(stemmed in t for t in self.stemmed_titles)
+
+    def papers_called_in(self, question: str) -> list[Paper]:
+        """Papers the question calls by a name of their own ("DreamerV3", "ToolEmu", "Dream to Control"), in the
+        order it names them; a name counts when it names exactly one paper."""
+        norm_q = " ".join(self.correct(_norm(_translate(self.join_versions(question))).split()))
+        padded = f" {norm_q} "
+        found = sorted((padded.find(f" {key} "), next(iter(entity.papers)))
+                       for key, entity in self.find_entities(norm_q, question)
+                       if entity.own and len(entity.papers) == 1)
+        papers, seen = [], set()
+        for _, i in found:
+            if i not in seen and i < len(self.papers):
+                seen.add(i)
+                papers.append(self.papers[i])
+        return papers
 
     def join_versions(self, text: str) -> str:
         """"Dreamer 2" -> "DreamerV2" when the collection has that name (so it is found as one paper)."""

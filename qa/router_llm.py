@@ -99,6 +99,9 @@ class LLMRouter:
         lines.append(f"<question>{question[:2000]}</question>")
         return "\n".join(lines)
 
+    def papers_called_in(self, question: str) -> list[Paper]:
+        return self.fallback.papers_called_in(question)
+
     def classify(self, question: str, history: list[dict] | None = None) -> Route:
         history = history or []
         offline = self.fallback.classify(question, history)

@@ -39,6 +39,8 @@ class Router(Protocol):
 
     def classify(self, question: str, history: list[dict] | None = None) -> Route: ...
 
+    def papers_called_in(self, question: str) -> list: ...
+
 
 def load_examples(path: Path | None = None) -> list[dict]:
     """The labelled routing examples: one JSON object per line with question and route."""
