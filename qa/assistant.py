@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
+
 from .answer import Answer, AnswerEvent, Citation, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from . import evidence
@@ -89,6 +91,7 @@ class Assistant:
         self._router = None
         self._router_version = None
         self._weights = None  # (index version, evidence.WordWeights)
+        self._answerability: evidence.AnswerabilityModel | None = None
         self._lock = threading.Lock()
 
     # collection -------------------------------------------------------------
@@ -141,9 +144,8 @@ class Assistant:
         timings = {"route": 0.0, "retrieve": 0.0, "generate": 0.0, "total": 0.0}
 
         t = time.perf_counter()
-        route = self.router().classify(question, history or None)
-        query = Query(question, history, k, route, parse_filters(question, self.papers, owner=self.profile.name),
-                      filters, self._search_query)
+        query = self.read(question, history, k, filters)
+        route = query.route
         timings["route"] = (time.perf_counter() - t) * 1000
         answer = Answer(question=question, route=route.label, mode="structured", model=None, answer="",
                         timings_ms=timings, route_reason=route.reason, warnings=list(self.startup_warnings))
@@ -156,29 +158,42 @@ class Assistant:
         timings["total"] = (time.perf_counter() - started) * 1000
         yield AnswerEvent("done", answer=answer)
 
+    def read(self, question: str, history: list[dict] | None = None, k: int | None = None,
+             filters: Filters | None = None) -> Query:
+        """The question read once (cleaned text and history in): its route, filters and standalone search text."""
+        history = history or []
+        route = self.router().classify(question, history or None)
+        return Query(question, history, k or self.settings.k, route,
+                     parse_filters(question, self.papers, owner=self.profile.name), filters, self._search_query)
+
     def _answer(self, query: Query, answer: Answer) -> Iterator[AnswerEvent]:
         route, question, filters = query.route, query.text, query.given
         if route.label == "metadata":
             yield from self._metadata(query, answer)
-        elif route.label == "not_answerable":
-            explanation = route.explanation
-            if route.listing_gap:  # "his h-index five years ago": say what the listing does have
-                listing = answer_metadata(question, self.papers, self.profile, filters)
-                explanation = listing.text if listing.understood and listing.text else explanation
-            hits, found = None, None
-            if not route.settled:  # a guess about what the papers say: ask them
-                hits, found = self._evidence(query, answer)
-                if found.supported:
-                    answer.route = "synthesis" if asks_several(question) else "paper"
-                    title = found.paper.title
-                    answer.route_reason += (f"; but a sentence of {title[:50]}{'...' if len(title) > 50 else ''} "
-                                            f"supports an answer (cosine {found.cosine:.2f}, words {found.coverage:.2f})")
-                    yield from self._retrieve_and_answer(query, answer, first=found.paper)
-                    return
-                answer.route_reason += "; no retrieved sentence supports an answer"
-            yield from self._refuse(question, answer, filters, explanation=explanation, hits=hits, found=found)
-        else:
-            yield from self._retrieve_and_answer(query, answer)
+            return
+        hits = found = first = None
+        explanation = route.explanation
+        decline = route.label == "not_answerable"
+        if not route.settled and (query.history or not _dangling_reference(question)):
+            # the router's guess about what the papers say: the retrieved papers decide (qa.evidence)
+            hits, found, chance = self._evidence(query, answer)
+            answerable = chance >= self._model().threshold
+            if decline and answerable:
+                decline, first = False, found.paper
+                answer.route = "synthesis" if asks_several(question) else "paper"
+                answer.route_reason += f"; but the retrieved papers answer it (p {chance:.2f})"
+            elif not decline and not answerable:
+                decline, explanation = True, ""
+                answer.route_reason += f"; but no retrieved paper answers it (p {chance:.2f})"
+            else:
+                answer.route_reason += f"; evidence agrees (p {chance:.2f})"
+        if not decline:
+            yield from self._retrieve_and_answer(query, answer, first=first)
+            return
+        if route.listing_gap:  # "his h-index five years ago": say what the listing does have
+            listing = answer_metadata(question, self.papers, self.profile, filters)
+            explanation = listing.text if listing.understood and listing.text else explanation
+        yield from self._refuse(question, answer, filters, explanation=explanation, hits=hits, found=found)
 
     def _metadata(self, query: Query, answer: Answer):
         question, history, filters, one_paper = query.text, query.history, query.given, query.route.one_paper
@@ -205,17 +220,34 @@ class Assistant:
         yield AnswerEvent("sources", answer=answer)
         yield AnswerEvent("delta", text=result.text)
 
-    def _evidence(self, query: Query, answer: Answer):
-        """The retrieved papers and the sentence among them that best supports an answer (qa.evidence)."""
-        t = time.perf_counter()
+    def _model(self) -> evidence.AnswerabilityModel:
+        if self._answerability is None:
+            self._answerability = evidence.AnswerabilityModel()
+        return self._answerability
+
+    def evidence_features(self, query: Query) -> tuple[list[Hit], evidence.Evidence, dict]:
+        """The best retrieved papers, the sentence among them that best supports an answer, and what the
+        answerability model reads of them (qa.evidence.FEATURES)."""
         index = self.retriever.index()
         if self._weights is None or self._weights[0] != index.manifest.version:
             self._weights = (index.manifest.version, evidence.WordWeights(index.papers))
-        hits = self.retriever.search(query.search_text, k=evidence.PAPERS, filters=query.given)
-        found = evidence.assess(query.text, [h.paper for h in hits], self.embedder, self.retriever.sentence_vectors,
-                                self._weights[1], subject=query.route.subject)
+        text = query.search_text
+        hits = self.retriever.search(text, k=evidence.PAPERS, filters=query.given)
+        vector = np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]
+        found = evidence.assess(text, [h.paper for h in hits], self.embedder, self.retriever.sentence_vectors,
+                                self._weights[1], subject=query.route.subject, question_vector=vector)
+        named = frozenset(p.paper_id for p in self.router().papers_called_in(query.text))
+        features = evidence.measure(text, hits, self.embedder, self.retriever.sentence_vectors, self._weights[1],
+                                    routed=query.route.label, subject=query.route.subject, named=named,
+                                    question_vector=vector)
+        return hits, found, features
+
+    def _evidence(self, query: Query, answer: Answer):
+        """The retrieved papers, their best sentence, and the chance that they answer the question."""
+        t = time.perf_counter()
+        hits, found, features = self.evidence_features(query)
         answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
-        return hits, found
+        return hits, found, self._model().probability(features)
 
     def _refuse(self, question, answer: Answer, filters, why: str = "", explanation: str = "", hits=None,
                 found: evidence.Evidence | None = None):

@@ -20,15 +20,19 @@ The thresholds are calibrated on the labelled tuning sets (docs/ROUTER.md, "Decl
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .papers import Paper
 from .rerank import abstract_sentences
 from .retrieval import STOPWORDS
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "answerability.json"
 
 # calibrated on router_fresh_a..w and the dev set (docs/ROUTER.md)
 MIN_COSINE = 0.40       # the supporting sentence is about what the question asks
@@ -159,3 +163,134 @@ def assess(question: str, papers: list[Paper], embedder, sentence_vectors, weigh
             if best is None or key > best[0]:
                 best = (key, ev)
     return best[1] if best else Evidence(None, "", 0.0, 0.0, False)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Is the question answerable from the collection? A trained model over what retrieval found
+# ---------------------------------------------------------------------------------------------------------------
+
+# What the model reads, each in 0..1 (or close): the router's reading, the question's form, and how well the best
+# retrieved papers and their sentences match it. Named, not positional, so the weights file says what it weighs.
+FEATURES = (
+    "routed_paper", "routed_synthesis", "routed_decline", "subject", "subject_found", "quantity", "words",
+    "non_ascii", "known_words", "named", "named_top", "dense", "title", "sentences", "margin", "cos_max",
+    "cov_max", "support", "cov_abstract", "cov_abstracts", "missing_idf", "unseen", "number", "quantity_no_number",
+    "rest_words", "rest_cov_abstract", "rest_cov_sentence", "rest_unseen",
+)
+
+
+def measure(question: str, hits: list, embedder, sentence_vectors, weights: WordWeights, *, routed: str,
+            subject: str = "", named: frozenset = frozenset(), question_vector: np.ndarray | None = None) -> dict:
+    """The features of `FEATURES` for a question and its best retrieved hits (`retrieval.Hit`, best first).
+    `routed` is the router's label ("paper", "synthesis", "not_answerable"), `subject` a name the router found
+    missing, `named` the ids of the papers the question calls by name."""
+    f = dict.fromkeys(FEATURES, 0.0)
+    f["routed_paper"] = float(routed == "paper")
+    f["routed_synthesis"] = float(routed == "synthesis")
+    f["routed_decline"] = float(routed == "not_answerable")
+    f["subject"] = float(bool(subject))
+    f["named"] = float(bool(named))
+    quantity = bool(_QUANTITY.search(question))
+    f["quantity"] = float(quantity)
+    wanted = question_words(question)
+    f["words"] = min(len(wanted), 12) / 12
+    letters = [c for c in question if c.isalpha()]
+    f["non_ascii"] = sum(not c.isascii() for c in letters) / len(letters) if letters else 0.0
+    heaviest = math.log((weights.n + 1) / 0.5)
+    total = sum(weights.weight(w) for w in wanted)
+    f["known_words"] = sum(w in weights.df for w in wanted) / len(wanted) if wanted else 0.0
+    f["unseen"] = sum(weights.weight(w) for w in wanted if w not in weights.df and w.isalpha()) / total \
+        if total > 0 else 0.0
+    hits = hits[:PAPERS]
+    if not hits:
+        return f
+    top = hits[0]
+    f["named_top"] = float(top.paper.paper_id in named)
+    f["dense"] = top.signals.get("dense", 0.0)
+    f["title"] = max(top.signals.get("title", 0.0), 0.0)
+    f["sentences"] = top.signals.get("sentences", 0.0)
+    f["margin"] = min(top.score - hits[1].score, 1.0) if len(hits) > 1 else 1.0
+    if question_vector is None:
+        question_vector = np.asarray(embedder.embed([question]), dtype=np.float32)[0]
+    required = question_words(subject) if subject else []
+    # the words of the names the question calls its papers by ("DreamerV3", "ToolEmu"), when a title lacks them
+    named_words = {w for hit in hits if hit.paper.paper_id in named for w in _stems(hit.paper.abstract)
+                   if w in _stems(question) and weights.df.get(w, 0) <= 2}
+    found_subject = number_near = False
+    union: set[str] = set()
+    for rank, (hit, vectors) in enumerate(zip(hits, sentence_vectors.get_many([h.paper for h in hits]))):
+        title = _stems(hit.paper.title)
+        union |= title | _stems(hit.paper.abstract)
+        for sentence, cosine in zip(abstract_sentences(hit.paper), (vectors @ question_vector).tolist()):
+            words = _stems(sentence) | title
+            coverage = sum(weights.weight(w) for w in wanted if _covers(w, words)) / total if total > 0 else 0.0
+            has_number = bool(_NUMBER.search(sentence))
+            found_subject = found_subject or bool(required) and all(_covers(w, words) for w in required)
+            support = (min(coverage / MIN_COVERAGE, 1.0) + min(cosine / MIN_COSINE, 1.0)) / 2
+            f["cos_max"] = max(f["cos_max"], cosine)
+            f["cov_max"] = max(f["cov_max"], coverage)
+            if rank == 0 and support > f["support"]:
+                f["support"], f["number"] = support, float(has_number)
+            number_near = number_near or rank == 0 and has_number and coverage >= 0.5
+        if rank == 0:
+            # what the question asks besides naming the paper: "which cloud provider ran the FRePo experiments?"
+            # names FRePo (its title's words) and asks for a provider, which the abstract must mention
+            rest = [w for w in wanted if not _covers(w, title) and w not in named_words]
+            rest_total = sum(weights.weight(w) for w in rest)
+            f["rest_words"] = min(len(rest), 12) / 12
+            if rest_total > 0:
+                body = _stems(hit.paper.abstract)
+                f["rest_cov_abstract"] = sum(weights.weight(w) for w in rest if _covers(w, body)) / rest_total
+                f["rest_unseen"] = sum(weights.weight(w) for w in rest if w not in weights.df and w.isalpha()) \
+                    / rest_total
+                for sentence in abstract_sentences(hit.paper):
+                    words = _stems(sentence)
+                    f["rest_cov_sentence"] = max(f["rest_cov_sentence"], sum(
+                        weights.weight(w) for w in rest if _covers(w, words)) / rest_total)
+            else:
+                f["rest_cov_abstract"] = f["rest_cov_sentence"] = 1.0
+            own = title | _stems(hit.paper.abstract)
+            covered = [w for w in wanted if _covers(w, own)]
+            f["cov_abstract"] = sum(weights.weight(w) for w in covered) / total if total > 0 else 0.0
+            f["missing_idf"] = max((weights.weight(w) / heaviest for w in wanted if w not in covered), default=0.0)
+    f["cov_abstracts"] = sum(weights.weight(w) for w in wanted if _covers(w, union)) / total if total > 0 else 0.0
+    f["subject_found"] = float(found_subject)
+    f["quantity_no_number"] = float(quantity and not number_near)
+    return {k: round(float(v), 4) for k, v in f.items()}
+
+
+def model_inputs() -> list[str]:
+    """What the model weighs: each feature, and each evidence feature within each route ("routed_paper*cov_max"):
+    the same evidence means more when the router expected an answer than when it expected a decline."""
+    routes = [n for n in FEATURES if n.startswith("routed_")]
+    return list(FEATURES) + [f"{r}*{n}" for r in routes for n in FEATURES if n not in routes]
+
+
+def value(features: dict, name: str) -> float:
+    """A feature, or the product of two ("a*b")."""
+    if "*" in name:
+        a, b = name.split("*", 1)
+        return features.get(a, 0.0) * features.get(b, 0.0)
+    return features.get(name, 0.0)
+
+
+class AnswerabilityModel:
+    """Logistic regression over `measure`'s features, trained by tools/train_answerability.py on the labelled
+    question sets; `probability` is the chance that the collection answers the question."""
+
+    def __init__(self, path: Path | None = None):
+        data = json.loads(Path(path or MODEL_PATH).read_text(encoding="utf-8"))
+        self.features = tuple(data["features"])
+        self.mean = np.asarray(data["mean"], dtype=np.float64)
+        self.scale = np.asarray(data["scale"], dtype=np.float64)
+        self.weights = np.asarray(data["weights"], dtype=np.float64)
+        self.bias = float(data["bias"])
+        self.threshold = float(data["threshold"])
+        self.trained_on = data.get("trained_on", {})
+
+    def probability(self, features: dict) -> float:
+        x = (np.asarray([value(features, name) for name in self.features]) - self.mean) / self.scale
+        return float(1.0 / (1.0 + math.exp(-(x @ self.weights + self.bias))))
+
+    def answerable(self, features: dict) -> bool:
+        return self.probability(features) >= self.threshold

@@ -10,8 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from .papers import Paper, Profile
-from .question import (CATEGORY_NAMES, COLLECTION_WIDE, OTHER_TIME, PAPER_FACT, PER_PAPER_CITATIONS, find_author, fold,
-                       parse_category, parse_years)
+from .question import (AUTHOR_EXTREME, CATEGORY_NAMES, COLLECTION_WIDE, COMPARED, OTHER_TIME, PAPER_FACT,
+                       PER_MONTH, PER_PAPER_CITATIONS, find_author, fold, parse_category, parse_years)
 from .retrieval import Filters
 
 LIST_LIMIT = 25
@@ -84,12 +84,33 @@ PER_PAPER_AUTHORS = re.compile(
     r"\b(?:its|the|their|this paper's|that paper's|the paper's) (?:first|last|lead|senior|main) author\b|"
     r"\bsame (?:first )?authors?\b|\b(?:those|these) authors\b|\b(?:that|the same) year\b", re.IGNORECASE)
 _AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|single|sole|[1-3]) (?:listed )?authors?\b|"
-                           r"\b(single|solo|sole)[- ]authored\b")
+                           r"\b(single|solo|sole)[- ]authored\b|"
+                           r"\b(?:only |exactly |just )?(one|two|[12]) (?:other |more )?(?:co-?authors?|collaborators?)\b")
 
 
 def _paper_month(paper: Paper) -> int | None:
     match = re.match(r"\d{4}-(\d{2})", paper.date or "")
     return int(match.group(1)) if match else None
+
+
+def _author_extremes(papers: list[Paper], fewest: bool, scope: str) -> MetadataAnswer:
+    """The papers with the longest (or shortest) author lists, honest about lists the listing cuts short."""
+    full = [p for p in papers if not p.authors_truncated]
+    cut = [p for p in papers if p.authors_truncated]
+    if not fewest and cut:
+        return MetadataAnswer(
+            f"The listing shows at most {max(len(p.authors) for p in cut)} names per paper and marks longer author "
+            f"lists with “et al.”, so it cannot rank the largest ones exactly. {_plural(len(cut), 'paper')}"
+            f"{scope} {'has' if len(cut) == 1 else 'have'} a longer list than it shows:\n" + _listing(cut),
+            cut[:LIST_LIMIT])
+    if not full:
+        return MetadataAnswer(f"No paper{scope} has a complete author list in the listing.")
+    target = (min if fewest else max)(len(p.authors) for p in full)
+    chosen = [p for p in full if len(p.authors) == target]
+    word = "fewest" if fewest else "most"
+    return MetadataAnswer(f"The {word} authors on a paper{scope} is {target}: "
+                          f"{_plural(len(chosen), 'paper')} {'has' if len(chosen) == 1 else 'have'} "
+                          f"{_plural(target, 'author')}:\n" + _listing(chosen), chosen[:LIST_LIMIT])
 
 
 def needs_paper_context(question: str) -> bool:
@@ -213,6 +234,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     selected = _newest_first([p for p in papers if scope.matches(p) and
                               (affiliation is None or affiliation in {a.lower() for a in p.affiliations}) and
                               (month is None or _paper_month(p) == month) and (not among or p in among)])
+    def selected_all(within: Filters) -> list[Paper]:
+        return [p for p in papers if within.matches(p) and (not among or p in among)]
+
     listed, claimed = len(papers), profile.papers_claimed
     with_affiliation = sum(1 for p in papers if p.affiliations)
     affiliation_note = (f"\n\nNote: the listing names affiliations for only {with_affiliation} of its {listed} "
@@ -299,10 +323,42 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                 if _COUNTING.search(q) else f"The listing has {_plural(len(selected), 'paper')}") + f"{scope_text()}:"
         return MetadataAnswer(lead + "\n" + _listing(selected) + note, selected[:LIST_LIMIT])
 
+    # papers per month of the year ("in which month were most papers released?")
+    if PER_MONTH.search(q):
+        counts = Counter(m for p in selected if (m := _paper_month(p)))
+        if counts:
+            top = max(counts.values())
+            busiest = " and ".join(_MONTHS[m - 1].capitalize() for m in sorted(counts) if counts[m] == top)
+            lines = [f"- {_MONTHS[m - 1].capitalize()}: {_plural(n, 'paper')}" for m, n in sorted(counts.items())]
+            undated = len(selected) - sum(counts.values())
+            return MetadataAnswer(f"{busiest} {'is' if ' and ' not in busiest else 'are'} the most common month"
+                                  f"{'s' if ' and ' in busiest else ''}, with {_plural(top, 'paper')}{' each' if ' and ' in busiest else ''}"
+                                  f"{scope_text()}. Papers per month of the year:\n" + "\n".join(lines) +
+                                  (f"\n\n{_plural(undated, 'paper')} without a month are not counted." if undated
+                                   else ""))
+
+    # the largest or smallest author lists ("which papers have the most authors?")
+    if m := AUTHOR_EXTREME.search(q):
+        fewest = bool(re.search(r"fewest|least|smallest|shortest", m.group(0)))
+        return _author_extremes(selected, fewest, scope_text())
+
+    # several years compared ("how many papers in 2019 compared with 2023?")
+    years = sorted({int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", q)} & {p.year for p in papers})
+    if len(years) >= 2 and _COUNTING.search(q) and COMPARED.search(q) and not given.year_from and not given.year_to:
+        unscoped = replace(scope, year_from=None, year_to=None)
+        per_year = {y: [p for p in selected_all(unscoped) if p.year == y] for y in years}
+        lines = [f"- {y}: {_plural(len(ps), 'paper')}" for y, ps in per_year.items()]
+        parts = [f"{_plural(len(ps), 'paper')} in {y}" for y, ps in per_year.items()]
+        lead = ", ".join(parts[:-1]) + " and " + parts[-1]
+        return MetadataAnswer(f"The listing has {lead}{scope_text() if unscoped.active else ''}:\n" +
+                              "\n".join(lines))
+
     # papers with a given number of listed authors
     if m := _AUTHOR_COUNT.search(q):
-        word = m.group(1) or m.group(2)
+        word = m.group(1) or m.group(2) or m.group(3)
         n = {"one": 1, "single": 1, "sole": 1, "solo": 1, "two": 2, "three": 3}.get(word) or int(word)
+        if m.group(3):  # "with just one other co-author": the researcher and one more
+            n += 1
         matching = [p for p in selected if len(p.authors) == n and not p.authors_truncated]
         text = (f"{_plural(len(matching), 'paper')} in the listing{scope_text()} "
                 f"{'has' if len(matching) == 1 else 'have'} exactly {_plural(n, 'author')}")

@@ -55,6 +55,24 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c))).lower()
 
 
+# bibliographic forms the listing answers exactly (qa.metadata computes them; the router routes them there)
+AUTHOR_EXTREME = re.compile(r"\b(?:most|fewest|least|largest|smallest|biggest|longest|shortest|highest|lowest)\b"
+                             r"(?: number of)?(?: \w+)? (?:authors|author lists?|authorship)\b|"
+                             r"\bauthors?\b.{0,20}\b(?:the most|the fewest)\b")
+PER_MONTH = re.compile(r"\b(?:which|what) months?\b|\b(?:per|each|by|every) month\b|\bmonth of the year\b|"
+                        r"\bmonthly\b|\bmonths?\b.{0,30}\b(?:most|busiest|fewest)\b")
+COMPARED = re.compile(r"\bcompared?\b|\bversus\b|\bvs\.?(?!\w)|\bagainst\b|\bthan\b|\bor\b|\bdifference\b|"
+                       r"\bcompar")
+
+
+def asks_listing_form(question: str) -> bool:
+    """Months of the year, the longest or shortest author lists, or counts for several named years compared."""
+    q = fold(question)
+    return bool(PER_MONTH.search(q) and re.search(r"\b(?:papers?|published|released|came out|posted|articles?)\b", q)
+                or AUTHOR_EXTREME.search(q)
+                or len(set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", q))) >= 2 and COMPARED.search(q)
+                and re.search(r"\bhow many\b|\bnumber of\b|\bcount\b", q))
+
 def parse_years(question: str) -> tuple[int | None, int | None]:
     """(year_from, year_to) found in the question, inclusive; (None, None) when none."""
     q = fold(question)

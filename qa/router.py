@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from .papers import Paper
-from .question import OTHER_TIME, PER_PAPER_CITATIONS
+from .question import OTHER_TIME, PER_PAPER_CITATIONS, asks_listing_form
 from .router_text import _has, _norm, _STOP, _translate, _WORD_RE
 from .router_collection import _Collection
 from .router_rules import (
@@ -618,6 +618,8 @@ class OfflineRouter(AbstractChecks):
             return Route("metadata", 0.95, "rules", "asks for a profile figure")
         if _has(r"\bcitations?\b|\bcited\b", t) and not single_paper:
             return Route("metadata", 0.9, "rules", "asks about citations")
+        if asks_listing_form(t) and not single_paper:
+            return Route("metadata", 0.9, "rules", "asks for a count or ranking the listing computes")
         if _has(r"\b(?:how many|number of|count of) (?:co-?)?authors\b|\bauthor count\b|"
                 r"\b(?:one|two|three|four|single|\d) (?:listed )?authors?\b", t):
             if single_paper and self.papers[next(iter(own_papers))].authors_truncated and \

@@ -117,6 +117,26 @@ def test_more_bibliographic_wordings(assistant):
     assert answer.route == "metadata" and all(str(y) in answer.answer for y in empty) and empty
 
 
+def test_counts_and_rankings_in_other_wordings(assistant):
+    papers = load_sources([LISTING]).papers
+    answer = assistant.ask("how many papers in 2019 compared with 2023?")
+    n19, n23 = sum(p.year == 2019 for p in papers), sum(p.year == 2023 for p in papers)
+    assert answer.route == "metadata" and f"{n19} papers in 2019" in answer.answer and f"{n23} papers in 2023" in \
+        answer.answer
+    answer = assistant.ask("Which papers did he write with just one other co-author?")
+    two = {p.title for p in papers if len(p.authors) == 2 and not p.authors_truncated}
+    assert answer.route == "metadata" and {c.title for c in answer.citations} == two and two
+    answer = assistant.ask("In which month of the year were most of these papers released?")
+    months = [int(p.date[5:7]) for p in papers if p.date]
+    busiest = max(set(months), key=months.count)
+    assert answer.route == "metadata" and answer.answer.startswith(
+        ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+         "November", "December"][busiest - 1])
+    answer = assistant.ask("Which papers have the most authors?")  # the listing cuts lists at three names
+    assert answer.route == "metadata" and "et al." in answer.answer
+    assert len(answer.citations) == min(25, sum(p.authors_truncated for p in papers))
+
+
 def test_profile_figures_are_not_stretched(assistant):
     # refused, and the refusal says what the listing does have
     answer = assistant.ask("Which of Jimmy Ba's papers is the most cited?")
