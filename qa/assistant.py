@@ -15,7 +15,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .answer import Answer, AnswerEvent, Citation, Source
+from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from . import evidence
 from .errors import LLMError, QAError
@@ -24,9 +24,8 @@ from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, Synthesis
                          plan_synthesis, topic_query)
 from .llm import get_llm
 from .metadata import answer_metadata, needs_paper_context
-from .query import Query
 from .question import parse_filters
-from .retrieval import STOPWORDS, Filters, Hit, Retriever
+from .retrieval import STOPWORDS, Retriever
 from .router import asks_several, get_router
 from .tokens import count_tokens, truncate_tokens
 
@@ -182,7 +181,7 @@ class Assistant:
                 decline, first = False, found.paper
                 answer.route = "synthesis" if asks_several(question) else "paper"
                 answer.route_reason += f"; but the retrieved papers answer it (p {chance:.2f})"
-            elif not decline and not answerable:
+            elif not decline and not answerable and hits:  # no hits at all: the filters say why, below
                 decline, explanation = True, ""
                 answer.route_reason += f"; but no retrieved paper answers it (p {chance:.2f})"
             else:

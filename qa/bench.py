@@ -294,7 +294,8 @@ def _token(i: int) -> str:
 
 def search_breakdown(retriever, questions: list[dict], k: int = 5) -> dict:
     """Median ms of each step `Retriever._search` takes, replayed one by one (a diagnostic, not the product path)."""
-    from .retrieval import _TOKEN, Filters, tokenize
+    from .retrieval import _TOKEN, tokenize
+    from .types import Filters
 
     index = retriever.index()
     steps: dict[str, list[float]] = {"filters": [], "typo_fix": [], "embed": [], "dense_chroma": [], "bm25": [],

@@ -35,7 +35,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
 
 
 def _filters(args):
-    from .retrieval import Filters
+    from .types import Filters
 
     return Filters(year_from=args.year_from, year_to=args.year_to, category=args.category,
                    author=args.author, has_code=True if args.has_code else None)

@@ -24,7 +24,8 @@ from .citations import content_words
 from .papers import Paper
 from .rerank import SentenceVectors
 from .sources.latex import LatexError, latex_to_text
-from .retrieval import STOPWORDS, Hit
+from .retrieval import STOPWORDS
+from .types import Hit
 
 QUANTITY = re.compile(r"\b(how (much|many|well|fast|large|big)|accuracy|score|percent|improv\w*|cost|size|"
                       r"number|tokens?|rate|faster|speed ?up|reach|achiev\w*|results?|performance|outperform\w*|"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from .papers import Paper, Profile
 from .question import (AUTHOR_EXTREME, CATEGORY_NAMES, COLLECTION_WIDE, COMPARED, OTHER_TIME, PAPER_FACT,
                        PER_MONTH, PER_PAPER_CITATIONS, find_author, fold, parse_category, parse_years)
-from .retrieval import Filters
+from .types import Filters
 
 LIST_LIMIT = 25
 

@@ -10,7 +10,7 @@ import unicodedata
 from datetime import date
 
 from .papers import Paper
-from .retrieval import Filters
+from .types import Filters
 
 CATEGORY_NAMES = {
     "LG": ["machine learning"], "AI": ["artificial intelligence"],

@@ -19,6 +19,7 @@ from .errors import QAError, StoreError
 from .papers import Paper, Profile
 from .rerank import CANDIDATES, MAX_PAPERS, SentenceVectors, rerank
 from .store import Manifest, PaperStore
+from .types import Filters, Hit
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 STOPWORDS = frozenset("""a about above after again against all am an and any are as at be because been before
@@ -32,74 +33,6 @@ tell explain describe one way new does did method approach""".split())
 
 # Fusion weights (dense chunk, title, lexical); see docs/RETRIEVAL.md for how they were chosen.
 W_DENSE, W_TITLE, W_LEXICAL = 1.0, 0.35, 0.30
-
-
-@dataclass(frozen=True)
-class Filters:
-    year_from: int | None = None
-    year_to: int | None = None
-    category: str | None = None
-    author: str | None = None
-    has_code: bool | None = None
-
-    def __post_init__(self):
-        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
-            raise QAError(f"year range is empty: {self.year_from} is after {self.year_to}")
-
-    @property
-    def active(self) -> bool:
-        return any(v not in (None, "") for v in (self.year_from, self.year_to, self.category, self.author,
-                                                  self.has_code))
-
-    def matches(self, paper: Paper) -> bool:
-        if self.year_from is not None and paper.year < self.year_from:
-            return False
-        if self.year_to is not None and paper.year > self.year_to:
-            return False
-        if self.category and paper.category.lower() != self.category.strip().lower():
-            return False
-        if self.author:
-            needle = self.author.strip().lower()
-            if not any(needle in name.lower() for name in paper.authors):
-                return False
-        if self.has_code is not None and paper.has_code != self.has_code:
-            return False
-        return True
-
-    def describe(self) -> str:
-        parts = []
-        if self.year_from is not None and self.year_to is not None:
-            parts.append(f"years {self.year_from}–{self.year_to}" if self.year_from != self.year_to
-                         else f"year {self.year_from}")
-        elif self.year_from is not None:
-            parts.append(f"since {self.year_from}")
-        elif self.year_to is not None:
-            parts.append(f"up to {self.year_to}")
-        if self.category:
-            parts.append(f"category {self.category.upper()}")
-        if self.author:
-            parts.append(f"author “{self.author}”")
-        if self.has_code:
-            parts.append("with code")
-        return ", ".join(parts)
-
-    def to_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
-
-
-@dataclass
-class Hit:
-    paper: Paper
-    score: float
-    passage: str
-    chunk_id: str
-    signals: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        p = self.paper
-        return {"paper_id": p.paper_id, "title": p.title, "year": p.year, "category": p.category,
-                "authors": p.authors, "has_code": p.has_code, "score": round(self.score, 4),
-                "passage": self.passage}
 
 
 def tokenize(text: str, stemmer=None) -> list[str]:

@@ -92,8 +92,9 @@ from .router_rules import (
 from .router_checks import AbstractChecks
 from .router_llm import LLMRouter, parse_label  # noqa: F401  (re-exported)
 from .routes import (  # noqa: F401  (re-exported)
-    EXAMPLES_PATH, KNN_EXAMPLES_PATH, PROMPTS_DIR, ROUTES, SYSTEM_PROMPT_PATH, Route, load_examples,
+    EXAMPLES_PATH, KNN_EXAMPLES_PATH, PROMPTS_DIR, SYSTEM_PROMPT_PATH, load_examples,
 )
+from .types import ROUTES, Route  # noqa: F401  (re-exported)
 
 
 # ---------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from .router_rules import (
     _TRAINING_DETAIL,
     _YEAR,
 )
-from .routes import Route
+from .types import Route
 
 class AbstractChecks:
     """What a question names or asks that the collection or a paper's abstract does not have: a mixin of

@@ -8,7 +8,8 @@ from .errors import LLMError
 from .papers import Paper
 from .router_text import _translate, _WORD_RE
 from .router_rules import _INJECTION
-from .routes import ROUTES, SYSTEM_PROMPT_PATH, Route, Router
+from .routes import SYSTEM_PROMPT_PATH, Router
+from .types import ROUTES, Route
 
 # ---------------------------------------------------------------------------
 # The LLM router

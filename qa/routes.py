@@ -1,13 +1,11 @@
-"""The four routes, the `Route` a router returns, and the labelled routing examples."""
+"""What a router is (`Router`), where its prompts and labelled examples live, and how they are read."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-
-ROUTES = ("paper", "synthesis", "metadata", "not_answerable")
+from .types import ROUTES, Route
 
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 EXAMPLES_PATH = PROMPTS_DIR / "router_examples.jsonl"
@@ -15,21 +13,6 @@ EXAMPLES_PATH = PROMPTS_DIR / "router_examples.jsonl"
 # follow-ups, whose label depends on the history); the LLM router's few-shot examples stay the curated file.
 KNN_EXAMPLES_PATH = PROMPTS_DIR / "router_knn_examples.jsonl"
 SYSTEM_PROMPT_PATH = PROMPTS_DIR / "router_system.md"
-
-
-@dataclass(frozen=True)
-class Route:
-    label: str  # one of ROUTES
-    confidence: float  # 0..1
-    method: str  # "rules" | "knn" | "llm"
-    reason: str  # short, for logs and eval reports
-    explanation: str = ""  # for a refusal: one sentence for the user saying why, when the rule knows
-    listing_gap: bool = False  # a refusal about the listing's own fields: the metadata module says what it has
-    one_paper: bool = False  # a metadata question about one paper (named, or under discussion): its date, code...
-    # a decline that needs no evidence (chit-chat, code requests, injections, private life, what the listing lacks);
-    # any other decline is checked against the retrieved papers' sentences before it stands (qa.evidence)
-    settled: bool = False
-    subject: str = ""  # for a decline: the name it found missing from the collection ("GPT-4")
 
 
 class Router(Protocol):

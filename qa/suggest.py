@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .answer import Answer
+from .types import Answer
 
 _MAX_NAME = 70
 

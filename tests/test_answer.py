@@ -12,14 +12,14 @@ import pytest
 
 from conftest import DEV_QUESTIONS, LISTING
 from fake_openai_server import FakeOpenAIServer
-from qa.answer import Answer
+from qa.types import Answer
 from qa.assistant import Assistant
 from qa.errors import QAError
 from qa.ingest import ingest
 from qa.llm import ChatLLM
 from qa.local_llm import LocalLLMServer
 from qa.papers import normalize_title
-from qa.retrieval import Filters
+from qa.types import Filters
 from qa.settings import Settings
 from qa.sources import dump_jsonl, load_sources
 
@@ -410,8 +410,8 @@ def test_a_new_question_after_a_one_paper_answer_is_not_captured_by_it(assistant
 
 
 def test_query_resolves_its_search_text_once_and_only_when_asked():
-    from qa.query import Query
-    from qa.routes import Route
+    from qa.types import Query
+    from qa.types import Route
 
     calls = []
 

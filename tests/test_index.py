@@ -16,7 +16,8 @@ from qa.embeddings import get_embedder
 from qa.errors import QAError, StoreError
 from qa.ingest import ingest
 from qa.papers import Paper
-from qa.retrieval import Filters, Retriever
+from qa.retrieval import Retriever
+from qa.types import Filters
 from qa.settings import Settings
 from qa.sources import dump_jsonl, load_sources
 from qa.store import PaperStore

@@ -32,13 +32,14 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from conftest import DEV_QUESTIONS, LISTING, ChromaServer, free_port
 from fake_openai_server import FakeOpenAIServer
-from qa.answer import Answer
+from qa.types import Answer
 from qa.assistant import Assistant
 from qa.errors import QAError, StoreError
 from qa.ingest import ingest
 from qa.llm import ChatLLM
 from qa.local_llm import LocalLLMServer
-from qa.retrieval import Filters, Retriever
+from qa.retrieval import Retriever
+from qa.types import Filters
 from qa.router import ROUTES, OfflineRouter
 from qa.settings import Settings
 from qa.sources import dump_jsonl, load_sources

@@ -10,7 +10,7 @@ import pytest
 from qa.assistant import Assistant
 from qa.extractive import Candidates, Selection, clean_sentence, comparison_targets, select_papers, topic_query
 from qa.papers import Paper
-from qa.retrieval import Hit
+from qa.types import Hit
 from qa.rerank import SentenceVectors
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ import pytest
 
 from conftest import free_port
 
-from qa.answer import Answer, AnswerEvent, Citation, Source
+from qa.types import Answer, AnswerEvent, Citation, Source
 from qa.errors import QAError, StoreError
 from qa.suggest import suggest_follow_ups
 from ui import render

@@ -18,10 +18,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import gradio as gr  # noqa: E402
 
-from qa.answer import Answer  # noqa: E402
+from qa.types import Answer  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 from qa.papers import Paper, Profile  # noqa: E402
-from qa.retrieval import Filters  # noqa: E402
+from qa.types import Filters  # noqa: E402
 from qa.suggest import suggest_follow_ups  # noqa: E402
 
 from . import render  # noqa: E402

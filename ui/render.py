@@ -10,7 +10,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from qa.answer import ROUTE_LABELS, Answer, Citation
+from qa.types import ROUTE_LABELS, Answer, Citation
 from qa.papers import Paper, Profile
 
 LLM_HINT = "set OPENAI_API_KEY or QA_LLM_BASE_URL to generate answers with an LLM"
