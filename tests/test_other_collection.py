@@ -25,15 +25,20 @@ ANSWERED = [
 ]
 
 
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory):
+def _assistant_over(collection, tmp_path_factory):
+    """An offline assistant over a JSONL collection, ingested into a fresh store."""
     from qa.assistant import Assistant
     from qa.ingest import ingest
     from qa.settings import Settings
 
-    settings = Settings.from_env(data_dir=tmp_path_factory.mktemp("other") / "qa-data", sources=(FIXTURE,))
+    settings = Settings.from_env(data_dir=tmp_path_factory.mktemp(collection.stem) / "qa-data", sources=(collection,))
     ingest(settings, fmt="jsonl")
     return Assistant(settings, use_llm=False)
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    return _assistant_over(FIXTURE, tmp_path_factory)
 
 
 @pytest.mark.parametrize("question,title,phrase", ANSWERED)
@@ -77,13 +82,7 @@ EVIDENCE_ANSWERS = [
 
 @pytest.fixture(scope="module")
 def vision(tmp_path_factory):
-    from qa.assistant import Assistant
-    from qa.ingest import ingest
-    from qa.settings import Settings
-
-    settings = Settings.from_env(data_dir=tmp_path_factory.mktemp("vision") / "qa-data", sources=(OTHER2,))
-    ingest(settings, fmt="jsonl")
-    return Assistant(settings, use_llm=False)
+    return _assistant_over(OTHER2, tmp_path_factory)
 
 
 @pytest.mark.parametrize("question,title,phrase", EVIDENCE_ANSWERS)
