@@ -283,8 +283,10 @@ class OfflineRouter(AbstractChecks):
             return Route("not_answerable", 0.97, "rules", "asks to change or reveal the instructions", settled=True)
         if _CODE_REQUEST.search(t):
             return Route("not_answerable", 0.9, "rules", "asks for code to be written", settled=True)
-        if _CHITCHAT.search(t) or (_GENERAL.search(t) and not own):
-            return Route("not_answerable", 0.9, "rules", "chit-chat or general knowledge", settled=True)
+        if _CHITCHAT.search(t):
+            return Route("not_answerable", 0.9, "rules", "chit-chat", settled=True)
+        if _GENERAL.search(t) and not own:  # a guess: the papers may still answer it (qa.evidence decides)
+            return Route("not_answerable", 0.9, "rules", "general knowledge")
         if _OPINION.search(t) and not own:
             return Route("not_answerable", 0.8, "rules", "asks for the assistant's own opinion", settled=True)
         if _PERSONAL.search(t) and (_PERSON_REF.search(t) or c.author_in(norm_q)) and not _has(

@@ -39,10 +39,12 @@ SEED_SETS = sorted(DATA.glob("router_fresh_*.jsonl")) + [
     DATA / "router_holdout.jsonl", DATA / "named.jsonl", DATA / "paraphrases.jsonl", DATA / "paraphrases_tune.jsonl",
     DATA / "heldout" / "router_z1.jsonl", DATA / "heldout" / "router_z2.jsonl",
     DATA / "heldout" / "synthesis_heldout.jsonl", DATA / "heldout" / "synthesis_fresh.jsonl",
-    DATA / "heldout" / "paraphrases_heldout.jsonl"]
+    DATA / "heldout" / "paraphrases_heldout.jsonl", DATA / "heldout" / "router_q1.jsonl",
+    DATA / "heldout" / "router_q2.jsonl"]
 # (collection, its questions): collections of other researchers, so the model does not learn one listing
 OTHER_SETS = [(DATA / "heldout" / "other_collection.jsonl", DATA / "heldout" / "other_collection_questions.jsonl"),
-              (DATA / "heldout" / "other2_collection.jsonl", DATA / "heldout" / "other2_questions.jsonl")]
+              (DATA / "heldout" / "other2_collection.jsonl", DATA / "heldout" / "other2_questions.jsonl"),
+              (DATA / "heldout" / "other3_collection.jsonl", DATA / "heldout" / "other3_questions.jsonl")]
 COST_WRONG_DECLINE = 2.0
 L2 = 1.0
 
