@@ -1,22 +1,17 @@
-"""Does a retrieved paper state an answer? Evidence for a decline the router cannot settle alone.
+"""Do the retrieved papers answer the question? The evidence behind every decline the router cannot settle alone.
 
 The router declines some questions from the question alone: what lies outside the collection by its nature
-(chit-chat, requests to write code, prompt injections, the researcher's private life). Its other declines ("names
-something no listed paper mentions", "asks for a detail the abstract does not give", "close to no labelled
-question") are guesses about what the papers say, and one word can trip them. For those the assistant asks the
-papers: each sentence of the best retrieved abstracts is scored against the question, and the question is
-answered from the paper when one sentence supports an answer; otherwise it is declined, naming the papers that
-came closest.
+(chit-chat, requests to write code, prompt injections, opinions, the researcher's private life). Everything else it
+routes is a guess about what the papers say ("names something no listed paper mentions", "asks for a detail the
+abstract does not give", or plainly `paper` / `synthesis`), and one word can trip a guess. So the assistant asks the
+papers: `measure` reads how well the three best retrieved papers and their sentences cover the question, and the
+`AnswerabilityModel` (a logistic regression trained by tools/train_answerability.py on the labelled question sets,
+weights in qa/data/answerability.json) turns that and the router's guess into the chance that the papers answer it.
+Below the model's threshold the question is declined, naming the papers that came closest; above it, it is answered.
 
-A sentence supports an answer when
-
-- it is close to the question in meaning (MiniLM cosine, the vectors `qa.rerank` keeps per paper), and
-- it covers the question's words, weighted by their rarity in the collection (idf over titles and abstracts; a
-  word the collection never uses weighs most): the paper's title counts as context, so "the Transformer" need not
-  be repeated in the sentence, but what is asked ("reviewers", "learning rate", "GPT-4") must be there; and
-- when the question asks for a quantity ("how many", "what score"), it states a number.
-
-The thresholds are calibrated on the labelled tuning sets (docs/ROUTER.md, "Declines from evidence").
+`assess` picks the sentence that best supports an answer (a sentence close to the question in MiniLM cosine that
+covers its idf-weighted words, the title counting as context, with a number when a quantity is asked): its paper
+leads an answer the router would have declined, and its cosine decides whether a refusal names that paper.
 """
 from __future__ import annotations
 
@@ -34,7 +29,7 @@ from .retrieval import STOPWORDS
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "answerability.json"
 
-# calibrated on router_fresh_a..w and the dev set (docs/ROUTER.md)
+# what "supports" means for `assess` (calibrated on router_fresh_a..w and the dev set, docs/ROUTER.md)
 MIN_COSINE = 0.40       # the supporting sentence is about what the question asks
 MIN_COVERAGE = 0.80     # share of the question's (idf-weighted) words the sentence and its title contain
 PAPERS = 3              # abstracts searched for a supporting sentence
@@ -291,6 +286,3 @@ class AnswerabilityModel:
     def probability(self, features: dict) -> float:
         x = (np.asarray([value(features, name) for name in self.features]) - self.mean) / self.scale
         return float(1.0 / (1.0 + math.exp(-(x @ self.weights + self.bias))))
-
-    def answerable(self, features: dict) -> bool:
-        return self.probability(features) >= self.threshold

@@ -234,6 +234,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     selected = _newest_first([p for p in papers if scope.matches(p) and
                               (affiliation is None or affiliation in {a.lower() for a in p.affiliations}) and
                               (month is None or _paper_month(p) == month) and (not among or p in among)])
+
     def selected_all(within: Filters) -> list[Paper]:
         return [p for p in papers if within.matches(p) and (not among or p in among)]
 
@@ -331,8 +332,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             busiest = " and ".join(_MONTHS[m - 1].capitalize() for m in sorted(counts) if counts[m] == top)
             lines = [f"- {_MONTHS[m - 1].capitalize()}: {_plural(n, 'paper')}" for m, n in sorted(counts.items())]
             undated = len(selected) - sum(counts.values())
-            return MetadataAnswer(f"{busiest} {'is' if ' and ' not in busiest else 'are'} the most common month"
-                                  f"{'s' if ' and ' in busiest else ''}, with {_plural(top, 'paper')}{' each' if ' and ' in busiest else ''}"
+            several = " and " in busiest
+            return MetadataAnswer(f"{busiest} {'are' if several else 'is'} the most common month"
+                                  f"{'s' if several else ''}, with {_plural(top, 'paper')}{' each' if several else ''}"
                                   f"{scope_text()}. Papers per month of the year:\n" + "\n".join(lines) +
                                   (f"\n\n{_plural(undated, 'paper')} without a month are not counted." if undated
                                    else ""))

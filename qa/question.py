@@ -73,6 +73,7 @@ def asks_listing_form(question: str) -> bool:
                 or len(set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", q))) >= 2 and COMPARED.search(q)
                 and re.search(r"\bhow many\b|\bnumber of\b|\bcount\b", q))
 
+
 def parse_years(question: str) -> tuple[int | None, int | None]:
     """(year_from, year_to) found in the question, inclusive; (None, None) when none."""
     q = fold(question)

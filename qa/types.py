@@ -90,7 +90,7 @@ class Route:
     listing_gap: bool = False  # a refusal about the listing's own fields: the metadata module says what it has
     one_paper: bool = False  # a metadata question about one paper (named, or under discussion): its date, code...
     # a decline that needs no evidence (chit-chat, code requests, injections, private life, what the listing lacks);
-    # any other decline is checked against the retrieved papers' sentences before it stands (qa.evidence)
+    # any other route is checked against the retrieved papers before it stands (qa.evidence)
     settled: bool = False
     subject: str = ""  # for a decline: the name it found missing from the collection ("GPT-4")
 
