@@ -23,7 +23,7 @@ from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, Synthesis
                          answer_several, comparison_targets, gather_candidates, key_sentences, names_paper,
                          plan_synthesis, topic_query)
 from .llm import get_llm
-from .metadata import answer_metadata, needs_paper_context
+from .metadata import answer_metadata, listing_holds, needs_paper_context
 from .question import parse_filters
 from .retrieval import STOPWORDS, Retriever
 from .router import asks_several, get_router
@@ -205,9 +205,10 @@ class Assistant:
                                  among=self._papers_named_in(history)
                                  if history and _refers_back(question) else None)
         timings = answer.timings_ms
-        if not result.understood:  # not a bibliographic pattern we compute: treat it as a topic question
+        if not result.understood:  # not a bibliographic pattern we compute: say so, then answer from the papers
             answer.route = "synthesis"
             answer.route_reason += "; no bibliographic pattern, answered from the papers"
+            answer.warnings.append(listing_holds(self.papers, self.profile))
             yield from self._retrieve_and_answer(query.standalone(self.settings.k), answer)
             return
         answer.mode = "structured"

@@ -113,6 +113,22 @@ def _author_extremes(papers: list[Paper], fewest: bool, scope: str) -> MetadataA
                           f"{_plural(target, 'author')}:\n" + _listing(chosen), chosen[:LIST_LIMIT])
 
 
+def listing_holds(papers: list[Paper], profile: Profile) -> str:
+    """What the listing can answer exactly, for a bibliographic question it cannot compute."""
+    fields = ["title", "date", "category", "authors"]
+    if any(p.affiliations for p in papers):
+        fields.append("affiliations")
+    fields.append("whether code is available")
+    figures = [name for name, value in (("h-index", profile.h_index), ("citations", profile.citations))
+               if value is not None]
+    text = (f"This is not a figure the listing computes. For each of its {len(papers)} papers it holds the "
+            f"{', '.join(fields[:-1])} and {fields[-1]}")
+    if figures:
+        text += f", and the profile's {' and '.join(figures)}"
+    return text + ("; it counts, lists and ranks papers by these. The answer below is drawn from the abstracts "
+                   "instead.")
+
+
 def needs_paper_context(question: str) -> bool:
     return bool(PER_PAPER_AUTHORS.search(fold(question)))
 

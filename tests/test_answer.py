@@ -137,6 +137,13 @@ def test_counts_and_rankings_in_other_wordings(assistant):
     assert len(answer.citations) == min(25, sum(p.authors_truncated for p in papers))
 
 
+def test_a_bibliographic_question_the_listing_cannot_compute_says_what_it_holds(assistant):
+    answer = assistant.ask("Were any two papers released on exactly the same day?")
+    assert answer.route == "synthesis" and "no bibliographic pattern" in answer.route_reason
+    assert any(w.startswith("This is not a figure the listing computes. For each of its 50 papers it holds the title")
+               for w in answer.warnings), answer.warnings
+
+
 def test_profile_figures_are_not_stretched(assistant):
     # refused, and the refusal says what the listing does have
     answer = assistant.ask("Which of Jimmy Ba's papers is the most cited?")
