@@ -187,8 +187,9 @@ class Assistant:
             else:
                 answer.route_reason += f"; evidence agrees (p {chance:.2f})"
         if not decline:
-            yield from self._retrieve_and_answer(query, answer, first=first)
+            yield from self._retrieve_and_answer(query, answer, first=first, searched=hits)
             return
+        hits = hits[:evidence.PAPERS] if hits else hits
         if route.listing_gap:  # "his h-index five years ago": say what the listing does have
             listing = answer_metadata(question, self.papers, self.profile, filters)
             explanation = listing.text if listing.understood and listing.text else explanation
@@ -232,7 +233,8 @@ class Assistant:
         if self._weights is None or self._weights[0] != index.manifest.version:
             self._weights = (index.manifest.version, evidence.WordWeights(index.papers))
         text = query.search_text
-        hits = self.retriever.search(text, k=evidence.PAPERS, filters=query.given)
+        # as deep as a one-paper answer reads, so that answer can reuse this search (`_retrieve_and_answer`)
+        hits = self.retriever.search(text, k=max(query.k, evidence.PAPERS), filters=query.given)
         vector = np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]
         found = evidence.assess(text, [h.paper for h in hits], self.embedder, self.retriever.sentence_vectors,
                                 self._weights[1], subject=query.route.subject, question_vector=vector)
@@ -315,7 +317,9 @@ class Assistant:
         text = normalize_title(replies[-1])
         return [p for p in self.papers if len(p.title) > 12 and normalize_title(p.title) in text]
 
-    def _retrieve_and_answer(self, query: Query, answer: Answer, first=None):
+    def _retrieve_and_answer(self, query: Query, answer: Answer, first=None, searched: list[Hit] | None = None):
+        """`searched`: the evidence check's search of the same text with the filters set outside the question,
+        reused when the question states no filter of its own."""
         question, history, k, filters = query.text, query.history, query.k, query.given
         if not history and _dangling_reference(question):
             # "who wrote it?" with nothing before it: asking back beats guessing a paper
@@ -334,7 +338,8 @@ class Assistant:
             candidates = self.synthesis_candidates(question, history, k, merged, search_text=query.search_text)
             hits = candidates.hits
         else:
-            hits = self.retriever.search(query.search_text, k=max(k, 3), filters=merged)
+            same = searched is not None and merged == (query.given or Filters())
+            hits = list(searched) if same else self.retriever.search(query.search_text, k=max(k, 3), filters=merged)
         if first is not None:  # the paper whose sentence supports the answer leads
             hits = sorted(hits, key=lambda h: h.paper.paper_id != first.paper_id)
         answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
