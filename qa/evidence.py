@@ -124,6 +124,18 @@ def _covers(stem: str, words: set[str]) -> bool:
     return False
 
 
+def _scored_sentences(wanted: list[str], total: float, papers: list[Paper], sentence_vectors, weights: WordWeights,
+                      question_vector: np.ndarray):
+    """Every abstract sentence of `papers` (best first) as (rank, paper, title stems, sentence, its stems with the
+    title's, cosine with the question, idf-weighted share of the `wanted` words it covers)."""
+    for rank, (paper, vectors) in enumerate(zip(papers, sentence_vectors.get_many(papers))):
+        title = _stems(paper.title)
+        for sentence, cosine in zip(abstract_sentences(paper), (vectors @ question_vector).tolist()):
+            words = _stems(sentence) | title
+            coverage = sum(weights.weight(w) for w in wanted if _covers(w, words)) / total if total > 0 else 0.0
+            yield rank, paper, title, sentence, words, cosine, coverage
+
+
 def assess(question: str, papers: list[Paper], embedder, sentence_vectors, weights: WordWeights,
            subject: str = "", question_vector: np.ndarray | None = None) -> Evidence:
     """The sentence of `papers` (the retrieved ones, best first) that best supports an answer to `question`;
@@ -143,20 +155,16 @@ def assess(question: str, papers: list[Paper], embedder, sentence_vectors, weigh
     if question_vector is None:
         question_vector = np.asarray(embedder.embed([question]), dtype=np.float32)[0]
     best: tuple | None = None
-    for rank, (paper, vectors) in enumerate(zip(papers[:PAPERS], sentence_vectors.get_many(papers[:PAPERS]))):
-        title = _stems(paper.title)
-        sims = vectors @ question_vector
-        for sentence, cosine in zip(abstract_sentences(paper), sims.tolist()):
-            words = _stems(sentence) | title
-            coverage = sum(weights.weight(w) for w in wanted if _covers(w, words)) / total
-            number_ok = (not quantity or bool(_NUMBER.search(sentence))) and \
-                all(_covers(w, title if as_title else words) for w in required)
-            ev = Evidence(paper, sentence, round(float(cosine), 4), round(coverage, 4), number_ok)
-            # a supported sentence of the best-ranked paper, else the closest to support
-            key = (ev.supported, -rank if ev.supported else 0, number_ok,
-                   min(coverage / MIN_COVERAGE, 1.0) + min(cosine / MIN_COSINE, 1.0), coverage + cosine)
-            if best is None or key > best[0]:
-                best = (key, ev)
+    for rank, paper, title, sentence, words, cosine, coverage in _scored_sentences(
+            wanted, total, papers[:PAPERS], sentence_vectors, weights, question_vector):
+        number_ok = (not quantity or bool(_NUMBER.search(sentence))) and \
+            all(_covers(w, title if as_title else words) for w in required)
+        ev = Evidence(paper, sentence, round(float(cosine), 4), round(coverage, 4), number_ok)
+        # a supported sentence of the best-ranked paper, else the closest to support
+        key = (ev.supported, -rank if ev.supported else 0, number_ok,
+               min(coverage / MIN_COVERAGE, 1.0) + min(cosine / MIN_COSINE, 1.0), coverage + cosine)
+        if best is None or key > best[0]:
+            best = (key, ev)
     return best[1] if best else Evidence(None, "", 0.0, 0.0, False)
 
 
@@ -212,42 +220,33 @@ def measure(question: str, hits: list, embedder, sentence_vectors, weights: Word
     named_words = {w for hit in hits if hit.paper.paper_id in named for w in _stems(hit.paper.abstract)
                    if w in _stems(question) and weights.df.get(w, 0) <= 2}
     found_subject = number_near = False
-    union: set[str] = set()
-    for rank, (hit, vectors) in enumerate(zip(hits, sentence_vectors.get_many([h.paper for h in hits]))):
-        title = _stems(hit.paper.title)
-        union |= title | _stems(hit.paper.abstract)
-        for sentence, cosine in zip(abstract_sentences(hit.paper), (vectors @ question_vector).tolist()):
-            words = _stems(sentence) | title
-            coverage = sum(weights.weight(w) for w in wanted if _covers(w, words)) / total if total > 0 else 0.0
-            has_number = bool(_NUMBER.search(sentence))
-            found_subject = found_subject or bool(required) and all(_covers(w, words) for w in required)
-            support = (min(coverage / MIN_COVERAGE, 1.0) + min(cosine / MIN_COSINE, 1.0)) / 2
-            f["cos_max"] = max(f["cos_max"], cosine)
-            f["cov_max"] = max(f["cov_max"], coverage)
-            if rank == 0 and support > f["support"]:
-                f["support"], f["number"] = support, float(has_number)
-            number_near = number_near or rank == 0 and has_number and coverage >= 0.5
-        if rank == 0:
-            # what the question asks besides naming the paper: "which cloud provider ran the FRePo experiments?"
-            # names FRePo (its title's words) and asks for a provider, which the abstract must mention
-            rest = [w for w in wanted if not _covers(w, title) and w not in named_words]
-            rest_total = sum(weights.weight(w) for w in rest)
-            f["rest_words"] = min(len(rest), 12) / 12
-            if rest_total > 0:
-                body = _stems(hit.paper.abstract)
-                f["rest_cov_abstract"] = sum(weights.weight(w) for w in rest if _covers(w, body)) / rest_total
-                f["rest_unseen"] = sum(weights.weight(w) for w in rest if w not in weights.df and w.isalpha()) \
-                    / rest_total
-                for sentence in abstract_sentences(hit.paper):
-                    words = _stems(sentence)
-                    f["rest_cov_sentence"] = max(f["rest_cov_sentence"], sum(
-                        weights.weight(w) for w in rest if _covers(w, words)) / rest_total)
-            else:
-                f["rest_cov_abstract"] = f["rest_cov_sentence"] = 1.0
-            own = title | _stems(hit.paper.abstract)
-            covered = [w for w in wanted if _covers(w, own)]
-            f["cov_abstract"] = sum(weights.weight(w) for w in covered) / total if total > 0 else 0.0
-            f["missing_idf"] = max((weights.weight(w) / heaviest for w in wanted if w not in covered), default=0.0)
+    for rank, _, _, sentence, words, cosine, coverage in _scored_sentences(
+            wanted, total, [h.paper for h in hits], sentence_vectors, weights, question_vector):
+        has_number = bool(_NUMBER.search(sentence))
+        found_subject = found_subject or bool(required) and all(_covers(w, words) for w in required)
+        support = (min(coverage / MIN_COVERAGE, 1.0) + min(cosine / MIN_COSINE, 1.0)) / 2
+        f["cos_max"] = max(f["cos_max"], cosine)
+        f["cov_max"] = max(f["cov_max"], coverage)
+        if rank == 0 and support > f["support"]:
+            f["support"], f["number"] = support, float(has_number)
+        number_near = number_near or rank == 0 and has_number and coverage >= 0.5
+    # what the question asks besides naming the paper: "which cloud provider ran the FRePo experiments?" names
+    # FRePo (its title's words) and asks for a provider, which the best abstract must mention
+    title, body = _stems(top.paper.title), _stems(top.paper.abstract)
+    rest = [w for w in wanted if not _covers(w, title) and w not in named_words]
+    rest_total = sum(weights.weight(w) for w in rest)
+    f["rest_words"] = min(len(rest), 12) / 12
+    if rest_total > 0:
+        f["rest_cov_abstract"] = sum(weights.weight(w) for w in rest if _covers(w, body)) / rest_total
+        f["rest_unseen"] = sum(weights.weight(w) for w in rest if w not in weights.df and w.isalpha()) / rest_total
+        f["rest_cov_sentence"] = max(sum(weights.weight(w) for w in rest if _covers(w, _stems(sentence)))
+                                     for sentence in abstract_sentences(top.paper)) / rest_total
+    else:
+        f["rest_cov_abstract"] = f["rest_cov_sentence"] = 1.0
+    covered = [w for w in wanted if _covers(w, title | body)]
+    f["cov_abstract"] = sum(weights.weight(w) for w in covered) / total if total > 0 else 0.0
+    f["missing_idf"] = max((weights.weight(w) / heaviest for w in wanted if w not in covered), default=0.0)
+    union = set().union(*(_stems(h.paper.title) | _stems(h.paper.abstract) for h in hits))
     f["cov_abstracts"] = sum(weights.weight(w) for w in wanted if _covers(w, union)) / total if total > 0 else 0.0
     f["subject_found"] = float(found_subject)
     f["quantity_no_number"] = float(quantity and not number_near)

@@ -251,9 +251,6 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                               (affiliation is None or affiliation in {a.lower() for a in p.affiliations}) and
                               (month is None or _paper_month(p) == month) and (not among or p in among)])
 
-    def selected_all(within: Filters) -> list[Paper]:
-        return [p for p in papers if within.matches(p) and (not among or p in among)]
-
     listed, claimed = len(papers), profile.papers_claimed
     with_affiliation = sum(1 for p in papers if p.affiliations)
     affiliation_note = (f"\n\nNote: the listing names affiliations for only {with_affiliation} of its {listed} "
@@ -364,7 +361,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     years = sorted({int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", q)} & {p.year for p in papers})
     if len(years) >= 2 and _COUNTING.search(q) and COMPARED.search(q) and not given.year_from and not given.year_to:
         unscoped = replace(scope, year_from=None, year_to=None)
-        per_year = {y: [p for p in selected_all(unscoped) if p.year == y] for y in years}
+        within = [p for p in papers if unscoped.matches(p) and (not among or p in among)]
+        per_year = {y: [p for p in within if p.year == y] for y in years}
         lines = [f"- {y}: {_plural(len(ps), 'paper')}" for y, ps in per_year.items()]
         parts = [f"{_plural(len(ps), 'paper')} in {y}" for y, ps in per_year.items()]
         lead = ", ".join(parts[:-1]) + " and " + parts[-1]

@@ -53,18 +53,9 @@ def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _history(row: dict) -> list[dict]:
-    history = row.get("history") or []
-    out = []
-    for turn in history:  # {"role", "content"} messages, or [question, answer] pairs
-        if isinstance(turn, dict):
-            out.append(turn)
-        else:
-            out += [{"role": "user", "content": turn[0]}, {"role": "assistant", "content": turn[1]}]
-    return out
-
-
 def measure_sets(assistant, files: list[Path], seen: set) -> list[dict]:
+    from qa.assistant import clean_history
+
     out = []
     router = assistant.router()
     memory = (router.vectors, router.labels)
@@ -76,7 +67,7 @@ def measure_sets(assistant, files: list[Path], seen: set) -> list[dict]:
         keep = np.array([q not in own for q in examples], dtype=bool)
         router.vectors, router.labels = memory[0][keep], memory[1][keep]
         for row in _rows(path):
-            history = _history(row)
+            history = clean_history(row.get("history"))
             key = (row["question"], json.dumps(history))
             if key in seen or row.get("route") == "metadata":
                 continue
