@@ -15,16 +15,16 @@ from typing import Iterator
 
 import numpy as np
 
-from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Source
+from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Route, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
-from . import evidence
+from . import evidence, intent
 from .errors import LLMError, QAError
 from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, answer_one_paper,
                          answer_several, comparison_targets, gather_candidates, key_sentences, names_paper,
                          plan_synthesis, topic_query)
 from .llm import get_llm
 from .metadata import answer_metadata, listing_holds, needs_paper_context
-from .question import parse_filters
+from .question import PAPER_FACT, asks_listing_form, parse_filters
 from .retrieval import STOPWORDS, Retriever
 from .router import asks_several, get_router
 from .tokens import count_tokens, truncate_tokens
@@ -91,6 +91,9 @@ class Assistant:
         self._router_version = None
         self._weights = None  # (index version, evidence.WordWeights)
         self._answerability: evidence.AnswerabilityModel | None = None
+        self._intent_model: intent.IntentModel | None = None
+        self._vocab = None  # (index version, intent.vocabulary)
+        self._multilingual = intent.MultilingualEncoder()
         self._lock = threading.Lock()
 
     # collection -------------------------------------------------------------
@@ -110,7 +113,7 @@ class Assistant:
 
     def _llm_routes(self) -> bool:
         """The bundled 135M model routes worse than the offline router (measured), so it never routes."""
-        if self.llm is None or self.settings.router == "offline":
+        if self.llm is None or self.settings.router in ("offline", "model"):
             return False
         tiny = getattr(self.llm, "server", None) is not None or "smollm" in self.llm.model.lower()
         return self.settings.router == "llm" or not tiny
@@ -159,11 +162,25 @@ class Assistant:
 
     def read(self, question: str, history: list[dict] | None = None, k: int | None = None,
              filters: Filters | None = None) -> Query:
-        """The question read once (cleaned text and history in): its route, filters and standalone search text."""
-        history = history or []
-        route = self.router().classify(question, history or None)
-        return Query(question, history, k or self.settings.k, route,
-                     parse_filters(question, self.papers, owner=self.profile.name), filters, self._search_query)
+        """The question read once (cleaned text and history in): its route, filters and standalone search text.
+        With QA_ROUTER=model the route comes from the trained intent model (qa.intent) over the question and the
+        retrieved evidence, and the rule router only words a decline and stops prompt injections."""
+        query = self.query_of(question, history, k, filters)
+        if self.settings.router != "model" or self.routed_without_model(query):
+            return query
+        rules = query.route
+        grams, multilingual, dense = self.intent_inputs(query)
+        probabilities = self._intent().probabilities(grams, multilingual, dense)
+        label, confidence = self._intent().decide(probabilities, dense)
+        ranked = sorted(zip(intent.ROUTES, probabilities), key=lambda pair: -pair[1])
+        reason = "model: " + ", ".join(f"{r} {p:.2f}" for r, p in ranked[:2])
+        agrees = rules.label == label
+        query.route = Route(label, round(confidence, 3), "model", reason,
+                            explanation=rules.explanation if agrees else "",
+                            listing_gap=rules.listing_gap if agrees else False,
+                            one_paper=rules.one_paper if agrees else bool(PAPER_FACT.search(question.lower())),
+                            subject=rules.subject if agrees else "")
+        return query
 
     def _answer(self, query: Query, answer: Answer) -> Iterator[AnswerEvent]:
         route, question, filters = query.route, query.text, query.given
@@ -173,7 +190,11 @@ class Assistant:
         hits = found = first = None
         explanation = route.explanation
         decline = route.label == "not_answerable"
-        if not route.settled and (query.history or not _dangling_reference(question)):
+        if route.method == "model":  # the intent model has read the evidence: its route stands
+            hits, found = query.searched, query.evidence
+            if not decline and found is not None and found.supported and not query.filters.matches(found.paper):
+                first = found.paper  # a sentence of a 2017 paper states it, and "WMT 2014" was read as a year
+        elif not route.settled and (query.history or not _dangling_reference(question)):
             # the router's guess about what the papers say: the retrieved papers decide (qa.evidence)
             hits, found, chance = self._evidence(query, answer)
             answerable = chance >= self._model().threshold
@@ -225,6 +246,38 @@ class Assistant:
         if self._answerability is None:
             self._answerability = evidence.AnswerabilityModel()
         return self._answerability
+
+    def query_of(self, question: str, history: list[dict] | None = None, k: int | None = None,
+                 filters: Filters | None = None) -> Query:
+        """The question with the rule router's route, before the intent model reads it."""
+        history = history or []
+        return Query(question, history, k or self.settings.k, self.router().classify(question, history or None),
+                     parse_filters(question, self.papers, owner=self.profile.name), filters, self._search_query)
+
+    def routed_without_model(self, query: Query) -> bool:
+        """A configured LLM routes; an injection is never answered; "who wrote it?" with nothing before it gets
+        asked back (`_retrieve_and_answer`)."""
+        route = query.route
+        return self._llm_routes() or route.method == "llm" or route.settled and "instructions" in route.reason \
+            or not query.history and _dangling_reference(query.text)
+
+    def intent_inputs(self, query: Query) -> tuple:
+        """What the intent model reads of a question (qa.intent); also keeps the evidence search on the query,
+        for the answer to reuse. tools/train_intent.py reads the labelled questions through this too."""
+        query.searched, query.evidence, features = self.evidence_features(query)
+        return (intent.hashed(query.text, query.history, self._vocabulary()), self._multilingual.query(query.text),
+                intent.dense_inputs(features, asks_listing_form(query.text), query.stated, query.history))
+
+    def _intent(self) -> intent.IntentModel:
+        if self._intent_model is None:
+            self._intent_model = intent.IntentModel()
+        return self._intent_model
+
+    def _vocabulary(self):
+        index = self.retriever.index()
+        if self._vocab is None or self._vocab[0] != index.manifest.version:
+            self._vocab = (index.manifest.version, intent.vocabulary(index.papers))
+        return self._vocab[1]
 
     def evidence_features(self, query: Query) -> tuple[list[Hit], evidence.Evidence, dict]:
         """The best retrieved papers, the sentence among them that best supports an answer, and what the

@@ -35,7 +35,9 @@ class Settings:
     chunk_overlap_tokens: int = 40
     k: int = 5
     llm: str = "auto"
-    router: str = "auto"  # auto: the LLM few-shot router with a capable LLM, else offline; or offline|llm
+    # auto: the LLM few-shot router with a capable LLM, else offline (rules checked by the answerability model);
+    # offline; llm; or model: the trained intent model (qa.intent), offline
+    router: str = "auto"
     llm_model: str = "gpt-4o-mini"
     llm_base_url: str = ""
     llm_model_path: str = ""  # QA_LLM=local: a GGUF file (default: the fetched 1.5B model, else SmolLM2)
@@ -94,8 +96,8 @@ class Settings:
     def validate(self) -> None:
         if self.llm not in LLM_CHOICES:
             raise QAError(f"QA_LLM must be one of {', '.join(LLM_CHOICES)}, not {self.llm!r}")
-        if self.router not in ("auto", "offline", "llm"):
-            raise QAError(f"QA_ROUTER must be auto, offline or llm, not {self.router!r}")
+        if self.router not in ("auto", "offline", "llm", "model"):
+            raise QAError(f"QA_ROUTER must be auto, offline, llm or model, not {self.router!r}")
         if not 64 <= self.chunk_tokens <= 8000:
             raise QAError("chunk budget (QA_CHUNK_TOKENS) must be between 64 and 8000 tokens")
         if not 0 <= self.chunk_overlap_tokens < self.chunk_tokens:

@@ -117,6 +117,10 @@ class Query:
     # and only for the steps that search
     resolve: Callable[[str, list[dict]], str] = field(repr=False, default=lambda text, history: text)
     _search_text: str | None = field(default=None, repr=False)
+    # the evidence search the route was read from (best papers, and the sentence that best supports an answer),
+    # reused by the answer when the question states no filter of its own
+    searched: list[Hit] | None = field(default=None, repr=False)
+    evidence: object | None = field(default=None, repr=False)
 
     @property
     def filters(self) -> Filters:

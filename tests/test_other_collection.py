@@ -104,3 +104,76 @@ def test_the_answerability_model_matches_its_features():
     strong = weak | {"cov_max": 1.0, "cos_max": 0.8, "cov_abstract": 1.0, "rest_cov_abstract": 1.0, "dense": 0.7,
                      "sentences": 0.7, "words": 0.5, "known_words": 1.0}
     assert model.probability(weak) < model.probability(strong)
+
+
+# QA_ROUTER=model: the trained intent model (qa.intent) routes from the question and the evidence
+@pytest.fixture(scope="module")
+def vision_model(vision):
+    """The same store read with QA_ROUTER=model: the trained intent model routes."""
+    import dataclasses
+
+    from qa.assistant import Assistant
+
+    return Assistant(dataclasses.replace(vision.settings, router="model"), use_llm=False)
+
+
+@pytest.mark.parametrize("question,title,phrase", EVIDENCE_ANSWERS)
+def test_the_intent_model_answers_what_the_rules_would_decline(vision_model, question, title, phrase):
+    vision = vision_model
+    assert vision.query_of(question).route.label == "not_answerable"  # the rule router alone declines it
+    query = vision.read(question)
+    assert query.route.method == "model" and query.route.label == "paper", query.route.reason
+    answer = vision.ask(question)
+    assert answer.route == "paper" and answer.route_reason.startswith("model: paper")
+    assert [c.title for c in answer.citations][:1] == [title] and phrase in answer.answer
+
+
+def test_the_intent_model_matches_its_inputs():
+    import numpy as np
+    from qa.intent import BUCKETS, DENSE, IntentModel
+    from qa.types import ROUTES
+
+    model = IntentModel()  # refuses a weights file trained for other routes or features
+    assert model.sparse.shape == (BUCKETS, len(ROUTES)) and model.dense.shape == (len(DENSE), len(ROUTES))
+    assert 0.0 < model.threshold < 1.0 and len(model.data_sha256) == 64
+    dense = model.mean.astype(float)
+    p = model.probabilities((np.array([1, 2]), np.array([0.6, 0.8])), np.zeros(model.multilingual.shape[0]), dense)
+    assert abs(p.sum() - 1.0) < 1e-6 and model.decide(p, dense)[0] in ROUTES
+
+
+def test_a_decline_needs_evidence_that_does_not_answer():
+    import numpy as np
+    from qa.intent import BASE, DENSE, decide, supported
+
+    likely_decline = np.array([0.15, 0.05, 0.0, 0.8])
+    weak = np.zeros(len(DENSE))
+    strong = weak.copy()
+    strong[BASE.index("support")] = 1.0
+    assert not supported(weak) and supported(strong)
+    assert decide(likely_decline, 0.5, supported(weak)) == ("not_answerable", 0.8)
+    assert decide(likely_decline, 0.5, supported(strong)) == ("paper", 0.15)  # the passage states it
+    strong[BASE.index("quantity")] = 1.0  # "how many ...?" needs a number in that sentence
+    assert not supported(strong)
+
+
+def test_the_training_fit_learns_a_separable_problem():
+    """tools/train_intent.py's L-BFGS fit on a toy problem: four classes told apart by one n-gram bucket each."""
+    import sys
+
+    import numpy as np
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from qa.intent import BASE
+    from train_intent import Design, fit, probabilities
+
+    rng = np.random.default_rng(0)
+    rows, labels = [], []
+    for i in range(80):
+        label = i % 4
+        rows.append({"ids": np.array([10 + label, 500 + int(rng.integers(50))]), "values": np.array([0.8, 0.6]),
+                     "multilingual": rng.normal(size=8).astype(np.float32), "dense": rng.normal(size=len(BASE))})
+        labels.append(label)
+    design = Design(rows)
+    weights = fit(design, np.array(labels), 4, iterations=200)
+    assert (probabilities(weights, design).argmax(axis=1) == np.array(labels)).mean() == 1.0

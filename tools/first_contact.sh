@@ -6,6 +6,7 @@
 #       -- tests/data/heldout/other4_collection.jsonl tests/data/heldout/other4_questions.jsonl
 #
 # Seed sets are asked of the bundled listing (data/), the last two files are another collection and its questions.
+# SIDES=base (or SIDES=this) runs one side only, e.g. the base while this checkout is still changing.
 # Writes OUT/{base,this}-NAME.json (`qa eval --llm none --json`) and OUT/{base,this}-router.txt (the router alone).
 set -euo pipefail
 base=$1 out=$2; shift 2
@@ -17,7 +18,7 @@ mkdir -p "$out"; out=$(realpath "$out")
 worktree=$(mktemp -d); git -C "$here" worktree add -q --detach "$worktree" "$base"
 trap 'git -C "$here" worktree remove --force "$worktree"' EXIT
 export HF_HUB_OFFLINE=1
-for side in base this; do
+for side in ${SIDES:-base this}; do
   code=$here; [ $side = base ] && code=$worktree
   data=$(mktemp -d)
   (cd "$code" && export PYTHONPATH=$code
