@@ -26,7 +26,7 @@ from .llm import get_llm
 from .metadata import answer_metadata, listing_holds, needs_paper_context
 from .question import PAPER_FACT, asks_listing_form, parse_filters
 from .retrieval import STOPWORDS, Retriever
-from .router import asks_several, get_router
+from .router import asks_several, get_router, is_injection
 from .tokens import count_tokens, truncate_tokens
 
 log = logging.getLogger(__name__)
@@ -258,7 +258,7 @@ class Assistant:
         """A configured LLM routes; an injection is never answered; "who wrote it?" with nothing before it gets
         asked back (`_retrieve_and_answer`)."""
         route = query.route
-        return self._llm_routes() or route.method == "llm" or route.settled and "instructions" in route.reason \
+        return self._llm_routes() or route.method == "llm" or is_injection(query.text) \
             or not query.history and _dangling_reference(query.text)
 
     def intent_inputs(self, query: Query) -> tuple:

@@ -12,7 +12,8 @@ four readings of the question:
 - the bibliographic forms `qa.question` recognises (per month, longest author list, ...) and the filters it reads.
 
 So a decline comes from the evidence and the question together, on any collection: there is no glossary and no
-ordered rule list. The weights file records the sha256 of the labelled rows it was fitted on.
+ordered rule list. The weights file records the sha256 of the labelled rows it was fitted on. It routes with
+QA_ROUTER=model; it is not the default, because on fresh questions it ties the rules (docs/ROUTER.md).
 """
 from __future__ import annotations
 
@@ -52,6 +53,8 @@ DENSE = BASE + tuple(f"named_top*{name}" for name in NAMED)
 
 
 def fold(text: str) -> str:
+    # as the weights were trained: NFKD without recomposing (qa.question.fold recomposes Hangul); another folding
+    # changes the n-grams, and the model must be retrained
     text = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in text if not unicodedata.combining(c))
 
