@@ -26,7 +26,8 @@ from .llm import get_llm
 from .metadata import answer_metadata, listing_holds, needs_paper_context
 from .question import PAPER_FACT, asks_listing_form, parse_filters
 from .retrieval import STOPWORDS, Retriever
-from .router import asks_several, get_router, is_injection
+from .router import asks_several, get_router
+from .router_rules import is_injection
 from .tokens import count_tokens, truncate_tokens
 
 log = logging.getLogger(__name__)

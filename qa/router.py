@@ -709,11 +709,6 @@ class OfflineRouter(AbstractChecks):
         return None
 
 
-def is_injection(question: str) -> bool:
-    """Asks to change or reveal the instructions (in any language the glossary reads): never answered."""
-    return bool(_INJECTION.search(_translate(question or "")))
-
-
 def asks_several(question: str) -> bool:
     """A question across papers or a comparison (for a decline that the papers' evidence overturns)."""
     t = _translate(question)

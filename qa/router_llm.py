@@ -6,8 +6,8 @@ from collections import defaultdict
 
 from .errors import LLMError
 from .papers import Paper
-from .router_text import _translate, _WORD_RE
-from .router_rules import _INJECTION
+from .router_text import _WORD_RE
+from .router_rules import is_injection
 from .routes import SYSTEM_PROMPT_PATH, Router
 from .types import ROUTES, Route
 
@@ -106,7 +106,7 @@ class LLMRouter:
     def classify(self, question: str, history: list[dict] | None = None) -> Route:
         history = history or []
         offline = self.fallback.classify(question, history)
-        if not _WORD_RE.search(question or "") or _INJECTION.search(_translate(question or "")):
+        if not _WORD_RE.search(question or "") or is_injection(question):
             return offline  # never hand an injection to the model
         if offline.method == "rules" and offline.confidence >= self.rules_first:
             return offline

@@ -5,7 +5,7 @@ import re
 
 
 from .question import COLLECTION_WIDE, PAPER_FACT
-from .router_text import _STOP, _WORD_RE, _fold, _has
+from .router_text import _STOP, _WORD_RE, _fold, _has, _translate
 from .router_collection import _Collection, _Entity
 
 # ---------------------------------------------------------------------------
@@ -23,6 +23,13 @@ _INJECTION = re.compile(
     r"(?:^|\byou\b.{0,20}?)pretend (?:to be|you)\b|\bpretend (?:that )?you\b|\broleplay\b|"
     r"\b(?:show|reveal|print|tell)\b.{0,30}\binstructions\b.{0,20}\bsystem\b|\bsystem instructions\b|"
     r"\bfrom now on\b|\bnew instructions\b")
+
+
+def is_injection(question: str) -> bool:
+    """Asks to change or reveal the instructions (in any language the glossary reads): never answered."""
+    return bool(_INJECTION.search(_translate(question or "")))
+
+
 _CHITCHAT = re.compile(
     r"\b(?:my|i have|i've got|i've had|i had|i'm having) (?:\w+ ){0,2}(?:pain|symptoms?|illness|disease|rash|fever|headache|cough)\b|"
     r"\bdiagnose (?:my|me)\b|\bmedical advice\b|\bmy (?:new )?(?:cat|dog|pet|puppy|kitten)\b|\bname for my\b|"
