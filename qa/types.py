@@ -121,6 +121,8 @@ class Query:
     # reused by the answer when the question states no filter of its own
     searched: list[Hit] | None = field(default=None, repr=False)
     evidence: object | None = field(default=None, repr=False)
+    # the share of the question not in English (retrieval's `foreign_share`): its sentences are read in e5
+    foreign: float = 0.0
 
     @property
     def filters(self) -> Filters:
@@ -135,7 +137,7 @@ class Query:
 
     def standalone(self, k: int) -> Query:
         """The same question without its history (a bibliographic question answered from the papers instead)."""
-        return Query(self.text, [], k, self.route, self.stated, self.given, self.resolve)
+        return Query(self.text, [], k, self.route, self.stated, self.given, self.resolve, foreign=self.foreign)
 
 
 ROUTE_LABELS = {"paper": "one paper", "synthesis": "several papers", "metadata": "bibliographic",
