@@ -93,26 +93,35 @@ class SentenceVectors:
         return out  # type: ignore[return-value]
 
     def _read(self, paper: Paper) -> np.ndarray | None:
-        path = self._path(paper)
-        if path is None or not path.exists():
-            return None
-        try:
-            vectors = np.load(path)
-        except (OSError, ValueError):
-            return None
-        return vectors if vectors.ndim == 2 and len(vectors) == len(abstract_sentences(paper)) else None
+        vectors = load_vectors(self._path(paper))
+        return vectors if vectors is not None and vectors.ndim == 2 and \
+            len(vectors) == len(abstract_sentences(paper)) else None
 
     def _write(self, paper: Paper, vectors: np.ndarray) -> None:
-        path = self._path(paper)
-        if path is None:
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{threading.get_ident()}.tmp.npy")
-            np.save(tmp, vectors.astype(np.float32))
-            tmp.replace(path)  # atomic: a concurrent reader sees the whole file or none
-        except OSError as exc:  # a read-only cache only costs speed
-            log.info("sentence vectors not cached: %s", exc)
+        save_vectors(self._path(paper), vectors)
+
+
+def load_vectors(path: Path | None) -> np.ndarray | None:
+    """An array of the vector cache, or None when it is missing or unreadable."""
+    if path is None or not path.exists():
+        return None
+    try:
+        return np.load(path)
+    except (OSError, ValueError):
+        return None
+
+
+def save_vectors(path: Path | None, vectors: np.ndarray) -> None:
+    """Into the vector cache, atomically (a concurrent reader sees the whole file or none)."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{threading.get_ident()}.tmp.npy")
+        np.save(tmp, vectors.astype(np.float32))
+        tmp.replace(path)
+    except OSError as exc:  # a read-only cache only costs time
+        log.info("vectors not cached: %s", exc)
 
 
 def sentence_score(vectors: np.ndarray, question_vector: np.ndarray) -> float:

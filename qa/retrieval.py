@@ -18,7 +18,7 @@ import numpy as np
 from .embeddings import MultilingualEmbedder, MultilingualEncoder, english_words, get_embedder
 from .errors import QAError, StoreError
 from .papers import Paper, Profile
-from .rerank import CANDIDATES, MAX_PAPERS, SentenceVectors, rerank
+from .rerank import CANDIDATES, MAX_PAPERS, SentenceVectors, load_vectors, rerank, save_vectors
 from .store import Manifest, PaperStore
 from .types import Filters, Hit
 
@@ -276,26 +276,11 @@ class MultilingualPaperVectors:
         return self.directory / f"{paper.content_hash()}.npy" if self.directory else None
 
     def _read(self, paper: Paper) -> bool:
-        path = self._path(paper)
-        if path is None or not path.exists():
-            return False
-        try:
-            vector = np.load(path)
-        except (OSError, ValueError):
-            return False
-        if vector.shape != (self.encoder.dim,):
+        vector = load_vectors(self._path(paper))
+        if vector is None or vector.shape != (self.encoder.dim,):
             return False
         self._memory[paper.content_hash()] = vector
         return True
 
     def _write(self, paper: Paper, vector: np.ndarray) -> None:
-        path = self._path(paper)
-        if path is None:
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{threading.get_ident()}.tmp.npy")
-            np.save(tmp, vector.astype(np.float32))
-            tmp.replace(path)  # atomic: a concurrent reader sees the whole file or none
-        except OSError:  # a read-only cache only costs time
-            pass
+        save_vectors(self._path(paper), vector)
