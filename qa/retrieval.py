@@ -259,6 +259,9 @@ class MultilingualPaperVectors:
             missing = [p for p in papers if p.content_hash() not in self._memory and not self._read(p)]
             if missing:
                 embedded = self.encoder.passages([f"{p.title}. {p.abstract}" for p in missing])
+                if len(self._memory) + len(missing) > 20000:  # versions a long-lived server re-ingested
+                    self._memory = {p.content_hash(): self._memory[p.content_hash()] for p in papers
+                                    if p.content_hash() in self._memory}
                 for paper, vector in zip(missing, embedded):
                     self._memory[paper.content_hash()] = vector
                     self._write(paper, vector)
