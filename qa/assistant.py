@@ -163,10 +163,11 @@ class Assistant:
     def read(self, question: str, history: list[dict] | None = None, k: int | None = None,
              filters: Filters | None = None) -> Query:
         """The question read once (cleaned text and history in): its route, filters and standalone search text.
-        With QA_ROUTER=model the route comes from the trained intent model (qa.intent) over the question and the
-        retrieved evidence, and the rule router only words a decline and stops prompt injections."""
+        Unless a capable LLM routes (or QA_ROUTER=offline asks for the rules), the route comes from the trained
+        intent model (qa.intent) over the question and the retrieved evidence; the rule router only words a decline
+        and stops prompt injections."""
         query = self.query_of(question, history, k, filters)
-        if self.settings.router != "model" or self.routed_without_model(query):
+        if self.settings.router == "offline" or self.routed_without_model(query):
             return query
         rules = query.route
         grams, multilingual, dense = self.intent_inputs(query)
@@ -179,7 +180,9 @@ class Assistant:
                             explanation=rules.explanation if agrees else "",
                             listing_gap=rules.listing_gap if agrees else False,
                             one_paper=rules.one_paper if agrees else bool(PAPER_FACT.search(question.lower())),
-                            subject=rules.subject if agrees else "")
+                            subject=rules.subject if agrees else "",
+                            from_papers=max(("paper", "synthesis"),
+                                            key=lambda r: probabilities[intent.ROUTES.index(r)]))
         return query
 
     def _answer(self, query: Query, answer: Answer) -> Iterator[AnswerEvent]:
@@ -192,6 +195,8 @@ class Assistant:
         decline = route.label == "not_answerable"
         if route.method == "model":  # the intent model has read the evidence: its route stands
             hits, found = query.searched, query.evidence
+            if decline and not hits:  # no paper passes the filters: `_retrieve_and_answer` names them
+                decline = False
             if not decline and found is not None and found.supported and not query.filters.matches(found.paper):
                 first = found.paper  # a sentence of a 2017 paper states it, and "WMT 2014" was read as a year
         elif not route.settled and (query.history or not _dangling_reference(question)):
@@ -228,10 +233,14 @@ class Assistant:
                                  if history and _refers_back(question) else None)
         timings = answer.timings_ms
         if not result.understood:  # not a bibliographic pattern we compute: say so, then answer from the papers
-            answer.route = "synthesis"
             answer.route_reason += "; no bibliographic pattern, answered from the papers"
-            answer.warnings.append(listing_holds(self.papers, self.profile))
-            yield from self._retrieve_and_answer(query.standalone(self.settings.k), answer)
+            # "who wrote it and when?" still asks about the paper before it; other questions stand alone
+            follows = bool(history) and (_dangling_reference(question) or _refers_back(question))
+            # a field of one paper the listing could not link ("who wrote the distillation paper?"): the search can
+            answer.route = "paper" if follows or one_paper else query.route.from_papers
+            if answer.route == "synthesis":
+                answer.warnings.append(listing_holds(self.papers, self.profile))
+            yield from self._retrieve_and_answer(query if follows else query.standalone(self.settings.k), answer)
             return
         answer.mode = "structured"
         answer.answer = result.text
@@ -268,9 +277,11 @@ class Assistant:
 
     def routed_without_model(self, query: Query) -> bool:
         """A configured LLM routes; an injection is never answered; "who wrote it?" with nothing before it gets
-        asked back (`_retrieve_and_answer`)."""
+        asked back (`_retrieve_and_answer`); and a decline that needs no evidence stands (`Route.settled`: no
+        words, chit-chat, requests to write code or to reveal the instructions, the researcher's private life,
+        figures the listing does not hold)."""
         route = query.route
-        return self._llm_routes() or route.method == "llm" or is_injection(query.text) \
+        return self._llm_routes() or route.method == "llm" or is_injection(query.text) or route.settled \
             or not query.history and _dangling_reference(query.text)
 
     def intent_inputs(self, query: Query) -> tuple:

@@ -42,11 +42,16 @@ what which who whom whose when where why how many much does do did is are was we
 will shall may might there their them they it its this that these those the a an of in on for to with by from at
 as and or but not no any some about into than then also only just tell me please explain describe give list name
 say says said report reported reports mention mentioned mentions paper papers article work study authors author
-collection listing abstract exactly exact specific specifically precisely really actually according
+collection listing abstract exactly exact specific specifically precisely really actually according get got gets
+obtain obtained achieve achieved
 """.split())
 _QUANTITY = re.compile(r"\bhow (?:many|much|long|large|big|fast|often)\b|\b(?:number|amount|size|count|percentage|"
                        r"percent|figure|score|accuracy|rate|bleu|fid|perplexity|error|speed-?up|ratio|cost)\b",
                        re.IGNORECASE)
+# the words that name the quantity a question asks for (stemmed as `question_words` does); not "rate" or "size",
+# which are also parts of names ("learning rate", "batch size") a sentence must state
+_QUANTITY_WORDS = frozenset("number amount count percentage percent score accuracy".split())
+_DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"(?<![A-Za-z])\d[\d,.]*\s*(?:%|x|×|k|m|b|million|billion|thousand)?|\b(?:one|two|three|four|"
                      r"five|six|seven|eight|nine|ten|hundred|thousand|million|billion|twice|half)\b", re.IGNORECASE)
 
@@ -127,11 +132,14 @@ def _covers(stem: str, words: set[str]) -> bool:
 def _scored_sentences(wanted: list[str], total: float, papers: list[Paper], sentence_vectors, weights: WordWeights,
                       question_vector: np.ndarray):
     """Every abstract sentence of `papers` (best first) as (rank, paper, title stems, sentence, its stems with the
-    title's, cosine with the question, idf-weighted share of the `wanted` words it covers)."""
+    title's, cosine with the question, idf-weighted share of the `wanted` words it covers). A number covers the
+    question's word for the quantity it asks ("what accuracy ... on MedQA?" is answered by "60.7% on MedQA")."""
     for rank, (paper, vectors) in enumerate(zip(papers, sentence_vectors.get_many(papers))):
         title = _stems(paper.title)
         for sentence, cosine in zip(abstract_sentences(paper), (vectors @ question_vector).tolist()):
             words = _stems(sentence) | title
+            if _DIGIT.search(sentence):
+                words = words | _QUANTITY_WORDS
             coverage = sum(weights.weight(w) for w in wanted if _covers(w, words)) / total if total > 0 else 0.0
             yield rank, paper, title, sentence, words, cosine, coverage
 

@@ -93,6 +93,9 @@ class Route:
     # any other route is checked against the retrieved papers before it stands (qa.evidence)
     settled: bool = False
     subject: str = ""  # for a decline: the name it found missing from the collection ("GPT-4")
+    # the intent model's likelier of paper and synthesis: how a metadata question the listing cannot compute is
+    # answered from the papers instead
+    from_papers: str = "synthesis"
 
 
 def merge_filters(stated: Filters, given: Filters | None) -> Filters:

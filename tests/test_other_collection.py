@@ -25,13 +25,14 @@ ANSWERED = [
 ]
 
 
-def _assistant_over(collection, tmp_path_factory):
+def _assistant_over(collection, tmp_path_factory, router: str = "auto"):
     """An offline assistant over a JSONL collection, ingested into a fresh store."""
     from qa.assistant import Assistant
     from qa.ingest import ingest
     from qa.settings import Settings
 
-    settings = Settings.from_env(data_dir=tmp_path_factory.mktemp(collection.stem) / "qa-data", sources=(collection,))
+    settings = Settings.from_env(data_dir=tmp_path_factory.mktemp(collection.stem) / "qa-data", sources=(collection,),
+                                 router=router)
     ingest(settings, fmt="jsonl")
     return Assistant(settings, use_llm=False)
 
@@ -82,7 +83,8 @@ EVIDENCE_ANSWERS = [
 
 @pytest.fixture(scope="module")
 def vision(tmp_path_factory):
-    return _assistant_over(OTHER2, tmp_path_factory)
+    """QA_ROUTER=offline: the rule router, its guesses checked by the answerability model."""
+    return _assistant_over(OTHER2, tmp_path_factory, router="offline")
 
 
 @pytest.mark.parametrize("question,title,phrase", EVIDENCE_ANSWERS)
@@ -106,15 +108,15 @@ def test_the_answerability_model_matches_its_features():
     assert model.probability(weak) < model.probability(strong)
 
 
-# QA_ROUTER=model: the trained intent model (qa.intent) routes from the question and the evidence
+# the default without an LLM: the trained intent model (qa.intent) routes from the question and the evidence
 @pytest.fixture(scope="module")
 def vision_model(vision):
-    """The same store read with QA_ROUTER=model: the trained intent model routes."""
+    """The same store read as by default (no LLM): the trained intent model routes."""
     import dataclasses
 
     from qa.assistant import Assistant
 
-    return Assistant(dataclasses.replace(vision.settings, router="model"), use_llm=False)
+    return Assistant(dataclasses.replace(vision.settings, router="auto"), use_llm=False)
 
 
 @pytest.mark.parametrize("question,title,phrase", EVIDENCE_ANSWERS)

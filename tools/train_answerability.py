@@ -40,11 +40,17 @@ SEED_SETS = sorted(DATA.glob("router_fresh_*.jsonl")) + [
     DATA / "heldout" / "router_z1.jsonl", DATA / "heldout" / "router_z2.jsonl",
     DATA / "heldout" / "synthesis_heldout.jsonl", DATA / "heldout" / "synthesis_fresh.jsonl",
     DATA / "heldout" / "paraphrases_heldout.jsonl", DATA / "heldout" / "router_q1.jsonl",
-    DATA / "heldout" / "router_q2.jsonl"]
+    DATA / "heldout" / "router_q2.jsonl"] + [
+    DATA / "heldout" / f"{name}.jsonl" for name in (
+        "router_r1", "router_r2", "router_s1", "router_s2", "router_t1", "router_t2", "router_u1", "router_u2",
+        "router_v1", "router_v2", "synthesis_fresh2", "synthesis_fresh3", "synthesis_fresh4", "synthesis_fresh5",
+        "multilingual_fresh")]
 # (collection, its questions): collections of other researchers, so the model does not learn one listing
 OTHER_SETS = [(DATA / "heldout" / "other_collection.jsonl", DATA / "heldout" / "other_collection_questions.jsonl"),
               (DATA / "heldout" / "other2_collection.jsonl", DATA / "heldout" / "other2_questions.jsonl"),
-              (DATA / "heldout" / "other3_collection.jsonl", DATA / "heldout" / "other3_questions.jsonl")]
+              (DATA / "heldout" / "other3_collection.jsonl", DATA / "heldout" / "other3_questions.jsonl")] + [
+    (DATA / "heldout" / f"other{n}_collection.jsonl", DATA / "heldout" / f"other{n}_questions.jsonl")
+    for n in (4, 5, 6, 7, 8)]
 COST_WRONG_DECLINE = 2.0
 L2 = 1.0
 
@@ -92,11 +98,11 @@ def measure_all() -> list[dict]:
     rows: list[dict] = []
     seen: set = set()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings.from_env(data_dir=Path(tmp) / "seed", sources=(ROOT / "data",))
+        settings = Settings.from_env(data_dir=Path(tmp) / "seed", sources=(ROOT / "data",), router="offline")
         ingest(settings)
         rows += measure_sets(Assistant(settings, use_llm=False), SEED_SETS, seen)
         for n, (collection, questions) in enumerate(OTHER_SETS):
-            settings = Settings.from_env(data_dir=Path(tmp) / f"other{n}", sources=(collection,))
+            settings = Settings.from_env(data_dir=Path(tmp) / f"other{n}", sources=(collection,), router="offline")
             ingest(settings, fmt="jsonl")
             rows += measure_sets(Assistant(settings, use_llm=False), [questions], seen)
     return rows
