@@ -164,8 +164,8 @@ class Assistant:
              filters: Filters | None = None) -> Query:
         """The question read once (cleaned text and history in): its route, filters and standalone search text.
         Unless a capable LLM routes (or QA_ROUTER=offline asks for the rules), the route comes from the trained
-        intent model (qa.intent) over the question and the retrieved evidence; the rule router only words a decline
-        and stops prompt injections."""
+        intent model (qa.intent) over the question and the retrieved evidence; the rule router keeps the declines
+        that need no evidence (`routed_without_model`) and words a decline it agrees with."""
         query = self.query_of(question, history, k, filters)
         if self.settings.router == "offline" or self.routed_without_model(query):
             return query
@@ -234,9 +234,9 @@ class Assistant:
         timings = answer.timings_ms
         if not result.understood:  # not a bibliographic pattern we compute: say so, then answer from the papers
             answer.route_reason += "; no bibliographic pattern, answered from the papers"
-            # "who wrote it and when?" still asks about the paper before it; other questions stand alone
+            # "who wrote it and when?" still asks about the paper before it; other questions stand alone. A field of
+            # one paper the listing could not link ("who wrote the distillation paper?") is left to the search.
             follows = bool(history) and (_dangling_reference(question) or _refers_back(question))
-            # a field of one paper the listing could not link ("who wrote the distillation paper?"): the search can
             answer.route = "paper" if follows or one_paper else query.route.from_papers
             if answer.route == "synthesis":
                 answer.warnings.append(listing_holds(self.papers, self.profile))
