@@ -422,7 +422,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         which = "most recent" if newest else "oldest"
         if len(chosen) == 1:
             p = chosen[0]
-            return MetadataAnswer(f"The {which} paper in the listing{scope_text()} is {p.title}, dated {p.date} "
+            return MetadataAnswer(f"The {which} paper in the listing{scope_text()} is {p.title}, dated {_long_date(p)} "
                                   f"[1].", chosen)
         return MetadataAnswer(f"The {len(chosen)} {which} papers in the listing{scope_text()}:\n" +
                               "\n".join(f"- {p.title} ({p.date}) [{i}]" for i, p in enumerate(chosen, 1)), chosen)

@@ -132,7 +132,7 @@ def test_each_fault_is_one_clear_llmerror_within_the_timeout(behaviour, mode, ex
         assert error is not None, f"{behaviour} should fail"
         assert expected in str(error)
         assert "\n" not in str(error)
-        assert elapsed < llm.timeout + 0.75
+        assert elapsed < llm.timeout + 1.5  # slack for a busy machine (the suite runs two workers)
         assert len(srv.chat_requests) == requests
     if behaviour == "silence":
         assert elapsed >= llm.timeout - 0.1
@@ -157,14 +157,14 @@ def test_rate_limit_that_persists_reports_the_retries():
     with FakeOpenAIServer("rate_limit", retry_after=0.2) as srv:
         _, error, elapsed = run(make_llm(srv.base_url, timeout=5), "complete")
     assert str(error) == "LLM rate-limited (429) after 2 retries"
-    assert len(srv.chat_requests) == 3 and 0.4 <= elapsed < 2
+    assert len(srv.chat_requests) == 3 and 0.4 <= elapsed < 3
 
 
 def test_retry_after_beyond_the_timeout_gives_up_at_once():
     with FakeOpenAIServer("rate_limit", retry_after=60) as srv:
         _, error, elapsed = run(make_llm(srv.base_url, timeout=2), "stream")
     assert "LLM rate-limited (429)" in str(error) and "timeout" in str(error)
-    assert elapsed < 0.5 and len(srv.chat_requests) == 1
+    assert elapsed < 1.5 and len(srv.chat_requests) == 1  # not the 60 s asked, nor the 2 s timeout
 
 
 def test_whole_call_is_bounded_even_while_text_trickles_in():
@@ -173,7 +173,7 @@ def test_whole_call_is_bounded_even_while_text_trickles_in():
         pieces, error, elapsed = run(make_llm(srv.base_url, timeout=1.5), "stream")
     assert str(error) == "LLM timed out after 1.5 s"
     assert len(pieces) < 10  # typically 4: the deadline cut the answer short
-    assert elapsed < 2.0
+    assert elapsed < 2.5  # without the deadline the ten pieces take 3 s
 
 
 def test_abandoning_a_stream_early_is_fine():
@@ -188,7 +188,7 @@ def test_refused_connection_fails_fast_with_the_url():
     for mode in ("stream", "complete"):
         _, error, elapsed = run(make_llm(url), mode)
         assert str(error) == f"LLM unreachable at {url} (connection refused)"
-        assert elapsed < 0.5
+        assert elapsed < 1.5  # no retries, no waiting for a timeout
 
 
 def test_credentials_in_the_base_url_are_not_shown():
