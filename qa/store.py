@@ -65,6 +65,9 @@ class Manifest:
         return f"papers-{self.version}"
 
 
+_OVERRIDES_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def _without_override_checks():
     """chromadb marks its methods with the `overrides` package's decorator, which checks each method's signature
@@ -78,12 +81,13 @@ def _without_override_checks():
             return function
         return marked if method is None else marked(method)
 
-    saved = overrides.override, overrides.overrides
-    overrides.override = overrides.overrides = mark
-    try:
-        yield
-    finally:
-        overrides.override, overrides.overrides = saved
+    with _OVERRIDES_LOCK:  # two threads opening clients at once must not save each other's stand-in
+        saved = overrides.override, overrides.overrides
+        overrides.override = overrides.overrides = mark
+        try:
+            yield
+        finally:
+            overrides.override, overrides.overrides = saved
 
 
 def make_client(settings):
