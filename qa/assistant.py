@@ -163,7 +163,7 @@ class Assistant:
     def read(self, question: str, history: list[dict] | None = None, k: int | None = None,
              filters: Filters | None = None) -> Query:
         """The question read once (cleaned text and history in): its route, filters and standalone search text.
-        Unless a capable LLM routes (or QA_ROUTER=offline asks for the rules), the route comes from the trained
+        Unless a capable LLM gives the route (or QA_ROUTER=offline asks for the rules), it comes from the trained
         intent model (qa.intent) over the question and the retrieved evidence; the rule router keeps the declines
         that need no evidence (`routed_without_model`) and words a decline it agrees with."""
         query = self.query_of(question, history, k, filters)
@@ -175,6 +175,8 @@ class Assistant:
         label, confidence = self._intent().decide(probabilities, dense)
         ranked = sorted(zip(intent.ROUTES, probabilities), key=lambda pair: -pair[1])
         reason = "model: " + ", ".join(f"{r} {p:.2f}" for r, p in ranked[:2])
+        if failed := rules.reason.partition("; LLM router failed: ")[2]:  # the answer step must not wait for it again
+            reason += f"; LLM router failed: {failed}"
         agrees = rules.label == label
         query.route = Route(label, round(confidence, 3), "model", reason,
                             explanation=rules.explanation if agrees else "",
@@ -276,12 +278,13 @@ class Assistant:
         return self.embedder if query.foreign < MIN_FOREIGN else self.retriever.multilingual_sentences.embedder
 
     def routed_without_model(self, query: Query) -> bool:
-        """A configured LLM routes; an injection is never answered; "who wrote it?" with nothing before it gets
-        asked back (`_retrieve_and_answer`); and a decline that needs no evidence stands (`Route.settled`: no
+        """A route the LLM gave stands (and every route under QA_ROUTER=llm): where the LLM router fell back to the
+        rules, because its call failed or a rule was sure, the model routes instead. An injection is never answered;
+        "who wrote it?" with nothing before it gets asked back (`_retrieve_and_answer`); and a decline that needs no evidence stands (`Route.settled`: no
         words, chit-chat, requests to write code or to reveal the instructions, the researcher's private life,
         figures the listing does not hold)."""
         route = query.route
-        return self._llm_routes() or route.method == "llm" or is_injection(query.text) or route.settled \
+        return route.method == "llm" or self.settings.router == "llm" or is_injection(query.text) or route.settled \
             or not query.history and _dangling_reference(query.text)
 
     def intent_inputs(self, query: Query) -> tuple:

@@ -666,6 +666,9 @@ def test_llm_silence_bounds_the_whole_answer_when_the_llm_also_routes(built_sett
         elapsed = time.monotonic() - started
     assert answer.mode == "extractive"
     assert elapsed < 3 + 2, elapsed  # measured: ~6.3 s (3 s routing + 3 s answering)
+    # the LLM router fell back: the trained model routed, not the rules, and the answer step knew not to wait again
+    assert answer.route_reason.startswith("model: ") and "LLM router failed" in answer.route_reason, \
+        answer.route_reason
 
 
 @pytest.mark.llm_server

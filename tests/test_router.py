@@ -59,7 +59,8 @@ def embedder():
 
 @pytest.fixture(scope="module")
 def router(embedder, papers) -> OfflineRouter:
-    return OfflineRouter(embedder, papers)
+    # the examples' vectors from the user's cache, as `qa` reads them (computing them is ~20 s of the suite)
+    return OfflineRouter(embedder, papers, cache_dir=Settings().cache_dir)
 
 
 def _accuracy(router, rows: list[dict]) -> tuple[float, list[str]]:
