@@ -280,9 +280,9 @@ class Assistant:
     def routed_without_model(self, query: Query) -> bool:
         """A route the LLM gave stands (and every route under QA_ROUTER=llm): where the LLM router fell back to the
         rules, because its call failed or a rule was sure, the model routes instead. An injection is never answered;
-        "who wrote it?" with nothing before it gets asked back (`_retrieve_and_answer`); and a decline that needs no evidence stands (`Route.settled`: no
-        words, chit-chat, requests to write code or to reveal the instructions, the researcher's private life,
-        figures the listing does not hold)."""
+        "who wrote it?" with nothing before it gets asked back (`_retrieve_and_answer`); and a decline that needs no
+        evidence stands (`Route.settled`: no words, chit-chat, requests to write code or to reveal the instructions,
+        the researcher's private life, figures the listing does not hold)."""
         route = query.route
         return route.method == "llm" or self.settings.router == "llm" or is_injection(query.text) or route.settled \
             or not query.history and _dangling_reference(query.text)
