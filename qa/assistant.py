@@ -175,8 +175,8 @@ class Assistant:
         label, confidence = self._intent().decide(probabilities, dense)
         ranked = sorted(zip(intent.ROUTES, probabilities), key=lambda pair: -pair[1])
         reason = "model: " + ", ".join(f"{r} {p:.2f}" for r, p in ranked[:2])
-        if failed := rules.reason.partition("; LLM router failed: ")[2]:  # the answer step must not wait for it again
-            reason += f"; LLM router failed: {failed}"
+        if rules.llm_error:
+            reason += f"; LLM router failed: {rules.llm_error}"
         agrees = rules.label == label
         query.route = Route(label, round(confidence, 3), "model", reason,
                             explanation=rules.explanation if agrees else "",
@@ -184,7 +184,8 @@ class Assistant:
                             one_paper=rules.one_paper if agrees else bool(PAPER_FACT.search(question.lower())),
                             subject=rules.subject if agrees else "",
                             from_papers=max(("paper", "synthesis"),
-                                            key=lambda r: probabilities[intent.ROUTES.index(r)]))
+                                            key=lambda r: probabilities[intent.ROUTES.index(r)]),
+                            llm_error=rules.llm_error)
         return query
 
     def _answer(self, query: Query, answer: Answer) -> Iterator[AnswerEvent]:
@@ -435,7 +436,7 @@ class Assistant:
         answer.sources = [Source(h.paper.paper_id, h.paper.title, h.paper.year, h.score) for h in hits]
         yield AnswerEvent("sources", answer=answer)
         t = time.perf_counter()
-        router_failed = answer.route_reason.partition("LLM router failed: ")[2]
+        router_failed = query.route.llm_error
         if self.llm is not None and router_failed:  # it just failed (often: timed out): don't wait twice
             answer.warnings.append(f"{router_failed}: extractive answer shown instead")
         elif self.llm is not None:

@@ -114,9 +114,9 @@ class LLMRouter:
                     {"role": "user", "content": self._user_message(question, history)}]
         try:
             reply = self.llm.complete(messages, max_tokens=16, temperature=0.0)
-        except LLMError as exc:  # the reason tells the answer step not to wait for the LLM again
+        except LLMError as exc:
             return Route(offline.label, offline.confidence, offline.method,
-                         f"{offline.reason}; LLM router failed: {exc}")
+                         f"{offline.reason}; LLM router failed: {exc}", llm_error=str(exc))
         label = parse_label(reply)
         if label is None:
             return offline

@@ -96,6 +96,8 @@ class Route:
     # the intent model's likelier of paper and synthesis: how a metadata question the listing cannot compute is
     # answered from the papers instead
     from_papers: str = "synthesis"
+    # the LLM router's call failed (often: timed out) with this error: the answer step does not wait for it again
+    llm_error: str = ""
 
 
 def merge_filters(stated: Filters, given: Filters | None) -> Filters:
