@@ -132,7 +132,7 @@ def test_each_fault_is_one_clear_llmerror_within_the_timeout(behaviour, mode, ex
         assert error is not None, f"{behaviour} should fail"
         assert expected in str(error)
         assert "\n" not in str(error)
-        assert elapsed < llm.timeout + 1.5  # slack for a busy machine (the suite runs two workers)
+        assert elapsed < llm.timeout + 10  # bounded; a "silence" server without the deadline never answers
         assert len(srv.chat_requests) == requests
     if behaviour == "silence":
         assert elapsed >= llm.timeout - 0.1
@@ -157,23 +157,24 @@ def test_rate_limit_that_persists_reports_the_retries():
     with FakeOpenAIServer("rate_limit", retry_after=0.2) as srv:
         _, error, elapsed = run(make_llm(srv.base_url, timeout=5), "complete")
     assert str(error) == "LLM rate-limited (429) after 2 retries"
-    assert len(srv.chat_requests) == 3 and 0.4 <= elapsed < 3
+    assert len(srv.chat_requests) == 3 and elapsed >= 0.4
 
 
 def test_retry_after_beyond_the_timeout_gives_up_at_once():
     with FakeOpenAIServer("rate_limit", retry_after=60) as srv:
-        _, error, elapsed = run(make_llm(srv.base_url, timeout=2), "stream")
+        _, error, elapsed = run(make_llm(srv.base_url, timeout=30), "stream")
     assert "LLM rate-limited (429)" in str(error) and "timeout" in str(error)
-    assert elapsed < 1.5 and len(srv.chat_requests) == 1  # not the 60 s asked, nor the 2 s timeout
+    assert elapsed < 15 and len(srv.chat_requests) == 1  # not the 60 s asked, nor the 30 s timeout
 
 
 def test_whole_call_is_bounded_even_while_text_trickles_in():
     # Each delta comes well inside any per-read timeout, yet the call as a whole must stop at the deadline.
-    with FakeOpenAIServer("slow", delay=0.3, text="one two three four five six seven eight nine ten") as srv:
-        pieces, error, elapsed = run(make_llm(srv.base_url, timeout=1.5), "stream")
-    assert str(error) == "LLM timed out after 1.5 s"
-    assert len(pieces) < 10  # typically 4: the deadline cut the answer short
-    assert elapsed < 2.5  # without the deadline the ten pieces take 3 s
+    words = " ".join(f"word{i}" for i in range(20))
+    with FakeOpenAIServer("slow", delay=0.5, text=words) as srv:
+        pieces, error, elapsed = run(make_llm(srv.base_url, timeout=2), "stream")
+    assert str(error) == "LLM timed out after 2 s"
+    assert len(pieces) < 20  # the deadline cut the answer short
+    assert elapsed < 8  # without the deadline the twenty pieces take 10 s
 
 
 def test_abandoning_a_stream_early_is_fine():
@@ -186,9 +187,9 @@ def test_abandoning_a_stream_early_is_fine():
 def test_refused_connection_fails_fast_with_the_url():
     url = f"http://127.0.0.1:{closed_port()}/v1"
     for mode in ("stream", "complete"):
-        _, error, elapsed = run(make_llm(url), mode)
+        _, error, elapsed = run(make_llm(url, timeout=60), mode)
         assert str(error) == f"LLM unreachable at {url} (connection refused)"
-        assert elapsed < 1.5  # no retries, no waiting for a timeout
+        assert elapsed < 20  # no waiting for the 60 s timeout
 
 
 def test_credentials_in_the_base_url_are_not_shown():
@@ -358,7 +359,7 @@ class TestLocalServer:
         server.stop()  # idempotent
         started = time.monotonic()
         _, error, _ = run(ChatLLM(base_url=server.base_url, api_key=server.api_key, model_id="x"), "stream")
-        assert "connection refused" in str(error) and time.monotonic() - started < 1
+        assert "connection refused" in str(error) and time.monotonic() - started < 20
 
     def test_stopping_the_server_mid_stream_raises_llmerror(self):
         with LocalLLMServer() as server:
