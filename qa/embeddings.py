@@ -43,6 +43,7 @@ class LocalEmbedder:
 
     model_id = LOCAL_MODEL_ID
     dim = 384
+    short_batch = 8  # short texts (questions) per call: padding to a batch's longest text costs more than calls
 
     def __init__(self, threads: int | None = None):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -144,3 +144,28 @@ def chroma_server(tmp_path_factory):
     server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db").start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def fake_embeddings():
+    """An OpenAI-compatible embedding endpoint on 127.0.0.1 (tests/support.py)."""
+    from support import FakeEmbeddingServer
+
+    with FakeEmbeddingServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def offline(built_settings):
+    """The assistant without an LLM, over the session's index."""
+    from qa.assistant import Assistant
+
+    return Assistant(built_settings, use_llm=False)
+
+
+@pytest.fixture(scope="module")
+def built_env(built_settings):
+    """The environment of a `qa` subprocess that reads the session's index."""
+    from support import cli_env
+
+    return cli_env(QA_DATA_DIR=built_settings.data_dir)
