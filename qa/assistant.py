@@ -313,7 +313,9 @@ class Assistant:
         index = self.retriever.index()
         if self._weights is None or self._weights[0] != index.manifest.version:
             self._weights = (index.manifest.version, evidence.WordWeights(index.papers))
-        text = query.search_text
+        # misspelt English words read as the collection spells them: an unknown word is evidence that a topic is
+        # missing (the words of another language are left as they are)
+        text = index.spelled(query.search_text) if query.foreign < MIN_FOREIGN else query.search_text
         # as deep as a one-paper answer reads, so that answer can reuse this search (`_retrieve_and_answer`)
         hits = self.retriever.search(text, k=max(query.k, evidence.PAPERS), filters=query.given)
         vector = np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]

@@ -179,10 +179,28 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip().casefold()
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_DATE = re.compile(r"^([a-z]{3})[a-z]*\.? (\d{1,2}), (\d{4})$")
+
+
+def _date_forms(option: str) -> list[str]:
+    """A date written as the listing writes it ("Jul 19, 2019") also counts when the answer writes the month out
+    ("July 19, 2019") or gives it as ISO ("2019-07-19"): the same fact, in another form."""
+    match = _DATE.match(option)
+    months = [m for m in _MONTHS if match and m.startswith(match.group(1))]
+    if not months:
+        return [option]
+    month, day, year = months[0], int(match.group(2)), match.group(3)
+    return [option, f"{month} {day}, {year}", f"{month[:3]} {day}, {year}",
+            f"{year}-{_MONTHS.index(month) + 1:02d}-{day:02d}"]
+
+
 def includes(text: str, spec: str) -> bool:
-    """Whether the text contains the string, case-insensitively; ``a|b`` accepts either."""
+    """Whether the text contains the string, case-insensitively; ``a|b`` accepts either, and a date accepts its
+    other usual forms (`_date_forms`)."""
     haystack = _squash(text)
-    options = [_squash(o) for o in spec.split("|")]
+    options = [form for o in spec.split("|") for form in _date_forms(_squash(o))]
     return any(o and o in haystack for o in options)
 
 

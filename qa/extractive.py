@@ -22,6 +22,7 @@ import numpy as np
 from .chunks import split_sentences
 from .citations import content_words
 from .papers import Paper
+from .metadata import facts_sentence, listing_facts
 from .rerank import SentenceVectors
 from .sources.latex import LatexError, latex_to_text
 from .retrieval import STOPWORDS
@@ -30,12 +31,9 @@ from .types import Hit
 QUANTITY = re.compile(r"\b(how (much|many|well|fast|large|big)|accuracy|score|percent|improv\w*|cost|size|"
                       r"number|tokens?|rate|faster|speed ?up|reach|achiev\w*|results?|performance|outperform\w*|"
                       r"combien|cu[aá]nto|wie viel)\b|%", re.IGNORECASE)
-AUTHORSHIP = re.compile(r"\b(who (wrote|authored|are the authors|is the author|made|did)|authors?|written by|"
-                        r"qui a écrit|quién escribió|wer hat)\b|作者", re.IGNORECASE)
 DEFINES = re.compile(r"\b(we (propose|introduce|present|develop|address|describe)|is an?|this paper|"
                      r"in this (paper|work))\b", re.IGNORECASE)
 LINK = re.compile(r"https?://|please check out|our code is available|is available at", re.IGNORECASE)
-WHEN = re.compile(r"\b(when was|what year|which year|published when|date)\b", re.IGNORECASE)
 
 
 def _sentence_vectors(embedder, paper: Paper, sentences: list[str]) -> np.ndarray:
@@ -124,17 +122,12 @@ def _cite(sentence: str, n: int) -> str:
 
 
 def answer_one_paper(question: str, hit: Hit, embedder, n: int = 1) -> tuple[str, list[str]]:
-    """(answer text, the sentences quoted). Record facts (authors, date) come from the listing."""
+    """(answer text, the sentences quoted). Record facts (authors, date, affiliations, code, category) come from
+    the listing, all of those asked in one sentence."""
     p = hit.paper
-    if AUTHORSHIP.search(question):
-        authors = p.authors_display()
-        note = " (the listing shows only the first three authors)" if p.authors_truncated else ""
-        aff = f", affiliated with {', '.join(p.affiliations)}" if p.affiliations else ""
-        text = f"{p.title} ({p.year}) was written by {authors}{aff} [{n}].{note}"
-        return text, [split_sentences(p.abstract)[0] if p.abstract else p.title]
-    if WHEN.search(question) and not QUANTITY.search(question):
-        text = f"{p.title} is dated {p.date} in the listing ({p.category}{', code available' if p.has_code else ''}) [{n}]."
-        return text, [split_sentences(p.abstract)[0] if p.abstract else p.title]
+    facts = listing_facts(question, p)
+    if facts:
+        return facts_sentence(p, facts, n), [split_sentences(p.abstract)[0] if p.abstract else p.title]
     sentences = key_sentences(question, p, embedder, limit=3, with_result=True)
     body = " ".join(_cite(s, n) for s in sentences)
     return f"From “{p.title}” ({p.year}): {body}", sentences

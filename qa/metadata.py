@@ -10,8 +10,9 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from .papers import Paper, Profile
-from .question import (AUTHOR_EXTREME, CATEGORY_NAMES, COLLECTION_WIDE, COMPARED, OTHER_TIME, PAPER_FACT,
-                       PER_MONTH, PER_PAPER_CITATIONS, find_author, fold, parse_category, parse_years)
+from .question import (AUTHOR_EXTREME, CATEGORY_NAMES, COLLECTION_WIDE, COMPARED, OTHER_TIME, PAPER_AFFILIATION,
+                       PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PER_MONTH, PER_PAPER_CITATIONS, find_author,
+                       fold, parse_category, parse_years)
 from .types import Filters
 
 LIST_LIMIT = 25
@@ -155,6 +156,9 @@ def _authors_of(paper: Paper, question: str, papers: list[Paper]) -> MetadataAns
         who = " or ".join(wanted)
         role = "last" if last else "first" if len(wanted) == 1 else "listed"
         lead = f"The {role} author{'s' if len(wanted) > 1 else ''} of {paper.title} [1] {'is' if len(wanted) == 1 else 'are'} {who}."
+        asked = listing_facts(question, paper, papers, authors=False)  # "... and when was it posted?"
+        if asked:
+            lead += f" It {_clauses(asked)}."
         if not others:
             return MetadataAnswer(lead + f" No other paper in the listing names {who} among its first three authors.",
                                   [paper])
@@ -183,31 +187,50 @@ def _month(question: str) -> int | None:
     return next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m.group(1)[:3]))
 
 
-def _long_date(paper: Paper) -> str:
-    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", paper.date or "")
-    if not match:
-        return str(paper.year)
-    year, month, day = (int(g) for g in match.groups())
-    return f"{_MONTHS[month - 1].capitalize()} {day}, {year}"
+# who wrote a paper, in the ways it is asked
+AUTHORSHIP = re.compile(r"\b(who (wrote|authored|are the authors|is the author|made|did)|(co-?)?authors?|written by|"
+                        r"qui a écrit|quién escribió|wer hat)\b|作者", re.IGNORECASE)
+_QUANTITY = re.compile(r"\bhow (much|many|well|fast|large|big)\b|\baccuracy\b|\bscore\b|%", re.IGNORECASE)
+_WHEN = re.compile(r"\b(when was|what year|which year|published when|date)\b|\bwhen\W*$")  # "who wrote it and when?"
+
+
+def listing_facts(question: str, paper: Paper, papers: list[Paper] | None = None, authors: bool = True) -> list[str]:
+    """The fields of the paper's own listing entry that the question asks for (authors, unless `authors` is off;
+    date, affiliations, code flag, category), each as a clause after the title: from the listing, not the abstract."""
+    q = fold(question)
+    facts = []
+    if authors and AUTHORSHIP.search(question):
+        facts.append(f"was written by {paper.authors_display()}" +
+                     (" (the listing shows only the first three authors)" if paper.authors_truncated else ""))
+    if (PAPER_DATE.search(q) or _WHEN.search(q)) and not _QUANTITY.search(question):
+        facts.append(f"is dated {paper.long_date()} in the listing")
+    if PAPER_AFFILIATION.search(q) or facts[:1] and AUTHORSHIP.search(question) and paper.affiliations:
+        given = sum(1 for p in papers if p.affiliations) if papers else 0
+        facts.append("lists the affiliation" + ("s " if len(paper.affiliations) > 1 else " ") +
+                     " and ".join(paper.affiliations) if paper.affiliations else
+                     "names no affiliation in the listing" +
+                     (f" (only {given} of its {len(papers)} papers give one)" if papers else ""))
+    if PAPER_CODE.search(q):
+        facts.append("is marked in the listing as having code" if paper.has_code else
+                     "is not marked in the listing as having code")
+    if PAPER_CATEGORY.search(q):
+        name = CATEGORY_NAMES.get(paper.category, [""])[0]
+        facts.append(f"is listed under {paper.category}" + (f" ({name})" if name else ""))
+    return facts
+
+
+def _clauses(facts: list[str]) -> str:
+    return facts[0] if len(facts) == 1 else ", ".join(facts[:-1]) + " and " + facts[-1]
+
+
+def facts_sentence(paper: Paper, facts: list[str], n: int = 1) -> str:
+    return f"{paper.title} [{n}] {_clauses(facts)}."
 
 
 def _facts_of(paper: Paper, q: str, papers: list[Paper]) -> MetadataAnswer:
-    """One paper's own listing fields, as many as the question asks for: date, code flag, category, affiliations."""
-    facts = []
-    if re.search(r"\bcode\b|open[- ]source|codice|codigo|コード|代码|코드", q):
-        facts.append("is marked in the listing as having code" if paper.has_code else
-                     "is not marked in the listing as having code")
-    if re.search(r"\bcategor|\bsubject area\b|\blisted under\b|\bfiled under\b", q):
-        name = CATEGORY_NAMES.get(paper.category, [""])[0]
-        facts.append(f"is listed under {paper.category}" + (f" ({name})" if name else ""))
-    if re.search(r"\baffiliat|\binstitution|\blab\b|\buniversity\b|\bcompany\b|\borgani[sz]ation\b", q):
-        facts.append("lists the affiliation" + ("s " if len(paper.affiliations) > 1 else " ") +
-                     " and ".join(paper.affiliations) if paper.affiliations else
-                     f"names no affiliation in the listing (only {sum(1 for p in papers if p.affiliations)} of its "
-                     f"{len(papers)} papers give one)")
-    if not facts:  # the date, in any wording
-        facts.append(f"is dated {_long_date(paper)} in the listing")
-    return MetadataAnswer(f"{paper.title} [1] " + "; it ".join(facts) + ".", [paper])
+    """One paper's own listing fields, as many as the question asks for; its date when it names none."""
+    facts = listing_facts(q, paper, papers) or [f"is dated {paper.long_date()} in the listing"]
+    return MetadataAnswer(facts_sentence(paper, facts), [paper])
 
 
 def _first(*values):
@@ -422,7 +445,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         which = "most recent" if newest else "oldest"
         if len(chosen) == 1:
             p = chosen[0]
-            return MetadataAnswer(f"The {which} paper in the listing{scope_text()} is {p.title}, dated {_long_date(p)} "
+            return MetadataAnswer(f"The {which} paper in the listing{scope_text()} is {p.title}, dated {p.long_date()} "
                                   f"[1].", chosen)
         return MetadataAnswer(f"The {len(chosen)} {which} papers in the listing{scope_text()}:\n" +
                               "\n".join(f"- {p.title} ({p.date}) [{i}]" for i, p in enumerate(chosen, 1)), chosen)

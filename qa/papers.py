@@ -11,6 +11,10 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
 @dataclass(frozen=True)
 class Paper:
     paper_id: str
@@ -44,6 +48,14 @@ class Paper:
     def authors_display(self) -> str:
         names = ", ".join(self.authors)
         return names + (" et al." if self.authors_truncated else "")
+
+    def long_date(self) -> str:
+        """The date written out ("July 19, 2019"); the year alone when the source gives no date."""
+        match = re.match(r"(\d{4})-(\d{2})-(\d{2})", self.date or "")
+        if not match:
+            return str(self.year)
+        year, month, day = (int(g) for g in match.groups())
+        return f"{MONTHS[month - 1]} {day}, {year}"
 
 
 @dataclass(frozen=True)

@@ -29,18 +29,21 @@ OTHER_TIME = re.compile(r"\bago\b|\blast year\b|\bnext year\b|\bwill\b|\bpredict
                         r"\bby 20\d\d\b|\bin 20(?:[3-9]\d)\b|\bover time\b|\bhistor\w*|\bgrowth\b|\bused to\b|"
                         r"\bback in\b|\bper year\b|\beach year\b|\bevery year\b|\byear by year\b|\bfrom now\b|"
                         r"\bin \w+ years\b")
-# one paper's own listing fields: its date, code flag, category, affiliations
-PAPER_FACT = re.compile(
+# one paper's own listing fields, each asked in its own ways: its date, code flag, category, affiliations
+PAPER_DATE = re.compile(
     r"\bwhen (?:was|were|did|is)\b.{0,80}\b(?:published|posted|released|out|submitted|written|come out|came out|"
     r"appear(?:ed)?|put out|uploaded|dated)\b|\bwhen\b.{0,40}\b(?:published|posted|released)\b|\b(?:publication|release|posting|submission) date\b|"
     r"\bwhat (?:date|year|month)\b|\b(?:listing |publication |release |posting )?date (?:for|of)\b|\bwhich (?:year|month)\b|\bdated\b|"
     r"(?:cuando|quand|wann|quando|ne zaman|когда|언제|いつ|什么时候|何时).{0,40}(?:publica|publie|veroffentlicht|"
-    r"erschien|pubblicat|yayinlan|опубликова|вышл|발표|공개|出版|発表|发表|公開)|"
+    r"erschien|pubblicat|yayinlan|опубликова|вышл|발표|공개|出版|発表|发表|公開)")
+PAPER_CODE = re.compile(
     r"\bcode\b.{0,30}\b(?:available|released|public|out|online|open[- ]sourced?|linked)\b|\b(?:is|was) there (?:any )?code\b|"
     r"\b(?:have|has|with|ship|ships|release[sd]?|come with|comes with) (?:its |their |any |the |public )?code\b|"
-    r"\bflag(?:s|ged)? (?:the )?code\b|\b(?:flagged|marked|listed|tagged) (?:as )?(?:having|with) code\b|\bcode flag\b|\bmarked as having code\b|\bopen[- ]sourced?\b|\bcodice\b|\bcodigo\b|\bcode source\b|コード|代码|코드|"
-    r"\b(?:what|which) (?:arxiv )?(?:category|subject area)\b|\bcategor(?:y|i[sz]ed)\b|\blisted under\b|"
-    r"\bfiled under\b|\baffiliat\w*|\binstitutions?\b|\b(?:which|what) (?:lab|university|company|organi[sz]ation)\b")
+    r"\bflag(?:s|ged)? (?:the )?code\b|\b(?:flagged|marked|listed|tagged) (?:as )?(?:having|with) code\b|\bcode flag\b|\bmarked as having code\b|\bopen[- ]sourced?\b|\bcodice\b|\bcodigo\b|\bcode source\b|コード|代码|코드")
+PAPER_CATEGORY = re.compile(r"\b(?:what|which) (?:arxiv )?(?:category|subject area)\b|\bcategor(?:y|i[sz]ed)\b|\blisted under\b|"
+                            r"\bfiled under\b")
+PAPER_AFFILIATION = re.compile(r"\baffiliat\w*|\binstitutions?\b|\b(?:which|what) (?:lab|university|company|organi[sz]ation)\b")
+PAPER_FACT = re.compile("|".join(f"(?:{p.pattern})" for p in (PAPER_DATE, PAPER_CODE, PAPER_CATEGORY, PAPER_AFFILIATION)))
 # ... asked of the collection rather than of one paper
 COLLECTION_WIDE = re.compile(r"\bpapers\b|\bwhich (?:paper|one)s?\b|\bwhat papers?\b|\bhow many\b|\bany\b(?! code)|"
                              r"\blist\b|\ball\b|\bof (?:them|those|these)\b|\beach\b|\bevery\b|\bmost\b|\bfirst\b|"

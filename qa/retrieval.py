@@ -106,6 +106,18 @@ class _Index:
         return word in self.known_words or any(
             word.endswith(ending) and word[:-len(ending)] in self.known_words for ending in _INFLECTIONS)
 
+    def spelled(self, text: str) -> str:
+        """The text with its misspelt words (neither English nor the collection's, yet close to a word of the
+        collection: "reinforcment") written as the collection spells them; everything else as it was."""
+        def fix(match: re.Match) -> str:
+            word = match.group(0)
+            lower = word.lower()
+            if not word.isascii() or _NAME.match(word) or self._known(lower):
+                return word
+            fixed = self.correct_typos([lower])[0]
+            return word if fixed == lower else fixed
+        return _WORD.sub(fix, text)
+
     def correct_typos(self, words: list[str]) -> list[str]:
         """Map query words unknown to the corpus onto close corpus words ("lookahed" → "lookahead")."""
         fixed = []

@@ -434,3 +434,17 @@ def test_query_resolves_its_search_text_once_and_only_when_asked():
     assert query.filters == Filters(year_from=2021, category="LG")  # the caller's filters and the question's
     alone = query.standalone(8)
     assert alone.search_text == "Who wrote it?" and alone.k == 8 and alone.history == []
+
+
+def test_one_papers_listing_fields_in_any_route(built_settings):
+    """Authors, date and affiliations come from the listing, as many as asked, whichever route answers."""
+    assistant = Assistant(built_settings, use_llm=False)
+    answer = assistant.ask("when was the course discussion board paper posted, and who is its first author?")
+    assert answer.citations[0].title.startswith("Decomposed Prompting")
+    assert "Brandon Jaipersaud" in answer.answer and "July 30, 2024" in answer.answer, answer.answer
+    answer = assistant.ask("who are the coauthors on the DOM-Q-NET paper?")
+    assert "Sheng Jia" in answer.answer and "Jamie Kiros" in answer.answer, answer.answer
+    follow = assistant.ask("cool. who wrote it and when was it put out?", history=[
+        {"role": "user", "content": "what's BatchEnsemble about?"},
+        {"role": "assistant", "content": "BatchEnsemble is an efficient ensemble method with rank-one factors."}])
+    assert "Yeming Wen" in follow.answer and "February 17, 2020" in follow.answer, follow.answer

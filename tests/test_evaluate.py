@@ -75,6 +75,11 @@ def test_must_include_is_case_insensitive_and_accepts_alternatives():
     assert ev.includes("trained for $60 of compute", "$60")
     assert ev.includes("by Michael  R.\nZhang", "michael r. zhang")  # runs of whitespace
     assert not ev.includes("anything", "|")  # empty alternatives match nothing
+    # a date as the listing writes it, in the answer's other forms; a different day or month is still a miss
+    assert ev.includes("It was posted on July 19, 2019 [1].", "Jul 19, 2019")
+    assert ev.includes("dated 2019-07-19 in the listing", "Jul 19, 2019")
+    assert not ev.includes("It was posted on June 19, 2019 [1].", "Jul 19, 2019")
+    assert not ev.includes("It was posted on July 9, 2019 [1].", "Jul 19, 2019")
 
 
 def test_must_include_counts_every_string_of_every_question():

@@ -197,3 +197,24 @@ def test_qa_router_model_is_a_setting(monkeypatch):
 def test_the_intent_model_declines_injections_and_the_outside_world(vision_model, question):
     answer = vision_model.ask(question)
     assert answer.route == "not_answerable" and answer.mode == "refusal" and not answer.citations
+
+
+def test_a_papers_listing_fields_are_stated_together(assistant):
+    # authors and date asked at once: both from the collection's own records, in one sentence
+    answer = assistant.ask("Who wrote the knowledge distillation paper, and when was it posted?")
+    assert answer.citations[0].title == "Distilling the Knowledge in a Neural Network", answer.route_reason
+    assert "Geoffrey Hinton, Oriol Vinyals, Jeff Dean" in answer.answer and "March 9, 2015" in answer.answer
+    follow = assistant.ask("who are its coauthors and when did it come out?", history=[
+        {"role": "user", "content": "What does the paper on aligning and translating jointly propose?"},
+        {"role": "assistant", "content": "It lets the decoder search the source sentence for the relevant parts."}])
+    assert "Dzmitry Bahdanau" in follow.answer and "September 1, 2014" in follow.answer, follow.answer
+
+
+def test_misspelt_words_read_as_the_collection_spells_them(assistant):
+    index = assistant.retriever.index()
+    assert index.spelled("What does the dropuot paper find about overfiting?") == \
+        "What does the dropout paper find about overfitting?"
+    # English words the collection lacks, names and other languages stay as written
+    assert index.spelled("Any work on protein folding by DeepMind?") == "Any work on protein folding by DeepMind?"
+    assert index.spelled("Welche Arbeiten gibt es zu Quantencomputing?") == \
+        "Welche Arbeiten gibt es zu Quantencomputing?"
