@@ -48,7 +48,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import QAError, StoreError
-from .papers import normalize_title
+from .papers import MONTHS, normalize_title
 
 ROUTES = ("paper", "synthesis", "metadata", "not_answerable")
 RETRIEVAL_ROUTES = ("paper", "synthesis")
@@ -179,8 +179,7 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip().casefold()
 
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
+_MONTHS = tuple(m.lower() for m in MONTHS)
 _DATE = re.compile(r"^([a-z]{3})[a-z]*\.? (\d{1,2}), (\d{4})$")
 
 

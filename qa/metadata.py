@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from .papers import Paper, Profile
+from .papers import MONTHS, Paper, Profile
 from .question import (AUTHOR_EXTREME, CATEGORY_NAMES, COLLECTION_WIDE, COMPARED, OTHER_TIME, PAPER_AFFILIATION,
                        PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PER_MONTH, PER_PAPER_CITATIONS, find_author,
                        fold, parse_category, parse_years)
@@ -171,8 +171,7 @@ def _authors_of(paper: Paper, question: str, papers: list[Paper]) -> MetadataAns
     return MetadataAnswer(f"{paper.title} [1] has {_plural(shown, 'author')}: {names}.", [paper])
 
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december"]
+_MONTHS = [m.lower() for m in MONTHS]
 _MONTH_RE = re.compile(r"\b(" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b")
 
 
@@ -199,12 +198,13 @@ def listing_facts(question: str, paper: Paper, papers: list[Paper] | None = None
     date, affiliations, code flag, category), each as a clause after the title: from the listing, not the abstract."""
     q = fold(question)
     facts = []
-    if authors and AUTHORSHIP.search(question):
+    wrote = authors and bool(AUTHORSHIP.search(question))
+    if wrote:
         facts.append(f"was written by {paper.authors_display()}" +
                      (" (the listing shows only the first three authors)" if paper.authors_truncated else ""))
     if (PAPER_DATE.search(q) or _WHEN.search(q)) and not _QUANTITY.search(question):
         facts.append(f"is dated {paper.long_date()} in the listing")
-    if PAPER_AFFILIATION.search(q) or facts[:1] and AUTHORSHIP.search(question) and paper.affiliations:
+    if PAPER_AFFILIATION.search(q) or wrote and paper.affiliations:  # who wrote it: where they were, when listed
         given = sum(1 for p in papers if p.affiliations) if papers else 0
         facts.append("lists the affiliation" + ("s " if len(paper.affiliations) > 1 else " ") +
                      " and ".join(paper.affiliations) if paper.affiliations else
