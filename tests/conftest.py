@@ -169,3 +169,14 @@ def built_env(built_settings):
     from support import cli_env
 
     return cli_env(QA_DATA_DIR=built_settings.data_dir)
+
+
+# The longest files first (whole-suite times, docs/BENCH.md): with `--dist loadfile` a file is one worker's unit of
+# work, and a long file started last would keep one worker busy while the other has nothing left to do.
+LONGEST_FILES = ("test_faults.py", "test_ui.py", "test_answer.py", "test_reliability.py", "test_router.py",
+                 "test_index.py", "test_bad_input.py", "test_bench.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file's own order is kept
