@@ -10,9 +10,9 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from .papers import MONTHS, Paper, Profile
-from .question import (AUTHOR_EXTREME, CATEGORY_NAMES, COLLECTION_WIDE, COMPARED, OTHER_TIME, PAPER_AFFILIATION,
-                       PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PER_MONTH, PER_PAPER_CITATIONS, find_author,
-                       fold, parse_category, parse_years)
+from .question import (AUTHOR_EXTREME, BUSIEST_YEAR, CATEGORY_NAMES, COLLECTION_WIDE, OTHER_TIME, PAPER_AFFILIATION,
+                       PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PER_MONTH, PER_PAPER_CITATIONS, SAME_DAY,
+                       compares_years, find_author, fold, named_years, parse_category, parse_years)
 from .types import Filters
 
 LIST_LIMIT = 25
@@ -381,15 +381,20 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return _author_extremes(selected, fewest, scope_text())
 
     # several years compared ("how many papers in 2019 compared with 2023?")
-    years = sorted({int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", q)} & {p.year for p in papers})
-    if len(years) >= 2 and _COUNTING.search(q) and COMPARED.search(q) and not given.year_from and not given.year_to:
+    years = sorted(set(named_years(q)) & {p.year for p in papers})
+    if len(years) >= 2 and compares_years(q) and not given.year_from and not given.year_to:
         unscoped = replace(scope, year_from=None, year_to=None)
         within = [p for p in papers if unscoped.matches(p) and (not among or p in among)]
         per_year = {y: [p for p in within if p.year == y] for y in years}
         lines = [f"- {y}: {_plural(len(ps), 'paper')}" for y, ps in per_year.items()]
         parts = [f"{_plural(len(ps), 'paper')} in {y}" for y, ps in per_year.items()]
         lead = ", ".join(parts[:-1]) + " and " + parts[-1]
-        return MetadataAnswer(f"The listing has {lead}{scope_text() if unscoped.active else ''}:\n" +
+        top = max(len(ps) for ps in per_year.values())
+        most = [str(y) for y, ps in per_year.items() if len(ps) == top]
+        verdict = (f" {most[0]} has the most." if len(most) == 1 else
+                   f" {' and '.join(most)} have the same number." if len(most) == len(per_year) else
+                   f" {' and '.join(most)} have the most.")
+        return MetadataAnswer(f"The listing has {lead}{scope_text() if unscoped.active else ''}.{verdict}\n" +
                               "\n".join(lines))
 
     # papers with a given number of listed authors
@@ -420,8 +425,26 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                     else f"Every year {span} has at least one paper in the listing.")
             return MetadataAnswer(text)
 
+    # papers that share a date
+    if SAME_DAY.search(q):
+        by_date: dict[str, list[Paper]] = {}
+        for p in selected:
+            if p.date:
+                by_date.setdefault(p.date, []).append(p)
+        shared = sorted(((d, ps) for d, ps in by_date.items() if len(ps) > 1), reverse=True)
+        if not shared:
+            return MetadataAnswer(f"No two papers in the listing{scope_text()} share a date.")
+        cited = [p for _, ps in shared for p in ps][:LIST_LIMIT]
+        number = {p.paper_id: i for i, p in enumerate(cited, 1)}
+        lines = [f"- {ps[0].long_date()}: " + "; ".join(f"{p.title}" + (f" [{number[p.paper_id]}]"
+                                                                      if p.paper_id in number else "") for p in ps)
+                 for d, ps in shared]
+        groups = _plural(len(shared), "date")
+        return MetadataAnswer(f"Yes: {groups} in the listing{scope_text()} {'is' if len(shared) == 1 else 'are'} "
+                              f"shared by more than one paper:\n" + "\n".join(lines), cited)
+
     # per-year breakdown / busiest year
-    if re.search(r"(which|what) year .*(most|fewest|least)|per year|each year|by year|year by year|most productive", q):
+    if BUSIEST_YEAR.search(q) or re.search(r"per year|each year|by year|year by year|most productive", q):
         counts = Counter(p.year for p in selected)
         busiest = max(counts.items(), key=lambda kv: (kv[1], kv[0])) if counts else None
         lines = [f"- {year}: {_plural(n, 'paper')}" for year, n in sorted(counts.items(), reverse=True)]

@@ -68,13 +68,34 @@ COMPARED = re.compile(r"\bcompared?\b|\bversus\b|\bvs\.?(?!\w)|\bagainst\b|\btha
                        r"\bcompar")
 
 
+# a year ranked by its number of papers ("which year was his busiest?", "his most prolific year")
+BUSIEST_YEAR = re.compile(r"\b(?:which|what) year\b.*\b(?:most|fewest|least|busiest|peak)\b|\bbusiest year\b|"
+                          r"\byears?\b.{0,40}\b(?:busiest|most (?:productive|prolific|active))\b|"
+                          r"\bmost (?:productive|prolific|active) year\b|\bpeak year\b")
+# papers that share a date ("were any two of his papers posted on the exact same day?")
+SAME_DAY = re.compile(r"\bsame (?:exact )?(?:day|date)\b")
+# how much was published in several named years, compared ("more stuff in 2019 or 2020?")
+_HOW_MUCH = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bmore\b|\bfewer\b|\bless\b|\bbusier\b|"
+                       r"\bproductive\b|\bprolific\b")
+
+
+def named_years(question: str) -> list[int]:
+    """Every publication year the question writes out, in order."""
+    return sorted({int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", fold(question))})
+
+
+def compares_years(question: str) -> bool:
+    """Counts for two or more named years, compared ("how many in 2019 compared with 2023?")."""
+    q = fold(question)
+    return len(named_years(q)) >= 2 and bool(COMPARED.search(q) and _HOW_MUCH.search(q))
+
+
 def asks_listing_form(question: str) -> bool:
-    """Months of the year, the longest or shortest author lists, or counts for several named years compared."""
+    """Months of the year, the longest or shortest author lists, counts for several named years compared, the
+    busiest year, or papers posted on the same day."""
     q = fold(question)
     return bool(PER_MONTH.search(q) and re.search(r"\b(?:papers?|published|released|came out|posted|articles?)\b", q)
-                or AUTHOR_EXTREME.search(q)
-                or len(set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", q))) >= 2 and COMPARED.search(q)
-                and re.search(r"\bhow many\b|\bnumber of\b|\bcount\b", q))
+                or AUTHOR_EXTREME.search(q) or compares_years(q) or BUSIEST_YEAR.search(q) or SAME_DAY.search(q))
 
 
 def parse_years(question: str) -> tuple[int | None, int | None]:

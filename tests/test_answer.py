@@ -137,8 +137,26 @@ def test_counts_and_rankings_in_other_wordings(assistant):
     assert len(answer.citations) == min(25, sum(p.authors_truncated for p in papers))
 
 
-def test_a_bibliographic_question_the_listing_cannot_compute_says_what_it_holds(assistant):
+def test_reworded_counts_are_computed(assistant):
+    papers = load_sources([LISTING]).papers
+    per_year = {y: sum(p.year == y for p in papers) for y in {p.year for p in papers}}
+    answer = assistant.ask("did he put out more stuff in 2019 or 2020?")
+    more = 2019 if per_year[2019] > per_year[2020] else 2020
+    assert answer.route == "metadata" and f"{per_year[2019]} papers in 2019" in answer.answer
+    assert f"{per_year[2020]} papers in 2020" in answer.answer and f"{more} has the most" in answer.answer
+    busiest = max(per_year, key=lambda y: (per_year[y], y))
+    for question in ("which year was his busiest?", "What was his most prolific year?"):
+        answer = assistant.ask(question)
+        assert answer.route == "metadata", question
+        assert answer.answer.startswith(f"The busiest year is {busiest} with {per_year[busiest]} papers"), question
     answer = assistant.ask("Were any two papers released on exactly the same day?")
+    dates = [p.date for p in papers]
+    shared = {p.title for p in papers if dates.count(p.date) > 1}
+    assert answer.route == "metadata" and shared and {c.title for c in answer.citations} == shared
+
+
+def test_a_bibliographic_question_the_listing_cannot_compute_says_what_it_holds(assistant):
+    answer = assistant.ask("Which paper has the longest title?")
     assert answer.route == "synthesis" and "no bibliographic pattern" in answer.route_reason
     assert any(w.startswith("This is not a figure the listing computes. For each of its 50 papers it holds the title")
                for w in answer.warnings), answer.warnings
