@@ -16,7 +16,7 @@ install: $(STAMP)
 $(STAMP): requirements.lock requirements-models.lock requirements-tools.lock pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# uv (itself pinned by hash) installs the locks: it downloads in parallel and does not byte-compile,
-	# 32 s against pip's 77 s from an empty cache on 2 cores. Exactly the locked versions, each checked by its hash.
+	# 21 s against pip's 77 s from an empty cache on 2 cores (docs/BENCH.md). Exactly the locked versions, each checked by its hash.
 	$(BIN)/pip install --quiet --require-hashes -r requirements-tools.lock
 	$(UV_INSTALL) --require-hashes -r requirements.lock
 	$(UV_INSTALL) --no-deps --no-build-isolation -e .
