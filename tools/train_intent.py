@@ -37,14 +37,17 @@ SEED_SETS = [ROOT / "prompts" / "router_examples.jsonl"] + sorted(DATA.glob("rou
                                          "router_s1", "router_s2", "synthesis_fresh2", "router_t1", "router_t2",
                                          "router_u1", "router_u2", "synthesis_fresh3", "synthesis_fresh4",
                                          "multilingual_fresh", "router_v1", "router_v2", "synthesis_fresh5",
-                                         "router_v3", "router_w1")]
+                                         "router_v3", "router_w1", "router_w2", "synthesis_fresh6", "router_x1",
+                                         "router_x2", "synthesis_fresh7", "router_y1", "router_y2",
+                                         "synthesis_fresh8")]
 OTHER_SETS = [(HELD / "other_collection.jsonl", HELD / "other_collection_questions.jsonl")] + [
-    (HELD / f"other{n}_collection.jsonl", HELD / f"other{n}_questions.jsonl") for n in (2, 3, 4, 5, 6, 7, 8, 9, 10)]
+    (HELD / f"other{n}_collection.jsonl", HELD / f"other{n}_questions.jsonl") for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)]
 # written apart from the rules and never tuned on: the sets whose cross-validated figures are reported
 UNTUNED = {"router_fresh_x", "router_fresh_y", "router_z1", "router_z2", "router_q1", "router_q2", "router_r1",
            "router_r2", "other_collection_questions", "other2_questions", "other3_questions", "other4_questions",
            "router_t1", "router_t2", "router_u1", "router_u2", "other6_questions", "other7_questions", "router_v1",
-           "router_v2", "other8_questions", "router_v3", "other9_questions", "router_w1", "other10_questions"}
+           "router_v2", "other8_questions", "router_v3", "other9_questions", "router_w1", "other10_questions",
+           "router_w2", "router_x1", "router_x2", "other11_questions", "router_y1", "router_y2", "other12_questions"}
 C = 4.0                    # inverse L2 strength (per question's loss)
 MULTILINGUAL_WEIGHT = 3.0  # scale of the multilingual vector against the unit-norm n-grams
 COST_WRONG_DECLINE = 2.0
