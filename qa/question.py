@@ -159,7 +159,7 @@ def find_author(question: str, papers: list[Paper], exclude: str = "", require_t
     best = None
     for name in known_authors(papers, exclude):
         full = fold(name)
-        if re.search(rf"(?<!\w){re.escape(full)}(?!\w)", q):
+        if full in q and re.search(rf"(?<!\w){re.escape(full)}(?!\w)", q):  # `in` first: no regex per author
             if not best or len(full) > len(fold(best)):
                 best = name
     if best:
@@ -171,7 +171,7 @@ def find_author(question: str, papers: list[Paper], exclude: str = "", require_t
         return None
     for name in known_authors(papers, exclude):
         surname = fold(name).split()[-1]
-        if len(surname) < 3:
+        if len(surname) < 3 or surname not in q:  # every pattern below needs the surname
             continue
         if re.search(rf"\b(?:by|with|co-?authored by|written by|authored by|from|of)\s+{re.escape(surname)}\b", q) \
                 or re.search(rf"\b{re.escape(surname)}(?:'s|\s+(?:{_AUTHOR_VERBS}))\b", q) \

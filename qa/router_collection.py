@@ -59,14 +59,17 @@ where when why has have had will about
 """.split())
 
 
+_NOT_LETTER, _CAMEL, _DIGIT, _UPPER = (re.compile(p) for p in (r"[^A-Za-z]", r"[a-z][A-Z]", r"\d", r"[A-Z]"))
+
+
 def _coined(token: str) -> bool:
     """FRePo, DreamerV3, STEVE-1, ESPER, DOM-Q-NET, PA-SkewFit: a made-up name, not an English word."""
-    letters = re.sub(r"[^A-Za-z]", "", token)
+    letters = _NOT_LETTER.sub("", token)
     if len(letters) < 2 or not token[:1].isalpha():
         return False
-    if re.search(r"[a-z][A-Z]", token) and sum(ch.isupper() for ch in token) >= 2:
+    if _CAMEL.search(token) and sum(ch.isupper() for ch in token) >= 2:
         return True
-    if re.search(r"\d", token) and re.search(r"[A-Z]", token):
+    if _DIGIT.search(token) and _UPPER.search(token):
         return True
     return letters.isupper() and len(letters) >= 3
 
