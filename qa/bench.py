@@ -275,7 +275,7 @@ def synthetic_papers(papers, n_chunks: int, seed: int = 0, budget: int = 200) ->
                 break
         out.append(Paper(paper_id=make_paper_id(title, year, names[0]), title=title, authors=names,
                          authors_truncated=False, affiliations=[], category=rng.choice(categories),
-                         date=f"{year}-{rng.randint(1, 12):02d}-01", year=year, has_code=rng.random() < 0.3,
+                         date=f"{year}-{rng.randint(1, 12):02d}", year=year, has_code=rng.random() < 0.3,
                          abstract=" ".join(body)))
     return out
 

@@ -429,11 +429,14 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if SAME_DAY.search(q):
         by_date: dict[str, list[Paper]] = {}
         for p in selected:
-            if p.date:
+            if len(p.date or "") == 10:  # a month or a year alone is not a day
                 by_date.setdefault(p.date, []).append(p)
         shared = sorted(((d, ps) for d, ps in by_date.items() if len(ps) > 1), reverse=True)
+        undated = sum(len(p.date or "") < 10 for p in selected)
+        left_out = (f" ({_plural(undated, 'paper')} without a day in the listing {'is' if undated == 1 else 'are'} "
+                    f"left out.)") if undated else ""
         if not shared:
-            return MetadataAnswer(f"No two papers in the listing{scope_text()} share a date.")
+            return MetadataAnswer(f"No two papers in the listing{scope_text()} share a date.{left_out}")
         cited = [p for _, ps in shared for p in ps][:LIST_LIMIT]
         number = {p.paper_id: i for i, p in enumerate(cited, 1)}
         lines = [f"- {ps[0].long_date()}: " + "; ".join(f"{p.title}" + (f" [{number[p.paper_id]}]"
@@ -441,7 +444,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                  for d, ps in shared]
         groups = _plural(len(shared), "date")
         return MetadataAnswer(f"Yes: {groups} in the listing{scope_text()} {'is' if len(shared) == 1 else 'are'} "
-                              f"shared by more than one paper:\n" + "\n".join(lines), cited)
+                              f"shared by more than one paper:\n" + "\n".join(lines) + (f"\n{left_out.strip()}"
+                                                                                       if left_out else ""), cited)
 
     # per-year breakdown / busiest year
     if BUSIEST_YEAR.search(q) or re.search(r"per year|each year|by year|year by year|most productive", q):

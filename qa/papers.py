@@ -23,7 +23,7 @@ class Paper:
     authors_truncated: bool
     affiliations: list[str]
     category: str
-    date: str  # ISO "YYYY-MM-DD"; "YYYY-MM-01"/"YYYY-01-01" when the source gives less
+    date: str  # ISO, as precise as the source: "YYYY-MM-DD", "YYYY-MM" or "YYYY"
     year: int
     has_code: bool
     abstract: str  # Unicode text: LaTeX is converted once, at ingest (qa.sources.latex)
@@ -50,12 +50,12 @@ class Paper:
         return names + (" et al." if self.authors_truncated else "")
 
     def long_date(self) -> str:
-        """The date written out ("July 19, 2019"); the year alone when the source gives no date."""
-        match = re.match(r"(\d{4})-(\d{2})-(\d{2})", self.date or "")
+        """The date written out as precisely as the source gives it: "July 19, 2019", "July 2019" or "2019"."""
+        match = re.match(r"(\d{4})-(\d{2})(?:-(\d{2}))?$", self.date or "")
         if not match:
             return str(self.year)
-        year, month, day = (int(g) for g in match.groups())
-        return f"{MONTHS[month - 1]} {day}, {year}"
+        year, month = int(match[1]), int(match[2])
+        return f"{MONTHS[month - 1]} {int(match[3])}, {year}" if match[3] else f"{MONTHS[month - 1]} {year}"
 
 
 @dataclass(frozen=True)

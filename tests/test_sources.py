@@ -249,7 +249,7 @@ def test_jsonl_defaults_and_derived_fields():
     a, b, c = papers
     assert a == Paper(paper_id=make_paper_id("Only Year", 2020, "Ann Lee"), title="Only Year",
                       authors=["Ann Lee", "Bo Chen", "Cy Day"], authors_truncated=False, affiliations=[],
-                      category="", date="2020-01-01", year=2020, has_code=False, abstract="A.")
+                      category="", date="2020", year=2020, has_code=False, abstract="A.")
     assert (b.year, b.date, b.has_code, b.authors) == (2019, "2019-05-06", True, ["X Y"])
     assert (c.paper_id, c.year, c.authors, c.authors_truncated) == ("custom-id", 2018, ["Ann Lee"], True)
 
@@ -315,15 +315,15 @@ def test_bibtex_edge_cases():
     goedel, concat, thesis = papers
     assert goedel.authors == ["Kurt Gödel", "René Descartes", "Jürgen Müller"]
     assert goedel.authors_truncated is True
-    assert (goedel.year, goedel.date, goedel.category) == (2020, "2020-03-01", "LG")
+    assert (goedel.year, goedel.date, goedel.category) == (2020, "2020-03", "LG")
     assert goedel.abstract == "An abstract in quotes with nested braces, emphasis and a 50% gain."
     assert goedel.abstract_latex == "An abstract in quotes with {nested {braces}}, \\emph{emphasis} and a 50\\% gain."
     assert (goedel.eprint, goedel.url) == ("2001.00001", "https://arxiv.org/abs/2001.00001")
     assert goedel.has_code is False
     assert goedel.paper_id == make_paper_id("On BERT and the Über Model", 2020, "Kurt Gödel")
 
-    assert concat.authors == ["John Smith"] and concat.date == "2019-09-01" and concat.has_code is True
-    assert (thesis.authors, thesis.date, thesis.category) == (["Jane Doe"], "2018-07-01", "ML")
+    assert concat.authors == ["John Smith"] and concat.date == "2019-09" and concat.has_code is True
+    assert (thesis.authors, thesis.date, thesis.category) == (["Jane Doe"], "2018-07", "ML")
 
     assert problems == [
         "e.bib:26: entry 'noabstract' has no abstract",
@@ -349,7 +349,7 @@ def test_bibtex_repeated_fields_and_keys_concatenated_macros_and_parentheses():
     assert problems == []
     first, other, paren = papers
     assert first.title == "First at NeurIPS"  # the first of a repeated field wins, as in BibTeX
-    assert (other.title, other.date) == ("Other", "2021-12-01")  # a repeated key is still an entry
+    assert (other.title, other.date) == ("Other", "2021-12")  # a repeated key is still an entry
     assert other.abstract == "See http://x.org/a_b."
     assert paren.title == "Parenthesised C"
 
@@ -362,7 +362,7 @@ def test_google_scholar_export():
     papers, problems = parse_bibtex((FIXTURES / "scholar.bib").read_text(), origin="s.bib")
     assert problems == ["s.bib:18: entry 'xu2015show' has no abstract"]
     layer, deep, adam = papers
-    assert layer.title == "Layer normalization" and layer.year == 2016 and layer.date == "2016-01-01"
+    assert layer.title == "Layer normalization" and layer.year == 2016 and layer.date == "2016"
     assert layer.authors == ["Jimmy Lei Ba", "Jamie Ryan Kiros", "Geoffrey E Hinton"]
     assert layer.abstract.endswith("in a layer on a single training case.")
     assert layer.abstract_latex.endswith("on a \\emph{single} training case.")
@@ -391,18 +391,18 @@ def test_zotero_export():
     dreamer, ema, hd = papers
     assert dreamer.title == "Mastering Diverse Domains through World Models"  # protective braces gone
     assert dreamer.authors == ["Danijar Hafner", "Jurgis Pasukonis", "Jimmy Ba", "Timothy Lillicrap"]
-    assert (dreamer.date, dreamer.url) == ("2023-01-01", "http://arxiv.org/abs/2301.04104")
+    assert (dreamer.date, dreamer.url) == ("2023-01", "http://arxiv.org/abs/2301.04104")
     assert "We present DreamerV3, a general" in dreamer.abstract
     assert dreamer.abstract_latex == ""  # only protective braces: nothing to render
     assert ema.title == "EMA Policy Gradient: Taming Reinforcement Learning for LLMs with EMA Anchor and Top-k KL"
-    assert ema.date == "2026-02-01"
+    assert ema.date == "2026-02"
     # Zotero escapes an arXiv abstract's math as text; it is read as math.
     assert ema.abstract.endswith("of Q&A with search engines, including 29.7% → 44.1% on HotpotQA.")
     assert "including 29.7% $\\rightarrow$ 44.1%" in ema.abstract_latex
     assert "parameters W in a two-layer" in hd.abstract and "n,d,N→∞" in hd.abstract
     assert hd.abstract.endswith("with learning rate η.")
     assert "$\\boldsymbol{W}$" in hd.abstract_latex
-    assert (hd.date, hd.authors[1]) == ("2022-12-01", "Murat A. Erdogdu")
+    assert (hd.date, hd.authors[1]) == ("2022-12", "Murat A. Erdogdu")
 
 
 def test_exports_load_together_with_skip_invalid():
@@ -519,3 +519,30 @@ def test_same_file_twice_loads_once():
     result = load_sources([LISTING, LISTING.parent])
     assert len(result.papers) == 50 and result.skipped == []
     assert result.profile.name == "Jimmy Ba"
+
+
+def test_dates_keep_the_precision_the_source_gives():
+    """A month or a year alone is never turned into a day: not in the paper, its written date, or a same-day answer."""
+    from qa.metadata import answer_metadata
+
+    bib = ("@article{a, title={Alpha}, author={Ann Lee}, year={2021}, month={mar}, abstract={A.}}\n"
+           "@article{b, title={Beta}, author={Bo Chen}, year={2021}, month={mar}, abstract={B.}}\n"
+           "@article{c, title={Gamma}, author={Cy Day}, year={2020}, abstract={C.}}\n"
+           "@article{d, title={Delta}, author={Di Fu}, date={2019-07-19}, year={2019}, abstract={D.}}\n")
+    papers, problems = parse_bibtex(bib)
+    assert problems == []
+    alpha, beta, gamma, delta = papers
+    assert (alpha.date, gamma.date, delta.date) == ("2021-03", "2020", "2019-07-19")
+    assert (alpha.long_date(), gamma.long_date(), delta.long_date()) == ("March 2021", "2020", "July 19, 2019")
+    back, _ = parse_bibtex(dump_bibtex(papers))
+    assert [p.date for p in back] == [p.date for p in papers]
+    answer = answer_metadata("were any two papers posted on the same day?", papers, Profile())
+    assert answer.text.startswith("No two papers in the listing share a date.") and "3 papers without a day" in \
+        answer.text, answer.text
+    # the same day, given in full, is shared
+    twin = replace(delta, title="Epsilon", paper_id="")
+    answer = answer_metadata("were any two papers posted on the same day?", papers + [twin], Profile())
+    assert "July 19, 2019: Epsilon [1]; Delta [2]" in answer.text and "3 papers without a day" in answer.text
+    assert [p.title for p in answer.papers] == ["Epsilon", "Delta"]
+    papers, problems = parse_jsonl(json.dumps({"title": "T", "abstract": "A", "date": "2022-05"}))
+    assert problems == [] and papers[0].date == "2022-05" and papers[0].year == 2022

@@ -109,14 +109,14 @@ def _paper_from_bib(fields: dict[str, str]) -> tuple[Paper | None, list[str]]:
     # biblatex "date" carries the full day; use it when it agrees with year.
     if m := re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*", fields.get("date", "")):
         if year is None or int(m[1]) == year:
-            date = iso_date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
+            date = iso_date(int(m[1]), int(m[2]) if m[2] else None, int(m[3]) if m[3] else None)
             year = int(m[1]) if date else year
     missing = [name for name, ok in (("title", title), ("abstract", abstract), ("year", year)) if not ok]
     if missing:
         return None, ["has no " + ", no ".join(missing)]
     if date is None:
         month = month_number(latex_to_text(fields.get("month", ""), plain=False))
-        date = iso_date(year, month or 1, 1)
+        date = iso_date(year, month)
 
     authors, truncated = _bib_names(fields.get("author", ""))
     category = ""
@@ -226,9 +226,8 @@ def dump_bibtex(papers: list[Paper]) -> str:
             ("title", "{" + text_to_latex(p.title) + "}"),  # double braces keep the case
             ("author", authors),
             ("year", p.year),
-            # A bare year is stored as YYYY-01-01; don't invent a month for it.
-            ("month", MONTHS[int(p.date[5:7]) - 1][:3] if p.date != f"{p.year}-01-01" else ""),
-            ("date", p.date if p.date != f"{p.year}-01-01" else ""),
+            ("month", MONTHS[int(p.date[5:7]) - 1][:3] if len(p.date) >= 7 else ""),
+            ("date", p.date if len(p.date) >= 7 else ""),
             ("abstract", abstract),
             ("primaryclass", (("stat." if p.category == "ML" else "cs.") + p.category) if p.category else ""),
             ("affiliation", ", ".join(text_to_latex(a) for a in p.affiliations)),

@@ -57,11 +57,15 @@ def month_number(text: str) -> int | None:
     return None
 
 
-def iso_date(year: int, month: int = 1, day: int = 1) -> str | None:
+def iso_date(year: int, month: int | None = None, day: int | None = None) -> str | None:
+    """"YYYY-MM-DD", "YYYY-MM" or "YYYY": as precise as the source, never a day or month it did not give."""
     try:
-        return _dt.date(year, month, day).isoformat()
+        full = _dt.date(year, month or 1, day or 1).isoformat()
     except ValueError:
         return None
+    if day is not None and month is None:
+        return None
+    return full if day is not None else full[:7] if month is not None else full[:4]
 
 
 def collapse(text: str) -> str:

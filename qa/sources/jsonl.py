@@ -54,7 +54,7 @@ def _paper_from_json(obj: dict) -> tuple[Paper | None, list[str]]:
     date = obj.get("date")
     if date not in (None, ""):
         m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", str(date).strip())
-        iso = m and iso_date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
+        iso = m and iso_date(int(m[1]), int(m[2]) if m[2] else None, int(m[3]) if m[3] else None)
         if not iso:
             issues.append(f"field 'date' must be YYYY-MM-DD, got {date!r}")
         elif year is not None and int(iso[:4]) != year:
@@ -62,7 +62,7 @@ def _paper_from_json(obj: dict) -> tuple[Paper | None, list[str]]:
         else:
             date, year = iso, int(iso[:4])
     elif year is not None:
-        date = f"{year:04d}-01-01"
+        date = f"{year:04d}"
 
     authors, truncated = obj.get("authors"), obj.get("authors_truncated")
     if isinstance(authors, str):
