@@ -5,6 +5,8 @@ profile's own figures. Every paper named in an answer is cited.
 """
 from __future__ import annotations
 
+import datetime as _dt
+from datetime import date as _date
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from .papers import MONTHS, Paper, Profile
 from .question import (AUTHOR_EXTREME, BUSIEST_YEAR, CATEGORY_NAMES, COLLECTION_WIDE, OTHER_TIME, PAPER_AFFILIATION,
                        PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PER_MONTH, PER_PAPER_CITATIONS, SAME_DAY,
+                       AVERAGE,
                        compares_years, find_author, fold, named_years, parse_category, parse_years)
 from .types import Filters
 
@@ -112,6 +115,67 @@ def _author_extremes(papers: list[Paper], fewest: bool, scope: str) -> MetadataA
     return MetadataAnswer(f"The {word} authors on a paper{scope} is {target}: "
                           f"{_plural(len(chosen), 'paper')} {'has' if len(chosen) == 1 else 'have'} "
                           f"{_plural(target, 'author')}:\n" + _listing(chosen), chosen[:LIST_LIMIT])
+
+
+def _average(q: str, papers: list[Paper], scope: Filters, scope_text: str, owner: str) -> MetadataAnswer:
+    """A mean the listing holds exactly: authors a paper, days between papers, papers a month or a year."""
+    if not papers:
+        return MetadataAnswer(f"No paper in the listing matches{scope_text}.")
+    if re.search(r"\b(?:co-?)?authors?\b|\bauthor lists?\b", q):
+        others = bool(re.search(r"\bco-?authors?\b", q))  # co-authors: the profile's owner is not counted
+
+        def size(p: Paper) -> int:
+            return sum(1 for a in p.authors if not (others and owner and fold(a) == fold(owner)))
+
+        def hidden(p: Paper) -> int:  # the one name "et al." surely hides may be the owner's
+            return 0 if others and owner and not any(fold(a) == fold(owner) for a in p.authors) else 1
+
+        whole = [p for p in papers if not p.authors_truncated]
+        cut = len(papers) - len(whole)
+        noun = "co-authors" if others else "authors"
+        text = (f"{_plural(len(whole), 'paper')} in the listing{scope_text} "
+                f"{'gives its' if len(whole) == 1 else 'give their'} whole author list: "
+                f"{sum(size(p) for p in whole) / len(whole):.1f} {noun} on average." if whole else
+                f"No paper in the listing{scope_text} gives its whole author list.")
+        if cut:  # a list cut short ("et al.") has at least one name more than it shows
+            floor = (sum(size(p) for p in whole) + sum(size(p) + hidden(p) for p in papers if p.authors_truncated)) / len(papers)
+            text += (f" The other {cut} show only their first names and “et al.”, so over all {len(papers)} papers "
+                     f"the mean is at least {floor:.1f}.")
+        return MetadataAnswer(text)
+    dated = sorted(_dt.date.fromisoformat(p.date) for p in papers if len(p.date or "") == 10)
+    if re.search(r"\bdays?\b|\bweeks?\b|\bgaps?\b|\bbetween\b|\binterval|\bhow often\b", q) and len(dated) >= 2:
+        gaps = [(b - a).days for a, b in zip(dated, dated[1:])]
+        mean = sum(gaps) / len(gaps)
+        left_out = len(papers) - len(dated)
+        return MetadataAnswer(
+            f"From {_long(dated[0])} to {_long(dated[-1])}, the {len(dated)} papers in the listing{scope_text} with a "
+            f"full date came out {mean:.0f} days apart on average (about {mean / 30.44:.1f} months); the longest gap "
+            f"is {max(gaps)} days and the shortest {min(gaps)}." +
+            (f" {_plural(left_out, 'paper')} without a day {'is' if left_out == 1 else 'are'} left out." if left_out
+             else ""))
+    if re.search(r"\bmonths?\b|\bmonthly\b", q):
+        months = sorted((p.year, m) for p in papers if (m := _paper_month(p)))
+        if months:  # the months the scope names ("since 2022": from January 2022), else those the papers span
+            first = (scope.year_from, 1) if scope.year_from else months[0]
+            last = (scope.year_to, 12) if scope.year_to and scope.year_to < _date.today().year else months[-1]
+            span = (last[0] - first[0]) * 12 + last[1] - first[1] + 1
+            left_out = len(papers) - len(months)
+            return MetadataAnswer(f"{_plural(len(months), 'paper')} in the listing{scope_text} over the {span} months "
+                                  f"from {MONTHS[first[1] - 1]} {first[0]} to {MONTHS[last[1] - 1]} {last[0]}: "
+                                  f"{len(months) / span:.2f} a month on average." +
+                                  (f" {_plural(left_out, 'paper')} without a month "
+                                   f"{'is' if left_out == 1 else 'are'} left out." if left_out else ""))
+    if re.search(r"\byears?\b|\bannual\w*|\byearly\b|\bpapers?\b|\bpublish\w*|\bhow often\b", q):
+        years = [p.year for p in papers if p.year]
+        low, high = scope.year_from or min(years), scope.year_to or max(years)
+        span = high - low + 1
+        return MetadataAnswer(f"The listing has {_plural(len(years), 'paper')}{scope_text} over the {span} years from "
+                              f"{low} to {high}: {len(years) / span:.1f} a year on average.")
+    return MetadataAnswer("", understood=False)
+
+
+def _long(day: _dt.date) -> str:
+    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
 def listing_holds(papers: list[Paper], profile: Profile) -> str:
@@ -244,6 +308,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     paper(s) a per-paper question is about ("how many authors does it have?"); `among` are the papers of the previous
     answer, for "which of those came out after 2020?"."""
     q = fold(question)
+    if AVERAGE.search(q):  # "the average number of authors per paper" is about the collection, not one paper
+        context_papers = None
     if context_papers and re.search(r"\b(?:that|the same) year\b", q):
         paper = context_papers[0]
         same = _newest_first([p for p in papers if p.year == paper.year and p is not paper])
@@ -320,6 +386,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         if other_time:
             text = "The listing has only the current figures, not earlier or future ones. " + text
         return MetadataAnswer(text)
+
+    if AVERAGE.search(q):
+        return _average(q, selected, scope, scope_text(), owner)
 
     # most frequent co-authors
     if re.search(r"(most|frequent|often|top|main|common)\w*\s+(co-?authors?|collaborators?)|collaborat\w* (the )?most"

@@ -72,6 +72,12 @@ COMPARED = re.compile(r"\bcompared?\b|\bversus\b|\bvs\.?(?!\w)|\bagainst\b|\btha
 BUSIEST_YEAR = re.compile(r"\b(?:which|what) year\b.*\b(?:most|fewest|least|busiest|peak)\b|\bbusiest year\b|"
                           r"\byears?\b.{0,40}\b(?:busiest|most (?:productive|prolific|active))\b|"
                           r"\bmost (?:productive|prolific|active) year\b|\bpeak year\b")
+# a mean over the listing ("on average, how many papers a year?", "the average number of authors per paper")
+AVERAGE = re.compile(r"\bon average\b|\baverage\b|\bavg\b|\bmean (?:number|count|gap|time|interval)\b|"
+                     r"\bhow often\b.{0,30}\b(?:publish|post|put out|release)")
+# what a mean of the listing is taken over ("papers a year", "authors per paper", "days between papers")
+_PER_UNIT = re.compile(r"\b(?:per|each|every) (?:paper|article|publication)\b|\b(?:per|a|each|every) (?:year|month)\b|\bbetween (?:\w+ )?papers\b|"
+                       r"\bhow often\b|\b(?:authors?|co-?authors?)\b.{0,20}\b(?:per|on|in)\b|\bannually\b|\byearly\b")
 # papers that share a date ("were any two of his papers posted on the exact same day?")
 SAME_DAY = re.compile(r"\bsame (?:exact )?(?:day|date)\b")
 # how much was published in several named years, compared ("more stuff in 2019 or 2020?")
@@ -92,10 +98,11 @@ def compares_years(question: str) -> bool:
 
 def asks_listing_form(question: str) -> bool:
     """Months of the year, the longest or shortest author lists, counts for several named years compared, the
-    busiest year, or papers posted on the same day."""
+    busiest year, papers posted on the same day, or a mean (papers a year, authors a paper, days between papers)."""
     q = fold(question)
     return bool(PER_MONTH.search(q) and re.search(r"\b(?:papers?|published|released|came out|posted|articles?)\b", q)
-                or AUTHOR_EXTREME.search(q) or compares_years(q) or BUSIEST_YEAR.search(q) or SAME_DAY.search(q))
+                or AUTHOR_EXTREME.search(q) or compares_years(q) or BUSIEST_YEAR.search(q) or SAME_DAY.search(q)
+                or AVERAGE.search(q) and _PER_UNIT.search(q))
 
 
 def parse_years(question: str) -> tuple[int | None, int | None]:
@@ -108,7 +115,7 @@ def parse_years(question: str) -> tuple[int | None, int | None]:
     if m := re.search(rf"(?<!\w)(?:since|from|starting|as of|after and including|desde|depuis|seit|sinds|vanaf|dal|"
                       rf"dalla|a partir de|с|начиная с|自)\s*(?:in\s+)?{_YEAR}\b", q) \
             or re.search(rf"\b{_YEAR}\s*(?:年|년)?\s*(?:onwards|onward|and later|or later|and after|\+|以来|之后|以后|以降|"
-                         rf"이후|부터)", q):
+                         rf"이후|부터|or (?:more|newer|after|beyond)|and beyond)", q):
         return int(m.group(1)), None
     if m := re.search(rf"(?<!\w)(?:after|later than|post|despues de|apres|nach|na|dopo il|depois de|после)\s+{_YEAR}\b", q):
         return int(m.group(1)) + 1, None
@@ -116,7 +123,7 @@ def parse_years(question: str) -> tuple[int | None, int | None]:
             or re.search(rf"(?<!\w)(?:antes de|avant|vor|voor|prima del|до)\s+{_YEAR}\b", q):
         return None, int(m.group(1)) - 1
     if m := re.search(rf"\b(?:until|up to|through|by|no later than)\s+{_YEAR}\b", q) \
-            or re.search(rf"\b{_YEAR}\s*(?:or earlier|and earlier|and before)", q):
+            or re.search(rf"\b{_YEAR}\s*(?:or|and) (?:earlier|before|less|prior|older)\b", q):
         return None, int(m.group(1))
     # no \b: "2018年"; a bare number after this year is a name ("the 2048 game"), not a publication year
     years = sorted({int(y) for y in re.findall(rf"(?<!\d){_YEAR}(?!\d)", q) if int(y) <= date.today().year})

@@ -36,7 +36,7 @@ _CHITCHAT = re.compile(
     r"\bdownloaded\b|\bhow many times\b.{0,40}\b(?:starred|forked|viewed|downloaded)\b|"
     r"\bwill (?:he|she|they|the researcher|the group|the lab|the authors) (?:\w+ ){0,2}(?:publish|release|write|work on|study)\b|"
     r"\b(?:publish|release)\w* next year\b|"
-    r"\bsubscriptions?\b|\bper month\b|\bpricing\b|"
+    r"\bsubscriptions?\b|\b(?:cost|costs|pay|price|charge|charges|fee|fees)\b.{0,30}\bper month\b|\bpricing\b|"
     r"\bwho (?:funded|funds|sponsored|sponsors|paid for)\b|\bfunders?\b|\bsponsors?\b|"
     r"\b(?:his|her|their|the researcher's|the author's) (?:personal |own |all[- ]time )?favou?rite\b|"
     r"\b(?:ramen|restaurants?|pizza|sushi|coffee shops?|hotels?|apartments?|nightlife)\b|\bwho (?:reviewed|refereed)\b|"

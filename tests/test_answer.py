@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -466,3 +467,29 @@ def test_one_papers_listing_fields_in_any_route(built_settings):
         {"role": "user", "content": "what's BatchEnsemble about?"},
         {"role": "assistant", "content": "BatchEnsemble is an efficient ensemble method with rank-one factors."}])
     assert "Yeming Wen" in follow.answer and "February 17, 2020" in follow.answer, follow.answer
+
+
+def test_averages_are_computed_from_the_listing(assistant):
+    papers = load_sources([LISTING]).papers
+    years = [p.year for p in papers]
+    answer = assistant.ask("on average, how many papers does he put out a year?")
+    span = max(years) - min(years) + 1
+    assert answer.route == "metadata" and f"over the {span} years from {min(years)} to {max(years)}: " \
+        f"{len(papers) / span:.1f} a year on average" in answer.answer, answer.answer
+    whole = [p for p in papers if not p.authors_truncated]
+    answer = assistant.ask("what is the average number of authors per paper?")
+    assert answer.answer.startswith(f"{len(whole)} papers in the listing give their whole author list: "
+                                    f"{sum(len(p.authors) for p in whole) / len(whole):.1f} authors on average"), \
+        answer.answer
+    days = sorted(date.fromisoformat(p.date) for p in papers)
+    gaps = [(b - a).days for a, b in zip(days, days[1:])]
+    answer = assistant.ask("what's the average number of days between his papers?")
+    assert f"came out {sum(gaps) / len(gaps):.0f} days apart on average" in answer.answer, answer.answer
+    assert f"the longest gap is {max(gaps)} days" in answer.answer
+    # "per month" is a count the listing holds, not a price
+    answer = assistant.ask("average papers per month since 2022?")
+    recent = [p for p in papers if p.year >= 2022]
+    assert answer.route == "metadata" and answer.answer.startswith(f"{len(recent)} papers in the listing (since 2022)"
+                                                                   " over the "), answer.answer
+    answer = assistant.ask("how many papers did he publish in 2019 or less?")
+    assert answer.answer.startswith(f"{sum(y <= 2019 for y in years)} papers in the listing match"), answer.answer
