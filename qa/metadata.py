@@ -15,7 +15,7 @@ from .papers import MONTHS, Paper, Profile
 from .question import (AUTHOR_EXTREME, BUSIEST_YEAR, CATEGORY_NAMES, COLLECTION_WIDE, OTHER_TIME, PAPER_AFFILIATION,
                        PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PER_MONTH, PER_PAPER_CITATIONS, SAME_DAY,
                        AVERAGE,
-                       compares_years, find_author, fold, named_years, parse_category, parse_years)
+                       HOW_LONG, PEOPLE, SHARE, YEAR_PART, code_filter, compares_years, find_author, fold, named_years, parse_category, parse_years)
 from .types import Filters
 
 LIST_LIMIT = 25
@@ -52,9 +52,8 @@ def _newest_first(papers: list[Paper]) -> list[Paper]:
 
 def _stated_scope(question: str, papers: list[Paper], owner: str) -> Filters:
     year_from, year_to = parse_years(question)
-    wants_code = bool(re.search(r"\bcode\b|\bcodigo\b|\bcódigo\b|代码|\bgithub\b|open[- ]source", fold(question)))
     return Filters(year_from=year_from, year_to=year_to, category=parse_category(question, papers),
-                   author=find_author(question, papers, exclude=owner), has_code=True if wants_code else None)
+                   author=find_author(question, papers, exclude=owner), has_code=code_filter(question, loose=True))
 
 
 # Everyday names of the affiliation codes the listing uses (it writes "utoronto", "deepmind", ...).
@@ -139,8 +138,8 @@ def _average(q: str, papers: list[Paper], scope: Filters, scope_text: str, owner
                 f"No paper in the listing{scope_text} gives its whole author list.")
         if cut:  # a list cut short ("et al.") has at least one name more than it shows
             floor = (sum(size(p) for p in whole) + sum(size(p) + hidden(p) for p in papers if p.authors_truncated)) / len(papers)
-            text += (f" The other {cut} show only their first names and “et al.”, so over all {len(papers)} papers "
-                     f"the mean is at least {floor:.1f}.")
+            text += (f" The other {cut} name only part of their authors (“et al.”), so over all {len(papers)} "
+                     f"papers the mean is at least {floor:.1f}.")
         return MetadataAnswer(text)
     dated = sorted(_dt.date.fromisoformat(p.date) for p in papers if len(p.date or "") == 10)
     if re.search(r"\bdays?\b|\bweeks?\b|\bgaps?\b|\bbetween\b|\binterval|\bhow often\b", q) and len(dated) >= 2:
@@ -250,6 +249,70 @@ def _month(question: str) -> int | None:
     return next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m.group(1)[:3]))
 
 
+_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+
+
+def _year_part(question: str) -> tuple[str, set[int]] | None:
+    """A half or a quarter of a year the question names ("the first half of 2023", "Q4 2022"): its months."""
+    q = fold(question)
+    if not YEAR_PART.search(q):
+        return None
+    if m := re.search(r"\b(first|1st|second|2nd|last) half\b|\bh([12])\b", q):
+        first = m.group(2) == "1" if m.group(2) else m.group(1) in ("first", "1st")
+        return ("first half" if first else "second half"), set(range(1, 7) if first else range(7, 13))
+    if m := re.search(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|last) quarter\b|\bq([1-4])\b", q):
+        n = int(m.group(2)) if m.group(2) else _ORDINAL.get(m.group(1), 4)
+        return f"Q{n}", set(range(3 * n - 2, 3 * n + 1))
+    return None
+
+
+def _share(q: str, papers: list[Paper], selected: list[Paper], scope: Filters, stated: Filters, given: Filters,
+           among: list[Paper] | None) -> MetadataAnswer:
+    """What share of the papers a filter picks ("what share of his papers have code?"): the filter the question
+    states is the part, the rest of the scope the whole."""
+    for name in ("has_code", "category", "author"):
+        if getattr(stated, name) is not None and getattr(given, name) is None:
+            whole = replace(scope, **{name: None})
+            break
+    else:
+        if stated.year_from is None and stated.year_to is None:
+            return MetadataAnswer("", understood=False)
+        whole = replace(scope, year_from=given.year_from, year_to=given.year_to)
+    base = [p for p in papers if whole.matches(p) and (not among or p in among)]
+    part = [p for p in selected if p in base]
+    if not base:
+        return MetadataAnswer(f"No paper in the listing matches{' (' + whole.describe() + ')' if whole.active else ''}.")
+    described = replace(scope, **{k: None for k in ("year_from", "year_to", "category", "author", "has_code")
+                                 if getattr(whole, k) == getattr(scope, k)}).describe()
+    of = f"the {len(base)} papers in the listing" + (f" ({whole.describe()})" if whole.active else "")
+    text = (f"{len(part)} of {of} ({100 * len(part) / len(base):.0f}%) match{'es' if len(part) == 1 else ''}"
+            f" ({described})")
+    return MetadataAnswer(text + (":\n" + _listing(part) if part else "."), part[:LIST_LIMIT])
+
+
+def _people(q: str, papers: list[Paper], owner: str, scope_text: str) -> MetadataAnswer:
+    """How many different people the listing names besides the owner, honest about author lists cut short."""
+    names = {fold(a): a for p in papers for a in p.authors if not (owner and fold(a) == fold(owner))}
+    cut = sum(p.authors_truncated for p in papers)
+    top = Counter(a for p in papers for a in p.authors if not (owner and fold(a) == fold(owner))).most_common(5)
+    text = (f"The listing names {len(names)} different co-authors across its {_plural(len(papers), 'paper')}"
+            f"{scope_text}" + (f"; the most frequent are " + ", ".join(f"{n} ({k})" for n, k in top) if top else "") +
+            ".")
+    if cut:
+        text += f" {cut} of the papers name only part of their authors (“et al.”), so the true number is larger."
+    return MetadataAnswer(text)
+
+
+def _span(papers: list[Paper], scope_text: str) -> MetadataAnswer:
+    """How long the listing's papers have been coming out."""
+    ordered = sorted(papers, key=lambda p: (p.date, p.title))
+    first, last = ordered[0], ordered[-1]
+    years = sorted({p.year for p in papers})
+    return MetadataAnswer(f"The papers in the listing{scope_text} span {last.year - first.year + 1} calendar years, "
+                          f"from {first.title} ({first.long_date()}) [1] to {last.title} ({last.long_date()}) [2]; "
+                          f"{len(years)} of those years have at least one paper.", [first, last])
+
+
 # who wrote a paper, in the ways it is asked
 AUTHORSHIP = re.compile(r"\b(who (wrote|authored|are the authors|is the author|made|did)|(co-?)?authors?|written by|"
                         r"qui a écrit|quién escribió|wer hat)\b|作者", re.IGNORECASE)
@@ -336,9 +399,11 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     affiliation = find_affiliation(question, papers) or (find_affiliation(previous_question, papers)
                                                          if previous_question else None)
     month = _month(question)
+    part = None if month else _year_part(question)
+    months = {month} if month else part[1] if part else None
     selected = _newest_first([p for p in papers if scope.matches(p) and
                               (affiliation is None or affiliation in {a.lower() for a in p.affiliations}) and
-                              (month is None or _paper_month(p) == month) and (not among or p in among)])
+                              (months is None or _paper_month(p) in months) and (not among or p in among)])
 
     listed, claimed = len(papers), profile.papers_claimed
     with_affiliation = sum(1 for p in papers if p.affiliations)
@@ -349,6 +414,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         described = [scope.describe()] if scope.describe() else []
         if month:
             described.append(f"month {_MONTHS[month - 1].capitalize()}")
+        if part:
+            described.append(part[0])
         if affiliation:
             described.append(f"affiliation {affiliation}")
         if among:
@@ -389,6 +456,12 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     if AVERAGE.search(q):
         return _average(q, selected, scope, scope_text(), owner)
+    if SHARE.search(q):
+        return _share(q, papers, selected, scope, stated, given, among)
+    if PEOPLE.search(q):
+        return _people(q, selected, owner, scope_text())
+    if HOW_LONG.search(q) and selected:
+        return _span(selected, scope_text())
 
     # most frequent co-authors
     if re.search(r"(most|frequent|often|top|main|common)\w*\s+(co-?authors?|collaborators?)|collaborat\w* (the )?most"
@@ -421,7 +494,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                                   affiliation_note)
 
     # papers with a given affiliation or from a given month ("in May 2023", "posted in December, in any year")
-    if affiliation or month:
+    if affiliation or month or part:
         note = affiliation_note if affiliation else ""
         if not selected:
             return MetadataAnswer(f"No paper in the listing matches{scope_text()}.{note}")

@@ -78,6 +78,17 @@ AVERAGE = re.compile(r"\bon average\b|\baverage\b|\bavg\b|\bmean (?:number|count
 # what a mean of the listing is taken over ("papers a year", "authors per paper", "days between papers")
 _PER_UNIT = re.compile(r"\b(?:per|each|every) (?:paper|article|publication)\b|\b(?:per|a|each|every) (?:year|month)\b|\bbetween (?:\w+ )?papers\b|"
                        r"\bhow often\b|\b(?:authors?|co-?authors?)\b.{0,20}\b(?:per|on|in)\b|\bannually\b|\byearly\b")
+# a share of the papers ("what percentage of his papers have code?"), how many different people, how long
+SHARE = re.compile(r"\b(?:what|which) (?:share|fraction|proportion|percentage|percent|part)\b|\bhow many percent\b|"
+                    r"\b(?:share|fraction|proportion|percentage) of\b|\bper ?cent of\b|\bwhat %")
+PEOPLE = re.compile(r"\bhow many (?:distinct |different |unique |individual |separate )?(?:co-?authors?|collaborators?|"
+                     r"people|researchers)\b|\bhow many (?:distinct|different|unique) authors?\b|"
+                     r"\bnumber of (?:distinct |different |unique )?(?:co-?authors?|collaborators?)\b")
+HOW_LONG = re.compile(r"\bhow (?:many years|long)\b.{0,40}\b(?:publish\w*|active|writing|been (?:doing|working|at it|"
+                       r"around)|research\w*)\b")
+# a half or a quarter of a year ("the first half of 2023", "Q4 2022")
+YEAR_PART = re.compile(r"\b(?:first|1st|second|2nd|last) half\b|\bh[12]\b(?=.{0,12}\b(?:19|20)\d\d\b)|"
+                       r"\b(?:first|1st|second|2nd|third|3rd|fourth|4th|last) quarter\b|\bq[1-4]\b")
 # papers that share a date ("were any two of his papers posted on the exact same day?")
 SAME_DAY = re.compile(r"\bsame (?:exact )?(?:day|date)\b")
 # how much was published in several named years, compared ("more stuff in 2019 or 2020?")
@@ -98,11 +109,13 @@ def compares_years(question: str) -> bool:
 
 def asks_listing_form(question: str) -> bool:
     """Months of the year, the longest or shortest author lists, counts for several named years compared, the
-    busiest year, papers posted on the same day, or a mean (papers a year, authors a paper, days between papers)."""
+    busiest year, papers posted on the same day, a mean (papers a year, authors a paper, days between papers), a
+    share, how many different co-authors, how long the papers span, or a half or quarter of a named year."""
     q = fold(question)
     return bool(PER_MONTH.search(q) and re.search(r"\b(?:papers?|published|released|came out|posted|articles?)\b", q)
                 or AUTHOR_EXTREME.search(q) or compares_years(q) or BUSIEST_YEAR.search(q) or SAME_DAY.search(q)
-                or AVERAGE.search(q) and _PER_UNIT.search(q))
+                or AVERAGE.search(q) and _PER_UNIT.search(q) or SHARE.search(q) or PEOPLE.search(q)
+                or HOW_LONG.search(q) or YEAR_PART.search(q) and named_years(q))
 
 
 def parse_years(question: str) -> tuple[int | None, int | None]:
@@ -112,8 +125,9 @@ def parse_years(question: str) -> tuple[int | None, int | None]:
             or re.search(rf"\b{_YEAR}\s*(?:-|–|to)\s*{_YEAR}\b", q):
         a, b = int(m.group(1)), int(m.group(2))
         return min(a, b), max(a, b)
-    if m := re.search(rf"(?<!\w)(?:since|from|starting|as of|after and including|desde|depuis|seit|sinds|vanaf|dal|"
+    if m := re.search(rf"(?<!\w)(?:since|starting(?: from| in)?|as of|after and including|desde|depuis|seit|sinds|vanaf|dal|"
                       rf"dalla|a partir de|с|начиная с|自)\s*(?:in\s+)?{_YEAR}\b", q) \
+            or re.search(rf"\bfrom {_YEAR} (?:on|onwards?|forward|and (?:later|after)|or later)\b", q) \
             or re.search(rf"\b{_YEAR}\s*(?:年|년)?\s*(?:onwards|onward|and later|or later|and after|\+|以来|之后|以后|以降|"
                          rf"이후|부터|or (?:more|newer|after|beyond)|and beyond)", q):
         return int(m.group(1)), None
@@ -136,6 +150,7 @@ def parse_years(question: str) -> tuple[int | None, int | None]:
 
 def parse_category(question: str, papers: list[Paper]) -> str | None:
     present = {p.category for p in papers if p.category}
+    question = re.sub(r"\b(?:cs|stat|math|eess|econ|physics|q-bio|q-fin)\.([A-Za-z]{2})\b", r"\1", question)  # arXiv's "cs.LG"
     for code in sorted(present):
         # an upper-case code as its own word, e.g. "in CL", "CL papers", "category CL"
         if re.search(rf"(?<![\w.]){re.escape(code)}(?![\w.])", question) and (
@@ -188,11 +203,27 @@ def find_author(question: str, papers: list[Paper], exclude: str = "", require_t
     return None
 
 
+_NO_CODE = re.compile(r"\b(?:without|no|lacking|missing|sans|sin|ohne|senza|sem)\s+(?:any\s+|public\s+|released\s+)?"
+                      r"(?:code|codigo|codice)\b|\bcode\b.{0,20}\bnot (?:available|released|public)\b|"
+                      r"\b(?:don't|do not|doesn't|does not|didn't|did not|never) (?:have|come with|ship|release|share)\s+"
+                      r"(?:any\s+|their\s+|its\s+)?code\b")
+
+
+def code_filter(question: str, loose: bool = False) -> bool | None:
+    """False for papers without code ("how many have no code?"), True for those with it, None when the question does
+    not ask. `loose`: any mention of code asks for it (a bibliographic question); else only "with/has code"."""
+    q = fold(question)
+    if _NO_CODE.search(q):
+        return False
+    if loose:
+        return True if re.search(r"\bcode\b|\bcodigo\b|代码|\bgithub\b|open[- ]source", q) else None
+    return True if re.search(r"\b(?:with|have|has|having) (?:released |public |open[- ]source )?code\b", q) else None
+
+
 def parse_filters(question: str, papers: list[Paper], owner: str = "") -> Filters:
     """Filters stated in the question; the profile's owner is never an author filter."""
     year_from, year_to = parse_years(question)
     category = parse_category(question, papers)
     author = find_author(question, papers, exclude=owner, require_trigger=True)
-    has_code = True if re.search(r"\b(?:with|have|has|having) (?:released |public |open[- ]source )?code\b",
-                                 fold(question)) else None
+    has_code = code_filter(question)
     return Filters(year_from=year_from, year_to=year_to, category=category, author=author, has_code=has_code)

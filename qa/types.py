@@ -57,8 +57,8 @@ class Filters:
             parts.append(f"category {self.category.upper()}")
         if self.author:
             parts.append(f"author “{self.author}”")
-        if self.has_code:
-            parts.append("with code")
+        if self.has_code is not None:
+            parts.append("with code" if self.has_code else "without code")
         return ", ".join(parts)
 
     def to_dict(self) -> dict:

@@ -493,3 +493,34 @@ def test_averages_are_computed_from_the_listing(assistant):
                                                                    " over the "), answer.answer
     answer = assistant.ask("how many papers did he publish in 2019 or less?")
     assert answer.answer.startswith(f"{sum(y <= 2019 for y in years)} papers in the listing match"), answer.answer
+
+
+def test_shares_negations_people_spans_and_parts_of_years(assistant):
+    papers = load_sources([LISTING]).papers
+    coded = [p for p in papers if p.has_code]
+    answer = assistant.ask("what share of his papers have code?")
+    assert answer.route == "metadata" and answer.answer.startswith(
+        f"{len(coded)} of the {len(papers)} papers in the listing ({100 * len(coded) / len(papers):.0f}%)"), \
+        answer.answer
+    lg = [p for p in papers if p.category == "LG"]
+    answer = assistant.ask("what percentage of the papers are in cs.LG?")
+    assert answer.answer.startswith(f"{len(lg)} of the {len(papers)} papers"), answer.answer
+    # a negation is not the flag itself
+    answer = assistant.ask("how many papers has he got without any code?")
+    assert answer.answer.startswith(f"{len(papers) - len(coded)} papers in the listing match (without code)"), \
+        answer.answer
+    assert not any(c.title in {p.title for p in coded} for c in answer.citations)
+    owner = load_sources([LISTING]).profile.name
+    people = {a for p in papers for a in p.authors if a != owner}
+    answer = assistant.ask("how many distinct co-authors appear in the listing?")
+    assert answer.answer.startswith(f"The listing names {len(people)} different co-authors"), answer.answer
+    years = sorted(p.year for p in papers)
+    answer = assistant.ask("how many years has he been publishing?")
+    assert answer.answer.startswith(f"The papers in the listing span {years[-1] - years[0] + 1} calendar years"), \
+        answer.answer
+    half = [p for p in papers if p.year == 2023 and int(p.date[5:7]) <= 6]
+    answer = assistant.ask("how many papers came out in the first half of 2023?")
+    assert answer.answer.startswith(f"{len(half)} papers in the listing match (year 2023; first half)"), answer.answer
+    assert {c.title for c in answer.citations} == {p.title for p in half}
+    answer = assistant.ask("which papers from 2020 don't have code?")
+    assert {c.title for c in answer.citations} == {p.title for p in papers if p.year == 2020 and not p.has_code}
