@@ -29,6 +29,9 @@ class MetadataAnswer:
 
 
 # "how many" in the languages the router's glossary knows (the question is folded first)
+_YEARS_OVER = re.compile(r"\byears?\b.{0,40}\b(more than|over|above|at least|fewer than|less than|under|at most)\s+"
+                         r"(\d+)\s+(?:papers?|publications?|articles?)\b")
+_POSITION = re.compile(r"\b(first|lead|last|senior)[- ]authors?\b")
 _SUBSET = re.compile(r"\b(?:which|how many) of (?:them|those|these)\b", re.IGNORECASE)
 _COUNTING = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]ntos|quant[oi]s?\b|wie viele|hoeveel|"
                        r"сколько|多少|几篇|何本|いくつ|몇")
@@ -257,6 +260,9 @@ def _year_part(question: str) -> tuple[str, set[int]] | None:
     q = fold(question)
     if not YEAR_PART.search(q):
         return None
+    if m := re.search(r"\b(spring|summer|fall|autumn)\b", q):  # the northern seasons, by month
+        start = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9}[m.group(1)]
+        return m.group(1), set(range(start, start + 3))
     if m := re.search(r"\b(first|1st|second|2nd|last) half\b|\bh([12])\b", q):
         first = m.group(2) == "1" if m.group(2) else m.group(1) in ("first", "1st")
         return ("first half" if first else "second half"), set(range(1, 7) if first else range(7, 13))
@@ -301,6 +307,30 @@ def _people(q: str, papers: list[Paper], owner: str, scope_text: str) -> Metadat
     if cut:
         text += f" {cut} of the papers name only part of their authors (“et al.”), so the true number is larger."
     return MetadataAnswer(text)
+
+
+def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str) -> MetadataAnswer:
+    """Who is first (or last) author how often, or how often one person is; a list cut short has no known last."""
+    ranked = [p for p in papers if p.authors and not (last and p.authors_truncated)]
+    role = "last" if last else "first"
+    skipped = len(papers) - len(ranked)
+    note = (f" {_plural(skipped, 'paper')} name{'s' if skipped == 1 else ''} only part of {'its' if skipped == 1 else 'their'}"
+            f" authors (“et al.”), so {'its' if skipped == 1 else 'their'} last author is not known and "
+            f"{'is' if skipped == 1 else 'are'} not counted." if last and skipped else "")
+
+    def at(p: Paper) -> str:
+        return p.authors[-1] if last else p.authors[0]
+
+    if who:
+        hits = _newest_first([p for p in ranked if fold(who) in fold(at(p))])
+        text = f"{who} is the {role} author of {_plural(len(hits), 'paper')} in the listing{scope_text}"
+        return MetadataAnswer(text + (":\n" + _listing(hits) if hits else ".") + ("\n\n" + note.strip() if note else ""),
+                              hits[:LIST_LIMIT])
+    counts = Counter(at(p) for p in ranked).most_common(5)
+    if not counts:
+        return MetadataAnswer(f"No paper in the listing{scope_text} has a known {role} author.{note}")
+    return MetadataAnswer(f"The most frequent {role} authors in the listing{scope_text}: " +
+                          "; ".join(f"{name} ({_plural(k, 'paper')})" for name, k in counts) + "." + note)
 
 
 def _span(papers: list[Paper], scope_text: str) -> MetadataAnswer:
@@ -462,6 +492,11 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return _people(q, selected, owner, scope_text())
     if HOW_LONG.search(q) and selected:
         return _span(selected, scope_text())
+    if m := _POSITION.search(q):
+        said = owner and (fold(owner) in q or re.search(rf"\b{re.escape(fold(owner).split()[-1])}\b", q))
+        who = scope.author or (owner if said else None)
+        if who or re.search(r"\bmost (?:common|frequent|often)\b|\bmost papers\b|\bhow many\b|\bwhich papers\b", q):
+            return _positions(m.group(1) in ("last", "senior"), selected, who, scope_text())
 
     # most frequent co-authors
     if re.search(r"(most|frequent|often|top|main|common)\w*\s+(co-?authors?|collaborators?)|collaborat\w* (the )?most"
@@ -590,11 +625,30 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                                                                                        if left_out else ""), cited)
 
     # per-year breakdown / busiest year
-    if BUSIEST_YEAR.search(q) or re.search(r"per year|each year|by year|year by year|most productive", q):
+    if BUSIEST_YEAR.search(q) or _YEARS_OVER.search(q) or \
+            re.search(r"per year|each year|by year|year by year|most productive", q):
         counts = Counter(p.year for p in selected)
-        busiest = max(counts.items(), key=lambda kv: (kv[1], kv[0])) if counts else None
         lines = [f"- {year}: {_plural(n, 'paper')}" for year, n in sorted(counts.items(), reverse=True)]
-        lead = f"The busiest year is {busiest[0]} with {_plural(busiest[1], 'paper')}. " if busiest else ""
+        if m := _YEARS_OVER.search(q):  # "in which years did he publish more than 5 papers?"
+            n, more = int(m.group(2)), m.group(1) in ("more than", "over", "above", "at least")
+            strict = m.group(1) not in ("at least", "at most")
+            def meets(k: int) -> bool:
+                return (k > n if strict else k >= n) if more else (k < n if strict else k <= n)
+            met = sorted(y for y, k in counts.items() if meets(k))
+            lead = (f"{_plural(len(met), 'year')} {'has' if len(met) == 1 else 'have'} {m.group(1)} {n} papers"
+                    f"{scope_text()}: {', '.join(map(str, met))}. " if met else
+                    f"No year has {m.group(1)} {n} papers{scope_text()}. ")
+            return MetadataAnswer(f"{lead}Papers per year:\n" + "\n".join(lines))
+        fewest = bool(re.search(r"\b(?:fewest|least|quietest|slowest)\b", q))
+        lead = ""
+        if counts:  # every year at the extreme: a tie is said, not broken
+            top = min(counts.values()) if fewest else max(counts.values())
+            tied = sorted(y for y, k in counts.items() if k == top)
+            each = " each" if len(tied) > 1 else ""
+            lead = (f"The quietest year{'s' if len(tied) > 1 else ''} with papers "
+                    f"{'are' if len(tied) > 1 else 'is'} {' and '.join(map(str, tied))}, with {_plural(top, 'paper')}{each}. "
+                    if fewest else f"The busiest year is {tied[-1]} with {_plural(top, 'paper')}. " if len(tied) == 1
+                    else f"The busiest years are {' and '.join(map(str, tied))}, with {_plural(top, 'paper')} each. ")
         return MetadataAnswer(f"{lead}Papers per year{scope_text()}:\n" + "\n".join(lines))
 
     # newest / oldest

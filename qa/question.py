@@ -79,15 +79,18 @@ AVERAGE = re.compile(r"\bon average\b|\baverage\b|\bavg\b|\bmean (?:number|count
 _PER_UNIT = re.compile(r"\b(?:per|each|every) (?:paper|article|publication)\b|\b(?:per|a|each|every) (?:year|month)\b|\bbetween (?:\w+ )?papers\b|"
                        r"\bhow often\b|\b(?:authors?|co-?authors?)\b.{0,20}\b(?:per|on|in)\b|\bannually\b|\byearly\b")
 # a share of the papers ("what percentage of his papers have code?"), how many different people, how long
-SHARE = re.compile(r"\b(?:what|which) (?:share|fraction|proportion|percentage|percent|part)\b|\bhow many percent\b|"
-                    r"\b(?:share|fraction|proportion|percentage) of\b|\bper ?cent of\b|\bwhat %")
+# (of the papers themselves: "what share of the failures ToolEmu flagged" is a figure inside one paper)
+SHARE = re.compile(r"\b(?:share|fraction|proportion|percentage|percent|part|%) of (?:(?:his|her|their|the|all|these|those|"
+                   r"listed|the listed)\s+){0,2}(?:\w+\s+)?(?:papers|publications|articles|works)\b|"
+                   r"\bhow many percent of\b.{0,20}\bpapers\b|\b(?:what|which) (?:share|fraction|proportion|percentage) of "
+                   r"(?:them|those|these)\b")
 PEOPLE = re.compile(r"\bhow many (?:distinct |different |unique |individual |separate )?(?:co-?authors?|collaborators?|"
                      r"people|researchers)\b|\bhow many (?:distinct|different|unique) authors?\b|"
                      r"\bnumber of (?:distinct |different |unique )?(?:co-?authors?|collaborators?)\b")
 HOW_LONG = re.compile(r"\bhow (?:many years|long)\b.{0,40}\b(?:publish\w*|active|writing|been (?:doing|working|at it|"
                        r"around)|research\w*)\b")
 # a half or a quarter of a year ("the first half of 2023", "Q4 2022")
-YEAR_PART = re.compile(r"\b(?:first|1st|second|2nd|last) half\b|\bh[12]\b(?=.{0,12}\b(?:19|20)\d\d\b)|"
+YEAR_PART = re.compile(r"\b(?:spring|summer|fall|autumn)\b|\b(?:first|1st|second|2nd|last) half\b|\bh[12]\b(?=.{0,12}\b(?:19|20)\d\d\b)|"
                        r"\b(?:first|1st|second|2nd|third|3rd|fourth|4th|last) quarter\b|\bq[1-4]\b")
 # papers that share a date ("were any two of his papers posted on the exact same day?")
 SAME_DAY = re.compile(r"\bsame (?:exact )?(?:day|date)\b")

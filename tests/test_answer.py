@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -524,3 +525,27 @@ def test_shares_negations_people_spans_and_parts_of_years(assistant):
     assert {c.title for c in answer.citations} == {p.title for p in half}
     answer = assistant.ask("which papers from 2020 don't have code?")
     assert {c.title for c in answer.citations} == {p.title for p in papers if p.year == 2020 and not p.has_code}
+
+
+def test_years_over_a_count_quietest_years_and_author_positions(assistant):
+    papers, owner = load_sources([LISTING]).papers, load_sources([LISTING]).profile.name
+    per_year = Counter(p.year for p in papers)
+    answer = assistant.ask("in which years did he publish more than 5 papers?")
+    over = sorted(y for y, k in per_year.items() if k > 5)
+    assert answer.route == "metadata" and f"have more than 5 papers: {', '.join(map(str, over))}." in answer.answer, \
+        answer.answer
+    quietest = sorted(y for y, k in per_year.items() if k == min(per_year.values()))
+    answer = assistant.ask("which year had the fewest papers?")
+    assert " and ".join(map(str, quietest)) in answer.answer.splitlines()[0], answer.answer
+    whole = [p for p in papers if not p.authors_truncated]
+    last = [p for p in whole if p.authors[-1] == owner]
+    answer = assistant.ask(f"how many papers have {owner.split()[-1]} as last author?")
+    assert answer.answer.startswith(f"{owner} is the last author of {len(last)} papers"), answer.answer
+    assert f"{len(papers) - len(whole)} papers name only part of their authors" in answer.answer
+    firsts = Counter(p.authors[0] for p in papers)
+    answer = assistant.ask("who is the most common first author?")
+    top = re.match(r"The most frequent first authors in the listing: (.+?) \((\d+) papers\)", answer.answer)
+    assert top and firsts[top.group(1)] == int(top.group(2)) == max(firsts.values()), answer.answer
+    summer = {p.title for p in papers if p.year == 2023 and 6 <= int(p.date[5:7]) <= 8}
+    answer = assistant.ask("how many papers were released in summer 2023?")
+    assert {c.title for c in answer.citations} == summer and "summer" in answer.answer
