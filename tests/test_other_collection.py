@@ -218,3 +218,25 @@ def test_misspelt_words_read_as_the_collection_spells_them(assistant):
     assert index.spelled("Any work on protein folding by DeepMind?") == "Any work on protein folding by DeepMind?"
     assert index.spelled("Welche Arbeiten gibt es zu Quantencomputing?") == \
         "Welche Arbeiten gibt es zu Quantencomputing?"
+
+
+def test_bibliographic_forms_are_computed_for_a_collection_without_an_owner(assistant):
+    import json
+
+    records = [json.loads(line) for line in FIXTURE.read_text().splitlines() if line.strip()]
+    sizes = [len(r["authors"]) for r in records]
+    answer = assistant.ask("what is the average number of authors per paper?")
+    assert answer.route == "metadata" and answer.answer.startswith(
+        f"{len(records)} papers in the listing give their whole author list: {sum(sizes) / len(sizes):.1f} authors "
+        "on average"), answer.answer
+    ml = [r for r in records if r["category"] == "ML"]
+    answer = assistant.ask("what share of the papers are in ML?")
+    assert answer.answer.startswith(f"{len(ml)} of the {len(records)} papers in the listing "
+                                    f"({100 * len(ml) / len(records):.0f}%)"), answer.answer
+    people = {a for r in records for a in r["authors"]}  # no owner: everyone counts
+    answer = assistant.ask("how many different co-authors does the collection name?")
+    assert answer.answer.startswith(f"The listing names {len(people)} different co-authors"), answer.answer
+    first = [r["title"] for r in records if r["authors"][0] == "Geoffrey Hinton"]
+    answer = assistant.ask("how many papers have Geoffrey Hinton as first author?")
+    assert answer.answer.startswith(f"Geoffrey Hinton is the first author of {len(first)} paper") and \
+        [c.title for c in answer.citations] == first, answer.answer
