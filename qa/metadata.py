@@ -37,9 +37,10 @@ _COUNTING = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]nto
                        r"сколько|多少|几篇|何本|いくつ|몇")
 
 
-def _listing(papers: list[Paper], start: int = 1, limit: int = LIST_LIMIT) -> str:
-    lines = [f"- {p.title} ({p.year}, {p.category}{', code available' if p.has_code else ''}) [{i}]"
-             for i, p in enumerate(papers[:limit], start)]
+def _listing(papers: list[Paper], start: int = 1, limit: int = LIST_LIMIT, authors: bool = False) -> str:
+    """One line a paper, cited; `authors` adds who wrote it (when the question is about the authors)."""
+    lines = [f"- {p.title} ({p.year}, {p.category}{', code available' if p.has_code else ''})"
+             f"{': ' + p.authors_display() if authors else ''} [{i}]" for i, p in enumerate(papers[:limit], start)]
     if len(papers) > limit:
         lines.append(f"- … and {len(papers) - limit} more.")
     return "\n".join(lines)
@@ -505,10 +506,15 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                  r"|\bwho (appears|shows up|comes up)\b.*\b(most|often)\b|\bmost (common|frequent) (name|author)s?\b", q):
         counts = Counter(a for p in selected for a in p.authors if fold(a) != fold(owner))
         top = counts.most_common(8)
+        if not top:
+            return MetadataAnswer(f"The listing names no co-author{scope_text()}.")
         lines = [f"- {name}: {_plural(n, 'paper')}" for name, n in top]
+        leaders = [name for name, n in top if n == top[0][1]]
+        shared = [p for p in selected if leaders[0] in p.authors]  # the papers behind the first count, cited
         return MetadataAnswer(f"Most frequent co-authors in the listing{scope_text()}:\n" + "\n".join(lines) +
+                              f"\n\nPapers with {leaders[0]}:\n" + _listing(shared) +
                               "\n\nThe listing shows at most three authors per paper, so these counts are lower "
-                              "bounds.")
+                              "bounds.", shared[:LIST_LIMIT])
 
     # per-category breakdown
     if re.search(r"\b(which|what|list)\b.*\bcategor(y|ies)\b|categor(y|ies) breakdown|per category|by category", q) \
@@ -563,7 +569,14 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         unscoped = replace(scope, year_from=None, year_to=None)
         within = [p for p in papers if unscoped.matches(p) and (not among or p in among)]
         per_year = {y: [p for p in within if p.year == y] for y in years}
-        lines = [f"- {y}: {_plural(len(ps), 'paper')}" for y, ps in per_year.items()]
+        cited = [p for ps in per_year.values() for p in ps][:LIST_LIMIT]  # each year's papers, named and cited
+        number = {id(p): i for i, p in enumerate(cited, 1)}
+        lines = []
+        for y, ps in per_year.items():
+            named = [f"{p.title} [{number[id(p)]}]" for p in ps if id(p) in number]
+            rest = len(ps) - len(named)
+            lines.append(f"- {y}: {_plural(len(ps), 'paper')}" + (": " + "; ".join(named) if named else "") +
+                         (f"{'; ' if named else ': '}and {rest} more" if rest else ""))
         parts = [f"{_plural(len(ps), 'paper')} in {y}" for y, ps in per_year.items()]
         lead = ", ".join(parts[:-1]) + " and " + parts[-1]
         top = max(len(ps) for ps in per_year.values())
@@ -572,7 +585,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                    f" {' and '.join(most)} have the same number." if len(most) == len(per_year) else
                    f" {' and '.join(most)} have the most.")
         return MetadataAnswer(f"The listing has {lead}{scope_text() if unscoped.active else ''}.{verdict}\n" +
-                              "\n".join(lines))
+                              "\n".join(lines), cited)
 
     # papers with a given number of listed authors
     if m := _AUTHOR_COUNT.search(q):
@@ -587,7 +600,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                       "those are not counted.")
         if not matching:
             return MetadataAnswer(text + "." + note_three)
-        return MetadataAnswer(text + ":\n" + _listing(matching) + note_three, matching[:LIST_LIMIT])
+        return MetadataAnswer(text + ":\n" + _listing(matching, authors=True) + note_three, matching[:LIST_LIMIT])
 
     # years without papers
     if re.search(r"\b(no|zero|without)\s+(papers?|publications?)\b|\bmissing years?\b|\bgaps?\b.*\byears?\b|"

@@ -33,7 +33,7 @@ OTHER_TIME = re.compile(r"\bago\b|\blast year\b|\bnext year\b|\bwill\b|\bpredict
 PAPER_DATE = re.compile(
     r"\bwhen (?:was|were|did|is)\b.{0,80}\b(?:published|posted|released|out|submitted|written|come out|came out|"
     r"appear(?:ed)?|put out|uploaded|dated)\b|\bwhen\b.{0,40}\b(?:published|posted|released)\b|\b(?:publication|release|posting|submission) date\b|"
-    r"\bwhat (?:date|year|month)\b|\b(?:listing |publication |release |posting )?date (?:for|of)\b|\bwhich (?:year|month)\b|\bdated\b|"
+    r"\bwhat (?:date|year|month)\b|\bwhat(?:'s| is) the (?:date|year|month)\b|\bthe date (?:on|of)\b|\b(?:listing |publication |release |posting )?date (?:for|of)\b|\bwhich (?:year|month)\b|\bdated\b|"
     r"(?:cuando|quand|wann|quando|ne zaman|когда|언제|いつ|什么时候|何时).{0,40}(?:publica|publie|veroffentlicht|"
     r"erschien|pubblicat|yayinlan|опубликова|вышл|발표|공개|出版|発表|发表|公開)")
 PAPER_CODE = re.compile(

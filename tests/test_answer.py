@@ -549,3 +549,22 @@ def test_years_over_a_count_quietest_years_and_author_positions(assistant):
     summer = {p.title for p in papers if p.year == 2023 and 6 <= int(p.date[5:7]) <= 8}
     answer = assistant.ask("how many papers were released in summer 2023?")
     assert {c.title for c in answer.citations} == summer and "summer" in answer.answer
+
+
+def test_bibliographic_answers_cite_the_papers_behind_their_figures(assistant):
+    papers = load_sources([LISTING]).papers
+    owner = load_sources([LISTING]).profile.name
+    answer = assistant.ask("which papers have exactly two authors?")
+    two = [p for p in papers if len(p.authors) == 2 and not p.authors_truncated]
+    assert {c.title for c in answer.citations} == {p.title for p in two}
+    assert all(", ".join(p.authors) in answer.answer for p in two), answer.answer  # who they are, not only titles
+    answer = assistant.ask("who's his most frequent coauthor in this list?")
+    counts = Counter(a for p in papers for a in p.authors if a != owner)
+    first = re.search(r"^- (.+?): (\d+) papers$", answer.answer, re.MULTILINE)
+    assert first and counts[first.group(1)] == int(first.group(2)) == max(counts.values()), answer.answer
+    assert {c.title for c in answer.citations} == {p.title for p in papers if first.group(1) in p.authors}
+    answer = assistant.ask("more papers in 2021 or 2024?")
+    assert {c.title for c in answer.citations} == {p.title for p in papers if p.year in (2021, 2024)}
+    answer = assistant.ask("what's the date on the EMA Policy Gradient paper?")
+    ema = next(p for p in papers if p.title.startswith("EMA Policy Gradient"))
+    assert ema.long_date() in answer.answer and answer.citations[0].title == ema.title, answer.answer
