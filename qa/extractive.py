@@ -74,14 +74,34 @@ RESULT = re.compile(r"(\d[\d.,]*\s*(%|x\b|times|points?|B\b|M\b|billion|million)
                     r"\b(outperform\w*|improv\w*|achiev\w*|reach\w*|surpass\w*)\b.*\d)", re.IGNORECASE)
 
 
+# where a question asks a second thing ("How long were the sequences?", "..., and what search method helps?")
+_NEXT_PART = re.compile(r"\?\s+(?=\S)|[,;]\s*(?:and\s+)?(?=(?:what|which|how|who|when|where|why)\b)|"
+                        r"\s+and\s+(?=(?:what|which|how|who|when|where|why)\b)", re.IGNORECASE)
+
+
+def question_parts(question: str) -> list[str]:
+    """The separate asks of a question of several parts (each of at least three words); [] for one ask."""
+    parts = [p.strip(" ?,;") for p in _NEXT_PART.split(question)]
+    parts = [p for p in parts if len(p.split()) >= 3]
+    return parts if len(parts) > 1 else []
+
+
 def key_sentences(question: str, paper: Paper, embedder, limit: int, question_vector=None,
                   with_result: bool = False) -> list[str]:
-    """The best sentences, in abstract order; optionally plus the headline result with its number."""
-    ranked = rank_sentences(question, paper, embedder, question_vector)
-    if not re.search(r"\b(url|link|website|webpage|site|code|github|download)\b", question, re.IGNORECASE):
-        ranked = [r for r in ranked if not LINK.search(r[2])] or ranked  # a link answers nothing here
+    """The best sentences, in abstract order; optionally plus the headline result with its number. A question of
+    several parts gets the best sentence for each part too."""
+    def usable(ranked: list) -> list:
+        if re.search(r"\b(url|link|website|webpage|site|code|github|download)\b", question, re.IGNORECASE):
+            return ranked
+        return [r for r in ranked if not LINK.search(r[2])] or ranked  # a link answers nothing here
+
+    ranked = usable(rank_sentences(question, paper, embedder, question_vector))
     best = ranked[0][0]
     chosen = [r for r in ranked[:limit] if r[0] >= best - 0.25] or ranked[:1]
+    for part in question_parts(question):
+        top = usable(rank_sentences(part, paper, embedder))[0]
+        if all(top[1] != r[1] for r in chosen):
+            chosen.append(top)
     if with_result and not any(RESULT.search(s) for _, _, s in chosen):
         # "what is X" is best answered by what X is *and* what it achieved
         result = next((r for r in ranked if RESULT.search(r[2])), None)

@@ -568,3 +568,16 @@ def test_bibliographic_answers_cite_the_papers_behind_their_figures(assistant):
     answer = assistant.ask("what's the date on the EMA Policy Gradient paper?")
     ema = next(p for p in papers if p.title.startswith("EMA Policy Gradient"))
     assert ema.long_date() in answer.answer and answer.citations[0].title == ema.title, answer.answer
+
+
+def test_a_question_of_two_parts_gets_a_sentence_for_each(assistant):
+    from qa.extractive import question_parts
+
+    assert question_parts("How many kinds of generalization does the INT benchmark measure, and what search method "
+                          "helps at test time?") == ["How many kinds of generalization does the INT benchmark measure",
+                                                     "what search method helps at test time"]
+    assert question_parts("What is FRePo?") == [] and question_parts("Who wrote it, and when?") == []
+    answer = assistant.ask("How many kinds of generalization does the INT benchmark measure, and what search method "
+                           "helps at test time?")
+    assert answer.citations[0].title.startswith("INT:") and "6 different types of generalization" in answer.answer
+    assert "Monte Carlo Tree Search" in answer.answer, answer.answer
