@@ -6,16 +6,15 @@ profile's own figures. Every paper named in an answer is cited.
 from __future__ import annotations
 
 import datetime as _dt
-from datetime import date as _date
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from .papers import MONTHS, Paper, Profile
-from .question import (AUTHOR_EXTREME, BUSIEST_YEAR, CATEGORY_NAMES, COLLECTION_WIDE, OTHER_TIME, PAPER_AFFILIATION,
-                       PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PER_MONTH, PER_PAPER_CITATIONS, SAME_DAY,
-                       AVERAGE,
-                       HOW_LONG, PEOPLE, SHARE, YEAR_PART, code_filter, compares_years, find_author, fold, named_years, parse_category, parse_years)
+from .question import (AUTHOR_EXTREME, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES, COLLECTION_WIDE, HOW_LONG, OTHER_TIME,
+                       PAPER_AFFILIATION, PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PEOPLE, PER_MONTH,
+                       PER_PAPER_CITATIONS, SAME_DAY, SHARE, YEAR_PART, code_filter, compares_years, find_author, fold,
+                       named_years, parse_category, parse_years)
 from .types import Filters
 
 LIST_LIMIT = 25
@@ -28,13 +27,15 @@ class MetadataAnswer:
     understood: bool = True
 
 
-# "how many" in the languages the router's glossary knows (the question is folded first)
-_YEARS_OVER = re.compile(r"\byears?\b.{0,40}\b(more than|over|above|at least|fewer than|less than|under|at most)\s+"
-                         r"(\d+)\s+(?:papers?|publications?|articles?)\b")
-_POSITION = re.compile(r"\b(first|lead|last|senior)[- ]authors?\b")
 _SUBSET = re.compile(r"\b(?:which|how many) of (?:them|those|these)\b", re.IGNORECASE)
+# "how many" in the languages the router's glossary knows (the question is folded first)
 _COUNTING = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]ntos|quant[oi]s?\b|wie viele|hoeveel|"
                        r"сколько|多少|几篇|何本|いくつ|몇")
+# years above or below a number of papers ("in which years did he publish more than 5 papers?")
+_YEARS_OVER = re.compile(r"\byears?\b.{0,40}\b(more than|over|above|at least|fewer than|less than|under|at most)\s+"
+                         r"(\d+)\s+(?:papers?|publications?|articles?)\b")
+# an author's place in the list ("who is the most common first author?", "papers with her as last author")
+_POSITION = re.compile(r"\b(first|lead|last|senior)[- ]authors?\b")
 
 
 def _listing(papers: list[Paper], start: int = 1, limit: int = LIST_LIMIT, authors: bool = False) -> str:
@@ -141,12 +142,14 @@ def _average(q: str, papers: list[Paper], scope: Filters, scope_text: str, owner
                 f"{sum(size(p) for p in whole) / len(whole):.1f} {noun} on average." if whole else
                 f"No paper in the listing{scope_text} gives its whole author list.")
         if cut:  # a list cut short ("et al.") has at least one name more than it shows
-            floor = (sum(size(p) for p in whole) + sum(size(p) + hidden(p) for p in papers if p.authors_truncated)) / len(papers)
+            floor = (sum(size(p) for p in whole) +
+                     sum(size(p) + hidden(p) for p in papers if p.authors_truncated)) / len(papers)
             text += (f" The other {cut} name only part of their authors (“et al.”), so over all {len(papers)} "
                      f"papers the mean is at least {floor:.1f}.")
         return MetadataAnswer(text)
     dated = sorted(_dt.date.fromisoformat(p.date) for p in papers if len(p.date or "") == 10)
-    if re.search(r"\bdays?\b|\bweeks?\b|\bgaps?\b|\bbetween\b|\binterval|\bhow often\b", q) and len(dated) >= 2:
+    if re.search(r"\bdays?\b|\bweeks?\b|\bgaps?\b|\binterval|\bbetween (?:\w+ )?(?:papers|publications)\b|\bhow often\b",
+                 q) and len(dated) >= 2:
         gaps = [(b - a).days for a, b in zip(dated, dated[1:])]
         mean = sum(gaps) / len(gaps)
         left_out = len(papers) - len(dated)
@@ -160,7 +163,7 @@ def _average(q: str, papers: list[Paper], scope: Filters, scope_text: str, owner
         months = sorted((p.year, m) for p in papers if (m := _paper_month(p)))
         if months:  # the months the scope names ("since 2022": from January 2022), else those the papers span
             first = (scope.year_from, 1) if scope.year_from else months[0]
-            last = (scope.year_to, 12) if scope.year_to and scope.year_to < _date.today().year else months[-1]
+            last = (scope.year_to, 12) if scope.year_to and scope.year_to < _dt.date.today().year else months[-1]
             span = (last[0] - first[0]) * 12 + last[1] - first[1] + 1
             left_out = len(papers) - len(months)
             return MetadataAnswer(f"{_plural(len(months), 'paper')} in the listing{scope_text} over the {span} months "
@@ -273,7 +276,7 @@ def _year_part(question: str) -> tuple[str, set[int]] | None:
     return None
 
 
-def _share(q: str, papers: list[Paper], selected: list[Paper], scope: Filters, stated: Filters, given: Filters,
+def _share(papers: list[Paper], selected: list[Paper], scope: Filters, stated: Filters, given: Filters,
            among: list[Paper] | None) -> MetadataAnswer:
     """What share of the papers a filter picks ("what share of his papers have code?"): the filter the question
     states is the part, the rest of the scope the whole."""
@@ -297,7 +300,7 @@ def _share(q: str, papers: list[Paper], selected: list[Paper], scope: Filters, s
     return MetadataAnswer(text + (":\n" + _listing(part) if part else "."), part[:LIST_LIMIT])
 
 
-def _people(q: str, papers: list[Paper], owner: str, scope_text: str) -> MetadataAnswer:
+def _people(papers: list[Paper], owner: str, scope_text: str) -> MetadataAnswer:
     """How many different people the listing names besides the owner, honest about author lists cut short."""
     names = {fold(a): a for p in papers for a in p.authors if not (owner and fold(a) == fold(owner))}
     cut = sum(p.authors_truncated for p in papers)
@@ -315,9 +318,10 @@ def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str
     ranked = [p for p in papers if p.authors and not (last and p.authors_truncated)]
     role = "last" if last else "first"
     skipped = len(papers) - len(ranked)
-    note = (f" {_plural(skipped, 'paper')} name{'s' if skipped == 1 else ''} only part of {'its' if skipped == 1 else 'their'}"
-            f" authors (“et al.”), so {'its' if skipped == 1 else 'their'} last author is not known and "
-            f"{'is' if skipped == 1 else 'are'} not counted." if last and skipped else "")
+    one = skipped == 1
+    note = (f" {_plural(skipped, 'paper')} name{'s' if one else ''} only part of {'its' if one else 'their'} authors "
+            f"(“et al.”), so {'its' if one else 'their'} last author is not known and {'is' if one else 'are'} not "
+            "counted." if last and skipped else "")
 
     def at(p: Paper) -> str:
         return p.authors[-1] if last else p.authors[0]
@@ -325,8 +329,8 @@ def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str
     if who:
         hits = _newest_first([p for p in ranked if fold(who) in fold(at(p))])
         text = f"{who} is the {role} author of {_plural(len(hits), 'paper')} in the listing{scope_text}"
-        return MetadataAnswer(text + (":\n" + _listing(hits) if hits else ".") + ("\n\n" + note.strip() if note else ""),
-                              hits[:LIST_LIMIT])
+        return MetadataAnswer(text + (":\n" + _listing(hits) if hits else ".") +
+                              ("\n\n" + note.strip() if note else ""), hits[:LIST_LIMIT])
     counts = Counter(at(p) for p in ranked).most_common(5)
     if not counts:
         return MetadataAnswer(f"No paper in the listing{scope_text} has a known {role} author.{note}")
@@ -488,9 +492,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if AVERAGE.search(q):
         return _average(q, selected, scope, scope_text(), owner)
     if SHARE.search(q):
-        return _share(q, papers, selected, scope, stated, given, among)
+        return _share(papers, selected, scope, stated, given, among)
     if PEOPLE.search(q):
-        return _people(q, selected, owner, scope_text())
+        return _people(selected, owner, scope_text())
     if HOW_LONG.search(q) and selected:
         return _span(selected, scope_text())
     if m := _POSITION.search(q):
@@ -645,6 +649,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         if m := _YEARS_OVER.search(q):  # "in which years did he publish more than 5 papers?"
             n, more = int(m.group(2)), m.group(1) in ("more than", "over", "above", "at least")
             strict = m.group(1) not in ("at least", "at most")
+
             def meets(k: int) -> bool:
                 return (k > n if strict else k >= n) if more else (k < n if strict else k <= n)
             met = sorted(y for y, k in counts.items() if meets(k))
@@ -658,8 +663,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             top = min(counts.values()) if fewest else max(counts.values())
             tied = sorted(y for y, k in counts.items() if k == top)
             each = " each" if len(tied) > 1 else ""
-            lead = (f"The quietest year{'s' if len(tied) > 1 else ''} with papers "
-                    f"{'are' if len(tied) > 1 else 'is'} {' and '.join(map(str, tied))}, with {_plural(top, 'paper')}{each}. "
+            lead = (f"The quietest year{'s' if len(tied) > 1 else ''} with papers {'are' if len(tied) > 1 else 'is'} "
+                    f"{' and '.join(map(str, tied))}, with {_plural(top, 'paper')}{each}. "
                     if fewest else f"The busiest year is {tied[-1]} with {_plural(top, 'paper')}. " if len(tied) == 1
                     else f"The busiest years are {' and '.join(map(str, tied))}, with {_plural(top, 'paper')} each. ")
         return MetadataAnswer(f"{lead}Papers per year{scope_text()}:\n" + "\n".join(lines))

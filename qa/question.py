@@ -33,7 +33,8 @@ OTHER_TIME = re.compile(r"\bago\b|\blast year\b|\bnext year\b|\bwill\b|\bpredict
 PAPER_DATE = re.compile(
     r"\bwhen (?:was|were|did|is)\b.{0,80}\b(?:published|posted|released|out|submitted|written|come out|came out|"
     r"appear(?:ed)?|put out|uploaded|dated)\b|\bwhen\b.{0,40}\b(?:published|posted|released)\b|\b(?:publication|release|posting|submission) date\b|"
-    r"\bwhat (?:date|year|month)\b|\bwhat(?:'s| is) the (?:date|year|month)\b|\bthe date (?:on|of)\b|\b(?:listing |publication |release |posting )?date (?:for|of)\b|\bwhich (?:year|month)\b|\bdated\b|"
+    r"\bwhat (?:date|year|month)\b|\bwhat(?:'s| is) the (?:date|year|month)\b|\bthe date (?:on|of)\b|"
+    r"\b(?:listing |publication |release |posting )?date (?:for|of)\b|\bwhich (?:year|month)\b|\bdated\b|"
     r"(?:cuando|quand|wann|quando|ne zaman|когда|언제|いつ|什么时候|何时).{0,40}(?:publica|publie|veroffentlicht|"
     r"erschien|pubblicat|yayinlan|опубликова|вышл|발표|공개|出版|発表|发表|公開)")
 PAPER_CODE = re.compile(
@@ -76,8 +77,9 @@ BUSIEST_YEAR = re.compile(r"\b(?:which|what) year\b.*\b(?:most|fewest|least|busi
 AVERAGE = re.compile(r"\bon average\b|\baverage\b|\bavg\b|\bmean (?:number|count|gap|time|interval)\b|"
                      r"\bhow often\b.{0,30}\b(?:publish|post|put out|release)")
 # what a mean of the listing is taken over ("papers a year", "authors per paper", "days between papers")
-_PER_UNIT = re.compile(r"\b(?:per|each|every) (?:paper|article|publication)\b|\b(?:per|a|each|every) (?:year|month)\b|\bbetween (?:\w+ )?papers\b|"
-                       r"\bhow often\b|\b(?:authors?|co-?authors?)\b.{0,20}\b(?:per|on|in)\b|\bannually\b|\byearly\b")
+_PER_UNIT = re.compile(r"\b(?:per|each|every) (?:paper|article|publication)\b|\b(?:per|a|each|every) (?:year|month)\b|"
+                       r"\bbetween (?:\w+ )?papers\b|\bhow often\b|\b(?:authors?|co-?authors?)\b.{0,20}\b(?:per|on|in)\b|"
+                       r"\bannually\b|\byearly\b")
 # a share of the papers ("what percentage of his papers have code?"), how many different people, how long
 # (of the papers themselves: "what share of the failures ToolEmu flagged" is a figure inside one paper)
 SHARE = re.compile(r"\b(?:share|fraction|proportion|percentage|percent|part|%) of (?:(?:his|her|their|the|all|these|those|"
@@ -89,8 +91,9 @@ PEOPLE = re.compile(r"\bhow many (?:distinct |different |unique |individual |sep
                      r"\bnumber of (?:distinct |different |unique )?(?:co-?authors?|collaborators?)\b")
 HOW_LONG = re.compile(r"\bhow (?:many years|long)\b.{0,40}\b(?:publish\w*|active|writing|been (?:doing|working|at it|"
                        r"around)|research\w*)\b")
-# a half or a quarter of a year ("the first half of 2023", "Q4 2022")
-YEAR_PART = re.compile(r"\b(?:spring|summer|fall|autumn)\b|\b(?:first|1st|second|2nd|last) half\b|\bh[12]\b(?=.{0,12}\b(?:19|20)\d\d\b)|"
+# a half, a quarter or a season of a year ("the first half of 2023", "Q4 2022", "summer 2023")
+YEAR_PART = re.compile(r"\b(?:spring|summer|fall|autumn)\b|\b(?:first|1st|second|2nd|last) half\b|"
+                       r"\bh[12]\b(?=.{0,12}\b(?:19|20)\d\d\b)|"
                        r"\b(?:first|1st|second|2nd|third|3rd|fourth|4th|last) quarter\b|\bq[1-4]\b")
 # papers that share a date ("were any two of his papers posted on the exact same day?")
 SAME_DAY = re.compile(r"\bsame (?:exact )?(?:day|date)\b")
@@ -153,7 +156,8 @@ def parse_years(question: str) -> tuple[int | None, int | None]:
 
 def parse_category(question: str, papers: list[Paper]) -> str | None:
     present = {p.category for p in papers if p.category}
-    question = re.sub(r"\b(?:cs|stat|math|eess|econ|physics|q-bio|q-fin)\.([A-Za-z]{2})\b", r"\1", question)  # arXiv's "cs.LG"
+    # arXiv writes the category with its archive: "cs.LG" is LG
+    question = re.sub(r"\b(?:cs|stat|math|eess|econ|physics|q-bio|q-fin)\.([A-Za-z]{2})\b", r"\1", question)
     for code in sorted(present):
         # an upper-case code as its own word, e.g. "in CL", "CL papers", "category CL"
         if re.search(rf"(?<![\w.]){re.escape(code)}(?![\w.])", question) and (
