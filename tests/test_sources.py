@@ -252,6 +252,13 @@ def test_jsonl_defaults_and_derived_fields():
                       category="", date="2020", year=2020, has_code=False, abstract="A.")
     assert (b.year, b.date, b.has_code, b.authors) == (2019, "2019-05-06", True, ["X Y"])
     assert (c.paper_id, c.year, c.authors, c.authors_truncated) == ("custom-id", 2018, ["Ann Lee"], True)
+    # "code" stands for "has_code"; "has_code" wins when both are given
+    given = [{"title": "X", "abstract": "A.", "year": 2020, "code": True},
+             {"title": "Y", "abstract": "B.", "year": 2020, "code": True, "has_code": False}]
+    papers, problems = parse_jsonl("\n".join(json.dumps(obj) for obj in given))
+    assert problems == [] and [p.has_code for p in papers] == [True, False]
+    assert parse_jsonl(json.dumps({"title": "Z", "abstract": "C.", "year": 2020, "code": "yes"}))[1] == [
+        "<jsonl>:1: field 'code' must be true or false"]
 
 
 def test_jsonl_problems_have_line_numbers():

@@ -71,7 +71,7 @@ def _paper_from_json(obj: dict) -> tuple[Paper | None, list[str]]:
     else:
         authors = _str_list(authors, "authors", issues)
     affiliations = _str_list(obj.get("affiliations"), "affiliations", issues)
-    for name in ("authors_truncated", "has_code"):
+    for name in ("authors_truncated", "has_code", "code"):
         if obj.get(name) is not None and not isinstance(obj[name], bool):
             issues.append(f"field {name!r} must be true or false")
     for name in ("category", "url", "eprint", "paper_id", "abstract_latex"):
@@ -93,7 +93,8 @@ def _paper_from_json(obj: dict) -> tuple[Paper | None, list[str]]:
         paper_id=obj.get("paper_id") or make_paper_id(title, year, authors[0] if authors else ""),
         title=title, authors=authors, authors_truncated=bool(truncated),
         affiliations=affiliations, category=obj.get("category") or "",
-        date=date, year=year, has_code=bool(obj.get("has_code")),
+        # "code" is what people write as often as the export's "has_code"
+        date=date, year=year, has_code=bool(obj["has_code"] if obj.get("has_code") is not None else obj.get("code")),
         abstract=abstract, abstract_latex=abstract_latex, url=obj.get("url") or "", eprint=obj.get("eprint") or "",
     ), []
 
