@@ -657,6 +657,14 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                     f"{scope_text()}: {', '.join(map(str, met))}. " if met else
                     f"No year has {m.group(1)} {n} papers{scope_text()}. ")
             return MetadataAnswer(f"{lead}Papers per year:\n" + "\n".join(lines))
+        if re.search(r"\bmedian\b", q) and counts:  # over every year of the span, the years without papers too
+            low, high = scope.year_from or min(counts), scope.year_to or max(counts)
+            per = sorted(counts.get(y, 0) for y in range(low, high + 1))
+            mid = len(per) // 2
+            median = per[mid] if len(per) % 2 else (per[mid - 1] + per[mid]) / 2
+            return MetadataAnswer(f"The median is {median:g} papers a year over the {len(per)} years from {low} to "
+                                  f"{high}{scope_text()}, counting years without papers. Papers per year:\n" +
+                                  "\n".join(lines))
         fewest = bool(re.search(r"\b(?:fewest|least|quietest|slowest)\b", q))
         lead = ""
         if counts:  # every year at the extreme: a tie is said, not broken

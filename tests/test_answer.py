@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 from collections import Counter
@@ -534,6 +535,10 @@ def test_years_over_a_count_quietest_years_and_author_positions(assistant):
     over = sorted(y for y, k in per_year.items() if k > 5)
     assert answer.route == "metadata" and f"have more than 5 papers: {', '.join(map(str, over))}." in answer.answer, \
         answer.answer
+    span = [per_year.get(y, 0) for y in range(min(per_year), max(per_year) + 1)]
+    answer = assistant.ask("what's the median number of papers per year?")
+    assert answer.answer.startswith(f"The median is {statistics.median(span):g} papers a year over the {len(span)} "
+                                    "years"), answer.answer
     quietest = sorted(y for y, k in per_year.items() if k == min(per_year.values()))
     answer = assistant.ask("which year had the fewest papers?")
     assert " and ".join(map(str, quietest)) in answer.answer.splitlines()[0], answer.answer
