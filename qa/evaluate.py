@@ -248,6 +248,21 @@ def percentile(values: list[float], q: float) -> float | None:
     return values[lo] + (values[hi] - values[lo]) * (pos - lo)
 
 
+_FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")  # "US English" is the country
+_LATEX = re.compile(r"\\[A-Za-z]+|\$[^$\n]+\$|\^\{|_\{")
+
+
+def unclean_text(record: dict) -> list[str]:
+    """What an extractive paper or synthesis answer shows of its abstracts' source form: LaTeX, or the authors'
+    "we". Titles are left out: they are quoted as written."""
+    if record.get("mode") != "extractive" or record.get("predicted_route") not in ("paper", "synthesis"):
+        return []
+    text = re.sub(r"“[^”]*”", " ", record.get("answer", ""))
+    for c in record.get("citations") or []:
+        text = text.replace(c["title"], " ")
+    return [name for name, pattern in (("LaTeX", _LATEX), ("first person", _FIRST_PERSON)) if pattern.search(text)]
+
+
 def is_refusal(record: dict) -> bool:
     return record.get("predicted_route") == "not_answerable" or record.get("mode") == "refusal"
 
@@ -274,8 +289,11 @@ def summarize(records: list[dict]) -> dict:
                                                                                   r["must_include"])]
     precision, recall = refusal_metrics([(r["answerable"], is_refusal(r)) for r in records
                                          if r.get("answerable") is not None])
+    prose = [not unclean_text(r) for r in records
+             if r.get("mode") == "extractive" and r.get("predicted_route") in ("paper", "synthesis")]
     answers = {"must_include": _round(ratio(sum(hits), len(hits))),
-               "refusal_precision": _round(precision), "refusal_recall": _round(recall)}
+               "refusal_precision": _round(precision), "refusal_recall": _round(recall),
+               "clean_text": _round(ratio(sum(prose), len(prose)))}
 
     valid = total = 0
     precisions, recalls, supported = [], [], []
@@ -335,6 +353,7 @@ def failure_reasons(record: dict) -> list[str]:
     for spec in record.get("must_include") or []:
         if spec.strip() and not includes(record.get("answer", ""), spec):
             reasons.append(f"missing must_include: {spec!r}")
+    reasons.extend(f"extractive answer shows {what}" for what in unclean_text(record))
     return reasons
 
 
@@ -432,6 +451,7 @@ ROWS = [("routing accuracy", ("routing", "accuracy")), ("recall@1", ("retrieval"
         ("recall@5", ("retrieval", "recall@5")), ("recall@10", ("retrieval", "recall@10")),
         ("MRR", ("retrieval", "mrr")), ("must_include", ("answers", "must_include")),
         ("refusal precision", ("answers", "refusal_precision")), ("refusal recall", ("answers", "refusal_recall")),
+        ("extractive answers without LaTeX or 'we'", ("answers", "clean_text")),
         ("citation validity", ("citations", "validity")), ("citation precision", ("citations", "precision")),
         ("citation recall", ("citations", "recall")), ("citations supported", ("citations", "supported")),
         ("expected papers cited", (None, "expected_cited")),

@@ -165,6 +165,19 @@ def test_failure_reasons_name_what_went_wrong():
                                       citations=[{"n": 1, "title": "A", "supported": True}])) == []
 
 
+def test_extractive_answers_are_checked_for_latex_and_first_person():
+    title = "We Are Our Own Title: \\alpha Tests"
+    clean = _record(answer=f"From “{title}” (2020): The authors use US English data and $5 of compute [1].",
+                    citations=[{"n": 1, "title": title, "supported": True}])
+    assert ev.unclean_text(clean) == []  # the title is quoted as written; "US" is the country; one "$" is money
+    raw = _record(answer="We show that $\\alpha \\to 0$ helps [1].")
+    assert ev.unclean_text(raw) == ["LaTeX", "first person"]
+    assert "extractive answer shows LaTeX" in ev.failure_reasons(raw)
+    assert ev.unclean_text(_record(answer="We show it.", mode="llm")) == []  # an LLM writes its own text
+    assert ev.unclean_text(_record(route="metadata", answer="We show it.")) == []
+    assert ev.summarize([clean, raw, _record(route="metadata")])["answers"]["clean_text"] == 0.5
+
+
 def test_per_route_is_keyed_by_the_expected_route():
     records = [_record(route="paper", predicted="paper"), _record(route="paper", predicted="synthesis"),
                _record(route="metadata", predicted="paper"), _record(route=None, predicted="paper")]
@@ -252,7 +265,8 @@ def test_eval_command_on_a_tiny_file(built_settings, tmp_path, capsys):
     assert result["n"] == 4
     assert set(result["routing"]) == {"accuracy", "confusion"}
     assert set(result["retrieval"]) == {"recall@1", "recall@5", "recall@10", "mrr"}
-    assert set(result["answers"]) == {"must_include", "refusal_precision", "refusal_recall"}
+    assert set(result["answers"]) == {"must_include", "refusal_precision", "refusal_recall", "clean_text"}
+    assert result["answers"]["clean_text"] == 1.0  # the paper answers read as prose
     assert set(result["citations"]) == {"validity", "precision", "recall", "supported"}
     assert set(result["latency_ms"]) == {"p50", "p95"}
     assert set(result["per_route"]) == {"paper", "metadata", "not_answerable"}
