@@ -252,10 +252,15 @@ _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b")  # "US English" is the 
 _LATEX = re.compile(r"\\[A-Za-z]+|\$[^$\n]+\$|\^\{|_\{")
 
 
+def _extractive_prose(record: dict) -> bool:
+    """An answer written from the abstracts' own sentences (a paper or synthesis answer without an LLM)."""
+    return record.get("mode") == "extractive" and record.get("predicted_route") in ("paper", "synthesis")
+
+
 def unclean_text(record: dict) -> list[str]:
     """What an extractive paper or synthesis answer shows of its abstracts' source form: LaTeX, or the authors'
     "we". Titles are left out: they are quoted as written."""
-    if record.get("mode") != "extractive" or record.get("predicted_route") not in ("paper", "synthesis"):
+    if not _extractive_prose(record):
         return []
     text = re.sub(r"“[^”]*”", " ", record.get("answer", ""))
     for c in record.get("citations") or []:
@@ -289,8 +294,7 @@ def summarize(records: list[dict]) -> dict:
                                                                                   r["must_include"])]
     precision, recall = refusal_metrics([(r["answerable"], is_refusal(r)) for r in records
                                          if r.get("answerable") is not None])
-    prose = [not unclean_text(r) for r in records
-             if r.get("mode") == "extractive" and r.get("predicted_route") in ("paper", "synthesis")]
+    prose = [not unclean_text(r) for r in records if _extractive_prose(r)]
     answers = {"must_include": _round(ratio(sum(hits), len(hits))),
                "refusal_precision": _round(precision), "refusal_recall": _round(recall),
                "clean_text": _round(ratio(sum(prose), len(prose)))}

@@ -147,15 +147,15 @@ def _average(q: str, papers: list[Paper], scope: Filters, scope_text: str, owner
             text += (f" The other {cut} name only part of their authors (“et al.”), so over all {len(papers)} "
                      f"papers the mean is at least {floor:.1f}.")
         return MetadataAnswer(text)
-    dated = sorted(_dt.date.fromisoformat(p.date) for p in papers if len(p.date or "") == 10)
+    dated = sorted((p for p in papers if p.day), key=lambda p: p.day)
     if re.search(r"\bdays?\b|\bweeks?\b|\bgaps?\b|\binterval|\bbetween (?:\w+ )?(?:papers|publications)\b|\bhow often\b",
                  q) and len(dated) >= 2:
-        gaps = [(b - a).days for a, b in zip(dated, dated[1:])]
+        gaps = [(b.day - a.day).days for a, b in zip(dated, dated[1:])]
         mean = sum(gaps) / len(gaps)
         left_out = len(papers) - len(dated)
         return MetadataAnswer(
-            f"From {_long(dated[0])} to {_long(dated[-1])}, the {len(dated)} papers in the listing{scope_text} with a "
-            f"full date came out {mean:.0f} days apart on average (about {mean / 30.44:.1f} months); the longest gap "
+            f"From {dated[0].long_date()} to {dated[-1].long_date()}, the {len(dated)} papers in the listing"
+            f"{scope_text} with a full date came out {mean:.0f} days apart on average (about {mean / 30.44:.1f} months); the longest gap "
             f"is {max(gaps)} days and the shortest {min(gaps)}." +
             (f" {_plural(left_out, 'paper')} without a day {'is' if left_out == 1 else 'are'} left out." if left_out
              else ""))
@@ -178,10 +178,6 @@ def _average(q: str, papers: list[Paper], scope: Filters, scope_text: str, owner
         return MetadataAnswer(f"The listing has {_plural(len(years), 'paper')}{scope_text} over the {span} years from "
                               f"{low} to {high}: {len(years) / span:.1f} a year on average.")
     return MetadataAnswer("", understood=False)
-
-
-def _long(day: _dt.date) -> str:
-    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
 def listing_holds(papers: list[Paper], profile: Profile) -> str:
@@ -302,10 +298,10 @@ def _share(papers: list[Paper], selected: list[Paper], scope: Filters, stated: F
 
 def _people(papers: list[Paper], owner: str, scope_text: str) -> MetadataAnswer:
     """How many different people the listing names besides the owner, honest about author lists cut short."""
-    names = {fold(a): a for p in papers for a in p.authors if not (owner and fold(a) == fold(owner))}
+    others = [a for p in papers for a in p.authors if not (owner and fold(a) == fold(owner))]
     cut = sum(p.authors_truncated for p in papers)
-    top = Counter(a for p in papers for a in p.authors if not (owner and fold(a) == fold(owner))).most_common(5)
-    text = (f"The listing names {len(names)} different co-authors across its {_plural(len(papers), 'paper')}"
+    top = Counter(others).most_common(5)
+    text = (f"The listing names {len({fold(a) for a in others})} different co-authors across its {_plural(len(papers), 'paper')}"
             f"{scope_text}" + (f"; the most frequent are " + ", ".join(f"{n} ({k})" for n, k in top) if top else "") +
             ".")
     if cut:
@@ -513,10 +509,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         if not top:
             return MetadataAnswer(f"The listing names no co-author{scope_text()}.")
         lines = [f"- {name}: {_plural(n, 'paper')}" for name, n in top]
-        leaders = [name for name, n in top if n == top[0][1]]
-        shared = [p for p in selected if leaders[0] in p.authors]  # the papers behind the first count, cited
+        shared = [p for p in selected if top[0][0] in p.authors]  # the papers behind the first count, cited
         return MetadataAnswer(f"Most frequent co-authors in the listing{scope_text()}:\n" + "\n".join(lines) +
-                              f"\n\nPapers with {leaders[0]}:\n" + _listing(shared) +
+                              f"\n\nPapers with {top[0][0]}:\n" + _listing(shared) +
                               "\n\nThe listing shows at most three authors per paper, so these counts are lower "
                               "bounds.", shared[:LIST_LIMIT])
 
@@ -623,10 +618,10 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if SAME_DAY.search(q):
         by_date: dict[str, list[Paper]] = {}
         for p in selected:
-            if len(p.date or "") == 10:  # a month or a year alone is not a day
+            if p.day:  # a month or a year alone is not a day
                 by_date.setdefault(p.date, []).append(p)
         shared = sorted(((d, ps) for d, ps in by_date.items() if len(ps) > 1), reverse=True)
-        undated = sum(len(p.date or "") < 10 for p in selected)
+        undated = sum(not p.day for p in selected)
         left_out = (f" ({_plural(undated, 'paper')} without a day in the listing {'is' if undated == 1 else 'are'} "
                     f"left out.)") if undated else ""
         if not shared:

@@ -5,6 +5,7 @@ everything downstream (chunks, store, retrieval, answers) only sees them.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import re
 import unicodedata
@@ -48,6 +49,11 @@ class Paper:
     def authors_display(self) -> str:
         names = ", ".join(self.authors)
         return names + (" et al." if self.authors_truncated else "")
+
+    @property
+    def day(self) -> _dt.date | None:
+        """The day the paper is dated, when the source gives a full date (not a month or a year alone)."""
+        return _dt.date.fromisoformat(self.date) if len(self.date or "") == 10 else None
 
     def long_date(self) -> str:
         """The date written out as precisely as the source gives it: "July 19, 2019", "July 2019" or "2019"."""

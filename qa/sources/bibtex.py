@@ -17,7 +17,7 @@ from bibtexparser.middlewares.names import parse_single_name_into_parts, split_m
 from pylatexenc.latexwalker import LatexCharsNode, LatexWalker
 
 from ..papers import Paper, make_paper_id
-from .common import MONTHS, Entry, Problem, collapse, dedupe, iso_date, month_number, sorted_strs
+from .common import MONTHS, Entry, Problem, collapse, dedupe, iso_date, month_number, parse_iso, sorted_strs
 from .latex import LatexError, braces_balanced, convert, latex_to_text, text_to_latex, unmatched_braces
 
 # bibtexparser logs every broken block as a warning; each one is reported
@@ -107,10 +107,8 @@ def _paper_from_bib(fields: dict[str, str]) -> tuple[Paper | None, list[str]]:
         year = int(m[0])
     date = None
     # biblatex "date" carries the full day; use it when it agrees with year.
-    if m := re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*", fields.get("date", "")):
-        if year is None or int(m[1]) == year:
-            date = iso_date(int(m[1]), int(m[2]) if m[2] else None, int(m[3]) if m[3] else None)
-            year = int(m[1]) if date else year
+    if (iso := parse_iso(fields.get("date", ""))) and (year is None or int(iso[:4]) == year):
+        date, year = iso, int(iso[:4])
     missing = [name for name, ok in (("title", title), ("abstract", abstract), ("year", year)) if not ok]
     if missing:
         return None, ["has no " + ", no ".join(missing)]

@@ -68,6 +68,12 @@ def iso_date(year: int, month: int | None = None, day: int | None = None) -> str
     return full if day is not None else full[:7] if month is not None else full[:4]
 
 
+def parse_iso(text: str) -> str | None:
+    """An ISO date written "YYYY", "YYYY-M(M)" or "YYYY-M(M)-D(D)", kept at that precision; None if it is not one."""
+    m = re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*", text)
+    return m and iso_date(int(m[1]), int(m[2]) if m[2] else None, int(m[3]) if m[3] else None)
+
+
 def collapse(text: str) -> str:
     return " ".join(text.split())
 

@@ -11,7 +11,7 @@ import re
 
 from ..papers import Paper, Profile, make_paper_id
 from .common import ET_AL, Entry, Problem
-from .common import dedupe, iso_date, sorted_strs, split_lines
+from .common import dedupe, parse_iso, sorted_strs, split_lines
 from .latex import LatexError, convert, latex_to_text
 
 def _split_names(text: str) -> tuple[list[str], bool]:
@@ -53,8 +53,7 @@ def _paper_from_json(obj: dict) -> tuple[Paper | None, list[str]]:
 
     date = obj.get("date")
     if date not in (None, ""):
-        m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", str(date).strip())
-        iso = m and iso_date(int(m[1]), int(m[2]) if m[2] else None, int(m[3]) if m[3] else None)
+        iso = parse_iso(str(date))
         if not iso:
             issues.append(f"field 'date' must be YYYY-MM-DD, got {date!r}")
         elif year is not None and int(iso[:4]) != year:
