@@ -24,10 +24,10 @@ from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, Synthesis
                          plan_synthesis, topic_query)
 from .llm import get_llm
 from .metadata import answer_metadata, listing_holds, needs_paper_context
-from .question import PAPER_FACT, asks_listing_form, parse_filters
+from .question import COLLECTION_WIDE, PAPER_FACT, asks_listing_form, parse_filters
 from .retrieval import MIN_FOREIGN, STOPWORDS, Retriever
-from .router import asks_several, get_router
-from .router_rules import is_injection
+from .guards import is_injection
+from .router import get_router
 from .tokens import count_tokens, truncate_tokens
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,9 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")  # undecodable argv bytes, or a JSON
 FOLLOW_UP = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|he|she|his|her|the paper|of them|"
                        r"the method|the model|the newer|the older|the later|the earlier|the same|the first|"
                        r"the second|above|previous|elle|il|ils|ese|esa|eso|es|sie|它|这)\b", re.IGNORECASE)
+# "the paper on fast weights", "the Dreamer paper": one paper, described rather than named
+_DESCRIBED_PAPER = re.compile(r"\bthe (?:paper|article|study|preprint|work) (?:on|about|that|which|where|titled|called|"
+                              r"named|proposing|introducing)\b|\bthe [\w\- ]{1,40} (?:paper|article|preprint)\b")
 RELATED = 0.45          # a refusal names neighbours only above this dense similarity
 SYNTHESIS_EXTRA = 3     # a synthesis considers at least k + 3 papers (which ones stay: extractive.select_papers)
 MAX_ANSWER_TOKENS = 512
@@ -91,7 +94,6 @@ class Assistant:
         self._router = None
         self._router_version = None
         self._weights = None  # (index version, evidence.WordWeights)
-        self._answerability: evidence.AnswerabilityModel | None = None
         self._intent_model: intent.IntentModel | None = None
         self._vocab = None  # (index version, intent.vocabulary)
         self._lock = threading.Lock()
@@ -112,7 +114,7 @@ class Assistant:
         return "extractive — the LLM could not start" if self.startup_warnings else "extractive — no LLM configured"
 
     def _llm_routes(self) -> bool:
-        """The bundled 135M model routes worse than the offline router (measured), so it never routes."""
+        """The bundled 135M model routes worse than the intent model (measured), so it never routes."""
         if self.llm is None or self.settings.router in ("offline", "model"):
             return False
         tiny = getattr(self.llm, "server", None) is not None or "smollm" in self.llm.model.lower()
@@ -163,30 +165,43 @@ class Assistant:
     def read(self, question: str, history: list[dict] | None = None, k: int | None = None,
              filters: Filters | None = None) -> Query:
         """The question read once (cleaned text and history in): its route, filters and standalone search text.
-        Unless a capable LLM gives the route (or QA_ROUTER=offline asks for the rules), it comes from the trained
-        intent model (qa.intent) over the question and the retrieved evidence; the rule router keeps the declines
-        that need no evidence (`routed_without_model`) and words a decline it agrees with."""
+        The guards (qa.guards) keep the declines that need no evidence (`routed_without_model`); every other route
+        comes from the trained intent model (qa.intent) over the question and the retrieved evidence. A capable
+        LLM router picks among answering routes, but whether the papers answer at all is the evidence's call: where
+        the model and the LLM disagree on declining, the model's route stands."""
         query = self.query_of(question, history, k, filters)
-        if self.settings.router == "offline" or self.routed_without_model(query):
+        if self.routed_without_model(query):
             return query
-        rules = query.route
+        before = query.route
         grams, multilingual, dense = self.intent_inputs(query)
         probabilities = self._intent().probabilities(grams, multilingual, dense)
         label, confidence = self._intent().decide(probabilities, dense)
         ranked = sorted(zip(intent.ROUTES, probabilities), key=lambda pair: -pair[1])
         reason = "model: " + ", ".join(f"{r} {p:.2f}" for r, p in ranked[:2])
-        if rules.llm_error:
-            reason += f"; LLM router failed: {rules.llm_error}"
-        agrees = rules.label == label
-        query.route = Route(label, round(confidence, 3), "model", reason,
-                            explanation=rules.explanation if agrees else "",
-                            listing_gap=rules.listing_gap if agrees else False,
-                            one_paper=rules.one_paper if agrees else bool(PAPER_FACT.search(question.lower())),
-                            subject=rules.subject if agrees else "",
+        method = "model"
+        if before.method == "llm":
+            if (before.label == "not_answerable") == (label == "not_answerable"):
+                label, confidence, method = before.label, before.confidence, "llm"
+                reason = f"{before.reason}; the evidence agrees ({reason})"
+            else:
+                why = "the retrieved papers answer it" if label != "not_answerable" else "no retrieved paper answers it"
+                reason = f"{before.reason}; but {why} ({reason})"
+        elif before.llm_error:
+            reason += f"; LLM router failed: {before.llm_error}"
+        query.route = Route(label, round(confidence, 3), method, reason, one_paper=self._one_paper(query),
                             from_papers=max(("paper", "synthesis"),
                                             key=lambda r: probabilities[intent.ROUTES.index(r)]),
-                            llm_error=rules.llm_error)
+                            llm_error=before.llm_error)
         return query
+
+    def _one_paper(self, query: Query) -> bool:
+        """A listing field (date, code, category, affiliation) of one paper: the paper the question names, the one
+        under discussion, or one it describes ("when was the paper on fast weights published?")."""
+        q = query.text.lower()
+        if not PAPER_FACT.search(q) or COLLECTION_WIDE.search(q):
+            return False
+        return len(self.router().papers_called_in(query.text)) == 1 or bool(query.history) and bool(
+            FOLLOW_UP.search(q)) or bool(_DESCRIBED_PAPER.search(q))
 
     def _answer(self, query: Query, answer: Answer) -> Iterator[AnswerEvent]:
         route, question, filters = query.route, query.text, query.given
@@ -196,29 +211,19 @@ class Assistant:
         hits = found = first = None
         explanation = route.explanation
         decline = route.label == "not_answerable"
-        if route.method == "model":  # the intent model has read the evidence: its route stands
+        if query.searched is not None:  # the route was read from the evidence (`read`): it stands
             hits, found = query.searched, query.evidence
             if decline and not hits:  # no paper passes the filters: `_retrieve_and_answer` names them
                 decline = False
             if not decline and found is not None and found.supported and not query.filters.matches(found.paper):
                 first = found.paper  # a sentence of a 2017 paper states it, and "WMT 2014" was read as a year
-        elif not route.settled and (query.history or not _dangling_reference(question)):
-            # the router's guess about what the papers say: the retrieved papers decide (qa.evidence)
-            hits, found, chance = self._evidence(query, answer)
-            answerable = chance >= self._model().threshold
-            if decline and answerable:
-                decline, first = False, found.paper
-                answer.route = "synthesis" if asks_several(question) else "paper"
-                answer.route_reason += f"; but the retrieved papers answer it (p {chance:.2f})"
-            elif not decline and not answerable and hits:  # no hits at all: the filters say why, below
-                decline, explanation = True, ""
-                answer.route_reason += f"; but no retrieved paper answers it (p {chance:.2f})"
-            else:
-                answer.route_reason += f"; evidence agrees (p {chance:.2f})"
         if not decline:
             yield from self._retrieve_and_answer(query, answer, first=first, searched=hits)
             return
         hits = hits[:evidence.PAPERS] if hits else hits
+        if not explanation and query.searched is not None:  # the model declined: say what the collection lacks
+            explanation = evidence.explain_decline(question, self.router().papers_called_in(question),
+                                                   self._weights[1])
         if route.listing_gap:  # "his h-index five years ago": say what the listing does have
             listing = answer_metadata(question, self.papers, self.profile, filters)
             explanation = listing.text if listing.understood and listing.text else explanation
@@ -254,14 +259,9 @@ class Assistant:
         yield AnswerEvent("sources", answer=answer)
         yield AnswerEvent("delta", text=result.text)
 
-    def _model(self) -> evidence.AnswerabilityModel:
-        if self._answerability is None:
-            self._answerability = evidence.AnswerabilityModel()
-        return self._answerability
-
     def query_of(self, question: str, history: list[dict] | None = None, k: int | None = None,
                  filters: Filters | None = None) -> Query:
-        """The question with the rule router's route, before the intent model reads it."""
+        """The question with the guards' route (or the LLM router's), before the intent model reads it."""
         history = history or []
         return Query(question, history, k or self.settings.k, self.router().classify(question, history or None),
                      parse_filters(question, self.papers, owner=self.profile.name), filters, self._search_query,
@@ -279,14 +279,11 @@ class Assistant:
         return self.embedder if query.foreign < MIN_FOREIGN else self.retriever.multilingual_sentences.embedder
 
     def routed_without_model(self, query: Query) -> bool:
-        """A route the LLM gave stands (and every route under QA_ROUTER=llm): where the LLM router fell back to the
-        rules, because its call failed or a rule was sure, the model routes instead. An injection is never answered;
-        "who wrote it?" with nothing before it gets asked back (`_retrieve_and_answer`); and a decline that needs no
-        evidence stands (`Route.settled`: no words, chit-chat, requests to write code or to reveal the instructions,
-        the researcher's private life, figures the listing does not hold)."""
-        route = query.route
-        return route.method == "llm" or self.settings.router == "llm" or is_injection(query.text) or route.settled \
-            or not query.history and _dangling_reference(query.text)
+        """Routes that stand without the model: an injection is never answered; "who wrote it?" with nothing before
+        it gets asked back (`_retrieve_and_answer`); and a decline that needs no evidence stands (`Route.settled`:
+        no words, chit-chat, requests to write code or to reveal the instructions, the researcher's private life,
+        figures the listing does not hold)."""
+        return is_injection(query.text) or query.route.settled or not query.history and _dangling_reference(query.text)
 
     def intent_inputs(self, query: Query) -> tuple:
         """What the intent model reads of a question (qa.intent); also keeps the evidence search on the query,
@@ -309,7 +306,7 @@ class Assistant:
 
     def evidence_features(self, query: Query) -> tuple[list[Hit], evidence.Evidence, dict]:
         """The best retrieved papers, the sentence among them that best supports an answer, and what the
-        answerability model reads of them (qa.evidence.FEATURES)."""
+        intent model reads of them (qa.evidence.FEATURES)."""
         index = self.retriever.index()
         if self._weights is None or self._weights[0] != index.manifest.version:
             self._weights = (index.manifest.version, evidence.WordWeights(index.papers))
@@ -320,19 +317,11 @@ class Assistant:
         hits = self.retriever.search(text, k=max(query.k, evidence.PAPERS), filters=query.given)
         vector = np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]
         found = evidence.assess(text, [h.paper for h in hits], self.embedder, self.retriever.sentence_vectors,
-                                self._weights[1], subject=query.route.subject, question_vector=vector)
+                                self._weights[1], question_vector=vector)
         named = frozenset(p.paper_id for p in self.router().papers_called_in(query.text))
         features = evidence.measure(text, hits, self.embedder, self.retriever.sentence_vectors, self._weights[1],
-                                    routed=query.route.label, subject=query.route.subject, named=named,
-                                    question_vector=vector)
+                                    named=named, question_vector=vector)
         return hits, found, features
-
-    def _evidence(self, query: Query, answer: Answer):
-        """The retrieved papers, their best sentence, and the chance that they answer the question."""
-        t = time.perf_counter()
-        hits, found, features = self.evidence_features(query)
-        answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
-        return hits, found, self._model().probability(features)
 
     def _refuse(self, question, answer: Answer, filters, why: str = "", explanation: str = "", hits=None,
                 found: evidence.Evidence | None = None):

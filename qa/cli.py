@@ -90,11 +90,8 @@ def cmd_ingest(settings, args) -> int:
                     skip_invalid=args.skip_invalid, progress=progress_bar("writing chunks"))
     for line in report.skipped:
         print(f"skipped: {line}", file=sys.stderr)
-    # the router's labelled examples are embedded once per machine and kept in the cache directory (~15 s on
-    # 2 cores): here, not in the user's first question
     from .assistant import Assistant
     assistant = Assistant(settings, use_llm=False)
-    assistant.router()
     assistant.retriever.prepare_multilingual()  # ~0.3 s a new paper: here, not in a question in another language
     print(f"ingested {report.summary()}")
     return 0

@@ -1,25 +1,19 @@
-"""Do the retrieved papers answer the question? The evidence behind every decline the router cannot settle alone.
+"""Do the retrieved papers answer the question? What the intent model reads of the evidence.
 
-The router declines some questions from the question alone: what lies outside the collection by its nature
-(chit-chat, requests to write code, prompt injections, opinions, the researcher's private life). Everything else it
-routes is a guess about what the papers say ("names something no listed paper mentions", "asks for a detail the
-abstract does not give", or plainly `paper` / `synthesis`), and one word can trip a guess. So the assistant asks the
-papers: `measure` reads how well the three best retrieved papers and their sentences cover the question, and the
-`AnswerabilityModel` (a logistic regression trained by tools/train_answerability.py on the labelled question sets,
-weights in qa/data/answerability.json) turns that and the router's guess into the chance that the papers answer it.
-Below the model's threshold the question is declined, naming the papers that came closest; above it, it is answered.
+The guards (qa.guards) decline what needs no evidence. Everything else is a question about what the papers say, and
+one word of it must not decide: `measure` reads how well the three best retrieved papers and their sentences cover
+the question (idf-weighted word coverage, MiniLM cosine, numbers when a quantity is asked, the words it asks besides
+a paper's name), and the trained intent model (qa.intent) weighs that with the question's form.
 
 `assess` picks the sentence that best supports an answer (a sentence close to the question in MiniLM cosine that
 covers its idf-weighted words, the title counting as context, with a number when a quantity is asked): its paper
-leads an answer the router would have declined, and its cosine decides whether a refusal names that paper.
+leads the answer, and its cosine decides whether a refusal names that paper.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -27,7 +21,6 @@ from .papers import Paper
 from .rerank import abstract_sentences
 from .retrieval import STOPWORDS
 
-MODEL_PATH = Path(__file__).resolve().parent / "data" / "answerability.json"
 
 # what "supports" means for `assess` (calibrated on router_fresh_a..w and the dev set, docs/ROUTER.md)
 MIN_COSINE = 0.40       # the supporting sentence is about what the question asks
@@ -145,17 +138,9 @@ def _scored_sentences(wanted: list[str], total: float, papers: list[Paper], sent
 
 
 def assess(question: str, papers: list[Paper], embedder, sentence_vectors, weights: WordWeights,
-           subject: str = "", question_vector: np.ndarray | None = None) -> Evidence:
-    """The sentence of `papers` (the retrieved ones, best first) that best supports an answer to `question`;
-    `subject` is a name the router found missing from the collection: the sentence (or its title) must have it,
-    and the title itself when the question calls it a paper ("the X paper", "a paper titled X")."""
+           question_vector: np.ndarray | None = None) -> Evidence:
+    """The sentence of `papers` (the retrieved ones, best first) that best supports an answer to `question`."""
     wanted = question_words(question)
-    required = question_words(subject) if subject else []
-    # "the Adam paper", "the paper titled X", "'X'": a paper that is X, not one that mentions X
-    as_title = bool(subject) and bool(re.search(
-        rf"{re.escape(subject)}['\"”’»]?\s+(?:paper|article|publication|preprint)\b|"
-        rf"\b(?:paper|article|publication)\s+(?:titled|called|named|entitled)\s+['\"“‘«]?{re.escape(subject)}|"
-        rf"['\"“‘«]{re.escape(subject)}", question, re.IGNORECASE))
     total = sum(weights.weight(w) for w in wanted)
     quantity = bool(_QUANTITY.search(question))
     if not papers or not wanted or total <= 0:
@@ -165,8 +150,7 @@ def assess(question: str, papers: list[Paper], embedder, sentence_vectors, weigh
     best: tuple | None = None
     for rank, paper, title, sentence, words, cosine, coverage in _scored_sentences(
             wanted, total, papers[:PAPERS], sentence_vectors, weights, question_vector):
-        number_ok = (not quantity or bool(_NUMBER.search(sentence))) and \
-            all(_covers(w, title if as_title else words) for w in required)
+        number_ok = not quantity or bool(_NUMBER.search(sentence))
         ev = Evidence(paper, sentence, round(float(cosine), 4), round(coverage, 4), number_ok)
         # a supported sentence of the best-ranked paper, else the closest to support
         key = (ev.supported, -rank if ev.supported else 0, number_ok,
@@ -177,29 +161,23 @@ def assess(question: str, papers: list[Paper], embedder, sentence_vectors, weigh
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Is the question answerable from the collection? A trained model over what retrieval found
+# What the intent model reads of the evidence (qa.intent.EVIDENCE picks its features from these)
 # ---------------------------------------------------------------------------------------------------------------
 
-# What the model reads, each in 0..1 (or close): the router's reading, the question's form, and how well the best
-# retrieved papers and their sentences match it. Named, not positional, so the weights file says what it weighs.
+# each in 0..1 (or close): the question's form, and how well the best retrieved papers and their sentences match it;
+# named, not positional, so the weights file says what it weighs
 FEATURES = (
-    "routed_paper", "routed_synthesis", "routed_decline", "subject", "subject_found", "quantity", "words",
-    "non_ascii", "known_words", "named", "named_top", "dense", "title", "sentences", "margin", "cos_max",
-    "cov_max", "support", "cov_abstract", "cov_abstracts", "missing_idf", "unseen", "number", "quantity_no_number",
-    "rest_words", "rest_cov_abstract", "rest_cov_sentence", "rest_unseen",
+    "quantity", "words", "non_ascii", "known_words", "named", "named_top", "dense", "title", "sentences", "margin",
+    "cos_max", "cov_max", "support", "cov_abstract", "cov_abstracts", "missing_idf", "unseen", "number",
+    "quantity_no_number", "rest_words", "rest_cov_abstract", "rest_cov_sentence", "rest_unseen",
 )
 
 
-def measure(question: str, hits: list, embedder, sentence_vectors, weights: WordWeights, *, routed: str,
-            subject: str = "", named: frozenset = frozenset(), question_vector: np.ndarray | None = None) -> dict:
-    """The features of `FEATURES` for a question and its best retrieved hits (`retrieval.Hit`, best first).
-    `routed` is the router's label ("paper", "synthesis", "not_answerable"), `subject` a name the router found
-    missing, `named` the ids of the papers the question calls by name."""
+def measure(question: str, hits: list, embedder, sentence_vectors, weights: WordWeights, *,
+            named: frozenset = frozenset(), question_vector: np.ndarray | None = None) -> dict:
+    """The features of `FEATURES` for a question and its best retrieved hits (`retrieval.Hit`, best first);
+    `named` holds the ids of the papers the question calls by name."""
     f = dict.fromkeys(FEATURES, 0.0)
-    f["routed_paper"] = float(routed == "paper")
-    f["routed_synthesis"] = float(routed == "synthesis")
-    f["routed_decline"] = float(routed == "not_answerable")
-    f["subject"] = float(bool(subject))
     f["named"] = float(bool(named))
     quantity = bool(_QUANTITY.search(question))
     f["quantity"] = float(quantity)
@@ -223,15 +201,13 @@ def measure(question: str, hits: list, embedder, sentence_vectors, weights: Word
     f["margin"] = min(top.score - hits[1].score, 1.0) if len(hits) > 1 else 1.0
     if question_vector is None:
         question_vector = np.asarray(embedder.embed([question]), dtype=np.float32)[0]
-    required = question_words(subject) if subject else []
     # the words of the names the question calls its papers by ("DreamerV3", "ToolEmu"), when a title lacks them
     named_words = {w for hit in hits if hit.paper.paper_id in named for w in _stems(hit.paper.abstract)
                    if w in _stems(question) and weights.df.get(w, 0) <= 2}
-    found_subject = number_near = False
+    number_near = False
     for rank, _, _, sentence, words, cosine, coverage in _scored_sentences(
             wanted, total, [h.paper for h in hits], sentence_vectors, weights, question_vector):
         has_number = bool(_NUMBER.search(sentence))
-        found_subject = found_subject or bool(required) and all(_covers(w, words) for w in required)
         support = (min(coverage / MIN_COVERAGE, 1.0) + min(cosine / MIN_COSINE, 1.0)) / 2
         f["cos_max"] = max(f["cos_max"], cosine)
         f["cov_max"] = max(f["cov_max"], coverage)
@@ -256,40 +232,61 @@ def measure(question: str, hits: list, embedder, sentence_vectors, weights: Word
     f["missing_idf"] = max((weights.weight(w) / heaviest for w in wanted if w not in covered), default=0.0)
     union = set().union(*(_stems(h.paper.title) | _stems(h.paper.abstract) for h in hits))
     f["cov_abstracts"] = sum(weights.weight(w) for w in wanted if _covers(w, union)) / total if total > 0 else 0.0
-    f["subject_found"] = float(found_subject)
     f["quantity_no_number"] = float(quantity and not number_near)
     return {k: round(float(v), 4) for k, v in f.items()}
 
 
-def model_inputs() -> list[str]:
-    """What the model weighs: each feature, and each evidence feature within each route ("routed_paper*cov_max"):
-    the same evidence means more when the router expected an answer than when it expected a decline."""
-    routes = [n for n in FEATURES if n.startswith("routed_")]
-    return list(FEATURES) + [f"{r}*{n}" for r in routes for n in FEATURES if n not in routes]
+# ---------------------------------------------------------------------------------------------------------------
+# Why a question is declined, in one sentence, from what the collection lacks
+# ---------------------------------------------------------------------------------------------------------------
+
+# a name as a question writes it: "GPT-4", "Mistral 7B", "MedQA", "AlphaFold", "T5-Large"
+_NAME = re.compile(r"(?<![\w\-])([A-Z][A-Za-z0-9]*(?:[\-.][A-Za-z0-9]+)*(?:\s\d+(?:\.\d+)?[BbMmKk]?\b)?)")
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[\-.][A-Za-z0-9]+)*")
+_GENERIC_VERBS = frozenset("use used using need needed make made have had take took run ran train trained training "
+                           "do does did get got recommend recommended suggest suggested propose proposed reach reached "
+                           "show showed shown".split())
 
 
-def value(features: dict, name: str) -> float:
-    """A feature, or the product of two ("a*b")."""
-    if "*" in name:
-        a, b = name.split("*", 1)
-        return features.get(a, 0.0) * features.get(b, 0.0)
-    return features.get(name, 0.0)
+def _is_name(token: str, first: bool) -> bool:
+    """Letters with a digit, two capitals, or a capital where a sentence does not start: a name, not a word."""
+    return bool(re.search(r"\d", token) and re.search(r"[A-Za-z]", token)) or \
+        sum(c.isupper() for c in token) >= 2 or (token[:1].isupper() and not first)
 
 
-class AnswerabilityModel:
-    """Logistic regression over `measure`'s features, trained by tools/train_answerability.py on the labelled
-    question sets; `probability` is the chance that the collection answers the question."""
-
-    def __init__(self, path: Path | None = None):
-        data = json.loads(Path(path or MODEL_PATH).read_text(encoding="utf-8"))
-        self.features = tuple(data["features"])
-        self.mean = np.asarray(data["mean"], dtype=np.float64)
-        self.scale = np.asarray(data["scale"], dtype=np.float64)
-        self.weights = np.asarray(data["weights"], dtype=np.float64)
-        self.bias = float(data["bias"])
-        self.threshold = float(data["threshold"])
-        self.trained_on = data.get("trained_on", {})
-
-    def probability(self, features: dict) -> float:
-        x = (np.asarray([value(features, name) for name in self.features]) - self.mean) / self.scale
-        return float(1.0 / (1.0 + math.exp(-(x @ self.weights + self.bias))))
+def explain_decline(question: str, named: list[Paper], weights: WordWeights) -> str:
+    """One sentence saying what the collection lacks, or "" when nothing specific can be said: a name no title or
+    abstract has ("No title or abstract in the collection mentions GPT-4."), or, when the question names one paper, the words it
+    asks about that the abstract does not have ("The abstract of “X” does not mention learning rate or batch size.")."""
+    known = set(weights.df)
+    starts = {0} | {m.start(1) for m in re.finditer(r"[.!?¿¡]\s+(\S)", question)}
+    for match in _NAME.finditer(question):
+        name = match.group(1).strip()
+        stems = question_words(name)
+        if stems and _is_name(name, match.start() in starts) and not any(_covers(s, known) for s in stems):
+            return f"No title or abstract in the collection mentions {name}."
+    if len(named) != 1:
+        return ""
+    paper = named[0]
+    have = _stems(f"{paper.title} {paper.abstract}")
+    # the question's words in order: a run of content words with one the abstract lacks is one thing it asks about
+    phrases, run, lacking = [], [], False
+    for token in _TOKEN.findall(question) + ["."]:
+        stems = question_words(token)
+        # a question word, or the paper's own name ("EMA-PG", "DreamerV3"): the run ends
+        if not stems or _is_name(token, first=True) and all(_covers(s, have) for s in stems):
+            while run and set(question_words(run[-1])) <= _GENERIC_VERBS:
+                run.pop()  # "which cloud provider ran ...": the provider, not the verb
+            while run and set(question_words(run[0])) <= _GENERIC_VERBS:
+                run.pop(0)
+            if run and lacking:
+                phrases.append(" ".join(run))
+            run, lacking = [], False
+            continue
+        run.append(token)  # a generic verb ("use", "train") is context: it alone lacks nothing
+        lacking = lacking or not all(_covers(s, have) for s in stems if s not in _GENERIC_VERBS)
+    phrases = list(dict.fromkeys(phrases))
+    if not phrases:
+        return ""
+    listed = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + f" or {phrases[-1]}"
+    return f"The abstract of “{paper.title}” does not mention {listed}."

@@ -1,4 +1,4 @@
-"""The LLM router: few-shot classification by the chat model, the offline router when that fails."""
+"""The LLM router: few-shot classification by the chat model; the intent model routes when that fails."""
 from __future__ import annotations
 
 import re
@@ -6,14 +6,10 @@ from collections import defaultdict
 
 from .errors import LLMError
 from .papers import Paper
-from .router_text import _WORD_RE
-from .router_rules import is_injection
+from .guards import is_injection
 from .routes import SYSTEM_PROMPT_PATH, Router
+from .text import WORD
 from .types import ROUTES, Route
-
-# ---------------------------------------------------------------------------
-# The LLM router
-# ---------------------------------------------------------------------------
 
 _LABEL_RE = re.compile(r"not[\s_-]*answerable|unanswerable|out[\s_-]*of[\s_-]*scope|synthesis|metadata|paper",
                        re.IGNORECASE)
@@ -45,15 +41,12 @@ def parse_label(text: str) -> str | None:
 
 
 class LLMRouter:
-    """Few-shot classification by the chat model; the offline router when that fails.
+    """Few-shot classification by the chat model.
 
-    The offline router runs first (about a millisecond): when one of its rules is sure
-    (confidence >= ``rules_first``: an injection, a paper of the collection named, a
-    bibliographic question...) its answer stands and the model is not asked. Prompt
-    injections never reach the model.
+    The guards run first (about a millisecond): a decline that needs no evidence (`Route.settled`) stands and the
+    model is not asked, and prompt injections never reach it. When the call fails or its reply names no route, the
+    guards' answer comes back unrouted and the assistant routes with the intent model.
     """
-
-    rules_first = 0.9  # set above 1 to ask the model about every question
 
     def __init__(self, llm, papers: list[Paper], fallback: Router, examples: list[dict] | None = None):
         self.llm = llm
@@ -106,9 +99,9 @@ class LLMRouter:
     def classify(self, question: str, history: list[dict] | None = None) -> Route:
         history = history or []
         offline = self.fallback.classify(question, history)
-        if not _WORD_RE.search(question or "") or is_injection(question):
+        if not WORD.search(question or "") or is_injection(question):
             return offline  # never hand an injection to the model
-        if offline.method == "rules" and offline.confidence >= self.rules_first:
+        if offline.settled:
             return offline
         messages = [{"role": "system", "content": self.system}, *self.shots,
                     {"role": "user", "content": self._user_message(question, history)}]

@@ -9,14 +9,11 @@ from .types import ROUTES, Route
 
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 EXAMPLES_PATH = PROMPTS_DIR / "router_examples.jsonl"
-# More labelled questions for the nearest-neighbour vote only (the question sets the rules were tuned on, without
-# follow-ups, whose label depends on the history); the LLM router's few-shot examples stay the curated file.
-KNN_EXAMPLES_PATH = PROMPTS_DIR / "router_knn_examples.jsonl"
 SYSTEM_PROMPT_PATH = PROMPTS_DIR / "router_system.md"
 
 
 class Router(Protocol):
-    """What answers a question's route: the offline router, or the LLM router in front of it."""
+    """What answers a question's route before the intent model: the guards, or the LLM router in front of them."""
 
     examples: list[dict]
 

@@ -35,8 +35,8 @@ class Settings:
     chunk_overlap_tokens: int = 40
     k: int = 5
     llm: str = "auto"
-    # auto: the LLM few-shot router with a capable LLM, else the trained intent model (qa.intent); model: always
-    # the intent model; llm: always the LLM; offline: the rule router checked by the answerability model
+    # auto: the LLM few-shot router with a capable LLM, else the trained intent model (qa.intent); model (or its
+    # old name offline): always the intent model; llm: the LLM router whatever the LLM
     router: str = "auto"
     llm_model: str = "gpt-4o-mini"
     llm_base_url: str = ""

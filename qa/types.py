@@ -84,15 +84,14 @@ class Hit:
 class Route:
     label: str  # one of ROUTES
     confidence: float  # 0..1
-    method: str  # "rules" | "knn" | "llm"
+    method: str  # "rules" (a guard) | "model" (the intent model) | "llm" | "none" (no guard applies yet)
     reason: str  # short, for logs and eval reports
     explanation: str = ""  # for a refusal: one sentence for the user saying why, when the rule knows
     listing_gap: bool = False  # a refusal about the listing's own fields: the metadata module says what it has
     one_paper: bool = False  # a metadata question about one paper (named, or under discussion): its date, code...
     # a decline that needs no evidence (chit-chat, code requests, injections, private life, what the listing lacks);
-    # any other route is checked against the retrieved papers before it stands (qa.evidence)
+    # any other route comes from the intent model, which reads the retrieved papers (qa.evidence)
     settled: bool = False
-    subject: str = ""  # for a decline: the name it found missing from the collection ("GPT-4")
     # the intent model's likelier of paper and synthesis: how a metadata question the listing cannot compute is
     # answered from the papers instead
     from_papers: str = "synthesis"

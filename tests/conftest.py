@@ -79,8 +79,6 @@ def built_settings(tmp_path_factory):
 
     settings = Settings.from_env(data_dir=tmp_path_factory.mktemp("built") / "qa-data", sources=(LISTING,))
     ingest(settings)
-    from qa.assistant import Assistant
-    Assistant(settings, use_llm=False).router()  # as `qa ingest` does: the router's example vectors, cached
     return settings
 
 

@@ -201,6 +201,6 @@ ANSWER = "FRePo distils a dataset with neural feature regression [1]."
 
 
 def llm_settings(built_settings, base_url: str, **kw) -> Settings:
-    """The session's index, answered by the LLM at `base_url`, routed by the rules."""
+    """The session's index, answered by the LLM at `base_url`, routed by the intent model (QA_ROUTER=model)."""
     return Settings.from_env(data_dir=built_settings.data_dir, llm_base_url=base_url, llm_model="fake-model",
-                             router="offline", **kw)
+                             router="model", **kw)

@@ -123,7 +123,7 @@ def test_llm_gets_the_sources_in_date_order_and_the_layout(built_settings):
     text = "Two papers trace world models from 2019 to 2023 [1]. Dreamer learns behaviours by latent imagination [1]."
     with FakeOpenAIServer("ok", text=text) as server:
         llm = ChatLLM(base_url=server.base_url, api_key="sk-test", model_id="fake-model", timeout=5, max_retries=0)
-        settings = built_settings.replace(router="offline")  # the offline router: the fake model only answers
+        settings = built_settings.replace(router="model")  # the intent model routes: the fake model only answers
         answer = Assistant(settings, llm=llm).ask("How did the work on world models evolve?")
         sent = server.chat_requests[-1]["json"]["messages"]
     assert answer.route == "synthesis"

@@ -7,7 +7,8 @@
 #
 # Seed sets are asked of the bundled listing (data/), the last two files are another collection and its questions.
 # SIDES=base (or SIDES=this) runs one side only, e.g. the base while this checkout is still changing.
-# Writes OUT/{base,this}-NAME.json (`qa eval --llm none --json`) and OUT/{base,this}-router.txt (the router alone).
+# Writes OUT/{base,this}-NAME.json (`qa eval --llm none --json`), and OUT/base-router.txt (the rule router alone) when
+# the base still has one.
 set -euo pipefail
 base=$1 out=$2; shift 2
 seed=(); while [ "$1" != "--" ]; do seed+=("$(realpath "$1")"); shift; done; shift
@@ -30,7 +31,10 @@ for side in ${SIDES:-base this}; do
    done
    QA_DATA_DIR=$data/other QA_SOURCES=$collection "$py" -m qa eval --questions "$questions" --llm none --json \
      > "$out/$side-$(basename "$questions" .jsonl).json"
-   "$py" "$code/tools/router_accuracy.py" --code "$code" "${seed[@]}" --quiet > "$out/$side-router.txt")
+   # the rule router alone, for code that still has one (before stop 20)
+   if [ -f "$code/tools/router_accuracy.py" ]; then
+     "$py" "$code/tools/router_accuracy.py" --code "$code" "${seed[@]}" --quiet > "$out/$side-router.txt"
+   fi)
   rm -rf "$data"
 done
 echo "wrote $out"

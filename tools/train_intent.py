@@ -7,10 +7,11 @@
 Every labelled question of the training sets is read on its own collection (the bundled listing, or another group's
 JSONL ingested into a temporary store) exactly as `Assistant.read` reads it at run time (`Assistant.intent_inputs`:
 hashed n-grams, the multilingual vector, the evidence of the best retrieved papers). A multinomial logistic
-regression is fitted with numpy (L-BFGS, L2). Leave-one-set-out cross-validation over the sets no rule was tuned on
-prints each set's routing next to the rule router's, and the declines of answerable and unanswerable questions; the
-decline threshold minimises twice the wrong declines plus the wrong answers over those cross-validated predictions.
-The dev set and the fresh first-contact sets are never read here.
+regression is fitted with numpy (L-BFGS, L2). A question the guards decline without evidence (qa.guards) is left out,
+as at run time. Leave-one-set-out cross-validation over the sets no rule was tuned on prints each set's routing and
+the declines of answerable and unanswerable questions; the decline threshold minimises twice the wrong declines plus
+the wrong answers over those cross-validated predictions. The dev set and the fresh first-contact sets are never read
+here.
 """
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ def read_sets(assistant, files: list[Path]) -> list[dict]:
                 continue
             grams, multilingual, dense = assistant.intent_inputs(query)
             out.append({"set": path.stem, "question": row["question"], "route": row["route"],
-                        "lang": row.get("lang", "en") or "en", "rules": query.route.label,
+                        "lang": row.get("lang", "en") or "en",
                         "answerable": bool(row.get("answerable", row["route"] != "not_answerable")),
                         "ids": grams[0].astype(np.int32), "values": grams[1].astype(np.float32),
                         "multilingual": multilingual.astype(np.float32), "dense": dense.astype(np.float32)})
@@ -215,17 +216,15 @@ def report(rows, y, pred, tested) -> None:
 
     decline = ROUTES.index("not_answerable")
     sets = np.array([r["set"] for r in rows])
-    rules = np.array([ROUTES.index(r["rules"]) for r in rows])
     answerable = np.array([r["answerable"] for r in rows])
     english = np.array([r["lang"] == "en" for r in rows])
     other = np.char.startswith(sets.astype(str), "other")
 
     def line(name, mask):
         ans, una = mask & answerable, mask & ~answerable
-        print(f"{name:28s} {mask.sum():5d}  routing {np.mean(pred[mask] == y[mask]):.3f} (rules "
-              f"{np.mean(rules[mask] == y[mask]):.3f})  answerable declined {np.sum(pred[ans] == decline):3d} "
-              f"(rules {np.sum(rules[ans] == decline):3d}) of {ans.sum():4d}  unanswerable declined "
-              f"{np.sum(pred[una] == decline):3d} (rules {np.sum(rules[una] == decline):3d}) of {una.sum():3d}")
+        print(f"{name:28s} {mask.sum():5d}  routing {np.mean(pred[mask] == y[mask]):.3f}  answerable declined "
+              f"{np.sum(pred[ans] == decline):3d} of {ans.sum():4d}  unanswerable declined "
+              f"{np.sum(pred[una] == decline):3d} of {una.sum():3d}")
 
     for name in sorted(set(sets[tested])):
         line(name, sets == name)

@@ -1,19 +1,18 @@
-"""What the offline router knows of the collection: its titles, named systems and authors."""
+"""The papers a question calls by name ("DreamerV3", "Dream to Control", "the FRePo paper") and the authors it names.
+
+Names come from the collection itself: titles and their heads, acronyms an abstract defines ("... (FRePo)"), names
+it introduces ("we propose X"), coined tokens (camel case, letters with digits). A name links a question to a paper
+when it names exactly one; misspelt words are corrected against the collection's own words first.
+"""
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-
 from .papers import Paper
-from .router_text import _Fuzzy, _STOP, _norm, _stem, _translate
-
-# ---------------------------------------------------------------------------
-# What the collection contains
-# ---------------------------------------------------------------------------
+from .text import Fuzzy, STOP, norm
 
 _INTRO_RE = re.compile(
     r"\b(?:we (?:propose|introduce|present|develop|call|term|name|dub)\w*|called|dubbed|termed|named|"
@@ -28,12 +27,6 @@ sgd gd ngd rl llm llms lm lms mdp mdps gan gans vae vaes kl rnn rnns lstm lstms 
 gpu gpus cpu ai fid ppo dpo sac td3 her iqn knn sota mnist grpo vpt rpm pgm latex ec2 mbrl gpt chatgpt clip imagenet
 mujoco cifar cifar10 cifar100 cifar 10 cifar 100 adam adagrad bert qlora lora llama palm gpt2 gpt 3 gpt 4 gpt 3 5 dom ema fr
 """.split())
-# Methods and models by other groups: "the Adam paper" or "GPT-4's score" is about work outside the collection even
-# when an abstract mentions the name in passing.
-_EXTERNAL_SYSTEMS = set("""
-adam adagrad rmsprop bert roberta qlora lora llama palm gpt gpt2 gpt3 gpt4 chatgpt claude gemini clip ppo dpo trpo
-resnet alphago alphazero muzero word2vec batchnorm mistral gpt5 llama3 alphafold instructgpt
-""".split())
 
 
 _ACRONYMS = {"rnn": "recurrent neural network", "rnns": "recurrent neural networks", "gnn": "graph neural network",
@@ -43,22 +36,11 @@ _ACRONYMS = {"rnn": "recurrent neural network", "rnns": "recurrent neural networ
              "sgd": "stochastic gradient descent", "ngd": "natural gradient descent", "hpo": "hyperparameter optimization"}
 
 
-def _expand_acronyms(phrase: str) -> str:
-    return " ".join(_ACRONYMS.get(w, w) for w in phrase.split())
-
-
 # acronyms of other groups' named methods: "Hindsight Experience Replay (HER)" names a paper we do not have
 _NAMED_METHODS = {"her", "ppo", "sac", "td3", "dpo", "iqn", "mcts", "vpt", "grpo", "trpo", "ddpg", "dqn", "a3c", "maml"}
-# Camel-case names that are products, not methods ("a GitHub link")
-_PRODUCT_WORDS = {"github", "gitlab", "youtube", "linkedin", "arxiv", "openreview", "iphone", "macbook", "chatgpt",
-                  "paperswithcode", "huggingface", "pdf", "pdfs", "phd", "phds"}
-# Words that make a span a clause ("the paper that is about ...") rather than a name ("planning from pixels").
-_SENTENCE_WORDS = set("""
-is are was were be been does do did that which who whom i you we it they he she can could would should how what
-where when why has have had will about
-""".split())
-
-
+# "DreamerV3について": a Latin name written against Chinese, Japanese or Korean text is a word of its own
+_CJK_EDGE = re.compile(r"(?<=[A-Za-z0-9])(?=[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af])|"
+                       r"(?<=[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af])(?=[A-Za-z0-9])")
 _NOT_LETTER, _CAMEL, _DIGIT, _UPPER = (re.compile(p) for p in (r"[^A-Za-z]", r"[a-z][A-Z]", r"\d", r"[A-Z]"))
 
 
@@ -81,98 +63,41 @@ class _Entity:
     own: bool  # the paper's own name for itself (title, head, method it introduces)
 
 
-
-_AFFILIATIONS = set("""
-university institute lab labs laboratory deepmind google brain openai microsoft meta facebook nvidia
-vector toronto utoronto uoft berkeley stanford mit cmu cambridge oxford mila montreal harvard princeton waterloo
-carnegie mellon
-""".split())
-
-class _Collection:
-    """Titles, names and vocabulary of the papers, for matching names in questions."""
+class Names:
+    """What the papers call themselves (titles, title heads, the methods they introduce) and who wrote them, for
+    finding the papers a question names, with typo tolerance."""
 
     def __init__(self, papers: list[Paper], common_words: set[str] | None = None):
         self.papers = list(papers)
-        self.common = common_words or set()
-        self.texts = [f" {_norm(p.title + ' ' + p.abstract)} " for p in self.papers]
-        self.titles = [f" {_norm(p.title)} " for p in self.papers]
-        self.stemmed_texts = [" " + " ".join(_stem(w) for w in text.split()) + " " for text in self.texts]
-        self.stemmed_titles = [" " + " ".join(_stem(w) for w in text.split()) + " " for text in self.titles]
+        self.common = common_words or set()  # English words never "corrected" into a collection word
+        self.texts = [f" {norm(p.title + ' ' + p.abstract)} " for p in self.papers]
         df: Counter = Counter()
         for text in self.texts:
             df.update(set(text.split()))
         self.df = df
         self.vocab = set(df)
-        self.categories = {p.category.upper() for p in self.papers if p.category}
         self.authors: dict[str, set[int]] = defaultdict(set)  # normalised full name -> papers
         self.author_tokens: set[str] = set()
         for i, paper in enumerate(self.papers):
             for name in paper.authors:
-                key = _norm(name)
+                key = norm(name)
                 if len(key) >= 4:
                     self.authors[key].add(i)
                     self.author_tokens.update(t for t in key.split() if len(t) >= 3)
-        self.affiliation_words = set(_AFFILIATIONS)
-        for paper in self.papers:
-            for affiliation in paper.affiliations:
-                self.affiliation_words.update(w for w in _norm(affiliation).split() if len(w) >= 3 and w not in _STOP)
         self.entities: dict[str, _Entity] = {}
         self._build_entities()
-        # other groups' systems and methods, less what this collection itself names as its own (the BERT paper)
-        self.external_systems = frozenset(w for w in _EXTERNAL_SYSTEMS if not self._owns(w))
-        self.named_methods = frozenset(w for w in _NAMED_METHODS if not self._owns(w))
         self.single = {k for k in self.entities if " " not in k}
         self.compact = {k.replace(" ", ""): k for k in self.entities if len(k.replace(" ", "")) >= 4}
-        self.fuzzy = _Fuzzy([w for w in self.vocab | self.author_tokens | set(self.compact) if len(w) >= 4])
-        self.doc_words = [{_stem(w) for w in text.split()} for text in self.texts]
-        stem_df: Counter = Counter()
-        for words in self.doc_words:
-            stem_df.update(words)
-        self.title_words = [{_stem(w) for w in title.split() if w not in _STOP and len(w) > 2} for title in self.titles]
-        n = len(self.doc_words)
-        self.idf = {w: math.log((n + 1) / (k + 0.5)) for w, k in stem_df.items()}
-
-    def title_overlap(self, tokens: list[str]) -> tuple[int | None, float, float]:
-        """The title whose (idf-weighted) words a question repeats most: (index, share, runner-up share)."""
-        words = {_stem(w) for w in tokens if w not in _STOP and len(w) > 2}
-        shares = []
-        for title_words in self.title_words:
-            total = sum(self.idf.get(w, 0.0) for w in title_words)
-            hit = [w for w in title_words if w in words]
-            share = sum(self.idf.get(w, 0.0) for w in hit) / total if total and len(hit) >= 2 else 0.0
-            shares.append(share)
-        if not shares:
-            return None, 0.0, 0.0
-        order = sorted(range(len(shares)), key=lambda i: -shares[i])
-        return order[0], shares[order[0]], shares[order[1]] if len(order) > 1 else 0.0
-
-    def lexical_match(self, tokens: list[str]) -> tuple[int | None, float, float]:
-        """The paper sharing the rarest words with a question: (index, share of the words' weight, margin)."""
-        words = list(dict.fromkeys(_stem(w) for w in tokens if w not in _STOP and len(w) > 2 and not w.isdigit()))
-        known = [w for w in words if w in self.idf]
-        if not known or not self.doc_words:
-            return None, 0.0, 0.0
-        # a word no paper has ("quicksort", "ceo") counts as the rarest: the question is partly about something else
-        unknown = sum(1 for w in tokens if w not in _STOP and len(w) > 2 and not w.isdigit() and w.isascii()
-                      and _stem(w) not in self.idf and w not in self.common)
-        total = sum(self.idf[w] for w in known) + unknown * max(self.idf.values())
-        scores = [sum(self.idf[w] for w in known if w in doc) for doc in self.doc_words]
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])
-        second = scores[order[1]] if len(order) > 1 else 0.0
-        return order[0], scores[order[0]] / total, scores[order[0]] - second
-
-    def _owns(self, word: str) -> bool:
-        entity = self.entities.get(word)
-        return entity is not None and entity.own
+        self.fuzzy = Fuzzy([w for w in self.vocab | self.author_tokens | set(self.compact) if len(w) >= 4])
 
     def phrase_df(self, key: str) -> int:
         padded = f" {key} "
         return sum(1 for text in self.texts if padded in text)
 
     def _add(self, name: str, paper: int, own: bool, checked: bool = False) -> None:
-        key = _norm(name)
+        key = norm(name)
         # a common acronym ("RL", "GAN") is nobody's own name, unless a title starts with it ("BERT: ...")
-        if not key or key in _STOP or key in _GENERIC_NAMES or len(key) < 3 or (key in _EXTERNAL and not checked):
+        if not key or key in STOP or key in _GENERIC_NAMES or len(key) < 3 or (key in _EXTERNAL and not checked):
             return
         if not checked:
             if own and self.phrase_df(key) > (4 if " " not in key else 2):
@@ -196,7 +121,7 @@ class _Collection:
                 self._add(head, i, True, checked=True)
                 self._add(re.sub(r"^(?:the|a|an)\s+", "", head, flags=re.IGNORECASE), i, True, checked=True)
             for token in re.findall(r"[\w\-]+", title):
-                if _coined(token) and self.df.get(_norm(token).replace(" ", ""), 0) <= 2:
+                if _coined(token) and self.df.get(norm(token).replace(" ", ""), 0) <= 2:
                     self._add(token, i, True)
             abstract = re.sub(r"\\\w+\{([^}]*)\}", r"\1", paper.abstract)
             for match in _PAREN_ACRONYM_RE.finditer(abstract):
@@ -208,8 +133,8 @@ class _Collection:
                         run.insert(0, word)
                     elif run:
                         break
-                if not _coined(acronym) or _norm(acronym) in _EXTERNAL:
-                    if 2 <= len(run) <= 5 and _norm(acronym) in _NAMED_METHODS:
+                if not _coined(acronym) or norm(acronym) in _EXTERNAL:
+                    if 2 <= len(run) <= 5 and norm(acronym) in _NAMED_METHODS:
                         self._add(" ".join(run), i, False)  # "Hindsight Experience Replay (HER)": others' method
                     continue
                 self._add(acronym, i, True)
@@ -228,11 +153,11 @@ class _Collection:
                     self._add(name, i, True)
             counts = Counter(re.findall(r"[A-Za-z][\w\-]*[\w]", abstract))
             for token, n in counts.items():
-                if _coined(token) and self.df.get(_norm(token).replace(" ", ""), 0) == 1 and n >= 2:
+                if _coined(token) and self.df.get(norm(token).replace(" ", ""), 0) == 1 and n >= 2:
                     self._add(token, i, True)
             for match in re.finditer(r"(?<![.!?]\s)(?<=\s)([A-Z][\w\-]*[\w])", abstract):
                 token = match.group(1)
-                if token.lower() not in _STOP:
+                if token.lower() not in STOP:
                     self._add(token, i, False)
             for token in counts:
                 if _coined(token):
@@ -243,7 +168,7 @@ class _Collection:
         """Unknown words of five letters or more replaced by their closest collection word."""
         out = []
         for token in tokens:
-            if (len(token) >= 5 and token not in self.vocab and token not in self.compact and token not in _STOP
+            if (len(token) >= 5 and token not in self.vocab and token not in self.compact and token not in STOP
                     and token not in self.common and token not in self.author_tokens and not token.isdigit()
                     and token.isascii()):
                 close = self.fuzzy.closest(token)
@@ -299,24 +224,10 @@ class _Collection:
             result.append((key, entity))
         return result
 
-    def phrase_in_text(self, phrase: str) -> bool:
-        phrase = _expand_acronyms(phrase)  # "reversible rnn" is written out in the abstract
-        padded = f" {phrase} "
-        if any(padded in text for text in self.texts):
-            return True
-        stemmed = " " + " ".join(_stem(w) for w in phrase.split()) + " "
-        return any(stemmed in text for text in self.stemmed_texts)
-
-    def phrase_in_titles(self, phrase: str) -> bool:
-        phrase = _expand_acronyms(phrase)
-        padded = f" {phrase} "
-        stemmed = " " + " ".join(_stem(w) for w in phrase.split()) + " "
-        return any(padded in title for title in self.titles) or any(stemmed in t for t in self.stemmed_titles)
-
     def papers_called_in(self, question: str) -> list[Paper]:
         """Papers the question calls by a name of their own ("DreamerV3", "ToolEmu", "Dream to Control"), in the
         order it names them; a name counts when it names exactly one paper."""
-        norm_q = " ".join(self.correct(_norm(_translate(self.join_versions(question))).split()))
+        norm_q = " ".join(self.correct(norm(_CJK_EDGE.sub(" ", self.join_versions(question))).split()))
         padded = f" {norm_q} "
         found = sorted((padded.find(f" {key} "), next(iter(entity.papers)))
                        for key, entity in self.find_entities(norm_q, question)
@@ -331,23 +242,12 @@ class _Collection:
     def join_versions(self, text: str) -> str:
         """"Dreamer 2" -> "DreamerV2" when the collection has that name (so it is found as one paper)."""
         def join(match: re.Match) -> str:
-            base = _norm(match.group(1)).replace(" ", "")
+            base = norm(match.group(1)).replace(" ", "")
             for key in (f"{base}v{match.group(2)}", f"{base}{match.group(2)}"):
                 if key in self.compact:
                     return key
             return match.group(0)
         return re.sub(r"\b([A-Za-z][\w\-]*)\s+[vV]?(\d)\b(?!\s*(?:%|[kKmMbB]\b|tasks|games|steps|times|x\b))", join, text)
-
-    def paper_of_surnames(self, tokens: list[str]) -> int | None:
-        """"Smith, Jones and Lee": the one paper with two or more of the named surnames."""
-        named = {t for t in tokens if len(t) >= 3}
-        best: dict[int, int] = defaultdict(int)
-        for name, papers in self.authors.items():
-            if name.split()[-1] in named:
-                for p in papers:
-                    best[p] += 1
-        top = [p for p, n in best.items() if n >= 2]
-        return top[0] if len(top) == 1 else None
 
     def author_in(self, norm_q: str) -> str | None:
         padded = f" {norm_q} "

@@ -1,0 +1,164 @@
+"""The declines that need no evidence: what a question asks for by its form alone, outside any collection.
+
+The trained intent model (qa.intent) routes every other question from the question and the retrieved evidence. These
+few rules stand before it because no paper can change their answer and a wrong answer costs more than a wrong
+decline: attempts to change or reveal the instructions, requests to write code or to act, chit-chat and requests for
+the assistant's opinion, the researcher's private life, and figures the listing cannot hold (per-paper citations,
+the profile at another time, which papers the listing leaves out, the author count of a cut author list). They read
+English (injections a few other languages too); the model reads other languages.
+"""
+from __future__ import annotations
+
+import re
+
+from .names import Names
+from .question import OTHER_TIME, PER_PAPER_CITATIONS
+from .text import WORD, fold, has, norm
+from .types import Route
+
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules?|prompts?|guidelines|directions|"
+    r"above|previous|prior|system)\b|system prompt|(?:reveal|print|show|repeat|output|leak|tell me)\b.{0,30}"
+    r"\b(?:your|the|hidden|secret|initial|original)\b.{0,20}\b(?:prompt|instructions?|configuration|rules)\b"
+    r"(?! engineer| tuning| ensembles?| optimi[sz]ation| design)|"
+    r"\byour (?:instructions|prompt|rules|configuration)\b|(?:^|[.!?,]\s*|\byou\s+|\bplease\s+|\band\s+)pretend (?:to be|you are|you're)\b|\broleplay\b|"
+    r"\bforget (?:the|about the|all the) papers\b|\bjailbreak|\bdeveloper mode\b|\bdan\b.{0,20}"
+    r"\b(?:restrictions?|anything)\b|\byou are now\b|^(?:please |now |ok,? )?act as\b|\bcan you act as\b|"
+    r"(?:^|\byou\b.{0,20}?)pretend (?:to be|you)\b|\bpretend (?:that )?you\b|\broleplay\b|"
+    r"\b(?:show|reveal|print|tell)\b.{0,30}\binstructions\b.{0,20}\bsystem\b|\bsystem instructions\b|"
+    r"\bfrom now on\b|\bnew instructions\b")
+
+
+# The same attempt in other languages: the model may read it as a question about a paper, and an injection must never
+# reach an LLM, so this one guard knows the words for "ignore ... instructions" and "system prompt" of a few languages
+_INJECTION_ELSEWHERE = re.compile(
+    r"(?:ignor\w*|olvid\w*|oubli\w*|vergiss\w*|dimentic\w*|esquec\w*|игнорир\w*|забудь\w*|忽略|无视|無視|忘れ|무시)"
+    r".{0,40}(?:anweisung\w*|instruc\w*|istruzion\w*|instruc?[cç]\w*|инструкц\w*|指令|指示|命令|지시|지침)|"
+    r"systemprompt\w*|prompt (?:del|de|do|du) sist\w*|системн\w* (?:промпт\w*|подсказк\w*)|系统提示|系統提示|"
+    r"システムプロンプト|시스템 프롬프트")
+
+
+def is_injection(question: str) -> bool:
+    """Asks to change or reveal the instructions: never answered, never sent to an LLM router."""
+    text = fold(question or "")
+    return bool(_INJECTION.search(text) or _INJECTION_ELSEWHERE.search(text))
+
+
+_CODE_REQUEST = re.compile(
+    r"\b(?:write|implement|code up|generate|give me|show me|create|build|program|debug|fix)\b.{0,40}"
+    r"\b(?:code|function|script|program|class|snippet|query|implementation|notebook|regex|sql|pytorch|tensorflow|"
+    r"jax|numpy|python|javascript|java|c\+\+|rust|bash)\b|\bin (?:pytorch|tensorflow|python|jax|numpy|keras)\b"
+    r"|\bsql query\b|\bcode (?:to|that|for) (?:train|implement|compute|build|run)|\bpip install\b|\bconda install\b|"
+    r"\bhow (?:do|can|should) i (?:install|run|set up|setup|reproduce|debug|fix)\b")
+_CHITCHAT = re.compile(
+    r"\b(?:my|i have|i've got|i've had|i had|i'm having) (?:\w+ ){0,2}(?:pain|symptoms?|illness|disease|rash|fever|headache|cough)\b|"
+    r"\bdiagnose (?:my|me)\b|\bmedical advice\b|\bmy (?:new )?(?:cat|dog|pet|puppy|kitten)\b|\bname for my\b|"
+    r"\bdownloaded\b|\bhow many times\b.{0,40}\b(?:starred|forked|viewed|downloaded)\b|"
+    r"\bwill (?:he|she|they|the researcher|the group|the lab|the authors) (?:\w+ ){0,2}(?:publish|release|write|work on|study)\b|"
+    r"\b(?:publish|release)\w* next year\b|"
+    r"\bsubscriptions?\b|\b(?:cost|costs|pay|price|charge|charges|fee|fees)\b.{0,30}\bper month\b|\bpricing\b|"
+    r"\bwho (?:funded|funds|sponsored|sponsors|paid for)\b|\bfunders?\b|\bsponsors?\b|"
+    r"\b(?:his|her|their|the researcher's|the author's) (?:personal |own |all[- ]time )?favou?rite\b|"
+    r"\b(?:ramen|restaurants?|pizza|sushi|coffee shops?|hotels?|apartments?|nightlife)\b|\bwho (?:reviewed|refereed)\b|"
+    r"\bwrite (?:the |an? |my )?(?:intro(?:duction)?|abstract|essay|thesis|section|paragraph|cover letter|email|"
+    r"literature review|related[- ]work section)\b|\bfor my (?:thesis|homework|essay|assignment)\b.{0,20}\bwrite\b|"
+    r"\b(?:is it|are they|was it|used|deployed) in production\b|\bdeployed (?:at|by)\b|\bnext paper\b|"
+    r"\bupcoming (?:paper|work)\b|\bwill (?:\w+ ){0,3}be about\b|\brecipes?\b|\bwhat's wrong with me\b|\bused (?:at|by) (?:google|openai|meta|microsoft|amazon|apple)\b|"
+    r"^(?:hi|hello|hey)?\W*(?:there\W*)?how(?:'s| is) it going\b|\bhow are you(?: doing)?\W*$|"
+    r"^(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening|night)|thanks?|thank you|thx|bye|goodbye|"
+    r"see you|cheers|ok(?:ay)?|cool|nice|great|lol|how are you|what's up|sup)\b"
+    r"(?![\w\s,!.?']*\b(?:what|how|which|who|why|when|does|did|is|are|can|tell|explain)\b)[\w\s,!.?']{0,30}$|"
+    r"\b(?:tell|know) (?:me )?(?:a |any )?jokes?\b|\bjoke\b|"
+    r"\b(?:write|compose|make|give me|create)\b.{0,25}\b(?:poem|poems|haiku|limerick|song|lyrics|story|"
+    r"essay|rap|sonnet|letter|email|tweet|cover letter)\b|\bpoem\b|\bhaiku\b|"
+    r"\bweather\b|\brecipe\b|\bbake\b|\bcook\b|\bstocks?\b|\bbitcoin\b|\bcapital of\b|\bcapital\b.{0,12}\b(?:of|de)\b|"
+    r"\bpresident of\b|\bprime minister\b|\bworld cup\b|\bmeaning of life\b|\bwho are you\b|\bare you (?:a|an)\b|"
+    r"\bhomework\b|\brestaurant\b|\bmovie\b|\bpopulation of\b|\btranslate\b|\bsquare root\b|"
+    r"^what(?:'s| is) \d+\s*[-+*/x]\s*\d+|\b\d+\s*(?:times|plus|minus|divided by)\s*\d+\b|"
+    r"\bin the style of\b|\bas a (?:poem|song|rap|limerick|haiku|pirate|story)\b|"
+    r"^(?:can you |could you |please |would you )?(?:run|execute|download|install|deploy|send|email|book|buy|order|"
+    r"call|schedule|remind|browse|search the web|google)\b|\bgithub stars?\b|\bstar count\b|\bstars on github\b|"
+    r"\bforks\b|\bdownloads\b|\bimpact factor\b|\breview(?:er)? scores?\b|\bhoroscope\b|\bsports?\b|\bfootball\b|"
+    r"\bvacation\b|\btravel\b|\bgdp\b|\breviewers?\b.{0,30}\b(?:say|said|think|thought|scores?|comments?|wrote|"
+    r"ratings?|rated|decide|decision)\b|\bopenreview\b|\bwill there be\b|\bwhen will\b|\bpredict(?:ion)?s? (?:for|about)\b|"
+    r"\bin the future\b|\berdos number\b|\bwill (?:win|receive|become|be cited)\b|\bnext few years\b|"
+    r"\b(?:test[- ]of[- ]time|best paper) awards?\b|\bbacon number\b|\bi10[- ]?index\b|\bg[- ]?index\b|\bbe in (?:19|20)\d\d\b|\bthe best (?:one|paper)\b|"
+    r"\bbest paper\b(?! award)|\bmost important paper\b|\bworst paper\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
+    r"\bacquisition\b|\b(?:lab|lab's|group|group's|research|annual|their|his) budget\b|\bfunding\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
+_OPINION = re.compile(r"\byour (?:personal |own )?(?:opinion|view|views|thoughts|favou?rite|feelings?|take)\b|\bdo you (?:like|think|believe|"
+                      r"feel|prefer|agree)\b|\bwhat do you think\b|\bare you (?:happy|sad|conscious|alive)\b")
+_PERSONAL = re.compile(
+    r"\b(?:live|lives|living|born|birthday|age|old is|how old|married|wife|husband|spouse|partner|kids|children|"
+    r"salary|earn|earns|net worth|income|phone|e-?mail|address|home|hobbies|hobby|favou?rite|religion|height|tall|"
+    r"weight|nationality|girlfriend|boyfriend|family|parents|grow up|grew up|childhood|hometown|personal|"
+    r"graduate|graduated|phd|ph\.d|undergrad|studied|degree|advisor|supervisor|students?|teach|teaches|courses?|"
+    r"office|linkedin|twitter|instagram|social media|politic\w*|vote|hire|hiring|contact|awards?|prizes?|"
+    r"lives in|work(?:s|ing)? (?:now|currently|today|these days)|currently work\w*|employer|job|position)\b|"
+    r"\bwhere does (?:\w+ ){0,3}work\b|\bwhere (?:is|are) (?:\w+ ){0,3}(?:working|employed)\b")
+_PERSON_REF = re.compile(r"\b(?:he|him|his|the researcher|the author|the professor)\b")
+_PROFILE_FIGURE = re.compile(r"\bh[\s-]?index\b|\bnovelty\b|\bai score\b|\bcitations?\b|\bcited\b")
+_LEFT_OUT = re.compile(r"\b(?:which|what|name|list)\b.{0,30}\b(?:missing|left out|not (?:listed|included)|omitted)\b")
+_COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\btotal\b|\btally\b")
+_AUTHOR_COUNT = re.compile(r"\b(?:how many|number of|count of) (?:co-?)?authors\b|\bauthor count\b")
+_REFERS_BACK = re.compile(r"\b(?:it|its|that|this|then)\b")
+MAX_CHARS = 500  # the route is decided by the question's start; the rest only costs time
+
+
+def owner_pattern(owner: str) -> re.Pattern | None:
+    """The owner's full name, or either part alone ("Ada Lovelace", "Lovelace", "Ada"): read as "the researcher"."""
+    parts = [p for p in re.split(r"\s+", owner.strip()) if p.strip(".")]
+    if not parts:
+        return None
+    names = [r"\s+".join(map(re.escape, parts))] + ([re.escape(parts[0]), re.escape(parts[-1])] if len(parts) > 1 else [])
+    return re.compile(r"(?<![\w\-])(?:" + "|".join(names) + r")(?![\w\-])", re.IGNORECASE)
+
+
+def settled(question: str, history: list[dict], names: Names, owner: re.Pattern | None = None) -> Route | None:
+    """The decline a question earns by its form alone, or None when the model and the evidence must decide."""
+    q = (question or "").strip()[:MAX_CHARS]
+    if not WORD.search(q):
+        return Route("not_answerable", 0.5, "rules", "no words to route", settled=True)
+    t = fold(owner.sub("the researcher", q) if owner is not None else q)
+    if is_injection(t):
+        return Route("not_answerable", 0.97, "rules", "asks to change or reveal the instructions", settled=True)
+    if _CODE_REQUEST.search(t):
+        return Route("not_answerable", 0.9, "rules", "asks for code to be written", settled=True)
+    if _CHITCHAT.search(t):
+        return Route("not_answerable", 0.9, "rules", "chit-chat", settled=True)
+    named = names.papers_called_in(q)
+    if _OPINION.search(t) and not named:
+        return Route("not_answerable", 0.8, "rules", "asks for the assistant's own opinion", settled=True)
+    if _PERSONAL.search(t) and (_PERSON_REF.search(t) or names.author_in(norm(q))) and not has(
+            r"\bpapers?\b|\bco-?author|\bpublish|\bcollaborat|\bcategor|\bcitation|\bh-?index|\baffiliat", t):
+        return Route("not_answerable", 0.9, "rules", "personal information about the researcher", settled=True)
+    return _listing_gap(t, history, names, named)
+
+
+def _listing_gap(t: str, history: list[dict], names: Names, named: list) -> Route | None:
+    """A figure the listing does not hold: say what it does hold (`Route.listing_gap`)."""
+    def gap(reason: str, explanation: str, listing_gap: bool = True) -> Route:
+        return Route("not_answerable", 0.8, "rules", reason, explanation, listing_gap=listing_gap, settled=True)
+
+    if PER_PAPER_CITATIONS.search(t):
+        return gap("asks for citations of single papers",
+                   "The listing gives a citation count only for the profile as a whole, not for single papers.")
+    earlier = [str(m.get("content", "")) for m in history if isinstance(m, dict) and m.get("role", "user") == "user"]
+    about_profile = _PROFILE_FIGURE.search(t) or (
+        earlier and _PROFILE_FIGURE.search(fold(earlier[-1])) and _REFERS_BACK.search(t) and len(t.split()) <= 10)
+    if about_profile and OTHER_TIME.search(t):
+        return gap("asks for a profile figure at another time",
+                   "The listing has only the profile's current figures, not earlier or future ones.")
+    if _LEFT_OUT.search(t) and not _COUNT.search(t):
+        return gap("asks which papers the listing leaves out",
+                   "The listing does not say which papers it leaves out, only that the header counts more.")
+    author = names.author_in(norm(t))
+    if _PROFILE_FIGURE.search(t) and (len(named) == 1 or author) and \
+            not has(r"\bpapers claimed\b|\bco-?author|\bwith\b", t):
+        return gap("the listing has citation figures for the profile only",
+                   "The listing gives citation figures only for the profile as a whole.", listing_gap=False)
+    if _AUTHOR_COUNT.search(t) and len(named) == 1 and named[0].authors_truncated and \
+            not has(r"\b(?:first|second|third) author\b|\bwho\b", t):
+        return gap("asks for the size of a truncated author list",
+                   f"The listing shows only the first authors of “{named[0].title}”, so its number of authors is "
+                   "not in the collection.", listing_gap=False)
+    return None

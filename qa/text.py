@@ -1,0 +1,102 @@
+"""Reading text the same way everywhere the collection's names are matched: folding, stemming, stop words, typos."""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections import Counter, defaultdict
+
+# letters NFKD does not split into a base letter and an accent
+_UNDECOMPOSED = str.maketrans({"ı": "i", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O"})
+
+
+def fold(text: str) -> str:
+    """NFKC, lower case, accents removed from Latin letters only (CJK is left alone)."""
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text.lower()
+    out = []
+    for ch in text.translate(_UNDECOMPOSED):
+        if ord(ch) < 0x250 or 0x1E00 <= ord(ch) <= 0x1EFF:  # with Vietnamese letters ("những")
+            out.append("".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)))
+        else:
+            out.append(ch)
+    return "".join(out).lower().replace("’", "'").replace("‘", "'")
+
+
+def stem(word: str) -> str:
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def norm(text: str) -> str:
+    """Folded, punctuation to spaces: the form used to match names and phrases."""
+    text = re.sub(r"[^\w\s]|_", " ", fold(text))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+WORD = re.compile(r"[^\W_]+")
+
+
+def has(pattern: str, text: str) -> bool:
+    return re.search(pattern, text) is not None
+
+
+# Words that carry no topic: question words, bibliographic vocabulary, stop words of
+# several languages. Whatever remains in a counting/listing question is a topic.
+STOP = set("""
+a an the of in on at to for from by with without about into onto over under and or not no nor is are was were be been
+being am do does did done doing have has had having can could would should will shall may might must this that these
+those it its it's they them their he his she her him we our us you your i me my what which who whom whose when where
+why how many much more most less least any some all each every both either neither other others another such only own
+same so than too very just also there here then now per as if up out down off again further once any anything
+paper papers publication publications article articles work works listing list listed collection profile researcher
+number count total counts counting tally amount quantity published publish publishing released release appeared appear
+came come out written write wrote authored author authors coauthor coauthors co year years since before after between
+during until till date dates dated month months recent recently latest newest oldest earliest first last chronological
+chronologically code codes available availability github repository repo implementation implementations open source
+category categories tagged tag arxiv cs stat ml lg ai cl cv him himself group lab team there's
+give show tell me please let know find get see name names include includes including contain contains containing
+exist exists existing overall altogether whole entire does has according say says said present shown shows
+de la le les des du et en un une el los las y o da die der das und mit von im ist sind zu il lo gli di e
+one two three four five six seven eight nine ten few several past previous recent average mean median typical
+posted put uploaded submitted ever far currently today ago prior later earlier recently next span range period
+decade decades dozen more fewer over under exactly roughly approximately about around than then now
+fraction percentage proportion share ratio percent frequently often usually link links url website venue listed
+most least fewest longest shortest largest smallest together alone solo single sole across combined whole
+entire page site database record records shown preprint preprints conference conferences journal journals venue
+venues workshop accepted peer reviewed lead senior primary corresponding main second third months month week weeks
+quarter half first last but yet still actually really truly claim claims claimed claiming states stated fall falls
+belong belongs sit sits
+""".split())
+
+
+class Fuzzy:
+    """Closest known word for a misspelt one, via a trigram index (fast enough per question)."""
+
+    def __init__(self, words):
+        self.words = sorted(set(words))
+        self.index: dict[str, list[int]] = defaultdict(list)
+        for i, word in enumerate(self.words):
+            for gram in self._grams(word):
+                self.index[gram].append(i)
+
+    @staticmethod
+    def _grams(word: str) -> set[str]:
+        padded = f"#{word}#"
+        return {padded[i:i + 3] for i in range(len(padded) - 2)}
+
+    def closest(self, word: str, cutoff: float = 0.8) -> str | None:
+        counts: Counter = Counter()
+        for gram in self._grams(word):
+            counts.update(self.index.get(gram, ()))
+        best, best_ratio = None, cutoff
+        for i, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:12]:  # ties by word: deterministic
+            candidate = self.words[i]
+            if abs(len(candidate) - len(word)) > 3 or candidate[0] != word[0]:
+                continue
+            if re.sub(r"\D", "", candidate) != re.sub(r"\D", "", word):
+                continue  # "dreamerv4" is another name, not a typo of "dreamerv3"
+            ratio = difflib.SequenceMatcher(None, word, candidate).ratio()
+            if ratio > best_ratio or (ratio == best_ratio and best is None):
+                best, best_ratio = candidate, ratio
+        return best
