@@ -13,33 +13,25 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
-
-from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Route, Source
+from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
-from . import evidence, intent
+from . import evidence
 from .errors import LLMError, QAError
 from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, answer_one_paper,
                          answer_several, comparison_targets, gather_candidates, key_sentences, names_paper,
                          plan_synthesis, topic_query)
 from .llm import get_llm
 from .metadata import answer_metadata, listing_holds, needs_paper_context
-from .question import COLLECTION_WIDE, PAPER_FACT, asks_listing_form, parse_filters
-from .retrieval import MIN_FOREIGN, STOPWORDS, Retriever
-from .guards import is_injection
+from .question import parse_filters
+from .retrieval import MIN_FOREIGN, Retriever
 from .router import get_router
+from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back
 from .tokens import count_tokens, truncate_tokens
 
 log = logging.getLogger(__name__)
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # undecodable argv bytes, or a JSON "\ud800": not text
-FOLLOW_UP = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|he|she|his|her|the paper|of them|"
-                       r"the method|the model|the newer|the older|the later|the earlier|the same|the first|"
-                       r"the second|above|previous|elle|il|ils|ese|esa|eso|es|sie|它|这)\b", re.IGNORECASE)
-# "the paper on fast weights", "the Dreamer paper": one paper, described rather than named
-_DESCRIBED_PAPER = re.compile(r"\bthe (?:paper|article|study|preprint|work) (?:on|about|that|which|where|titled|called|"
-                              r"named|proposing|introducing)\b|\bthe [\w\- ]{1,40} (?:paper|article|preprint)\b")
 RELATED = 0.45          # a refusal names neighbours only above this dense similarity
 SYNTHESIS_EXTRA = 3     # a synthesis considers at least k + 3 papers (which ones stay: extractive.select_papers)
 MAX_ANSWER_TOKENS = 512
@@ -93,10 +85,8 @@ class Assistant:
             self.startup_warnings.append(f"{exc}; answers are extractive instead")
         self._router = None
         self._router_version = None
-        self._weights = None  # (index version, evidence.WordWeights)
-        self._intent_model: intent.IntentModel | None = None
-        self._vocab = None  # (index version, intent.vocabulary)
         self._lock = threading.Lock()
+        self.reader = Reader(settings, self.retriever, self.router, self.llm)
 
     # collection -------------------------------------------------------------
     @property
@@ -148,7 +138,7 @@ class Assistant:
         timings = {"route": 0.0, "retrieve": 0.0, "generate": 0.0, "total": 0.0}
 
         t = time.perf_counter()
-        query = self.read(question, history, k, filters)
+        query = self.reader.read(question, history, k, filters)
         route = query.route
         timings["route"] = (time.perf_counter() - t) * 1000
         answer = Answer(question=question, route=route.label, mode="structured", model=None, answer="",
@@ -164,44 +154,13 @@ class Assistant:
 
     def read(self, question: str, history: list[dict] | None = None, k: int | None = None,
              filters: Filters | None = None) -> Query:
-        """The question read once (cleaned text and history in): its route, filters and standalone search text.
-        The guards (qa.guards) keep the declines that need no evidence (`routed_without_model`); every other route
-        comes from the trained intent model (qa.intent) over the question and the retrieved evidence. A capable
-        LLM router picks among answering routes, but whether the papers answer at all is the evidence's call: where
-        the model and the LLM disagree on declining, the model's route stands."""
-        query = self.query_of(question, history, k, filters)
-        if self.routed_without_model(query):
-            return query
-        before = query.route
-        grams, multilingual, dense = self.intent_inputs(query)
-        probabilities = self._intent().probabilities(grams, multilingual, dense)
-        label, confidence = self._intent().decide(probabilities, dense)
-        ranked = sorted(zip(intent.ROUTES, probabilities), key=lambda pair: -pair[1])
-        reason = "model: " + ", ".join(f"{r} {p:.2f}" for r, p in ranked[:2])
-        method = "model"
-        if before.method == "llm":
-            if (before.label == "not_answerable") == (label == "not_answerable"):
-                label, confidence, method = before.label, before.confidence, "llm"
-                reason = f"{before.reason}; the evidence agrees ({reason})"
-            else:
-                why = "the retrieved papers answer it" if label != "not_answerable" else "no retrieved paper answers it"
-                reason = f"{before.reason}; but {why} ({reason})"
-        elif before.llm_error:
-            reason += f"; LLM router failed: {before.llm_error}"
-        query.route = Route(label, round(confidence, 3), method, reason, one_paper=self._one_paper(query),
-                            from_papers=max(("paper", "synthesis"),
-                                            key=lambda r: probabilities[intent.ROUTES.index(r)]),
-                            llm_error=before.llm_error)
-        return query
+        """The question read once (`Reader.read`): its route, filters, the papers it names, its standalone text."""
+        return self.reader.read(question, history, k, filters)
 
-    def _one_paper(self, query: Query) -> bool:
-        """A listing field (date, code, category, affiliation) of one paper: the paper the question names, the one
-        under discussion, or one it describes ("when was the paper on fast weights published?")."""
-        q = query.text.lower()
-        if not PAPER_FACT.search(q) or COLLECTION_WIDE.search(q):
-            return False
-        return len(self.router().papers_called_in(query.text)) == 1 or bool(query.history) and bool(
-            FOLLOW_UP.search(q)) or bool(_DESCRIBED_PAPER.search(q))
+    def query_of(self, question: str, history: list[dict] | None = None, k: int | None = None,
+                 filters: Filters | None = None) -> Query:
+        """The question before the intent model reads it (`Reader.query_of`)."""
+        return self.reader.query_of(question, history, k, filters)
 
     def _answer(self, query: Query, answer: Answer) -> Iterator[AnswerEvent]:
         route, question, filters = query.route, query.text, query.given
@@ -222,8 +181,7 @@ class Assistant:
             return
         hits = hits[:evidence.PAPERS] if hits else hits
         if not explanation and query.searched is not None:  # the model declined: say what the collection lacks
-            explanation = evidence.explain_decline(question, self.router().papers_called_in(question),
-                                                   self._weights[1])
+            explanation = evidence.explain_decline(question, query.named, query.unknown)
         if route.listing_gap:  # "his h-index five years ago": say what the listing does have
             listing = answer_metadata(question, self.papers, self.profile, filters)
             explanation = listing.text if listing.understood and listing.text else explanation
@@ -237,14 +195,14 @@ class Assistant:
         result = answer_metadata(question, self.papers, self.profile, filters, previous_question=context,
                                  context_papers=self._paper_in_question(question, history)
                                  if one_paper or needs_paper_context(question) else None,
-                                 among=self._papers_named_in(history)
-                                 if history and _refers_back(question) else None)
+                                 among=self.reader.papers_named_in(history)
+                                 if history and refers_back(question) else None)
         timings = answer.timings_ms
         if not result.understood:  # not a bibliographic pattern we compute: say so, then answer from the papers
             answer.route_reason += "; no bibliographic pattern, answered from the papers"
             # "who wrote it and when?" still asks about the paper before it; other questions stand alone. A field of
             # one paper the listing could not link ("who wrote the distillation paper?") is left to the search.
-            follows = bool(history) and (_dangling_reference(question) or _refers_back(question))
+            follows = bool(history) and (dangling_reference(question) or refers_back(question))
             answer.route = "paper" if follows or one_paper else query.route.from_papers
             if answer.route == "synthesis":
                 answer.warnings.append(listing_holds(self.papers, self.profile))
@@ -259,14 +217,6 @@ class Assistant:
         yield AnswerEvent("sources", answer=answer)
         yield AnswerEvent("delta", text=result.text)
 
-    def query_of(self, question: str, history: list[dict] | None = None, k: int | None = None,
-                 filters: Filters | None = None) -> Query:
-        """The question with the guards' route (or the LLM router's), before the intent model reads it."""
-        history = history or []
-        return Query(question, history, k or self.settings.k, self.router().classify(question, history or None),
-                     parse_filters(question, self.papers, owner=self.profile.name), filters, self._search_query,
-                     foreign=self.retriever.index().foreign_share(question))
-
     def _load_sentences(self, reader, hits: list[Hit]) -> None:
         """e5 sentence vectors of these papers into memory, from the disk cache (`qa ingest` wrote them) or computed
         once and written there; MiniLM's are loaded by the search itself."""
@@ -277,51 +227,6 @@ class Assistant:
         """The embedder an extractive answer ranks abstract sentences with: e5 for a question in another
         language (the same bar as retrieval's), MiniLM otherwise."""
         return self.embedder if query.foreign < MIN_FOREIGN else self.retriever.multilingual_sentences.embedder
-
-    def routed_without_model(self, query: Query) -> bool:
-        """Routes that stand without the model: an injection is never answered; "who wrote it?" with nothing before
-        it gets asked back (`_retrieve_and_answer`); and a decline that needs no evidence stands (`Route.settled`:
-        no words, chit-chat, requests to write code or to reveal the instructions, the researcher's private life,
-        figures the listing does not hold)."""
-        return is_injection(query.text) or query.route.settled or not query.history and _dangling_reference(query.text)
-
-    def intent_inputs(self, query: Query) -> tuple:
-        """What the intent model reads of a question (qa.intent); also keeps the evidence search on the query,
-        for the answer to reuse. tools/train_intent.py reads the labelled questions through this too."""
-        query.searched, query.evidence, features = self.evidence_features(query)
-        multilingual = self.retriever.multilingual.encoder.query(query.text)
-        return (intent.hashed(query.text, query.history, self._vocabulary()), multilingual,
-                intent.dense_inputs(features, asks_listing_form(query.text), query.stated, query.history))
-
-    def _intent(self) -> intent.IntentModel:
-        if self._intent_model is None:
-            self._intent_model = intent.IntentModel()
-        return self._intent_model
-
-    def _vocabulary(self):
-        index = self.retriever.index()
-        if self._vocab is None or self._vocab[0] != index.manifest.version:
-            self._vocab = (index.manifest.version, intent.vocabulary(index.papers))
-        return self._vocab[1]
-
-    def evidence_features(self, query: Query) -> tuple[list[Hit], evidence.Evidence, dict]:
-        """The best retrieved papers, the sentence among them that best supports an answer, and what the
-        intent model reads of them (qa.evidence.FEATURES)."""
-        index = self.retriever.index()
-        if self._weights is None or self._weights[0] != index.manifest.version:
-            self._weights = (index.manifest.version, evidence.WordWeights(index.papers))
-        # misspelt English words read as the collection spells them: an unknown word is evidence that a topic is
-        # missing (the words of another language are left as they are)
-        text = index.spelled(query.search_text) if query.foreign < MIN_FOREIGN else query.search_text
-        # as deep as a one-paper answer reads, so that answer can reuse this search (`_retrieve_and_answer`)
-        hits = self.retriever.search(text, k=max(query.k, evidence.PAPERS), filters=query.given)
-        vector = np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]
-        found = evidence.assess(text, [h.paper for h in hits], self.embedder, self.retriever.sentence_vectors,
-                                self._weights[1], question_vector=vector)
-        named = frozenset(p.paper_id for p in self.router().papers_called_in(query.text))
-        features = evidence.measure(text, hits, self.embedder, self.retriever.sentence_vectors, self._weights[1],
-                                    named=named, question_vector=vector)
-        return hits, found, features
 
     def _refuse(self, question, answer: Answer, filters, why: str = "", explanation: str = "", hits=None,
                 found: evidence.Evidence | None = None):
@@ -345,55 +250,23 @@ class Assistant:
         yield AnswerEvent("sources", answer=answer)
         yield AnswerEvent("delta", text=text)
 
-    def _search_query(self, question: str, history: list[dict]) -> str:
-        """A follow-up ("who wrote it?") is searched together with the previous question."""
-        previous = [m["content"] for m in history if m["role"] == "user"]
-        if not previous or not (FOLLOW_UP.search(question) or not _specific_words(question)) \
-                or _self_contained(question):
-            return question
-        carried = self._papers_named_in(history)
-        if self.llm is not None:
-            try:
-                rewritten = self.llm.complete(
-                    [{"role": "system", "content": _prompt("rewrite_followup.md")},
-                     {"role": "user", "content": "\n".join(f"{m['role']}: {m['content'][:500]}"
-                                                           for m in history[-4:]) + f"\nuser: {question}"}],
-                    max_tokens=80).strip()
-                if 3 < len(rewritten) < 400:
-                    return rewritten
-            except LLMError as exc:
-                log.info("follow-up rewrite failed: %s", exc)
-        if carried:  # the previous answer named its paper(s): carry them, not just the words
-            return " ".join(p.title for p in carried[:2]) + f" {question}"
-        return f"{previous[-1]} {question}"
-
     def _paper_in_question(self, question: str, history: list[dict]):
         """The one paper a per-paper question means: named in it, else the one under discussion."""
         if not FOLLOW_UP.search(question) or not history:
             hits = self.retriever.search(question, k=1)
             return [hits[0].paper] if hits else []
-        carried = self._papers_named_in(history)
+        carried = self.reader.papers_named_in(history)
         if carried:
             return carried[:1]
         previous = [m["content"] for m in history if m["role"] == "user"]
         hits = self.retriever.search(previous[-1], k=1) if previous else []
         return [hits[0].paper] if hits else []
 
-    def _papers_named_in(self, history: list[dict]):
-        """Papers whose title appears in the last assistant message (what "it" most likely means)."""
-        from .papers import normalize_title
-
-        replies = [m["content"] for m in history if m["role"] == "assistant"]
-        if not replies:
-            return []
-        text = normalize_title(replies[-1])
-        return [p for p in self.papers if len(p.title) > 12 and normalize_title(p.title) in text]
-
     def _retrieve_and_answer(self, query: Query, answer: Answer, first=None, searched: list[Hit] | None = None):
         """`searched`: the evidence check's search of the same text with the filters set outside the question,
         reused when the question states no filter of its own."""
         question, history, k, filters = query.text, query.history, query.k, query.given
-        if not history and _dangling_reference(question):
+        if not history and dangling_reference(question):
             # "who wrote it?" with nothing before it: asking back beats guessing a paper
             answer.mode = "refusal"
             answer.answer = ("Which paper do you mean? This looks like a follow-up, but there is no earlier "
@@ -460,7 +333,7 @@ class Assistant:
         history = history or []
         if filters is None:
             filters = parse_filters(question, self.papers, owner=self.profile.name)
-        query = search_text if search_text is not None else self._search_query(question, history)
+        query = search_text if search_text is not None else self.reader.search_query(question, history)
         if query == question:
             query = topic_query(question)
         pool = pool or max((k or self.settings.k) + SYNTHESIS_EXTRA, SELECTION.pool)
@@ -485,7 +358,7 @@ class Assistant:
                 named.append(found[0])
                 seen.add(found[0].paper.paper_id)
         if history and len(named) < 2 and FOLLOW_UP.search(question):
-            named = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self._papers_named_in(history)
+            named = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self.reader.papers_named_in(history)
                      if p.paper_id not in seen] + named
         return named if 2 <= len(named) <= MAX_COMPARED else []
 
@@ -588,43 +461,6 @@ def _echoes_prompt(text: str) -> bool:
         for name in ("answer_system.md", "answer_user.md", "answer_structure.md", "rewrite_followup.md"):
             _PROMPT_SHINGLES.update(_shingles(_prompt(name)))
     return bool(_shingles(text) & _PROMPT_SHINGLES)
-
-
-GENERIC_WORDS = frozenset("""wrote written write writes author authors score scores result results related relate
-mean means main idea ideas contribution contributions key published publish year code cost costs accuracy
-performance dataset data train trained training work works find found finding findings test tested achieve
-achieved get got say says said conclude conclusion limitation limitations improve improvement better worse
-different differ difference compare compared""".split())
-
-
-# "which of them" after the question's own "papers ... in 2020" points inside the question, not back at the chat
-_OWN_ANTECEDENT = re.compile(r"\b(papers|works|articles|publications)\b.*\b(?:of|among) (?:those|these|them)\b",
-                             re.IGNORECASE)
-_BARE_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|he|she|his|her)\b", re.IGNORECASE)
-
-
-def _refers_back(question: str) -> bool:
-    """A listing question about the previous answer's papers ("which of those came out after 2020?")."""
-    return bool(re.search(r"\b(?:of|among) (?:those|these|them)\b", question, re.I)) \
-        and not _OWN_ANTECEDENT.search(question)
-
-
-def _self_contained(question: str) -> bool:
-    """A new question that only says "these papers": no bare pronoun, and enough words of its own to search."""
-    return not _BARE_PRONOUN.search(question) and len(_specific_words(question)) >= 3
-
-
-def _dangling_reference(question: str) -> bool:
-    """A question whose only subject is a pronoun ("Who wrote it?", "What was its score?")."""
-    if not re.search(r"\b(it|its|they|them|their|this one|that one|that paper|this paper)\b", question, re.I):
-        return False
-    return not _specific_words(question)
-
-
-def _specific_words(question: str) -> list[str]:
-    """Words that could identify a paper by themselves (not "who", "authors", "it", "score")."""
-    return [w for w in re.findall(r"[a-z0-9]+", question.lower())
-            if w not in STOPWORDS and w not in GENERIC_WORDS and w not in ("it", "its", "they", "them", "their")]
 
 
 def _first_sentence(text: str) -> str:

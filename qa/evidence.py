@@ -254,17 +254,26 @@ def _is_name(token: str, first: bool) -> bool:
         sum(c.isupper() for c in token) >= 2 or (token[:1].isupper() and not first)
 
 
-def explain_decline(question: str, named: list[Paper], weights: WordWeights) -> str:
-    """One sentence saying what the collection lacks, or "" when nothing specific can be said: a name no title or
-    abstract has ("No title or abstract in the collection mentions GPT-4."), or, when the question names one paper, the words it
-    asks about that the abstract does not have ("The abstract of “X” does not mention learning rate or batch size.")."""
+def unknown_names(question: str, weights: WordWeights) -> list[str]:
+    """The names the question writes that no title or abstract of the collection has ("GPT-4", "MMLU")."""
     known = set(weights.df)
     starts = {0} | {m.start(1) for m in re.finditer(r"[.!?¿¡]\s+(\S)", question)}
+    found = []
     for match in _NAME.finditer(question):
         name = match.group(1).strip()
         stems = question_words(name)
         if stems and _is_name(name, match.start() in starts) and not any(_covers(s, known) for s in stems):
-            return f"No title or abstract in the collection mentions {name}."
+            found.append(name)
+    return list(dict.fromkeys(found))
+
+
+def explain_decline(question: str, named: list[Paper], unknown: list[str]) -> str:
+    """One sentence saying what the collection lacks, or "" when nothing specific can be said: a name no title or
+    abstract has (`unknown_names`: "No title or abstract in the collection mentions GPT-4."), or, when the question
+    names one paper, the words it asks about that the abstract does not have ("The abstract of “X” does not mention
+    learning rate or batch size.")."""
+    if unknown:
+        return f"No title or abstract in the collection mentions {unknown[0]}."
     if len(named) != 1:
         return ""
     paper = named[0]

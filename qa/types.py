@@ -127,6 +127,10 @@ class Query:
     evidence: object | None = field(default=None, repr=False)
     # the share of the question not in English (retrieval's `foreign_share`): its sentences are read in e5
     foreign: float = 0.0
+    # the papers the question calls by a name of their own ("DreamerV3", "Dream to Control"), in its order
+    named: list = field(default_factory=list)
+    # the names it writes that no title or abstract of the collection has ("GPT-4", "MMLU")
+    unknown: list[str] = field(default_factory=list)
 
     @property
     def filters(self) -> Filters:
@@ -141,7 +145,8 @@ class Query:
 
     def standalone(self, k: int) -> Query:
         """The same question without its history (a bibliographic question answered from the papers instead)."""
-        return Query(self.text, [], k, self.route, self.stated, self.given, self.resolve, foreign=self.foreign)
+        return Query(self.text, [], k, self.route, self.stated, self.given, self.resolve, foreign=self.foreign,
+                     named=self.named, unknown=self.unknown)
 
 
 ROUTE_LABELS = {"paper": "one paper", "synthesis": "several papers", "metadata": "bibliographic",

@@ -309,3 +309,11 @@ def test_the_evidence_decides_whether_an_llm_route_declines(assistant):
     assert (agreed.label, agreed.method) == ("synthesis", "llm") and "the evidence agrees" in agreed.reason
     settled = _routed_by_llm(assistant, "paper", "hello there")
     assert settled.settled and settled.label == "not_answerable"
+
+
+def test_the_query_carries_the_names_it_reads(assistant):
+    """Read once: the papers a question calls by name (linked to the collection) and the names no paper has."""
+    query = assistant.read("How does DreamerV3 compare with GPT-4 on Minecraft?")
+    assert [p.title for p in query.named] == ["Mastering Diverse Domains through World Models"]
+    assert query.unknown == ["GPT-4"]  # Minecraft is in the DreamerV3 abstract
+    assert query.standalone(3).named == query.named

@@ -5,7 +5,7 @@
     .venv/bin/python tools/train_intent.py --no-cv    # fit and write only (about 1 min)
 
 Every labelled question of the training sets is read on its own collection (the bundled listing, or another group's
-JSONL ingested into a temporary store) exactly as `Assistant.read` reads it at run time (`Assistant.intent_inputs`:
+JSONL ingested into a temporary store) exactly as `Reader.read` (qa.understand) reads it at run time (`Reader.intent_inputs`:
 hashed n-grams, the multilingual vector, the evidence of the best retrieved papers). A multinomial logistic
 regression is fitted with numpy (L-BFGS, L2). A question the guards decline without evidence (qa.guards) is left out,
 as at run time. Leave-one-set-out cross-validation over the sets no rule was tuned on prints each set's routing and
@@ -67,10 +67,10 @@ def read_sets(assistant, files: list[Path]) -> list[dict]:
         for row in _rows(path):
             if row.get("route") not in ROUTES:
                 continue
-            query = assistant.query_of(row["question"], clean_history(row.get("history")))
-            if assistant.routed_without_model(query):
+            query = assistant.reader.query_of(row["question"], clean_history(row.get("history")))
+            if assistant.reader.routed_without_model(query):
                 continue
-            grams, multilingual, dense = assistant.intent_inputs(query)
+            grams, multilingual, dense = assistant.reader.intent_inputs(query)
             out.append({"set": path.stem, "question": row["question"], "route": row["route"],
                         "lang": row.get("lang", "en") or "en",
                         "answerable": bool(row.get("answerable", row["route"] != "not_answerable")),

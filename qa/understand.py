@@ -1,0 +1,225 @@
+"""Reading a question once: (question, history, collection) -> `Query`.
+
+What it asks for (its route), what it restricts (filters), what it refers to (the standalone text of a follow-up, the
+papers it calls by name, the names no paper has), read here and nowhere else; the answer step reads the `Query`.
+The route: the guards (qa.guards) keep the declines that need no evidence; every other route comes from the trained
+intent model (qa.intent) over the question and the retrieved evidence (qa.evidence). A capable LLM router picks among
+answering routes, but whether the papers answer at all stays the evidence's call.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+
+from . import evidence, intent
+from .errors import LLMError
+from .guards import is_injection
+from .question import COLLECTION_WIDE, PAPER_FACT, asks_listing_form, parse_filters
+from .retrieval import MIN_FOREIGN, STOPWORDS
+from .types import Filters, Hit, Query, Route
+
+log = logging.getLogger(__name__)
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+
+FOLLOW_UP = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|he|she|his|her|the paper|of them|"
+                       r"the method|the model|the newer|the older|the later|the earlier|the same|the first|"
+                       r"the second|above|previous|elle|il|ils|ese|esa|eso|es|sie|它|这)\b", re.IGNORECASE)
+# "the paper on fast weights", "the Dreamer paper": one paper, described rather than named
+_DESCRIBED_PAPER = re.compile(r"\bthe (?:paper|article|study|preprint|work) (?:on|about|that|which|where|titled|called|"
+                              r"named|proposing|introducing)\b|\bthe [\w\- ]{1,40} (?:paper|article|preprint)\b")
+
+GENERIC_WORDS = frozenset("""wrote written write writes author authors score scores result results related relate
+mean means main idea ideas contribution contributions key published publish year code cost costs accuracy
+performance dataset data train trained training work works find found finding findings test tested achieve
+achieved get got say says said conclude conclusion limitation limitations improve improvement better worse
+different differ difference compare compared""".split())
+
+
+# "which of them" after the question's own "papers ... in 2020" points inside the question, not back at the chat
+_OWN_ANTECEDENT = re.compile(r"\b(papers|works|articles|publications)\b.*\b(?:of|among) (?:those|these|them)\b",
+                             re.IGNORECASE)
+_BARE_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|he|she|his|her)\b", re.IGNORECASE)
+
+
+def refers_back(question: str) -> bool:
+    """A listing question about the previous answer's papers ("which of those came out after 2020?")."""
+    return bool(re.search(r"\b(?:of|among) (?:those|these|them)\b", question, re.I)) \
+        and not _OWN_ANTECEDENT.search(question)
+
+
+def self_contained(question: str) -> bool:
+    """A new question that only says "these papers": no bare pronoun, and enough words of its own to search."""
+    return not _BARE_PRONOUN.search(question) and len(specific_words(question)) >= 3
+
+
+def dangling_reference(question: str) -> bool:
+    """A question whose only subject is a pronoun ("Who wrote it?", "What was its score?")."""
+    if not re.search(r"\b(it|its|they|them|their|this one|that one|that paper|this paper)\b", question, re.I):
+        return False
+    return not specific_words(question)
+
+
+def specific_words(question: str) -> list[str]:
+    """Words that could identify a paper by themselves (not "who", "authors", "it", "score")."""
+    return [w for w in re.findall(r"[a-z0-9]+", question.lower())
+            if w not in STOPWORDS and w not in GENERIC_WORDS and w not in ("it", "its", "they", "them", "their")]
+
+
+class Reader:
+    """Reads questions against one collection (the retriever's index) with one router; safe to share between
+    threads (the models it loads are read-only once built)."""
+
+    def __init__(self, settings, retriever, router, llm=None):
+        self.settings = settings
+        self.retriever = retriever
+        self.embedder = retriever.embedder
+        self.router = router  # () -> the guards, or the LLM router in front of them (built per index version)
+        self.llm = llm  # rewrites a follow-up into a standalone question, when there is one
+        self._weights = None  # (index version, evidence.WordWeights)
+        self._intent_model: intent.IntentModel | None = None
+        self._vocab = None  # (index version, intent.vocabulary)
+
+    @property
+    def papers(self):
+        return self.retriever.papers
+
+    @property
+    def profile(self):
+        return self.retriever.profile
+
+    def read(self, question: str, history: list[dict] | None = None, k: int | None = None,
+             filters: Filters | None = None) -> Query:
+        """The question read once (cleaned text and history in): its route, filters and standalone search text.
+        The guards (qa.guards) keep the declines that need no evidence (`routed_without_model`); every other route
+        comes from the trained intent model (qa.intent) over the question and the retrieved evidence. A capable
+        LLM router picks among answering routes, but whether the papers answer at all is the evidence's call: where
+        the model and the LLM disagree on declining, the model's route stands."""
+        query = self.query_of(question, history, k, filters)
+        if self.routed_without_model(query):
+            return query
+        before = query.route
+        grams, multilingual, dense = self.intent_inputs(query)
+        probabilities = self._intent().probabilities(grams, multilingual, dense)
+        label, confidence = self._intent().decide(probabilities, dense)
+        ranked = sorted(zip(intent.ROUTES, probabilities), key=lambda pair: -pair[1])
+        reason = "model: " + ", ".join(f"{r} {p:.2f}" for r, p in ranked[:2])
+        method = "model"
+        if before.method == "llm":
+            if (before.label == "not_answerable") == (label == "not_answerable"):
+                label, confidence, method = before.label, before.confidence, "llm"
+                reason = f"{before.reason}; the evidence agrees ({reason})"
+            else:
+                why = "the retrieved papers answer it" if label != "not_answerable" else "no retrieved paper answers it"
+                reason = f"{before.reason}; but {why} ({reason})"
+        elif before.llm_error:
+            reason += f"; LLM router failed: {before.llm_error}"
+        query.route = Route(label, round(confidence, 3), method, reason, one_paper=self._one_paper(query),
+                            from_papers=max(("paper", "synthesis"),
+                                            key=lambda r: probabilities[intent.ROUTES.index(r)]),
+                            llm_error=before.llm_error)
+        return query
+
+    def _one_paper(self, query: Query) -> bool:
+        """A listing field (date, code, category, affiliation) of one paper: the paper the question names, the one
+        under discussion, or one it describes ("when was the paper on fast weights published?")."""
+        q = query.text.lower()
+        if not PAPER_FACT.search(q) or COLLECTION_WIDE.search(q):
+            return False
+        return len(query.named) == 1 or bool(query.history) and bool(
+            FOLLOW_UP.search(q)) or bool(_DESCRIBED_PAPER.search(q))
+
+    def query_of(self, question: str, history: list[dict] | None = None, k: int | None = None,
+                 filters: Filters | None = None) -> Query:
+        """The question with the guards' route (or the LLM router's), the papers it names and the names the
+        collection lacks, before the intent model reads it."""
+        history = history or []
+        router = self.router()
+        return Query(question, history, k or self.settings.k, router.classify(question, history or None),
+                     parse_filters(question, self.papers, owner=self.profile.name), filters, self.search_query,
+                     foreign=self.retriever.index().foreign_share(question), named=router.papers_called_in(question),
+                     unknown=evidence.unknown_names(question, self.word_weights()))
+
+    def word_weights(self) -> evidence.WordWeights:
+        """idf of the collection's words, built once per index version."""
+        index = self.retriever.index()
+        if self._weights is None or self._weights[0] != index.manifest.version:
+            self._weights = (index.manifest.version, evidence.WordWeights(index.papers))
+        return self._weights[1]
+
+    def routed_without_model(self, query: Query) -> bool:
+        """Routes that stand without the model: an injection is never answered; "who wrote it?" with nothing before
+        it gets asked back (`_retrieve_and_answer`); and a decline that needs no evidence stands (`Route.settled`:
+        no words, chit-chat, requests to write code or to reveal the instructions, the researcher's private life,
+        figures the listing does not hold)."""
+        return is_injection(query.text) or query.route.settled or not query.history and dangling_reference(query.text)
+
+    def intent_inputs(self, query: Query) -> tuple:
+        """What the intent model reads of a question (qa.intent); also keeps the evidence search on the query,
+        for the answer to reuse. tools/train_intent.py reads the labelled questions through this too."""
+        query.searched, query.evidence, features = self.evidence_features(query)
+        multilingual = self.retriever.multilingual.encoder.query(query.text)
+        return (intent.hashed(query.text, query.history, self._vocabulary()), multilingual,
+                intent.dense_inputs(features, asks_listing_form(query.text), query.stated, query.history))
+
+    def _intent(self) -> intent.IntentModel:
+        if self._intent_model is None:
+            self._intent_model = intent.IntentModel()
+        return self._intent_model
+
+    def _vocabulary(self):
+        index = self.retriever.index()
+        if self._vocab is None or self._vocab[0] != index.manifest.version:
+            self._vocab = (index.manifest.version, intent.vocabulary(index.papers))
+        return self._vocab[1]
+
+    def evidence_features(self, query: Query) -> tuple[list[Hit], evidence.Evidence, dict]:
+        """The best retrieved papers, the sentence among them that best supports an answer, and what the
+        intent model reads of them (qa.evidence.FEATURES)."""
+        index, weights = self.retriever.index(), self.word_weights()
+        # misspelt English words read as the collection spells them: an unknown word is evidence that a topic is
+        # missing (the words of another language are left as they are)
+        text = index.spelled(query.search_text) if query.foreign < MIN_FOREIGN else query.search_text
+        # as deep as a one-paper answer reads, so that answer can reuse this search (`_retrieve_and_answer`)
+        hits = self.retriever.search(text, k=max(query.k, evidence.PAPERS), filters=query.given)
+        vector = np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]
+        found = evidence.assess(text, [h.paper for h in hits], self.embedder, self.retriever.sentence_vectors,
+                                weights, question_vector=vector)
+        named = frozenset(p.paper_id for p in query.named)
+        features = evidence.measure(text, hits, self.embedder, self.retriever.sentence_vectors, weights,
+                                    named=named, question_vector=vector)
+        return hits, found, features
+
+    def search_query(self, question: str, history: list[dict]) -> str:
+        """A follow-up ("who wrote it?") is searched together with the previous question."""
+        previous = [m["content"] for m in history if m["role"] == "user"]
+        if not previous or not (FOLLOW_UP.search(question) or not specific_words(question)) \
+                or self_contained(question):
+            return question
+        carried = self.papers_named_in(history)
+        if self.llm is not None:
+            try:
+                rewritten = self.llm.complete(
+                    [{"role": "system", "content": (PROMPTS / "rewrite_followup.md").read_text(encoding="utf-8")},
+                     {"role": "user", "content": "\n".join(f"{m['role']}: {m['content'][:500]}"
+                                                           for m in history[-4:]) + f"\nuser: {question}"}],
+                    max_tokens=80).strip()
+                if 3 < len(rewritten) < 400:
+                    return rewritten
+            except LLMError as exc:
+                log.info("follow-up rewrite failed: %s", exc)
+        if carried:  # the previous answer named its paper(s): carry them, not just the words
+            return " ".join(p.title for p in carried[:2]) + f" {question}"
+        return f"{previous[-1]} {question}"
+
+    def papers_named_in(self, history: list[dict]):
+        """Papers whose title appears in the last assistant message (what "it" most likely means)."""
+        from .papers import normalize_title
+
+        replies = [m["content"] for m in history if m["role"] == "assistant"]
+        if not replies:
+            return []
+        text = normalize_title(replies[-1])
+        return [p for p in self.papers if len(p.title) > 12 and normalize_title(p.title) in text]
