@@ -340,7 +340,8 @@ class Assistant:
         hits = self.retriever.search(query, k=pool, filters=filters)
         named = self._compared_papers(question, filters, history)
         self._load_sentences(reader, hits + named)
-        return gather_candidates(question, query, hits, reader or self.embedder, named, self.papers)
+        return gather_candidates(question, query, hits, reader or self.embedder, named, self.papers,
+                                 by_author=bool(filters.author))
 
     def _compared_papers(self, question: str, filters: Filters, history: list[dict] | None = None) -> list[Hit]:
         """The papers a comparison names, in the question's order: those the question calls by a name of their

@@ -216,6 +216,7 @@ class Candidates:
     sentence: list[float]           # per hit: its best sentence's score against the query
     coverage: list[float]           # per hit: the idf-weighted share of the query's words it contains
     named: list[Hit] = field(default_factory=list)
+    by_author: bool = False         # the hits are one author's papers (a filter): their whole line of work counts
 
     def evidence(self, selection: Selection | None = None) -> list[float]:
         selection = selection or SELECTION
@@ -337,11 +338,11 @@ def names_paper(target: str, paper: Paper) -> bool:
 
 
 def gather_candidates(question: str, query: str, hits: list[Hit], embedder, named: list[Hit] | None = None,
-                      collection: list[Paper] | None = None) -> Candidates:
+                      collection: list[Paper] | None = None, by_author: bool = False) -> Candidates:
     named = _unique(named or [])
     kind = synthesis_kind(question, len(named))
     return Candidates(question, kind, list(hits), best_sentence_scores(query, hits, embedder),
-                      word_coverage(query, hits, collection), named)
+                      word_coverage(query, hits, collection), named, by_author)
 
 
 def select_papers(candidates: Candidates, selection: Selection = SELECTION) -> list[Hit]:
@@ -355,6 +356,8 @@ def select_papers(candidates: Candidates, selection: Selection = SELECTION) -> l
     best = ranked[0]
     reference = ranked[min(selection.reference, len(ranked)) - 1]
     relative = selection.evolution_relative if candidates.kind in ("evolution", "count") else selection.relative
+    if candidates.by_author and candidates.kind == "evolution":
+        relative = 0.0  # "how did X's work change?": every paper of X's, unless far from the best (`of_best`)
     kept = [h for h, e in sorted(pool, key=lambda t: -t[1])
             if e == best or (e >= relative * reference and e >= selection.of_best * best and e >= selection.floor)]
     return _unique(list(candidates.named) + kept)[:max(selection.most, len(candidates.named))]

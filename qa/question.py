@@ -188,11 +188,14 @@ def find_author(question: str, papers: list[Paper], exclude: str = "", require_t
     best = None
     for name in known_authors(papers, exclude):
         full = fold(name)
-        if full in q and re.search(rf"(?<!\w){re.escape(full)}(?!\w)", q):  # `in` first: no regex per author
+        # `in` first: no regex per author; a name ends where Latin letters do ("Yuhuai Wu의 논문들")
+        if full in q and re.search(rf"(?<![a-z0-9]){re.escape(full)}(?![a-z0-9])", q):
             if not best or len(full) > len(fold(best)):
                 best = name
     if best:
-        if not require_trigger:
+        # a full name is the person whatever the language around it ("com Danijar Hafner", "Yuhuai Wu의 논문들");
+        # one word alone needs an English trigger
+        if not require_trigger or len(fold(best).split()) >= 2:
             return best
         if re.search(rf"\b(?:by|with|from|author|authors|authored|co-?authored|wrote|written)\b", q) \
                 or re.search(rf"{re.escape(fold(best))}(?:'s|\s+(?:{_AUTHOR_VERBS}))\b", q):

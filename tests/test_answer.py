@@ -460,6 +460,25 @@ def test_query_resolves_its_search_text_once_and_only_when_asked():
     assert alone.search_text == "Who wrote it?" and alone.k == 8 and alone.history == []
 
 
+def test_a_full_author_name_filters_in_any_language(assistant):
+    """A collection author's full name restricts the search whatever the words around it; the owner never does."""
+    from qa.question import parse_filters
+
+    papers = assistant.papers
+    author = next(a for p in papers for a in p.authors if a.count(" ") == 1 and a != assistant.profile.name
+                  and sum(a in q.authors for q in papers) >= 4)
+    for question in (f"Como evoluíram os trabalhos com {author} ao longo do tempo?",
+                     f"{author}의 논문들은 시간이 지나면서 어떤 주제로 옮겨갔나요?",
+                     f"How did {author}'s work change over time?"):
+        assert parse_filters(question, papers, owner=assistant.profile.name).author == author, question
+    assert parse_filters(f"What has {assistant.profile.name} published?", papers,
+                         owner=assistant.profile.name).author is None
+    # "how did X's work change": X's whole line of work, in date order
+    answer = assistant.ask(f"How did the work of {author} evolve over time?")
+    theirs = sorted((p for p in papers if author in p.authors), key=lambda p: p.date)
+    assert answer.route == "synthesis" and [c.title for c in answer.citations] == [p.title for p in theirs][:8]
+
+
 def test_one_papers_listing_fields_in_any_route(built_settings):
     """Authors, date and affiliations come from the listing, as many as asked, whichever route answers."""
     assistant = Assistant(built_settings, use_llm=False)
