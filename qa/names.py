@@ -178,6 +178,19 @@ class Names:
                 out.append(token)
         return out
 
+    def spelled(self, question: str) -> str:
+        """The question with a misspelt name of one of the papers ("DreamrV3", "frepoo") written as the paper
+        writes it, so that the evidence search reads the name the question means; every other word as it was."""
+        def fix(match: re.Match) -> str:
+            word = match.group(0)
+            token = norm(word).replace(" ", "")
+            if len(token) < 5 or token in self.vocab or token in self.compact or not token.isascii():
+                return word
+            close = self.correct([token])[0]
+            entity = self.entities.get(self.compact.get(close, ""))
+            return entity.name if entity is not None and entity.own and close != token else word
+        return re.sub(r"[A-Za-z][\w\-]*[\w]", fix, question)
+
     def find_entities(self, norm_q: str, raw_q: str) -> list[tuple[str, _Entity]]:
         """Collection names in a question (normalised, typo-corrected): longest first, no overlaps."""
         found = self._find_entities(norm_q, raw_q)

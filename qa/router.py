@@ -63,6 +63,10 @@ class Guards:
         """Papers the question calls by a name of their own, in its order (`Names.papers_called_in`)."""
         return self.names.papers_called_in(question or "")
 
+    def spelled(self, question: str) -> str:
+        """The question with misspelt paper names written as the papers write them (`Names.spelled`)."""
+        return self.names.spelled(question or "")
+
     def classify(self, question: str, history: list[dict] | None = None) -> Route:
         return settled(question or "", history or [], self.names, self._owner) or UNROUTED
 

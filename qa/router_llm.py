@@ -96,6 +96,9 @@ class LLMRouter:
     def papers_called_in(self, question: str) -> list[Paper]:
         return self.fallback.papers_called_in(question)
 
+    def spelled(self, question: str) -> str:
+        return self.fallback.spelled(question)
+
     def classify(self, question: str, history: list[dict] | None = None) -> Route:
         history = history or []
         offline = self.fallback.classify(question, history)

@@ -21,6 +21,8 @@ class Router(Protocol):
 
     def papers_called_in(self, question: str) -> list: ...
 
+    def spelled(self, question: str) -> str: ...
+
 
 def load_examples(path: Path | None = None) -> list[dict]:
     """The labelled routing examples: one JSON object per line with question and route."""

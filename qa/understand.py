@@ -140,7 +140,7 @@ class Reader:
         return Query(question, history, k or self.settings.k, router.classify(question, history or None),
                      parse_filters(question, self.papers, owner=self.profile.name), filters, self.search_query,
                      foreign=self.retriever.index().foreign_share(question), named=router.papers_called_in(question),
-                     unknown=evidence.unknown_names(question, self.word_weights()))
+                     unknown=evidence.unknown_names(router.spelled(question), self.word_weights()))
 
     def word_weights(self) -> evidence.WordWeights:
         """idf of the collection's words, built once per index version."""
@@ -181,7 +181,8 @@ class Reader:
         index, weights = self.retriever.index(), self.word_weights()
         # misspelt English words read as the collection spells them: an unknown word is evidence that a topic is
         # missing (the words of another language are left as they are)
-        text = index.spelled(query.search_text) if query.foreign < MIN_FOREIGN else query.search_text
+        text = self.router().spelled(query.search_text)  # "DreamrV3": the paper the question names, as it writes it
+        text = index.spelled(text) if query.foreign < MIN_FOREIGN else text
         # as deep as a one-paper answer reads, so that answer can reuse this search (`_retrieve_and_answer`)
         hits = self.retriever.search(text, k=max(query.k, evidence.PAPERS), filters=query.given)
         vector = np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]

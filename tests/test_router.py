@@ -127,6 +127,18 @@ def test_papers_called_by_name(guards, question, title):
     assert [p.title for p in guards.papers_called_in(question)][:1] == [title]
 
 
+@pytest.mark.parametrize("question,spelled", [
+    ("Waht does DreamrV3 do?", "Waht does DreamerV3 do?"),  # the paper's name as the paper writes it
+    ("what is frepoo", "what is FRePo"),
+    ("What is Toolemo used for?", "What is ToolEmu used for?"),
+    ("What is FRePo?", "What is FRePo?"),
+    ("reinforcment learning papers", "reinforcment learning papers"),  # not a name: retrieval's own spelling
+    ("What is GPT-5?", "What is GPT-5?"),  # a name no paper has stays unknown
+])
+def test_misspelt_paper_names_are_read_as_the_papers_write_them(guards, question, spelled):
+    assert guards.spelled(question) == spelled
+
+
 def test_names_that_are_not_in_the_collection_link_to_nothing(guards):
     assert guards.papers_called_in("What does the Adam paper propose?") == []
     assert guards.papers_called_in("What accuracy does GPT-4 get on MedQA?") == []
