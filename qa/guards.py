@@ -159,6 +159,6 @@ def _listing_gap(t: str, history: list[dict], names: Names, named: list) -> Rout
     if _AUTHOR_COUNT.search(t) and len(named) == 1 and named[0].authors_truncated and \
             not has(r"\b(?:first|second|third) author\b|\bwho\b", t):
         return gap("asks for the size of a truncated author list",
-                   f"The listing shows only the first authors of “{named[0].title}”, so its number of authors is "
-                   "not in the collection.", listing_gap=False)
+                   f"The listing shows only the first {len(named[0].authors)} authors of “{named[0].title}” (the "
+                   "list ends in “et al.”), so its number of authors is not in the collection.", listing_gap=False)
     return None

@@ -13,8 +13,8 @@ four readings of the question:
 
 So a decline comes from the evidence and the question together, on any collection: there is no glossary and no
 ordered rule list. The weights file records the sha256 of the labelled rows it was fitted on. It is the default
-route without a capable LLM: on the fresh sets of 2026-12-03 it routed 0.900 where the rules routed 0.845
-(docs/ROUTER.md); QA_ROUTER=offline still selects the rules.
+route without a capable LLM (on the fresh sets of 2026-12-03 it routed 0.900 where the rule router it replaced routed
+0.845, docs/ROUTER.md), and it decides the declines behind an LLM router too.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ _FUNCTION = frozenset("""a an the of in on at to for from by with about into and
 does did have has had can could would should will may might this that these those it its they them their he his she
 her we our you your i me my what which who whom whose when where why how many much more most any some all each both
 other such only same so than too very just also there here then now per as if""".split())
-# the evidence features the model reads: every one except the rule router's guess and what it found missing
+# the evidence features the model reads (qa.evidence.FEATURES)
 EVIDENCE = ("quantity", "words", "non_ascii", "known_words", "named", "named_top", "dense", "title", "sentences",
             "margin", "cos_max", "cov_max", "support", "cov_abstract", "cov_abstracts", "missing_idf", "unseen",
             "number", "quantity_no_number", "rest_words", "rest_cov_abstract", "rest_cov_sentence", "rest_unseen")
