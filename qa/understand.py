@@ -82,14 +82,6 @@ class Reader:
         self._intent_model: intent.IntentModel | None = None
         self._vocab = None  # (index version, intent.vocabulary)
 
-    @property
-    def papers(self):
-        return self.retriever.papers
-
-    @property
-    def profile(self):
-        return self.retriever.profile
-
     def read(self, question: str, history: list[dict] | None = None, k: int | None = None,
              filters: Filters | None = None) -> Query:
         """The question read once (cleaned text and history in): its route, filters and standalone search text.
@@ -138,7 +130,7 @@ class Reader:
         history = history or []
         router = self.router()
         return Query(question, history, k or self.settings.k, router.classify(question, history or None),
-                     parse_filters(question, self.papers, owner=self.profile.name), filters, self.search_query,
+                     parse_filters(question, self.retriever.papers, owner=self.retriever.profile.name), filters, self.search_query,
                      foreign=self.retriever.index().foreign_share(question), named=router.papers_called_in(question),
                      unknown=evidence.unknown_names(router.spelled(question), self.word_weights()))
 
@@ -199,7 +191,7 @@ class Reader:
         if not previous or not (FOLLOW_UP.search(question) or not specific_words(question)) \
                 or self_contained(question):
             return question
-        carried = self.papers_named_in(history)
+        carried = self.retriever.papers_named_in(history)
         if self.llm is not None:
             try:
                 rewritten = self.llm.complete(
@@ -223,4 +215,4 @@ class Reader:
         if not replies:
             return []
         text = normalize_title(replies[-1])
-        return [p for p in self.papers if len(p.title) > 12 and normalize_title(p.title) in text]
+        return [p for p in self.retriever.papers if len(p.title) > 12 and normalize_title(p.title) in text]
