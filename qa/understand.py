@@ -130,7 +130,8 @@ class Reader:
         history = history or []
         router = self.router()
         return Query(question, history, k or self.settings.k, router.classify(question, history or None),
-                     parse_filters(question, self.retriever.papers, owner=self.retriever.profile.name), filters, self.search_query,
+                     parse_filters(question, self.retriever.papers, owner=self.retriever.profile.name), filters,
+                     self.search_query,
                      foreign=self.retriever.index().foreign_share(question), named=router.papers_called_in(question),
                      unknown=evidence.unknown_names(router.spelled(question), self.word_weights()))
 
@@ -191,7 +192,7 @@ class Reader:
         if not previous or not (FOLLOW_UP.search(question) or not specific_words(question)) \
                 or self_contained(question):
             return question
-        carried = self.retriever.papers_named_in(history)
+        carried = self.papers_named_in(history)
         if self.llm is not None:
             try:
                 rewritten = self.llm.complete(
