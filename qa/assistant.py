@@ -17,7 +17,7 @@ from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from . import evidence
 from .errors import LLMError, QAError
-from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, answer_one_paper,
+from .extractive import (COMPARE, alternatives, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, answer_one_paper,
                          answer_several, comparison_targets, gather_candidates, key_sentences, names_paper,
                          plan_synthesis, topic_query)
 from .llm import get_llm
@@ -33,6 +33,7 @@ PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # undecodable argv bytes, or a JSON "\ud800": not text
 RELATED = 0.45          # a refusal names neighbours only above this dense similarity
+ALTERNATIVE_HITS = 3    # papers searched for each item of a list the question offers ("X, Y or Z")
 SYNTHESIS_EXTRA = 3     # a synthesis considers at least k + 3 papers (which ones stay: extractive.select_papers)
 MAX_ANSWER_TOKENS = 512
 
@@ -338,6 +339,14 @@ class Assistant:
             query = topic_query(question)
         pool = pool or max((k or self.settings.k) + SYNTHESIS_EXTRA, SELECTION.pool)
         hits = self.retriever.search(query, k=pool, filters=filters)
+        offered = alternatives(query)
+        if offered:  # "GAN, VAE or normalizing flows": each item searched alone too; a paper keeps its best score
+            best = {h.paper.paper_id: h for h in hits}
+            for item in offered:
+                for hit in self.retriever.search(item, k=ALTERNATIVE_HITS, filters=filters):
+                    if hit.paper.paper_id not in best or hit.score > best[hit.paper.paper_id].score:
+                        best[hit.paper.paper_id] = hit
+            hits = sorted(best.values(), key=lambda h: -h.score)[:pool]
         named = self._compared_papers(question, filters, history)
         self._load_sentences(reader, hits + named)
         return gather_candidates(question, query, hits, reader or self.embedder, named, self.papers,

@@ -326,6 +326,44 @@ def topic_query(question: str) -> str:
     return topic if re.search(r"[A-Za-z]{2,}", topic) else question
 
 
+_LIST_WORD = re.compile(r"[\w\-]+|,|/")
+
+
+def alternatives(query: str) -> list[str]:
+    """The items of a topic list the question offers ("GAN, VAE or normalizing-flow", "goal-conditioned or
+    multi-goal reinforcement learning"): each a run of content words next to a comma, a slash or "or". A paper
+    about one of them is about the question; searched together, the items pull the results toward papers that
+    mention several. [] when the question offers no such list."""
+    tokens = _LIST_WORD.findall(query)
+    if "or" not in tokens and "/" not in tokens:
+        return []
+    items, run = [], []
+    for token in tokens + ["."]:
+        if token in (",", "/", "or", "and", "."):
+            if run:
+                items.append((" ".join(run), token))
+            run = []
+        elif token.lower() in STOPWORDS:
+            if run:
+                items.append((" ".join(run), token))
+            run = []
+        else:
+            run.append(token)
+    # the runs joined by a separator: [a, b] in "a or b", [a, b, c] in "a, b or c"
+    listed, current = [], []
+    previous_sep = None
+    for text, sep in items:
+        current.append(text)
+        if sep in (",", "/", "or"):
+            previous_sep = sep
+            continue
+        if len(current) >= 2 and previous_sep is not None:
+            listed = current
+            break
+        current, previous_sep = [], None
+    return listed if len(listed) >= 2 else []
+
+
 def names_paper(target: str, paper: Paper) -> bool:
     """Whether a compared thing is this paper: a name ("POPLIN", "DreamerV3") that its title or abstract uses, or
     a description whose words are all in its title ("boosted prompt ensembles"). "model-free RL" is a topic."""

@@ -608,3 +608,17 @@ def test_a_question_of_two_parts_gets_a_sentence_for_each(assistant):
                            "helps at test time?")
     assert answer.citations[0].title.startswith("INT:") and "6 different types of generalization" in answer.answer
     assert "Monte Carlo Tree Search" in answer.answer, answer.answer
+
+
+def test_each_item_of_an_offered_list_is_searched(assistant):
+    """"GAN, VAE or normalizing flows": a paper about one item joins the candidates, found by that item alone."""
+    from qa.extractive import alternatives
+
+    assert alternatives("papers in the GAN, VAE or normalizing-flow family?") == ["GAN", "VAE", "normalizing-flow family"]
+    assert alternatives("goal-conditioned or multi-goal reinforcement learning") == \
+        ["goal-conditioned", "multi-goal reinforcement learning"]
+    assert alternatives("Which papers study ensembles?") == []
+    question = "Which papers propose new generative-model methods in the GAN, VAE or normalizing-flow family?"
+    found = {h.paper.title for h in assistant.synthesis_candidates(question).hits}
+    alone = {h.paper.title for h in assistant.retriever.search("normalizing-flow family", k=3)}
+    assert alone <= found and "Graph Normalizing Flows" in found
