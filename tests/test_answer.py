@@ -614,7 +614,8 @@ def test_each_item_of_an_offered_list_is_searched(assistant):
     """"GAN, VAE or normalizing flows": a paper about one item joins the candidates, found by that item alone."""
     from qa.extractive import alternatives
 
-    assert alternatives("papers in the GAN, VAE or normalizing-flow family?") == ["GAN", "VAE", "normalizing-flow family"]
+    assert alternatives("papers in the GAN, VAE or normalizing-flow family?") == \
+        ["GAN", "VAE", "normalizing-flow family"]
     assert alternatives("goal-conditioned or multi-goal reinforcement learning") == \
         ["goal-conditioned", "multi-goal reinforcement learning"]
     assert alternatives("Which papers study ensembles?") == []
