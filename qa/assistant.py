@@ -17,9 +17,9 @@ from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from . import evidence
 from .errors import LLMError, QAError
-from .extractive import (COMPARE, alternatives, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, answer_one_paper,
-                         answer_several, comparison_targets, gather_candidates, key_sentences, names_paper,
-                         plan_synthesis, topic_query)
+from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, alternatives,
+                         answer_one_paper, answer_several, comparison_targets, gather_candidates, key_sentences,
+                         names_paper, plan_synthesis, topic_query)
 from .llm import get_llm
 from .metadata import answer_metadata, listing_holds, needs_paper_context
 from .question import parse_filters

@@ -339,11 +339,7 @@ def alternatives(query: str) -> list[str]:
         return []
     items, run = [], []
     for token in tokens + ["."]:
-        if token in (",", "/", "or", "and", "."):
-            if run:
-                items.append((" ".join(run), token))
-            run = []
-        elif token.lower() in STOPWORDS:
+        if token in (",", "/", "or", "and", ".") or token.lower() in STOPWORDS:  # a run ends, and how
             if run:
                 items.append((" ".join(run), token))
             run = []
