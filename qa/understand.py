@@ -108,6 +108,10 @@ class Reader:
                 reason = f"{before.reason}; but {why} ({reason})"
         elif before.llm_error:
             reason += f"; LLM router failed: {before.llm_error}"
+        if label == "paper" and len({p.paper_id for p in query.named}) >= 2:
+            # the paper route answers from one paper; a question that names two or more needs them all (of 227
+            # labelled questions that name two papers of the listing, 224 are synthesis and none is one paper)
+            label, reason = "synthesis", f"{reason}; names {len(query.named)} papers"
         query.route = Route(label, round(confidence, 3), method, reason, one_paper=self._one_paper(query),
                             from_papers=max(("paper", "synthesis"),
                                             key=lambda r: probabilities[intent.ROUTES.index(r)]),

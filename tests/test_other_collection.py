@@ -210,3 +210,13 @@ def test_bibliographic_forms_are_computed_for_a_collection_without_an_owner(assi
     answer = assistant.ask("how many papers have Geoffrey Hinton as first author?")
     assert answer.answer.startswith(f"Geoffrey Hinton is the first author of {len(first)} paper") and \
         [c.title for c in answer.citations] == first, answer.answer
+
+
+def test_a_question_that_names_several_papers_is_not_a_one_paper_question(tmp_path_factory):
+    """Graph-learning papers of other groups: the model reads "compare how A, B and C ..." as one paper's question,
+    but a question that names three papers of the collection needs all three."""
+    graphs = _assistant_over(TEST_DATA / "heldout" / "other15_collection.jsonl", tmp_path_factory)
+    query = graphs.read("compare how DeepWalk, LINE and node2vec decide what counts as a node neighbourhood")
+    assert len(query.named) == 3 and query.route.label == "synthesis" and "names 3 papers" in query.route.reason
+    answer = graphs.ask(query.text)
+    assert {c.title for c in answer.citations} >= {p.title for p in query.named}
