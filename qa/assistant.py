@@ -19,7 +19,7 @@ from . import evidence
 from .errors import LLMError, QAError
 from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, alternatives,
                          answer_one_paper, answer_several, comparison_targets, gather_candidates, key_sentences,
-                         names_paper, plan_synthesis, topic_query)
+                         names_paper, plan_synthesis, rare_name, topic_query)
 from .llm import get_llm
 from .metadata import answer_metadata, listing_holds, needs_paper_context
 from .question import parse_filters
@@ -347,10 +347,15 @@ class Assistant:
                     if hit.paper.paper_id not in best or hit.score > best[hit.paper.paper_id].score:
                         best[hit.paper.paper_id] = hit
             hits = sorted(best.values(), key=lambda h: -h.score)[:pool]
+        name, holders = rare_name(question, [p for p in self.papers if filters.matches(p)], SELECTION.most)
+        if name:  # every paper that writes the name the question asks about is a candidate
+            have = {h.paper.paper_id for h in hits}
+            hits += [h for h in self.retriever.search(name, k=len(holders) + 3, filters=filters)
+                     if h.paper.paper_id in holders and h.paper.paper_id not in have]
         named = self._compared_papers(question, filters, history)
         self._load_sentences(reader, hits + named)
         return gather_candidates(question, query, hits, reader or self.embedder, named, self.papers,
-                                 by_author=bool(filters.author))
+                                 by_author=bool(filters.author), named_term=holders)
 
     def _compared_papers(self, question: str, filters: Filters, history: list[dict] | None = None) -> list[Hit]:
         """The papers a comparison names, in the question's order: those the question calls by a name of their

@@ -217,6 +217,8 @@ class Candidates:
     coverage: list[float]           # per hit: the idf-weighted share of the query's words it contains
     named: list[Hit] = field(default_factory=list)
     by_author: bool = False         # the hits are one author's papers (a filter): their whole line of work counts
+    # the papers whose text has the one rare name the question asks about ("Minecraft", "MuJoCo"): exactly those
+    named_term: frozenset = frozenset()
 
     def evidence(self, selection: Selection | None = None) -> list[float]:
         selection = selection or SELECTION
@@ -371,19 +373,47 @@ def names_paper(target: str, paper: Paper) -> bool:
     return bool(words) and all(w in title_words for w in words)
 
 
+_TERM = re.compile(r"(?<![\w\-])([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{2,}[A-Za-z0-9\-]*)(?![\w\-])")
+
+
+def rare_name(question: str, collection: list[Paper], most: int) -> tuple[str, frozenset]:
+    """The one name a count, list or topic question asks about that only a few papers write ("which papers use
+    MuJoCo?", "how many papers mention Minecraft?"), with the ids of those papers; ("", frozenset()) when the
+    question has no such name or more than one. A name is capitalised past the question's first word, or mixes
+    capitals and digits anywhere."""
+    found = {}
+    for match in _TERM.finditer(question):
+        name = match.group(1)
+        plain = not re.search(r"[A-Z0-9]", name[1:])  # "Minecraft", not "MuJoCo" or "DreamerV3"
+        if plain and match.start() == 0 or name.lower() in STOPWORDS or len(name) < 3:
+            continue  # a sentence's first word is capitalised anyway
+        pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(name)}", re.IGNORECASE)
+        ids = frozenset(p.paper_id for p in collection if pattern.search(f"{p.title} {p.abstract}"))
+        if 1 <= len(ids) <= most:
+            found[name] = ids
+    return next(iter(found.items())) if len(found) == 1 else ("", frozenset())
+
+
 def gather_candidates(question: str, query: str, hits: list[Hit], embedder, named: list[Hit] | None = None,
-                      collection: list[Paper] | None = None, by_author: bool = False) -> Candidates:
+                      collection: list[Paper] | None = None, by_author: bool = False,
+                      named_term: frozenset = frozenset()) -> Candidates:
     named = _unique(named or [])
     kind = synthesis_kind(question, len(named))
     return Candidates(question, kind, list(hits), best_sentence_scores(query, hits, embedder),
-                      word_coverage(query, hits, collection), named, by_author)
+                      word_coverage(query, hits, collection), named, by_author, named_term)
 
 
 def select_papers(candidates: Candidates, selection: Selection = SELECTION) -> list[Hit]:
     """The papers a several-paper answer cites, best first (see `Selection`)."""
     if candidates.kind == "compare":
         return list(candidates.named)
-    pool = list(zip(candidates.hits, candidates.evidence(selection)))[:selection.pool]
+    limit = max(selection.most, len(candidates.named))
+    every = list(zip(candidates.hits, candidates.evidence(selection)))
+    if candidates.named_term and candidates.kind in ("count", "topic"):
+        # "which papers use MuJoCo?": the papers that write it, and only those
+        kept = [h for h, _ in sorted(every, key=lambda t: -t[1]) if h.paper.paper_id in candidates.named_term]
+        return _unique(list(candidates.named) + kept)[:limit]
+    pool = every[:selection.pool]
     if not pool:
         return list(candidates.named)
     ranked = sorted((e for _, e in pool), reverse=True)
@@ -394,7 +424,7 @@ def select_papers(candidates: Candidates, selection: Selection = SELECTION) -> l
         relative = 0.0  # "how did X's work change?": every paper of X's, unless far from the best (`of_best`)
     kept = [h for h, e in sorted(pool, key=lambda t: -t[1])
             if e == best or (e >= relative * reference and e >= selection.of_best * best and e >= selection.floor)]
-    return _unique(list(candidates.named) + kept)[:max(selection.most, len(candidates.named))]
+    return _unique(list(candidates.named) + kept)[:limit]
 
 
 def plan_synthesis(candidates: Candidates, selection: Selection = SELECTION) -> SynthesisPlan:

@@ -623,3 +623,15 @@ def test_each_item_of_an_offered_list_is_searched(assistant):
     found = {h.paper.title for h in assistant.synthesis_candidates(question).hits}
     alone = {h.paper.title for h in assistant.retriever.search("normalizing-flow family", k=3)}
     assert alone <= found and "Graph Normalizing Flows" in found
+
+
+def test_a_rare_name_cites_exactly_the_papers_that_write_it(assistant):
+    """"Which papers use MuJoCo?": the answer cites every paper whose title or abstract writes the name, no other."""
+    import re as _re
+
+    for name in ("MuJoCo", "Minecraft"):
+        holders = {p.title for p in assistant.papers
+                   if _re.search(rf"(?<![A-Za-z0-9]){name}", f"{p.title} {p.abstract}", _re.IGNORECASE)}
+        assert 1 <= len(holders) <= 8
+        answer = assistant.ask(f"Which papers report experiments in {name}?")
+        assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, name
