@@ -19,7 +19,7 @@ from . import evidence
 from .errors import LLMError, QAError
 from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, alternatives,
                          answer_one_paper, answer_several, comparison_targets, gather_candidates, key_sentences,
-                         names_paper, plan_synthesis, rare_name, topic_query)
+                         names_paper, plan_synthesis, question_names, topic_query, writes)
 from .llm import get_llm
 from .metadata import answer_metadata, listing_holds, needs_paper_context
 from .question import parse_filters
@@ -347,15 +347,28 @@ class Assistant:
                     if hit.paper.paper_id not in best or hit.score > best[hit.paper.paper_id].score:
                         best[hit.paper.paper_id] = hit
             hits = sorted(best.values(), key=lambda h: -h.score)[:pool]
-        name, holders = rare_name(question, [p for p in self.papers if filters.matches(p)], SELECTION.most)
-        if name:  # every paper that writes the name the question asks about is a candidate
+        holders = self._rare_name_papers(question, filters)
+        if holders:  # every paper that writes the one rare name the question asks about is a candidate
             have = {h.paper.paper_id for h in hits}
-            hits += [h for h in self.retriever.search(name, k=len(holders) + 3, filters=filters)
-                     if h.paper.paper_id in holders and h.paper.paper_id not in have]
+            hits += [h for h in holders if h.paper.paper_id not in have]
         named = self._compared_papers(question, filters, history)
         self._load_sentences(reader, hits + named)
         return gather_candidates(question, query, hits, reader or self.embedder, named, self.papers,
-                                 by_author=bool(filters.author), named_term=holders)
+                                 by_author=bool(filters.author),
+                                 named_term=frozenset(h.paper.paper_id for h in holders))
+
+    def _rare_name_papers(self, question: str, filters: Filters) -> list[Hit]:
+        """The papers that write the one name the question asks about, when between one and `SELECTION.most`
+        papers do ("which papers use MuJoCo?"); [] when no name of the question is that rare, or several are. Each
+        name is searched (its exact word ranks the papers that write it first), so the cost does not grow with the
+        collection."""
+        found = []
+        for name in question_names(question):
+            near = self.retriever.search(name, k=SELECTION.most + 1, filters=filters)
+            holders = [h for h in near if writes(h.paper, name)]
+            if 1 <= len(holders) <= SELECTION.most:
+                found.append(holders)
+        return found[0] if len(found) == 1 else []
 
     def _compared_papers(self, question: str, filters: Filters, history: list[dict] | None = None) -> list[Hit]:
         """The papers a comparison names, in the question's order: those the question calls by a name of their

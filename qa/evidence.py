@@ -256,7 +256,7 @@ def _is_name(token: str, first: bool) -> bool:
 
 def unknown_names(question: str, weights: WordWeights) -> list[str]:
     """The names the question writes that no title or abstract of the collection has ("GPT-4", "MMLU")."""
-    known = set(weights.df)
+    known = weights.df  # `_covers` only looks words up
     starts = {0} | {m.start(1) for m in re.finditer(r"[.!?¿¡]\s+(\S)", question)}
     found = []
     for match in _NAME.finditer(question):

@@ -376,22 +376,23 @@ def names_paper(target: str, paper: Paper) -> bool:
 _TERM = re.compile(r"(?<![\w\-])([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{2,}[A-Za-z0-9\-]*)(?![\w\-])")
 
 
-def rare_name(question: str, collection: list[Paper], most: int) -> tuple[str, frozenset]:
-    """The one name a count, list or topic question asks about that only a few papers write ("which papers use
-    MuJoCo?", "how many papers mention Minecraft?"), with the ids of those papers; ("", frozenset()) when the
-    question has no such name or more than one. A name is capitalised past the question's first word, or mixes
-    capitals and digits anywhere."""
-    found = {}
+def question_names(question: str) -> list[str]:
+    """The names a question asks about ("which papers use MuJoCo?", "how many papers mention Minecraft?"): words
+    capitalised past the question's first word, or mixing capitals and digits anywhere."""
+    names = []
     for match in _TERM.finditer(question):
         name = match.group(1)
         plain = not re.search(r"[A-Z0-9]", name[1:])  # "Minecraft", not "MuJoCo" or "DreamerV3"
         if plain and match.start() == 0 or name.lower() in STOPWORDS or len(name) < 3:
             continue  # a sentence's first word is capitalised anyway
-        pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(name)}", re.IGNORECASE)
-        ids = frozenset(p.paper_id for p in collection if pattern.search(f"{p.title} {p.abstract}"))
-        if 1 <= len(ids) <= most:
-            found[name] = ids
-    return next(iter(found.items())) if len(found) == 1 else ("", frozenset())
+        names.append(name)
+    return list(dict.fromkeys(names))
+
+
+def writes(paper: Paper, name: str) -> bool:
+    """The paper's title or abstract writes the name (any case, as a word start: "CIFAR" in "CIFAR-10")."""
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(name)}", f"{paper.title} {paper.abstract}", re.IGNORECASE) \
+        is not None
 
 
 def gather_candidates(question: str, query: str, hits: list[Hit], embedder, named: list[Hit] | None = None,
