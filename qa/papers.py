@@ -43,8 +43,13 @@ class Paper:
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def content_hash(self) -> str:
-        """Changes whenever anything a chunk or an answer shows changes."""
-        return hashlib.sha1(repr(sorted(self.to_dict().items())).encode()).hexdigest()[:16]
+        """Changes whenever anything a chunk or an answer shows changes. Kept on the (frozen) record: a search
+        looks up cached sentence vectors by it for every candidate."""
+        cached = self.__dict__.get("_content_hash")
+        if cached is None:
+            cached = hashlib.sha1(repr(sorted(self.to_dict().items())).encode()).hexdigest()[:16]
+            self.__dict__["_content_hash"] = cached
+        return cached
 
     def authors_display(self) -> str:
         names = ", ".join(self.authors)

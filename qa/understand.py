@@ -8,6 +8,7 @@ answering routes, but whether the papers answer at all stays the evidence's call
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from pathlib import Path
@@ -68,6 +69,15 @@ def specific_words(question: str) -> list[str]:
             if w not in STOPWORDS and w not in GENERIC_WORDS and w not in ("it", "its", "they", "them", "their")]
 
 
+def _one_version(method):
+    """The method reads one version of the index throughout (`Retriever.pinned`)."""
+    @functools.wraps(method)
+    def pinned(self, *args, **kwargs):
+        with self.retriever.pinned():
+            return method(self, *args, **kwargs)
+    return pinned
+
+
 class Reader:
     """Reads questions against one collection (the retriever's index) with one router; safe to share between
     threads (the models it loads are read-only once built)."""
@@ -82,6 +92,7 @@ class Reader:
         self._intent_model: intent.IntentModel | None = None
         self._vocab = None  # (index version, intent.vocabulary)
 
+    @_one_version
     def read(self, question: str, history: list[dict] | None = None, k: int | None = None,
              filters: Filters | None = None) -> Query:
         """The question read once (cleaned text and history in): its route, filters and standalone search text.
@@ -127,6 +138,7 @@ class Reader:
         return len(query.named) == 1 or bool(query.history) and bool(
             FOLLOW_UP.search(q)) or bool(_DESCRIBED_PAPER.search(q))
 
+    @_one_version
     def query_of(self, question: str, history: list[dict] | None = None, k: int | None = None,
                  filters: Filters | None = None) -> Query:
         """The question with the guards' route (or the LLM router's), the papers it names and the names the
@@ -153,6 +165,7 @@ class Reader:
         figures the listing does not hold)."""
         return is_injection(query.text) or query.route.settled or not query.history and dangling_reference(query.text)
 
+    @_one_version
     def intent_inputs(self, query: Query) -> tuple:
         """What the intent model reads of a question (qa.intent); also keeps the evidence search on the query,
         for the answer to reuse. tools/train_intent.py reads the labelled questions through this too."""
