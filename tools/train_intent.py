@@ -1,8 +1,11 @@
 """Train the intent model (qa/data/intent.npz): which evidence does a question need?
 
-    .venv/bin/python tools/train_intent.py            # readings (cached), cross-validation, weights file
-    .venv/bin/python tools/train_intent.py --refresh  # re-read every question (after a retrieval change; ~15 min)
-    .venv/bin/python tools/train_intent.py --no-cv    # fit and write only (about 1 min)
+    .venv/bin/python tools/train_intent.py            # readings, cross-validation, weights file
+    .venv/bin/python tools/train_intent.py --no-cv    # readings, fit and weights file only
+
+A question's reading is kept (in QA_CACHE_DIR/intent-readings/) per set, collection and version of the reading code
+(`reading_fingerprint`): relabelling costs no reading, a new or edited set costs its own, and a change to qa/ re-reads
+everything, in two processes (docs/ROUTER.md gives the times).
 
 Every labelled question of the training sets is read on its own collection (the bundled listing, or another group's
 JSONL ingested into a temporary store) exactly as `Reader.read` (qa.understand) reads it at run time (`Reader.intent_inputs`:
@@ -16,13 +19,16 @@ here.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
+import multiprocessing
 import os
 import pickle
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -41,65 +47,126 @@ SEED_SETS = [ROOT / "prompts" / "router_examples.jsonl"] + sorted(DATA.glob("rou
                                          "router_v3", "router_w1", "router_w2", "synthesis_fresh6", "router_x1",
                                          "router_x2", "synthesis_fresh7", "router_y1", "router_y2",
                                          "synthesis_fresh8", "router_aa1", "router_aa2", "router_bb1", "router_bb2",
-                                         "synthesis_fresh9", "synthesis_fresh10")]
+                                         "synthesis_fresh9", "synthesis_fresh10", "router_cc1", "router_cc2",
+                                         "synthesis_fresh11")]
 OTHER_SETS = [(HELD / "other_collection.jsonl", HELD / "other_collection_questions.jsonl")] + [
-    (HELD / f"other{n}_collection.jsonl", HELD / f"other{n}_questions.jsonl") for n in range(2, 15)]
+    (HELD / f"other{n}_collection.jsonl", HELD / f"other{n}_questions.jsonl") for n in range(2, 16)]
 # written apart from the rules and never tuned on: the sets whose cross-validated figures are reported
 UNTUNED = {"router_fresh_x", "router_fresh_y", "router_z1", "router_z2", "router_q1", "router_q2", "router_r1",
            "router_r2", "other_collection_questions", "other2_questions", "other3_questions", "other4_questions",
            "router_t1", "router_t2", "router_u1", "router_u2", "other6_questions", "other7_questions", "router_v1",
            "router_v2", "other8_questions", "router_v3", "other9_questions", "router_w1", "other10_questions",
            "router_w2", "router_x1", "router_x2", "other11_questions", "router_y1", "router_y2", "other12_questions",
-           "router_aa1", "router_aa2", "other13_questions", "router_bb1", "router_bb2", "other14_questions"}
+           "router_aa1", "router_aa2", "other13_questions", "router_bb1", "router_bb2", "other14_questions",
+           "router_cc1", "router_cc2", "other15_questions"}
 C = 4.0                    # inverse L2 strength (per question's loss)
 MULTILINGUAL_WEIGHT = 3.0  # scale of the multilingual vector against the unit-norm n-grams
 COST_WRONG_DECLINE = 2.0
+
+
+def _default_cache() -> Path:
+    from qa.settings import Settings
+
+    return Settings.from_env().cache_dir / "intent-readings"
 
 
 def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def read_sets(assistant, files: list[Path]) -> list[dict]:
-    from qa.assistant import clean_history
+def reading_fingerprint() -> str:
+    """What a question's reading depends on besides the question: the library's code and shipped data (not the
+    intent model it trains) and the bundled listing. A change to any of them re-reads everything."""
+    digest = hashlib.sha256()
+    files = sorted((ROOT / "qa").rglob("*.py")) + sorted((ROOT / "qa" / "data").glob("*")) + sorted(
+        (ROOT / "data").glob("*")) + sorted((ROOT / "prompts").glob("*"))
+    for path in files:
+        if path.is_file() and path.name != "intent.npz" and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _readable(path: Path) -> list[dict]:
     from qa.types import ROUTES
 
-    out = []
-    for path in files:
-        for row in _rows(path):
-            if row.get("route") not in ROUTES:
-                continue
-            query = assistant.reader.query_of(row["question"], clean_history(row.get("history")))
-            if assistant.reader.routed_without_model(query):
-                continue
-            grams, multilingual, dense = assistant.reader.intent_inputs(query)
-            out.append({"set": path.stem, "question": row["question"], "route": row["route"],
-                        "lang": row.get("lang", "en") or "en",
-                        "answerable": bool(row.get("answerable", row["route"] != "not_answerable")),
-                        "ids": grams[0].astype(np.int32), "values": grams[1].astype(np.float32),
-                        "multilingual": multilingual.astype(np.float32), "dense": dense.astype(np.float32)})
-    return out
+    return [row for row in _rows(path) if row.get("route") in ROUTES]
 
 
-def read_all(done: set[str] = frozenset()) -> list[dict]:
-    """The readings of every training set not in `done` (the set names already read)."""
-    from qa.assistant import Assistant
+def unit_key(fingerprint: str, collection: Path | None, questions: Path) -> str:
+    """A set's readings are reused while the code, its collection and its questions (not their labels) stay."""
+    digest = hashlib.sha256(fingerprint.encode())
+    if collection is not None:
+        digest.update(collection.read_bytes())
+    for row in _readable(questions):
+        digest.update(json.dumps([row["question"], row.get("history")]).encode())
+    return f"{questions.stem}-{digest.hexdigest()[:16]}"
+
+
+_ASSISTANTS: dict = {}  # per worker process: one ingested collection each, reused by its sets
+
+
+def read_unit(unit: tuple[Path | None, Path], workspace: Path) -> list[dict | None]:
+    """The readings of one question file on its collection (None for a question the guards decline without
+    evidence, which the model never sees), exactly as `Reader.read` (qa.understand) reads it at run time."""
+    from qa.assistant import Assistant, clean_history
     from qa.ingest import ingest
     from qa.settings import Settings
 
-    rows: list[dict] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        seed = [path for path in SEED_SETS if path.stem not in done]
-        if seed:
-            settings = Settings.from_env(data_dir=Path(tmp) / "seed", sources=(ROOT / "data",))
+    collection, questions = unit
+    assistant = _ASSISTANTS.get(collection)
+    if assistant is None:
+        directory = Path(tempfile.mkdtemp(dir=workspace))
+        if collection is None:
+            settings = Settings.from_env(data_dir=directory, sources=(ROOT / "data",))
             ingest(settings)
-            rows += read_sets(Assistant(settings, use_llm=False), seed)
-        for n, (collection, questions) in enumerate(OTHER_SETS):
-            if questions.stem in done:
-                continue
-            settings = Settings.from_env(data_dir=Path(tmp) / f"other{n}", sources=(collection,))
+        else:
+            settings = Settings.from_env(data_dir=directory, sources=(collection,))
             ingest(settings, fmt="jsonl")
-            rows += read_sets(Assistant(settings, use_llm=False), [questions])
+        assistant = _ASSISTANTS[collection] = Assistant(settings, use_llm=False)
+    reader, encoder = assistant.reader, assistant.retriever.multilingual.encoder
+    rows, out = _readable(questions), []
+    for n, row in enumerate(rows):
+        if n % 200 == 0:  # the multilingual vectors of the next 200 questions, in one batch
+            encoder.remember([r["question"] for r in rows[n:n + 200]])
+        with assistant.retriever.pinned():
+            query = reader.query_of(row["question"], clean_history(row.get("history")))
+            if reader.routed_without_model(query):
+                out.append(None)
+                continue
+            grams, multilingual, dense = reader.intent_inputs(query)
+        out.append({"ids": grams[0].astype(np.int32), "values": grams[1].astype(np.float32),
+                    "multilingual": multilingual.astype(np.float32), "dense": dense.astype(np.float32)})
+    return out
+
+
+def read_all(cache: Path, workers: int = 2, refresh: bool = False) -> list[dict]:
+    """Every training question with its label and reading; the readings come from `cache` where the code, the
+    collection and the questions are unchanged, else are read in `workers` processes (a new or edited set costs
+    its own reading, a relabelled one none)."""
+    fingerprint = reading_fingerprint()
+    units = [(None, path) for path in SEED_SETS] + list(OTHER_SETS)
+    keys = [unit_key(fingerprint, collection, questions) for collection, questions in units]
+    cache.mkdir(parents=True, exist_ok=True)
+    todo = [(unit, key) for unit, key in zip(units, keys) if refresh or not (cache / f"{key}.pkl").exists()]
+    if todo:
+        # the bundled listing's sets first (ingested once per worker), the larger before the smaller
+        todo.sort(key=lambda item: (item[0][0] is not None, -len(_readable(item[0][1]))))
+        # spawned, not forked: the parent may already hold the models' thread pools
+        with tempfile.TemporaryDirectory() as workspace, ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            read = functools.partial(read_unit, workspace=Path(workspace))
+            for (unit, key), readings in zip(todo, pool.map(read, [unit for unit, _ in todo])):
+                (cache / f"{key}.pkl").write_bytes(pickle.dumps(readings))
+                print(f"  read {unit[1].stem}: {len(readings)} questions", flush=True)
+    rows = []
+    for (collection, questions), key in zip(units, keys):
+        readings = pickle.loads((cache / f"{key}.pkl").read_bytes())
+        for row, reading in zip(_readable(questions), readings):
+            if reading is not None:
+                rows.append({"set": questions.stem, "question": row["question"], "route": row["route"],
+                             "lang": row.get("lang", "en") or "en",
+                             "answerable": bool(row.get("answerable", row["route"] != "not_answerable")),
+                             **reading})
     return rows
 
 
@@ -133,7 +200,7 @@ def fit(design: Design, y: np.ndarray, k: int, c: float = C, iterations: int = 4
     the bias), minimised by L-BFGS with a backtracking line search."""
     from qa.intent import BUCKETS
 
-    n, m, d = len(y), design.multilingual.shape[1], design.dense.shape[1]
+    m, d = design.multilingual.shape[1], design.dense.shape[1]
     onehot = np.eye(k)[y]
 
     def loss_grad(w):
@@ -239,8 +306,10 @@ def report(rows, y, pred, tested) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "qa-intent.pkl")
-    parser.add_argument("--refresh", action="store_true", help="re-read every question")
+    parser.add_argument("--cache", type=Path, default=_default_cache(),
+                        help="where readings are kept, per set and version of the reading code")
+    parser.add_argument("--refresh", action="store_true", help="read every question again")
+    parser.add_argument("--workers", type=int, default=2, help="processes reading questions")
     parser.add_argument("--no-cv", action="store_true", help="skip cross-validation (keeps the threshold given)")
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--leave-out", default="", help="comma-separated set names not to fit on (a held-out check)")
@@ -251,13 +320,7 @@ def main() -> None:
     from qa.types import ROUTES
 
     started = time.perf_counter()
-    rows = [] if args.refresh or not args.cache.exists() else pickle.loads(args.cache.read_bytes())
-    wanted = {path.stem for path in SEED_SETS} | {questions.stem for _, questions in OTHER_SETS}
-    rows = [r for r in rows if r["set"] in wanted]  # a set taken out of training leaves the cache too
-    missing = wanted - {r["set"] for r in rows}
-    if missing:  # only the sets not read yet (a new set costs its own reading, not everyone's)
-        rows += read_all(done=wanted - missing)
-        args.cache.write_bytes(pickle.dumps(rows))
+    rows = read_all(args.cache, args.workers, args.refresh)
     print(f"{len(rows)} questions read ({time.perf_counter() - started:.0f} s)", flush=True)
     left_out = {name for name in args.leave_out.split(",") if name}
     rows = [r for r in rows if r["set"] not in left_out]
