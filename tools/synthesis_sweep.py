@@ -3,10 +3,10 @@
     QA_DATA_DIR=... python tools/synthesis_sweep.py dump [--pool 20] [--out /tmp/synth_candidates.pkl]
     QA_DATA_DIR=... python tools/synthesis_sweep.py sweep [--cache /tmp/synth_candidates.pkl]
 
-`dump` asks the router each synthesis question of the development sets (tests/data/heldout/synthesis_heldout.jsonl,
-the `route: synthesis` questions with expected titles of tests/data/router_fresh_a..w.jsonl, the dev set), and for
-those it routes to synthesis keeps what `Assistant` would hand to `extractive.plan_synthesis`: the candidates (a
-pool of --pool), the papers a comparison names and the per-sentence evidence. It is the slow part (~0.1 s a
+`dump` reads (`Assistant.read`) each synthesis question of the development sets (tests/data/heldout/synthesis_heldout.jsonl,
+the `route: synthesis` questions with expected titles of tests/data/router_fresh_a..w.jsonl, synthesis sets 9 to 11,
+the dev set), and for those it routes to synthesis keeps what `Assistant` would hand to `extractive.plan_synthesis`:
+the candidates (a pool of --pool), the papers a comparison names and the per-sentence evidence. It is the slow part (~0.1 s a
 question). `sweep` then re-runs the selection alone over a grid of thresholds and prints, per set, the mean
 citation precision / recall (per question, as `qa eval`) and the share of expected papers cited, and ranks the
 settings by the worst min(precision, recall) over the sets (a setting good on one set only is not wanted), then by
@@ -29,6 +29,7 @@ SETS = {"heldout": [ROOT / "tests/data/heldout/synthesis_heldout.jsonl"],
         "fresh_a-g": [ROOT / f"tests/data/router_fresh_{c}.jsonl" for c in "abcdefg"],
         "fresh_h-n": [ROOT / f"tests/data/router_fresh_{c}.jsonl" for c in "hijklmn"],
         "fresh_o-w": [ROOT / f"tests/data/router_fresh_{c}.jsonl" for c in "opqrstuvw"],
+        "synthesis_9-11": [ROOT / f"tests/data/heldout/synthesis_fresh{n}.jsonl" for n in (9, 10, 11)],
         "dev": [ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"]}
 
 
@@ -55,7 +56,7 @@ def dump(args) -> None:
         rows = []
         for q in load(files):
             history = q.get("history") or []
-            route = assistant.router().classify(q["question"], history or None)
+            route = assistant.read(q["question"], history).route
             row = {"question": q["question"], "expected": q["expected_titles"], "route": route.label}
             if route.label == "synthesis":
                 row["candidates"] = assistant.synthesis_candidates(q["question"], history, pool=args.pool)
