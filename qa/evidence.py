@@ -241,7 +241,7 @@ def measure(question: str, hits: list, embedder, sentence_vectors, weights: Word
 # ---------------------------------------------------------------------------------------------------------------
 
 # a name as a question writes it: "GPT-4", "Mistral 7B", "MedQA", "AlphaFold", "T5-Large"
-_NAME = re.compile(r"(?<![\w\-])([A-Z][A-Za-z0-9]*(?:[\-.][A-Za-z0-9]+)*(?:\s\d+(?:\.\d+)?[BbMmKk]?\b)?)")
+_NAME = re.compile(r"(?<![A-Za-z0-9\-])([A-Z][A-Za-z0-9]*(?:[\-.][A-Za-z0-9]+)*(?:\s\d+(?:\.\d+)?[BbMmKk]?\b)?)")
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[\-.][A-Za-z0-9]+)*")
 _GENERIC_VERBS = frozenset("use used using need needed make made have had take took run ran train trained training "
                            "do does did get got recommend recommended suggest suggested propose proposed reach reached "

@@ -373,7 +373,10 @@ def names_paper(target: str, paper: Paper) -> bool:
     return bool(words) and all(w in title_words for w in words)
 
 
-_TERM = re.compile(r"(?<![\w\-])([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{2,}[A-Za-z0-9\-]*)(?![\w\-])")
+# bounded by Latin letters and digits, not by \w: Japanese or Chinese write "Minecraftを" without a space
+_TERM = re.compile(r"(?<![A-Za-z0-9\-])([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{2,}[A-Za-z0-9\-]*)"
+                   r"(?![A-Za-z0-9\-])")
+_UNCASED_LETTER = re.compile(r"[^\W\d_A-Za-z\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF]")  # not Latin, Greek, Cyrillic
 
 
 def question_names(question: str) -> list[str]:
@@ -383,8 +386,9 @@ def question_names(question: str) -> list[str]:
     for match in _TERM.finditer(question):
         name = match.group(1)
         plain = not re.search(r"[A-Z0-9]", name[1:])  # "Minecraft", not "MuJoCo" or "DreamerV3"
-        if plain and match.start() == 0 or name.lower() in STOPWORDS or len(name) < 3:
-            continue  # a sentence's first word is capitalised anyway
+        if plain and match.start() == 0 and not _UNCASED_LETTER.search(question) or name.lower() in STOPWORDS \
+                or len(name) < 3:
+            continue  # a sentence's first word is capitalised anyway (in a script with capitals)
         names.append(name)
     return list(dict.fromkeys(names))
 

@@ -635,3 +635,13 @@ def test_a_rare_name_cites_exactly_the_papers_that_write_it(assistant):
         assert 1 <= len(holders) <= 8
         answer = assistant.ask(f"Which papers report experiments in {name}?")
         assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, name
+    # a script without spaces or capitals writes the name against its own words ("Minecraftを")
+    answer = assistant.ask("Minecraftを扱っている論文は何本ありますか？")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, answer.answer
+
+
+def test_a_decline_names_what_the_collection_lacks_in_any_script(assistant):
+    """"有没有用GPT-4做评测的论文？": GPT-4 is written against Chinese characters; no abstract has it, and the
+    decline says so."""
+    answer = assistant.ask("有没有用GPT-4做评测的论文？")
+    assert answer.route == "not_answerable" and "mentions GPT-4" in answer.answer, answer.answer
