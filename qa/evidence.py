@@ -241,7 +241,9 @@ def measure(question: str, hits: list, embedder, sentence_vectors, weights: Word
 # ---------------------------------------------------------------------------------------------------------------
 
 # a name as a question writes it: "GPT-4", "Mistral 7B", "MedQA", "AlphaFold", "T5-Large"
-_NAME = re.compile(r"(?<![A-Za-z0-9\-])([A-Z][A-Za-z0-9]*(?:[\-.][A-Za-z0-9]+)*(?:\s\d+(?:\.\d+)?[BbMmKk]?\b)?)")
+# (after a letter of a script without capitals too: "用GPT-4")
+_NAME = re.compile(r"(?<![A-Za-z0-9\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF\-])"
+                   r"([A-Z][A-Za-z0-9]*(?:[\-.][A-Za-z0-9]+)*(?:\s\d+(?:\.\d+)?[BbMmKk]?\b)?)")
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[\-.][A-Za-z0-9]+)*")
 _GENERIC_VERBS = frozenset("use used using need needed make made have had take took run ran train trained training "
                            "do does did get got recommend recommended suggest suggested propose proposed reach reached "

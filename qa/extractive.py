@@ -373,10 +373,12 @@ def names_paper(target: str, paper: Paper) -> bool:
     return bool(words) and all(w in title_words for w in words)
 
 
-# bounded by Latin letters and digits, not by \w: Japanese or Chinese write "Minecraftを" without a space
-_TERM = re.compile(r"(?<![A-Za-z0-9\-])([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{2,}[A-Za-z0-9\-]*)"
-                   r"(?![A-Za-z0-9\-])")
-_UNCASED_LETTER = re.compile(r"[^\W\d_A-Za-z\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF]")  # not Latin, Greek, Cyrillic
+# bounded by the letters of scripts with capitals (and digits), not by \w: Japanese or Chinese write "Minecraftを"
+# without a space, while "Repräsentationen" is one word
+_CASED = r"A-Za-z0-9\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF"
+_TERM = re.compile(rf"(?<![{_CASED}\-])([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{{2,}}[A-Za-z0-9\-]*)"
+                   rf"(?![{_CASED}\-])")
+_UNCASED_LETTER = re.compile(rf"[^\W\d_{_CASED}]")  # a letter of a script without capitals
 
 
 def question_names(question: str) -> list[str]:
