@@ -167,6 +167,20 @@ def test_paraphrases_find_their_paper(retriever):
 
 def test_typos_are_tolerated(retriever):
     assert retriever.search("lookahed optimiser", k=1)[0].paper.title.startswith("Lookahead Optimizer")
+
+
+def test_close_spellings_are_the_ones_a_whole_vocabulary_scan_finds(retriever):
+    """The character-count prefilter only skips words difflib could not accept: same corrections, faster."""
+    import difflib
+
+    index = retriever.index()
+    words = ["lookahed", "optimiser", "reinforcment", "transformr", "distilation", "minecarft", "graph",
+             "zzzzqqq", "benchmrk", "varational", "autoencodr", "latnt", "imagnation", "promt", "ensembel"]
+    for word in words:
+        expected = difflib.get_close_matches(word, index.raw_vocabulary, n=1, cutoff=0.8)
+        assert index.correct_typos([word]) == [expected[0] if expected else word] \
+            or word in index.raw_vocabulary, word
+    assert index.correct_typos(["reinforcment"]) == ["reinforcement"]
     assert retriever.search("flipuot weight perturbation", k=1)[0].paper.title.startswith("Flipout")
 
 

@@ -3,14 +3,14 @@
     QA_DATA_DIR=... python tools/synthesis_sweep.py dump [--pool 20] [--out /tmp/synth_candidates.pkl]
     QA_DATA_DIR=... python tools/synthesis_sweep.py sweep [--cache /tmp/synth_candidates.pkl]
 
-`dump` reads (`Assistant.read`) each synthesis question of the development sets (tests/data/heldout/synthesis_heldout.jsonl,
-the `route: synthesis` questions with expected titles of tests/data/router_fresh_a..w.jsonl, synthesis sets 9 to 11,
-the dev set), and for those it routes to synthesis keeps what `Assistant` would hand to `extractive.plan_synthesis`:
-the candidates (a pool of --pool), the papers a comparison names and the per-sentence evidence. It is the slow part (~0.1 s a
-question). `sweep` then re-runs the selection alone over a grid of thresholds and prints, per set, the mean
-citation precision / recall (per question, as `qa eval`) and the share of expected papers cited, and ranks the
-settings by the worst min(precision, recall) over the sets (a setting good on one set only is not wanted), then by
-its mean over the sets.
+`dump` reads (`Assistant.read`) each synthesis question of the development sets
+(tests/data/heldout/synthesis_heldout.jsonl, the `route: synthesis` questions with expected titles of
+tests/data/router_fresh_a..w.jsonl, synthesis sets 9 to 11, the dev set), and for those it routes to synthesis keeps
+what `Assistant` would hand to `extractive.plan_synthesis`: the candidates (a pool of --pool), the papers a comparison
+names and the per-sentence evidence. It is the slow part (~0.1 s a question). `sweep` then re-runs the selection alone
+over a grid of thresholds and prints, per set, the mean citation precision / recall (per question, as `qa eval`) and the
+share of expected papers cited, and ranks the settings by the worst min(precision, recall) over the sets (a setting good
+on one set only is not wanted), then by its mean over the sets.
 """
 from __future__ import annotations
 
