@@ -20,6 +20,7 @@ import numpy as np
 from .papers import Paper
 from .rerank import abstract_sentences
 from .retrieval import STOPWORDS
+from .text import CASED
 
 
 # what "supports" means for `assess` (calibrated on router_fresh_a..w and the dev set, docs/ROUTER.md)
@@ -242,7 +243,7 @@ def measure(question: str, hits: list, embedder, sentence_vectors, weights: Word
 
 # a name as a question writes it: "GPT-4", "Mistral 7B", "MedQA", "AlphaFold", "T5-Large"
 # (after a letter of a script without capitals too: "用GPT-4")
-_NAME = re.compile(r"(?<![A-Za-z0-9\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF\-])"
+_NAME = re.compile(rf"(?<![{CASED}\-])"
                    r"([A-Z][A-Za-z0-9]*(?:[\-.][A-Za-z0-9]+)*(?:\s\d+(?:\.\d+)?[BbMmKk]?\b)?)")
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[\-.][A-Za-z0-9]+)*")
 _GENERIC_VERBS = frozenset("use used using need needed make made have had take took run ran train trained training "

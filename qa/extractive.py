@@ -26,6 +26,7 @@ from .metadata import facts_sentence, listing_facts
 from .rerank import SentenceVectors
 from .sources.latex import LatexError, latex_to_text
 from .retrieval import STOPWORDS
+from .text import CASED
 from .types import Hit
 
 QUANTITY = re.compile(r"\b(how (much|many|well|fast|large|big)|accuracy|score|percent|improv\w*|cost|size|"
@@ -373,12 +374,10 @@ def names_paper(target: str, paper: Paper) -> bool:
     return bool(words) and all(w in title_words for w in words)
 
 
-# bounded by the letters of scripts with capitals (and digits), not by \w: Japanese or Chinese write "Minecraftを"
-# without a space, while "Repräsentationen" is one word
-_CASED = r"A-Za-z0-9\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF"
-_TERM = re.compile(rf"(?<![{_CASED}\-])([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{{2,}}[A-Za-z0-9\-]*)"
-                   rf"(?![{_CASED}\-])")
-_UNCASED_LETTER = re.compile(rf"[^\W\d_{_CASED}]")  # a letter of a script without capitals
+# bounded by the letters of scripts with capitals (`text.CASED`), not by \w
+_TERM = re.compile(rf"(?<![{CASED}\-])([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{{2,}}[A-Za-z0-9\-]*)"
+                   rf"(?![{CASED}\-])")
+_UNCASED_LETTER = re.compile(rf"[^\W\d_{CASED}]")  # a letter of a script without capitals
 
 
 def question_names(question: str) -> list[str]:

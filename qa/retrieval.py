@@ -79,7 +79,7 @@ class _Index:
         self._known_words: frozenset[str] | None = None  # read at the first question that needs it
         self._vocabulary_set = frozenset(self.raw_vocabulary)
         self._corrections: dict[str, str] = {}
-        self._char_counts: tuple | None = None  # (counts, lengths) per vocabulary word (`_could_match`), at the first typo
+        self._char_counts: tuple | None = None  # per vocabulary word (`_could_match`), built at the first typo
 
     @property
     def known_words(self) -> frozenset[str]:
@@ -136,7 +136,6 @@ class _Index:
                 self._corrections[word] = close
             fixed.append(close)
         return fixed
-
 
     def _could_match(self, word: str, cutoff: float) -> list[str]:
         """The vocabulary words whose character counts allow a difflib ratio of `cutoff` with `word` (the bound
