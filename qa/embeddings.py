@@ -44,6 +44,9 @@ class LocalEmbedder:
     model_id = LOCAL_MODEL_ID
     dim = 384
     short_batch = 8  # short texts (questions) per call: padding to a batch's longest text costs more than calls
+    # single texts remembered: retrieval, the evidence and the answer embed the same question; tools/train_intent.py
+    # raises the limit to keep a whole question set's vectors
+    memo_limit = 512
 
     def __init__(self, threads: int | None = None):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -61,8 +64,20 @@ class LocalEmbedder:
             options.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         self._lock = threading.Lock()  # the tokenizer's padding state is not thread safe
+        self.memo: dict[str, np.ndarray] = {}
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        if len(texts) == 1:
+            vector = self.memo.get(texts[0])
+            if vector is None:
+                vector = self._embed(texts)[0]
+                if len(self.memo) >= self.memo_limit:
+                    self.memo.clear()
+                self.memo[texts[0]] = vector
+            return vector[None, :].copy()
+        return self._embed(texts)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = []
@@ -148,7 +163,8 @@ class MultilingualEncoder:
     dim = 384
     _lock = threading.Lock()
     _model = None
-    _queries: dict[str, np.ndarray] = {}  # the same question is read by retrieval, the answer and the intent model
+    memo: dict[str, np.ndarray] = {}  # the same question is read by retrieval, the answer and the intent model
+    memo_limit = 300
 
     def _load(self):
         if MultilingualEncoder._model is None:
@@ -160,22 +176,25 @@ class MultilingualEncoder:
     def query(self, text: str) -> np.ndarray:
         text = text if text.strip() else "."
         with self._lock:
-            vector = MultilingualEncoder._queries.get(text)
+            vector = MultilingualEncoder.memo.get(text)
             if vector is None:
                 vector = np.asarray(self._load().query(text), dtype=np.float64)
-                if len(MultilingualEncoder._queries) > 300:
-                    MultilingualEncoder._queries.clear()
-                MultilingualEncoder._queries[text] = vector
+                if len(MultilingualEncoder.memo) >= self.memo_limit:
+                    MultilingualEncoder.memo.clear()
+                MultilingualEncoder.memo[text] = vector
             return vector
 
     def remember(self, texts: list[str]) -> None:
         """Encodes up to 256 questions in one batch (about 2.5× faster than one by one, the same vectors) for the
         `query` calls that follow: tools/train_intent.py reads thousands of questions."""
-        texts = [t if t.strip() else "." for t in dict.fromkeys(texts)][:256]
-        vectors = self.queries(texts).astype(np.float64)
+        texts = [t for t in dict.fromkeys(t if t.strip() else "." for t in texts) if t not in MultilingualEncoder.memo]
+        if not texts:
+            return
+        vectors = self.queries(texts[:256]).astype(np.float64)
         with self._lock:
-            MultilingualEncoder._queries.clear()
-            MultilingualEncoder._queries.update(zip(texts, vectors))
+            if len(MultilingualEncoder.memo) + len(vectors) > self.memo_limit:
+                MultilingualEncoder.memo.clear()
+            MultilingualEncoder.memo.update(zip(texts, vectors))
 
     def passages(self, texts: list[str]) -> np.ndarray:
         with self._lock:

@@ -11,6 +11,7 @@ leads the answer, and its cosine decides whether a refusal names that paper.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -86,10 +87,13 @@ class WordWeights:
         return math.log((self.n + 1) / (self.df.get(stem, 0) + 0.5))
 
 
-def _stems(text: str) -> set[str]:
-    """Stemmed words, plus each hyphenated or dotted name written together ("gpt-4" -> "gpt4")."""
+@functools.lru_cache(maxsize=8192)
+def _stems(text: str) -> frozenset[str]:
+    """Stemmed words, plus each hyphenated or dotted name written together ("gpt-4" -> "gpt4"). Cached: the same
+    abstracts' sentences and titles are read for every question."""
     text = text.lower()
-    return {_stem(w) for w in _WORD.findall(text)} | {re.sub(r"[\-.]", "", c) for c in _COMPOUND.findall(text)}
+    return frozenset({_stem(w) for w in _WORD.findall(text)} | {re.sub(r"[\-.]", "", c)
+                                                                 for c in _COMPOUND.findall(text)})
 
 
 def _compounds(text: str) -> list[str]:

@@ -151,6 +151,59 @@ def test_the_training_fit_learns_a_separable_problem():
     assert (probabilities(weights, design).argmax(axis=1) == np.array(labels)).mean() == 1.0
 
 
+def test_training_readings_are_the_same_with_the_question_vectors_kept(tmp_path, monkeypatch):
+    """tools/train_intent.py keeps each set's question vectors apart from its readings (a change to qa/ re-reads a set
+    without encoding it again): a second reading that starts from the kept vectors reads every question the same."""
+    import json
+    import sys
+
+    import numpy as np
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import train_intent
+    from qa.embeddings import LocalEmbedder, MultilingualEncoder
+
+    # read_unit keeps a whole set's vectors; the other tests keep the run-time limits
+    monkeypatch.setattr(LocalEmbedder, "memo_limit", LocalEmbedder.memo_limit)
+    monkeypatch.setattr(MultilingualEncoder, "memo_limit", MultilingualEncoder.memo_limit)
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join(json.dumps({"question": q, "route": r}) for q, r in [
+        ("What does dropout do to units during training?", "paper"),
+        ("¿Cuántas partidas ganó AlphaGo contra el campeón europeo?", "paper"),
+        ("Which GPU trained the distillation models?", "not_answerable"),
+        ("what did they propose instead?", "paper")]) + "\n", encoding="utf-8")
+    workspace, cache = tmp_path / "work", tmp_path / "cache"
+    workspace.mkdir()
+    cache.mkdir()
+    first = train_intent.read_unit((FIXTURE, questions), workspace, cache)
+    kept = list(cache.glob("vectors-questions-*.pkl"))
+    assert len(kept) == 1
+    minilm, multilingual = __import__("pickle").loads(kept[0].read_bytes())
+    assert "What does dropout do to units during training?" in multilingual and len(minilm) >= 3
+    second = train_intent.read_unit((FIXTURE, questions), workspace, cache)
+    assert len(first) == len(second) == 4
+    for a, b in zip(first, second):
+        assert (a is None) == (b is None)
+        if a is not None:
+            for key in ("ids", "values", "multilingual", "dense"):
+                np.testing.assert_allclose(a[key], b[key], rtol=1e-6, atol=1e-6)
+
+
+def test_a_remembered_question_vector_is_the_computed_one():
+    import numpy as np
+    from qa.embeddings import LocalEmbedder
+
+    embedder = LocalEmbedder()
+    text = "What does dropout do to units during training?"
+    alone = embedder.embed([text])
+    alone[0, 0] = 9.0  # the caller's copy, not the memo
+    again = embedder.embed([text])
+    batch = embedder.embed([text, "another text"])
+    assert text in embedder.memo and again[0, 0] != 9.0
+    np.testing.assert_allclose(again[0], batch[0], atol=1e-5)
+
+
 def test_qa_router_model_is_a_setting(monkeypatch):
     from qa.errors import QAError
     from qa.settings import Settings
