@@ -13,7 +13,7 @@ import re
 
 from .names import Names
 from .question import OTHER_TIME, PER_PAPER_CITATIONS
-from .text import WORD, fold, has, norm
+from .text import STOP, WORD, fold, has, norm
 from .types import Route
 
 _INJECTION = re.compile(
@@ -59,11 +59,11 @@ _CHITCHAT = re.compile(
     r"\bsubscriptions?\b|\b(?:cost|costs|pay|price|charge|charges|fee|fees)\b.{0,30}\bper month\b|\bpricing\b|"
     r"\bwho (?:funded|funds|sponsored|sponsors|paid for)\b|\bfunders?\b|\bsponsors?\b|"
     r"\b(?:his|her|their|the researcher's|the author's) (?:personal |own |all[- ]time )?favou?rite\b|"
-    r"\b(?:ramen|restaurants?|pizza|sushi|coffee shops?|hotels?|apartments?|nightlife)\b|\bwho (?:reviewed|refereed)\b|"
+    r"\bwho (?:reviewed|refereed)\b|"
     r"\bwrite (?:the |an? |my )?(?:intro(?:duction)?|abstract|essay|thesis|section|paragraph|cover letter|email|"
     r"literature review|related[- ]work section)\b|\bfor my (?:thesis|homework|essay|assignment)\b.{0,20}\bwrite\b|"
     r"\b(?:is it|are they|was it|used|deployed) in production\b|\bdeployed (?:at|by)\b|\bnext paper\b|"
-    r"\bupcoming (?:paper|work)\b|\bwill (?:\w+ ){0,3}be about\b|\brecipes?\b|\bwhat's wrong with me\b|\bused (?:at|by) (?:google|openai|meta|microsoft|amazon|apple)\b|"
+    r"\bupcoming (?:paper|work)\b|\bwill (?:\w+ ){0,3}be about\b|\bwhat's wrong with me\b|\bused (?:at|by) (?:google|openai|meta|microsoft|amazon|apple)\b|"
     r"^(?:hi|hello|hey)?\W*(?:there\W*)?how(?:'s| is) it going\b|\bhow are you(?: doing)?\W*$|"
     r"^(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening|night)|thanks?|thank you|thx|bye|goodbye|"
     r"see you|cheers|ok(?:ay)?|cool|nice|great|lol|how are you|what's up|sup)\b"
@@ -71,20 +71,25 @@ _CHITCHAT = re.compile(
     r"\b(?:tell|know) (?:me )?(?:a |any )?jokes?\b|\bjoke\b|"
     r"\b(?:write|compose|make|give me|create)\b.{0,25}\b(?:poem|poems|haiku|limerick|song|lyrics|story|"
     r"essay|rap|sonnet|letter|email|tweet|cover letter)\b|\bpoem\b|\bhaiku\b|"
-    r"\bweather\b|\brecipe\b|\bbake\b|\bcook\b|\bstocks?\b|\bbitcoin\b|\bcapital of\b|\bcapital\b.{0,12}\b(?:of|de)\b|"
-    r"\bpresident of\b|\bprime minister\b|\bworld cup\b|\bmeaning of life\b|\bwho are you\b|\bare you (?:a|an)\b|"
-    r"\bhomework\b|\brestaurant\b|\bmovie\b|\bpopulation of\b|\btranslate\b|\bsquare root\b|"
+    r"\bmeaning of life\b|\bwho are you\b|\bare you (?:a|an)\b|"
+    r"\bhomework\b|\btranslate\b|\bsquare root\b|"
     r"^what(?:'s| is) \d+\s*[-+*/x]\s*\d+|\b\d+\s*(?:times|plus|minus|divided by)\s*\d+\b|"
     r"\bin the style of\b|\bas a (?:poem|song|rap|limerick|haiku|pirate|story)\b|"
     r"^(?:can you |could you |please |would you )?(?:run|execute|download|install|deploy|send|email|book|buy|order|"
     r"call|schedule|remind|browse|search the web|google)\b|\bgithub stars?\b|\bstar count\b|\bstars on github\b|"
-    r"\bforks\b|\bdownloads\b|\bimpact factor\b|\breview(?:er)? scores?\b|\bhoroscope\b|\bsports?\b|\bfootball\b|"
-    r"\bvacation\b|\btravel\b|\bgdp\b|\breviewers?\b.{0,30}\b(?:say|said|think|thought|scores?|comments?|wrote|"
-    r"ratings?|rated|decide|decision)\b|\bopenreview\b|\bwill there be\b|\bwhen will\b|\bpredict(?:ion)?s? (?:for|about)\b|"
+    r"\bforks\b|\bdownloads\b|\bimpact factor\b|\breview(?:er)? scores?\b|\bhoroscope\b|"
+    r"\breviewers?\b.{0,30}\b(?:say|said|think|thought|scores?|comments?|wrote|"
+    r"ratings?|rated|decide|decision)\b|\bopenreview\b|\bwill there be\b|\bwhen will\b|"
     r"\bin the future\b|\berdos number\b|\bwill (?:win|receive|become|be cited)\b|\bnext few years\b|"
     r"\b(?:test[- ]of[- ]time|best paper) awards?\b|\bbacon number\b|\bi10[- ]?index\b|\bg[- ]?index\b|\bbe in (?:19|20)\d\d\b|\bthe best (?:one|paper)\b|"
     r"\bbest paper\b(?! award)|\bmost important paper\b|\bworst paper\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
     r"\bacquisition\b|\b(?:lab|lab's|group|group's|research|annual|their|his) budget\b|\bfunding\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
+# the outside world by its topic: declined without evidence only where the collection does not write of it
+# (`_outside_collection`); the forms above (greetings, requests to act, opinions) are declined whatever it holds
+_OUTSIDE_TOPIC = re.compile(
+    r"\b(?:ramen|restaurants?|pizza|sushi|coffee shops?|hotels?|apartments?|nightlife|movies?|sports?|football|"
+    r"vacation|travel|gdp|weather|recipes?|bake|cook|stocks?|bitcoin)\b|\bcapital of\b|\bcapital\b.{0,12}\b(?:of|de)\b|"
+    r"\bpresident of\b|\bprime minister\b|\bworld cup\b|\bpopulation of\b|\bpredict(?:ion)?s? (?:for|about)\b")
 _OPINION = re.compile(r"\byour (?:personal |own )?(?:opinion|view|views|thoughts|favou?rite|feelings?|take)\b|\bdo you (?:like|think|believe|"
                       r"feel|prefer|agree)\b|\bwhat do you think\b|\bare you (?:happy|sad|conscious|alive)\b")
 _PERSONAL = re.compile(
@@ -113,6 +118,23 @@ def owner_pattern(owner: str) -> re.Pattern | None:
     return re.compile(r"(?<![\w\-])(?:" + "|".join(names) + r")(?![\w\-])", re.IGNORECASE)
 
 
+def _outside_collection(t: str, names: Names) -> bool:
+    """The outside world by its topic (`_OUTSIDE_TOPIC`), unless each such phrase the question holds is one the
+    collection's titles and abstracts write ("training recipes", "what the model has to predict for them", "machine translation"):
+    then the topic is the papers', and the evidence decides. A phrase of two words or more counts only whole ("world
+    cup" is not "world models")."""
+    for match in _OUTSIDE_TOPIC.finditer(t):
+        words = [w for w in WORD.findall(match.group(0).lower()) if len(w) >= 3 and w not in STOP]
+        if len(words) == 1:
+            w = words[0]
+            if w in names.vocab or w.rstrip("s") in names.vocab or w + "s" in names.vocab:
+                continue
+        elif words and names.phrase_df(" ".join(words)):
+            continue
+        return True
+    return False
+
+
 def settled(question: str, history: list[dict], names: Names, owner: re.Pattern | None = None) -> Route | None:
     """The decline a question earns by its form alone, or None when the model and the evidence must decide."""
     q = (question or "").strip()[:MAX_CHARS]
@@ -123,7 +145,7 @@ def settled(question: str, history: list[dict], names: Names, owner: re.Pattern 
         return Route("not_answerable", 0.97, "rules", "asks to change or reveal the instructions", settled=True)
     if _CODE_REQUEST.search(t):
         return Route("not_answerable", 0.9, "rules", "asks for code to be written", settled=True)
-    if _CHITCHAT.search(t):
+    if _CHITCHAT.search(t) or _outside_collection(t, names):
         return Route("not_answerable", 0.9, "rules", "chit-chat", settled=True)
     named = names.papers_called_in(q)
     if _OPINION.search(t) and not named:

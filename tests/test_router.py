@@ -99,6 +99,27 @@ def test_everything_else_is_left_to_the_model(guards, question):
     assert guards.classify(question) == UNROUTED
 
 
+def test_an_outside_world_topic_is_declined_only_where_the_collection_does_not_write_of_it():
+    """"recipe", "predict for" or "movies" are the outside world for most collections, but a collection may write of
+    them; the form of a request (a greeting, "write me a poem") is declined whatever the collection holds."""
+    from qa.papers import Paper
+
+    def paper(title, abstract):
+        return Paper(paper_id=title, title=title, authors=["Ann Lee"], authors_truncated=False, affiliations=[],
+                     category="CV", date="2021-01-01", year=2021, has_code=False, abstract=abstract)
+
+    vision = Guards([paper("Training Data-Efficient Image Transformers", "We give a training recipe for vision "
+                                                                         "transformers on ImageNet alone."),
+                     paper("Masked Image Modeling", "The model has to predict the visual tokens of masked patches.")])
+    for question in ("Which papers give training recipes for image transformers?",
+                     "What does the model have to predict for the masked patches?"):
+        assert vision.classify(question) == UNROUTED, question
+    for question in ("Where can I get good pizza near campus?", "Who won the 2018 World Cup?",
+                     "What's the weather in Toronto?", "Write me a poem about transformers."):
+        route = vision.classify(question)
+        assert route.settled and route.reason == "chit-chat", question
+
+
 @pytest.mark.parametrize("question", ["???", "", "   ", "!!", "🙂", "a" * 5000, "?" * 3000])
 def test_degenerate_input_gives_a_route(guards, question):
     route = guards.classify(question)
