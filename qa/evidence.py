@@ -111,6 +111,7 @@ def question_words(question: str) -> list[str]:
     return list(dict.fromkeys([*compounds, *(_stem(w) for w in words)]))
 
 
+_LETTERS_DIGITS = re.compile(r"([a-z]{2,})(\d{1,4})")
 _SUFFIXES = ("s", "es", "ed", "d", "er", "est", "ing", "ly", "al", "ation", "ations", "ity")
 
 
@@ -122,8 +123,12 @@ def _covers(stem: str, words: set[str]) -> bool:
             any(stem + x in words for x in _SUFFIXES if len(stem) >= 3):
         return True
     if re.search(r"\d", stem) and re.search(r"[a-z]", stem):  # "llama2based" is "llama2" + a plain word
-        return any(len(w) >= 4 and stem.startswith(w) and stem[len(w):].isalpha() and re.search(r"\d", w)
-                   for w in words)
+        if any(len(w) >= 4 and stem.startswith(w) and stem[len(w):].isalpha() and re.search(r"\d", w) for w in words):
+            return True
+        # a name and a year or version written apart: "WMT14" is "WMT 2014", "CASP14" is "CASP 14"
+        parts = _LETTERS_DIGITS.fullmatch(stem)
+        return bool(parts) and parts[1] in words and any(
+            year in words for year in (parts[2], "20" + parts[2], "19" + parts[2]))
     return False
 
 

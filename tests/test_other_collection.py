@@ -128,6 +128,17 @@ def test_a_decline_needs_evidence_that_does_not_answer():
     assert not supported(strong)
 
 
+def test_a_benchmark_and_its_year_written_apart_cover_the_question():
+    """ "What BLEU did the Transformer get on WMT14?" is answered by "28.4 BLEU on the WMT 2014 English-to-German
+    task": the name and its year written apart cover the question's word, another year does not."""
+    from qa.evidence import _covers, _stems
+
+    sentence = _stems("The model achieves 28.4 BLEU on the WMT 2014 English-to-German translation task.")
+    assert _covers("wmt14", sentence) and _covers("wmt2014", sentence) and _covers("bleu", sentence)
+    assert not _covers("wmt16", sentence) and not _covers("gpt4", _stems("GPT 3 was prompted."))
+    assert _covers("casp14", _stems("It was the best entry of the CASP14 assessment."))
+
+
 def test_the_training_fit_learns_a_separable_problem():
     """tools/train_intent.py's L-BFGS fit on a toy problem: four classes told apart by one n-gram bucket each."""
     import sys
