@@ -205,7 +205,7 @@ class Assistant:
             # one paper the listing could not link ("who wrote the distillation paper?") is left to the search.
             follows = bool(history) and (dangling_reference(question) or refers_back(question))
             answer.route = "paper" if follows or one_paper else query.route.from_papers
-            if answer.route == "synthesis":
+            if not (follows or one_paper):  # a question about the listing, answered from one paper or several
                 answer.warnings.append(listing_holds(self.papers, self.profile))
             yield from self._retrieve_and_answer(query if follows else query.standalone(self.settings.k), answer)
             return

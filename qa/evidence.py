@@ -30,6 +30,8 @@ MIN_COVERAGE = 0.80     # share of the question's (idf-weighted) words the sente
 PAPERS = 3              # abstracts searched for a supporting sentence
 
 _WORD = re.compile(r"[a-z0-9]+")
+# a name and its year written apart: "WMT 2014" is also "wmt2014" and "wmt14", as a question may write it
+_NAME_YEAR = re.compile(r"\b([a-z]{2,}) ((?:19|20)\d\d)\b")
 _COMPOUND = re.compile(r"[a-z0-9]+(?:[\-.][a-z0-9]+)+")  # "gpt-4", "t5-large", "llama-2-based", "3.5"
 # words of the question's form, not of what it asks about
 _FORM = frozenset("""
@@ -93,7 +95,8 @@ def _stems(text: str) -> frozenset[str]:
     abstracts' sentences and titles are read for every question."""
     text = text.lower()
     return frozenset({_stem(w) for w in _WORD.findall(text)} | {re.sub(r"[\-.]", "", c)
-                                                                 for c in _COMPOUND.findall(text)})
+                                                                 for c in _COMPOUND.findall(text)}
+                     | {name + year for name, full in _NAME_YEAR.findall(text) for year in (full, full[-2:])})
 
 
 def _compounds(text: str) -> list[str]:
@@ -111,7 +114,6 @@ def question_words(question: str) -> list[str]:
     return list(dict.fromkeys([*compounds, *(_stem(w) for w in words)]))
 
 
-_LETTERS_DIGITS = re.compile(r"([a-z]{2,})(\d{1,4})")
 _SUFFIXES = ("s", "es", "ed", "d", "er", "est", "ing", "ly", "al", "ation", "ations", "ity")
 
 
@@ -123,12 +125,8 @@ def _covers(stem: str, words: set[str]) -> bool:
             any(stem + x in words for x in _SUFFIXES if len(stem) >= 3):
         return True
     if re.search(r"\d", stem) and re.search(r"[a-z]", stem):  # "llama2based" is "llama2" + a plain word
-        if any(len(w) >= 4 and stem.startswith(w) and stem[len(w):].isalpha() and re.search(r"\d", w) for w in words):
-            return True
-        # a name and a year or version written apart: "WMT14" is "WMT 2014", "CASP14" is "CASP 14"
-        parts = _LETTERS_DIGITS.fullmatch(stem)
-        return bool(parts) and parts[1] in words and any(
-            year in words for year in (parts[2], "20" + parts[2], "19" + parts[2]))
+        return any(len(w) >= 4 and stem.startswith(w) and stem[len(w):].isalpha() and re.search(r"\d", w)
+                   for w in words)
     return False
 
 

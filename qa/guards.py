@@ -120,9 +120,9 @@ def owner_pattern(owner: str) -> re.Pattern | None:
 
 def _outside_collection(t: str, names: Names) -> bool:
     """The outside world by its topic (`_OUTSIDE_TOPIC`), unless each such phrase the question holds is one the
-    collection's titles and abstracts write ("training recipes", "what the model has to predict for them", "machine translation"):
-    then the topic is the papers', and the evidence decides. A phrase of two words or more counts only whole ("world
-    cup" is not "world models")."""
+    collection's titles and abstracts write ("training recipes", "what the model has to predict for them"): then the
+    topic is the papers', and the evidence decides. A phrase of two words or more counts only whole ("world cup" is
+    not "world models")."""
     for match in _OUTSIDE_TOPIC.finditer(t):
         words = [w for w in WORD.findall(match.group(0).lower()) if len(w) >= 3 and w not in STOP]
         if len(words) == 1:

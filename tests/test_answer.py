@@ -160,7 +160,8 @@ def test_reworded_counts_are_computed(assistant):
 
 def test_a_bibliographic_question_the_listing_cannot_compute_says_what_it_holds(assistant):
     answer = assistant.ask("Which paper has the longest title?")
-    assert answer.route == "synthesis" and "no bibliographic pattern" in answer.route_reason
+    # answered from the papers (one or several, as the model leans), with what the listing holds said first
+    assert answer.route in ("paper", "synthesis") and "no bibliographic pattern" in answer.route_reason
     assert any(w.startswith("This is not a figure the listing computes. For each of its 50 papers it holds the title")
                for w in answer.warnings), answer.warnings
 
