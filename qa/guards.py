@@ -13,7 +13,7 @@ import re
 
 from .names import Names
 from .question import OTHER_TIME, PER_PAPER_CITATIONS
-from .text import STOP, WORD, fold, has, norm
+from .text import STOP, WORD, fold, has, norm, stem
 from .types import Route
 
 _INJECTION = re.compile(
@@ -126,8 +126,7 @@ def _outside_collection(t: str, names: Names) -> bool:
     for match in _OUTSIDE_TOPIC.finditer(t):
         words = [w for w in WORD.findall(match.group(0).lower()) if len(w) >= 3 and w not in STOP]
         if len(words) == 1:
-            w = words[0]
-            if w in names.vocab or w.rstrip("s") in names.vocab or w + "s" in names.vocab:
+            if any(form in names.vocab for form in (words[0], stem(words[0]), stem(words[0]) + "s")):
                 continue
         elif words and names.phrase_df(" ".join(words)):
             continue
