@@ -500,7 +500,18 @@ def common_thread(papers: list[Paper], collection: list[Paper] | None = None, li
         chosen.append(gram)
         if len(chosen) == limit:
             break
-    return chosen
+    return [_as_written(gram, papers) for gram in chosen]
+
+
+def _as_written(phrase: str, papers: list[Paper]) -> str:
+    """The phrase in the case a paper writes it ("US English", not "us english", which reads as a pronoun)."""
+    pattern = re.compile(r"(?<![a-z0-9-])" + re.escape(phrase).replace(r"\ ", r"\s+") + r"(?![a-z0-9-])",
+                         re.IGNORECASE)
+    for p in papers:
+        found = pattern.search(f"{p.title} {p.abstract}")
+        if found:
+            return re.sub(r"\s+", " ", found.group(0))
+    return phrase
 
 
 def _best_sentences(question: str, paper: Paper, embedder, qv, limit: int) -> list[str]:

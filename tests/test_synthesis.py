@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from qa.assistant import Assistant
-from qa.extractive import Candidates, Selection, clean_sentence, comparison_targets, select_papers, topic_query
+from qa.extractive import (Candidates, Selection, clean_sentence, common_thread, comparison_targets, select_papers,
+                           topic_query)
 from qa.papers import Paper
 from qa.types import Hit
 from qa.rerank import SentenceVectors
@@ -114,6 +115,19 @@ def test_text_cleaning():
     assert comparison_targets("How does DreamerV3 differ from DreamerV2?") == ["DreamerV3", "DreamerV2"]
     assert comparison_targets("What is FRePo?") == []
     assert topic_query("When does the LLM work start, and what came before?") == "LLM"
+
+
+def test_common_thread_is_written_as_the_papers_write_it():
+    # lower-cased, "US English" would read as the pronoun "us" (and fail the no-"we" check of extractive answers)
+    def paper(title, abstract):
+        return Paper(paper_id=title, title=title, authors=[], authors_truncated=False, affiliations=[],
+                     category="SD", date="2020-01-01", year=2020, has_code=False, abstract=abstract)
+
+    papers = [paper("A", "A vocoder trained on US English speech reaches a high mean opinion score."),
+              paper("B", "Trained on US English, the model improves the mean opinion score of synthesis."),
+              paper("C", "An image classifier for flowers.")]
+    thread = common_thread(papers[:2], papers)
+    assert "US English" in thread and not any("us english" in t for t in thread)
 
 
 def test_llm_gets_the_sources_in_date_order_and_the_layout(built_settings):
