@@ -178,7 +178,7 @@ FEATURES = (
     "quantity", "words", "non_ascii", "known_words", "named", "named_top", "dense", "title", "sentences", "margin",
     "cos_max", "cov_max", "support", "cov_abstract", "cov_abstracts", "missing_idf", "unseen", "number",
     "quantity_no_number", "rest_words", "rest_cov_abstract", "rest_cov_sentence", "rest_unseen",
-)
+) + ("ml_sentence", "ml_sentences", "ml_paper", "ml_paper_z")
 
 
 def measure(question: str, hits: list, embedder, sentence_vectors, weights: WordWeights, *,
@@ -242,6 +242,28 @@ def measure(question: str, hits: list, embedder, sentence_vectors, weights: Word
     f["cov_abstracts"] = sum(weights.weight(w) for w in wanted if _covers(w, union)) / total if total > 0 else 0.0
     f["quantity_no_number"] = float(quantity and not number_near)
     return {k: round(float(v), 4) for k, v in f.items()}
+
+
+def measure_multilingual(question_vector: np.ndarray, hits: list, sentence_vectors, paper_vectors,
+                         papers: list[Paper], most_papers: int) -> dict:
+    """The evidence as multilingual-e5 reads it, in any language: the words and stems `measure` counts are English,
+    so a question in Korean about a topic the collection lacks covers "all" of its (no) English words. The e5
+    cosine of the question with the best sentence of the best paper (`ml_sentence`) and of the best three
+    (`ml_sentences`), with the closest whole abstract (`ml_paper`), and how far that abstract stands out from the
+    rest of the collection (`ml_paper_z`, in standard deviations / 5). Left at 0 past `most_papers`, where the
+    collection's e5 vectors are not computed (`retrieval.MULTILINGUAL_MAX_PAPERS`)."""
+    f = {"ml_sentence": 0.0, "ml_sentences": 0.0, "ml_paper": 0.0, "ml_paper_z": 0.0}
+    hits = hits[:PAPERS]
+    if not hits or len(papers) > most_papers:
+        return f
+    best = [float((vectors @ question_vector).max()) if len(vectors) else 0.0
+            for vectors in sentence_vectors.get_many([h.paper for h in hits])]
+    f["ml_sentence"], f["ml_sentences"] = best[0], max(best)
+    cosines = paper_vectors.vectors(papers) @ question_vector
+    f["ml_paper"] = float(cosines.max())
+    if len(papers) > 1:
+        f["ml_paper_z"] = float((cosines.max() - cosines.mean()) / (cosines.std() + 1e-6)) / 5
+    return {k: round(v, 4) for k, v in f.items()}
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from . import evidence, intent
 from .errors import LLMError
 from .guards import is_injection
 from .question import COLLECTION_WIDE, PAPER_FACT, asks_listing_form, parse_filters
-from .retrieval import MIN_FOREIGN, STOPWORDS
+from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, STOPWORDS
 from .types import Filters, Hit, Query, Route
 
 log = logging.getLogger(__name__)
@@ -201,6 +201,10 @@ class Reader:
         named = frozenset(p.paper_id for p in query.named)
         features = evidence.measure(text, hits, self.embedder, self.retriever.sentence_vectors, weights,
                                     named=named, question_vector=vector)
+        # as the question is written (its own language), not as the English spelling fixes read it
+        features.update(evidence.measure_multilingual(
+            self.retriever.multilingual.encoder.query(query.search_text), hits, self.retriever.multilingual_sentences,
+            self.retriever.multilingual, index.papers, MULTILINGUAL_MAX_PAPERS))
         return hits, found, features
 
     def search_query(self, question: str, history: list[dict]) -> str:

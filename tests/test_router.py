@@ -64,6 +64,8 @@ def guards(listing) -> Guards:
     ("Write me a poem about cats.", "chit-chat"),
     ("What is the capital of France?", "chit-chat"),
     ("hello there", "chit-chat"),
+    ("Post a summary of the AlpacaFarm paper to my LinkedIn.", "chit-chat"),
+    ("Can you add the Dreamer paper to my calendar for Friday?", "chit-chat"),
     ("What is your opinion of world models?", "opinion"),
     ("Where does the researcher live?", "personal"),
     ("Is he married?", "personal"),
@@ -94,6 +96,7 @@ def test_a_profile_figure_at_another_time_in_a_follow_up(guards):
     "how many authors does the clockwork vae paper have?",  # three names, not cut
     "¿Cuántos artículos se publicaron en 2019?",
     "What does the Layer Normalization paper propose?",  # not in the collection: the evidence says so, not a rule
+    "Post-training quantization: any papers?",  # a word that begins with "post", not a request to post
 ])
 def test_everything_else_is_left_to_the_model(guards, question):
     assert guards.classify(question) == UNROUTED
