@@ -88,3 +88,20 @@ def test_an_answer_in_another_language_quotes_the_sentence_that_answers(vision, 
     # read with MiniLM, the Japanese question is noise and the sentence that introduces the paper wins
     monkeypatch.setattr(type(vision), "_sentence_reader", lambda self, query: self.embedder)
     assert "fps" not in vision.ask(question).answer
+
+
+def test_the_evidence_in_another_language_tells_a_topic_the_collection_holds_from_one_it_lacks(vision):
+    """The word coverage the intent model reads is English: a question in Korean has no English words, so it
+    "covers" a topic the collection lacks as well as one it holds. The multilingual-e5 cosines with the best
+    sentences and abstracts (`evidence.measure_multilingual`) tell them apart."""
+    def measured(question):
+        reader = vision.reader
+        with vision.retriever.pinned():
+            _, _, features = reader.evidence_features(reader.query_of(question))
+        return features
+
+    holds = measured("사진 여러 장으로 3차원 장면을 재구성하고 새로운 시점을 합성하는 논문이 있나요?")
+    lacks = measured("블록체인이나 암호화폐 거래에 관한 논문이 있나요?")
+    assert holds["cov_abstract"] == lacks["cov_abstract"]  # blind: no English word in either
+    assert holds["ml_sentences"] > lacks["ml_sentences"] + 0.02
+    assert holds["ml_paper"] > lacks["ml_paper"]
