@@ -23,7 +23,7 @@ from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, Synthesis
 from .llm import get_llm
 from .metadata import answer_metadata, listing_holds, needs_paper_context
 from .question import parse_filters
-from .retrieval import MIN_FOREIGN, Retriever
+from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
 from .router import get_router
 from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back
 from .tokens import count_tokens, truncate_tokens
@@ -353,9 +353,12 @@ class Assistant:
             hits += [h for h in holders if h.paper.paper_id not in have]
         named = self._compared_papers(question, filters, history)
         self._load_sentences(reader, hits + named)
-        return gather_candidates(question, query, hits, reader or self.embedder, named, self.papers,
+        papers = self.papers
+        return gather_candidates(question, query, hits, reader or self.embedder, named, papers,
                                  by_author=bool(filters.author),
-                                 named_term=frozenset(h.paper.paper_id for h in holders))
+                                 named_term=frozenset(h.paper.paper_id for h in holders),
+                                 multilingual=self.retriever.multilingual.z_scores(query, papers)
+                                 if len(papers) <= MULTILINGUAL_MAX_PAPERS else None)
 
     def _rare_name_papers(self, question: str, filters: Filters) -> list[Hit]:
         """The papers that write the one name the question asks about, when between one and `SELECTION.most`

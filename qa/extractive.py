@@ -24,6 +24,7 @@ from .citations import content_words
 from .papers import Paper
 from .metadata import facts_sentence, listing_facts
 from .rerank import SentenceVectors
+from .selection import model as selection_model
 from .sources.latex import LatexError, latex_to_text
 from .retrieval import STOPWORDS
 from .text import CASED
@@ -220,15 +221,27 @@ class Candidates:
     by_author: bool = False         # the hits are one author's papers (a filter): their whole line of work counts
     # the papers whose text has the one rare name the question asks about ("Minecraft", "MuJoCo"): exactly those
     named_term: frozenset = frozenset()
+    # per hit: the multilingual-e5 cosine of the question with the paper, standardised over the collection
+    multilingual: list[float] = field(default_factory=list)
+    # per hit: its five best sentence scores, best first (a paper about the topic has several close sentences, a
+    # paper near it one)
+    sentences: list[list[float]] = field(default_factory=list)
 
     def evidence(self, selection: Selection | None = None) -> list[float]:
         selection = selection or SELECTION
         return [h.signals.get("hybrid", h.score) + s + selection.coverage * c
                 for h, s, c in zip(self.hits, self.sentence, self.coverage)]
 
+    def pool(self) -> list[Hit]:
+        """The candidates a selection considers, best retrieved first."""
+        return self.hits[:SELECTION.pool]
 
-def best_sentence_scores(query: str, hits: list[Hit], embedder) -> list[float]:
-    """Per hit: the score of its best abstract sentence against the query (cosine + word overlap)."""
+    def select_by_rule(self, selection: Selection | None = None) -> list[Hit]:
+        return select_papers(self, selection or SELECTION)
+
+
+def sentence_scores(query: str, hits: list[Hit], embedder) -> list[np.ndarray]:
+    """Per hit: the score of each of its abstract sentences against the query (cosine + word overlap)."""
     if not hits:
         return []
     qv = embedder.embed([query])[0]
@@ -239,8 +252,7 @@ def best_sentence_scores(query: str, hits: list[Hit], embedder) -> list[float]:
         sentences = split_sentences(hit.paper.abstract) or [hit.paper.abstract or hit.paper.title]
         sims = _on_common_scale(embedder, vecs @ qv)
         overlap = np.array([len(words & _words(s)) / max(len(words), 1) for s in sentences][:len(sims)])
-        out.append(float(np.max(sims[:len(overlap)] + SENTENCE_OVERLAP * overlap)) if len(overlap)
-                   else float(sims.max()))
+        out.append(sims[:len(overlap)] + SENTENCE_OVERLAP * overlap if len(overlap) else sims)
     return out
 
 
@@ -402,17 +414,28 @@ def writes(paper: Paper, name: str) -> bool:
 
 def gather_candidates(question: str, query: str, hits: list[Hit], embedder, named: list[Hit] | None = None,
                       collection: list[Paper] | None = None, by_author: bool = False,
-                      named_term: frozenset = frozenset()) -> Candidates:
+                      named_term: frozenset = frozenset(), multilingual: dict[str, float] | None = None) -> Candidates:
+    """`multilingual`: per paper id, the question's multilingual-e5 cosine with it, standardised over the
+    collection (`retrieval.MultilingualPaperVectors.z_scores`)."""
     named = _unique(named or [])
     kind = synthesis_kind(question, len(named))
-    return Candidates(question, kind, list(hits), best_sentence_scores(query, hits, embedder),
-                      word_coverage(query, hits, collection), named, by_author, named_term)
+    scores = sentence_scores(query, hits, embedder)
+    return Candidates(question, kind, list(hits), [float(s.max()) for s in scores],
+                      word_coverage(query, hits, collection), named, by_author, named_term,
+                      [(multilingual or {}).get(h.paper.paper_id, 0.0) for h in hits],
+                      [np.sort(s)[::-1][:5].round(4).tolist() for s in scores])
 
 
-def select_papers(candidates: Candidates, selection: Selection = SELECTION) -> list[Hit]:
-    """The papers a several-paper answer cites, best first (see `Selection`)."""
+def select_papers(candidates: Candidates, selection: Selection | None = None) -> list[Hit]:
+    """The papers a several-paper answer cites, best first: the trained model's choice (qa.selection), or the
+    hand-set rule `selection` when one is given (tools/synthesis_sweep.py)."""
     if candidates.kind == "compare":
         return list(candidates.named)
+    if selection is None:
+        if candidates.named_term and candidates.kind in ("count", "topic"):
+            return select_papers(candidates, SELECTION)  # the papers that write the rare name asked about
+        return _unique(list(candidates.named) + selection_model().choose(candidates)) if candidates.pool() \
+            else list(candidates.named)
     limit = max(selection.most, len(candidates.named))
     every = list(zip(candidates.hits, candidates.evidence(selection)))
     if candidates.named_term and candidates.kind in ("count", "topic"):
@@ -433,7 +456,7 @@ def select_papers(candidates: Candidates, selection: Selection = SELECTION) -> l
     return _unique(list(candidates.named) + kept)[:limit]
 
 
-def plan_synthesis(candidates: Candidates, selection: Selection = SELECTION) -> SynthesisPlan:
+def plan_synthesis(candidates: Candidates, selection: Selection | None = None) -> SynthesisPlan:
     """Which papers a several-paper answer uses, and in which order (the [n] follow this order)."""
     kept = select_papers(candidates, selection)
     if candidates.kind == "evolution":

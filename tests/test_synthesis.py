@@ -10,6 +10,7 @@ import pytest
 from qa.assistant import Assistant
 from qa.extractive import (Candidates, Selection, clean_sentence, common_thread, comparison_targets, select_papers,
                            topic_query)
+from qa.errors import QAError
 from qa.papers import Paper
 from qa.types import Hit
 from qa.rerank import SentenceVectors
@@ -170,6 +171,40 @@ def test_selection_keeps_papers_close_to_the_best_one():
     # a comparison cites the papers it names, whatever the scores
     candidates.kind, candidates.named = "compare", [hits[4], hits[2]]
     assert [h.paper.title for h in select_papers(candidates, rule)] == ["E", "C"]
+
+
+def test_the_trained_selection_cites_the_likeliest_paper_and_those_at_its_threshold(tmp_path):
+    """`qa.selection.SelectionModel` with weights written here: the likeliest candidate is always cited, every other
+    at the threshold, at most `MOST`, likeliest first."""
+    import json
+
+    from qa.selection import FEATURES, MOST, SelectionModel
+
+    weights = [0.0] * len(FEATURES)
+    weights[FEATURES.index("hybrid")] = 4.0  # on the standardised hybrid score alone
+    path = tmp_path / "selection.json"
+    path.write_text(json.dumps({"features": list(FEATURES), "weights": weights, "bias": 0.0,
+                                "mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES), "threshold": 0.5,
+                                "data_sha256": "test"}))
+    model = SelectionModel(path)
+    hits = [_hit(t, h) for t, h in (("A", 0.2), ("B", -0.1), ("C", 0.9), ("D", -0.5))]
+    candidates = Candidates("q", "topic", hits, sentence=[0.5] * 4, coverage=[0.5] * 4)
+    assert [h.paper.title for h in model.choose(candidates)] == ["C", "A"]
+    weak = Candidates("q", "topic", [_hit("E", -0.3), _hit("F", -0.6)], sentence=[0.1, 0.1], coverage=[0.0, 0.0])
+    assert [h.paper.title for h in model.choose(weak)] == ["E"]  # below the threshold, but the likeliest
+    many = [_hit(f"P{i}", 1.0 + i / 100) for i in range(12)]
+    assert len(model.choose(Candidates("q", "topic", many, sentence=[0.5] * 12, coverage=[0.5] * 12))) == MOST
+    (tmp_path / "old.json").write_text(json.dumps({"features": ["hybrid"], "weights": [1.0]}))
+    with pytest.raises(QAError, match="other features"):
+        SelectionModel(tmp_path / "old.json")
+
+
+def test_the_shipped_selection_cites_a_topic_and_leaves_a_near_paper_out(assistant):
+    candidates = assistant.synthesis_candidates("Which papers learn a world model and train an agent inside it?")
+    chosen = {h.paper.title for h in select_papers(candidates)}
+    assert {"Dream to Control: Learning Behaviors by Latent Imagination",
+            "Mastering Atari with Discrete World Models"} <= chosen
+    assert "Dataset Distillation using Neural Feature Regression" not in chosen and len(chosen) <= 8
 
 
 def test_topic_question_cites_the_papers_on_the_topic_and_not_the_others(assistant):
