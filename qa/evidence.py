@@ -30,6 +30,7 @@ MIN_COVERAGE = 0.80     # share of the question's (idf-weighted) words the sente
 PAPERS = 3              # abstracts searched for a supporting sentence
 
 _WORD = re.compile(r"[a-z0-9]+")
+_LETTERS = re.compile(r"[^\W\d_]+")  # runs of letters of any script
 # a name and its year written apart: "WMT 2014" is also "wmt2014" and "wmt14", as a question may write it
 _NAME_YEAR = re.compile(r"\b([a-z]{2,}) ((?:19|20)\d\d)\b")
 _COMPOUND = re.compile(r"[a-z0-9]+(?:[\-.][a-z0-9]+)+")  # "gpt-4", "t5-large", "llama-2-based", "3.5"
@@ -177,7 +178,7 @@ def assess(question: str, papers: list[Paper], embedder, sentence_vectors, weigh
 FEATURES = (
     "quantity", "words", "non_ascii", "known_words", "named", "named_top", "dense", "title", "sentences", "margin",
     "cos_max", "cov_max", "support", "cov_abstract", "cov_abstracts", "missing_idf", "unseen", "number",
-    "quantity_no_number", "rest_words", "rest_cov_abstract", "rest_cov_sentence", "rest_unseen",
+    "quantity_no_number", "rest_words", "rest_cov_abstract", "rest_cov_sentence", "rest_unseen", "rest_letters",
 ) + ("ml_sentence", "ml_sentences", "ml_paper", "ml_paper_z")
 
 
@@ -235,6 +236,10 @@ def measure(question: str, hits: list, embedder, sentence_vectors, weights: Word
                                      for sentence in abstract_sentences(top.paper)) / rest_total
     else:
         f["rest_cov_abstract"] = f["rest_cov_sentence"] = 1.0
+    # how much the question says besides its paper's name, in the letters of any script: "ما هو FRePo؟" asks
+    # nothing else (the words of other languages are not among the English `rest` words above)
+    own = title | named_words if top.paper.paper_id in named else frozenset()
+    f["rest_letters"] = min(sum(len(t) for t in _LETTERS.findall(question.lower()) if _stem(t) not in own), 40) / 40
     covered = [w for w in wanted if _covers(w, title | body)]
     f["cov_abstract"] = sum(weights.weight(w) for w in covered) / total if total > 0 else 0.0
     f["missing_idf"] = max((weights.weight(w) / heaviest for w in wanted if w not in covered), default=0.0)

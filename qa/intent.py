@@ -44,12 +44,12 @@ other such only same so than too very just also there here then now per as if"""
 EVIDENCE = ("quantity", "words", "non_ascii", "known_words", "named", "named_top", "dense", "title", "sentences",
             "margin", "cos_max", "cov_max", "support", "cov_abstract", "cov_abstracts", "missing_idf", "unseen",
             "number", "quantity_no_number", "rest_words", "rest_cov_abstract", "rest_cov_sentence", "rest_unseen",
-            "ml_sentence", "ml_sentences", "ml_paper", "ml_paper_z")
+            "rest_letters", "ml_sentence", "ml_sentences", "ml_paper", "ml_paper_z")
 BASE = EVIDENCE + ("listing_form", "filter_years", "filter_category", "filter_author", "filter_code", "history")
 # the same evidence means more when the question calls the best paper by its name ("What is ToolEmu used for?"
 # against "What is Python used for?"): these features also enter multiplied by `named_top`
 NAMED = ("cov_max", "cos_max", "support", "cov_abstract", "rest_words", "rest_cov_abstract", "rest_cov_sentence",
-         "rest_unseen", "number", "quantity_no_number", "words", "dense", "sentences", "margin")
+         "rest_unseen", "number", "quantity_no_number", "words", "dense", "sentences", "margin", "rest_letters")
 DENSE = BASE + tuple(f"named_top*{name}" for name in NAMED)
 
 
@@ -100,6 +100,12 @@ def hashed(question: str, history: list[dict], vocab: Counter) -> tuple[np.ndarr
                             return_counts=True)
     values = np.sqrt(counts.astype(np.float64))
     return ids, values / np.linalg.norm(values)
+
+
+def multilingual_inputs(vector: np.ndarray, features: dict) -> np.ndarray:
+    """The question's multilingual-e5 vector, and again when it names the best retrieved paper: "What is FRePo?"
+    and "What is Python?" read alike to e5, and only the first is answered (a linear model needs the product)."""
+    return np.concatenate([vector, features.get("named_top", 0.0) * vector])
 
 
 def dense_inputs(features: dict, listing_form: bool, stated: Filters, history: list[dict]) -> np.ndarray:

@@ -47,6 +47,15 @@ _INFLECTIONS = ("s", "es", "ed", "d", "ing", "ly")
 _NAME = re.compile(r"^[A-Za-z]*(?:[A-Z][a-z0-9]*[A-Z]|[a-z][A-Z])[A-Za-z]*$")  # "FRePo", "DreamerV", "ToolEmu"
 
 
+def _swapped_function_word(word: str) -> str | None:
+    """The function word ("what", "how", "the") that `word` writes with two neighbouring letters swapped, if any."""
+    for i in range(len(word) - 1):
+        swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        if swapped != word and swapped in STOPWORDS:
+            return swapped
+    return None
+
+
 def tokenize(text: str, stemmer=None) -> list[str]:
     words = [w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     return stemmer.stemWords(words) if stemmer is not None else words
@@ -118,6 +127,20 @@ class _Index:
                 return word
             fixed = self.correct_typos([lower])[0]
             return word if fixed == lower else fixed
+        return _WORD.sub(fix, self.function_words_mended(text))
+
+    def function_words_mended(self, text: str) -> str:
+        """"Waht does ...", "hwo many": a function word with two letters swapped, written right. Whatever the
+        language of the rest: an unknown word there is no sign that the question is not English."""
+        def fix(match: re.Match) -> str:
+            word = match.group(0)
+            lower = word.lower()
+            if not word.isascii() or len(word) < 3 or self._known(lower):
+                return word
+            swapped = _swapped_function_word(lower)
+            if not swapped:
+                return word
+            return swapped.capitalize() if word[0].isupper() else swapped
         return _WORD.sub(fix, text)
 
     def correct_typos(self, words: list[str]) -> list[str]:

@@ -170,7 +170,7 @@ class Reader:
         """What the intent model reads of a question (qa.intent); also keeps the evidence search on the query,
         for the answer to reuse. tools/train_intent.py reads the labelled questions through this too."""
         query.searched, query.evidence, features = self.evidence_features(query)
-        multilingual = self.retriever.multilingual.encoder.query(query.text)
+        multilingual = intent.multilingual_inputs(self.retriever.multilingual.encoder.query(query.text), features)
         return (intent.hashed(query.text, query.history, self._vocabulary()), multilingual,
                 intent.dense_inputs(features, asks_listing_form(query.text), query.stated, query.history))
 
@@ -191,19 +191,24 @@ class Reader:
         index, weights = self.retriever.index(), self.word_weights()
         # misspelt English words read as the collection spells them: an unknown word is evidence that a topic is
         # missing (the words of another language are left as they are)
-        text = self.router().spelled(query.search_text)  # "DreamrV3": the paper the question names, as it writes it
-        text = index.spelled(text) if query.foreign < MIN_FOREIGN else text
+        # "DreamrV3": the paper the question names, as it writes it; "Waht": a question word
+        text = index.function_words_mended(self.router().spelled(query.search_text))
+        text = index.spelled(text) if index.foreign_share(text) < MIN_FOREIGN else text  # with the names mended
         # as deep as a one-paper answer reads, so that answer can reuse this search (`_retrieve_and_answer`)
         hits = self.retriever.search(text, k=max(query.k, evidence.PAPERS), filters=query.given)
         vector = np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]
         found = evidence.assess(text, [h.paper for h in hits], self.embedder, self.retriever.sentence_vectors,
                                 weights, question_vector=vector)
+        # filters set outside the question (the UI's, `--author`) may leave no paper: what the question needs is
+        # still read from the whole collection (the answer then says that no paper matches, or counts 0)
+        read = hits if hits or query.given is None or not query.given.active else self.retriever.search(
+            text, k=max(query.k, evidence.PAPERS))
         named = frozenset(p.paper_id for p in query.named)
-        features = evidence.measure(text, hits, self.embedder, self.retriever.sentence_vectors, weights,
+        features = evidence.measure(text, read, self.embedder, self.retriever.sentence_vectors, weights,
                                     named=named, question_vector=vector)
-        # as the question is written (its own language), not as the English spelling fixes read it
+        # the same text in multilingual-e5 (the spelling fixes leave the words of other languages as they are)
         features.update(evidence.measure_multilingual(
-            self.retriever.multilingual.encoder.query(query.search_text), hits, self.retriever.multilingual_sentences,
+            self.retriever.multilingual.encoder.query(text), read, self.retriever.multilingual_sentences,
             self.retriever.multilingual, index.papers, MULTILINGUAL_MAX_PAPERS))
         return hits, found, features
 

@@ -252,6 +252,12 @@ def test_misspelt_words_read_as_the_collection_spells_them(assistant):
     assert index.spelled("Any work on protein folding by DeepMind?") == "Any work on protein folding by DeepMind?"
     assert index.spelled("Welche Arbeiten gibt es zu Quantencomputing?") == \
         "Welche Arbeiten gibt es zu Quantencomputing?"
+    # a question word with two letters swapped is that word, in a question of any language; an English word that
+    # swaps into one ("form", "from") stays
+    assert index.function_words_mended("Waht does the dropout paper find? Whcih data?") == \
+        "What does the dropout paper find? Which data?"
+    assert index.function_words_mended("waht ist Dropout, and what form does it take?") == \
+        "what ist Dropout, and what form does it take?"
 
 
 def test_bibliographic_forms_are_computed_for_a_collection_without_an_owner(assistant):

@@ -434,7 +434,7 @@ def test_corpus_html_is_shown_as_text_and_never_runs(page, xss_server):
     assert page.locator("#qa-paper img, #qa-sources img, #qa-sources script, #qa-chat img").count() == 0
 
 
-SYNTHESIS = "What has been done on reinforcement learning?"  # cites 8 papers, two abstracts with long URLs
+SYNTHESIS = "What has been done on reinforcement learning?"  # cites several papers, two abstracts with long URLs
 _SCROLLED = """() => { const out = [];
     for (const e of document.querySelectorAll('*'))
         if (e.scrollTop > 0 && e !== document.scrollingElement)
@@ -506,10 +506,10 @@ def test_copy_gives_markdown_with_numbered_references(page, server):
     text = page.evaluate("navigator.clipboard.readText()")
     assert "<" not in text and "qa-" not in text, text[:300]  # no HTML
     body, _, refs = text.partition("**References**")
-    assert "[1]" in body and "[8]" in body and "model-based" in body.lower()
     lines = [line for line in refs.strip().splitlines() if line.strip()]
-    assert lines[0] == ("1. ACTRCE: Augmenting Experience via Teacher's Advice For Multi-Goal Reinforcement Learning "
-                        "(2019). Harris Chan, Yuhuai Wu, Jamie Kiros et al."), lines[0]
+    assert len(lines) >= 3 and "[1]" in body and f"[{len(lines)}]" in body and "model-based" in body.lower()
+    # "1. Title (year). First, Second, Third et al.": the listing's authors, cut as the listing cuts them
+    assert any(line.endswith(" et al.") and line.count(", ") >= 2 for line in lines), lines
     assert [line.split(".")[0] for line in lines] == [str(i) for i in range(1, len(lines) + 1)]
     assert all(re.search(r"^\d+\. .+ \(\d{4}\)\. \S", line) for line in lines), lines
 

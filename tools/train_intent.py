@@ -65,7 +65,7 @@ UNTUNED = {"router_fresh_x", "router_fresh_y", "router_z1", "router_z2", "router
            "router_cc1", "router_cc2", "other15_questions", "router_dd1", "router_dd2", "other16_questions",
            "router_ee1", "router_ee2", "other17_questions"}
 C = 4.0                    # inverse L2 strength (per question's loss)
-MULTILINGUAL_WEIGHT = 3.0  # scale of the multilingual vector against the unit-norm n-grams
+MULTILINGUAL_WEIGHT = 2.0  # scale of the multilingual vector against the unit-norm n-grams
 COST_WRONG_DECLINE = 2.0
 
 
