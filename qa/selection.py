@@ -6,7 +6,7 @@ itself weak. The model (qa/data/selection.json, written by tools/train_selection
 questions of eighteen collections) reads each candidate's evidence in absolute terms and relative to the others:
 hybrid retrieval score, best sentence, word coverage, the multilingual cosine (which reads other languages), its
 rank and distance from the best. The likeliest candidate is always cited, and every other whose probability
-reaches the threshold, at most `MOST`.
+reaches the threshold of its kind of question, at most `MOST`.
 """
 from __future__ import annotations
 
@@ -72,7 +72,8 @@ class SelectionModel:
         self.bias = float(data["bias"])
         self.mean = np.array(data["mean"])
         self.scale = np.array(data["scale"])
-        self.threshold = float(data["threshold"])
+        # per kind of question ("topic", "evolution", "count"): a count is as good as the papers it counts
+        self.thresholds = {kind: float(t) for kind, t in data["thresholds"].items()}
         self.data_sha256 = data["data_sha256"]
 
     def probabilities(self, candidates) -> np.ndarray:
@@ -84,7 +85,8 @@ class SelectionModel:
         pool = candidates.pool()
         p = self.probabilities(candidates)
         order = sorted(range(len(pool)), key=lambda i: -p[i])
-        return [pool[i] for rank, i in enumerate(order[:MOST]) if rank == 0 or p[i] >= self.threshold]
+        threshold = self.thresholds.get(candidates.kind, self.thresholds["topic"])
+        return [pool[i] for rank, i in enumerate(order[:MOST]) if rank == 0 or p[i] >= threshold]
 
 
 _model: SelectionModel | None = None

@@ -184,11 +184,15 @@ def test_the_trained_selection_cites_the_likeliest_paper_and_those_at_its_thresh
     weights[FEATURES.index("hybrid")] = 4.0  # on the standardised hybrid score alone
     path = tmp_path / "selection.json"
     path.write_text(json.dumps({"features": list(FEATURES), "weights": weights, "bias": 0.0,
-                                "mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES), "threshold": 0.5,
-                                "data_sha256": "test"}))
+                                "mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES),
+                                "thresholds": {"topic": 0.5, "count": 0.9}, "data_sha256": "test"}))
     model = SelectionModel(path)
     hits = [_hit(t, h) for t, h in (("A", 0.2), ("B", -0.1), ("C", 0.9), ("D", -0.5))]
     candidates = Candidates("q", "topic", hits, sentence=[0.5] * 4, coverage=[0.5] * 4)
+    assert [h.paper.title for h in model.choose(candidates)] == ["C", "A"]  # p = 0.97, 0.69, 0.40, 0.12
+    candidates.kind = "count"  # its own threshold
+    assert [h.paper.title for h in model.choose(candidates)] == ["C"]
+    candidates.kind = "evolution"  # none of its own: the topic's
     assert [h.paper.title for h in model.choose(candidates)] == ["C", "A"]
     weak = Candidates("q", "topic", [_hit("E", -0.3), _hit("F", -0.6)], sentence=[0.1, 0.1], coverage=[0.0, 0.0])
     assert [h.paper.title for h in model.choose(weak)] == ["E"]  # below the threshold, but the likeliest

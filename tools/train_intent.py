@@ -122,16 +122,12 @@ def vectors_key(questions: Path) -> str:
     return f"vectors-{questions.stem}-{digest.hexdigest()[:16]}"
 
 
-def read_unit(unit: tuple[Path | None, Path], workspace: Path, cache: Path | None = None) -> list[dict | None]:
-    """The readings of one question file on its collection (None for a question the guards decline without
-    evidence, which the model never sees), exactly as `Reader.read` (qa.understand) reads it at run time. The
-    texts each encoder was asked for are kept in `cache`, and given back to the encoders the next time."""
-    from qa.assistant import Assistant, clean_history
-    from qa.embeddings import LocalEmbedder, MultilingualEncoder
+def assistant_for(collection: Path | None, workspace: Path):
+    """An assistant over `collection` (None: the bundled listing), ingested into `workspace` once per process."""
+    from qa.assistant import Assistant
     from qa.ingest import ingest
     from qa.settings import Settings
 
-    collection, questions = unit
     assistant = _ASSISTANTS.get(collection)
     if assistant is None:
         directory = Path(tempfile.mkdtemp(dir=workspace))
@@ -142,6 +138,18 @@ def read_unit(unit: tuple[Path | None, Path], workspace: Path, cache: Path | Non
             settings = Settings.from_env(data_dir=directory, sources=(collection,))
             ingest(settings, fmt="jsonl")
         assistant = _ASSISTANTS[collection] = Assistant(settings, use_llm=False)
+    return assistant
+
+
+def read_unit(unit: tuple[Path | None, Path], workspace: Path, cache: Path | None = None) -> list[dict | None]:
+    """The readings of one question file on its collection (None for a question the guards decline without
+    evidence, which the model never sees), exactly as `Reader.read` (qa.understand) reads it at run time. The
+    texts each encoder was asked for are kept in `cache`, and given back to the encoders the next time."""
+    from qa.assistant import clean_history
+    from qa.embeddings import LocalEmbedder, MultilingualEncoder
+
+    collection, questions = unit
+    assistant = assistant_for(collection, workspace)
     reader, encoder, embedder = assistant.reader, assistant.retriever.multilingual.encoder, assistant.retriever.embedder
     # a whole set's vectors stay in memory (the encoders forget past a few hundred at run time)
     LocalEmbedder.memo_limit = MultilingualEncoder.memo_limit = 1 << 20

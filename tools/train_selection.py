@@ -11,7 +11,8 @@ candidate belongs in the answer.
 
 Cross-validated by groups of sets (three folds), it prints the mean citation precision and recall per question and
 the share of expected papers cited, for the hand-set rule (`extractive.Selection`) and for the model at each
-threshold, and picks the most precise threshold that cites at least as many expected papers as the rule. The
+threshold, and picks per kind of question (topic, evolution, count) the most precise threshold that cites at least
+as many expected papers as the rule. The
 candidates are kept in QA_CACHE_DIR/selection-readings, keyed by the code and data of qa/ (less the selection's own,
 so a change of features re-fits in seconds) and the questions; reading them all takes ~15 min on 2 cores.
 """
@@ -38,7 +39,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import train_intent  # noqa: E402  (the training sets and how their readings are keyed)
 
 L2 = 1.0  # ridge strength on the standardised features (per candidate's loss)
-_ASSISTANTS: dict = {}
+KINDS = ("topic", "evolution", "count")  # `extractive.synthesis_kind` (a comparison cites what it names)
 
 
 def _synthesis_rows(path: Path) -> list[dict]:
@@ -47,21 +48,10 @@ def _synthesis_rows(path: Path) -> list[dict]:
 
 def read_unit(unit, workspace: Path) -> list[dict]:
     """The candidates of each synthesis question of one file on its collection, as features and labels."""
-    from qa.assistant import Assistant, clean_history
-    from qa.ingest import ingest
-    from qa.settings import Settings
+    from qa.assistant import clean_history
 
     collection, questions = unit
-    assistant = _ASSISTANTS.get(collection)
-    if assistant is None:
-        directory = Path(tempfile.mkdtemp(dir=workspace))
-        if collection is None:
-            settings = Settings.from_env(data_dir=directory, sources=(ROOT / "data",))
-            ingest(settings)
-        else:
-            settings = Settings.from_env(data_dir=directory, sources=(collection,))
-            ingest(settings, fmt="jsonl")
-        assistant = _ASSISTANTS[collection] = Assistant(settings, use_llm=False)
+    assistant = train_intent.assistant_for(collection, workspace)
     out = []
     for row in _synthesis_rows(questions):
         query = assistant.read(row["question"], clean_history(row.get("history")))
@@ -183,17 +173,18 @@ def main() -> None:
     print(f"{len(rows)} synthesis questions read ({time.perf_counter() - started:.0f} s)", flush=True)
     for r in rows:
         r["x"] = features(r["candidates"])
-    threshold = args.threshold
+    thresholds = {kind: args.threshold for kind in KINDS}
     if not args.no_cv:
         names = sorted({r["set"] for r in rows})
         fold_of = {name: i % 3 for i, name in enumerate(names)}
         grid = np.round(np.arange(0.2, 0.71, 0.05), 2)
         by_threshold = {t: [None] * len(rows) for t in grid}
+        probabilities_cv = [None] * len(rows)
         for fold in range(3):
             model = fit([r for r in rows if fold_of[r["set"]] != fold])
             for i, r in enumerate(rows):
                 if fold_of[r["set"]] == fold:
-                    p = probabilities(model, r["x"].astype(np.float64))
+                    p = probabilities_cv[i] = probabilities(model, r["x"].astype(np.float64))
                     for t in grid:
                         by_threshold[t][i] = chosen(p, t, MOST)
         groups = {"bundled listing": [i for i, r in enumerate(rows) if not r["set"].startswith("other")],
@@ -209,23 +200,30 @@ def main() -> None:
 
         print("precision / recall / expected cited, per question, cross-validated over groups of sets")
         show("rule", [np.array(r["rule"]) for r in rows])
-        rule = score(rows, [np.array(r["rule"]) for r in rows])
         for t in grid:
             show(f"model @ {t:.2f}", by_threshold[t])
-        # the most precise choice that cites as many of the expected papers as the rule: a paper cited off the topic
-        # costs the reader more than one left out
-        fair = [t for t in grid if score(rows, by_threshold[t])["r"] >= rule["r"]
-                and score(rows, by_threshold[t])["cited"] >= rule["cited"]] or [grid[0]]
-        threshold = float(max(fair, key=lambda t: score(rows, by_threshold[t])["p"]))
-        print(f"threshold {threshold:.2f}")
+        # per kind, the most precise threshold that cites as many of the expected papers as the rule: a paper cited
+        # off the topic costs the reader more than one left out
+        for kind in KINDS:
+            idx = [i for i, r in enumerate(rows) if r["kind"] == kind]
+            sub = [rows[i] for i in idx]
+            rule = score(sub, [np.array(r["rule"]) for r in sub])
+            measured = {t: score(sub, [by_threshold[t][i] for i in idx]) for t in grid}
+            fair = [t for t in grid if measured[t]["r"] >= rule["r"] and measured[t]["cited"] >= rule["cited"]]
+            thresholds[kind] = float(max(fair or [grid[0]], key=lambda t: measured[t]["p"]))
+            m = measured[thresholds[kind]]
+            print(f"{kind:10s} n={len(sub):4d}  rule {rule['p']:.3f}/{rule['r']:.3f}/{rule['cited']:.3f}  "
+                  f"model @ {thresholds[kind]:.2f} {m['p']:.3f}/{m['r']:.3f}/{m['cited']:.3f}")
+        picks = [chosen(probabilities_cv[i], thresholds[r["kind"]], MOST) for i, r in enumerate(rows)]
+        show("model, per kind", picks)
     model = fit(rows)
     digest = hashlib.sha256()
     for r in rows:
         digest.update(json.dumps([r["set"], r["question"], r["expected"]]).encode())
-    model.update(features=list(FEATURES), threshold=threshold, data_sha256=digest.hexdigest(),
+    model.update(features=list(FEATURES), thresholds=thresholds, data_sha256=digest.hexdigest(),
                  questions=len(rows), candidates=int(sum(len(r["y"]) for r in rows)))
     args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.out} ({len(rows)} questions, threshold {threshold:.2f})")
+    print(f"wrote {args.out} ({len(rows)} questions, thresholds {thresholds})")
 
 
 if __name__ == "__main__":
