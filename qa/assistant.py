@@ -17,7 +17,7 @@ from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from . import evidence
 from .errors import LLMError, QAError
-from .extractive import (COMPARE, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, alternatives,
+from .extractive import (COUNT, COMPARE, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, alternatives,
                          answer_one_paper, answer_several, comparison_targets, gather_candidates, key_sentences,
                          names_paper, plan_synthesis, question_names, topic_query, writes)
 from .llm import get_llm
@@ -204,7 +204,9 @@ class Assistant:
             # "who wrote it and when?" still asks about the paper before it; other questions stand alone. A field of
             # one paper the listing could not link ("who wrote the distillation paper?") is left to the search.
             follows = bool(history) and (dangling_reference(question) or refers_back(question))
-            answer.route = "paper" if follows or one_paper else query.route.from_papers
+            # a count is answered by the papers it counts, however the model leans
+            answer.route = "paper" if follows or one_paper else "synthesis" if COUNT.search(question) \
+                else query.route.from_papers
             if not (follows or one_paper):  # a question about the listing, answered from one paper or several
                 answer.warnings.append(listing_holds(self.papers, self.profile))
             yield from self._retrieve_and_answer(query if follows else query.standalone(self.settings.k), answer)

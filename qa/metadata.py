@@ -15,6 +15,7 @@ from .question import (AUTHOR_EXTREME, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES, CO
                        PAPER_AFFILIATION, PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PEOPLE, PER_MONTH,
                        PER_PAPER_CITATIONS, SAME_DAY, SHARE, YEAR_PART, code_filter, compares_years, find_author, fold,
                        named_years, parse_category, parse_years)
+from .text import STOP, WORD
 from .types import Filters
 
 LIST_LIMIT = 25
@@ -395,6 +396,34 @@ def _first(*values):
     return next((v for v in values if v not in (None, "")), None)
 
 
+# the words a count of the whole listing is asked in ("how many papers has he published in total?")
+_WHOLE_COUNT = frozenset("""how many number count counts total altogether overall all papers paper articles article works
+work publications publication preprints studies study entries items records listing listed list lists collection
+profile there here in does do did has have had he she they researcher author authors published publish publishes
+written write wrote authored are is were was of the a an his her their this that it contain contains hold holds
+include includes included so far yet currently now exactly put together""".split())
+
+
+def _counts_what_the_listing_lacks(q: str, papers: list[Paper], owner: str) -> bool:
+    """A count restricted by a word the papers' titles and abstracts use and the listing's fields do not ("how many
+    papers mention Atari?", "... are on world models?"): not the listing's total. Words of other languages are not
+    the abstracts' words, so "¿cuántos artículos hay?" stays a total."""
+    words = {w for w in WORD.findall(q) if len(w) > 2 and w not in STOP} - _WHOLE_COUNT - set(WORD.findall(fold(owner)))
+    return bool(words) and bool(words & _written(papers))
+
+
+_written_cache: dict[tuple, frozenset[str]] = {}
+
+
+def _written(papers: list[Paper]) -> frozenset[str]:
+    """The words of the papers' titles and abstracts, once per collection version."""
+    key = (len(papers), papers[0].content_hash(), papers[-1].content_hash()) if papers else ()
+    if key not in _written_cache:
+        _written_cache.clear()
+        _written_cache[key] = frozenset(w for p in papers for w in WORD.findall(fold(f"{p.title} {p.abstract}")))
+    return _written_cache[key]
+
+
 def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                     filters: Filters | None = None, previous_question: str = "",
                     context_papers: list[Paper] | None = None, among: list[Paper] | None = None) -> MetadataAnswer:
@@ -714,6 +743,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                   if with_code else "\n\nNone of them is marked as having code.")
         return MetadataAnswer(text + ":\n" + _listing(base) + subset, base[:LIST_LIMIT])
     if counting:
+        if not scope.active and _counts_what_the_listing_lacks(q, papers, owner):
+            return MetadataAnswer("", understood=False)  # "how many papers mention Atari?": from the papers
         if not scope.active:
             claim = (f" The profile header claims {claimed} papers; the other {claimed - listed} are not in the "
                      "listing." if claimed and claimed != listed else "")

@@ -158,6 +158,21 @@ def test_reworded_counts_are_computed(assistant):
     assert answer.route == "metadata" and shared and {c.title for c in answer.citations} == shared
 
 
+def test_a_count_of_papers_by_what_they_say_is_not_the_listings_total(assistant):
+    papers = load_sources([LISTING]).papers
+    writing = [p for p in papers if "minecraft" in f"{p.title} {p.abstract}".lower()]
+    assert 1 < len(writing) < len(papers)
+    answer = assistant.ask("How many papers mention Minecraft?")  # a word the abstracts write, not a listing field
+    assert "The listing contains" not in answer.answer and answer.route == "synthesis", answer.answer[:200]
+    assert answer.answer.startswith(f"{len(writing)} papers"), answer.answer[:200]
+    assert {c.title for c in answer.citations} == {p.title for p in writing}
+    for question in ("How many papers are in the listing?", "How many papers has he published in total?",
+                     "¿Cuántos artículos hay en total?"):
+        answer = assistant.ask(question)
+        assert answer.route == "metadata" and answer.answer.startswith(f"The listing contains {len(papers)} papers"), \
+            (question, answer.answer[:120])
+
+
 def test_a_bibliographic_question_the_listing_cannot_compute_says_what_it_holds(assistant):
     answer = assistant.ask("Which paper has the longest title?")
     # answered from the papers (one or several, as the model leans), with what the listing holds said first
