@@ -23,7 +23,7 @@ from .extractive import (COUNT, COMPARE, MAX_COMPARED, SELECTION, Candidates, Sy
 from .llm import get_llm
 from .metadata import answer_metadata, listing_holds, needs_paper_context
 from .question import parse_filters
-from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
+from .retrieval import MIN_FOREIGN, Retriever
 from .router import get_router
 from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back
 from .tokens import count_tokens, truncate_tokens
@@ -355,12 +355,10 @@ class Assistant:
             hits += [h for h in holders if h.paper.paper_id not in have]
         named = self._compared_papers(question, filters, history)
         self._load_sentences(reader, hits + named)
-        papers = self.papers
-        return gather_candidates(question, query, hits, reader or self.embedder, named, papers,
+        return gather_candidates(question, query, hits, reader or self.embedder, named, self.papers,
                                  by_author=bool(filters.author),
                                  named_term=frozenset(h.paper.paper_id for h in holders),
-                                 multilingual=self.retriever.multilingual.z_scores(query, papers)
-                                 if len(papers) <= MULTILINGUAL_MAX_PAPERS else None)
+                                 multilingual=self.retriever.multilingual.z_scores(query, self.papers))
 
     def _rare_name_papers(self, question: str, filters: Filters) -> list[Hit]:
         """The papers that write the one name the question asks about, when between one and `SELECTION.most`

@@ -236,9 +236,6 @@ class Candidates:
         """The candidates a selection considers, best retrieved first."""
         return self.hits[:SELECTION.pool]
 
-    def select_by_rule(self, selection: Selection | None = None) -> list[Hit]:
-        return select_papers(self, selection or SELECTION)
-
 
 def sentence_scores(query: str, hits: list[Hit], embedder) -> list[np.ndarray]:
     """Per hit: the score of each of its abstract sentences against the query (cosine + word overlap)."""

@@ -127,7 +127,7 @@ class _Index:
                 return word
             fixed = self.correct_typos([lower])[0]
             return word if fixed == lower else fixed
-        return _WORD.sub(fix, self.function_words_mended(text))
+        return _WORD.sub(fix, text)
 
     def function_words_mended(self, text: str) -> str:
         """"Waht does ...", "hwo many": a function word with two letters swapped, written right. Whatever the
@@ -342,8 +342,9 @@ class MultilingualPaperVectors:
             return np.stack([self._memory[p.content_hash()] for p in papers])
 
     def z_scores(self, query: str, papers: list[Paper]) -> dict[str, float]:
-        """Per paper id: the question's cosine with the paper, standardised over `papers`."""
-        if len(papers) < 2:
+        """Per paper id: the question's cosine with the paper, standardised over `papers` (none past
+        `MULTILINGUAL_MAX_PAPERS`, whose vectors are not computed)."""
+        if not 2 <= len(papers) <= MULTILINGUAL_MAX_PAPERS:
             return {}
         sims = self.vectors(papers) @ self.encoder.query(query)
         z = (sims - sims.mean()) / (sims.std() + 1e-6)

@@ -49,6 +49,7 @@ def _synthesis_rows(path: Path) -> list[dict]:
 def read_unit(unit, workspace: Path) -> list[dict]:
     """The candidates of each synthesis question of one file on its collection, as features and labels."""
     from qa.assistant import clean_history
+    from qa.extractive import SELECTION, select_papers
 
     collection, questions = unit
     assistant = train_intent.assistant_for(collection, workspace)
@@ -66,7 +67,7 @@ def read_unit(unit, workspace: Path) -> list[dict]:
         expected = set(row["expected_titles"])
         out.append({"set": questions.stem, "question": row["question"], "kind": candidates.kind,
                     "candidates": candidates, "y": np.array([h.paper.title in expected for h in pool], dtype=bool),
-                    "rule": [h.paper.title in {k.paper.title for k in candidates.select_by_rule()} for h in pool],
+                    "rule": [h.paper.title in {k.paper.title for k in select_papers(candidates, SELECTION)} for h in pool],
                     "titles": [h.paper.title for h in pool], "expected": sorted(expected)})
     return out
 
