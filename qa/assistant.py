@@ -21,7 +21,8 @@ from .extractive import (COUNT, COMPARE, MAX_COMPARED, SELECTION, Candidates, Sy
                          answer_one_paper, answer_several, comparison_targets, gather_candidates, key_sentences,
                          names_paper, plan_synthesis, question_names, topic_query, writes)
 from .llm import get_llm
-from .metadata import answer_metadata, listing_holds, needs_paper_context
+from .forms import FOREIGN, forms, names_its_category, without_titles
+from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
 from .question import parse_filters
 from .retrieval import MIN_FOREIGN, Retriever
 from .router import get_router
@@ -199,6 +200,13 @@ class Assistant:
                                  among=self.reader.papers_named_in(history)
                                  if history and refers_back(question) else None)
         timings = answer.timings_ms
+        read_as = ""
+        foreign = self.retriever.index().foreign_share(without_titles(question, query.named)) if query.named \
+            else query.foreign
+        if foreign >= FOREIGN and not history:
+            result, read_as = self._as_form(query, result, filters)
+            if read_as:
+                answer.route_reason += f"; read as the bibliographic form \"{read_as}\""
         if not result.understood:  # not a bibliographic pattern we compute: say so, then answer from the papers
             answer.route_reason += "; no bibliographic pattern, answered from the papers"
             # "who wrote it and when?" still asks about the paper before it; other questions stand alone. A field of
@@ -212,13 +220,28 @@ class Assistant:
             yield from self._retrieve_and_answer(query if follows else query.standalone(self.settings.k), answer)
             return
         answer.mode = "structured"
-        answer.answer = result.text
+        answer.answer = f"Read as: \"{read_as}\"\n\n{result.text}" if read_as else result.text
         answer.citations = [Citation(n=i, paper_id=p.paper_id, title=p.title, year=p.year, authors=p.authors,
                                      quote=_first_sentence(p.abstract)) for i, p in enumerate(result.papers, 1)]
         answer.sources = [Source(p.paper_id, p.title, p.year, 1.0) for p in result.papers]
         timings["generate"] = (time.perf_counter() - t) * 1000
         yield AnswerEvent("sources", answer=answer)
-        yield AnswerEvent("delta", text=result.text)
+        yield AnswerEvent("delta", text=answer.answer)
+
+    def _as_form(self, query: Query, result, filters):
+        """(answer, the English form it was read as): a question in another language that qa.metadata did not read,
+        or read without the category it writes ("ML 카테고리에 속한 논문은 몇 편인가요?" counted every paper),
+        answered as the closest English form it fills (qa.forms), when that answer names them."""
+        question = query.text
+        if result.understood and names_its_category(question, result.text, self.papers):
+            return result, ""
+        form = forms().closest(question, self.papers, self.profile.name, query.named)
+        if form is None:
+            return result, ""
+        as_form = form_answer(form, self.papers, self.profile, filters)
+        if as_form.understood and as_form.text and names_its_category(question, as_form.text, self.papers):
+            return as_form, form.text
+        return result, ""
 
     def _load_sentences(self, reader, hits: list[Hit]) -> None:
         """e5 sentence vectors of these papers into memory, from the disk cache (`qa ingest` wrote them) or computed

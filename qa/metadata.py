@@ -392,6 +392,17 @@ def _facts_of(paper: Paper, q: str, papers: list[Paper]) -> MetadataAnswer:
     return MetadataAnswer(facts_sentence(paper, facts), [paper])
 
 
+def form_answer(form, papers: list[Paper], profile: Profile, filters: Filters | None) -> MetadataAnswer:
+    """The answer to a form of qa.forms: computed as any bibliographic question, or, for a form about one paper's
+    authors ("Who wrote {paper}?", which the one-paper answer states), from that paper's listing entry."""
+    result = answer_metadata(form.asked, papers, profile, filters, context_papers=[form.paper] if form.paper else None)
+    if not result.understood and form.paper is not None:
+        facts = listing_facts(form.asked, form.paper, papers)
+        if facts:
+            return MetadataAnswer(facts_sentence(form.paper, facts), [form.paper])
+    return result
+
+
 def _first(*values):
     return next((v for v in values if v not in (None, "")), None)
 

@@ -1,0 +1,89 @@
+"""Bibliographic questions in another language that qa.metadata cannot read, answered as the closest English form
+(qa.forms) on the bundled listing and on another researcher's collection."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import TEST_DATA
+from test_other_collection import _assistant_over
+
+
+def _count(text: str) -> int:
+    return int(re.search(r"\b(\d+) papers?\b", text).group(1))
+
+
+def test_every_form_is_a_question_the_listing_answers(offline):
+    """A form that qa.metadata no longer reads would send its questions to the papers instead."""
+    from qa.forms import SLOT, Form, forms
+    from qa.metadata import form_answer
+
+    papers, profile = offline.papers, offline.profile
+    paper = next(p for p in papers if len(p.authors) >= 2)
+    years = sorted({p.year for p in papers})
+    values = {"year": str(years[-2]), "year2": str(years[-1]), "category": papers[0].category, "paper": "this paper",
+              "author": next(a for p in papers for a in p.authors if a != profile.name), "n": "2"}
+    for form in forms().forms:
+        text = SLOT.sub(lambda m: values[m.group(1)], form)
+        result = form_answer(Form(text, text, paper if "{paper}" in form else None, 1.0), papers, profile, None)
+        assert result.understood and result.text, text
+
+
+def test_a_category_count_in_polish_is_computed_from_the_listing(offline):
+    from qa.metadata import answer_metadata
+
+    question = "Ile prac ma kategorię AI?"
+    assert not answer_metadata(question, offline.papers, offline.profile, None).understood  # only the form reads it
+    answer = offline.ask(question)
+    assert answer.route == "metadata" and answer.mode == "structured", answer.route_reason
+    assert answer.answer.startswith('Read as: "How many papers are in the AI category?"')
+    in_ai = [p.title for p in offline.papers if p.category == "AI"]
+    assert _count(answer.answer) == len(in_ai) and {c.title for c in answer.citations} == set(in_ai)
+
+
+def test_a_paper_named_in_finnish_gets_its_date(offline):
+    answer = offline.ask("Milloin DreamerV2-paperi julkaistiin?")
+    assert answer.mode == "structured", answer.route_reason
+    paper = next(p for p in offline.papers if p.title == "Mastering Atari with Discrete World Models")
+    assert paper.long_date() in answer.answer and [c.title for c in answer.citations] == [paper.title]
+
+
+@pytest.fixture(scope="module")
+def other(tmp_path_factory):
+    return _assistant_over(TEST_DATA / "other_researcher.jsonl", tmp_path_factory)
+
+
+def test_another_collection_is_counted_in_polish(other):
+    from qa.metadata import answer_metadata
+
+    question = "Ile prac ma kategorię ML?"
+    assert not answer_metadata(question, other.papers, other.profile, None).understood
+    answer = other.ask(question)
+    assert answer.route == "metadata" and answer.mode == "structured", answer.route_reason
+    assert _count(answer.answer) == sum(p.category == "ML" for p in other.papers)
+
+
+def test_a_count_read_without_the_category_it_writes_is_read_again(other):
+    """qa.metadata counts every paper for "how many (몇)" and misses the category: the form names it."""
+    from qa.metadata import answer_metadata
+
+    question = "ML 카테고리에 속한 논문은 몇 편인가요?"
+    assert "ML" not in answer_metadata(question, other.papers, other.profile, None).text
+    answer = other.ask(question)
+    assert answer.route == "metadata" and answer.mode == "structured", answer.route_reason
+    assert answer.answer.startswith('Read as: "How many papers are in the ML category?"')
+    assert _count(answer.answer) == sum(p.category == "ML" for p in other.papers)
+
+
+def test_the_authors_of_a_paper_named_in_german_come_from_its_listing_entry(offline):
+    answer = offline.ask("Wer sind die Autoren von Graph Normalizing Flows?")
+    assert answer.mode == "structured", answer.route_reason
+    paper = next(p for p in offline.papers if p.title == "Graph Normalizing Flows")
+    assert paper.authors_display() in answer.answer and [c.title for c in answer.citations] == [paper.title]
+
+
+def test_an_english_question_is_not_reread(offline):
+    """An English question qa.metadata cannot read keeps its way to the papers: the forms are for other languages."""
+    answer = offline.ask("Which paper's date is shown without a year?")
+    assert "Read as" not in answer.answer
