@@ -8,6 +8,7 @@ every language. There is no glossary: a new form is one line of that file.
 """
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass
@@ -24,8 +25,7 @@ SLOT = re.compile(r"\{(\w+)\}")
 # what a slot reads as while the forms are encoded: a form is compared with questions that write real values
 SAMPLE = {"year": "2020", "year2": "2022", "category": "LG", "paper": "this paper", "author": "this author", "n": "3"}
 # each slot a form shares with the question counts this much cosine: a question that writes a category code asks
-# about that category, even where e5 finds "AI score" closer to "category AI" (on the labelled questions in other
-# languages that qa.metadata could not read, 0.06 answered 36 of 43 correctly, 0.03 34 and none 24)
+# about that category, even where e5 finds "AI score" closer to "category AI" (docs/ROUTER.md, "Stop 24")
 SLOT_WEIGHT = 0.06
 # e5's cosines bunch around 0.82; the lowest of a form read correctly there was 0.78
 MIN_COSINE = 0.78
@@ -107,17 +107,14 @@ def slot_values(question: str, papers: list[Paper], owner: str, named: list[Pape
     author = find_author(question, papers, exclude=owner)
     if author:
         values["author"] = author
-    numbers = re.findall(r"(?<![\d.,])\d{1,3}(?![\d.,])", question)
+    # a number of its own, not the digit of a name ("DreamerV2") or a figure ("3.5", "1,000")
+    numbers = re.findall(r"(?<![A-Za-z\d.,\-])\d{1,3}(?![A-Za-z\d.,])", question)
     if numbers:
         values["n"] = numbers[0]
     return values
 
 
-_forms: Forms | None = None
-
-
+@functools.lru_cache(maxsize=1)
 def forms() -> Forms:
-    global _forms
-    if _forms is None:
-        _forms = Forms()
-    return _forms
+    """The shipped forms, read once per process (their e5 vectors on the first question that needs them)."""
+    return Forms()
