@@ -94,7 +94,10 @@ PER_PAPER_AUTHORS = re.compile(
     r"\bsame (?:first )?authors?\b|\b(?:those|these) authors\b|\b(?:that|the same) year\b", re.IGNORECASE)
 _AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|single|sole|[1-3]) (?:listed )?authors?\b|"
                            r"\b(single|solo|sole)[- ]authored\b|"
-                           r"\b(?:only |exactly |just )?(one|two|[12]) (?:other |more )?(?:co-?authors?|collaborators?)\b")
+                           r"\b(?:only |exactly |just )?(one|two|[12]) (?:other |more )?(?:co-?authors?|collaborators?)\b|"
+                           # "just him and one other author", "with one other person": the researcher and n more
+                           r"\b(?:him|her|them)(?:self|selves)? and (?:only |exactly |just )?(one|two|[12]) (?:other|more)\b|"
+                           r"\b(?:only |exactly |just )?(one|two|[12]) other (?:persons?|people|researchers?)\b")
 
 
 def _paper_month(paper: Paper) -> int | None:
@@ -628,9 +631,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     # papers with a given number of listed authors
     if m := _AUTHOR_COUNT.search(q):
-        word = m.group(1) or m.group(2) or m.group(3)
+        word = m.group(1) or m.group(2) or m.group(3) or m.group(4) or m.group(5)
         n = {"one": 1, "single": 1, "sole": 1, "solo": 1, "two": 2, "three": 3}.get(word) or int(word)
-        if m.group(3):  # "with just one other co-author": the researcher and one more
+        if m.group(3) or m.group(4) or m.group(5):  # "with just one other co-author": the researcher and one more
             n += 1
         matching = [p for p in selected if len(p.authors) == n and not p.authors_truncated]
         text = (f"{_plural(len(matching), 'paper')} in the listing{scope_text()} "

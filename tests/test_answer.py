@@ -126,9 +126,12 @@ def test_counts_and_rankings_in_other_wordings(assistant):
     n19, n23 = sum(p.year == 2019 for p in papers), sum(p.year == 2023 for p in papers)
     assert answer.route == "metadata" and f"{n19} papers in 2019" in answer.answer and f"{n23} papers in 2023" in \
         answer.answer
-    answer = assistant.ask("Which papers did he write with just one other co-author?")
     two = {p.title for p in papers if len(p.authors) == 2 and not p.authors_truncated}
-    assert answer.route == "metadata" and {c.title for c in answer.citations} == two and two
+    for question in ("Which papers did he write with just one other co-author?",
+                     "Which papers have just him and one other author?",  # FF1 and GG1 asked it so
+                     "Which papers did he write with just one other person?"):
+        answer = assistant.ask(question)
+        assert answer.route == "metadata" and {c.title for c in answer.citations} == two and two, question
     answer = assistant.ask("In which month of the year were most of these papers released?")
     months = [int(p.date[5:7]) for p in papers if p.date]
     busiest = max(set(months), key=months.count)
