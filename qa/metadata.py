@@ -80,7 +80,8 @@ def find_affiliation(question: str, papers: list[Paper]) -> str | None:
     """The affiliation code a question names ("University of Toronto" -> "utoronto"), if the listing has it."""
     q = f" {fold(question)} "
     known = {a.lower() for p in papers for a in p.affiliations}
-    for code in sorted(known, key=len, reverse=True):
+    # longest first ("deepmind" inside a longer code), then by name: a set's order changes between processes
+    for code in sorted(known, key=lambda c: (-len(c), c)):
         names = (code,) + AFFILIATION_ALIASES.get(code, ())
         if any(re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", q) for name in names):
             return code

@@ -104,6 +104,19 @@ def test_affiliations_are_answered_from_the_listing(assistant):
     assert answer.mode == "structured" and "utoronto" in answer.answer and "deepmind" in answer.answer
 
 
+def test_the_affiliation_a_question_names_does_not_depend_on_the_process():
+    """Two codes of one length named together ("deepmind" and "utoronto") were picked in a set's order, which
+    Python's hash seed changes from one process to the next."""
+    code = ("from qa.metadata import find_affiliation; from qa.papers import Paper; "
+            "papers = [Paper(paper_id=c, title=c, authors=[], authors_truncated=False, affiliations=[c], "
+            "category='LG', date='2023', year=2023, has_code=False, abstract='') "
+            "for c in ('utoronto', 'deepmind', 'stanford')]; "
+            "print(find_affiliation('papers from both deepmind and utoronto?', papers))")
+    picked = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip() for seed in range(6)}
+    assert picked == {"deepmind"}
+
+
 def test_more_bibliographic_wordings(assistant):
     papers = load_sources([LISTING]).papers
     answer = assistant.ask("How many papers predate 2020?")
