@@ -1,7 +1,7 @@
 """Bibliographic questions in any language, read as the closest English form that qa.metadata computes.
 
 qa.metadata reads bibliographic questions by their English wording. A question in another language that it cannot
-read ("Ile prac ma kategorię AI?", "Jimmy Ba 以外で最も頻繁に登場する共著者は誰ですか？") is matched, by its
+read ("Ile prac ma kategorię AI?", "最も頻繁に登場する共著者は誰ですか？") is matched, by its
 multilingual-e5 vector, against the English forms in qa/data/bibliographic_forms.txt, and answered as the closest
 form whose slots the question fills: the years, category code, number, author and paper it writes are the same in
 every language. There is no glossary: a new form is one line of that file.

@@ -206,7 +206,7 @@ def needs_paper_context(question: str) -> bool:
 
 
 def _same_author(a: str, b: str) -> bool:
-    """"Sheila McIlraith" and "Sheila A. McIlraith": same first and last name."""
+    """"Jane Doe" and "Jane A. Doe": same first and last name."""
     x, y = fold(a).replace(".", " ").split(), fold(b).replace(".", " ").split()
     return bool(x and y) and x[0] == y[0] and x[-1] == y[-1]
 

@@ -1,6 +1,6 @@
 """What a question says about its own scope: year range, category and author filters.
 
-"since 2021", "in CL", "by Pitis" become retrieval filters; the names are matched
+"since 2021", "in CL", "by Smith" become retrieval filters; the names are matched
 against the collection, so only authors and categories that exist are used.
 """
 from __future__ import annotations
@@ -188,12 +188,12 @@ def find_author(question: str, papers: list[Paper], exclude: str = "", require_t
     best = None
     for name in known_authors(papers, exclude):
         full = fold(name)
-        # `in` first: no regex per author; a name ends where Latin letters do ("Yuhuai Wu의 논문들")
+        # `in` first: no regex per author; a name ends where Latin letters do ("Jane Doe의 논문들")
         if full in q and re.search(rf"(?<![a-z0-9]){re.escape(full)}(?![a-z0-9])", q):
             if not best or len(full) > len(fold(best)):
                 best = name
     if best:
-        # a full name is the person whatever the language around it ("com Danijar Hafner", "Yuhuai Wu의 논문들");
+        # a full name is the person whatever the language around it ("com Jane Doe", "Jane Doe의 논문들");
         # one word alone needs an English trigger
         if not require_trigger or len(fold(best).split()) >= 2:
             return best

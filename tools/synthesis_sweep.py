@@ -24,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from train_selection import citation_figures  # noqa: E402  (as the selection is scored)
 
 SETS = {"heldout": [ROOT / "tests/data/heldout/synthesis_heldout.jsonl"],
         "fresh_a-g": [ROOT / f"tests/data/router_fresh_{c}.jsonl" for c in "abcdefg"],
@@ -70,20 +73,11 @@ def dump(args) -> None:
 
 def score(rows, select) -> dict:
     """Mean precision / recall per question and the share of expected papers cited (routed-synthesis only)."""
-    precisions, recalls, found, total, sizes = [], [], 0, 0, []
-    for row in rows:
-        if row["route"] != "synthesis":
-            continue
-        cited = {p.title for p in select(row)}
-        expected = set(row["expected"])
-        hit = len(cited & expected)
-        if cited:
-            precisions.append(hit / len(cited))
-        recalls.append(hit / len(expected))
-        found, total = found + hit, total + len(expected)
-        sizes.append(len(cited))
-    mean = lambda xs: sum(xs) / len(xs) if xs else 0.0  # noqa: E731
-    return {"p": mean(precisions), "r": mean(recalls), "cited": found / max(total, 1), "size": mean(sizes)}
+    rows = [row for row in rows if row["route"] == "synthesis"]
+    cited = [{p.title for p in select(row)} for row in rows]
+    figures = citation_figures(cited, [set(row["expected"]) for row in rows])
+    return {"p": figures["p"], "r": figures["r"], "cited": figures["cited"],
+            "size": sum(map(len, cited)) / len(cited) if cited else 0.0}
 
 
 def recall_of_pool(rows, depth: int) -> float:

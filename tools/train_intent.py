@@ -178,6 +178,23 @@ def read_unit(unit: tuple[Path | None, Path], workspace: Path, cache: Path | Non
     return out
 
 
+def read_cached(units: list, keys: list[str], cache: Path, read, workers: int, refresh: bool, size, what: str) -> list:
+    """What `read(unit, workspace=...)` gives for each unit, kept in `cache` as KEY.pkl: the units without one are
+    read in `workers` spawned processes (not forked: the parent may already hold the models' thread pools), the
+    bundled listing's first (ingested once per worker), the larger (`size(questions)`) before the smaller."""
+    cache.mkdir(parents=True, exist_ok=True)
+    todo = [(unit, key) for unit, key in zip(units, keys) if refresh or not (cache / f"{key}.pkl").exists()]
+    if todo:
+        todo.sort(key=lambda item: (item[0][0] is not None, -size(item[0][1])))
+        with tempfile.TemporaryDirectory() as workspace, ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for (unit, key), out in zip(todo, pool.map(functools.partial(read, workspace=Path(workspace)),
+                                                       [unit for unit, _ in todo])):
+                (cache / f"{key}.pkl").write_bytes(pickle.dumps(out))
+                print(f"  read {unit[1].stem}: {len(out)} {what}", flush=True)
+    return [pickle.loads((cache / f"{key}.pkl").read_bytes()) for key in keys]
+
+
 def read_all(cache: Path, workers: int = 2, refresh: bool = False) -> list[dict]:
     """Every training question with its label and reading; the readings come from `cache` where the code, the
     collection and the questions are unchanged, else are read in `workers` processes (a new or edited set costs
@@ -185,21 +202,10 @@ def read_all(cache: Path, workers: int = 2, refresh: bool = False) -> list[dict]
     fingerprint = reading_fingerprint()
     units = [(None, path) for path in SEED_SETS] + list(OTHER_SETS)
     keys = [unit_key(fingerprint, collection, questions) for collection, questions in units]
-    cache.mkdir(parents=True, exist_ok=True)
-    todo = [(unit, key) for unit, key in zip(units, keys) if refresh or not (cache / f"{key}.pkl").exists()]
-    if todo:
-        # the bundled listing's sets first (ingested once per worker), the larger before the smaller
-        todo.sort(key=lambda item: (item[0][0] is not None, -len(_readable(item[0][1]))))
-        # spawned, not forked: the parent may already hold the models' thread pools
-        with tempfile.TemporaryDirectory() as workspace, ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            read = functools.partial(read_unit, workspace=Path(workspace), cache=cache)
-            for (unit, key), readings in zip(todo, pool.map(read, [unit for unit, _ in todo])):
-                (cache / f"{key}.pkl").write_bytes(pickle.dumps(readings))
-                print(f"  read {unit[1].stem}: {len(readings)} questions", flush=True)
+    stored = read_cached(units, keys, cache, functools.partial(read_unit, cache=cache), workers, refresh,
+                         lambda questions: len(_readable(questions)), "questions")
     rows = []
-    for (collection, questions), key in zip(units, keys):
-        readings = pickle.loads((cache / f"{key}.pkl").read_bytes())
+    for (collection, questions), readings in zip(units, stored):
         for row, reading in zip(_readable(questions), readings):
             if reading is not None:
                 rows.append({"set": questions.stem, "question": row["question"], "route": row["route"],

@@ -19,15 +19,10 @@ so a change of features re-fits in seconds) and the questions; reading them all 
 from __future__ import annotations
 
 import argparse
-import functools
 import hashlib
 import json
-import multiprocessing
-import pickle
 import sys
-import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -95,17 +90,9 @@ def read_all(cache: Path, workers: int, refresh: bool) -> list[dict]:
             digest.update(collection.read_bytes())
         digest.update(json.dumps(_synthesis_rows(questions)).encode())
         keys.append(f"{questions.stem}-{digest.hexdigest()[:16]}")
-    cache.mkdir(parents=True, exist_ok=True)
-    todo = [(u, k) for u, k in zip(units, keys) if refresh or not (cache / f"{k}.pkl").exists()]
-    if todo:
-        todo.sort(key=lambda item: (item[0][0] is not None, -len(_synthesis_rows(item[0][1]))))
-        with tempfile.TemporaryDirectory() as workspace, ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            read = functools.partial(read_unit, workspace=Path(workspace))
-            for (unit, key), rows in zip(todo, pool.map(read, [u for u, _ in todo])):
-                (cache / f"{key}.pkl").write_bytes(pickle.dumps(rows))
-                print(f"  read {unit[1].stem}: {len(rows)} synthesis questions", flush=True)
-    return [row for key in keys for row in pickle.loads((cache / f"{key}.pkl").read_bytes())]
+    stored = train_intent.read_cached(units, keys, cache, read_unit, workers, refresh,
+                                      lambda questions: len(_synthesis_rows(questions)), "synthesis questions")
+    return [row for rows in stored for row in rows]
 
 
 def fit(rows: list[dict]) -> dict:
@@ -143,17 +130,22 @@ def chosen(p: np.ndarray, threshold: float, most: int) -> np.ndarray:
 
 
 def score(rows: list[dict], picks: list[np.ndarray]) -> dict:
+    return citation_figures([{t for t, k in zip(row["titles"], keep) if k} for row, keep in zip(rows, picks)],
+                            [set(row["expected"]) for row in rows])
+
+
+def citation_figures(cited_sets: list[set], expected_sets: list[set]) -> dict:
+    """Mean citation precision and recall per question (as `qa eval` counts them) and the share of the expected
+    papers cited."""
     precisions, recalls, found, total = [], [], 0, 0
-    for row, keep in zip(rows, picks):
-        cited = {t for t, k in zip(row["titles"], keep) if k}
-        expected = set(row["expected"])
+    for cited, expected in zip(cited_sets, expected_sets):
         hit = len(cited & expected)
         if cited:
             precisions.append(hit / len(cited))
         recalls.append(hit / len(expected))
         found, total = found + hit, total + len(expected)
     mean = lambda xs: sum(xs) / len(xs) if xs else 0.0  # noqa: E731
-    return {"p": mean(precisions), "r": mean(recalls), "cited": found / max(total, 1), "n": len(rows)}
+    return {"p": mean(precisions), "r": mean(recalls), "cited": found / max(total, 1), "n": len(expected_sets)}
 
 
 def main() -> None:

@@ -328,7 +328,7 @@ def build_app(assistant, settings) -> gr.Blocks:
                                                       label="To year", elem_id="qa-year-to", min_width=110)
                                 category = gr.Dropdown([ANY_CATEGORY] + categories, value=ANY_CATEGORY,
                                                        label="Category", elem_id="qa-category", min_width=110)
-                                author = gr.Textbox(label="Author", placeholder="e.g. Hinton",
+                                author = gr.Textbox(label="Author", placeholder="a surname, e.g. Smith",
                                                     elem_id="qa-author", min_width=140)
                                 has_code = gr.Checkbox(label="with code only", elem_id="qa-has-code",
                                                        min_width=140)
