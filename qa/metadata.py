@@ -8,25 +8,17 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from .papers import MONTHS, Paper, Profile
 from .question import (AUTHOR_EXTREME, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES, COLLECTION_WIDE, HOW_LONG, OTHER_TIME,
                        PAPER_AFFILIATION, PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PEOPLE, PER_MONTH,
-                       PER_PAPER_CITATIONS, SAME_DAY, SHARE, YEAR_PART, code_filter, compares_years, find_author, fold,
-                       named_years, parse_category, parse_years)
+                       PER_PAPER_CITATIONS, SAME_DAY, SEASON, SHARE, YEAR_PART, code_filter, compares_years, find_author,
+                       fold, named_years, parse_category, parse_years)
+from .field_counts import (LIST_LIMIT, categories_compared, complete_lists, listing as _listing, names_owner,
+                           owner_shown, plural as _plural, same_author as _same_author, titles_with, papers_with_affiliation)
 from .text import STOP, WORD
-from .types import Filters
-
-LIST_LIMIT = 25
-
-
-@dataclass
-class MetadataAnswer:
-    text: str
-    papers: list[Paper] = field(default_factory=list)  # cited as [1]..[n] in this order
-    understood: bool = True
-
+from .types import Filters, MetadataAnswer
 
 _SUBSET = re.compile(r"\b(?:which|how many) of (?:them|those|these)\b", re.IGNORECASE)
 # "how many" in the languages the router's glossary knows (the question is folded first)
@@ -37,19 +29,6 @@ _YEARS_OVER = re.compile(r"\byears?\b.{0,40}\b(more than|over|above|at least|few
                          r"(\d+)\s+(?:papers?|publications?|articles?)\b")
 # an author's place in the list ("who is the most common first author?", "papers with her as last author")
 _POSITION = re.compile(r"\b(first|lead|last|senior)[- ]authors?\b")
-
-
-def _listing(papers: list[Paper], start: int = 1, limit: int = LIST_LIMIT, authors: bool = False) -> str:
-    """One line a paper, cited; `authors` adds who wrote it (when the question is about the authors)."""
-    lines = [f"- {p.title} ({p.year}, {p.category}{', code available' if p.has_code else ''})"
-             f"{': ' + p.authors_display() if authors else ''} [{i}]" for i, p in enumerate(papers[:limit], start)]
-    if len(papers) > limit:
-        lines.append(f"- … and {len(papers) - limit} more.")
-    return "\n".join(lines)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _newest_first(papers: list[Paper]) -> list[Paper]:
@@ -98,7 +77,10 @@ _AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|single|so
                            r"\b(?:only |exactly |just )?(one|two|[12]) (?:other |more )?(?:co-?authors?|collaborators?)\b|"
                            # "just him and one other author", "with one other person": the researcher and n more
                            r"\b(?:him|her|them)(?:self|selves)? and (?:only |exactly |just )?(one|two|[12]) (?:other|more)\b|"
-                           r"\b(?:only |exactly |just )?(one|two|[12]) other (?:persons?|people|researchers?)\b")
+                           r"\b(?:only |exactly |just )?(one|two|[12]) other (?:persons?|people|researchers?)\b|"
+                           # "by a team of just three people": n in all
+                           r"\b(?:team|group) of (?:only |exactly |just )?(one|two|three|[1-3]) (?:people|persons|researchers|"
+                           r"authors)\b")
 
 
 def _paper_month(paper: Paper) -> int | None:
@@ -201,14 +183,14 @@ def listing_holds(papers: list[Paper], profile: Profile) -> str:
                    "instead.")
 
 
+# "in how many papers ... the author list?" counts papers; "how many authors ...?" reads one paper's list
+_PAPERS_COUNTED = re.compile(r"\bin how many\b|\bhow many (?:of (?:the|his|her|their) )?(?:papers|entries|works|articles|"
+                             r"titles|publications|listings)\b|\bnumber of (?:papers|entries)\b|\bwhich (?:\w+ )?(?:papers|entries)\b")
+
+
 def needs_paper_context(question: str) -> bool:
-    return bool(PER_PAPER_AUTHORS.search(fold(question)))
-
-
-def _same_author(a: str, b: str) -> bool:
-    """"Jane Doe" and "Jane A. Doe": same first and last name."""
-    x, y = fold(a).replace(".", " ").split(), fold(b).replace(".", " ").split()
-    return bool(x and y) and x[0] == y[0] and x[-1] == y[-1]
+    q = fold(question)
+    return bool(PER_PAPER_AUTHORS.search(q)) and not _PAPERS_COUNTED.search(q)
 
 
 def _authors_of(paper: Paper, question: str, papers: list[Paper]) -> MetadataAnswer:
@@ -265,9 +247,10 @@ def _year_part(question: str) -> tuple[str, set[int]] | None:
     q = fold(question)
     if not YEAR_PART.search(q):
         return None
-    if m := re.search(r"\b(spring|summer|fall|autumn)\b", q):  # the northern seasons, by month
-        start = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9}[m.group(1)]
-        return m.group(1), set(range(start, start + 3))
+    if m := SEASON.search(q):  # the northern seasons, by month
+        season = m.group(1) or m.group(2)
+        start = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9}[season]
+        return season, set(range(start, start + 3))
     if m := re.search(r"\b(first|1st|second|2nd|last) half\b|\bh([12])\b", q):
         first = m.group(2) == "1" if m.group(2) else m.group(1) in ("first", "1st")
         return ("first half" if first else "second half"), set(range(1, 7) if first else range(7, 13))
@@ -473,8 +456,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     author = scope.author
     affiliation = find_affiliation(question, papers) or (find_affiliation(previous_question, papers)
                                                          if previous_question else None)
-    month = _month(question)
-    part = None if month else _year_part(question)
+    part = _year_part(question)  # "the first half of 2023 (Jan-Jun)" names months it spans, not one
+    month = None if part else _month(question)
     months = {month} if month else part[1] if part else None
     selected = _newest_first([p for p in papers if scope.matches(p) and
                               (affiliation is None or affiliation in {a.lower() for a in p.affiliations}) and
@@ -538,10 +521,17 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if HOW_LONG.search(q) and selected:
         return _span(selected, scope_text())
     if m := _POSITION.search(q):
-        said = owner and (fold(owner) in q or re.search(rf"\b{re.escape(fold(owner).split()[-1])}\b", q))
+        # "is he first author on anything?": the profile's owner
+        said = names_owner(q, owner) or bool(owner and re.search(r"\b(?:he|she|him|her|his)\b", q))
         who = scope.author or (owner if said else None)
         if who or re.search(r"\bmost (?:common|frequent|often)\b|\bmost papers\b|\bhow many\b|\bwhich papers\b", q):
             return _positions(m.group(1) in ("last", "senior"), selected, who, scope_text())
+
+    # what the listing's fields show: the owner's name in the author lists, complete lists, a phrase in titles
+    if found := (owner_shown(q, papers, owner) if not scope.active else None) or titles_with(q, selected, scope_text()) \
+            or (complete_lists(q, selected, scope_text()) if _COUNTING.search(q) or re.search(r"\b(which|list)\b", q)
+                else None):
+        return found
 
     # most frequent co-authors
     if re.search(r"(most|frequent|often|top|main|common)\w*\s+(co-?authors?|collaborators?)|collaborat\w* (the )?most"
@@ -558,6 +548,15 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                               f"\n\nPapers with {top[0][0]}:\n" + _listing(shared) +
                               "\n\nThe listing shows at most three authors per paper, so these counts are lower "
                               "bounds.", shared[:LIST_LIMIT])
+
+    # several categories compared; how many papers name an affiliation at all
+    if not given.category and _COUNTING.search(q):
+        unscoped = replace(scope, category=None)
+        within = [p for p in papers if unscoped.matches(p) and (not among or p in among)]
+        described = f" ({unscoped.describe()})" if unscoped.describe() else ""
+        if found := categories_compared(question, within, described) or (
+                None if affiliation else papers_with_affiliation(q, selected, scope_text())):
+            return found
 
     # per-category breakdown
     if re.search(r"\b(which|what|list)\b.*\bcategor(y|ies)\b|categor(y|ies) breakdown|per category|by category", q) \
@@ -632,7 +631,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     # papers with a given number of listed authors
     if m := _AUTHOR_COUNT.search(q):
-        word = m.group(1) or m.group(2) or m.group(3) or m.group(4) or m.group(5)
+        word = m.group(1) or m.group(2) or m.group(3) or m.group(4) or m.group(5) or m.group(6)
         n = {"one": 1, "single": 1, "sole": 1, "solo": 1, "two": 2, "three": 3}.get(word) or int(word)
         if m.group(3) or m.group(4) or m.group(5):  # "with just one other co-author": the researcher and one more
             n += 1
@@ -682,7 +681,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     # per-year breakdown / busiest year
     if BUSIEST_YEAR.search(q) or _YEARS_OVER.search(q) or \
-            re.search(r"per year|each year|by year|year by year|most productive", q):
+            re.search(r"per[- ]year|each year|by year|year by year|most productive", q):
         counts = Counter(p.year for p in selected)
         lines = [f"- {year}: {_plural(n, 'paper')}" for year, n in sorted(counts.items(), reverse=True)]
         if m := _YEARS_OVER.search(q):  # "in which years did he publish more than 5 papers?"
@@ -760,6 +759,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if counting:
         if not scope.active and _counts_what_the_listing_lacks(q, papers, owner):
             return MetadataAnswer("", understood=False)  # "how many papers mention Atari?": from the papers
+        if not scope.active and named_years(q):
+            return MetadataAnswer("", understood=False)  # years it did not read ("в 2017 и 2018 годах"): not the total
         if not scope.active:
             claim = (f" The profile header claims {claimed} papers; the other {claimed - listed} are not in the "
                      "listing." if claimed and claimed != listed else "")

@@ -92,7 +92,11 @@ PEOPLE = re.compile(r"\bhow many (?:distinct |different |unique |individual |sep
 HOW_LONG = re.compile(r"\bhow (?:many years|long)\b.{0,40}\b(?:publish\w*|active|writing|been (?:doing|working|at it|"
                        r"around)|research\w*)\b")
 # a half, a quarter or a season of a year ("the first half of 2023", "Q4 2022", "summer 2023")
-YEAR_PART = re.compile(r"\b(?:spring|summer|fall|autumn)\b|\b(?:first|1st|second|2nd|last) half\b|"
+# a season names months only where a season is meant: "in the fall of 2022", "summer 2019", not "papers that fall
+# under CL"
+SEASON = re.compile(r"\b(?:in|during|from|of|this|last|next|the)\s+(?:the\s+)?(spring|summer|fall|autumn)\b|"
+                    r"\b(spring|summer|fall|autumn)\s+(?:of\s+)?(?:19|20)\d\d\b")
+YEAR_PART = re.compile(SEASON.pattern + r"|\b(?:first|1st|second|2nd|last) half\b|"
                        r"\bh[12]\b(?=.{0,12}\b(?:19|20)\d\d\b)|"
                        r"\b(?:first|1st|second|2nd|third|3rd|fourth|4th|last) quarter\b|\bq[1-4]\b")
 # papers that share a date ("were any two of his papers posted on the exact same day?")
@@ -100,6 +104,17 @@ SAME_DAY = re.compile(r"\bsame (?:exact )?(?:day|date)\b")
 # how much was published in several named years, compared ("more stuff in 2019 or 2020?")
 _HOW_MUCH = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bmore\b|\bfewer\b|\bless\b|\bbusier\b|"
                        r"\bproductive\b|\bprolific\b")
+
+
+# "does X show up / appear in the author list", "X is named on", "papers X is listed on"
+AUTHOR_SHOWN = re.compile(r"\bauthor (?:list|line)s?\b|\bappear\w*\b|\bshows? up\b|\bnamed\b|\blisted\b|\bvisible\b|"
+                          r"\bis (?:he|she) on\b|\bon (?:the )?(?:byline|author)")
+# "complete author list", "no et al.", "all authors listed", "truncated"
+COMPLETE_LISTS = re.compile(r"\bet al\b|\b(?:complete|full|whole|untruncated|entire) (?:author|list)|\btruncat|"
+                            r"\ball (?:of )?(?:the |its )?authors (?:are )?(?:listed|shown|named)")
+# the phrase a count of titles asks about: "titles (that) contain / spell out / use the word 'X'"
+TITLE_PHRASE = re.compile(r"\btitles?\b[^'\"“”‘’]{0,40}?(?:contain|include|spell|use|have|mention|with|say|feature)\w*"
+                          r"(?: out)?(?: the)?(?: (?:word|words|term|phrase|acronym))?\s*['\"“‘]([^'\"”’]{2,60})['\"”’]")
 
 
 def named_years(question: str) -> list[int]:
@@ -116,12 +131,14 @@ def compares_years(question: str) -> bool:
 def asks_listing_form(question: str) -> bool:
     """Months of the year, the longest or shortest author lists, counts for several named years compared, the
     busiest year, papers posted on the same day, a mean (papers a year, authors a paper, days between papers), a
-    share, how many different co-authors, how long the papers span, or a half or quarter of a named year."""
+    share, how many different co-authors, how long the papers span, a half or quarter of a named year, the titles
+    that write a quoted phrase, or the complete author lists."""
     q = fold(question)
     return bool(PER_MONTH.search(q) and re.search(r"\b(?:papers?|published|released|came out|posted|articles?)\b", q)
                 or AUTHOR_EXTREME.search(q) or compares_years(q) or BUSIEST_YEAR.search(q) or SAME_DAY.search(q)
                 or AVERAGE.search(q) and _PER_UNIT.search(q) or SHARE.search(q) or PEOPLE.search(q)
-                or HOW_LONG.search(q) or YEAR_PART.search(q) and named_years(q))
+                or HOW_LONG.search(q) or YEAR_PART.search(q) and named_years(q) or TITLE_PHRASE.search(q)
+                or COMPLETE_LISTS.search(q) and bool(re.search(r"\bhow many\b|\bwhich\b|\bnumber\b", q)))
 
 
 def parse_years(question: str) -> tuple[int | None, int | None]:
@@ -226,7 +243,8 @@ def code_filter(question: str, loose: bool = False) -> bool | None:
     if _NO_CODE.search(q):
         return False
     if loose:
-        return True if re.search(r"\bcode\b|\bcodigo\b|代码|\bgithub\b|open[- ]source", q) else None
+        # "by category code" is the category's code, not a code release
+        return True if re.search(r"(?<!category )\bcode\b|\bcodigo\b|代码|\bgithub\b|open[- ]source", q) else None
     return True if re.search(r"\b(?:with|have|has|having) (?:released |public |open[- ]source )?code\b", q) else None
 
 

@@ -180,6 +180,14 @@ class Source:
 
 
 @dataclass
+class MetadataAnswer:
+    """A bibliographic answer computed from the listing (`qa.metadata`); not understood: the question is not one."""
+    text: str
+    papers: list[Paper] = field(default_factory=list)  # cited as [1]..[n] in this order
+    understood: bool = True
+
+
+@dataclass
 class Answer:
     question: str
     route: str

@@ -1,6 +1,6 @@
 """Bibliographic questions answered exactly, with and without the English forms of qa.forms.
 
-    QA_DATA_DIR=.qa .venv/bin/python tools/bibliographic_forms.py [--lang xx|en] [--without-forms]
+    QA_DATA_DIR=.qa .venv/bin/python tools/bibliographic_forms.py [--lang xx|en] [--without-forms] [--show]
 
 Asks the assistant (no LLM) every labelled `metadata` question without history of the intent model's training sets
 on the bundled listing (tools/train_intent.py's `SEED_SETS`), in other languages (`--lang xx`, the default) or in
@@ -27,10 +27,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lang", choices=("xx", "en"), default="xx")
     parser.add_argument("--without-forms", action="store_true")
+    parser.add_argument("--show", action="store_true", help="print every question answered wrongly, not only forms")
     args = parser.parse_args()
     from qa import forms
     from qa.assistant import Assistant
-    from qa.evaluate import _date_forms
+    from qa.evaluate import includes
     from qa.settings import Settings
 
     if args.without_forms:
@@ -42,13 +43,12 @@ def main() -> None:
     counts = Counter()
     for row in rows:
         answer = assistant.ask(row["question"])
-        text = answer.answer.lower()
-        right = all(any(form.lower() in text for form in _date_forms(m)) for m in row.get("must_include") or [])
+        right = all(includes(answer.answer, m) for m in row.get("must_include") or [])
         read_as = answer.answer.startswith("Read as:")
         counts.update({"questions": 1, "metadata route": answer.route == "metadata", "read as a form": read_as,
                        "must_include": right})
-        if read_as and not right:
-            print(f"missed: {row['question']} | {answer.answer.splitlines()[0]}")
+        if (read_as or args.show) and not (right and answer.route == "metadata"):
+            print(f"missed ({answer.route}): {row['question']} | {answer.answer.splitlines()[0][:160]}", flush=True)
     print(f"{args.lang}, {'without' if args.without_forms else 'with'} the forms: " +
           ", ".join(f"{k} {v}" for k, v in counts.items()))
 

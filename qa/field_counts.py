@@ -1,0 +1,94 @@
+"""Counts of what the listing's own fields show, for `qa.metadata`: whose name the author lists show, which lists
+are complete, which titles write a phrase. Also the answer type and the cited list every metadata answer uses.
+"""
+from __future__ import annotations
+
+import re
+
+from .papers import Paper
+from .question import AUTHOR_SHOWN, COMPLETE_LISTS, TITLE_PHRASE, fold
+from .types import MetadataAnswer
+
+LIST_LIMIT = 25
+# a count or list of papers, not of people ("who appears most often besides him?") or of the header's figures
+_COUNTED = re.compile(r"\bhow many\b|\bnumber of\b|\bwhich (?:papers|entries|works|articles)\b|\bcount\b")
+_OTHERS = re.compile(r"\bmost\b|\boften\b|\bfrequent|\bco-?authors?\b|\bbesides\b|\bapart from\b|\bother than\b|"
+                     r"\bexcept\b|\bheader\b|\bclaim")
+
+
+def listing(papers: list[Paper], start: int = 1, limit: int = LIST_LIMIT, authors: bool = False) -> str:
+    """One line a paper, cited; `authors` adds who wrote it (when the question is about the authors)."""
+    lines = [f"- {p.title} ({p.year}, {p.category}{', code available' if p.has_code else ''})"
+             f"{': ' + p.authors_display() if authors else ''} [{i}]" for i, p in enumerate(papers[:limit], start)]
+    if len(papers) > limit:
+        lines.append(f"- … and {len(papers) - limit} more.")
+    return "\n".join(lines)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def same_author(a: str, b: str) -> bool:
+    """"Jane Doe" and "Jane A. Doe": same first and last name."""
+    x, y = fold(a).replace(".", " ").split(), fold(b).replace(".", " ").split()
+    return bool(x and y) and x[0] == y[0] and x[-1] == y[-1]
+
+
+def names_owner(q: str, owner: str) -> bool:
+    """The (folded) question names the profile's owner, in full or by surname."""
+    return bool(owner) and (fold(owner) in q or bool(re.search(rf"\b{re.escape(fold(owner).split()[-1])}\b", q)))
+
+
+def owner_shown(q: str, papers: list[Paper], owner: str) -> MetadataAnswer | None:
+    """"In how many papers does <owner> show up in the author list?": every listed paper is the owner's, but a
+    list cut with "et al." may not show the name."""
+    if not names_owner(q, owner) or not AUTHOR_SHOWN.search(q) or not _COUNTED.search(q) or _OTHERS.search(q):
+        return None
+    shown = [p for p in papers if any(same_author(a, owner) for a in p.authors)]
+    cut = sum(p.authors_truncated for p in papers)
+    return MetadataAnswer(f"{owner}'s name is shown in the author lists of {plural(len(shown), 'paper')} of the "
+                          f"{len(papers)} in the listing. All {len(papers)} are on the profile, but the listing shows "
+                          f"at most three names and cuts {cut} lists with “et al.”, so the others may not show the "
+                          f"name.\n" + listing(shown), shown[:LIST_LIMIT])
+
+
+def complete_lists(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
+    """"How many entries show a complete author list (no “et al.”)?"."""
+    if not COMPLETE_LISTS.search(q):
+        return None
+    full = [p for p in selected if not p.authors_truncated]
+    return MetadataAnswer(f"{plural(len(full), 'paper')} of {len(selected)} in the listing{scope_text} show a "
+                          f"complete author list; the other {len(selected) - len(full)} end in “et al.”" +
+                          (":\n" + listing(full, authors=True) if full else "."), full[:LIST_LIMIT])
+
+
+def titles_with(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
+    """"How many titles spell out 'reinforcement learning'?": the titles that write the quoted phrase."""
+    m = TITLE_PHRASE.search(q)
+    if not m:
+        return None
+    phrase = fold(m.group(1)).strip()
+    found = [p for p in selected if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", fold(p.title))]
+    lead = f"{plural(len(found), 'title')} in the listing{scope_text} write “{m.group(1).strip()}”"
+    return MetadataAnswer(lead + (":\n" + listing(found) if found else "."), found[:LIST_LIMIT])
+
+
+def categories_compared(question: str, within: list[Paper], scope_text: str) -> MetadataAnswer | None:
+    """"How many papers are in AI compared with LG?": each named category's count (codes as the listing writes
+    them, upper-case)."""
+    named = [c for c in sorted({p.category for p in within if p.category})
+             if re.search(rf"(?<![\w.]){re.escape(c)}(?![\w.])", question)]
+    if len(named) < 2:
+        return None
+    return MetadataAnswer(f"Papers per category{scope_text}:\n" + "\n".join(
+        f"- {c}: {plural(sum(p.category == c for p in within), 'paper')}" for c in named))
+
+
+def papers_with_affiliation(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
+    """"How many papers have any affiliation listed?"."""
+    if not re.search(r"\bhow many (?:papers|entries|works|articles)\b.*\b(?:affiliations?|institutions?)\b", q):
+        return None
+    listed = [p for p in selected if p.affiliations]
+    return MetadataAnswer(f"{plural(len(listed), 'paper')} of {len(selected)} in the listing{scope_text} name an "
+                          "affiliation" + (":\n" + listing(listed) if listed else "."), listed[:LIST_LIMIT])

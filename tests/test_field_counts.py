@@ -1,0 +1,87 @@
+"""Counts of what the listing's fields show (qa.field_counts): whose name the author lists show, which lists are
+complete, which titles write a phrase; on the bundled listing and on another group's BibTeX."""
+from __future__ import annotations
+
+from qa.sources import parse_bibtex
+
+BIB = ("@article{a, title={Deep Reinforcement Learning for Robots}, author={Ann Lee and Bo Chen}, year={2021}, "
+       "abstract={Robots learn.}}\n"
+       "@article{b, title={Reinforcement Learning with Language}, author={Ann Lee and Cy Day and Di Fu and others}, "
+       "year={2022}, abstract={Agents read.}}\n"
+       "@article{c, title={Learning to See}, author={Bo Chen}, year={2023}, abstract={Vision.}}\n")
+
+
+def test_titles_and_complete_author_lists_are_counted_on_any_collection():
+    from qa.metadata import answer_metadata
+    from qa.papers import Profile
+
+    papers, problems = parse_bibtex(BIB)
+    assert problems == []
+    profile = Profile(name="")
+    answer = answer_metadata("How many titles spell out 'reinforcement learning'?", papers, profile)
+    assert answer.understood and answer.text.startswith("2 titles")
+    assert {p.title for p in answer.papers} == {papers[0].title, papers[1].title}
+    answer = answer_metadata("How many entries show a complete author list, with no 'et al.'?", papers, profile)
+    truncated = [p for p in papers if p.authors_truncated]
+    assert answer.understood and answer.text.startswith(f"{3 - len(truncated)} papers of 3"), answer.text
+    assert all(not p.authors_truncated for p in answer.papers)
+    # a count of one paper's authors still reads that paper; a count of papers does not
+    from qa.metadata import needs_paper_context
+    assert needs_paper_context("How many authors does the Lookahead paper have?")
+    assert not needs_paper_context("In how many papers does Lee show up in the author list?")
+
+
+def test_the_owner_shown_in_author_lists_and_a_verb_that_is_not_a_season(offline):
+    papers, profile = offline.papers, offline.profile
+    shown = sum(any(a == profile.name for a in p.authors) for p in papers)
+    answer = offline.ask(f"in how many papers does {profile.name.lower()} show up in the visible author list?")
+    assert answer.route == "metadata" and answer.answer.startswith(
+        f"{profile.name}'s name is shown in the author lists of {shown} papers of the {len(papers)}"), answer.answer
+    assert 0 < shown < len(papers)
+    category = papers[0].category
+    n = sum(p.category == category for p in papers)
+    answer = offline.ask(f"How many papers fall under the {category} category?")  # "fall" is not autumn here
+    assert answer.route == "metadata" and answer.answer.startswith(f"{n} papers in the listing match"), answer.answer
+    autumn = [p for p in papers if p.year == 2019 and p.date[5:7] in ("09", "10", "11")]
+    answer = offline.ask("How many papers came out in the fall of 2019?")
+    assert answer.route == "metadata" and {c.title for c in answer.citations} == {p.title for p in autumn}
+
+
+def test_years_a_count_names_are_never_dropped_for_the_total(offline):
+    """A count whose years qa.metadata does not read is not answered with the listing's total; here the form reads
+    them."""
+    from qa.metadata import answer_metadata
+
+    question = "Сколько статей с полной датой вышло в 2017 и 2018 годах вместе?"
+    assert not answer_metadata(question, offline.papers, offline.profile).understood
+    n = sum(p.year in (2017, 2018) for p in offline.papers)
+    answer = offline.ask(question)
+    assert answer.route == "metadata" and f"{n} papers in the listing match (years 2017–2018)" in answer.answer
+
+
+def test_reworded_bibliographic_questions_are_computed(offline):
+    """Wordings the English training sets asked that were answered with the wrong count or list before stop 25."""
+    papers, profile = offline.papers, offline.profile
+    first_half = sum(p.year == 2023 and p.date[5:7] in ("01", "02", "03", "04", "05", "06") for p in papers)
+    answer = offline.ask("How many papers came out in the first half of 2023 (Jan-Jun)?")  # "Jan" is not the month
+    assert answer.route == "metadata" and answer.answer.startswith(f"{first_half} papers"), answer.answer
+    busiest = max({p.year for p in papers}, key=lambda y: sum(p.year == y for p in papers))
+    answer = offline.ask("Give me a per-year breakdown of the number of papers.")
+    assert f"The busiest year is {busiest}" in answer.answer, answer.answer
+    answer = offline.ask("Break down the papers by category code.")  # the category's code, not a code release
+    top = max({p.category for p in papers}, key=lambda c: sum(p.category == c for p in papers))
+    assert f"- {top} " in answer.answer and "with code" not in answer.answer, answer.answer
+    firsts = [p for p in papers if p.authors and p.authors[0] == profile.name]
+    answer = offline.ask("is he first author on anything in here?")  # "he": the profile's owner
+    assert {c.title for c in answer.citations} == {p.title for p in firsts}, answer.answer
+    three = sum(len(p.authors) == 3 and not p.authors_truncated for p in papers)
+    answer = offline.ask("how many papers are by a team of just three people?")
+    assert answer.answer.startswith(f"{three} papers in the listing have exactly 3 authors"), answer.answer
+    answer = offline.ask("Which listed papers have the shortest author list?")  # papers, not one paper's list
+    assert answer.answer.startswith("The fewest authors on a paper is 2"), answer.answer
+    answer = offline.ask("how many of the papers are in the AI category compared with LG?")
+    for code in ("AI", "LG"):
+        assert f"- {code}: {sum(p.category == code for p in papers)} papers" in answer.answer, answer.answer
+    listed = sum(bool(p.affiliations) for p in papers)
+    answer = offline.ask("How many papers have any affiliation listed?")
+    assert answer.answer.startswith(f"{listed} papers of {len(papers)} in the listing name an affiliation")
