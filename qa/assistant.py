@@ -22,8 +22,9 @@ from .extractive import (COUNT, COMPARE, MAX_COMPARED, SELECTION, Candidates, Sy
                          names_paper, plan_synthesis, question_names, topic_query, writes)
 from .llm import get_llm
 from .forms import FOREIGN, forms, names_its_category, without_titles
+from .field_counts import dates_compared
 from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
-from .question import parse_filters
+from .question import fold, parse_filters
 from .retrieval import MIN_FOREIGN, Retriever
 from .router import get_router
 from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back
@@ -194,11 +195,12 @@ class Assistant:
         t = time.perf_counter()
         previous = [m["content"] for m in history if m["role"] == "user"]
         context = previous[-1] if previous and FOLLOW_UP.search(question) else ""
-        result = answer_metadata(question, self.papers, self.profile, filters, previous_question=context,
-                                 context_papers=self._paper_in_question(question, history)
-                                 if one_paper or needs_paper_context(question) else None,
-                                 among=self.reader.papers_named_in(history)
-                                 if history and refers_back(question) else None)
+        # "which came out first, A or B?": the dates of the papers it names
+        result = dates_compared(fold(question), query.named) or answer_metadata(
+            question, self.papers, self.profile, filters, previous_question=context,
+            context_papers=self._paper_in_question(question, history)
+            if one_paper or needs_paper_context(question) else None,
+            among=self.reader.papers_named_in(history) if history and refers_back(question) else None)
         timings = answer.timings_ms
         read_as = ""
         foreign = self.retriever.index().foreign_share(without_titles(question, query.named)) if query.named \

@@ -92,3 +92,23 @@ def papers_with_affiliation(q: str, selected: list[Paper], scope_text: str) -> M
     listed = [p for p in selected if p.affiliations]
     return MetadataAnswer(f"{plural(len(listed), 'paper')} of {len(selected)} in the listing{scope_text} name an "
                           "affiliation" + (":\n" + listing(listed) if listed else "."), listed[:LIST_LIMIT])
+
+
+# "which came out first, A or B?", "was A published before B?": the dates of the papers it names, compared
+_ORDER = re.compile(r"\b(first|earlier|earliest|sooner|older|oldest|before|later|latest|last|newer|newest|"
+                    r"more recent|most recent|after)\b(?! to\b)")
+_LATER = frozenset("later latest last newer newest after".split()) | {"more recent", "most recent"}
+
+
+def dates_compared(q: str, named: list[Paper]) -> MetadataAnswer | None:
+    """The order in which the papers a question names came out, when it asks which was first or last."""
+    m = _ORDER.search(q)
+    if len(named) < 2 or not m or not re.search(r"\bor\b|\bbetween\b|\bvs\b|\bversus\b|\bbefore\b|\bafter\b", q):
+        return None
+    ordered = sorted(named, key=lambda p: p.date)
+    pick = ordered[-1] if m.group(1) in _LATER else ordered[0]
+    dates = "; ".join(f"{p.title} [{i}] is dated {p.long_date()}" for i, p in enumerate(named, 1))
+    if sum(p.date == pick.date for p in named) > 1:
+        return MetadataAnswer(f"They share a date in the listing: {dates}.", list(named))
+    which = "last" if m.group(1) in _LATER else "first"
+    return MetadataAnswer(f"{pick.title} came out {which}: {dates}.", list(named))

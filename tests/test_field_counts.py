@@ -85,3 +85,21 @@ def test_reworded_bibliographic_questions_are_computed(offline):
     listed = sum(bool(p.affiliations) for p in papers)
     answer = offline.ask("How many papers have any affiliation listed?")
     assert answer.answer.startswith(f"{listed} papers of {len(papers)} in the listing name an affiliation")
+
+
+def test_the_papers_a_question_names_are_put_in_order_of_date(offline):
+    from qa.field_counts import dates_compared
+
+    papers, _ = parse_bibtex(BIB)
+    assert dates_compared("which came out first, alpha or beta?", papers[:2]).text.startswith(
+        f"{papers[0].title} came out first")
+    assert dates_compared("which one is newer, alpha or beta?", papers[:2]).text.startswith(
+        f"{papers[1].title} came out last")
+    assert dates_compared("which was the first to use robots, alpha or beta?", papers[:2]) is None  # not a date
+    assert dates_compared("which came out first?", papers[:1]) is None
+    by_title = {p.title: p for p in offline.papers}
+    a, b = "Dream to Control: Learning Behaviors by Latent Imagination", "Mastering Atari with Discrete World Models"
+    first = min((by_title[a], by_title[b]), key=lambda p: p.date)
+    answer = offline.ask("Which came out first, Dream to Control or Mastering Atari with Discrete World Models?")
+    assert answer.route == "metadata" and answer.answer.startswith(f"{first.title} came out first"), answer.answer
+    assert {c.title for c in answer.citations} == {a, b}
