@@ -68,9 +68,12 @@ def titles_with(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswe
     m = TITLE_PHRASE.search(q)
     if not m:
         return None
-    phrase = fold(m.group(1)).strip()
-    found = [p for p in selected if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", fold(p.title))]
-    lead = f"{plural(len(found), 'title')} in the listing{scope_text} write “{m.group(1).strip()}”"
+    written = (m.group(1) or m.group(2)).strip()
+    phrase = fold(written)
+    # one word unquoted, "in some form": its inflections too ("prompt": "prompting", "prompts")
+    tail = r"\w*" if m.group(2) else ""
+    found = [p for p in selected if re.search(rf"(?<!\w){re.escape(phrase)}{tail}(?!\w)", fold(p.title))]
+    lead = f"{plural(len(found), 'title')} in the listing{scope_text} write “{written}”" + (" (in any form)" if tail else "")
     return MetadataAnswer(lead + (":\n" + listing(found) if found else "."), found[:LIST_LIMIT])
 
 

@@ -536,6 +536,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     # most frequent co-authors
     if re.search(r"(most|frequent|often|top|main|common)\w*\s+(co-?authors?|collaborators?)|collaborat\w* (the )?most"
                  r"|\b(most|often|frequent)\w*\b.*\bco-?authors?\b|\bco-?authors?\b.*\b(most|often|frequent)"
+                 r"|\bwho (?:has )?co-?authored (?:the )?most\b"
                  r"|who (does|did) .* (work|collaborate|publish) with|\bwrite with more\b|\bwith more often\b"
                  r"|\bwho (appears|shows up|comes up)\b.*\b(most|often)\b|\bmost (common|frequent) (name|author)s?\b", q):
         counts = Counter(a for p in selected for a in p.authors if fold(a) != fold(owner))

@@ -100,7 +100,7 @@ YEAR_PART = re.compile(SEASON.pattern + r"|\b(?:first|1st|second|2nd|last) half\
                        r"\bh[12]\b(?=.{0,12}\b(?:19|20)\d\d\b)|"
                        r"\b(?:first|1st|second|2nd|third|3rd|fourth|4th|last) quarter\b|\bq[1-4]\b")
 # papers that share a date ("were any two of his papers posted on the exact same day?")
-SAME_DAY = re.compile(r"\bsame (?:exact )?(?:day|date)\b")
+SAME_DAY = re.compile(r"\bsame (?:exact |publication |release |posting |submission )?(?:day|date)\b")
 # how much was published in several named years, compared ("more stuff in 2019 or 2020?")
 _HOW_MUCH = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bmore\b|\bfewer\b|\bless\b|\bbusier\b|"
                        r"\bproductive\b|\bprolific\b")
@@ -113,8 +113,10 @@ AUTHOR_SHOWN = re.compile(r"\bauthor (?:list|line)s?\b|\bappear\w*\b|\bshows? up
 COMPLETE_LISTS = re.compile(r"\bet al\b|\b(?:complete|full|whole|untruncated|entire) (?:author|list)|\btruncat|"
                             r"\ball (?:of )?(?:the |its )?authors (?:are )?(?:listed|shown|named)")
 # the phrase a count of titles asks about: "titles (that) contain / spell out / use the word 'X'"
+# (or one word after "the word": "titles that contain the word prompt in some form")
 TITLE_PHRASE = re.compile(r"\btitles?\b[^'\"“”‘’]{0,40}?(?:contain|include|spell|use|have|mention|with|say|feature)\w*"
-                          r"(?: out)?(?: the)?(?: (?:word|words|term|phrase|acronym))?\s*['\"“‘]([^'\"”’]{2,60})['\"”’]")
+                          r"(?: out)?(?: the)?(?: (?:word|words|term|phrase|acronym))?\s*(?:['\"“‘]([^'\"”’]{2,60})['\"”’]|"
+                          r"(?<=word |term )([a-z0-9\-]{2,30})\b)")
 
 
 def named_years(question: str) -> list[int]:

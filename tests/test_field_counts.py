@@ -21,6 +21,8 @@ def test_titles_and_complete_author_lists_are_counted_on_any_collection():
     answer = answer_metadata("How many titles spell out 'reinforcement learning'?", papers, profile)
     assert answer.understood and answer.text.startswith("2 titles")
     assert {p.title for p in answer.papers} == {papers[0].title, papers[1].title}
+    answer = answer_metadata("How many titles contain the word learn in some form?", papers, profile)
+    assert answer.understood and answer.text.startswith("3 titles"), answer.text  # "learning" too
     answer = answer_metadata("How many entries show a complete author list, with no 'et al.'?", papers, profile)
     truncated = [p for p in papers if p.authors_truncated]
     assert answer.understood and answer.text.startswith(f"{3 - len(truncated)} papers of 3"), answer.text
@@ -103,3 +105,14 @@ def test_the_papers_a_question_names_are_put_in_order_of_date(offline):
     answer = offline.ask("Which came out first, Dream to Control or Mastering Atari with Discrete World Models?")
     assert answer.route == "metadata" and answer.answer.startswith(f"{first.title} came out first"), answer.answer
     assert {c.title for c in answer.citations} == {a, b}
+
+
+def test_same_publication_date_and_who_co_authored_most(offline):
+    from qa.metadata import answer_metadata
+
+    papers, profile = offline.papers, offline.profile
+    answer = answer_metadata("Do any two papers share exactly the same publication date?", papers, profile)
+    assert answer.understood and "shared by more than one paper" in answer.text, answer.text
+    answer = answer_metadata(f"Counting only the names shown, who co-authored the most papers with {profile.name}?",
+                             papers, profile)
+    assert answer.text.startswith("Most frequent co-authors in the listing"), answer.text
