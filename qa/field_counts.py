@@ -1,5 +1,6 @@
 """Counts of what the listing's own fields show, for `qa.metadata`: whose name the author lists show, which lists
-are complete, which titles write a phrase. Also the answer type and the cited list every metadata answer uses.
+are complete, which titles write a phrase, which papers name an affiliation, categories side by side, and the dates
+of the papers a question names in order. Also the cited list every metadata answer uses.
 """
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def complete_lists(q: str, selected: list[Paper], scope_text: str) -> MetadataAn
 
 
 def titles_with(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
-    """"How many titles spell out 'reinforcement learning'?": the titles that write the quoted phrase."""
+    """"How many titles contain 'neural network'?": the titles that write the quoted phrase (or the word after "the
+    word", in any form)."""
     m = TITLE_PHRASE.search(q)
     if not m:
         return None
@@ -73,7 +75,8 @@ def titles_with(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswe
     # one word unquoted, "in some form": its inflections too ("prompt": "prompting", "prompts")
     tail = r"\w*" if m.group(2) else ""
     found = [p for p in selected if re.search(rf"(?<!\w){re.escape(phrase)}{tail}(?!\w)", fold(p.title))]
-    lead = f"{plural(len(found), 'title')} in the listing{scope_text} write “{written}”" + (" (in any form)" if tail else "")
+    lead = f"{plural(len(found), 'title')} in the listing{scope_text} write “{written}”" + \
+        (" (in any form)" if tail else "")
     return MetadataAnswer(lead + (":\n" + listing(found) if found else "."), found[:LIST_LIMIT])
 
 

@@ -165,7 +165,7 @@ def supported(dense: np.ndarray) -> bool:
 
 
 # a supporting sentence does not outweigh a model this sure: its words cover the question, but the abstract may still
-# lack what it asks ("which LM does ToolEmu use to emulate tools?" against "an LM emulates tool execution");
+# lack what it asks (which model a method runs on, where the abstract only says that it runs on one);
 # cross-validated, it declines 6 more unanswerable questions and no answerable one (docs/ROUTER.md, "Stop 25")
 SURE = 0.9
 

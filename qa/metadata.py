@@ -78,7 +78,7 @@ _AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|single|so
                            # "just him and one other author", "with one other person": the researcher and n more
                            r"\b(?:him|her|them)(?:self|selves)? and (?:only |exactly |just )?(one|two|[12]) (?:other|more)\b|"
                            r"\b(?:only |exactly |just )?(one|two|[12]) other (?:persons?|people|researchers?)\b|"
-                           # "by a team of just three people": n in all
+                           # "a team of three": n in all
                            r"\b(?:team|group) of (?:only |exactly |just )?(one|two|three|[1-3]) (?:people|persons|researchers|"
                            r"authors)\b")
 
@@ -456,7 +456,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     author = scope.author
     affiliation = find_affiliation(question, papers) or (find_affiliation(previous_question, papers)
                                                          if previous_question else None)
-    part = _year_part(question)  # "the first half of 2023 (Jan-Jun)" names months it spans, not one
+    part = _year_part(question)  # a half written with its months ("H1 (Jan-Jun)") names no single month
     month = None if part else _month(question)
     months = {month} if month else part[1] if part else None
     selected = _newest_first([p for p in papers if scope.matches(p) and
@@ -521,7 +521,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if HOW_LONG.search(q) and selected:
         return _span(selected, scope_text())
     if m := _POSITION.search(q):
-        # "is he first author on anything?": the profile's owner
+        # "he", "his": the profile's owner
         said = names_owner(q, owner) or bool(owner and re.search(r"\b(?:he|she|him|her|his)\b", q))
         who = scope.author or (owner if said else None)
         if who or re.search(r"\bmost (?:common|frequent|often)\b|\bmost papers\b|\bhow many\b|\bwhich papers\b", q):
@@ -761,7 +761,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         if not scope.active and _counts_what_the_listing_lacks(q, papers, owner):
             return MetadataAnswer("", understood=False)  # "how many papers mention Atari?": from the papers
         if not scope.active and named_years(q):
-            return MetadataAnswer("", understood=False)  # years it did not read ("в 2017 и 2018 годах"): not the total
+            # years written in a way it did not read (often another language): not the total
+            return MetadataAnswer("", understood=False)
         if not scope.active:
             claim = (f" The profile header claims {claimed} papers; the other {claimed - listed} are not in the "
                      "listing." if claimed and claimed != listed else "")

@@ -93,7 +93,7 @@ HOW_LONG = re.compile(r"\bhow (?:many years|long)\b.{0,40}\b(?:publish\w*|active
                        r"around)|research\w*)\b")
 # a half, a quarter or a season of a year ("the first half of 2023", "Q4 2022", "summer 2023")
 # a season names months only where a season is meant: "in the fall of 2022", "summer 2019", not "papers that fall
-# under CL"
+# into a category"
 SEASON = re.compile(r"\b(?:in|during|from|of|this|last|next|the)\s+(?:the\s+)?(spring|summer|fall|autumn)\b|"
                     r"\b(spring|summer|fall|autumn)\s+(?:of\s+)?(?:19|20)\d\d\b")
 YEAR_PART = re.compile(SEASON.pattern + r"|\b(?:first|1st|second|2nd|last) half\b|"
@@ -113,7 +113,7 @@ AUTHOR_SHOWN = re.compile(r"\bauthor (?:list|line)s?\b|\bappear\w*\b|\bshows? up
 COMPLETE_LISTS = re.compile(r"\bet al\b|\b(?:complete|full|whole|untruncated|entire) (?:author|list)|\btruncat|"
                             r"\ball (?:of )?(?:the |its )?authors (?:are )?(?:listed|shown|named)")
 # the phrase a count of titles asks about: "titles (that) contain / spell out / use the word 'X'"
-# (or one word after "the word": "titles that contain the word prompt in some form")
+# (or one word after "the word" or "the term", unquoted: "titles with the word graph in any form")
 TITLE_PHRASE = re.compile(r"\btitles?\b[^'\"“”‘’]{0,40}?(?:contain|include|spell|use|have|mention|with|say|feature)\w*"
                           r"(?: out)?(?: the)?(?: (?:word|words|term|phrase|acronym))?\s*(?:['\"“‘]([^'\"”’]{2,60})['\"”’]|"
                           r"(?<=word |term )([a-z0-9\-]{2,30})\b)")
