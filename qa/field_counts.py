@@ -41,17 +41,18 @@ def names_owner(q: str, owner: str) -> bool:
     return bool(owner) and (fold(owner) in q or bool(re.search(rf"\b{re.escape(fold(owner).split()[-1])}\b", q)))
 
 
-def owner_shown(q: str, papers: list[Paper], owner: str) -> MetadataAnswer | None:
-    """"In how many papers does <owner> show up in the author list?": every listed paper is the owner's, but a
-    list cut with "et al." may not show the name."""
+def owner_shown(q: str, selected: list[Paper], owner: str, scope_text: str = "") -> MetadataAnswer | None:
+    """"In how many papers does <owner> show up in the author list?" (of the papers in scope, or of the previous
+    answer's): every listed paper is the owner's, but a list cut with "et al." may not show the name."""
     if not names_owner(q, owner) or not AUTHOR_SHOWN.search(q) or not _COUNTED.search(q) or _OTHERS.search(q):
         return None
-    shown = [p for p in papers if any(same_author(a, owner) for a in p.authors)]
-    cut = sum(p.authors_truncated for p in papers)
+    shown = [p for p in selected if any(same_author(a, owner) for a in p.authors)]
+    cut = sum(p.authors_truncated for p in selected)
+    every = f"All {len(selected)} are on the profile, but t" if not scope_text else "T"
     return MetadataAnswer(f"{owner}'s name is shown in the author lists of {plural(len(shown), 'paper')} of the "
-                          f"{len(papers)} in the listing. All {len(papers)} are on the profile, but the listing shows "
-                          f"at most three names and cuts {cut} lists with “et al.”, so the others may not show the "
-                          f"name.\n" + listing(shown), shown[:LIST_LIMIT])
+                          f"{len(selected)} in the listing{scope_text}. {every}he listing shows at most three names "
+                          f"and cuts {cut} of these lists with “et al.”, so the others may not show the name.\n" +
+                          listing(shown), shown[:LIST_LIMIT])
 
 
 def complete_lists(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:

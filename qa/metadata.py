@@ -16,7 +16,8 @@ from .question import (AUTHOR_EXTREME, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES, CO
                        PER_PAPER_CITATIONS, SAME_DAY, SEASON, SHARE, YEAR_PART, code_filter, compares_years, find_author,
                        fold, named_years, parse_category, parse_years)
 from .field_counts import (LIST_LIMIT, categories_compared, complete_lists, listing as _listing, names_owner,
-                           owner_shown, plural as _plural, same_author as _same_author, titles_with, papers_with_affiliation)
+                           owner_shown, papers_with_affiliation, plural as _plural, same_author as _same_author,
+                           titles_with)
 from .text import STOP, WORD
 from .types import Filters, MetadataAnswer
 
@@ -528,7 +529,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             return _positions(m.group(1) in ("last", "senior"), selected, who, scope_text())
 
     # what the listing's fields show: the owner's name in the author lists, complete lists, a phrase in titles
-    if found := (owner_shown(q, papers, owner) if not scope.active else None) or titles_with(q, selected, scope_text()) \
+    if found := owner_shown(q, selected, owner, scope_text()) or titles_with(q, selected, scope_text()) \
             or (complete_lists(q, selected, scope_text()) if _COUNTING.search(q) or re.search(r"\b(which|list)\b", q)
                 else None):
         return found
