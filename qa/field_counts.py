@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .papers import Paper
-from .question import AUTHOR_SHOWN, COMPLETE_LISTS, TITLE_PHRASE, fold
+from .question import AUTHOR_SHOWN, COMPLETE_LISTS, TITLE_PHRASE, fold, written_categories
 from .types import MetadataAnswer
 
 LIST_LIMIT = 25
@@ -84,8 +84,7 @@ def titles_with(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswe
 def categories_compared(question: str, within: list[Paper], scope_text: str) -> MetadataAnswer | None:
     """"How many papers are in AI compared with LG?": each named category's count (codes as the listing writes
     them, upper-case)."""
-    named = [c for c in sorted({p.category for p in within if p.category})
-             if re.search(rf"(?<![\w.]){re.escape(c)}(?![\w.])", question)]
+    named = written_categories(question, within)
     if len(named) < 2:
         return None
     return MetadataAnswer(f"Papers per category{scope_text}:\n" + "\n".join(

@@ -18,7 +18,7 @@ import numpy as np
 
 from .embeddings import MultilingualEncoder
 from .papers import Paper
-from .question import find_author, named_years
+from .question import find_author, named_years, written_categories
 
 FORMS_PATH = Path(__file__).resolve().parent / "data" / "bibliographic_forms.txt"
 SLOT = re.compile(r"\{(\w+)\}")
@@ -98,10 +98,9 @@ def slot_values(question: str, papers: list[Paper], owner: str, named: list[Pape
         values["year"] = str(years[0])
     if len(years) > 1:
         values["year2"] = str(years[1])
-    for code in sorted({p.category for p in papers if p.category}):
-        if re.search(rf"(?<![A-Za-z])(?:[a-z]+\.)?{re.escape(code)}(?![A-Za-z])", question):
-            values["category"] = code
-            break
+    categories = written_categories(question, papers)
+    if categories:
+        values["category"] = categories[0]
     if named:
         values["paper"] = named[0].title
     author = find_author(question, papers, exclude=owner)

@@ -195,6 +195,13 @@ def parse_category(question: str, papers: list[Paper]) -> str | None:
     return None
 
 
+def written_categories(question: str, papers: list[Paper]) -> list[str]:
+    """The collection's category codes the question writes as such, in any language ("AI", "cs.LG"), in code order:
+    a code is written the same way everywhere, so no word around it is needed (`parse_category` wants one)."""
+    return [code for code in sorted({p.category for p in papers if p.category})
+            if re.search(rf"(?<![A-Za-z])(?:[a-z]+\.)?{re.escape(code)}(?![A-Za-z])", question)]
+
+
 def known_authors(papers: list[Paper], exclude: str = "") -> list[str]:
     names = {a for p in papers for a in p.authors}
     return sorted(n for n in names if fold(n) != fold(exclude))
