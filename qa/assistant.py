@@ -17,8 +17,9 @@ from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from . import evidence
 from .errors import LLMError, QAError
-from .extractive import (COUNT, COMPARE, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, alternatives,
-                         answer_one_paper, answer_several, comparison_targets, gather_candidates, key_sentences,
+from .extractive import (COUNT, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, alternatives, asks_comparison,
+                         answer_one_paper, clean_sentence, answer_several, comparison_targets, gather_candidates,
+                         key_sentences,
                          names_paper, plan_synthesis, question_names, topic_query, writes)
 from .llm import get_llm
 from .forms import FOREIGN, forms, names_its_category, without_titles
@@ -184,7 +185,7 @@ class Assistant:
             return
         hits = hits[:evidence.PAPERS] if hits else hits
         if not explanation and query.searched is not None:  # the model declined: say what the collection lacks
-            explanation = evidence.explain_decline(question, query.named, query.unknown)
+            explanation = evidence.explain_decline(question, self.reader.papers_meant(query), query.unknown)
         if route.listing_gap:  # "his h-index five years ago": say what the listing does have
             listing = answer_metadata(question, self.papers, self.profile, filters)
             explanation = listing.text if listing.understood and listing.text else explanation
@@ -270,7 +271,18 @@ class Assistant:
             text = f"The collection does not cover this question: {explanation[0].lower()}{explanation[1:]}"
             if not text.endswith("."):
                 text += "."
-        if related:
+        nearest = found is not None and found.supported and next((h for h in related if h.paper is found.paper), None)
+        if nearest:  # a sentence close to the question that does not answer it: shown, so the reader can judge
+            related = [nearest] + [h for h in related if h is not nearest]
+            quote = f"“{clean_sentence(found.sentence).rstrip('. ')}” [1]"
+            text += f" What that abstract does say: {quote}" if f"“{found.paper.title}”" in text else \
+                f" The nearest the collection comes is “{found.paper.title}” ({found.paper.year}): {quote}"
+            text += "."
+            if len(related) > 1:
+                text += " Other close papers: " + "; ".join(f"{h.paper.title} ({h.paper.year})"
+                                                            for h in related[1:]) + "."
+            answer.citations = [_citation(1, nearest, found.sentence)]
+        elif related:
             names = "; ".join(f"{h.paper.title} ({h.paper.year})" for h in related)
             text += f" The closest papers in the collection are: {names}."
         answer.answer = text
@@ -378,12 +390,15 @@ class Assistant:
         if holders:  # every paper that writes the one rare name the question asks about is a candidate
             have = {h.paper.paper_id for h in hits}
             hits += [h for h in holders if h.paper.paper_id not in have]
-        named = self._compared_papers(question, filters, history)
+        vector = self.retriever.multilingual.encoder.query(question)
+        named = self._compared_papers(question, filters, history, asks_comparison(question, vector))
         self._load_sentences(reader, hits + named)
         return gather_candidates(question, query, hits, reader or self.embedder, named, self.papers,
                                  by_author=bool(filters.author),
                                  named_term=frozenset(h.paper.paper_id for h in holders),
-                                 multilingual=self.retriever.multilingual.z_scores(query, self.papers))
+                                 multilingual=self.retriever.multilingual.z_scores(query, self.papers),
+                                 similarity=self.retriever.multilingual.similarities(
+                                     [h.paper for h in hits[:SELECTION.pool]], len(self.papers)), vector=vector)
 
     def _rare_name_papers(self, question: str, filters: Filters) -> list[Hit]:
         """The papers that write the one name the question asks about, when between one and `SELECTION.most`
@@ -398,13 +413,15 @@ class Assistant:
                 found.append(holders)
         return found[0] if len(found) == 1 else []
 
-    def _compared_papers(self, question: str, filters: Filters, history: list[dict] | None = None) -> list[Hit]:
-        """The papers a comparison names, in the question's order: those the question calls by a name of their
-        own (a title, its head, an acronym: what the router recognises), then the things `comparison_targets`
-        reads off the question, found one search each (one search for "A and B" favours whichever is easier to
-        match); a follow-up ("how does it differ from X?") adds the paper under discussion. [] when fewer than
-        two papers are named (a comparison of topics is a topic question)."""
-        if not COMPARE.search(question):
+    def _compared_papers(self, question: str, filters: Filters, history: list[dict] | None = None,
+                         compares: bool = False) -> list[Hit]:
+        """The papers a comparison (`compares`: `extractive.asks_comparison`) names, in the question's order:
+        those the question calls by a name of their own (a title, its head, an acronym: what the router
+        recognises), then the things `comparison_targets` reads off the question, found one search each (one search
+        for "A and B" favours whichever is easier to match); a follow-up ("how does it differ from X?") adds the
+        paper under discussion. [] when fewer than two papers are named (a comparison of topics is a topic
+        question)."""
+        if not compares:
             return []
         named = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self.router().papers_called_in(question)]
         seen = {h.paper.paper_id for h in named}

@@ -21,6 +21,7 @@ import numpy as np
 
 from .chunks import split_sentences
 from .citations import content_words
+from .kinds import model as kind_model
 from .papers import Paper
 from .metadata import facts_sentence, listing_facts
 from .rerank import SentenceVectors
@@ -226,6 +227,9 @@ class Candidates:
     # per hit: its five best sentence scores, best first (a paper about the topic has several close sentences, a
     # paper near it one)
     sentences: list[list[float]] = field(default_factory=list)
+    # the pool's papers' cosines with one another (multilingual-e5, whole abstracts), None past
+    # `retrieval.MULTILINGUAL_MAX_PAPERS`: a paper like the ones the answer is surely about is likely on its topic
+    similarity: np.ndarray | None = None
 
     def evidence(self, selection: Selection | None = None) -> list[float]:
         selection = selection or SELECTION
@@ -295,7 +299,11 @@ def _words(text: str) -> frozenset[str]:
     return words
 
 
-def synthesis_kind(question: str, named: int = 0) -> str:
+def synthesis_kind(question: str, named: int = 0, vector: np.ndarray | None = None) -> str:
+    """"topic", "evolution", "count" or "compare" (a comparison of the `named` papers): from the trained model
+    (qa.kinds) when the question's multilingual-e5 `vector` is given, else from the English patterns."""
+    if vector is not None:
+        return kind_model().kind(vector, kind_patterns(question), named, MAX_COMPARED)
     if COUNT.search(question):
         return "count"
     if COMPARE.search(question) and 2 <= named <= MAX_COMPARED:
@@ -303,6 +311,18 @@ def synthesis_kind(question: str, named: int = 0) -> str:
     if EVOLUTION.search(question):
         return "evolution"
     return "topic"
+
+
+def kind_patterns(question: str) -> tuple[bool, bool, bool]:
+    """What the English patterns read: (evolution, count, compare); inputs of the kind model."""
+    return bool(EVOLUTION.search(question)), bool(COUNT.search(question)), bool(COMPARE.search(question))
+
+
+def asks_comparison(question: str, vector: np.ndarray | None = None) -> bool:
+    """Does the question compare things ("Compare POPLIN and Dreamer", "Vergleiche DOM-Q-NET und ToolEmu")?"""
+    if vector is None:
+        return bool(COMPARE.search(question))
+    return kind_model().likeliest(vector, kind_patterns(question)) == "compare"
 
 
 def comparison_targets(question: str) -> list[str]:
@@ -411,16 +431,19 @@ def writes(paper: Paper, name: str) -> bool:
 
 def gather_candidates(question: str, query: str, hits: list[Hit], embedder, named: list[Hit] | None = None,
                       collection: list[Paper] | None = None, by_author: bool = False,
-                      named_term: frozenset = frozenset(), multilingual: dict[str, float] | None = None) -> Candidates:
+                      named_term: frozenset = frozenset(), multilingual: dict[str, float] | None = None,
+                      similarity: np.ndarray | None = None, vector: np.ndarray | None = None) -> Candidates:
     """`multilingual`: per paper id, the question's multilingual-e5 cosine with it, standardised over the
-    collection (`retrieval.MultilingualPaperVectors.z_scores`)."""
+    collection (`retrieval.MultilingualPaperVectors.z_scores`); `similarity`: the first `SELECTION.pool` hits'
+    cosines with one another (`retrieval.MultilingualPaperVectors.similarities`); `vector`: the question's
+    multilingual-e5 vector, which the kind of answer is read from (`synthesis_kind`)."""
     named = _unique(named or [])
-    kind = synthesis_kind(question, len(named))
+    kind = synthesis_kind(question, len(named), vector)
     scores = sentence_scores(query, hits, embedder)
     return Candidates(question, kind, list(hits), [float(s.max()) for s in scores],
                       word_coverage(query, hits, collection), named, by_author, named_term,
                       [(multilingual or {}).get(h.paper.paper_id, 0.0) for h in hits],
-                      [np.sort(s)[::-1][:5].round(4).tolist() for s in scores])
+                      [np.sort(s)[::-1][:5].round(4).tolist() for s in scores], similarity)
 
 
 def select_papers(candidates: Candidates, selection: Selection | None = None) -> list[Hit]:

@@ -350,6 +350,14 @@ class MultilingualPaperVectors:
         z = (sims - sims.mean()) / (sims.std() + 1e-6)
         return {p.paper_id: float(v) for p, v in zip(papers, z)}
 
+    def similarities(self, papers: list[Paper], collection_size: int) -> np.ndarray | None:
+        """The papers' cosines with one another; None past `MULTILINGUAL_MAX_PAPERS` in the collection."""
+        if not papers or collection_size > MULTILINGUAL_MAX_PAPERS:
+            return None
+        vectors = self.vectors(papers).astype(np.float64)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+        return (vectors @ vectors.T).round(4)
+
     def _path(self, paper: Paper) -> Path | None:
         return self.directory / f"{paper.content_hash()}.npy" if self.directory else None
 

@@ -23,7 +23,9 @@ MOST = 8  # never more papers than this: a broad question is not answered by a l
 FEATURES = ("evidence", "from_best", "from_runner_up", "evidence_rank", "evidence_z", "hybrid", "sentence",
             "coverage", "dense", "title", "lexical", "sentences", "multilingual", "multilingual_from_best",
             "retrieval_rank", "evolution", "count", "by_author", "pool", "sentence_second", "sentence_top3",
-            "close_sentences", "title_words")
+            "close_sentences", "title_words", "like_best", "like_best_max", "like_nearest", "like_best_from_top",
+            "like_best_max_from_top", "like_nearest_from_top")
+BEST = 3  # the candidates of best evidence a paper is compared with (pseudo-relevance feedback)
 
 
 def features(candidates) -> np.ndarray:
@@ -56,7 +58,23 @@ def features(candidates) -> np.ndarray:
                      scores[1] if len(scores) > 1 else scores[0], float(np.mean(scores[:3])),
                      sum(x >= top_sentence - 0.15 for x in scores) / 5,
                      len(asked & title) / len(asked) if asked else 0.0])
-    return np.array(rows, dtype=np.float64)
+    return np.hstack([np.array(rows, dtype=np.float64), _likeness(candidates.similarity, evidence, n)])
+
+
+def _likeness(similarity, evidence: np.ndarray, n: int) -> np.ndarray:
+    """Per candidate: its mean and highest cosine with the `BEST` candidates of best evidence (itself left out),
+    its cosine with its nearest candidate, and each less the pool's highest: how much a paper resembles the ones the
+    answer is surely about (zeros where the collection's papers have no multilingual vectors)."""
+    if similarity is None or len(similarity) < n:
+        return np.zeros((n, 6))
+    s = np.asarray(similarity, dtype=np.float64)[:n, :n]
+    order = np.argsort(-evidence, kind="stable")
+    out = np.zeros((n, 3))
+    for i in range(n):
+        best = [j for j in order[:BEST + 1] if j != i][:BEST]
+        near = s[i, best] if best else np.ones(1)
+        out[i] = near.mean(), near.max(), np.sort(s[i])[-2] if n > 1 else 1.0
+    return np.hstack([out, out - out.max(axis=0)])
 
 
 class SelectionModel:

@@ -195,15 +195,17 @@ class Reader:
         text = index.function_words_mended(self.router().spelled(query.search_text))
         text = index.spelled(text) if index.foreign_share(text) < MIN_FOREIGN else text  # with the names mended
         # as deep as a one-paper answer reads, so that answer can reuse this search (`_retrieve_and_answer`)
-        hits = self.retriever.search(text, k=max(query.k, evidence.PAPERS), filters=query.given)
+        named_papers = self.papers_meant(query)
+        hits = _named_first(self.retriever.search(text, k=max(query.k, evidence.PAPERS), filters=query.given),
+                            named_papers)
         vector = np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]
         found = evidence.assess(text, [h.paper for h in hits], self.embedder, self.retriever.sentence_vectors,
                                 weights, question_vector=vector)
         # filters set outside the question (the UI's, `--author`) may leave no paper: what the question needs is
         # still read from the whole collection (the answer then says that no paper matches, or counts 0)
-        read = hits if hits or query.given is None or not query.given.active else self.retriever.search(
-            text, k=max(query.k, evidence.PAPERS))
-        named = frozenset(p.paper_id for p in query.named)
+        read = hits if hits or query.given is None or not query.given.active else _named_first(
+            self.retriever.search(text, k=max(query.k, evidence.PAPERS)), named_papers)
+        named = frozenset(p.paper_id for p in named_papers)
         features = evidence.measure(text, read, self.embedder, self.retriever.sentence_vectors, weights,
                                     named=named, question_vector=vector)
         # the same text in multilingual-e5 (the spelling fixes leave the words of other languages as they are)
@@ -211,6 +213,14 @@ class Reader:
             self.retriever.multilingual.encoder.query(text), read, self.retriever.multilingual_sentences,
             self.retriever.multilingual, index.papers, MULTILINGUAL_MAX_PAPERS))
         return hits, found, features
+
+    def papers_meant(self, query: Query) -> list:
+        """The papers the question names or, for a follow-up that names none ("what was its score on Atari?"
+        after "Tell me about DreamerV2."), those its resolved text names: the evidence is read as if the question
+        had named them."""
+        if query.named or not query.history or query.search_text == query.text:
+            return query.named
+        return self.router().papers_called_in(query.search_text)
 
     def search_query(self, question: str, history: list[dict]) -> str:
         """A follow-up ("who wrote it?") is searched together with the previous question."""
@@ -243,3 +253,13 @@ class Reader:
             return []
         text = normalize_title(replies[-1])
         return [p for p in self.retriever.papers if len(p.title) > 12 and normalize_title(p.title) in text]
+
+
+def _named_first(hits: list[Hit], named: list) -> list[Hit]:
+    """The retrieved papers with the one paper the question names first, when it is among them: "what GLUE score
+    did BERT reach?" is about BERT's abstract, even where RoBERTa's, which writes "BERT" more often, ranks first.
+    The evidence is then read from the paper asked about, and a one-paper answer quotes it."""
+    ids = {p.paper_id for p in named}
+    if len(ids) != 1:
+        return hits
+    return sorted(hits, key=lambda h: h.paper.paper_id not in ids)

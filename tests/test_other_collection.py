@@ -295,3 +295,20 @@ def test_a_question_that_names_several_papers_is_not_a_one_paper_question(tmp_pa
         answer = graphs.ask(query.text)
         assert {c.title for c in answer.citations} >= {p.title for p in query.named}, answer.answer
     assert "names 2 papers" in reasons[1], reasons  # the model said paper: the named papers decided
+
+
+def test_the_evidence_is_read_from_the_paper_the_question_names():
+    """`understand._named_first`: the one paper a question names leads the evidence (and a one-paper answer), even
+    where another abstract that writes its name more often ranks first; with none or several named, the search's
+    order stands."""
+    from qa.papers import Paper
+    from qa.types import Hit
+    from qa.understand import _named_first
+
+    papers = [Paper(paper_id=t, title=t, authors=[], authors_truncated=False, affiliations=[], category="CL",
+                    date="2019-01-01", year=2019, has_code=False, abstract=f"{t}.") for t in ("RoBERTa", "BERT", "T5")]
+    hits = [Hit(p, 1.0 - i / 10, "", "", {}) for i, p in enumerate(papers)]
+    assert [h.paper.title for h in _named_first(hits, [papers[1]])] == ["BERT", "RoBERTa", "T5"]
+    assert [h.paper.title for h in _named_first(hits, [])] == ["RoBERTa", "BERT", "T5"]
+    assert [h.paper.title for h in _named_first(hits, papers[1:])] == ["RoBERTa", "BERT", "T5"]
+    assert [h.paper.title for h in _named_first(hits[:1], [papers[2]])] == ["RoBERTa"]

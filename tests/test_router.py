@@ -199,7 +199,6 @@ def test_dev_set_accuracy(assistant):
      "", "synthesis"),
     ("What has this group done on graph neural networks?", "", "synthesis"),
     ("Who wrote it?", "What is the Lookahead optimizer?", "paper"),
-    ("What was its score on Atari?", "Tell me about DreamerV2.", "paper"),
     ("Waht does DreamrV3 do?", "", "paper"),
     ("¿Qué es ESPER?", "", "paper"),
     ("What accuracy does Clinical Camel get on MedQA?", "", "paper"),
@@ -353,3 +352,45 @@ def test_the_query_carries_the_names_it_reads(assistant):
     assert [p.title for p in query.named] == ["Mastering Diverse Domains through World Models"]
     assert query.unknown == ["GPT-4"]  # Minecraft is in the DreamerV3 abstract
     assert query.standalone(3).named == query.named
+
+
+def test_a_follow_up_reads_its_evidence_from_the_paper_under_discussion(assistant):
+    """"What was its score on Atari?" after "Tell me about DreamerV2." names no paper itself: the evidence is read
+    from the paper its resolved text names (`Reader.papers_meant`), as if it had named it. The intent model then
+    declines (the abstract gives no score; the training sets label such questions so) or answers; either way the
+    reader gets DreamerV2's own sentence about Atari, cited."""
+    history = _turns("Tell me about DreamerV2.")
+    query = assistant.read("What was its score on Atari?", history)
+    title = "Mastering Atari with Discrete World Models"
+    assert [p.title for p in assistant.reader.papers_meant(query)] == [title]
+    assert query.searched[0].paper.title == title and query.evidence.paper.title == title
+    answer = assistant.ask("What was its score on Atari?", history)
+    assert [c.title for c in answer.citations][:1] == [title]
+    assert "human-level performance on the Atari benchmark of 55 tasks" in answer.answer
+    # a question that names its paper keeps it
+    query = assistant.read("What does DreamerV3 collect in Minecraft?", history)
+    assert [p.title for p in assistant.reader.papers_meant(query)] == ["Mastering Diverse Domains through World Models"]
+
+
+def test_a_decline_quotes_the_sentence_that_comes_closest(assistant):
+    """A decline whose evidence found a sentence that covers the question's words and is close to it (but the
+    model is sure does not answer it) shows that sentence, cited, after saying plainly what is missing."""
+    from qa import evidence
+    from qa.types import Answer
+
+    paper = next(p for p in assistant.papers if p.title.startswith("Lookahead Optimizer"))
+    sentence = [s for s in paper.abstract.split(". ") if "ImageNet" in s][0]
+    hits = assistant.retriever.search("Lookahead optimizer ImageNet", k=3)
+    assert hits[0].paper is paper
+    found = evidence.Evidence(paper, sentence, cosine=0.62, coverage=1.0, number_ok=True)
+    answer = Answer("What batch size did Lookahead use on ImageNet?", "not_answerable", "refusal", None, "")
+    list(assistant._refuse(answer.question, answer, None, explanation="The abstract of “Lookahead Optimizer: k "
+                           "steps forward, 1 step back” does not mention batch size.", hits=hits, found=found))
+    assert answer.answer.startswith("The collection does not cover this question: the abstract of “Lookahead")
+    assert "What that abstract does say: “" in answer.answer and answer.answer.count("[1]") == 1
+    assert [c.title for c in answer.citations] == [paper.title] and answer.mode == "refusal"
+    # evidence that does not come close: the closest papers are named, nothing is quoted
+    answer = Answer("What batch size did Lookahead use on ImageNet?", "not_answerable", "refusal", None, "")
+    weak = evidence.Evidence(paper, sentence, cosine=0.2, coverage=0.4, number_ok=True)
+    list(assistant._refuse(answer.question, answer, None, hits=hits, found=weak))
+    assert "[1]" not in answer.answer and not answer.citations
