@@ -8,12 +8,11 @@ other languages, and the English patterns as three more inputs.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from .errors import QAError
+from .weights import load_model
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "kind.json"
 KINDS = ("topic", "evolution", "count", "compare")
@@ -26,13 +25,7 @@ def inputs(vector: np.ndarray, patterns: tuple[bool, bool, bool]) -> np.ndarray:
 
 class KindModel:
     def __init__(self, path: Path = MODEL_PATH):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise QAError(f"cannot read the answer-kind model {path} ({exc.__class__.__name__}): reinstall, or run "
-                          "tools/train_kind.py") from None
-        if tuple(data.get("kinds", ())) != KINDS:
-            raise QAError(f"{path} was trained for other kinds: run tools/train_kind.py")
+        data = load_model(path, "answer-kind model", "train_kind.py", "kinds", KINDS)
         self.weights = np.array(data["weights"])  # (inputs, kinds)
         self.bias = np.array(data["bias"])
         self.data_sha256 = data["data_sha256"]

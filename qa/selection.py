@@ -10,13 +10,12 @@ reaches the threshold of its kind of question, at most `MOST`.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from .citations import content_words
-from .errors import QAError
+from .weights import load_model
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "selection.json"
 MOST = 8  # never more papers than this: a broad question is not answered by a list
@@ -79,13 +78,7 @@ def _likeness(similarity, evidence: np.ndarray, n: int) -> np.ndarray:
 
 class SelectionModel:
     def __init__(self, path: Path = MODEL_PATH):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise QAError(f"cannot read the selection model {path} ({exc.__class__.__name__}): reinstall, or run "
-                          "tools/train_selection.py") from None
-        if tuple(data.get("features", ())) != FEATURES:
-            raise QAError(f"{path} was trained for other features: run tools/train_selection.py")
+        data = load_model(path, "selection model", "train_selection.py", "features", FEATURES)
         self.weights = np.array(data["weights"])
         self.bias = float(data["bias"])
         self.mean = np.array(data["mean"])
