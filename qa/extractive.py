@@ -319,7 +319,7 @@ def kind_patterns(question: str) -> tuple[bool, bool, bool]:
 
 
 def asks_comparison(question: str, vector: np.ndarray | None = None) -> bool:
-    """Does the question compare things ("Compare POPLIN and Dreamer", "Vergleiche DOM-Q-NET und ToolEmu")?"""
+    """Does the question compare things ("Compare A and B", "Vergleiche A und B", "A と B を比較して")?"""
     if vector is None:
         return bool(COMPARE.search(question))
     return kind_model().likeliest(vector, kind_patterns(question)) == "compare"

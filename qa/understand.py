@@ -215,9 +215,9 @@ class Reader:
         return hits, found, features
 
     def papers_meant(self, query: Query) -> list:
-        """The papers the question names or, for a follow-up that names none ("what was its score on Atari?"
-        after "Tell me about DreamerV2."), those its resolved text names: the evidence is read as if the question
-        had named them."""
+        """The papers the question names or, for a follow-up that names none ("and how did it do there?" after a
+        question about one paper), those its resolved text names: the evidence is read as if the question had
+        named them."""
         if query.named or not query.history or query.search_text == query.text:
             return query.named
         return self.router().papers_called_in(query.search_text)
@@ -256,9 +256,9 @@ class Reader:
 
 
 def _named_first(hits: list[Hit], named: list) -> list[Hit]:
-    """The retrieved papers with the one paper the question names first, when it is among them: "what GLUE score
-    did BERT reach?" is about BERT's abstract, even where RoBERTa's, which writes "BERT" more often, ranks first.
-    The evidence is then read from the paper asked about, and a one-paper answer quotes it."""
+    """The retrieved papers with the one paper the question names first, when it is among them: a question that
+    names BERT is about BERT's abstract, even where RoBERTa's, which writes "BERT" more often, ranks first. The
+    evidence is then read from the paper asked about, and a one-paper answer quotes it."""
     ids = {p.paper_id for p in named}
     if len(ids) != 1:
         return hits
