@@ -537,6 +537,9 @@ def common_thread(papers: list[Paper], collection: list[Paper] | None = None, li
     chosen: list[str] = []
     if any(" " in gram for _, gram in scored):  # a phrase ("world models") says more than a word ("weight")
         scored = [(score, gram) for score, gram in scored if " " in gram]
+    # a word alone is a thread when it names something: a word of a title, or a name ("Atari", "MuJoCo"); two
+    # abstracts that both write "difficult" or "demonstrate" share nothing a reader needs told
+    scored = [(score, gram) for score, gram in scored if " " in gram or _names_something(gram, papers)]
     for _, gram in sorted(scored, reverse=True):
         if any(gram in c or c in gram for c in chosen):
             continue  # "world" next to "world models" says nothing new
@@ -544,6 +547,21 @@ def common_thread(papers: list[Paper], collection: list[Paper] | None = None, li
         if len(chosen) == limit:
             break
     return [_as_written(gram, papers) for gram in chosen]
+
+
+def _names_something(word: str, papers: list[Paper]) -> bool:
+    """A word of one of the papers' titles, or one written as a name: with a digit, a capital past its first
+    letter, or a capital after a lower-case word (not at the start of a sentence)."""
+    boundary = re.compile(r"(?<![a-z0-9-])" + re.escape(word) + r"(?![a-z0-9-])", re.IGNORECASE)
+    if any(boundary.search(p.title) for p in papers):
+        return True
+    for p in papers:
+        for found in boundary.finditer(p.abstract):
+            written = found.group(0)
+            before = p.abstract[max(0, found.start() - 2):found.start()]
+            if re.search(r"\d|.[A-Z]", written) or written[0].isupper() and re.fullmatch(r"[a-z,;:] ", before):
+                return True
+    return False
 
 
 def _as_written(phrase: str, papers: list[Paper]) -> str:

@@ -313,3 +313,19 @@ def test_a_candidate_like_the_best_ones_reads_as_like_them():
     assert rows[:, FEATURES.index("like_nearest")].tolist() == [0.9, 0.9, 0.8, 0.85, 0.2]
     candidates.similarity = None  # a collection past the multilingual vectors' limit: no such input
     assert not features(candidates)[:, FEATURES.index("like_best"):].any()
+
+
+def test_a_thread_of_single_words_names_something():
+    """Two abstracts that both write "demonstrate" share nothing worth a lead; a title word or a name is a thread."""
+    def paper(title, abstract):
+        return Paper(paper_id=title, title=title, authors=[], authors_truncated=False, affiliations=[],
+                     category="LG", date="2020-01-01", year=2020, has_code=False, abstract=abstract)
+
+    papers = [paper("Agents in games", "Here agents play the MuJoCo suite, and the authors demonstrate that this "
+                    "is difficult."),
+              paper("Planning for agents", "Results demonstrate that agents reach high MuJoCo scores, though "
+                    "reaching them is difficult."),
+              paper("Flowers", "An image classifier for flowers."), paper("Speech", "A vocoder for speech.")]
+    thread = common_thread(papers[:2], papers, limit=5)
+    assert "MuJoCo" in thread and "agents" in {t.lower() for t in thread}, thread
+    assert not {"demonstrate", "difficult"} & {t.lower() for t in thread}, thread
