@@ -17,10 +17,9 @@ from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from . import evidence
 from .errors import LLMError, QAError
-from .extractive import (COUNT, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, alternatives, asks_comparison,
-                         answer_one_paper, clean_sentence, answer_several, comparison_targets, gather_candidates,
-                         key_sentences,
-                         names_paper, plan_synthesis, question_names, topic_query, writes)
+from .extractive import (COUNT, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, alternatives, answer_one_paper,
+                         answer_several, asks_comparison, clean_sentence, comparison_targets, gather_candidates,
+                         key_sentences, names_paper, plan_synthesis, question_names, topic_query, writes)
 from .llm import get_llm
 from .forms import FOREIGN, forms, names_its_category, without_titles
 from .field_counts import dates_compared

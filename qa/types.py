@@ -125,6 +125,8 @@ class Query:
     # reused by the answer when the question states no filter of its own
     searched: list[Hit] | None = field(default=None, repr=False)
     evidence: object | None = field(default=None, repr=False)
+    # the papers its evidence is read from: those it names, or a follow-up's (`understand.Reader.papers_meant`)
+    meant: list | None = field(default=None, repr=False)
     # the share of the question not in English (retrieval's `foreign_share`): its sentences are read in e5
     foreign: float = 0.0
     # the papers the question calls by a name of their own ("DreamerV3", "Dream to Control"), in its order

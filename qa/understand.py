@@ -218,9 +218,10 @@ class Reader:
         """The papers the question names or, for a follow-up that names none ("and how did it do there?" after a
         question about one paper), those its resolved text names: the evidence is read as if the question had
         named them."""
-        if query.named or not query.history or query.search_text == query.text:
-            return query.named
-        return self.router().papers_called_in(query.search_text)
+        if query.meant is None:  # read once: the evidence and a decline's explanation both ask
+            query.meant = query.named if not query.history or query.named or query.search_text == query.text \
+                else self.router().papers_called_in(query.search_text)
+        return query.meant
 
     def search_query(self, question: str, history: list[dict]) -> str:
         """A follow-up ("who wrote it?") is searched together with the previous question."""

@@ -42,16 +42,12 @@ def labelled_rows() -> list[dict]:
     return rows
 
 
-def patterns(question: str) -> tuple[bool, bool, bool]:
-    from qa.extractive import COMPARE, COUNT, EVOLUTION
-
-    return bool(EVOLUTION.search(question)), bool(COUNT.search(question)), bool(COMPARE.search(question))
-
-
 def by_patterns(question: str) -> str:
     """What the English patterns alone say (`extractive.synthesis_kind` before the model), a comparison counted
     whatever it names."""
-    evolution, count, compare = patterns(question)
+    from qa.extractive import kind_patterns
+
+    evolution, count, compare = kind_patterns(question)
     return "count" if count else "compare" if compare else "evolution" if evolution else "topic"
 
 
@@ -107,13 +103,14 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from qa.embeddings import MultilingualEncoder
+    from qa.extractive import kind_patterns
     from qa.kinds import KINDS, inputs
 
     rows = labelled_rows()
     encoder = MultilingualEncoder()
     vectors = np.concatenate([encoder.queries([r["question"] for r in rows[i:i + 64]])
                               for i in range(0, len(rows), 64)])
-    x = np.stack([inputs(v, patterns(r["question"])) for v, r in zip(vectors, rows)])
+    x = np.stack([inputs(v, kind_patterns(r["question"])) for v, r in zip(vectors, rows)])
     y = np.array([KINDS.index(r["kind"]) for r in rows])
     print(f"{len(rows)} labelled synthesis questions from {len({r['set'] for r in rows})} sets")
     strength = args.strength
