@@ -13,9 +13,11 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
+
 from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
-from . import evidence
+from . import answer_sentences, evidence
 from .errors import LLMError, QAError
 from .extractive import (COUNT, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, alternatives, answer_one_paper,
                          answer_several, asks_comparison, clean_sentence, comparison_targets, gather_candidates,
@@ -25,7 +27,8 @@ from .forms import FOREIGN, forms, names_its_category, without_titles
 from .field_counts import dates_compared
 from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
 from .question import fold, parse_filters
-from .retrieval import MIN_FOREIGN, Retriever
+from .rerank import abstract_sentences
+from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
 from .router import get_router
 from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back
 from .tokens import count_tokens, truncate_tokens
@@ -358,7 +361,8 @@ class Assistant:
                 yield AnswerEvent("reset")
         reader = self._sentence_reader(query)
         self._load_sentences(reader, hits)
-        pieces = self._extractive(question, hits, answer, plan, reader)
+        pieces = self._extractive(question, hits, answer, plan, reader,
+                                  answering=self._answering(query, hits[0].paper) if plan is None else None)
         answer.timings_ms["generate"] = (time.perf_counter() - t) * 1000
         for piece in pieces:
             yield AnswerEvent("delta", text=piece)
@@ -435,14 +439,26 @@ class Assistant:
         return named if 2 <= len(named) <= MAX_COMPARED else []
 
     # strategies -------------------------------------------------------------
+    def _answering(self, query: Query, paper) -> np.ndarray | None:
+        """How likely each abstract sentence of `paper` states what the question asks (qa.answer_sentences); None
+        where the collection's e5 sentence vectors are not computed."""
+        if len(self.papers) > MULTILINGUAL_MAX_PAPERS:
+            return None
+        text = self.reader.evidence_text(query)
+        named = any(p.paper_id == paper.paper_id for p in self.reader.papers_meant(query))
+        return answer_sentences.model().probabilities(answer_sentences.sentence_rows(
+            text, self.retriever.multilingual.encoder.query(text), paper.title, abstract_sentences(paper),
+            self.retriever.multilingual_sentences.get(paper), 0, named))
+
     def _extractive(self, question, hits: list[Hit], answer: Answer, plan: SynthesisPlan | None = None,
-                    reader=None) -> list[str]:
+                    reader=None, answering: np.ndarray | None = None) -> list[str]:
         """Sets the answer; returns it in pieces (sentences, list items, table rows) to stream one by one.
-        `reader`: the embedder the abstract sentences are ranked with."""
+        `reader`: the embedder the abstract sentences are ranked with; `answering`: the answer-sentence model's
+        probabilities for the first paper's sentences."""
         answer.mode, answer.model = "extractive", None
         reader = reader or self.embedder
         if plan is None or len(hits) == 1 and plan.kind != "count":
-            text, quotes = answer_one_paper(question, hits[0], reader)
+            text, quotes = answer_one_paper(question, hits[0], reader, answering=answering)
             answer.answer = text
             answer.citations = [_citation(1, hits[0], quotes[0] if quotes else "")]
             return _sentences_for_stream(text)

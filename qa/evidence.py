@@ -179,7 +179,7 @@ FEATURES = (
     "quantity", "words", "non_ascii", "known_words", "named", "named_top", "dense", "title", "sentences", "margin",
     "cos_max", "cov_max", "support", "cov_abstract", "cov_abstracts", "missing_idf", "unseen", "number",
     "quantity_no_number", "rest_words", "rest_cov_abstract", "rest_cov_sentence", "rest_unseen", "rest_letters",
-) + ("ml_sentence", "ml_sentences", "ml_paper", "ml_paper_z")
+) + ("ml_sentence", "ml_sentences", "ml_paper", "ml_paper_z", "answer", "answer_any")
 
 
 def measure(question: str, hits: list, embedder, sentence_vectors, weights: WordWeights, *,

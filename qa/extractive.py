@@ -50,8 +50,10 @@ def _on_common_scale(embedder, cosines: np.ndarray) -> np.ndarray:
     return rescale(cosines) if rescale is not None else cosines
 
 
-def rank_sentences(question: str, paper: Paper, embedder, question_vector=None) -> list[tuple[float, int, str]]:
-    """(score, position, sentence) for each abstract sentence, best first."""
+def rank_sentences(question: str, paper: Paper, embedder, question_vector=None,
+                   answering: np.ndarray | None = None) -> list[tuple[float, int, str]]:
+    """(score, position, sentence) for each abstract sentence, best first. `answering`: the answer-sentence model's
+    probability for each sentence (qa.answer_sentences), which then decides, the cosine score only breaking ties."""
     sentences = split_sentences(paper.abstract) or [paper.abstract]
     qv = question_vector if question_vector is not None else embedder.embed([question])[0]
     sims = _on_common_scale(embedder, _sentence_vectors(embedder, paper, sentences) @ qv)
@@ -68,9 +70,14 @@ def rank_sentences(question: str, paper: Paper, embedder, question_vector=None) 
             score += 0.3
         if DEFINES.search(sentence):
             score += 0.08  # "we propose X" answers "what is X" better than a result does
+        if answering is not None and len(answering) == len(sentences):
+            score = float(answering[i]) + TIE_BREAK * score
         ranked.append((score, i, sentence))
     ranked.sort(key=lambda t: -t[0])
     return ranked
+
+
+TIE_BREAK = 0.05  # weight of the cosine score under the answer-sentence model's probability
 
 
 RESULT = re.compile(r"(\d[\d.,]*\s*(%|x\b|times|points?|B\b|M\b|billion|million)|\$\d|"
@@ -90,7 +97,7 @@ def question_parts(question: str) -> list[str]:
 
 
 def key_sentences(question: str, paper: Paper, embedder, limit: int, question_vector=None,
-                  with_result: bool = False) -> list[str]:
+                  with_result: bool = False, answering: np.ndarray | None = None) -> list[str]:
     """The best sentences, in abstract order; optionally plus the headline result with its number. A question of
     several parts gets the best sentence for each part too."""
     def usable(ranked: list) -> list:
@@ -98,7 +105,7 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
             return ranked
         return [r for r in ranked if not LINK.search(r[2])] or ranked  # a link answers nothing here
 
-    ranked = usable(rank_sentences(question, paper, embedder, question_vector))
+    ranked = usable(rank_sentences(question, paper, embedder, question_vector, answering))
     best = ranked[0][0]
     chosen = [r for r in ranked[:limit] if r[0] >= best - 0.25] or ranked[:1]
     for part in question_parts(question):
@@ -144,14 +151,15 @@ def _cite(sentence: str, n: int) -> str:
     return f"{sentence} [{n}]."
 
 
-def answer_one_paper(question: str, hit: Hit, embedder, n: int = 1) -> tuple[str, list[str]]:
+def answer_one_paper(question: str, hit: Hit, embedder, n: int = 1,
+                     answering: np.ndarray | None = None) -> tuple[str, list[str]]:
     """(answer text, the sentences quoted). Record facts (authors, date, affiliations, code, category) come from
-    the listing, all of those asked in one sentence."""
+    the listing, all of those asked in one sentence. `answering`: as for `rank_sentences`."""
     p = hit.paper
     facts = listing_facts(question, p)
     if facts:
         return facts_sentence(p, facts, n), [split_sentences(p.abstract)[0] if p.abstract else p.title]
-    sentences = key_sentences(question, p, embedder, limit=3, with_result=True)
+    sentences = key_sentences(question, p, embedder, limit=3, with_result=True, answering=answering)
     body = " ".join(_cite(s, n) for s in sentences)
     return f"From “{p.title}” ({p.year}): {body}", sentences
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import evidence, intent
+from . import answer_sentences, evidence, intent
 from .errors import LLMError
 from .guards import is_injection
 from .question import COLLECTION_WIDE, PAPER_FACT, asks_listing_form, parse_filters
+from .rerank import abstract_sentences
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, STOPWORDS
 from .types import Filters, Hit, Query, Route
 
@@ -189,11 +190,7 @@ class Reader:
         """The best retrieved papers, the sentence among them that best supports an answer, and what the
         intent model reads of them (qa.evidence.FEATURES)."""
         index, weights = self.retriever.index(), self.word_weights()
-        # misspelt English words read as the collection spells them: an unknown word is evidence that a topic is
-        # missing (the words of another language are left as they are)
-        # "DreamrV3": the paper the question names, as it writes it; "Waht": a question word
-        text = index.function_words_mended(self.router().spelled(query.search_text))
-        text = index.spelled(text) if index.foreign_share(text) < MIN_FOREIGN else text  # with the names mended
+        text = self.evidence_text(query)
         # as deep as a one-paper answer reads, so that answer can reuse this search (`_retrieve_and_answer`)
         named_papers = self.papers_meant(query)
         hits = _named_first(self.retriever.search(text, k=max(query.k, evidence.PAPERS), filters=query.given),
@@ -209,10 +206,26 @@ class Reader:
         features = evidence.measure(text, read, self.embedder, self.retriever.sentence_vectors, weights,
                                     named=named, question_vector=vector)
         # the same text in multilingual-e5 (the spelling fixes leave the words of other languages as they are)
+        multilingual_vector = self.retriever.multilingual.encoder.query(text)
         features.update(evidence.measure_multilingual(
-            self.retriever.multilingual.encoder.query(text), read, self.retriever.multilingual_sentences,
+            multilingual_vector, read, self.retriever.multilingual_sentences,
             self.retriever.multilingual, index.papers, MULTILINGUAL_MAX_PAPERS))
+        # does one of the best abstracts state what is asked (qa.answer_sentences)?
+        features["answer"] = features["answer_any"] = 0.0
+        if len(index.papers) <= MULTILINGUAL_MAX_PAPERS:
+            best = [h.paper for h in read[:evidence.PAPERS]]
+            features["answer"], features["answer_any"] = (round(v, 4) for v in answer_sentences.model().best(
+                text, multilingual_vector, best, self.retriever.multilingual_sentences.get_many(best), named,
+                abstract_sentences))
         return hits, found, features
+
+    def evidence_text(self, query: Query) -> str:
+        """The text the evidence is read for: misspelt English words as the collection spells them (an unknown
+        word is evidence that a topic is missing; the words of another language are left as they are).
+        "DreamrV3": the paper the question names, as it writes it; "Waht": a question word."""
+        index = self.retriever.index()
+        text = index.function_words_mended(self.router().spelled(query.search_text))
+        return index.spelled(text) if index.foreign_share(text) < MIN_FOREIGN else text  # with the names mended
 
     def papers_meant(self, query: Query) -> list:
         """The papers the question names or, for a follow-up that names none ("and how did it do there?" after a

@@ -1,0 +1,124 @@
+"""Which abstract sentence states what a question asks: a trained model, in any language of the question.
+
+A sentence close to the question in embedding cosine is about the same thing, not necessarily the answer: "Which GPU
+model was X fine-tuned on?" is close to "X is fine-tuned from LLaMA-2 on medical dialogues", which names a model,
+not a GPU. The model (qa/data/answer_sentences.json, written by tools/train_intent.py from the labelled questions:
+a sentence answers when it holds the strings the answer must include) is a logistic regression over
+
+- the question's and the sentence's multilingual-e5 vectors multiplied element by element (a learned cosine);
+- the question's vector times what the sentence holds (a number, names, a list, and those among the question's own
+  words): it learns which questions want a number or a name;
+- the cosine, the sentence's place in its abstract and among the retrieved papers, and word coverage.
+
+Its probability ranks the sentences of a one-paper answer, and its best probability over the retrieved papers is
+evidence for the intent model (qa.intent): cross-validated on the labelled sets, it puts a sentence holding the
+answer first for 0.90 of paper questions where e5 cosine does for 0.52 (docs/ROUTER.md, "Stop 27").
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .errors import QAError
+from .text import STOP, WORD, fold, stem
+from .weights import load_model
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "answer_sentences.json"
+DIM = 384  # multilingual-e5-small
+# what a sentence holds, each multiplied by the question's vector (`inputs`)
+HOLDS = ("number", "names", "list", "coverage", "coverage_new_number", "coverage_new_names")
+SCALARS = ("bias", "number", "digit", "percent", "names", "list", "first", "length",
+           "cosine", "below_best", "best", "top_paper", "named",
+           "coverage", "coverage_new_number", "coverage_new_names", "new_number", "new_names", "names_missing")
+INPUTS = DIM * (1 + len(HOLDS)) + len(SCALARS)
+
+_NUMBER = re.compile(r"(?<![A-Za-z])\d[\d,.]*\s*(?:%|x|×|k|m|b|million|billion|thousand)?|\b(?:one|two|three|four|"
+                     r"five|six|seven|eight|nine|ten|hundred|thousand|million|billion|twice|half)\b", re.IGNORECASE)
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[\-.][A-Za-z0-9]+)*")
+
+
+def _is_name(token: str) -> bool:
+    """Letters with a digit, two capitals, or a capital: a name where a sentence does not start."""
+    return bool(re.search(r"\d", token) and re.search(r"[A-Za-z]", token)) or sum(c.isupper() for c in token) >= 2 \
+        or token[:1].isupper()
+
+
+def _words(text: str) -> set[str]:
+    return {stem(w) for w in WORD.findall(fold(text)) if w not in STOP}
+
+
+def sentence_rows(question: str, question_vector: np.ndarray, title: str, sentences: list[str],
+                  sentence_vectors: np.ndarray, rank: int, named: bool) -> np.ndarray:
+    """One row of `INPUTS` per sentence of one paper (`rank`: its place among the retrieved papers, `named`: the
+    question calls it by name)."""
+    qv = np.asarray(question_vector, dtype=np.float32)
+    vectors = np.asarray(sentence_vectors, dtype=np.float32)
+    cosines = vectors @ qv
+    asked, title_words = _words(question), _words(title)
+    question_tokens = {t.lower() for t in _TOKEN.findall(question)}
+    # the names the question writes ("GPT-4", "MedQA"): a sentence about MedQA answers nothing about GPT-4 on it
+    asked_names = {t.lower() for t in _TOKEN.findall(question)[1:] if _is_name(t)}
+    title_tokens = {t.lower() for t in _TOKEN.findall(title)}
+    rows = np.zeros((len(sentences), INPUTS), dtype=np.float32)
+    for i, sentence in enumerate(sentences):
+        tokens = _TOKEN.findall(sentence)
+        names = sum(_is_name(t) for t in tokens[1:])
+        coverage = len(asked & (_words(sentence) | title_words)) / len(asked) if asked else 0.0
+        new_names = sum(_is_name(t) and t.lower() not in question_tokens for t in tokens[1:])
+        new_number = any(re.search(r"\d", t) and t.lower() not in question_tokens for t in tokens)
+        number = float(bool(_NUMBER.search(sentence)))
+        written = {t.lower() for t in tokens} | title_tokens
+        names_missing = len(asked_names - written) / len(asked_names) if asked_names else 0.0
+        holds = (number, min(names, 4) / 4, float(sentence.count(",") >= 2), coverage, coverage * new_number,
+                 coverage * min(new_names, 3) / 3)
+        scalars = (1.0, number, float(bool(re.search(r"\d", sentence))),
+                   float("%" in sentence or "percent" in sentence.lower()), min(names, 4) / 4,
+                   float(sentence.count(",") >= 2), float(i == 0), min(len(tokens), 50) / 50,
+                   cosines[i], cosines[i] - cosines.max(), float(i == int(cosines.argmax())), float(rank == 0),
+                   float(named), *holds[3:], float(new_number), min(new_names, 3) / 3, names_missing)
+        rows[i, :DIM] = 10 * qv * vectors[i]
+        rows[i, DIM:DIM * (1 + len(HOLDS))] = np.outer(holds, qv).ravel()
+        rows[i, DIM * (1 + len(HOLDS)):] = scalars
+    return rows
+
+
+class AnswerSentenceModel:
+    def __init__(self, path: Path = MODEL_PATH):
+        data = load_model(path, "answer-sentence model", "train_intent.py", "scalars", SCALARS)
+        self.weights = np.asarray(data["weights"], dtype=np.float32)
+        self.bias = float(data["bias"])
+        self.data_sha256 = data["data_sha256"]
+        if self.weights.shape != (INPUTS,):
+            raise QAError(f"{path} holds {self.weights.shape[0]} weights for {INPUTS} inputs: run tools/train_intent.py")
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(rows @ self.weights + self.bias)))
+
+    def best(self, question: str, question_vector: np.ndarray, papers: list, vectors: list[np.ndarray],
+             named: frozenset, sentences_of) -> tuple[float, float]:
+        """(the best probability among the first paper's sentences, among all `papers`' sentences): evidence
+        that the retrieved abstracts state the answer. `sentences_of(paper)` gives a paper's abstract sentences
+        in the order of its `vectors`."""
+        best = [0.0, 0.0]
+        for rank, (paper, paper_vectors) in enumerate(zip(papers, vectors)):
+            sentences = sentences_of(paper)
+            if not len(sentences) or len(paper_vectors) != len(sentences):
+                continue
+            top = float(self.probabilities(sentence_rows(question, question_vector, paper.title, sentences,
+                                                         paper_vectors, rank, paper.paper_id in named)).max())
+            best[1] = max(best[1], top)
+            if rank == 0:
+                best[0] = top
+        return best[0], best[1]
+
+
+_model: AnswerSentenceModel | None = None
+
+
+def model() -> AnswerSentenceModel:
+    global _model
+    if _model is None:
+        _model = AnswerSentenceModel()
+    return _model
