@@ -28,10 +28,11 @@ from .weights import load_model
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "answer_sentences.json"
 DIM = 384  # multilingual-e5-small
 # what a sentence holds, each multiplied by the question's vector (`inputs`)
-HOLDS = ("number", "names", "list", "coverage", "coverage_new_number", "coverage_new_names")
+HOLDS = ("number", "names", "list", "coverage", "coverage_new_number", "coverage_new_names", "number_by_name")
 SCALARS = ("bias", "number", "digit", "percent", "names", "list", "first", "length",
            "cosine", "below_best", "best", "top_paper", "named",
-           "coverage", "coverage_new_number", "coverage_new_names", "new_number", "new_names", "names_missing")
+           "coverage", "coverage_new_number", "coverage_new_names", "new_number", "new_names", "names_missing",
+           "number_by_name")
 INPUTS = DIM * (1 + len(HOLDS)) + len(SCALARS)
 
 _NUMBER = re.compile(r"(?<![A-Za-z])\d[\d,.]*\s*(?:%|x|×|k|m|b|million|billion|thousand)?|\b(?:one|two|three|four|"
@@ -71,13 +72,18 @@ def sentence_rows(question: str, question_vector: np.ndarray, title: str, senten
         number = float(bool(_NUMBER.search(sentence)))
         written = {t.lower() for t in tokens} | title_tokens
         names_missing = len(asked_names - written) / len(asked_names) if asked_names else 0.0
+        # a value written next to a name the question asks about: "60.7% on MedQA" for "… on MedQA?"
+        lowered = [t.lower() for t in tokens]
+        number_by_name = float(any(re.search(r"\d", t) and t not in question_tokens and any(
+            w in asked_names for w in lowered[max(0, i - 3):i + 4]) for i, t in enumerate(lowered)))
         holds = (number, min(names, 4) / 4, float(sentence.count(",") >= 2), coverage, coverage * new_number,
-                 coverage * min(new_names, 3) / 3)
+                 coverage * min(new_names, 3) / 3, number_by_name)
         scalars = (1.0, number, float(bool(re.search(r"\d", sentence))),
                    float("%" in sentence or "percent" in sentence.lower()), min(names, 4) / 4,
                    float(sentence.count(",") >= 2), float(i == 0), min(len(tokens), 50) / 50,
                    cosines[i], cosines[i] - cosines.max(), float(i == int(cosines.argmax())), float(rank == 0),
-                   float(named), *holds[3:], float(new_number), min(new_names, 3) / 3, names_missing)
+                   float(named), *holds[3:6], float(new_number), min(new_names, 3) / 3, names_missing,
+                   number_by_name)
         rows[i, :DIM] = 10 * qv * vectors[i]
         rows[i, DIM:DIM * (1 + len(HOLDS))] = np.outer(holds, qv).ravel()
         rows[i, DIM * (1 + len(HOLDS)):] = scalars

@@ -167,8 +167,9 @@ def supported(dense: np.ndarray) -> bool:
 
 # a supporting sentence does not outweigh a model this sure: its words cover the question, but the abstract may still
 # lack what it asks (which model a method runs on, where the abstract only says that it runs on one);
-# cross-validated, it declines 6 more unanswerable questions and no answerable one (docs/ROUTER.md, "Stop 25")
-SURE = 0.9
+# cross-validated, it declines 6 more unanswerable questions and no answerable one (docs/ROUTER.md, "Stop 25"); with the
+# answer-sentence evidence (stop 27) 0.95 and 0.97 cost 233, 0.9 234, 0.99 237
+SURE = 0.95
 
 
 def decide(probabilities: np.ndarray, threshold: float, is_supported: bool) -> tuple[str, float]:
