@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 FOLDS = 3
-STRENGTH = float(__import__("os").environ.get("ANS_STRENGTH", "1e-3"))   # L2 penalty on the weights against the summed log-loss, each question weighing 1 (a penalty of 1
+STRENGTH = 1e-3   # L2 penalty on the weights against the summed log-loss, each question weighing 1 (a penalty of 1
                   # ranked the answering sentence first for far fewer questions, docs/ROUTER.md "Stop 27")
 ITERATIONS = 300
 
@@ -55,7 +55,7 @@ def _labels(row: dict, papers: list) -> np.ndarray | None:
 def fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray, strength: float = STRENGTH) -> tuple[np.ndarray, float]:
     """Weighted logistic regression: the weighted log-loss plus half `strength` times the squared weights (not
     the bias), by L-BFGS."""
-    from train_intent import minimise
+    from lbfgs import minimise
 
     def loss_grad(w):
         z = x @ w[:-1].astype(np.float32) + w[-1]
