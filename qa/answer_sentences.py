@@ -16,12 +16,14 @@ answer first for 0.90 of paper questions where e5 cosine does for 0.52 (docs/ROU
 """
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
 import numpy as np
 
 from .errors import QAError
+from .rerank import abstract_sentences
 from .text import STOP, WORD, fold, stem
 from .weights import load_model
 
@@ -102,29 +104,34 @@ class AnswerSentenceModel:
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(rows @ self.weights + self.bias)))
 
+    def of_paper(self, question: str, question_vector: np.ndarray, paper, vectors: np.ndarray, rank: int,
+                 named: bool) -> np.ndarray | None:
+        """Each abstract sentence's probability (in `abstract_sentences` order, as its e5 `vectors`), or None when
+        the vectors are not the abstract's."""
+        sentences = abstract_sentences(paper)
+        if not len(sentences) or len(vectors) != len(sentences):
+            return None
+        return self.probabilities(sentence_rows(question, question_vector, paper.title, sentences, vectors, rank,
+                                                named))
+
     def best(self, question: str, question_vector: np.ndarray, papers: list, vectors: list[np.ndarray],
-             named: frozenset, sentences_of) -> tuple[float, float]:
+             named: frozenset) -> tuple[float, float]:
         """(the best probability among the first paper's sentences, among all `papers`' sentences): evidence
-        that the retrieved abstracts state the answer. `sentences_of(paper)` gives a paper's abstract sentences
-        in the order of its `vectors`."""
+        that the retrieved abstracts state the answer."""
         best = [0.0, 0.0]
         for rank, (paper, paper_vectors) in enumerate(zip(papers, vectors)):
-            sentences = sentences_of(paper)
-            if not len(sentences) or len(paper_vectors) != len(sentences):
+            probabilities = self.of_paper(question, question_vector, paper, paper_vectors, rank,
+                                          paper.paper_id in named)
+            if probabilities is None:
                 continue
-            top = float(self.probabilities(sentence_rows(question, question_vector, paper.title, sentences,
-                                                         paper_vectors, rank, paper.paper_id in named)).max())
+            top = float(probabilities.max())
             best[1] = max(best[1], top)
             if rank == 0:
                 best[0] = top
         return best[0], best[1]
 
 
-_model: AnswerSentenceModel | None = None
-
-
+@functools.cache
 def model() -> AnswerSentenceModel:
-    global _model
-    if _model is None:
-        _model = AnswerSentenceModel()
-    return _model
+    """The shipped weights, read once per process."""
+    return AnswerSentenceModel()

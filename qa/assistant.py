@@ -27,7 +27,6 @@ from .forms import FOREIGN, forms, names_its_category, without_titles
 from .field_counts import dates_compared
 from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
 from .question import fold, parse_filters
-from .rerank import abstract_sentences
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
 from .router import get_router
 from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back
@@ -446,9 +445,8 @@ class Assistant:
             return None
         text = self.reader.evidence_text(query)
         named = any(p.paper_id == paper.paper_id for p in self.reader.papers_meant(query))
-        return answer_sentences.model().probabilities(answer_sentences.sentence_rows(
-            text, self.retriever.multilingual.encoder.query(text), paper.title, abstract_sentences(paper),
-            self.retriever.multilingual_sentences.get(paper), 0, named))
+        return answer_sentences.model().of_paper(text, self.retriever.multilingual.encoder.query(text), paper,
+                                                 self.retriever.multilingual_sentences.get(paper), 0, named)
 
     def _extractive(self, question, hits: list[Hit], answer: Answer, plan: SynthesisPlan | None = None,
                     reader=None, answering: np.ndarray | None = None) -> list[str]:

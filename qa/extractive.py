@@ -105,12 +105,14 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
             return ranked
         return [r for r in ranked if not LINK.search(r[2])] or ranked  # a link answers nothing here
 
-    ranked = usable(rank_sentences(question, paper, embedder, question_vector))
+    ranked_all = rank_sentences(question, paper, embedder, question_vector)
+    ranked = usable(ranked_all)
     best = ranked[0][0]
     chosen = [r for r in ranked[:limit] if r[0] >= best - 0.25] or ranked[:1]
-    if answering is not None:
-        # the sentence the answer-sentence model finds likeliest to state the answer, with the closest context
-        stating = usable(rank_sentences(question, paper, embedder, question_vector, answering))[0]
+    if answering is not None and len(answering) == len(ranked_all):
+        # the sentence the answer-sentence model finds likeliest to state the answer (its probability, the score
+        # breaking ties, as `rank_sentences` ranks with it), with the closest context
+        stating = max(ranked, key=lambda r: float(answering[r[1]]) + TIE_BREAK * r[0])
         chosen = [stating] + [r for r in chosen if r[1] != stating[1]][:limit - 1]
     for part in question_parts(question):
         top = usable(rank_sentences(part, paper, embedder))[0]

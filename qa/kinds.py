@@ -8,6 +8,7 @@ other languages, and the English patterns as three more inputs.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -45,11 +46,7 @@ class KindModel:
         return "topic" if best == "compare" and not 2 <= named <= most_compared else best
 
 
-_model: KindModel | None = None
-
-
+@functools.cache
 def model() -> KindModel:
-    global _model
-    if _model is None:
-        _model = KindModel()
-    return _model
+    """The shipped weights, read once per process."""
+    return KindModel()

@@ -10,6 +10,7 @@ reaches the threshold of its kind of question, at most `MOST`.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -100,11 +101,7 @@ class SelectionModel:
         return [pool[i] for rank, i in enumerate(order[:MOST]) if rank == 0 or p[i] >= threshold]
 
 
-_model: SelectionModel | None = None
-
-
+@functools.cache
 def model() -> SelectionModel:
-    global _model
-    if _model is None:
-        _model = SelectionModel()
-    return _model
+    """The shipped weights, read once per process."""
+    return SelectionModel()

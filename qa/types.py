@@ -127,6 +127,8 @@ class Query:
     evidence: object | None = field(default=None, repr=False)
     # the papers its evidence is read from: those it names, or a follow-up's (`understand.Reader.papers_meant`)
     meant: list | None = field(default=None, repr=False)
+    # the text its evidence is read for, spelling mended (`understand.Reader.evidence_text`)
+    evidence_text: str | None = field(default=None, repr=False)
     # the share of the question not in English (retrieval's `foreign_share`): its sentences are read in e5
     foreign: float = 0.0
     # the papers the question calls by a name of their own ("DreamerV3", "Dream to Control"), in its order

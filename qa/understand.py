@@ -19,7 +19,6 @@ from . import answer_sentences, evidence, intent
 from .errors import LLMError
 from .guards import is_injection
 from .question import COLLECTION_WIDE, PAPER_FACT, asks_listing_form, parse_filters
-from .rerank import abstract_sentences
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, STOPWORDS
 from .types import Filters, Hit, Query, Route
 
@@ -210,22 +209,23 @@ class Reader:
         features.update(evidence.measure_multilingual(
             multilingual_vector, read, self.retriever.multilingual_sentences,
             self.retriever.multilingual, index.papers, MULTILINGUAL_MAX_PAPERS))
-        # does one of the best abstracts state what is asked (qa.answer_sentences)?
-        features["answer"] = features["answer_any"] = 0.0
+        # does one of the best abstracts state what is asked (qa.answer_sentences)? (0 where the e5 sentence
+        # vectors are not computed, as `measure` left it)
         if len(index.papers) <= MULTILINGUAL_MAX_PAPERS:
             best = [h.paper for h in read[:evidence.PAPERS]]
             features["answer"], features["answer_any"] = (round(v, 4) for v in answer_sentences.model().best(
-                text, multilingual_vector, best, self.retriever.multilingual_sentences.get_many(best), named,
-                abstract_sentences))
+                text, multilingual_vector, best, self.retriever.multilingual_sentences.get_many(best), named))
         return hits, found, features
 
     def evidence_text(self, query: Query) -> str:
         """The text the evidence is read for: misspelt English words as the collection spells them (an unknown
         word is evidence that a topic is missing; the words of another language are left as they are).
         "DreamrV3": the paper the question names, as it writes it; "Waht": a question word."""
-        index = self.retriever.index()
-        text = index.function_words_mended(self.router().spelled(query.search_text))
-        return index.spelled(text) if index.foreign_share(text) < MIN_FOREIGN else text  # with the names mended
+        if query.evidence_text is None:  # read once: the evidence and a one-paper answer's sentences both ask
+            index = self.retriever.index()
+            text = index.function_words_mended(self.router().spelled(query.search_text))
+            query.evidence_text = index.spelled(text) if index.foreign_share(text) < MIN_FOREIGN else text
+        return query.evidence_text
 
     def papers_meant(self, query: Query) -> list:
         """The papers the question names or, for a follow-up that names none ("and how did it do there?" after a
