@@ -52,10 +52,24 @@ def _words(text: str) -> set[str]:
     return {stem(w) for w in WORD.findall(fold(text)) if w not in STOP}
 
 
-def sentence_rows(question: str, question_vector: np.ndarray, title: str, sentences: list[str],
-                  sentence_vectors: np.ndarray, rank: int, named: bool) -> np.ndarray:
-    """One row of `INPUTS` per sentence of one paper (`rank`: its place among the retrieved papers, `named`: the
-    question calls it by name)."""
+@functools.lru_cache(maxsize=50_000)
+def _sentence_facts(sentence: str) -> tuple:
+    """What a sentence holds whatever the question (its tokens, names, numbers): the same abstracts' sentences are
+    read for thousands of training questions."""
+    tokens = _TOKEN.findall(sentence)
+    lowered = tuple(t.lower() for t in tokens)
+    return (tokens, lowered, sum(_is_name(t) for t in tokens[1:]), _words(sentence),
+            tuple(_is_name(t) for t in tokens), tuple(bool(re.search(r"\d", t)) for t in tokens),
+            float(bool(_NUMBER.search(sentence))), float(bool(re.search(r"\d", sentence))),
+            float("%" in sentence or "percent" in sentence.lower()), float(sentence.count(",") >= 2))
+
+
+def sentence_parts(question: str, question_vector: np.ndarray, title: str, sentences: list[str],
+                   sentence_vectors: np.ndarray, rank: int, named: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per sentence of one paper (`rank`: its place among the retrieved papers, `named`: the question calls it by
+    name): ten times the question's and the sentence's vectors multiplied element by element, what it holds
+    (`HOLDS`) and the `SCALARS`, one row each. `sentence_rows` lays them out as the model's inputs; training keeps
+    them apart (the holds times the question's vector are the same few numbers times one vector per question)."""
     qv = np.asarray(question_vector, dtype=np.float32)
     vectors = np.asarray(sentence_vectors, dtype=np.float32)
     cosines = vectors @ qv
@@ -64,32 +78,35 @@ def sentence_rows(question: str, question_vector: np.ndarray, title: str, senten
     # the names the question writes ("GPT-4", "MedQA"): a sentence about MedQA answers nothing about GPT-4 on it
     asked_names = {t.lower() for t in _TOKEN.findall(question)[1:] if _is_name(t)}
     title_tokens = {t.lower() for t in _TOKEN.findall(title)}
-    rows = np.zeros((len(sentences), INPUTS), dtype=np.float32)
+    holds = np.zeros((len(sentences), len(HOLDS)))
+    scalars = np.zeros((len(sentences), len(SCALARS)), dtype=np.float32)
+    best = int(cosines.argmax()) if len(sentences) else -1
     for i, sentence in enumerate(sentences):
-        tokens = _TOKEN.findall(sentence)
-        names = sum(_is_name(t) for t in tokens[1:])
-        coverage = len(asked & (_words(sentence) | title_words)) / len(asked) if asked else 0.0
-        new_names = sum(_is_name(t) and t.lower() not in question_tokens for t in tokens[1:])
-        new_number = any(re.search(r"\d", t) and t.lower() not in question_tokens for t in tokens)
-        number = float(bool(_NUMBER.search(sentence)))
-        written = {t.lower() for t in tokens} | title_tokens
+        tokens, lowered, names, words, is_name, has_digit, number, digit, percent, listing = _sentence_facts(sentence)
+        coverage = len(asked & (words | title_words)) / len(asked) if asked else 0.0
+        new_names = sum(n and t not in question_tokens for t, n in zip(lowered[1:], is_name[1:]))
+        new_number = any(d and t not in question_tokens for t, d in zip(lowered, has_digit))
+        written = set(lowered) | title_tokens
         names_missing = len(asked_names - written) / len(asked_names) if asked_names else 0.0
         # a value written next to a name the question asks about: "60.7% on MedQA" for "… on MedQA?"
-        lowered = [t.lower() for t in tokens]
-        number_by_name = float(any(re.search(r"\d", t) and t not in question_tokens and any(
-            w in asked_names for w in lowered[max(0, i - 3):i + 4]) for i, t in enumerate(lowered)))
-        holds = (number, min(names, 4) / 4, float(sentence.count(",") >= 2), coverage, coverage * new_number,
-                 coverage * min(new_names, 3) / 3, number_by_name)
-        scalars = (1.0, number, float(bool(re.search(r"\d", sentence))),
-                   float("%" in sentence or "percent" in sentence.lower()), min(names, 4) / 4,
-                   float(sentence.count(",") >= 2), float(i == 0), min(len(tokens), 50) / 50,
-                   cosines[i], cosines[i] - cosines.max(), float(i == int(cosines.argmax())), float(rank == 0),
-                   float(named), *holds[3:6], float(new_number), min(new_names, 3) / 3, names_missing,
-                   number_by_name)
-        rows[i, :DIM] = 10 * qv * vectors[i]
-        rows[i, DIM:DIM * (1 + len(HOLDS))] = np.outer(holds, qv).ravel()
-        rows[i, DIM * (1 + len(HOLDS)):] = scalars
-    return rows
+        number_by_name = float(any(d and t not in question_tokens and any(
+            w in asked_names for w in lowered[max(0, j - 3):j + 4]) for j, (t, d) in enumerate(zip(lowered, has_digit))))
+        holds[i] = (number, min(names, 4) / 4, listing, coverage, coverage * new_number,
+                    coverage * min(new_names, 3) / 3, number_by_name)
+        scalars[i] = (1.0, number, digit, percent, min(names, 4) / 4, listing, float(i == 0), min(len(tokens), 50) / 50,
+                      cosines[i], cosines[i] - cosines.max(), float(i == best), float(rank == 0), float(named),
+                      *holds[i, 3:6], float(new_number), min(new_names, 3) / 3, names_missing, number_by_name)
+    return 10 * qv * vectors, holds, scalars
+
+
+def sentence_rows(question: str, question_vector: np.ndarray, title: str, sentences: list[str],
+                  sentence_vectors: np.ndarray, rank: int, named: bool) -> np.ndarray:
+    """One row of `INPUTS` per sentence of one paper (`sentence_parts`)."""
+    products, holds, scalars = sentence_parts(question, question_vector, title, sentences, sentence_vectors, rank,
+                                              named)
+    qv = np.asarray(question_vector, dtype=np.float32).astype(np.float64)
+    held = (holds[:, :, None] * qv[None, None, :]).reshape(len(holds), -1).astype(np.float32)
+    return np.hstack([products.astype(np.float32), held, scalars])
 
 
 class AnswerSentenceModel:

@@ -6,6 +6,7 @@ the next (up to the overlap budget) so no statement loses its context.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -19,8 +20,13 @@ _SENTENCE_END = re.compile(
 
 
 def split_sentences(text: str) -> list[str]:
+    return list(_sentences(text))
+
+
+@functools.lru_cache(maxsize=4096)  # the same abstracts are split for every question
+def _sentences(text: str) -> tuple[str, ...]:
     text = re.sub(r"\s+", " ", text).strip()
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()] if text else []
+    return tuple(s.strip() for s in _SENTENCE_END.split(text) if s.strip()) if text else ()
 
 
 @dataclass(frozen=True)

@@ -118,14 +118,20 @@ def question_words(question: str) -> list[str]:
 _SUFFIXES = ("s", "es", "ed", "d", "er", "est", "ing", "ly", "al", "ation", "ations", "ity")
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _inflections(stem: str) -> tuple[tuple[str, ...], bool]:
+    """The stem and its inflections ("deepest" / "deep", "evaluated" / "evaluate": the router's stemmer only drops
+    a plural s), and whether it writes letters and digits together."""
+    forms = [stem] + [stem[:-len(x)] for x in _SUFFIXES if len(stem) - len(x) >= 3 and stem.endswith(x)] + \
+        ([stem + x for x in _SUFFIXES] if len(stem) >= 3 else [])
+    return tuple(forms), bool(re.search(r"\d", stem) and re.search(r"[a-z]", stem))
+
+
 def _covers(stem: str, words: set[str]) -> bool:
-    if stem in words:
+    forms, mixed = _inflections(stem)
+    if any(form in words for form in forms):
         return True
-    # inflections: "deepest" / "deep", "evaluated" / "evaluate" (the router's stemmer only drops a plural s)
-    if any(stem.endswith(x) and stem[:-len(x)] in words for x in _SUFFIXES if len(stem) - len(x) >= 3) or \
-            any(stem + x in words for x in _SUFFIXES if len(stem) >= 3):
-        return True
-    if re.search(r"\d", stem) and re.search(r"[a-z]", stem):  # "llama2based" is "llama2" + a plain word
+    if mixed:  # "llama2based" is "llama2" + a plain word
         return any(len(w) >= 4 and stem.startswith(w) and stem[len(w):].isalpha() and re.search(r"\d", w)
                    for w in words)
     return False

@@ -78,6 +78,7 @@ class Names:
         self.vocab = set(df)
         self.authors: dict[str, set[int]] = defaultdict(set)  # normalised full name -> papers
         self.author_tokens: set[str] = set()
+        self._close_author: dict[str, str | None] = {}  # two question words -> the author name they misspell
         for i, paper in enumerate(self.papers):
             for name in paper.authors:
                 key = norm(name)
@@ -270,7 +271,12 @@ class Names:
         tokens = norm_q.split()
         for a, b in zip(tokens, tokens[1:]):  # a misspelt two-word name
             if len(a) >= 2 and len(b) >= 2:
-                close = difflib.get_close_matches(f"{a} {b}", list(self.authors), n=1, cutoff=0.85)
-                if close:
-                    return close[0]
+                pair = f"{a} {b}"
+                if pair not in self._close_author:
+                    if len(self._close_author) > 50_000:
+                        self._close_author.clear()
+                    close = difflib.get_close_matches(pair, list(self.authors), n=1, cutoff=0.85)
+                    self._close_author[pair] = close[0] if close else None
+                if self._close_author[pair]:
+                    return self._close_author[pair]
         return None

@@ -5,6 +5,7 @@ against the collection, so only authors and categories that exist are used.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date
@@ -53,6 +54,7 @@ _YEAR = r"((?:19|20)\d{2})"
 _AUTHOR_VERBS = "work|works|worked|publish|published|write|wrote|study|studied|do|did|propose|proposed"
 
 
+@functools.lru_cache(maxsize=1 << 15)  # the same titles and names are folded for every question
 def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     # NFC again afterwards: NFKD also splits Hangul syllables into letters

@@ -384,6 +384,75 @@ def test_answer_sentence_labels_come_from_the_strings_an_answer_must_include():
     np.testing.assert_array_equal(_labels({**row, "answerable": False, "route": "not_answerable"}, papers), [0, 0, 0])
 
 
+def test_the_answer_sentence_fit_from_parts_is_the_model_over_laid_out_rows():
+    """tools/answer_sentence_model.py fits from each sentence's parts (the holds times the question's vector are
+    not laid out): its logits are the shipped model's over `sentence_rows`, its gradient the loss's, and the
+    probabilities it predicts out of fold are `AnswerSentenceModel.of_paper`'s."""
+    import sys
+
+    import numpy as np
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import answer_sentence_model
+    import lbfgs
+    from qa.answer_sentences import DIM, INPUTS, AnswerSentenceModel, sentence_rows
+
+    rng = np.random.default_rng(3)
+    unit = lambda v: (v / np.linalg.norm(v, axis=-1, keepdims=True)).astype(np.float32)  # noqa: E731
+    sentences = ["The model reaches 28.4 BLEU on WMT 2014.", "It uses attention, layers, and heads.",
+                 "Training took 3.5 days on 8 GPUs."]
+    table = {"a": ("Attention Is All You Need", sentences, unit(rng.normal(size=(3, DIM)))),
+             "b": ("Other Paper", sentences[:2], unit(rng.normal(size=(2, DIM))))}
+    rows = [{"answer_text": text, "answer_vector": unit(rng.normal(size=DIM)), "answer_papers": ["a", "b"],
+             "answer_named": {"a"}, "answer_table": table, "answerable": answerable, "route": route,
+             "must_include": must, "expected_titles": ["Attention Is All You Need"]}
+            for text, answerable, route, must in [("What BLEU on WMT?", True, "paper", ["28.4"]),
+                                                  ("How long did training take?", True, "paper", ["3.5 days"]),
+                                                  ("Which GPU model?", False, "not_answerable", [])]]
+    inputs = [answer_sentence_model._sentences(row) for row in rows]
+    design = answer_sentence_model._design(rows, inputs)
+    laid_out = np.concatenate([sentence_rows(row["answer_text"], row["answer_vector"], *table[paper], rank,
+                                             paper == "a")
+                               for row in rows for rank, paper in enumerate(row["answer_papers"])])
+    w = rng.normal(scale=0.05, size=INPUTS + 1)
+    np.testing.assert_allclose(answer_sentence_model._logits(design, w), laid_out @ w[:-1] + w[-1], atol=1e-4)
+
+    captured = {}
+
+    def keep(loss_grad, start, iterations):
+        captured["f"] = loss_grad
+        return start
+
+    original, lbfgs.minimise = lbfgs.minimise, keep
+    try:
+        answer_sentence_model.fit(design)
+    finally:
+        lbfgs.minimise = original
+    loss, gradient = captured["f"](w)
+    for i in rng.choice(INPUTS + 1, 12, replace=False):
+        step = np.zeros_like(w)
+        step[i] = 1e-3
+        numeric = (captured["f"](w + step)[0] - captured["f"](w - step)[0]) / 2e-3
+        assert abs(numeric - gradient[i]) < 1e-3 + 1e-2 * abs(gradient[i])
+
+    model = AnswerSentenceModel.__new__(AnswerSentenceModel)
+    model.weights, model.bias = w[:-1].astype(np.float32), float(w[-1])
+    row, papers = rows[0], inputs[0]
+    first, best = answer_sentence_model._best(row, papers, model.weights, model.bias)
+    shipped = [model.of_paper(row["answer_text"], row["answer_vector"], _Paper(*table[p][:2]), table[p][2], rank,
+                              p == "a") for rank, p in enumerate(row["answer_papers"])]
+    assert first == pytest.approx(float(shipped[0].max()), abs=1e-5)
+    assert best == pytest.approx(max(float(s.max()) for s in shipped), abs=1e-5)
+
+
+class _Paper:
+    """What `AnswerSentenceModel.of_paper` reads of a paper."""
+
+    def __init__(self, title: str, sentences: list[str]):
+        self.title, self.abstract = title, " ".join(sentences)
+
+
 def test_an_answer_sentence_model_for_other_inputs_is_refused_in_one_line(tmp_path):
     import json
 
