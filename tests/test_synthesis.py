@@ -329,3 +329,27 @@ def test_a_thread_of_single_words_names_something():
     thread = common_thread(papers[:2], papers, limit=5)
     assert "MuJoCo" in thread and "agents" in {t.lower() for t in thread}, thread
     assert not {"demonstrate", "difficult"} & {t.lower() for t in thread}, thread
+
+
+def test_a_link_is_no_thread():
+    """Two abstracts that both end with their code's GitHub link share no topic "https github"."""
+    def paper(title, abstract):
+        return Paper(paper_id=title, title=title, authors=[], authors_truncated=False, affiliations=[],
+                     category="LG", date="2020-01-01", year=2020, has_code=True, abstract=abstract)
+
+    papers = [paper("Sample-efficient planning", "Planning with sample efficiency. Code: https://github.com/a/b."),
+              paper("Model-based control", "Control with sample efficiency. See https://github.com/c/d for code."),
+              paper("Flowers", "An image classifier for flowers."), paper("Speech", "A vocoder for speech.")]
+    thread = [t.lower() for t in common_thread(papers[:2], papers, limit=5)]
+    assert "sample efficiency" in thread, thread
+    assert not any("http" in t or "github" in t for t in thread), thread
+
+
+def test_a_line_of_work_quotes_what_each_paper_did(assistant):
+    """Each bullet of a timeline quotes the sentence where the authors say what they did ("The authors present
+    DreamerV3, …"), which names the system, over a closer sentence on the topic that does not."""
+    answer = assistant.ask("trace the Dreamer line from the first version to the third")
+    bullets = [line for line in answer.answer.splitlines() if line.startswith("- **")]
+    assert len(bullets) >= 3, answer.answer
+    assert re.search(r"The authors (present|introduce)[^.]*DreamerV2", answer.answer), answer.answer
+    assert re.search(r"The authors (present|introduce)[^.]*DreamerV3", answer.answer), answer.answer
