@@ -134,12 +134,8 @@ class IntentModel:
         self.routes = tuple(str(r) for r in data["routes"])
         if self.routes != ROUTES or tuple(str(n) for n in data["dense_names"]) != DENSE:
             raise QAError(f"{path} was trained for other routes or features: run tools/train_intent.py")
-        self.sparse = data["sparse"]
-        self.multilingual = data["multilingual"]
-        self.dense = data["dense"]
-        self.bias = data["bias"]
-        self.mean = data["mean"]
-        self.scale = data["scale"]
+        self.sparse, self.multilingual, self.dense = data["sparse"], data["multilingual"], data["dense"]
+        self.bias, self.mean, self.scale = data["bias"], data["mean"], data["scale"]
         self.multilingual_weight = float(data["multilingual_weight"])
         self.threshold = float(data["threshold"])  # P(not answerable) at which a question is declined
         self.data_sha256 = str(data["data_sha256"])
@@ -166,9 +162,7 @@ def supported(dense: np.ndarray) -> bool:
 
 
 # a supporting sentence does not outweigh a model this sure: its words cover the question, but the abstract may still
-# lack what it asks (which model a method runs on, where the abstract only says that it runs on one);
-# cross-validated, it declines 6 more unanswerable questions and no answerable one (docs/ROUTER.md, "Stop 25"); with the
-# answer-sentence evidence (stop 27) 0.95 and 0.97 cost 233, 0.9 234, 0.99 237
+# lack what it asks (cross-validated cost 233 at 0.95 and 0.97, 234 at 0.9, 237 at 0.99: docs/ROUTER.md, "Stop 27")
 SURE = 0.95
 
 
