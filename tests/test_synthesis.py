@@ -118,11 +118,16 @@ def test_text_cleaning():
     assert topic_query("When does the LLM work start, and what came before?") == "LLM"
 
 
+def _paper(title: str, abstract: str, category: str = "LG", has_code: bool = False) -> Paper:
+    """A listed paper with only a title and an abstract that matter."""
+    return Paper(paper_id=title, title=title, authors=[], authors_truncated=False, affiliations=[],
+                 category=category, date="2020-01-01", year=2020, has_code=has_code, abstract=abstract)
+
+
 def test_common_thread_is_written_as_the_papers_write_it():
     # lower-cased, "US English" would read as the pronoun "us" (and fail the no-"we" check of extractive answers)
     def paper(title, abstract):
-        return Paper(paper_id=title, title=title, authors=[], authors_truncated=False, affiliations=[],
-                     category="SD", date="2020-01-01", year=2020, has_code=False, abstract=abstract)
+        return _paper(title, abstract, category="SD")
 
     papers = [paper("A", "A vocoder trained on US English speech reaches a high mean opinion score."),
               paper("B", "Trained on US English, the model improves the mean opinion score of synthesis."),
@@ -318,8 +323,7 @@ def test_a_candidate_like_the_best_ones_reads_as_like_them():
 def test_a_thread_of_single_words_names_something():
     """Two abstracts that both write "demonstrate" share nothing worth a lead; a title word or a name is a thread."""
     def paper(title, abstract):
-        return Paper(paper_id=title, title=title, authors=[], authors_truncated=False, affiliations=[],
-                     category="LG", date="2020-01-01", year=2020, has_code=False, abstract=abstract)
+        return _paper(title, abstract, has_code=False)
 
     papers = [paper("Agents in games", "Here agents play the MuJoCo suite, and the authors demonstrate that this "
                     "is difficult."),
@@ -334,8 +338,7 @@ def test_a_thread_of_single_words_names_something():
 def test_a_link_is_no_thread():
     """Two abstracts that both end with their code's GitHub link share no topic "https github"."""
     def paper(title, abstract):
-        return Paper(paper_id=title, title=title, authors=[], authors_truncated=False, affiliations=[],
-                     category="LG", date="2020-01-01", year=2020, has_code=True, abstract=abstract)
+        return _paper(title, abstract, has_code=True)
 
     papers = [paper("Sample-efficient planning", "Planning with sample efficiency. Code: https://github.com/a/b."),
               paper("Model-based control", "Control with sample efficiency. See https://github.com/c/d for code."),
