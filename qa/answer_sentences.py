@@ -58,7 +58,7 @@ def _sentence_facts(sentence: str) -> tuple:
     read for thousands of training questions."""
     tokens = _TOKEN.findall(sentence)
     lowered = tuple(t.lower() for t in tokens)
-    return (tokens, lowered, sum(_is_name(t) for t in tokens[1:]), _words(sentence),
+    return (tokens, lowered, sum(_is_name(t) for t in tokens[1:]), frozenset(_words(sentence)),
             tuple(_is_name(t) for t in tokens), tuple(bool(re.search(r"\d", t)) for t in tokens),
             float(bool(_NUMBER.search(sentence))), float(bool(re.search(r"\d", sentence))),
             float("%" in sentence or "percent" in sentence.lower()), float(sentence.count(",") >= 2))

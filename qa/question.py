@@ -54,7 +54,7 @@ _YEAR = r"((?:19|20)\d{2})"
 _AUTHOR_VERBS = "work|works|worked|publish|published|write|wrote|study|studied|do|did|propose|proposed"
 
 
-@functools.lru_cache(maxsize=1 << 15)  # the same titles and names are folded for every question
+@functools.lru_cache(maxsize=8192)  # the same titles and names are folded for every question
 def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     # NFC again afterwards: NFKD also splits Hangul syllables into letters
