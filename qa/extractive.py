@@ -71,13 +71,19 @@ def rank_sentences(question: str, paper: Paper, embedder, question_vector=None,
         if DEFINES.search(sentence):
             score += 0.08  # "we propose X" answers "what is X" better than a result does
         if answering is not None and len(answering) == len(sentences):
-            score = float(answering[i]) + TIE_BREAK * score
+            score = stating_score(answering, (score, i, sentence))
         ranked.append((score, i, sentence))
     ranked.sort(key=lambda t: -t[0])
     return ranked
 
 
 TIE_BREAK = 0.05  # weight of the cosine score under the answer-sentence model's probability
+
+
+def stating_score(answering: np.ndarray, ranked: tuple[float, int, str]) -> float:
+    """How a (score, position, sentence) ranks under the answer-sentence model: its probability, the cosine score
+    breaking ties."""
+    return float(answering[ranked[1]]) + TIE_BREAK * ranked[0]
 
 
 RESULT = re.compile(r"(\d[\d.,]*\s*(%|x\b|times|points?|B\b|M\b|billion|million)|\$\d|"
@@ -110,9 +116,8 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
     best = ranked[0][0]
     chosen = [r for r in ranked[:limit] if r[0] >= best - 0.25] or ranked[:1]
     if answering is not None and len(answering) == len(ranked_all):
-        # the sentence the answer-sentence model finds likeliest to state the answer (its probability, the score
-        # breaking ties, as `rank_sentences` ranks with it), with the closest context
-        stating = max(ranked, key=lambda r: float(answering[r[1]]) + TIE_BREAK * r[0])
+        # the sentence the answer-sentence model finds likeliest to state the answer, with the closest context
+        stating = max(ranked, key=lambda r: stating_score(answering, r))
         chosen = [stating] + [r for r in chosen if r[1] != stating[1]][:limit - 1]
     for part in question_parts(question):
         top = usable(rank_sentences(part, paper, embedder))[0]
