@@ -40,6 +40,8 @@ INPUTS = DIM * (1 + len(HOLDS)) + len(SCALARS)
 _NUMBER = re.compile(r"(?<![A-Za-z])\d[\d,.]*\s*(?:%|x|×|k|m|b|million|billion|thousand)?|\b(?:one|two|three|four|"
                      r"five|six|seven|eight|nine|ten|hundred|thousand|million|billion|twice|half)\b", re.IGNORECASE)
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[\-.][A-Za-z0-9]+)*")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_NAME_YEAR = re.compile(r"([a-z]{2,})((?:19|20)\d\d)")
 
 
 def _is_name(token: str) -> bool:
@@ -52,13 +54,22 @@ def _words(text: str) -> set[str]:
     return {stem(w) for w in WORD.findall(fold(text)) if w not in STOP}
 
 
+def _spellings(lowered: tuple[str, ...]) -> frozenset[str]:
+    """A name and its year are one name however they are written: "VOC 2007" is also "voc2007" and "voc07", and
+    "VOC2007" is also "voc" and "2007" (a question writing it the other way asks about the same benchmark)."""
+    return frozenset([a + year for a, b in zip(lowered, lowered[1:]) if a.isalpha() and _YEAR.fullmatch(b)
+                      for year in (b, b[2:])] + [part for t in lowered if (m := _NAME_YEAR.fullmatch(t))
+                                                 for part in m.groups()])
+
+
 @functools.lru_cache(maxsize=50_000)
 def _sentence_facts(sentence: str) -> tuple:
     """What a sentence holds whatever the question (its tokens, names, numbers): the same abstracts' sentences are
     read for thousands of training questions."""
     tokens = _TOKEN.findall(sentence)
     lowered = tuple(t.lower() for t in tokens)
-    return (tokens, lowered, sum(_is_name(t) for t in tokens[1:]), frozenset(_words(sentence)),
+    spelled = _spellings(lowered)
+    return (tokens, lowered, spelled, sum(_is_name(t) for t in tokens[1:]), frozenset(_words(sentence)) | spelled,
             tuple(_is_name(t) for t in tokens), tuple(bool(re.search(r"\d", t)) for t in tokens),
             float(bool(_NUMBER.search(sentence))), float(bool(re.search(r"\d", sentence))),
             float("%" in sentence or "percent" in sentence.lower()), float(sentence.count(",") >= 2))
@@ -75,6 +86,7 @@ def sentence_parts(question: str, question_vector: np.ndarray, title: str, sente
     cosines = vectors @ qv
     asked, title_words = _words(question), _words(title)
     question_tokens = {t.lower() for t in _TOKEN.findall(question)}
+    question_tokens |= _spellings(tuple(t.lower() for t in _TOKEN.findall(question)))
     # the names the question writes ("GPT-4", "MedQA"): a sentence about MedQA answers nothing about GPT-4 on it
     asked_names = {t.lower() for t in _TOKEN.findall(question)[1:] if _is_name(t)}
     title_tokens = {t.lower() for t in _TOKEN.findall(title)}
@@ -82,11 +94,12 @@ def sentence_parts(question: str, question_vector: np.ndarray, title: str, sente
     scalars = np.zeros((len(sentences), len(SCALARS)), dtype=np.float32)
     best = int(cosines.argmax()) if len(sentences) else -1
     for i, sentence in enumerate(sentences):
-        tokens, lowered, names, words, is_name, has_digit, number, digit, percent, listing = _sentence_facts(sentence)
+        tokens, lowered, spelled, names, words, is_name, has_digit, number, digit, percent, listing = \
+            _sentence_facts(sentence)
         coverage = len(asked & (words | title_words)) / len(asked) if asked else 0.0
         new_names = sum(n and t not in question_tokens for t, n in zip(lowered[1:], is_name[1:]))
         new_number = any(d and t not in question_tokens for t, d in zip(lowered, has_digit))
-        written = set(lowered) | title_tokens
+        written = set(lowered) | spelled | title_tokens
         names_missing = len(asked_names - written) / len(asked_names) if asked_names else 0.0
         # a value written next to a name the question asks about: "60.7% on MedQA" for "… on MedQA?"
         number_by_name = float(any(d and t not in question_tokens and any(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .papers import Paper
-from .question import AUTHOR_SHOWN, COMPLETE_LISTS, TITLE_PHRASE, fold, written_categories
+from .question import AUTHOR_SHOWN, COMPLETE_LISTS, TITLE_EXTREME, TITLE_PHRASE, fold, written_categories
 from .types import MetadataAnswer
 
 LIST_LIMIT = 25
@@ -79,6 +79,32 @@ def titles_with(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswe
     lead = f"{plural(len(found), 'title')} in the listing{scope_text} write “{written}”" + \
         (" (in any form)" if tail else "")
     return MetadataAnswer(lead + (":\n" + listing(found) if found else "."), found[:LIST_LIMIT])
+
+
+def title_extremes(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
+    """"Which paper has the longest title?": titles ranked by their number of words (letters break ties), the
+    runners-up with their lengths, so that a reader sees how close they are."""
+    m = TITLE_EXTREME.search(q)
+    if not m or not selected:
+        return None
+    shortest = bool(re.search(r"shortest|fewest|briefest", m.group(0)))
+
+    def length(p: Paper) -> tuple[int, int]:
+        return len(p.title.split()), len(p.title)
+    ranked = sorted(selected, key=lambda p: (length(p), p.title), reverse=not shortest)[:3]
+    # counted in characters, another title may win: it is named too
+    by_letters = sorted(selected, key=lambda p: (len(p.title), p.title), reverse=not shortest)[0]
+    if by_letters not in ranked:
+        ranked.append(by_letters)
+    words, letters = length(ranked[0])
+    which = "shortest" if shortest else "longest"
+    lines = [f"- {p.title} [{i}]: {plural(length(p)[0], 'word')}, {plural(length(p)[1], 'character')}"
+             for i, p in enumerate(ranked, 1)]
+    in_letters = "" if by_letters is ranked[0] else \
+        f" Counted in characters, the {which} is “{by_letters.title}” [{ranked.index(by_letters) + 1}]."
+    return MetadataAnswer(f"The {which} title in the listing{scope_text} is “{ranked[0].title}” [1], with "
+                          f"{plural(words, 'word')} ({plural(letters, 'character')}).{in_letters} In words and "
+                          f"characters:\n" + "\n".join(lines), ranked)
 
 
 def categories_compared(question: str, within: list[Paper], scope_text: str) -> MetadataAnswer | None:

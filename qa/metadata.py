@@ -14,10 +14,11 @@ from .papers import MONTHS, Paper, Profile
 from .question import (AUTHOR_EXTREME, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES, COLLECTION_WIDE, HOW_LONG, OTHER_TIME,
                        PAPER_AFFILIATION, PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PEOPLE, PER_MONTH,
                        PER_PAPER_CITATIONS, SAME_DAY, SEASON, SHARE, YEAR_PART, code_filter, compares_years, find_author,
-                       fold, named_years, parse_category, parse_years)
+                       fold, named_years, parse_category, parse_years,
+                       without_name_years)
 from .field_counts import (LIST_LIMIT, categories_compared, complete_lists, listing as _listing, names_owner,
                            owner_shown, papers_with_affiliation, plural as _plural, same_author as _same_author,
-                           titles_with)
+                           title_extremes, titles_with)
 from .text import STOP, WORD
 from .types import Filters, MetadataAnswer
 
@@ -37,7 +38,7 @@ def _newest_first(papers: list[Paper]) -> list[Paper]:
 
 
 def _stated_scope(question: str, papers: list[Paper], owner: str) -> Filters:
-    year_from, year_to = parse_years(question)
+    year_from, year_to = parse_years(without_name_years(question, papers))
     return Filters(year_from=year_from, year_to=year_to, category=parse_category(question, papers),
                    author=find_author(question, papers, exclude=owner), has_code=code_filter(question, loose=True))
 
@@ -530,6 +531,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     # what the listing's fields show: the owner's name in the author lists, complete lists, a phrase in titles
     if found := owner_shown(q, selected, owner, scope_text()) or titles_with(q, selected, scope_text()) \
+            or title_extremes(q, selected, scope_text()) \
             or (complete_lists(q, selected, scope_text()) if _COUNTING.search(q) or re.search(r"\b(which|list)\b", q)
                 else None):
         return found

@@ -116,14 +116,17 @@ COMPLETE_LISTS = re.compile(r"\bet al\b|\b(?:complete|full|whole|untruncated|ent
                             r"\ball (?:of )?(?:the |its )?authors (?:are )?(?:listed|shown|named)")
 # the phrase a count of titles asks about: "titles (that) contain / spell out / use the word 'X'"
 # (or one word after "the word" or "the term", unquoted: "titles with the word graph in any form")
+# a title ranked by its length ("which paper has the longest title?", "the title with the fewest words")
+TITLE_EXTREME = re.compile(r"\b(?:longest|shortest|most words|fewest words|wordiest|briefest)\b.{0,25}\btitles?\b|"
+                           r"\btitles?\b.{0,40}\b(?:longest|shortest|the most words|the fewest words)\b")
 TITLE_PHRASE = re.compile(r"\btitles?\b[^'\"“”‘’]{0,40}?(?:contain|include|spell|use|have|mention|with|say|feature)\w*"
                           r"(?: out)?(?: the)?(?: (?:word|words|term|phrase|acronym))?\s*(?:['\"“‘]([^'\"”’]{2,60})['\"”’]|"
                           r"(?<=word |term )([a-z0-9\-]{2,30})\b)")
 
 
 def named_years(question: str) -> list[int]:
-    """Every publication year the question writes out, in order."""
-    return sorted({int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", fold(question))})
+    """Every publication year the question writes out, in order (not a name's: "VOC2007")."""
+    return sorted({int(y) for y in re.findall(r"(?<![a-z\d])((?:19|20)\d\d)(?!\d)", fold(question))})
 
 
 def compares_years(question: str) -> bool:
@@ -136,18 +139,35 @@ def asks_listing_form(question: str) -> bool:
     """Months of the year, the longest or shortest author lists, counts for several named years compared, the
     busiest year, papers posted on the same day, a mean (papers a year, authors a paper, days between papers), a
     share, how many different co-authors, how long the papers span, a half or quarter of a named year, the titles
-    that write a quoted phrase, or the complete author lists."""
+    that write a quoted phrase or are the longest or shortest, or the complete author lists."""
     q = fold(question)
     return bool(PER_MONTH.search(q) and re.search(r"\b(?:papers?|published|released|came out|posted|articles?)\b", q)
                 or AUTHOR_EXTREME.search(q) or compares_years(q) or BUSIEST_YEAR.search(q) or SAME_DAY.search(q)
                 or AVERAGE.search(q) and _PER_UNIT.search(q) or SHARE.search(q) or PEOPLE.search(q)
                 or HOW_LONG.search(q) or YEAR_PART.search(q) and named_years(q) or TITLE_PHRASE.search(q)
+                or TITLE_EXTREME.search(q)
                 or COMPLETE_LISTS.search(q) and bool(re.search(r"\bhow many\b|\bwhich\b|\bnumber\b", q)))
+
+
+# a year written onto a name ("VOC2007", "ILSVRC2013"), or after a name in capitals ("VOC 2012", "WMT 2014"), is
+# part of that name; a CJK counter ("2018年") is not a name
+_GLUED_YEAR = re.compile(r"(?<=[A-Za-z])(?:19|20)\d\d(?!\d)")
+_NAME_BEFORE_YEAR = re.compile(r"\b([A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z]*)[\s\-]?((?:19|20)\d\d)(?!\d)")
+
+
+def without_name_years(question: str, papers: list[Paper]) -> str:
+    """The question without the years written after a capitalised name the collection writes with that year
+    ("VOC 2012" where an abstract does): a benchmark's edition, not a publication year to filter on (a filter to 2007
+    refused a question about a 2015 paper's VOC2007 score). `parse_years` drops the glued ones itself."""
+    def is_name(m: re.Match) -> bool:
+        name = re.escape(fold(m.group(1)))
+        return any(re.search(rf"\b{name}[\s\-]?{m.group(2)}(?!\d)", fold(f"{p.title} {p.abstract}")) for p in papers)
+    return _NAME_BEFORE_YEAR.sub(lambda m: m.group(1) if is_name(m) else m.group(0), question)
 
 
 def parse_years(question: str) -> tuple[int | None, int | None]:
     """(year_from, year_to) found in the question, inclusive; (None, None) when none."""
-    q = fold(question)
+    q = _GLUED_YEAR.sub("", fold(question))
     if m := re.search(rf"\bbetween {_YEAR} and {_YEAR}\b", q) or re.search(rf"\bfrom {_YEAR} (?:to|until|through|-) {_YEAR}\b", q) \
             or re.search(rf"\b{_YEAR}\s*(?:-|–|to)\s*{_YEAR}\b", q):
         a, b = int(m.group(1)), int(m.group(2))
@@ -261,7 +281,7 @@ def code_filter(question: str, loose: bool = False) -> bool | None:
 
 def parse_filters(question: str, papers: list[Paper], owner: str = "") -> Filters:
     """Filters stated in the question; the profile's owner is never an author filter."""
-    year_from, year_to = parse_years(question)
+    year_from, year_to = parse_years(without_name_years(question, papers))
     category = parse_category(question, papers)
     author = find_author(question, papers, exclude=owner, require_trigger=True)
     has_code = code_filter(question)

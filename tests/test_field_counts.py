@@ -121,3 +121,45 @@ def test_same_publication_date_and_who_co_authored_most(offline):
     answer = answer_metadata(f"Counting only the names shown, who co-authored the most papers with {profile.name}?",
                              papers, profile)
     assert answer.text.startswith("Most frequent co-authors in the listing"), answer.text
+
+
+def test_the_longest_and_shortest_titles_are_ranked_on_any_collection():
+    """A title ranked by its length is a fact of the listing: counted in words, with the character count named
+    where it picks another title."""
+    from qa.metadata import answer_metadata
+    from qa.papers import Profile
+    from qa.question import asks_listing_form
+
+    papers, _ = parse_bibtex(BIB)
+    profile = Profile(name="")
+    by_words = sorted(papers, key=lambda p: len(p.title.split()))
+    answer = answer_metadata("Which paper has the longest title?", papers, profile)
+    assert answer.understood and answer.papers[0] is by_words[-1], answer.text
+    assert f"with {len(by_words[-1].title.split())} words" in answer.text
+    answer = answer_metadata("Which entry's title has the fewest words?", papers, profile)
+    assert answer.understood and answer.papers[0] is by_words[0] and "3 words" in answer.text, answer.text
+    # two long words are the fewest words, "Learning to See" the fewest characters
+    papers, _ = parse_bibtex(BIB + "@article{d, title={Superconvergence Hyperparameterization}, author={Ann Lee}, "
+                                   "year={2024}, abstract={Long words.}}\n")
+    answer = answer_metadata("What is the shortest title?", papers, profile)
+    assert answer.papers[0].title == "Superconvergence Hyperparameterization"
+    assert "Counted in characters, the shortest is “Learning to See”" in answer.text, answer.text
+    assert asks_listing_form("Which paper has the longest title?") and not asks_listing_form(
+        "Which paper has the longest training run?")
+
+
+def test_a_year_written_onto_a_benchmark_is_no_year_filter():
+    """"VOC2007" and, where an abstract writes it so, "VOC 2007" name a benchmark's edition: no filter to 2007 (it
+    refused a question about a 2015 paper's score); a year after a word no abstract pairs it with still filters."""
+    from qa.question import parse_filters
+
+    papers, _ = parse_bibtex(
+        "@article{a, title={Fast Detection}, author={Ann Lee}, year={2015}, abstract={It reaches 70.1% mAP on "
+        "PASCAL VOC 2007 and 68.4% on VOC2012.}}\n")
+    for question in ("What mAP does it reach on VOC2007?", "What mAP does it reach on PASCAL VOC 2007?",
+                     "What did it get on voc2012 and VOC 2007?"):
+        scope = parse_filters(question, papers)
+        assert scope.year_from is None and scope.year_to is None, question
+    assert parse_filters("What did it get on COCO 2007?", papers).year_from == 2007  # no abstract writes it
+    assert parse_filters("Which papers came out in 2015?", papers).year_to == 2015
+    assert parse_filters("2015年の論文は？", papers).year_from == 2015

@@ -139,6 +139,22 @@ def test_a_benchmark_and_its_year_written_apart_cover_the_question():
     assert _covers("casp14", _stems("It was the best entry of the CASP14 assessment."))
 
 
+def test_a_sentence_writes_a_benchmark_and_its_year_either_way():
+    """The answer-sentence model reads "VOC2007" in a question as the "VOC 2007" a sentence writes, and back."""
+    import numpy as np
+    from qa.answer_sentences import HOLDS, SCALARS, sentence_parts
+
+    sentences = ["It reaches 73.2% mAP on PASCAL VOC 2007 at 5 fps.", "The detector reaches 70.4% mAP on VOC2012."]
+    vectors = np.eye(4, dtype=np.float32)[:2]
+    for question in ("Which mAP on VOC2007?", "Which mAP on VOC 2012?"):
+        _, holds, scalars = sentence_parts(question, np.ones(4, dtype=np.float32), "A Detector", sentences, vectors,
+                                           0, True)
+        stated = 0 if "2007" in question else 1
+        assert scalars[stated, SCALARS.index("names_missing")] == 0.0, question
+        assert holds[stated, HOLDS.index("coverage")] == 1.0, question
+        assert scalars[1 - stated, SCALARS.index("coverage")] < 1.0, question
+
+
 def test_the_training_fit_learns_a_separable_problem():
     """tools/train_intent.py's L-BFGS fit on a toy problem: four classes told apart by one n-gram bucket each."""
     import sys
