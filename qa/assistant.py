@@ -20,8 +20,10 @@ from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, 
 from . import answer_sentences, evidence
 from .errors import LLMError, QAError
 from .extractive import (COUNT, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, alternatives, answer_one_paper,
-                         answer_several, asks_comparison, clean_sentence, comparison_targets, gather_candidates,
-                         key_sentences, names_paper, plan_synthesis, question_names, topic_query, writes)
+                         answer_several, asks_comparison, clean_sentence, comparison_targets, described_comparison,
+                         gather_candidates,
+                         key_sentences, names_paper, plan_synthesis, question_names, quoted_phrases, topic_query,
+                         writes)
 from .llm import get_llm
 from .forms import FOREIGN, forms, names_its_category, without_titles
 from .field_counts import dates_compared
@@ -393,20 +395,33 @@ class Assistant:
             have = {h.paper.paper_id for h in hits}
             hits += [h for h in holders if h.paper.paper_id not in have]
         vector = self.retriever.multilingual.encoder.query(question)
-        named = self._compared_papers(question, filters, history, asks_comparison(question, vector))
+        compares = asks_comparison(question, vector)
+        named = self._compared_papers(question, filters, history, compares)
         self._load_sentences(reader, hits + named)
-        return gather_candidates(question, query, hits, reader or self.embedder, named, self.papers,
-                                 by_author=bool(filters.author),
-                                 named_term=frozenset(h.paper.paper_id for h in holders),
-                                 multilingual=self.retriever.multilingual.z_scores(query, self.papers),
-                                 similarity=self.retriever.multilingual.similarities(
-                                     [h.paper for h in hits[:SELECTION.pool]], len(self.papers)), vector=vector)
+        candidates = gather_candidates(question, query, hits, reader or self.embedder, named, self.papers,
+                                       by_author=bool(filters.author),
+                                       named_term=frozenset(h.paper.paper_id for h in holders),
+                                       multilingual=self.retriever.multilingual.z_scores(query, self.papers),
+                                       similarity=self.retriever.multilingual.similarities(
+                                           [h.paper for h in hits[:SELECTION.pool]], len(self.papers)),
+                                       vector=vector)
+        if compares and not named and candidates.kind == "topic" and not history:
+            called = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self.router().papers_called_in(question)]
+            candidates = described_comparison(candidates, called)
+        return candidates
 
     def _rare_name_papers(self, question: str, filters: Filters) -> list[Hit]:
         """The papers that write the one name the question asks about, when between one and `SELECTION.most`
         papers do ("which papers use MuJoCo?"); [] when no name of the question is that rare, or several are. Each
         name is searched (its exact word ranks the papers that write it first), so the cost does not grow with the
-        collection."""
+        collection. Phrases the question quotes are looked for in every abstract, any of them."""
+        quoted = quoted_phrases(question)
+        if quoted:
+            # "the phrase 'sample efficiency' or 'sample-efficient'": the text asked about, read in every abstract
+            # (a search for two common words ranked 2 of the 6 papers that write them in its best 9)
+            holders = [Hit(p, 0.0, p.title, "") for p in self.papers
+                       if filters.matches(p) and any(writes(p, phrase) for phrase in quoted)]
+            return holders if len(holders) <= SELECTION.most else []
         found = []
         for name in question_names(question):
             near = self.retriever.search(name, k=SELECTION.most + 1, filters=filters)

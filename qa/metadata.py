@@ -334,9 +334,15 @@ def _span(papers: list[Paper], scope_text: str) -> MetadataAnswer:
                           f"{len(years)} of those years have at least one paper.", [first, last])
 
 
-# who wrote a paper, in the ways it is asked
-AUTHORSHIP = re.compile(r"\b(who (wrote|authored|are the authors|is the author|made|did)|(co-?)?authors?|written by|"
-                        r"qui a écrit|quién escribió|wer hat)\b|作者", re.IGNORECASE)
+# who wrote a paper, in the ways it is asked; not "the authors" doing something ("what do the authors propose?",
+# "Li and co-authors, what …") or a text "written by human annotators": those ask what the abstract says (23 of 63
+# labelled paper questions read as asking for the authors were not)
+AUTHORSHIP = re.compile(r"\bwho\b[^?,;]{0,40}\b(?:wrote|authored|co-?wrote|co-?authored|co-?authors?|authors?|"
+                        r"written by|made|did)\b|\bwritten by whom\b|"
+                        r"\b(?:which|what|list|name|names|give|show|tell)\b(?:(?!\b(?:do|did|does|can|could|would|will|"
+                        r"have|has|had)\b)[^?,.;]){0,20}?\b(?:co-?)?authors?\b|^\W*(?:the\s+)?(?:co-?)?authors?\b|"
+                        r"\bauthor (?:list|names?)\b|\bauthorship\b|\b(?:first|last|senior|lead) author\b|"
+                        r"\b(?:qui a écrit|quién escribió|wer hat)\b|作者", re.IGNORECASE)
 _QUANTITY = re.compile(r"\bhow (much|many|well|fast|large|big)\b|\baccuracy\b|\bscore\b|%", re.IGNORECASE)
 _WHEN = re.compile(r"\b(when was|what year|which year|published when|date)\b|\bwhen\W*$")  # "who wrote it and when?"
 

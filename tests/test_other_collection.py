@@ -100,6 +100,35 @@ def test_the_intent_model_answers_from_the_evidence(vision, question, title, phr
     assert [c.title for c in answer.citations][:1] == [title] and phrase in answer.answer
 
 
+@pytest.mark.parametrize("question,first,second", [
+    ("Compare the region proposal network detector with the single-pass real-time detector.", "Faster R-CNN",
+     "You Only Look Once"),
+    ("How do the very deep residual networks and the vision transformer differ in how they classify images?",
+     "Deep Residual Learning", "An Image is Worth")])
+def test_papers_a_comparison_describes_are_laid_side_by_side(vision, question, first, second):
+    """A comparison of papers it describes rather than names is still a comparison of those two papers."""
+    answer = vision.ask(question)
+    assert answer.route == "synthesis" and answer.answer.startswith("Side by side:"), answer.answer
+    titles = [c.title for c in answer.citations]
+    assert len(titles) == 2 and any(t.startswith(first) for t in titles) and any(t.startswith(second)
+                                                                                for t in titles), titles
+
+
+def test_a_quoted_phrase_is_counted_in_every_abstract(vision):
+    """"How many abstracts use the phrase 'end-to-end' or 'state of the art'?": the papers that write either, in
+    either spelling (hyphens or spaces), found by reading the abstracts rather than by the search's ranking."""
+    import re
+
+    def writes(paper, phrase):
+        pattern = r"[\s\-]".join(map(re.escape, re.split(r"[\s\-]", phrase)))
+        return re.search(pattern, f"{paper.title} {paper.abstract}", re.IGNORECASE) is not None
+    holders = {p.title for p in vision.papers if writes(p, "end-to-end") or writes(p, "state-of-the-art")}
+    assert 3 <= len(holders) <= 8
+    answer = vision.ask("How many abstracts use the phrase 'end to end' or 'state-of-the-art'?")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, answer.answer
+    assert answer.answer.startswith(f"{len(holders)} papers"), answer.answer
+
+
 def test_the_intent_model_matches_its_inputs():
     import numpy as np
     from qa.intent import BUCKETS, DENSE, IntentModel
