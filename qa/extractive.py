@@ -479,9 +479,13 @@ def question_names(question: str) -> list[str]:
 
 def writes(paper: Paper, name: str) -> bool:
     """The paper's title or abstract writes the name (any case, as a word start: "CIFAR" in "CIFAR-10")."""
+    return _says(f"{paper.title} {paper.abstract}", name)
+
+
+def _says(text: str, name: str) -> bool:
     # "sample-efficient" is also written "sample efficient"
     pattern = r"[\s\-]?".join(re.escape(part) for part in re.split(r"[\s\-]+", name.strip()))
-    return re.search(rf"(?<![A-Za-z0-9]){pattern}", f"{paper.title} {paper.abstract}", re.IGNORECASE) is not None
+    return re.search(rf"(?<![A-Za-z0-9]){pattern}", text, re.IGNORECASE) is not None
 
 
 def gather_candidates(question: str, query: str, hits: list[Hit], embedder, named: list[Hit] | None = None,
@@ -658,9 +662,11 @@ def _best_sentences(question: str, paper: Paper, embedder, qv, limit: int) -> li
         rank_sentences(question, paper, embedder, qv)
     # an opening "Recent years have seen..." sets the scene, and a formula-heavy sentence reads badly as text; a
     # sentence where the authors say what they did tells what the paper brings to the topic
+    quoted = quoted_phrases(question)  # "how many abstracts write 'sample efficiency'?": the sentence that does
     ranked = sorted(ranked, key=lambda r: -(r[0] - (0.1 if BACKGROUND.search(r[2]) else 0.0)
                                             - (0.15 if len(re.findall(r"\\[A-Za-z]+", r[2])) > 3 else 0.0)
-                                            + (CONTRIBUTION if AUTHORS_SAY.search(r[2]) else 0.0)))
+                                            + (CONTRIBUTION if AUTHORS_SAY.search(r[2]) else 0.0)
+                                            + (1.0 if quoted and any(_says(r[2], q) for q in quoted) else 0.0)))
     best = ranked[0][0]
     chosen = [r for r in ranked[:limit] if r[0] >= best - 0.15] or ranked[:1]
     return [s for _, _, s in sorted(chosen, key=lambda r: r[1])]
@@ -744,6 +750,9 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
 
     if len(papers) == 1:
         lead = f"One paper in the collection addresses this: {papers[0].title} ({papers[0].year}) [1]."
+    elif quoted_phrases(question) and all(any(writes(p, q) for q in quoted_phrases(question)) for p in papers):
+        written = " or ".join(f"“{_as_written(q, papers)}”" for q in quoted_phrases(question))
+        lead = f"{len(papers)} papers in the collection write {written}, from {_span(papers)}."
     elif plan.kind == "count":
         lead = f"{len(papers)} papers in the collection are about this, from {_span(papers)}{thread_text}."
     else:
