@@ -81,6 +81,9 @@ EVIDENCE_ANSWERS = [
      "You Only Look Once: Unified, Real-Time Object Detection", "155"),
     ("how many region proposals per image does faster rcnn use",
      "Faster R-CNN: Towards Real-Time Object Detection with Region Proposal Networks", "300"),
+    # "VOC2007" is the benchmark's edition, not a filter to 2007, and it is the abstract's "VOC 2007"
+    ("What mAP does Faster R-CNN reach on VOC2007?",
+     "Faster R-CNN: Towards Real-Time Object Detection with Region Proposal Networks", "73.2% mAP"),
 ]
 
 
