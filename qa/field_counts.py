@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 from .papers import Paper
-from .question import AUTHOR_SHOWN, COMPLETE_LISTS, TITLE_EXTREME, TITLE_PHRASE, fold, written_categories
+from .question import (AUTHOR_SHOWN, COMPLETE_LISTS, SEASON, TITLE_EXTREME, TITLE_PHRASE, YEAR_PART, fold,
+                       written_categories)
 from .types import MetadataAnswer
 
 LIST_LIMIT = 25
@@ -81,6 +82,50 @@ def titles_with(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswe
     return MetadataAnswer(lead + (":\n" + listing(found) if found else "."), found[:LIST_LIMIT])
 
 
+_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+_HALF = re.compile(r"\b(first|1st|second|2nd|last) half\b|\bh([12])\b")
+_QUARTER = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|last) quarter\b|\bq([1-4])\b")
+
+
+def year_parts(question: str) -> list[tuple[str, set[int]]]:
+    """The halves, quarters or seasons of a year the question names ("the first half of 2023", "Q4 2022", "the
+    first half versus the second"), each with its months, in the question's order."""
+    q = fold(question)
+    if not YEAR_PART.search(q):
+        return []
+    found = []
+    for m in SEASON.finditer(q):  # the northern seasons, by month
+        season = m.group(1) or m.group(2)
+        start = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9}[season]
+        found.append((m.start(), season, set(range(start, start + 3))))
+    for m in _HALF.finditer(q):
+        first = m.group(2) == "1" if m.group(2) else m.group(1) in ("first", "1st")
+        found.append((m.start(), "first half" if first else "second half", set(range(1, 7) if first else range(7, 13))))
+    for m in _QUARTER.finditer(q):
+        n = int(m.group(2)) if m.group(2) else _ORDINAL.get(m.group(1), 4)
+        found.append((m.start(), f"Q{n}", set(range(3 * n - 2, 3 * n + 1))))
+    parts = {}
+    for _, name, months in sorted(found, key=lambda t: t[0]):
+        parts.setdefault(name, months)
+    return list(parts.items())
+
+
+def parts_compared(parts: list[tuple[str, set[int]]], within: list[Paper], scope_text: str) -> MetadataAnswer:
+    """Each named part of a year with its count and papers, side by side."""
+    def month(p: Paper) -> int | None:
+        found = re.match(r"\d{4}-(\d{2})", p.date or "")
+        return int(found.group(1)) if found else None
+    each = [(name, sorted((p for p in within if month(p) in months), key=lambda p: (p.date, p.title)))
+            for name, months in parts]
+    cited, lines = [], []
+    for name, theirs in each:
+        lines.append(f"- {name}: {plural(len(theirs), 'paper')}" + (": " + "; ".join(
+            f"{p.title} [{len(cited) + i}]" for i, p in enumerate(theirs, 1)) if theirs else ""))
+        cited += theirs
+    lead = " and ".join(f"{plural(len(theirs), 'paper')} in {'the ' if ' ' in name else ''}{name}" for name, theirs in each)
+    return MetadataAnswer(f"The listing{scope_text} has {lead}.\n" + "\n".join(lines), cited[:LIST_LIMIT])
+
+
 def title_extremes(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
     """"Which paper has the longest title?": titles ranked by their number of words (letters break ties), the
     runners-up with their lengths, so that a reader sees how close they are."""
@@ -107,6 +152,20 @@ def title_extremes(q: str, selected: list[Paper], scope_text: str) -> MetadataAn
                           f"characters:\n" + "\n".join(lines), ranked)
 
 
+def positions_of(who: str, last: bool, papers: list[Paper], scope_text: str) -> MetadataAnswer:
+    """"On how many entries is X, and on which first?": every paper that shows X, those where X is first (or
+    last) marked."""
+    role = "last" if last else "first"
+    theirs = sorted((p for p in papers if any(same_author(a, who) for a in p.authors)), key=lambda p: (p.date, p.title),
+                    reverse=True)
+    placed = [p for p in theirs if not (last and p.authors_truncated) and same_author(p.authors[-1 if last else 0], who)]
+    lines = [f"- {p.title} ({p.year}){f' — {role} author' if p in placed else ''} [{i}]"
+             for i, p in enumerate(theirs[:LIST_LIMIT], 1)]
+    text = (f"{who} is an author of {plural(len(theirs), 'paper')} in the listing{scope_text}, and the {role} "
+            f"author of {len(placed)} of them" + (": " + "; ".join(p.title for p in placed) if placed else "") + ".")
+    return MetadataAnswer(text + ("\n" + "\n".join(lines) if lines else ""), theirs[:LIST_LIMIT])
+
+
 def categories_compared(question: str, within: list[Paper], scope_text: str) -> MetadataAnswer | None:
     """"How many papers are in AI compared with LG?": each named category's count (codes as the listing writes
     them, upper-case)."""
@@ -122,6 +181,11 @@ def papers_with_affiliation(q: str, selected: list[Paper], scope_text: str) -> M
     if not re.search(r"\bhow many (?:papers|entries|works|articles)\b.*\b(?:affiliations?|institutions?)\b", q):
         return None
     listed = [p for p in selected if p.affiliations]
+    if re.search(r"\b(?:no|without|lack\w*|missing|not|none)\b", q):  # "how many carry no affiliation tag?"
+        bare = len(selected) - len(listed)
+        return MetadataAnswer(f"{plural(bare, 'paper')} of {len(selected)} in the listing{scope_text} name no "
+                              f"affiliation; the other {len(listed)} do" + (":\n" + listing(listed) if listed else "."),
+                              listed[:LIST_LIMIT])
     return MetadataAnswer(f"{plural(len(listed), 'paper')} of {len(selected)} in the listing{scope_text} name an "
                           "affiliation" + (":\n" + listing(listed) if listed else "."), listed[:LIST_LIMIT])
 

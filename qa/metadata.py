@@ -13,12 +13,11 @@ from dataclasses import replace
 from .papers import MONTHS, Paper, Profile
 from .question import (AUTHOR_EXTREME, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES, COLLECTION_WIDE, HOW_LONG, OTHER_TIME,
                        PAPER_AFFILIATION, PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PEOPLE, PER_MONTH,
-                       PER_PAPER_CITATIONS, SAME_DAY, SEASON, SHARE, YEAR_PART, code_filter, compares_years, find_author,
-                       fold, named_years, parse_category, parse_years,
-                       without_name_years)
+                       PER_PAPER_CITATIONS, SAME_DAY, SHARE, code_filter, compares_years, find_author,
+                       fold, named_years, parse_category, parse_years, without_name_years)
 from .field_counts import (LIST_LIMIT, categories_compared, complete_lists, listing as _listing, names_owner,
-                           owner_shown, papers_with_affiliation, plural as _plural, same_author as _same_author,
-                           title_extremes, titles_with)
+                           owner_shown, papers_with_affiliation, parts_compared, plural as _plural, positions_of,
+                           same_author as _same_author, title_extremes, titles_with, year_parts)
 from .text import STOP, WORD
 from .types import Filters, MetadataAnswer
 
@@ -30,7 +29,8 @@ _COUNTING = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]nto
 _YEARS_OVER = re.compile(r"\byears?\b.{0,40}\b(more than|over|above|at least|fewer than|less than|under|at most)\s+"
                          r"(\d+)\s+(?:papers?|publications?|articles?)\b")
 # an author's place in the list ("who is the most common first author?", "papers with her as last author")
-_POSITION = re.compile(r"\b(first|lead|last|senior)[- ]authors?\b")
+_POSITION = re.compile(r"\b(first|lead|last|senior)[- ]authors?\b|\b(?:is|was) (?:he|she) (?:the )?(first|last)\b"
+                       r"(?! (?:paper|one|time|entry))")
 
 
 def _newest_first(papers: list[Paper]) -> list[Paper]:
@@ -241,27 +241,6 @@ def _month(question: str) -> int | None:
     return next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m.group(1)[:3]))
 
 
-_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
-
-
-def _year_part(question: str) -> tuple[str, set[int]] | None:
-    """A half or a quarter of a year the question names ("the first half of 2023", "Q4 2022"): its months."""
-    q = fold(question)
-    if not YEAR_PART.search(q):
-        return None
-    if m := SEASON.search(q):  # the northern seasons, by month
-        season = m.group(1) or m.group(2)
-        start = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9}[season]
-        return season, set(range(start, start + 3))
-    if m := re.search(r"\b(first|1st|second|2nd|last) half\b|\bh([12])\b", q):
-        first = m.group(2) == "1" if m.group(2) else m.group(1) in ("first", "1st")
-        return ("first half" if first else "second half"), set(range(1, 7) if first else range(7, 13))
-    if m := re.search(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|last) quarter\b|\bq([1-4])\b", q):
-        n = int(m.group(2)) if m.group(2) else _ORDINAL.get(m.group(1), 4)
-        return f"Q{n}", set(range(3 * n - 2, 3 * n + 1))
-    return None
-
-
 def _share(papers: list[Paper], selected: list[Paper], scope: Filters, stated: Filters, given: Filters,
            among: list[Paper] | None) -> MetadataAnswer:
     """What share of the papers a filter picks ("what share of his papers have code?"): the filter the question
@@ -464,7 +443,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     author = scope.author
     affiliation = find_affiliation(question, papers) or (find_affiliation(previous_question, papers)
                                                          if previous_question else None)
-    part = _year_part(question)  # a half written with its months ("H1 (Jan-Jun)") names no single month
+    parts = year_parts(question)  # a half written with its months ("H1 (Jan-Jun)") names no single month
+    part = parts[0] if parts else None
     month = None if part else _month(question)
     months = {month} if month else part[1] if part else None
     selected = _newest_first([p for p in papers if scope.matches(p) and
@@ -533,7 +513,11 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         said = names_owner(q, owner) or bool(owner and re.search(r"\b(?:he|she|him|her|his)\b", q))
         who = scope.author or (owner if said else None)
         if who or re.search(r"\bmost (?:common|frequent|often)\b|\bmost papers\b|\bhow many\b|\bwhich papers\b", q):
-            return _positions(m.group(1) in ("last", "senior"), selected, who, scope_text())
+            last = (m.group(1) or m.group(2)) in ("last", "senior")
+            if who and re.search(r"\bhow many\b|\bnumber of\b", q) and re.search(
+                    r"\band\b.{0,40}\b(?:first|last|lead|senior)\b", q):  # "on how many is X, and on which first?"
+                return positions_of(who, last, selected, scope_text())
+            return _positions(last, selected, who, scope_text())
 
     # what the listing's fields show: the owner's name in the author lists, complete lists, a phrase in titles
     if found := owner_shown(q, selected, owner, scope_text()) or titles_with(q, selected, scope_text()) \
@@ -586,6 +570,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             return MetadataAnswer(f"Affiliations named in the listing{scope_text()}:\n" + "\n".join(lines) +
                                   affiliation_note)
 
+    if len(parts) >= 2 and not affiliation:  # "the first half of 2020 versus the second half"
+        return parts_compared(parts, [p for p in papers if scope.matches(p) and (not among or p in among)],
+                              scope_text().replace(f"; {part[0]}", "").replace(f" ({part[0]})", ""))
     # papers with a given affiliation or from a given month ("in May 2023", "posted in December, in any year")
     if affiliation or month or part:
         note = affiliation_note if affiliation else ""

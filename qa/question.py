@@ -264,7 +264,8 @@ def find_author(question: str, papers: list[Paper], exclude: str = "", require_t
 _NO_CODE = re.compile(r"\b(?:without|no|lacking|missing|sans|sin|ohne|senza|sem)\s+(?:any\s+|public\s+|released\s+)?"
                       r"(?:code|codigo|codice)\b|\bcode\b.{0,20}\bnot (?:available|released|public)\b|"
                       r"\b(?:don't|do not|doesn't|does not|didn't|did not|never) (?:have|come with|ship|release|share)\s+"
-                      r"(?:any\s+|their\s+|its\s+)?code\b")
+                      r"(?:any\s+|their\s+|its\s+)?code\b|"
+                      r"\bnot (?:flagged|marked|listed|tagged) (?:as )?(?:having|with) (?:any )?code\b")
 
 
 def code_filter(question: str, loose: bool = False) -> bool | None:

@@ -163,3 +163,29 @@ def test_a_year_written_onto_a_benchmark_is_no_year_filter():
     assert parse_filters("What did it get on COCO 2007?", papers).year_from == 2007  # no abstract writes it
     assert parse_filters("Which papers came out in 2015?", papers).year_to == 2015
     assert parse_filters("2015年の論文は？", papers).year_from == 2015
+
+
+def test_two_part_bibliographic_questions_answer_both_parts():
+    """Reworded forms that ask two things at once: a person's papers and where they are first; two halves of a year
+    side by side; the papers with no affiliation or not flagged with code, counted as asked."""
+    from qa.metadata import answer_metadata
+    from qa.papers import Profile
+
+    papers, _ = parse_bibtex(
+        "@article{a, title={Agents Plan}, author={Ann Lee and Bo Chen}, year={2021}, month={mar}, abstract={x.}}\n"
+        "@article{b, title={Agents Act}, author={Bo Chen and Ann Lee and Cy Day}, year={2021}, month={oct}, "
+        "abstract={y.}}\n"
+        "@article{c, title={Agents See}, author={Bo Chen}, year={2021}, month={nov}, abstract={z.}}\n")
+    profile = Profile(name="")
+    answer = answer_metadata("On how many entries does Ann Lee appear, and on which one is she first author?",
+                             papers, profile)
+    assert answer.text.startswith("Ann Lee is an author of 2 papers") and "first author of 1 of them: Agents Plan" \
+        in answer.text, answer.text
+    answer = answer_metadata("How many papers fall in the first half of 2021 versus the second half?", papers,
+                             profile)
+    assert "1 paper in the first half and 2 papers in the second half" in answer.text, answer.text
+    assert [p.title for p in answer.papers] == ["Agents Plan", "Agents Act", "Agents See"]  # in date order
+    answer = answer_metadata("How many entries carry no affiliation tag at all?", papers, profile)
+    assert answer.text.startswith("3 papers of 3 in the listing name no affiliation"), answer.text
+    answer = answer_metadata("Which papers are not flagged as having code?", papers, profile)
+    assert len(answer.papers) == 3 and "without code" in answer.text, answer.text
