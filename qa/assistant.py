@@ -75,6 +75,11 @@ def clean_history(history) -> list[dict]:
     return out
 
 
+# a question about sets of papers ("model-free RL in these papers", "which methods ...?"), not two it describes
+_ABOUT_MANY = re.compile(r"\b(?:papers|works|studies|articles|entries|abstracts|methods|approaches|publications)\b|"
+                         r"^\W*which\b", re.IGNORECASE)
+
+
 class Assistant:
     """Loads the store, embedder, router and LLM once; safe to share between threads."""
 
@@ -405,7 +410,8 @@ class Assistant:
                                        similarity=self.retriever.multilingual.similarities(
                                            [h.paper for h in hits[:SELECTION.pool]], len(self.papers)),
                                        vector=vector)
-        if compares and not named and candidates.kind == "topic" and not history:
+        if compares and not named and candidates.kind == "topic" and not history \
+                and not _ABOUT_MANY.search(question):
             called = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self.router().papers_called_in(question)]
             candidates = described_comparison(candidates, called)
         return candidates

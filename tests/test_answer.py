@@ -190,7 +190,7 @@ def test_a_count_of_papers_by_what_they_say_is_not_the_listings_total(assistant)
 
 
 def test_a_bibliographic_question_the_listing_cannot_compute_says_what_it_holds(assistant):
-    answer = assistant.ask("Which paper has the longest title?")
+    answer = assistant.ask("Which paper has the most pages?")
     # answered from the papers (one or several, as the model leans), with what the listing holds said first
     assert answer.route in ("paper", "synthesis") and "no bibliographic pattern" in answer.route_reason
     assert any(w.startswith("This is not a figure the listing computes. For each of its 50 papers it holds the title")

@@ -187,6 +187,20 @@ def test_a_sentence_writes_a_benchmark_and_its_year_either_way():
         assert scalars[1 - stated, SCALARS.index("coverage")] < 1.0, question
 
 
+def test_a_count_the_abstract_does_not_write_is_evidence():
+    """"How many X?" needs a number written before X in the abstract; papers and authors are the listing's to
+    count, not the abstract's."""
+    from qa.evidence import count_unstated
+
+    abstract = "The agent solves 23 MiniWoB tasks and three kinds of navigation problems with 2 GPUs."
+    assert not count_unstated("How many MiniWoB tasks does it solve?", abstract)
+    assert not count_unstated("How many navigation problems?", abstract)  # "three kinds of navigation problems"
+    assert count_unstated("How many layers does the network have?", abstract)
+    assert count_unstated("How many parameters does it train?", abstract)
+    assert not count_unstated("How many papers are about agents?", abstract)
+    assert not count_unstated("What does the agent solve?", abstract)
+
+
 def test_the_training_fit_learns_a_separable_problem():
     """tools/train_intent.py's L-BFGS fit on a toy problem: four classes told apart by one n-gram bucket each."""
     import sys
