@@ -199,11 +199,17 @@ _COUNT_WORD = (r"(?:\d[\d,.]*\s*[kmb]?|one|two|three|four|five|six|seven|eight|n
 def count_unstated(question: str, abstract: str) -> bool:
     """The question asks how many of something (not papers or authors: the listing counts those) and the abstract
     writes no number before that thing."""
+    return bool(counted_unstated(question, abstract))
+
+
+def counted_unstated(question: str, abstract: str) -> str:
+    """What the question counts ("MiniWoB tasks") when the abstract writes no number before it, else ""."""
     m = _HOW_MANY.search(question)
     if not m or _LISTING_NOUN.fullmatch(m.group(2).lower()):
-        return False
+        return ""
     noun = re.escape(m.group(2).lower()[:max(4, len(m.group(2)) - 2)])
-    return re.search(rf"\b{_COUNT_WORD}\b(?:[\s\-]+[\w\-]+){{0,3}}?[\s\-]+{noun}", abstract, re.IGNORECASE) is None
+    found = re.search(rf"\b{_COUNT_WORD}\b(?:[\s\-]+[\w\-]+){{0,3}}?[\s\-]+{noun}", abstract, re.IGNORECASE)
+    return "" if found else (m.group(1) + m.group(2)).strip()
 
 
 def measure(question: str, hits: list, embedder, sentence_vectors, weights: WordWeights, *,
@@ -339,6 +345,9 @@ def explain_decline(question: str, named: list[Paper], unknown: list[str]) -> st
     if len(named) != 1:
         return ""
     paper = named[0]
+    counted = counted_unstated(question, paper.abstract)
+    if counted:  # "how many MiniWoB tasks …?": the count is what is missing, though the words are there
+        return f"The abstract of “{paper.title}” does not give the number of {counted}."
     have = _stems(f"{paper.title} {paper.abstract}")
     # the question's words in order: a run of content words with one the abstract lacks is one thing it asks about
     phrases, run, lacking = [], [], False

@@ -199,6 +199,15 @@ def test_a_count_the_abstract_does_not_write_is_evidence():
     assert count_unstated("How many parameters does it train?", abstract)
     assert not count_unstated("How many papers are about agents?", abstract)
     assert not count_unstated("What does the agent solve?", abstract)
+    # and a decline says so: the words are all there, the number is not
+    from qa.evidence import explain_decline
+    from qa.papers import Paper
+
+    paper = Paper(paper_id="p", title="Web Agents", authors=["Ann Lee"], authors_truncated=False, affiliations=[],
+                  category="LG", date="2020-01-01", year=2020, has_code=False,
+                  abstract="The agent solves MiniWoB tasks without demonstrations.")
+    assert explain_decline("How many MiniWoB tasks does the agent solve?", [paper], []) == \
+        "The abstract of “Web Agents” does not give the number of MiniWoB tasks."
 
 
 def test_the_training_fit_learns_a_separable_problem():
