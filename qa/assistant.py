@@ -22,13 +22,13 @@ from .errors import LLMError, QAError
 from .extractive import (COUNT, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, alternatives, answer_one_paper,
                          answer_several, asks_comparison, clean_sentence, comparison_targets, described_comparison,
                          gather_candidates,
-                         key_sentences, names_paper, plan_synthesis, question_names, quoted_phrases, topic_query,
-                         writes)
+                         key_sentences, names_paper, plan_synthesis, question_names, topic_query, writes)
 from .llm import get_llm
 from .forms import FOREIGN, forms, names_its_category, without_titles
 from .field_counts import dates_compared
 from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
 from .question import fold, parse_filters
+from .text import quoted_phrases
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
 from .router import get_router
 from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back

@@ -28,7 +28,7 @@ from .rerank import SentenceVectors
 from .selection import model as selection_model
 from .sources.latex import LatexError, latex_to_text
 from .retrieval import STOPWORDS
-from .text import CASED
+from .text import CASED, quoted_phrases, says
 from .types import Hit
 
 QUANTITY = re.compile(r"\b(how (much|many|well|fast|large|big)|accuracy|score|percent|improv\w*|cost|size|"
@@ -455,14 +455,6 @@ _TERM = re.compile(rf"(?<![{CASED}\-])([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9\-]*|[
 _UNCASED_LETTER = re.compile(rf"[^\W\d_{CASED}]")  # a letter of a script without capitals
 
 
-# a phrase the question quotes ("how many abstracts use the phrase 'sample efficiency'?"), not an apostrophe
-QUOTED = re.compile(r"(?:(?<=[\s(])|^)['\"“‘«]([^'\"”’»]{2,60})['\"”’»](?=[\s?.,;:!)]|$)")
-
-
-def quoted_phrases(question: str) -> list[str]:
-    return list(dict.fromkeys(m.strip() for m in QUOTED.findall(question) if m.strip()))
-
-
 def question_names(question: str) -> list[str]:
     """The names a question asks about ("which papers use MuJoCo?", "how many papers mention Minecraft?"): words
     capitalised past the question's first word, or mixing capitals and digits anywhere."""
@@ -479,13 +471,7 @@ def question_names(question: str) -> list[str]:
 
 def writes(paper: Paper, name: str) -> bool:
     """The paper's title or abstract writes the name (any case, as a word start: "CIFAR" in "CIFAR-10")."""
-    return _says(f"{paper.title} {paper.abstract}", name)
-
-
-def _says(text: str, name: str) -> bool:
-    # "sample-efficient" is also written "sample efficient"
-    pattern = r"[\s\-]?".join(re.escape(part) for part in re.split(r"[\s\-]+", name.strip()))
-    return re.search(rf"(?<![A-Za-z0-9]){pattern}", text, re.IGNORECASE) is not None
+    return says(f"{paper.title} {paper.abstract}", name)
 
 
 def gather_candidates(question: str, query: str, hits: list[Hit], embedder, named: list[Hit] | None = None,
@@ -666,7 +652,7 @@ def _best_sentences(question: str, paper: Paper, embedder, qv, limit: int) -> li
     ranked = sorted(ranked, key=lambda r: -(r[0] - (0.1 if BACKGROUND.search(r[2]) else 0.0)
                                             - (0.15 if len(re.findall(r"\\[A-Za-z]+", r[2])) > 3 else 0.0)
                                             + (CONTRIBUTION if AUTHORS_SAY.search(r[2]) else 0.0)
-                                            + (1.0 if quoted and any(_says(r[2], q) for q in quoted) else 0.0)))
+                                            + (1.0 if quoted and any(says(r[2], q) for q in quoted) else 0.0)))
     best = ranked[0][0]
     chosen = [r for r in ranked[:limit] if r[0] >= best - 0.15] or ranked[:1]
     return [s for _, _, s in sorted(chosen, key=lambda r: r[1])]

@@ -103,3 +103,17 @@ class Fuzzy:
             if ratio > best_ratio or (ratio == best_ratio and best is None):
                 best, best_ratio = candidate, ratio
         return best
+
+
+# a phrase the question quotes ("how many abstracts use the phrase 'sample efficiency'?"), not an apostrophe
+_QUOTED = re.compile(r"(?:(?<=[\s(])|^)['\"“‘«]([^'\"”’»]{2,60})['\"”’»](?=[\s?.,;:!)]|$)")
+
+
+def quoted_phrases(question: str) -> list[str]:
+    return list(dict.fromkeys(m.strip() for m in _QUOTED.findall(question) if m.strip()))
+
+
+def says(text: str, phrase: str) -> bool:
+    """The text writes the phrase (any case, as a word start; "sample-efficient" also as "sample efficient")."""
+    pattern = r"[\s\-]?".join(re.escape(part) for part in re.split(r"[\s\-]+", phrase.strip()))
+    return re.search(rf"(?<![A-Za-z0-9]){pattern}", text, re.IGNORECASE) is not None

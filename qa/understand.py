@@ -20,6 +20,7 @@ from .errors import LLMError
 from .guards import is_injection
 from .question import COLLECTION_WIDE, PAPER_FACT, asks_listing_form, parse_filters
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, STOPWORDS
+from .text import quoted_phrases, says
 from .types import Filters, Hit, Query, Route
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ FOLLOW_UP = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|he
 _DESCRIBED_PAPER = re.compile(r"\bthe (?:paper|article|study|preprint|work) (?:on|about|that|which|where|titled|called|"
                               r"named|proposing|introducing)\b|\bthe [\w\- ]{1,40} (?:paper|article|preprint)\b")
 
+# a count or list of papers, abstracts or titles ("how many abstracts …", "which papers mention …")
+_COUNTS_PAPERS = re.compile(r"\bhow many\b|\bnumber of\b|\bwhich (?:papers|abstracts|entries|titles|works)\b|"
+                            r"\blist (?:the |all )?(?:papers|abstracts|entries|titles)\b", re.IGNORECASE)
 GENERIC_WORDS = frozenset("""wrote written write writes author authors score scores result results related relate
 mean means main idea ideas contribution contributions key published publish year code cost costs accuracy
 performance dataset data train trained training work works find found finding findings test tested achieve
@@ -119,6 +123,10 @@ class Reader:
                 reason = f"{before.reason}; but {why} ({reason})"
         elif before.llm_error:
             reason += f"; LLM router failed: {before.llm_error}"
+        if label == "not_answerable" and method == "model" and self._counts_written_text(query.text):
+            # "how many abstracts use the phrase 'end to end'?": the collection writes it, so the papers answer
+            label, confidence = "synthesis", float(probabilities[intent.ROUTES.index("synthesis")])
+            reason += "; the collection writes the phrase it quotes"
         if label == "paper" and len({p.paper_id for p in query.named}) >= 2:
             # the paper route answers from one paper; a question that names two or more needs them all (of 227
             # labelled questions that name two papers of the listing, 224 are synthesis and none is one paper)
@@ -128,6 +136,13 @@ class Reader:
                                             key=lambda r: probabilities[intent.ROUTES.index(r)]),
                             llm_error=before.llm_error)
         return query
+
+    def _counts_written_text(self, question: str) -> bool:
+        """A count or list of the papers that write a phrase the question quotes, and some paper writes it (a
+        quoted title the collection lacks is still declined)."""
+        quoted = quoted_phrases(question)
+        return bool(quoted) and bool(_COUNTS_PAPERS.search(question)) and any(
+            says(f"{p.title} {p.abstract}", phrase) for p in self.retriever.papers for phrase in quoted)
 
     def _one_paper(self, query: Query) -> bool:
         """A listing field (date, code, category, affiliation) of one paper: the paper the question names, the one
