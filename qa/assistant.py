@@ -21,8 +21,8 @@ from . import answer_sentences, evidence
 from .errors import LLMError, QAError
 from .extractive import (COUNT, MAX_COMPARED, SELECTION, Candidates, SynthesisPlan, alternatives, answer_one_paper,
                          answer_several, asks_comparison, clean_sentence, comparison_targets, described_comparison,
-                         gather_candidates,
-                         key_sentences, names_paper, plan_synthesis, question_names, topic_query, writes)
+                         gather_candidates, key_sentences, names_paper, plan_synthesis, question_names, topic_query,
+                         writes)
 from .llm import get_llm
 from .forms import FOREIGN, forms, names_its_category, without_titles
 from .field_counts import dates_compared
@@ -73,11 +73,6 @@ def clean_history(history) -> list[dict]:
         out.append({"role": message["role"],
                     "content": _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", str(content)))[:4000]})
     return out
-
-
-# a question about sets of papers ("model-free RL in these papers", "which methods ...?"), not two it describes
-_ABOUT_MANY = re.compile(r"\b(?:papers|works|studies|articles|entries|abstracts|methods|approaches|publications)\b|"
-                         r"^\W*which\b", re.IGNORECASE)
 
 
 class Assistant:
@@ -410,8 +405,7 @@ class Assistant:
                                        similarity=self.retriever.multilingual.similarities(
                                            [h.paper for h in hits[:SELECTION.pool]], len(self.papers)),
                                        vector=vector)
-        if compares and not named and candidates.kind == "topic" and not history \
-                and not _ABOUT_MANY.search(question):
+        if compares and not named and candidates.kind == "topic" and not history:
             called = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self.router().papers_called_in(question)]
             candidates = described_comparison(candidates, called)
         return candidates
