@@ -191,7 +191,9 @@ FEATURES = (
 # kinds of tasks"); of 195 labelled questions of this form the collection cannot answer, the best paper's abstract
 # wrote one in 4, of 209 it answers in 178
 _HOW_MANY = re.compile(r"\bhow many ((?:[\w\-]+ ){0,2}?)([a-z\-]+s)\b", re.IGNORECASE)
-_LISTING_NOUN = re.compile(r"papers|entries|works|articles|authors|co-?authors|titles|publications|years|months")
+# what the listing or the collection as a whole counts, not a paper's abstract ("how many abstracts mention X?")
+_LISTING_NOUN = re.compile(r"papers|entries|works|articles|abstracts|documents|items|records|studies|authors|"
+                           r"co-?authors|titles|publications|years|months|listings|ones")
 _COUNT_WORD = (r"(?:\d[\d,.]*\s*[kmb]?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
                r"hundreds?|thousands?|millions?|billions?)")
 

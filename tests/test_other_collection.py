@@ -198,6 +198,7 @@ def test_a_count_the_abstract_does_not_write_is_evidence():
     assert count_unstated("How many layers does the network have?", abstract)
     assert count_unstated("How many parameters does it train?", abstract)
     assert not count_unstated("How many papers are about agents?", abstract)
+    assert not count_unstated("How many abstracts mention MiniWoB in any form?", abstract)
     assert not count_unstated("What does the agent solve?", abstract)
     # and a decline says so: the words are all there, the number is not
     from qa.evidence import explain_decline
