@@ -417,7 +417,7 @@ class Assistant:
         collection. Phrases the question quotes are looked for in every abstract, any of them."""
         quoted = quoted_phrases(question)
         if quoted:
-            # "the phrase 'sample efficiency' or 'sample-efficient'": the text asked about, read in every abstract
+            # "the phrase 'X' or 'Y'": the text asked about, read in every abstract
             # (a search for two common words ranked 2 of the 6 papers that write them in its best 9)
             holders = [Hit(p, 0.0, p.title, "") for p in self.papers
                        if filters.matches(p) and any(writes(p, phrase) for phrase in quoted)]

@@ -313,9 +313,9 @@ def _span(papers: list[Paper], scope_text: str) -> MetadataAnswer:
                           f"{len(years)} of those years have at least one paper.", [first, last])
 
 
-# who wrote a paper, in the ways it is asked; not "the authors" doing something ("what do the authors propose?",
-# "Li and co-authors, what …") or a text "written by human annotators": those ask what the abstract says (23 of 63
-# labelled paper questions read as asking for the authors were not)
+# who wrote a paper, in the ways it is asked; not "the authors" doing something ("what do the authors add?", "X and
+# co-authors, what …") or a text "written by" someone else: those ask what the abstract says (23 of 63 labelled paper
+# questions read as asking for the authors were not)
 AUTHORSHIP = re.compile(r"\bwho\b[^?,;]{0,40}\b(?:wrote|authored|co-?wrote|co-?authored|co-?authors?|authors?|"
                         r"written by|made|did)\b|\bwritten by whom\b|"
                         r"\b(?:which|what|list|name|names|give|show|tell)\b(?:(?!\b(?:do|did|does|can|could|would|will|"
@@ -570,7 +570,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             return MetadataAnswer(f"Affiliations named in the listing{scope_text()}:\n" + "\n".join(lines) +
                                   affiliation_note)
 
-    if len(parts) >= 2 and not affiliation:  # "the first half of 2020 versus the second half"
+    if len(parts) >= 2 and not affiliation:  # "H1 2021 against H2", "Q1 and Q3 of 2019"
         return parts_compared(parts, [p for p in papers if scope.matches(p) and (not among or p in among)],
                               scope_text().replace(f"; {part[0]}", "").replace(f" ({part[0]})", ""))
     # papers with a given affiliation or from a given month ("in May 2023", "posted in December, in any year")

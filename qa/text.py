@@ -105,7 +105,7 @@ class Fuzzy:
         return best
 
 
-# a phrase the question quotes ("how many abstracts use the phrase 'sample efficiency'?"), not an apostrophe
+# a phrase the question quotes ("which abstracts write 'world model'?"), not an apostrophe
 _QUOTED = re.compile(r"(?:(?<=[\s(])|^)['\"“‘«]([^'\"”’»]{2,60})['\"”’»](?=[\s?.,;:!)]|$)")
 
 
