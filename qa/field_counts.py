@@ -170,6 +170,10 @@ def categories_compared(question: str, within: list[Paper], scope_text: str) -> 
     """"How many papers are in AI compared with LG?": each named category's count (codes as the listing writes
     them, upper-case)."""
     named = written_categories(question, within)
+    if named and re.search(r"\boutside\b|\bother than\b|\bexcept\b|\bexcluding\b|\bnot in\b|\bbeyond\b", question):
+        others = sorted((p for p in within if p.category not in named), key=lambda p: (p.category, p.date))
+        return MetadataAnswer(f"{plural(len(others), 'paper')} in the listing{scope_text} are outside "
+                              f"{', '.join(named)}" + (":\n" + listing(others) if others else "."), others[:LIST_LIMIT])
     if len(named) < 2:
         return None
     return MetadataAnswer(f"Papers per category{scope_text}:\n" + "\n".join(

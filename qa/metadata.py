@@ -29,7 +29,7 @@ _COUNTING = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]nto
 _YEARS_OVER = re.compile(r"\byears?\b.{0,40}\b(more than|over|above|at least|fewer than|less than|under|at most)\s+"
                          r"(\d+)\s+(?:papers?|publications?|articles?)\b")
 # an author's place in the list ("who is the most common first author?", "papers with her as last author")
-_POSITION = re.compile(r"\b(first|lead|last|senior)[- ]authors?\b|\b(?:is|was) (?:he|she) (?:the )?(first|last)\b"
+_POSITION = re.compile(r"\b(first|lead|second|last|senior)[- ]authors?\b|\b(?:is|was) (?:he|she) (?:the )?(first|last)\b"
                        r"(?! (?:paper|one|time|entry))")
 
 
@@ -278,10 +278,12 @@ def _people(papers: list[Paper], owner: str, scope_text: str) -> MetadataAnswer:
     return MetadataAnswer(text)
 
 
-def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str) -> MetadataAnswer:
-    """Who is first (or last) author how often, or how often one person is; a list cut short has no known last."""
-    ranked = [p for p in papers if p.authors and not (last and p.authors_truncated)]
-    role = "last" if last else "first"
+def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str, second: bool = False
+               ) -> MetadataAnswer:
+    """Who is first (second, or last) author how often, or how often one person is; a list cut short has no known
+    last."""
+    ranked = [p for p in papers if len(p.authors) > second and not (last and p.authors_truncated)]
+    role = "last" if last else "second" if second else "first"
     skipped = len(papers) - len(ranked)
     one = skipped == 1
     note = (f" {_plural(skipped, 'paper')} name{'s' if one else ''} only part of {'its' if one else 'their'} authors "
@@ -289,7 +291,7 @@ def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str
             "counted." if last and skipped else "")
 
     def at(p: Paper) -> str:
-        return p.authors[-1] if last else p.authors[0]
+        return p.authors[-1] if last else p.authors[1 if second else 0]
 
     if who:
         hits = _newest_first([p for p in ranked if fold(who) in fold(at(p))])
@@ -517,7 +519,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             if who and re.search(r"\bhow many\b|\bnumber of\b", q) and re.search(
                     r"\band\b.{0,40}\b(?:first|last|lead|senior)\b", q):  # "on how many is X, and on which first?"
                 return positions_of(who, last, selected, scope_text())
-            return _positions(last, selected, who, scope_text())
+            return _positions(last, selected, who, scope_text(), second=m.group(1) == "second")
 
     # what the listing's fields show: the owner's name in the author lists, complete lists, a phrase in titles
     if found := owner_shown(q, selected, owner, scope_text()) or titles_with(q, selected, scope_text()) \
@@ -544,7 +546,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                               "bounds.", shared[:LIST_LIMIT])
 
     # several categories compared; how many papers name an affiliation at all
-    if not given.category and _COUNTING.search(q):
+    if not given.category and (_COUNTING.search(q) or re.search(r"\b(?:outside|other than|except|excluding)\b", q)):
         unscoped = replace(scope, category=None)
         within = [p for p in papers if unscoped.matches(p) and (not among or p in among)]
         described = f" ({unscoped.describe()})" if unscoped.describe() else ""
@@ -718,6 +720,14 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                        r"meest recente|piu recent|mais recente|последн|новейш|самая новая|最新|가장 최근|احدث|सबसे नया|en yeni|moi nhat", q)
     oldest = re.search(r"\b(oldest|earliest|first)\b|mas antigu|plus ancien|alteste|oudste|piu vecch|mais antig|"
                        r"старейш|самая старая|самая ранняя|最早|最も古い|가장 오래된|اقدم|सबसे पुराना|en eski|cu nhat", q)
+    if newest and oldest and selected and re.search(r"\bseparat|\bapart\b|\bbetween\b|\bspan|\bgap\b|"
+                                                    r"\bhow (?:much time|long)\b", q):
+        return _span(selected, scope_text())  # "how much time separates the earliest and the latest?"
+    if newest and oldest and selected and re.search(r"\band\b", q):  # "which is the earliest, and which the latest?"
+        first, last = selected[-1], selected[0]
+        return MetadataAnswer(f"The oldest paper in the listing{scope_text()} is {first.title}, dated "
+                              f"{first.long_date()} [1]; the most recent is {last.title}, dated {last.long_date()} [2].",
+                              [first, last])
     if (newest or oldest) and selected:
         many = re.search(r"\b(\d+|three|five|ten)\b.*\b(most recent|latest|newest|oldest|earliest)\b", q)
         n = 1

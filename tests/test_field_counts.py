@@ -189,3 +189,21 @@ def test_two_part_bibliographic_questions_answer_both_parts():
     assert answer.text.startswith("3 papers of 3 in the listing name no affiliation"), answer.text
     answer = answer_metadata("Which papers are not flagged as having code?", papers, profile)
     assert len(answer.papers) == 3 and "without code" in answer.text, answer.text
+    answer = answer_metadata("On how many papers is Ann Lee shown as the second author?", papers, profile)
+    assert answer.text.startswith("Ann Lee is the second author of 1 paper") and \
+        [p.title for p in answer.papers] == ["Agents Act"], answer.text
+    answer = answer_metadata("Which is the earliest entry, and which is the most recent?", papers, profile)
+    assert [p.title for p in answer.papers] == ["Agents Plan", "Agents See"], answer.text
+    answer = answer_metadata("How much time separates the earliest and the latest entries?", papers, profile)
+    assert "Agents Plan" in answer.text and "Agents See" in answer.text and "span" in answer.text, answer.text
+
+
+def test_papers_outside_named_categories_are_listed():
+    from qa.metadata import answer_metadata
+    from qa.papers import Profile
+
+    papers, _ = parse_bibtex(BIB.replace("year={2021}", "year={2021}, primaryclass={cs.LG}").replace(
+        "year={2022}", "year={2022}, primaryclass={cs.CL}").replace("year={2023}", "year={2023}, primaryclass={cs.CV}"))
+    assert [p.category for p in papers] == ["LG", "CL", "CV"]
+    answer = answer_metadata("Which entries fall outside the LG and CL categories?", papers, Profile(name=""))
+    assert [p.title for p in answer.papers] == ["Learning to See"], answer.text
