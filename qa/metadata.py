@@ -59,14 +59,18 @@ AFFILIATION_ALIASES = {
 
 def find_affiliation(question: str, papers: list[Paper]) -> str | None:
     """The affiliation code a question names ("University of Toronto" -> "utoronto"), if the listing has it."""
+    found = find_affiliations(question, papers)
+    return found[0] if found else None
+
+
+def find_affiliations(question: str, papers: list[Paper]) -> list[str]:
+    """Every affiliation code a question names ("cambridge or berkeley"), longest first."""
     q = f" {fold(question)} "
     known = {a.lower() for p in papers for a in p.affiliations}
     # longest first ("deepmind" inside a longer code), then by name: a set's order changes between processes
-    for code in sorted(known, key=lambda c: (-len(c), c)):
-        names = (code,) + AFFILIATION_ALIASES.get(code, ())
-        if any(re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", q) for name in names):
-            return code
-    return None
+    return [code for code in sorted(known, key=lambda c: (-len(c), c))
+            if any(re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", q)
+                   for name in (code,) + AFFILIATION_ALIASES.get(code, ()))]
 
 
 # Questions about one paper's author list; the assistant finds that paper (named, or from the conversation).
@@ -445,12 +449,13 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     author = scope.author
     affiliation = find_affiliation(question, papers) or (find_affiliation(previous_question, papers)
                                                          if previous_question else None)
+    affiliations = set(find_affiliations(question, papers)) or {affiliation}  # "cambridge or berkeley": either
     parts = year_parts(question)  # a half written with its months ("H1 (Jan-Jun)") names no single month
     part = parts[0] if parts else None
     month = None if part else _month(question)
     months = {month} if month else part[1] if part else None
     selected = _newest_first([p for p in papers if scope.matches(p) and
-                              (affiliation is None or affiliation in {a.lower() for a in p.affiliations}) and
+                              (affiliation is None or affiliations & {a.lower() for a in p.affiliations}) and
                               (months is None or _paper_month(p) in months) and (not among or p in among)])
 
     listed, claimed = len(papers), profile.papers_claimed
@@ -465,7 +470,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         if part:
             described.append(part[0])
         if affiliation:
-            described.append(f"affiliation {affiliation}")
+            described.append(f"affiliation {' or '.join(sorted(affiliations))}")
         if among:
             described.append(f"among the {len(among)} paper{'' if len(among) == 1 else 's'} of the previous answer")
         return f" ({'; '.join(described)})" if described else ""

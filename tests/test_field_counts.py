@@ -207,3 +207,13 @@ def test_papers_outside_named_categories_are_listed():
     assert [p.category for p in papers] == ["LG", "CL", "CV"]
     answer = answer_metadata("Which entries fall outside the LG and CL categories?", papers, Profile(name=""))
     assert [p.title for p in answer.papers] == ["Learning to See"], answer.text
+
+
+def test_papers_of_either_of_two_affiliations(offline):
+    """"Which entries list A or B among their affiliations?": the papers of either."""
+    papers = offline.papers
+    codes = sorted({a for p in papers for a in p.affiliations}, key=lambda c: -sum(c in p.affiliations for p in papers))
+    first, second = codes[-1], codes[-2]
+    either = {p.title for p in papers if first in p.affiliations or second in p.affiliations}
+    answer = offline.ask(f"Which entries list {first} or {second} among their affiliations?")
+    assert answer.route == "metadata" and {c.title for c in answer.citations} == either, answer.answer
