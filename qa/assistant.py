@@ -25,7 +25,7 @@ from .extractive import (COUNT, MAX_COMPARED, SELECTION, Candidates, SynthesisPl
                          writes)
 from .llm import get_llm
 from .forms import FOREIGN, forms, names_its_category, without_titles
-from .field_counts import dates_compared
+from .field_counts import dates_compared, shared_authors
 from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
 from .question import fold, parse_filters
 from .text import quoted_phrases
@@ -200,7 +200,7 @@ class Assistant:
         previous = [m["content"] for m in history if m["role"] == "user"]
         context = previous[-1] if previous and FOLLOW_UP.search(question) else ""
         # "which came out first, A or B?": the dates of the papers it names
-        result = dates_compared(fold(question), query.named) or answer_metadata(
+        result = dates_compared(fold(question), query.named) or shared_authors(fold(question), query.named) or answer_metadata(
             question, self.papers, self.profile, filters, previous_question=context,
             context_papers=self._paper_in_question(question, history)
             if one_paper or needs_paper_context(question) else None,

@@ -194,6 +194,25 @@ def papers_with_affiliation(q: str, selected: list[Paper], scope_text: str) -> M
                           "affiliation" + (":\n" + listing(listed) if listed else "."), listed[:LIST_LIMIT])
 
 
+def shared_authors(q: str, named: list[Paper]) -> MetadataAnswer | None:
+    """"Which co-author is shown on both A and B?": the names the papers' author lists share (as shown)."""
+    if len(named) < 2 or not re.search(r"\b(?:co-?)?authors?\b|\bwho\b", q) or not re.search(
+            r"\bboth\b|\bin common\b|\bshared?\b|\beach of\b|\ball (?:three|of them)\b", q):
+        return None
+    names = [a for a in named[0].authors if all(any(same_author(a, b) for b in p.authors) for p in named[1:])]
+    # "apart from X and Y": the names the question itself sets aside
+    names = [a for a in names if not re.search(rf"\b(?:apart from|besides|other than|except)\b[^?]*\b"
+                                               rf"{re.escape(fold(a).split()[-1])}\b", q)]
+    titles = " and ".join(f"{p.title} [{i}]" for i, p in enumerate(named, 1))
+    cut = any(p.authors_truncated for p in named)
+    note = " (the listing shows only the first three authors of some of them, so others may be shared too)" if cut \
+        else ""
+    if not names:
+        return MetadataAnswer(f"No other author is shown on both {titles}{note}.", list(named))
+    return MetadataAnswer(f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} shown on both {titles}"
+                          f"{note}.", list(named))
+
+
 # "which came out first, A or B?", "was A published before B?": the dates of the papers it names, compared
 _ORDER = re.compile(r"\b(first|earlier|earliest|sooner|older|oldest|before|later|latest|last|newer|newest|"
                     r"more recent|most recent|after)\b(?! to\b)")

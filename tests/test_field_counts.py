@@ -217,3 +217,17 @@ def test_papers_of_either_of_two_affiliations(offline):
     either = {p.title for p in papers if first in p.affiliations or second in p.affiliations}
     answer = offline.ask(f"Which entries list {first} or {second} among their affiliations?")
     assert answer.route == "metadata" and {c.title for c in answer.citations} == either, answer.answer
+
+
+def test_authors_two_named_papers_share(offline):
+    """"Which authors do A and B have in common?": the names both author lists show."""
+    from qa.field_counts import same_author
+
+    papers = {p.title: p for p in offline.papers}
+    a, b = papers["Mastering Diverse Domains through World Models"], papers[
+        "Dream to Control: Learning Behaviors by Latent Imagination"]
+    shared = [x for x in a.authors if any(same_author(x, y) for y in b.authors)]
+    assert shared
+    answer = offline.ask("Which authors do DreamerV3 and Dream to Control have in common?")
+    assert answer.route == "metadata" and answer.answer.startswith(" and ".join(shared)), answer.answer
+    assert {c.title for c in answer.citations} == {a.title, b.title}
