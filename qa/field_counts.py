@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .papers import Paper
-from .question import (AUTHOR_SHOWN, COMPLETE_LISTS, SEASON, TITLE_EXTREME, TITLE_PHRASE, YEAR_PART, fold,
+from .question import (AUTHORS_ON_N, AUTHOR_SHOWN, COMPLETE_LISTS, SEASON, TITLE_EXTREME, TITLE_PHRASE, YEAR_PART, fold,
                        written_categories)
 from .types import MetadataAnswer
 
@@ -133,6 +133,8 @@ def title_extremes(q: str, selected: list[Paper], scope_text: str) -> MetadataAn
     if not m or not selected:
         return None
     shortest = bool(re.search(r"shortest|fewest|briefest", m.group(0)))
+    if (m.group(1) or m.group(2)).startswith("abstract"):
+        return _abstract_extremes(selected, shortest, scope_text)
 
     def length(p: Paper) -> tuple[int, int]:
         return len(p.title.split()), len(p.title)
@@ -150,6 +152,46 @@ def title_extremes(q: str, selected: list[Paper], scope_text: str) -> MetadataAn
     return MetadataAnswer(f"The {which} title in the listing{scope_text} is “{ranked[0].title}” [1], with "
                           f"{plural(words, 'word')} ({plural(letters, 'character')}).{in_letters} In words and "
                           f"characters:\n" + "\n".join(lines), ranked)
+
+
+def _abstract_extremes(selected: list[Paper], shortest: bool, scope_text: str) -> MetadataAnswer:
+    """"Which paper has the shortest abstract?": abstracts ranked by their number of words."""
+    ranked = sorted((p for p in selected if p.abstract), key=lambda p: (len(p.abstract.split()), p.title),
+                    reverse=not shortest)[:3]
+    if not ranked:
+        return MetadataAnswer(f"No paper in the listing{scope_text} has an abstract.")
+    which = "shortest" if shortest else "longest"
+    lines = [f"- {p.title} [{i}]: {plural(len(p.abstract.split()), 'word')}" for i, p in enumerate(ranked, 1)]
+    return MetadataAnswer(f"The {which} abstract in the listing{scope_text} is that of “{ranked[0].title}” [1], with "
+                          f"{plural(len(ranked[0].abstract.split()), 'word')}. The {which} {len(ranked)}:\n" +
+                          "\n".join(lines), ranked)
+
+
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                 "ten": 10}
+
+
+def authors_on(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
+    """"Which authors appear on four papers?": the names shown on exactly that many (or at least, "or more")."""
+    m = AUTHORS_ON_N.search(q)
+    if not m:
+        return None
+    n = _NUMBER_WORDS.get(m.group(1)) or int(m.group(1))
+    more = "or more" in m.group(0)
+    counts: dict[str, list[Paper]] = {}
+    for p in selected:
+        for a in p.authors:
+            name = next((k for k in counts if same_author(k, a)), a)
+            counts.setdefault(name, []).append(p)
+    found = sorted((a for a, ps in counts.items() if (len(ps) >= n if more else len(ps) == n)),
+                   key=lambda a: (-len(counts[a]), a))
+    bound = f"{n} or more" if more else f"exactly {n}"
+    note = " The listing shows at most three names on some papers (“et al.”), so these are counts of the names shown."
+    if not found:
+        return MetadataAnswer(f"No author is shown on {bound} papers in the listing{scope_text}.{note}")
+    lines = [f"- {a}: {plural(len(counts[a]), 'paper')}" for a in found]
+    return MetadataAnswer(f"{plural(len(found), 'author')} {'is' if len(found) == 1 else 'are'} shown on {bound} papers "
+                          f"in the listing{scope_text}:\n" + "\n".join(lines) + "\n" + note.strip())
 
 
 def positions_of(who: str, last: bool, papers: list[Paper], scope_text: str) -> MetadataAnswer:

@@ -17,7 +17,7 @@ from .question import (AUTHOR_EXTREME, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES, CO
                        fold, named_years, parse_category, parse_years, without_name_years)
 from .field_counts import (LIST_LIMIT, categories_compared, complete_lists, listing as _listing, names_owner,
                            owner_shown, papers_with_affiliation, parts_compared, plural as _plural, positions_of,
-                           same_author as _same_author, title_extremes, titles_with, year_parts)
+                           same_author as _same_author, title_extremes, titles_with, year_parts, authors_on)
 from .text import STOP, WORD
 from .types import Filters, MetadataAnswer
 
@@ -528,7 +528,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     # what the listing's fields show: the owner's name in the author lists, complete lists, a phrase in titles
     if found := owner_shown(q, selected, owner, scope_text()) or titles_with(q, selected, scope_text()) \
-            or title_extremes(q, selected, scope_text()) \
+            or title_extremes(q, selected, scope_text()) or authors_on(q, selected, scope_text()) \
             or (complete_lists(q, selected, scope_text()) if _COUNTING.search(q) or re.search(r"\b(which|list)\b", q)
                 else None):
         return found

@@ -117,8 +117,13 @@ COMPLETE_LISTS = re.compile(r"\bet al\b|\b(?:complete|full|whole|untruncated|ent
 # the phrase a count of titles asks about: "titles (that) contain / spell out / use the word 'X'"
 # (or one word after "the word" or "the term", unquoted: "titles with the word graph in any form")
 # a title ranked by its length ("which paper has the longest title?", "the title with the fewest words")
-TITLE_EXTREME = re.compile(r"\b(?:longest|shortest|most words|fewest words|wordiest|briefest)\b.{0,25}\btitles?\b|"
-                           r"\btitles?\b.{0,40}\b(?:longest|shortest|the most words|the fewest words)\b")
+TITLE_EXTREME = re.compile(r"\b(?:longest|shortest|most words|fewest words|wordiest|briefest)\b.{0,25}\b(titles?|"
+                           r"abstracts?)\b|\b(titles?|abstracts?)\b.{0,40}\b(?:longest|shortest|the most words|"
+                           r"the fewest words)\b")
+# the authors shown on a given number of papers ("which authors appear on four papers?")
+AUTHORS_ON_N = re.compile(r"(?:\bwho\b|\b(?:which|what)\b[^?]{0,30}\b(?:authors?|people|researchers|names?)\b)[^?]{0,40}?"
+                          r"\b(?:on|in)\s+(?:exactly |only |just )?(\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
+                          r"(?: or more)? (?:papers|entries|works|articles|publications)\b(?![^?]*\bwith\b)")
 TITLE_PHRASE = re.compile(r"\btitles?\b[^'\"“”‘’]{0,40}?(?:contain|include|spell|use|have|mention|with|say|feature)\w*"
                           r"(?: out)?(?: the)?(?: (?:word|words|term|phrase|acronym))?\s*(?:['\"“‘]([^'\"”’]{2,60})['\"”’]|"
                           r"(?<=word |term )([a-z0-9\-]{2,30})\b)")
@@ -139,13 +144,14 @@ def asks_listing_form(question: str) -> bool:
     """Months of the year, the longest or shortest author lists, counts for several named years compared, the
     busiest year, papers posted on the same day, a mean (papers a year, authors a paper, days between papers), a
     share, how many different co-authors, how long the papers span, a half or quarter of a named year, the titles
-    that write a quoted phrase or are the longest or shortest, or the complete author lists."""
+    that write a quoted phrase or are the longest or shortest (or abstracts that are), the authors shown on a given
+    number of papers, or the complete author lists."""
     q = fold(question)
     return bool(PER_MONTH.search(q) and re.search(r"\b(?:papers?|published|released|came out|posted|articles?)\b", q)
                 or AUTHOR_EXTREME.search(q) or compares_years(q) or BUSIEST_YEAR.search(q) or SAME_DAY.search(q)
                 or AVERAGE.search(q) and _PER_UNIT.search(q) or SHARE.search(q) or PEOPLE.search(q)
                 or HOW_LONG.search(q) or YEAR_PART.search(q) and named_years(q) or TITLE_PHRASE.search(q)
-                or TITLE_EXTREME.search(q)
+                or TITLE_EXTREME.search(q) or AUTHORS_ON_N.search(q)
                 or COMPLETE_LISTS.search(q) and bool(re.search(r"\bhow many\b|\bwhich\b|\bnumber\b", q)))
 
 

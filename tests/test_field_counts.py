@@ -231,3 +231,22 @@ def test_authors_two_named_papers_share(offline):
     answer = offline.ask("Which authors do DreamerV3 and Dream to Control have in common?")
     assert answer.route == "metadata" and answer.answer.startswith(" and ".join(shared)), answer.answer
     assert {c.title for c in answer.citations} == {a.title, b.title}
+
+
+def test_abstract_lengths_and_authors_on_a_number_of_papers():
+    """"Which paper has the shortest abstract?" and "which authors appear on two papers?", computed on any
+    collection."""
+    from qa.metadata import answer_metadata
+    from qa.papers import Profile
+    from qa.question import asks_listing_form
+
+    papers, _ = parse_bibtex(BIB)
+    profile = Profile(name="")
+    shortest = min(papers, key=lambda p: len(p.abstract.split()))
+    answer = answer_metadata("Which paper has the shortest abstract?", papers, profile)
+    assert answer.understood and answer.papers[0] is shortest, answer.text
+    answer = answer_metadata("Which authors appear on exactly two papers?", papers, profile)
+    assert answer.text.startswith("2 authors are shown on exactly 2 papers") and "Ann Lee" in answer.text \
+        and "Bo Chen" in answer.text, answer.text
+    assert asks_listing_form("Which authors appear on four papers?") and not asks_listing_form(
+        "Which authors appear on two papers with Ann Lee?")
