@@ -237,7 +237,7 @@ def papers_with_affiliation(q: str, selected: list[Paper], scope_text: str) -> M
 
 
 def shared_authors(q: str, named: list[Paper]) -> MetadataAnswer | None:
-    """"Which co-author is shown on both A and B?": the names the papers' author lists share (as shown)."""
+    """"Who is on both A and B?": the names the papers' author lists share (as shown)."""
     if len(named) < 2 or not re.search(r"\b(?:co-?)?authors?\b|\bwho\b", q) or not re.search(
             r"\bboth\b|\bin common\b|\bshared?\b|\beach of\b|\ball (?:three|of them)\b", q):
         return None

@@ -727,7 +727,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                        r"старейш|самая старая|самая ранняя|最早|最も古い|가장 오래된|اقدم|सबसे पुराना|en eski|cu nhat", q)
     if newest and oldest and selected and re.search(r"\bseparat|\bapart\b|\bbetween\b|\bspan|\bgap\b|"
                                                     r"\bhow (?:much time|long)\b", q):
-        return _span(selected, scope_text())  # "how much time separates the earliest and the latest?"
+        return _span(selected, scope_text())  # "how far apart are the first and the last paper?"
     if newest and oldest and selected and re.search(r"\band\b", q):  # "which is the earliest, and which the latest?"
         first, last = selected[-1], selected[0]
         return MetadataAnswer(f"The oldest paper in the listing{scope_text()} is {first.title}, dated "
