@@ -85,10 +85,11 @@ def sentence_parts(question: str, question_vector: np.ndarray, title: str, sente
     vectors = np.asarray(sentence_vectors, dtype=np.float32)
     cosines = vectors @ qv
     asked, title_words = _words(question), _words(title)
-    question_tokens = {t.lower() for t in _TOKEN.findall(question)}
-    question_tokens |= _spellings(tuple(t.lower() for t in _TOKEN.findall(question)))
+    written_tokens = _TOKEN.findall(question)
+    lowered_question = tuple(t.lower() for t in written_tokens)
+    question_tokens = set(lowered_question) | _spellings(lowered_question)
     # the names the question writes ("GPT-4", "MedQA"): a sentence about MedQA answers nothing about GPT-4 on it
-    asked_names = {t.lower() for t in _TOKEN.findall(question)[1:] if _is_name(t)}
+    asked_names = {t.lower() for t in written_tokens[1:] if _is_name(t)}
     title_tokens = {t.lower() for t in _TOKEN.findall(title)}
     holds = np.zeros((len(sentences), len(HOLDS)))
     scalars = np.zeros((len(sentences), len(SCALARS)), dtype=np.float32)

@@ -200,7 +200,8 @@ class Assistant:
         previous = [m["content"] for m in history if m["role"] == "user"]
         context = previous[-1] if previous and FOLLOW_UP.search(question) else ""
         # "which came out first, A or B?": the dates of the papers it names
-        result = dates_compared(fold(question), query.named) or shared_authors(fold(question), query.named) or answer_metadata(
+        folded = fold(question)
+        result = dates_compared(folded, query.named) or shared_authors(folded, query.named) or answer_metadata(
             question, self.papers, self.profile, filters, previous_question=context,
             context_papers=self._paper_in_question(question, history)
             if one_paper or needs_paper_context(question) else None,

@@ -436,17 +436,16 @@ technique framework one ones article preprint way idea line version agent model 
 
 
 def describes(target: str, paper: Paper) -> bool:
-    """A description ("the inverse-dynamics planning paper", "the max-entropy goal exploration paper"): at least two
-    words besides "paper" or "study", each written (as a word start) in the paper's title or abstract, the first
-    two of them in its title. Only checked on the paper the description retrieves first."""
+    """A description ("the inverse-dynamics planning paper", "the max-entropy goal exploration paper"): two to six
+    words besides "paper" or "study", each written (its first six letters, as a word start) in the paper's title or
+    abstract, one of them in its title. Only checked on the paper the description retrieves first."""
     words = [w for w in re.findall(r"[a-z0-9]+", target.lower()) if w not in STOPWORDS and w not in _DESCRIPTION
              and len(w) > 2]
-    if len(words) < 2 or len(words) > 6:
+    if not 2 <= len(words) <= 6:
         return False
-    text = f"{paper.title} {paper.abstract}".lower()
+    starts = [re.compile(rf"(?<![a-z0-9]){re.escape(w[:6])}") for w in words]
     title = paper.title.lower()
-    return all(re.search(rf"(?<![a-z0-9]){re.escape(w[:6])}", text) for w in words) and \
-        sum(bool(re.search(rf"(?<![a-z0-9]){re.escape(w[:6])}", title)) for w in words) >= 1
+    return all(s.search(f"{title} {paper.abstract.lower()}") for s in starts) and any(s.search(title) for s in starts)
 
 
 # bounded by the letters of scripts with capitals (`text.CASED`), not by \w
@@ -743,8 +742,8 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
 
     if len(papers) == 1:
         lead = f"One paper in the collection addresses this: {papers[0].title} ({papers[0].year}) [1]."
-    elif quoted_phrases(question) and all(any(writes(p, q) for q in quoted_phrases(question)) for p in papers):
-        written = " or ".join(f"“{_as_written(q, papers)}”" for q in quoted_phrases(question))
+    elif (quoted := quoted_phrases(question)) and all(any(writes(p, q) for q in quoted) for p in papers):
+        written = " or ".join(f"“{_as_written(q, papers)}”" for q in quoted)
         lead = f"{len(papers)} papers in the collection write {written}, from {_span(papers)}."
     elif plan.kind == "count":
         lead = f"{len(papers)} papers in the collection are about this, from {_span(papers)}{thread_text}."

@@ -31,10 +31,20 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def author_key(name: str) -> tuple[str, str] | None:
+    """First and last name, folded: "Jane Doe" and "Jane A. Doe" are one person."""
+    parts = fold(name).replace(".", " ").split()
+    return (parts[0], parts[-1]) if parts else None
+
+
 def same_author(a: str, b: str) -> bool:
     """"Jane Doe" and "Jane A. Doe": same first and last name."""
-    x, y = fold(a).replace(".", " ").split(), fold(b).replace(".", " ").split()
-    return bool(x and y) and x[0] == y[0] and x[-1] == y[-1]
+    return author_key(a) is not None and author_key(a) == author_key(b)
+
+
+def paper_month(paper: Paper) -> int | None:
+    match = re.match(r"\d{4}-(\d{2})", paper.date or "")
+    return int(match.group(1)) if match else None
 
 
 def names_owner(q: str, owner: str) -> bool:
@@ -112,17 +122,15 @@ def year_parts(question: str) -> list[tuple[str, set[int]]]:
 
 def parts_compared(parts: list[tuple[str, set[int]]], within: list[Paper], scope_text: str) -> MetadataAnswer:
     """Each named part of a year with its count and papers, side by side."""
-    def month(p: Paper) -> int | None:
-        found = re.match(r"\d{4}-(\d{2})", p.date or "")
-        return int(found.group(1)) if found else None
-    each = [(name, sorted((p for p in within if month(p) in months), key=lambda p: (p.date, p.title)))
+    each = [(name, sorted((p for p in within if paper_month(p) in months), key=lambda p: (p.date, p.title)))
             for name, months in parts]
     cited, lines = [], []
     for name, theirs in each:
         lines.append(f"- {name}: {plural(len(theirs), 'paper')}" + (": " + "; ".join(
             f"{p.title} [{len(cited) + i}]" for i, p in enumerate(theirs, 1)) if theirs else ""))
         cited += theirs
-    lead = " and ".join(f"{plural(len(theirs), 'paper')} in {'the ' if ' ' in name else ''}{name}" for name, theirs in each)
+    lead = " and ".join(f"{plural(len(theirs), 'paper')} in {'the ' if ' ' in name else ''}{name}"
+                        for name, theirs in each)
     return MetadataAnswer(f"The listing{scope_text} has {lead}.\n" + "\n".join(lines), cited[:LIST_LIMIT])
 
 
@@ -162,8 +170,8 @@ def _abstract_extremes(selected: list[Paper], shortest: bool, scope_text: str) -
         return MetadataAnswer(f"No paper in the listing{scope_text} has an abstract.")
     which = "shortest" if shortest else "longest"
     lines = [f"- {p.title} [{i}]: {plural(len(p.abstract.split()), 'word')}" for i, p in enumerate(ranked, 1)]
-    return MetadataAnswer(f"The {which} abstract in the listing{scope_text} is that of “{ranked[0].title}” [1], with "
-                          f"{plural(len(ranked[0].abstract.split()), 'word')}. The {which} {len(ranked)}:\n" +
+    return MetadataAnswer(f"The {which} abstract in the listing{scope_text} is that of “{ranked[0].title}” [1], "
+                          f"with {plural(len(ranked[0].abstract.split()), 'word')}. The {which} {len(ranked)}:\n" +
                           "\n".join(lines), ranked)
 
 
@@ -179,19 +187,20 @@ def authors_on(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer
     n = _NUMBER_WORDS.get(m.group(1)) or int(m.group(1))
     more = "or more" in m.group(0)
     counts: dict[str, list[Paper]] = {}
+    shown: dict[tuple[str, str] | None, str] = {}  # each person under the first spelling met
     for p in selected:
         for a in p.authors:
-            name = next((k for k in counts if same_author(k, a)), a)
-            counts.setdefault(name, []).append(p)
+            counts.setdefault(shown.setdefault(author_key(a), a), []).append(p)
     found = sorted((a for a, ps in counts.items() if (len(ps) >= n if more else len(ps) == n)),
                    key=lambda a: (-len(counts[a]), a))
     bound = f"{n} or more" if more else f"exactly {n}"
-    note = " The listing shows at most three names on some papers (“et al.”), so these are counts of the names shown."
+    note = (" The listing shows at most three names on some papers (“et al.”), so these are counts of the names "
+            "shown.")
     if not found:
         return MetadataAnswer(f"No author is shown on {bound} papers in the listing{scope_text}.{note}")
     lines = [f"- {a}: {plural(len(counts[a]), 'paper')}" for a in found]
-    return MetadataAnswer(f"{plural(len(found), 'author')} {'is' if len(found) == 1 else 'are'} shown on {bound} papers "
-                          f"in the listing{scope_text}:\n" + "\n".join(lines) + "\n" + note.strip())
+    return MetadataAnswer(f"{plural(len(found), 'author')} {'is' if len(found) == 1 else 'are'} shown on {bound} "
+                          f"papers in the listing{scope_text}:\n" + "\n".join(lines) + "\n" + note.strip())
 
 
 def positions_of(who: str, last: bool, papers: list[Paper], scope_text: str) -> MetadataAnswer:
@@ -200,7 +209,8 @@ def positions_of(who: str, last: bool, papers: list[Paper], scope_text: str) -> 
     role = "last" if last else "first"
     theirs = sorted((p for p in papers if any(same_author(a, who) for a in p.authors)), key=lambda p: (p.date, p.title),
                     reverse=True)
-    placed = [p for p in theirs if not (last and p.authors_truncated) and same_author(p.authors[-1 if last else 0], who)]
+    placed = [p for p in theirs
+              if not (last and p.authors_truncated) and same_author(p.authors[-1 if last else 0], who)]
     lines = [f"- {p.title} ({p.year}){f' — {role} author' if p in placed else ''} [{i}]"
              for i, p in enumerate(theirs[:LIST_LIMIT], 1)]
     text = (f"{who} is an author of {plural(len(theirs), 'paper')} in the listing{scope_text}, and the {role} "

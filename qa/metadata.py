@@ -15,9 +15,10 @@ from .question import (AUTHOR_EXTREME, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES, CO
                        PAPER_AFFILIATION, PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PEOPLE, PER_MONTH,
                        PER_PAPER_CITATIONS, SAME_DAY, SHARE, code_filter, compares_years, find_author,
                        fold, named_years, parse_category, parse_years, without_name_years)
-from .field_counts import (LIST_LIMIT, categories_compared, complete_lists, listing as _listing, names_owner,
-                           owner_shown, papers_with_affiliation, parts_compared, plural as _plural, positions_of,
-                           same_author as _same_author, title_extremes, titles_with, year_parts, authors_on)
+from .field_counts import (LIST_LIMIT, authors_on, categories_compared, complete_lists, listing as _listing,
+                           names_owner, owner_shown, paper_month, papers_with_affiliation, parts_compared,
+                           plural as _plural, positions_of, same_author as _same_author, title_extremes, titles_with,
+                           year_parts)
 from .text import STOP, WORD
 from .types import Filters, MetadataAnswer
 
@@ -29,8 +30,8 @@ _COUNTING = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]nto
 _YEARS_OVER = re.compile(r"\byears?\b.{0,40}\b(more than|over|above|at least|fewer than|less than|under|at most)\s+"
                          r"(\d+)\s+(?:papers?|publications?|articles?)\b")
 # an author's place in the list ("who is the most common first author?", "papers with her as last author")
-_POSITION = re.compile(r"\b(first|lead|second|last|senior)[- ]authors?\b|\b(?:is|was) (?:he|she) (?:the )?(first|last)\b"
-                       r"(?! (?:paper|one|time|entry))")
+_POSITION = re.compile(r"\b(first|lead|second|last|senior)[- ]authors?\b|"
+                       r"\b(?:is|was) (?:he|she) (?:the )?(first|last)\b(?! (?:paper|one|time|entry))")
 
 
 def _newest_first(papers: list[Paper]) -> list[Paper]:
@@ -87,11 +88,6 @@ _AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|single|so
                            # "a team of three": n in all
                            r"\b(?:team|group) of (?:only |exactly |just )?(one|two|three|[1-3]) (?:people|persons|researchers|"
                            r"authors)\b")
-
-
-def _paper_month(paper: Paper) -> int | None:
-    match = re.match(r"\d{4}-(\d{2})", paper.date or "")
-    return int(match.group(1)) if match else None
 
 
 def _author_extremes(papers: list[Paper], fewest: bool, scope: str) -> MetadataAnswer:
@@ -153,7 +149,7 @@ def _average(q: str, papers: list[Paper], scope: Filters, scope_text: str, owner
             (f" {_plural(left_out, 'paper')} without a day {'is' if left_out == 1 else 'are'} left out." if left_out
              else ""))
     if re.search(r"\bmonths?\b|\bmonthly\b", q):
-        months = sorted((p.year, m) for p in papers if (m := _paper_month(p)))
+        months = sorted((p.year, m) for p in papers if (m := paper_month(p)))
         if months:  # the months the scope names ("since 2022": from January 2022), else those the papers span
             first = (scope.year_from, 1) if scope.year_from else months[0]
             last = (scope.year_to, 12) if scope.year_to and scope.year_to < _dt.date.today().year else months[-1]
@@ -447,27 +443,28 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                     author=_first(given.author, stated.author, earlier.author),
                     has_code=_first(given.has_code, stated.has_code, earlier.has_code))
     author = scope.author
-    affiliation = find_affiliation(question, papers) or (find_affiliation(previous_question, papers)
-                                                         if previous_question else None)
-    affiliations = set(find_affiliations(question, papers)) or {affiliation}  # "cambridge or berkeley": either
+    named_affiliations = find_affiliations(question, papers)  # "cambridge or berkeley": either
+    affiliation = named_affiliations[0] if named_affiliations else (find_affiliation(previous_question, papers)
+                                                                    if previous_question else None)
+    affiliations = set(named_affiliations) or {affiliation}
     parts = year_parts(question)  # a half written with its months ("H1 (Jan-Jun)") names no single month
     part = parts[0] if parts else None
     month = None if part else _month(question)
     months = {month} if month else part[1] if part else None
     selected = _newest_first([p for p in papers if scope.matches(p) and
                               (affiliation is None or affiliations & {a.lower() for a in p.affiliations}) and
-                              (months is None or _paper_month(p) in months) and (not among or p in among)])
+                              (months is None or paper_month(p) in months) and (not among or p in among)])
 
     listed, claimed = len(papers), profile.papers_claimed
     with_affiliation = sum(1 for p in papers if p.affiliations)
     affiliation_note = (f"\n\nNote: the listing names affiliations for only {with_affiliation} of its {listed} "
                         "papers, so others may share it." if with_affiliation < listed else "")
 
-    def scope_text() -> str:
+    def scope_text(with_part: bool = True) -> str:
         described = [scope.describe()] if scope.describe() else []
         if month:
             described.append(f"month {_MONTHS[month - 1].capitalize()}")
-        if part:
+        if part and with_part:
             described.append(part[0])
         if affiliation:
             described.append(f"affiliation {' or '.join(sorted(affiliations))}")
@@ -579,7 +576,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     if len(parts) >= 2 and not affiliation:  # "H1 2021 against H2", "Q1 and Q3 of 2019"
         return parts_compared(parts, [p for p in papers if scope.matches(p) and (not among or p in among)],
-                              scope_text().replace(f"; {part[0]}", "").replace(f" ({part[0]})", ""))
+                              scope_text(with_part=False))
     # papers with a given affiliation or from a given month ("in May 2023", "posted in December, in any year")
     if affiliation or month or part:
         note = affiliation_note if affiliation else ""
@@ -591,7 +588,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     # papers per month of the year ("in which month were most papers released?")
     if PER_MONTH.search(q):
-        counts = Counter(m for p in selected if (m := _paper_month(p)))
+        counts = Counter(m for p in selected if (m := paper_month(p)))
         if counts:
             top = max(counts.values())
             busiest = " and ".join(_MONTHS[m - 1].capitalize() for m in sorted(counts) if counts[m] == top)
@@ -731,8 +728,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if newest and oldest and selected and re.search(r"\band\b", q):  # "which is the earliest, and which the latest?"
         first, last = selected[-1], selected[0]
         return MetadataAnswer(f"The oldest paper in the listing{scope_text()} is {first.title}, dated "
-                              f"{first.long_date()} [1]; the most recent is {last.title}, dated {last.long_date()} [2].",
-                              [first, last])
+                              f"{first.long_date()} [1]; the most recent is {last.title}, dated "
+                              f"{last.long_date()} [2].", [first, last])
     if (newest or oldest) and selected:
         many = re.search(r"\b(\d+|three|five|ten)\b.*\b(most recent|latest|newest|oldest|earliest)\b", q)
         n = 1

@@ -121,8 +121,9 @@ TITLE_EXTREME = re.compile(r"\b(?:longest|shortest|most words|fewest words|wordi
                            r"abstracts?)\b|\b(titles?|abstracts?)\b.{0,40}\b(?:longest|shortest|the most words|"
                            r"the fewest words)\b")
 # the authors shown on a given number of papers ("which authors appear on four papers?")
-AUTHORS_ON_N = re.compile(r"(?:\bwho\b|\b(?:which|what)\b[^?]{0,30}\b(?:authors?|people|researchers|names?)\b)[^?]{0,40}?"
-                          r"\b(?:on|in)\s+(?:exactly |only |just )?(\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
+AUTHORS_ON_N = re.compile(r"(?:\bwho\b|\b(?:which|what)\b[^?]{0,30}\b(?:authors?|people|researchers|names?)\b)"
+                          r"[^?]{0,40}?\b(?:on|in)\s+(?:exactly |only |just )?"
+                          r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
                           r"(?: or more)? (?:papers|entries|works|articles|publications)\b(?![^?]*\bwith\b)")
 TITLE_PHRASE = re.compile(r"\btitles?\b[^'\"“”‘’]{0,40}?(?:contain|include|spell|use|have|mention|with|say|feature)\w*"
                           r"(?: out)?(?: the)?(?: (?:word|words|term|phrase|acronym))?\s*(?:['\"“‘]([^'\"”’]{2,60})['\"”’]|"
