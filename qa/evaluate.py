@@ -176,7 +176,9 @@ def routing_metrics(pairs: list[tuple[str, str | None]]) -> dict:
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text or "").strip().casefold()
+    # an answer shows the abstract's LaTeX dashes as the dashes they stand for ("10--15" → "10–15")
+    text = (text or "").replace("---", "—").replace("--", "–")
+    return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 _MONTHS = tuple(m.lower() for m in MONTHS)

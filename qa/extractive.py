@@ -24,6 +24,7 @@ from .citations import content_words
 from .kinds import model as kind_model
 from .papers import Paper
 from .metadata import facts_sentence, listing_facts
+from .names import contribution_sentence, short_name
 from .rerank import SentenceVectors
 from .selection import model as selection_model
 from .sources.latex import LatexError, latex_to_text
@@ -165,6 +166,21 @@ def _cite(sentence: str, n: int) -> str:
     return f"{sentence} [{n}]."
 
 
+def _with_contribution(question: str, paper: Paper, sentences: list[str]) -> list[str]:
+    """The sentences, plus the one where the authors name what they introduce when neither they, the title nor the
+    question name it: a question that describes a paper ("which method clusters trajectories …") is answered by
+    that name (ESPER), and the sentences closest to its wording often leave it out."""
+    abstract = split_sentences(paper.abstract)
+    found = contribution_sentence(abstract, paper.title)
+    if found is None or abstract[found[0]] in sentences:
+        return sentences
+    said = " ".join([question, *sentences]).casefold()
+    if any(name.casefold() in said for name in found[1]):
+        return sentences
+    order = {s: i for i, s in enumerate(abstract)}
+    return sorted([*sentences, abstract[found[0]]], key=lambda s: order.get(s, -1))
+
+
 def answer_one_paper(question: str, hit: Hit, embedder, n: int = 1,
                      answering: np.ndarray | None = None) -> tuple[str, list[str]]:
     """(answer text, the sentences quoted). Record facts (authors, date, affiliations, code, category) come from
@@ -174,6 +190,7 @@ def answer_one_paper(question: str, hit: Hit, embedder, n: int = 1,
     if facts:
         return facts_sentence(p, facts, n), [split_sentences(p.abstract)[0] if p.abstract else p.title]
     sentences = key_sentences(question, p, embedder, limit=3, with_result=True, answering=answering)
+    sentences = _with_contribution(question, p, sentences)
     body = " ".join(_cite(s, n) for s in sentences)
     return f"From “{p.title}” ({p.year}): {body}", sentences
 
@@ -675,6 +692,18 @@ def _result_sentence(paper: Paper, exclude: str) -> str:
     return next((s for s in sentences if RESULT.search(s)), sentences[-1] if sentences else "")
 
 
+def _named(paper: Paper) -> str:
+    """"POPLIN, " before a paper's year when its title does not give the name of what it introduces: a reader (and
+    a question about "the planning method") learns it without reading the abstract."""
+    name = short_name(paper.title, paper.abstract)
+    return f"{name}, " if name else ""
+
+
+def _label(paper: Paper) -> str:
+    name = short_name(paper.title, paper.abstract)
+    return f" ({name})" if name else ""
+
+
 def _span(papers: list[Paper]) -> str:
     years = sorted(p.year for p in papers)
     return f"{years[0]}" if years[0] == years[-1] else f"{years[0]} to {years[-1]}"
@@ -701,10 +730,10 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
     pieces: list[str] = []
 
     if plan.kind == "compare":
-        names = " and ".join(f"{p.title} ({p.year}) [{n}]" for n, p in enumerate(papers, 1))
+        names = " and ".join(f"{p.title} ({_named(p)}{p.year}) [{n}]" for n, p in enumerate(papers, 1))
         lead = f"Side by side: {names}" + (f"; what they share: {' and '.join(thread)}." if thread else ".")
         pieces.append(lead + "\n\n")
-        header = "| | " + " | ".join(f"{_cell(p.title)} [{n}]" for n, p in enumerate(papers, 1)) + " |\n"
+        header = "| | " + " | ".join(f"{_cell(p.title)}{_label(p)} [{n}]" for n, p in enumerate(papers, 1)) + " |\n"
         pieces.append(header + "|---" * (len(papers) + 1) + "|\n")
         defining = [_defining_sentence(p) for p in papers]
         focus = [_best_sentences(question, p, embedder, qv, 1)[0] for p in papers]
@@ -736,7 +765,7 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
         for n, p in enumerate(papers, 1):
             sentences = _best_sentences(question, p, embedder, qv, 1)
             quotes.append(sentences[0])
-            pieces.append(f"- **{p.year}** — {p.title}: " + " ".join(_cite(s, n) for s in sentences) + "\n")
+            pieces.append(f"- **{p.year}** — {p.title}{_label(p)}: " + " ".join(_cite(s, n) for s in sentences) + "\n")
         pieces[-1] = pieces[-1].rstrip("\n")
         return pieces, quotes
 
@@ -753,6 +782,6 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
     for n, p in enumerate(papers, 1):
         sentences = _best_sentences(question, p, embedder, qv, 2)
         quotes.append(sentences[0])
-        pieces.append(f"- {p.title} ({p.year}): " + " ".join(_cite(s, n) for s in sentences) + "\n")
+        pieces.append(f"- {p.title} ({_named(p)}{p.year}): " + " ".join(_cite(s, n) for s in sentences) + "\n")
     pieces[-1] = pieces[-1].rstrip("\n")
     return pieces, quotes

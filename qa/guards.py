@@ -68,14 +68,15 @@ _CHITCHAT = re.compile(
     r"^(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening|night)|thanks?|thank you|thx|bye|goodbye|"
     r"see you|cheers|ok(?:ay)?|cool|nice|great|lol|how are you|what's up|sup)\b"
     r"(?![\w\s,!.?']*\b(?:what|how|which|who|why|when|does|did|is|are|can|tell|explain)\b)[\w\s,!.?']{0,30}$|"
-    r"\b(?:tell|know) (?:me )?(?:a |any )?jokes?\b|\bjoke\b|"
+    r"\b(?:tell|know) (?:me )?(?:a |any )?jokes?\b|\bjoke\b|\b(?:play|chat|dance|sing)\b.{0,30}\bwith me\b|"
     r"\b(?:write|compose|make|give me|create)\b.{0,25}\b(?:poem|poems|haiku|limerick|song|lyrics|story|"
     r"essay|rap|sonnet|letter|email|tweet|cover letter)\b|\bpoem\b|\bhaiku\b|"
     r"\bmeaning of life\b|\bwho are you\b|\bare you (?:a|an)\b|"
     r"\bhomework\b|\btranslate\b|\bsquare root\b|"
     r"^what(?:'s| is) \d+\s*[-+*/x]\s*\d+|\b\d+\s*(?:times|plus|minus|divided by)\s*\d+\b|"
     r"\bin the style of\b|\bas a (?:poem|song|rap|limerick|haiku|pirate|story)\b|"
-    r"^(?:can you |could you |please |would you )?(?:run|execute|download|install|deploy|send|email|book|buy|order|"
+    r"^(?:(?:great|ok(?:ay)?|thanks|thank you|cool|perfect|good|nice|fine|alright)\W+)?(?:(?:now|then|next)\W+)?"
+    r"(?:can you |could you |please |would you )?(?:run|execute|download|install|deploy|send|email|book|buy|order|"
     r"call|schedule|remind|browse|search the web|google|post(?!-)|tweet|share|upload|notify|subscribe)\b|"
     r"\b(?:to|on|in|into|onto) my (?:linkedin|twitter|x account|blog|slack|calendar|inbox|e-?mail|drive|dropbox|"
     r"website|feed|account|channel|mailing list)\b|\bgithub stars?\b|\bstar count\b|\bstars on github\b|"
@@ -91,7 +92,9 @@ _CHITCHAT = re.compile(
 _OUTSIDE_TOPIC = re.compile(
     r"\b(?:ramen|restaurants?|pizza|sushi|coffee shops?|hotels?|apartments?|nightlife|movies?|sports?|football|"
     r"vacation|travel|gdp|weather|recipes?|bake|cook|stocks?|bitcoin)\b|\bcapital of\b|\bcapital\b.{0,12}\b(?:of|de)\b|"
-    r"\bpresident of\b|\bprime minister\b|\bworld cup\b|\bpopulation of\b|\bpredict(?:ion)?s? (?:for|about)\b")
+    r"\bpresident of\b|\bprime minister\b|\bworld cup\b|\bpopulation of\b|\bpredict(?:ion)?s? (?:for|about)\b|"
+    r"\b(?:when|where) (?:and (?:when|where) )?(?:is|are|will|was|were|does) [^?]{0,40}\b(?:held|taking place|"
+    r"take place|hosted|happening)\b")  # an event's dates and venue
 _OPINION = re.compile(r"\byour (?:personal |own )?(?:opinion|view|views|thoughts|favou?rite|feelings?|take)\b|\bdo you (?:like|think|believe|"
                       r"feel|prefer|agree)\b|\bwhat do you think\b|\bare you (?:happy|sad|conscious|alive)\b")
 _PERSONAL = re.compile(

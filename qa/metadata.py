@@ -565,14 +565,15 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return MetadataAnswer(f"Papers per category{scope_text()}:\n" + "\n".join(lines))
 
     # which affiliations appear
-    if re.search(r"\b(which|what|list|all)\b.*\b(affiliations?|institutions?|universit(y|ies)|organi[sz]ations?|"
-                 r"compan(y|ies)|labs?)\b|per (affiliation|institution)|by (affiliation|institution)", q) \
+    if re.search(r"\b(which|what|list|all|how many)\b.*\b(affiliations?|institutions?|universit(y|ies)|"
+                 r"organi[sz]ations?|compan(y|ies)|labs?)\b|per (affiliation|institution)|by (affiliation|institution)", q) \
             and not affiliation:
         counts = Counter(a for p in selected for a in p.affiliations)
         if counts:
             lines = [f"- {code}: {_plural(n, 'paper')}" for code, n in counts.most_common()]
-            return MetadataAnswer(f"Affiliations named in the listing{scope_text()}:\n" + "\n".join(lines) +
-                                  affiliation_note)
+            return MetadataAnswer(f"{_plural(len(counts), 'different affiliation')} "
+                                  f"{'is' if len(counts) == 1 else 'are'} named in the listing"
+                                  f"{scope_text()}:\n" + "\n".join(lines) + affiliation_note)
 
     if len(parts) >= 2 and not affiliation:  # "H1 2021 against H2", "Q1 and Q3 of 2019"
         return parts_compared(parts, [p for p in papers if scope.matches(p) and (not among or p in among)],

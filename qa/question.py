@@ -110,7 +110,8 @@ _HOW_MUCH = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bmore\b|\bfewer\b
 
 # "does X show up / appear in the author list", "X is named on", "papers X is listed on"
 AUTHOR_SHOWN = re.compile(r"\bauthor (?:list|line)s?\b|\bappear\w*\b|\bshows? up\b|\bnamed\b|\blisted\b|\bvisible\b|"
-                          r"\bis (?:he|she) on\b|\bon (?:the )?(?:byline|author)")
+                          r"\bis (?:he|she) on\b|\bon (?:the )?(?:byline|author)|\bamong the (?:shown |listed )?authors\b|"
+                          r"\blists? [^?]{0,40}\bas (?:an? )?author\b|\bshown\b")
 # "complete author list", "no et al.", "all authors listed", "truncated"
 COMPLETE_LISTS = re.compile(r"\bet al\b|\b(?:complete|full|whole|untruncated|entire) (?:author|list)|\btruncat|"
                             r"\ball (?:of )?(?:the |its )?authors (?:are )?(?:listed|shown|named)")

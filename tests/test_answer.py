@@ -102,6 +102,9 @@ def test_affiliations_are_answered_from_the_listing(assistant):
     assert answer.answer.startswith(f"{toronto} papers") and len(answer.citations) == toronto
     answer = assistant.ask("What institutions appear in the listing?")
     assert answer.mode == "structured" and "utoronto" in answer.answer and "deepmind" in answer.answer
+    distinct = {a for p in papers for a in p.affiliations}
+    answer = assistant.ask("How many distinct institutions appear among the affiliation tags?")
+    assert answer.route == "metadata" and answer.answer.startswith(f"{len(distinct)} different affiliations")
 
 
 def test_the_affiliation_a_question_names_does_not_depend_on_the_process():

@@ -45,6 +45,11 @@ def test_the_owner_shown_in_author_lists_and_a_verb_that_is_not_a_season(offline
     answer = offline.ask(f"In how many 2020 papers is {profile.name} named in the author list?")  # within the scope
     assert answer.answer.startswith(f"{profile.name}'s name is shown in the author lists of {shown_2020} papers of "
                                     f"the {len(in_2020)} in the listing (year 2020)"), answer.answer
+    for question in (f"On how many entries is {profile.name} among the shown authors?",
+                     f"How many papers list {profile.name} as an author?"):
+        answer = offline.ask(question)  # reworded: the same count
+        assert answer.route == "metadata" and answer.answer.startswith(
+            f"{profile.name}'s name is shown in the author lists of {shown} papers"), (question, answer.answer)
     category = papers[0].category
     n = sum(p.category == category for p in papers)
     answer = offline.ask(f"How many papers fall under the {category} category?")  # "fall" is not autumn here
