@@ -23,6 +23,7 @@ from .chunks import split_sentences
 from .citations import content_words
 from .kinds import model as kind_model
 from .papers import Paper
+from .question import COMPARE, MAX_COMPARED, comparison_targets
 from .metadata import facts_sentence, listing_facts
 from .names import contribution_sentence, short_name
 from .rerank import SentenceVectors
@@ -202,8 +203,6 @@ EVOLUTION = re.compile(r"\b(evolv\w*|evolution|over (the )?(years|time)|timeline
                        r"when did|since when|when (was|were) .{0,40}(first|start|begin|began)|earliest|first (paper|work)|"
                        r"what came (before|after|next)|(start|began|begin)s? (to|working)|latest|most recent)\b",
                        re.IGNORECASE)
-COMPARE = re.compile(r"\b(compar\w*|contrast\w*|differ\w*|versus|vs\.?|side by side|relate to each other|"
-                     r"similarit(y|ies) between|which (one )?is better)\b", re.IGNORECASE)
 COUNT = re.compile(r"\bhow many\b|\bnumber of (papers|works|articles|publications)\b|\bcount\b|combien|cu[aá]nt[oa]s",
                    re.IGNORECASE)
 STARTS = re.compile(r"\b(when did|since when|start|began|begin|first|earliest|came before)\b", re.IGNORECASE)
@@ -244,7 +243,6 @@ class Selection:
 
 
 SELECTION = Selection()
-MAX_COMPARED = 3
 
 
 @dataclass
@@ -367,22 +365,6 @@ def asks_comparison(question: str, vector: np.ndarray | None = None) -> bool:
     if vector is None:
         return bool(COMPARE.search(question))
     return kind_model().likeliest(vector, kind_patterns(question)) == "compare"
-
-
-def comparison_targets(question: str) -> list[str]:
-    """The things a comparison names ("Compare POPLIN and Dreamer" → ["POPLIN", "Dreamer"]), else []."""
-    if not COMPARE.search(question):
-        return []
-    text = re.sub(r"[?.!]+$", "", question.strip())
-    text = re.sub(r"^.*?\b(compare|contrast|comparing|contrasting|difference between|differences between|"
-                  r"differ(s|ence)? between|how do(es)?)\b\s*", "", text, flags=re.IGNORECASE)
-    text = re.sub(r"\b(differ|compare|relate|side by side|to each other|in terms of .*|on .*)$", "", text.strip(),
-                  flags=re.IGNORECASE)
-    parts = [p.strip(" ,;:'\"") for p in re.split(r",\s*(?:and\s+)?|\s+(?:differs?|compared?s?|stacks? up)\s+(?:from|to|with|against)\s+|"
-                                                  r"\s+(?:and|vs\.?|versus|with|to|from)\s+", text)
-             if p.strip(" ,;:'\"")]
-    parts = [re.sub(r"^(the|a|an)\s+", "", p, flags=re.IGNORECASE) for p in parts]
-    return parts if 2 <= len(parts) <= MAX_COMPARED and all(len(p) <= 80 for p in parts) else []
 
 
 _FRAMING = re.compile(r"\b(how (did|has|have|does|do)|when (did|does|do|was|were)|what came (before|after|next)|"

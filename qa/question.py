@@ -130,6 +130,27 @@ TITLE_PHRASE = re.compile(r"\btitles?\b[^'\"“”‘’]{0,40}?(?:contain|inclu
                           r"(?: out)?(?: the)?(?: (?:word|words|term|phrase|acronym))?\s*(?:['\"“‘]([^'\"”’]{2,60})['\"”’]|"
                           r"(?<=word |term )([a-z0-9\-]{2,30})\b)")
 
+COMPARE = re.compile(r"\b(compar\w*|contrast\w*|differ\w*|versus|vs\.?|side by side|relate to each other|"
+                     r"similarit(y|ies) between|which (one )?is better)\b", re.IGNORECASE)
+MAX_COMPARED = 3  # papers side by side in one table
+
+
+def comparison_targets(question: str) -> list[str]:
+    """The things a comparison names ("Compare POPLIN and Dreamer" → ["POPLIN", "Dreamer"]), else []."""
+    if not COMPARE.search(question):
+        return []
+    text = re.sub(r"[?.!]+$", "", question.strip())
+    text = re.sub(r"^.*?\b(compare|contrast|comparing|contrasting|difference between|differences between|"
+                  r"differ(s|ence)? between|how do(es)?)\b\s*", "", text, flags=re.IGNORECASE)
+    # a closing "on MuJoCo" is where they are compared; "the model trained on image-caption pairs with …" is not
+    text = re.sub(r"\b(differ|compare|relate|side by side|to each other|in terms of .*|on (?:\S+\s+){0,3}\S+)$", "",
+                  text.strip(), flags=re.IGNORECASE)
+    parts = [p.strip(" ,;:'\"") for p in re.split(r",\s*(?:and\s+)?|\s+(?:differs?|compared?s?|stacks? up)\s+(?:from|to|with|against)\s+|"
+                                                  r"\s+(?:and|vs\.?|versus|with|to|from)\s+", text)
+             if p.strip(" ,;:'\"")]
+    parts = [re.sub(r"^(the|a|an)\s+", "", p, flags=re.IGNORECASE) for p in parts]
+    return parts if 2 <= len(parts) <= MAX_COMPARED and all(len(p) <= 80 for p in parts) else []
+
 
 def named_years(question: str) -> list[int]:
     """Every publication year the question writes out, in order (not a name's: "VOC2007")."""

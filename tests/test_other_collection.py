@@ -107,7 +107,10 @@ def test_the_intent_model_answers_from_the_evidence(vision, question, title, phr
     ("Compare the region proposal network detector with the single-pass real-time detector.", "Faster R-CNN",
      "You Only Look Once"),
     ("How do the very deep residual networks and the vision transformer differ in how they classify images?",
-     "Deep Residual Learning", "An Image is Worth")])
+     "Deep Residual Learning", "An Image is Worth"),
+    # the model alone reads this one as a question about one paper: each side finds a paper of its own
+    ("Contrast the model trained on image-caption pairs with the transformer that splits images into patches.",
+     "Learning Transferable Visual Models", "An Image is Worth")])
 def test_papers_a_comparison_describes_are_laid_side_by_side(vision, question, first, second):
     """A comparison of papers it describes rather than names is still a comparison of those two papers."""
     answer = vision.ask(question)
