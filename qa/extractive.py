@@ -23,14 +23,14 @@ from .chunks import split_sentences
 from .citations import content_words
 from .kinds import model as kind_model
 from .papers import Paper
-from .question import COMPARE, MAX_COMPARED, comparison_targets
+from .question import COMPARE, MAX_COMPARED, comparison_targets, question_names
 from .metadata import facts_sentence, listing_facts
 from .names import contribution_sentence, short_name
 from .rerank import SentenceVectors
 from .selection import model as selection_model
 from .sources.latex import LatexError, latex_to_text
 from .retrieval import STOPWORDS
-from .text import CASED, quoted_phrases, says
+from .text import quoted_phrases, says
 from .types import Hit
 
 QUANTITY = re.compile(r"\b(how (much|many|well|fast|large|big)|accuracy|score|percent|improv\w*|cost|size|"
@@ -445,26 +445,6 @@ def describes(target: str, paper: Paper) -> bool:
     starts = [re.compile(rf"(?<![a-z0-9]){re.escape(w[:6])}") for w in words]
     title = paper.title.lower()
     return all(s.search(f"{title} {paper.abstract.lower()}") for s in starts) and any(s.search(title) for s in starts)
-
-
-# bounded by the letters of scripts with capitals (`text.CASED`), not by \w
-_TERM = re.compile(rf"(?<![{CASED}\-])([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{{2,}}[A-Za-z0-9\-]*)"
-                   rf"(?![{CASED}\-])")
-_UNCASED_LETTER = re.compile(rf"[^\W\d_{CASED}]")  # a letter of a script without capitals
-
-
-def question_names(question: str) -> list[str]:
-    """The names a question asks about ("which papers use MuJoCo?", "how many papers mention Minecraft?"): words
-    capitalised past the question's first word, or mixing capitals and digits anywhere."""
-    names = []
-    for match in _TERM.finditer(question):
-        name = match.group(1)
-        plain = not re.search(r"[A-Z0-9]", name[1:])  # "Minecraft", not "MuJoCo" or "DreamerV3"
-        if plain and match.start() == 0 and not _UNCASED_LETTER.search(question) or name.lower() in STOPWORDS \
-                or len(name) < 3:
-            continue  # a sentence's first word is capitalised anyway (in a script with capitals)
-        names.append(name)
-    return list(dict.fromkeys(names))
 
 
 def writes(paper: Paper, name: str) -> bool:

@@ -57,9 +57,8 @@ _CHITCHAT = re.compile(
     r"\bwill (?:he|she|they|the researcher|the group|the lab|the authors) (?:\w+ ){0,2}(?:publish|release|write|work on|study)\b|"
     r"\b(?:publish|release)\w* next year\b|"
     r"\bsubscriptions?\b|\b(?:cost|costs|pay|price|charge|charges|fee|fees)\b.{0,30}\bper month\b|\bpricing\b|"
-    r"\bwho (?:funded|funds|sponsored|sponsors|paid for)\b|\bfunders?\b|\bsponsors?\b|"
+    r"\bwho (?:funded|funds|sponsored|sponsors|paid for)\b|\bfunders?\b|\bsponsors?\b|\bwho (?:reviewed|refereed)\b|"
     r"\b(?:his|her|their|the researcher's|the author's) (?:personal |own |all[- ]time )?favou?rite\b|"
-    r"\bwho (?:reviewed|refereed)\b|"
     r"\bwrite (?:the |an? |my )?(?:intro(?:duction)?|abstract|essay|thesis|section|paragraph|cover letter|email|"
     r"literature review|related[- ]work section)\b|\bfor my (?:thesis|homework|essay|assignment)\b.{0,20}\bwrite\b|"
     r"\b(?:is it|are they|was it|used|deployed) in production\b|\bdeployed (?:at|by)\b|\bnext paper\b|"
@@ -71,12 +70,11 @@ _CHITCHAT = re.compile(
     r"\b(?:tell|know) (?:me )?(?:a |any )?jokes?\b|\bjoke\b|\b(?:play|chat|dance|sing)\b.{0,30}\bwith me\b|"
     r"\b(?:write|compose|make|give me|create)\b.{0,25}\b(?:poem|poems|haiku|limerick|song|lyrics|story|"
     r"essay|rap|sonnet|letter|email|tweet|cover letter)\b|\bpoem\b|\bhaiku\b|"
-    r"\bmeaning of life\b|\bwho are you\b|\bare you (?:a|an)\b|"
-    r"\bhomework\b|\btranslate\b|\bsquare root\b|"
+    r"\bmeaning of life\b|\bwho are you\b|\bare you (?:a|an)\b|\bhomework\b|\btranslate\b|\bsquare root\b|"
     r"^what(?:'s| is) \d+\s*[-+*/x]\s*\d+|\b\d+\s*(?:times|plus|minus|divided by)\s*\d+\b|"
     r"\bin the style of\b|\bas a (?:poem|song|rap|limerick|haiku|pirate|story)\b|"
-    r"^(?:(?:great|ok(?:ay)?|thanks|thank you|cool|perfect|good|nice|fine|alright)\W+)?(?:(?:now|then|next)\W+)?"
-    r"(?:can you |could you |please |would you )?(?:run|execute|download|install|deploy|send|email|book|buy|order|"
+    r"^(?:(?:great|ok(?:ay)?|thanks|cool|perfect|good|nice)\W+)?(?:(?:now|then)\W+)?(?:can you |could you |please |"
+    r"would you )?(?:run|execute|download|install|deploy|send|email|book|buy|order|"
     r"call|schedule|remind|browse|search the web|google|post(?!-)|tweet|share|upload|notify|subscribe)\b|"
     r"\b(?:to|on|in|into|onto) my (?:linkedin|twitter|x account|blog|slack|calendar|inbox|e-?mail|drive|dropbox|"
     r"website|feed|account|channel|mailing list)\b|\bgithub stars?\b|\bstar count\b|\bstars on github\b|"
@@ -87,14 +85,13 @@ _CHITCHAT = re.compile(
     r"\b(?:test[- ]of[- ]time|best paper) awards?\b|\bbacon number\b|\bi10[- ]?index\b|\bg[- ]?index\b|\bbe in (?:19|20)\d\d\b|\bthe best (?:one|paper)\b|"
     r"\bbest paper\b(?! award)|\bmost important paper\b|\bworst paper\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
     r"\bacquisition\b|\b(?:lab|lab's|group|group's|research|annual|their|his) budget\b|\bfunding\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
-# the outside world by its topic: declined without evidence only where the collection does not write of it
-# (`_outside_collection`); the forms above (greetings, requests to act, opinions) are declined whatever it holds
+# the outside world by its topic, or an event's dates and venue: declined without evidence only where the collection
+# does not write of it (`_outside_collection`); greetings, requests to act and opinions are declined whatever it holds
 _OUTSIDE_TOPIC = re.compile(
     r"\b(?:ramen|restaurants?|pizza|sushi|coffee shops?|hotels?|apartments?|nightlife|movies?|sports?|football|"
     r"vacation|travel|gdp|weather|recipes?|bake|cook|stocks?|bitcoin)\b|\bcapital of\b|\bcapital\b.{0,12}\b(?:of|de)\b|"
     r"\bpresident of\b|\bprime minister\b|\bworld cup\b|\bpopulation of\b|\bpredict(?:ion)?s? (?:for|about)\b|"
-    r"\b(?:when|where) (?:and (?:when|where) )?(?:is|are|will|was|were|does) [^?]{0,40}\b(?:held|taking place|"
-    r"take place|hosted|happening)\b")  # an event's dates and venue
+    r"\b(?:when|where) (?:and (?:when|where) )?(?:is|are|will|was|were) [^?]{0,40}\b(?:held|tak(?:e|ing) place)\b")
 _OPINION = re.compile(r"\byour (?:personal |own )?(?:opinion|view|views|thoughts|favou?rite|feelings?|take)\b|\bdo you (?:like|think|believe|"
                       r"feel|prefer|agree)\b|\bwhat do you think\b|\bare you (?:happy|sad|conscious|alive)\b")
 _PERSONAL = re.compile(

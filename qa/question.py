@@ -11,6 +11,8 @@ import unicodedata
 from datetime import date
 
 from .papers import Paper
+from .retrieval import STOPWORDS
+from .text import CASED
 from .types import Filters
 
 CATEGORY_NAMES = {
@@ -149,7 +151,27 @@ def comparison_targets(question: str) -> list[str]:
                                                   r"\s+(?:and|vs\.?|versus|with|to|from)\s+", text)
              if p.strip(" ,;:'\"")]
     parts = [re.sub(r"^(the|a|an)\s+", "", p, flags=re.IGNORECASE) for p in parts]
-    return parts if 2 <= len(parts) <= MAX_COMPARED and all(len(p) <= 80 for p in parts) else []
+    return parts if 2 <= len(parts) <= MAX_COMPARED and all(len(p) <= 120 for p in parts) else []
+
+
+# bounded by the letters of scripts with capitals (`text.CASED`), not by \w
+_TERM = re.compile(rf"(?<![{CASED}\-])([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]{{2,}}[A-Za-z0-9\-]*)"
+                   rf"(?![{CASED}\-])")
+_UNCASED_LETTER = re.compile(rf"[^\W\d_{CASED}]")  # a letter of a script without capitals
+
+
+def question_names(question: str) -> list[str]:
+    """The names a question asks about ("which papers use MuJoCo?", "how many papers mention Minecraft?"): words
+    capitalised past the question's first word, or mixing capitals and digits anywhere."""
+    names = []
+    for match in _TERM.finditer(question):
+        name = match.group(1)
+        plain = not re.search(r"[A-Z0-9]", name[1:])  # "Minecraft", not "MuJoCo" or "DreamerV3"
+        if plain and match.start() == 0 and not _UNCASED_LETTER.search(question) or name.lower() in STOPWORDS \
+                or len(name) < 3:
+            continue  # a sentence's first word is capitalised anyway (in a script with capitals)
+        names.append(name)
+    return list(dict.fromkeys(names))
 
 
 def named_years(question: str) -> list[int]:

@@ -135,6 +135,17 @@ def test_a_quoted_phrase_is_counted_in_every_abstract(vision):
     assert answer.answer.startswith(f"{len(holders)} papers"), answer.answer
 
 
+def test_papers_counted_by_a_name_the_collection_writes_are_not_declined(vision):
+    """"Which abstracts mention CIFAR?": some abstracts write it, so the papers answer, even where the model alone
+    would decline; a name no abstract writes is left to the model."""
+    from qa.text import says
+    holders = {p.title for p in vision.papers if says(f"{p.title} {p.abstract}", "CIFAR")}
+    assert holders
+    query = vision.read("Which abstracts mention CIFAR?")
+    assert query.route.label == "synthesis", query.route.reason
+    assert not vision.reader._counts_written_text("Which abstracts mention Kinetics-700?")
+
+
 def test_the_intent_model_matches_its_inputs():
     import numpy as np
     from qa.intent import BUCKETS, DENSE, IntentModel
