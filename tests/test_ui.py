@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -169,6 +170,9 @@ def auth_server(assistant, index_settings):
     stop_app(demo)
 
 
+STREAM_SEEN = threading.Event()  # set by the test once the page shows the streaming answer
+
+
 class _OddAssistant:
     """Takes the paths the real one rarely does: no index, a crash, a slow stream that resets midway."""
 
@@ -191,8 +195,10 @@ class _OddAssistant:
         yield AnswerEvent("sources", answer=answer)
         yield AnswerEvent("delta", text="discarded ")
         yield AnswerEvent("reset")
-        for word in ("Streaming ", "works ", "[1]."):
-            time.sleep(0.5)
+        yield AnswerEvent("delta", text="Streaming ")
+        # the rest waits until the page has shown the answer while it streams: no time window to catch it in
+        STREAM_SEEN.wait(timeout=120)
+        for word in ("works ", "[1]."):
             yield AnswerEvent("delta", text=word)
         answer.answer = "Streaming works [1]."
         answer.citations = [Citation(1, "p1", "Slow <paper>", 2024, ["Ann"], "the <quote>")]
@@ -384,10 +390,12 @@ def test_examples_and_errors_show_as_messages(page, server):
 def test_streaming_reset_crash_and_missing_index(page, odd_server):
     _open(page, odd_server)
     assert render.LLM_HINT not in page.inner_text(".qa-modeline")
+    STREAM_SEEN.clear()
     page.fill("#qa-question textarea", "slow")
     page.press("#qa-question textarea", "Enter")
     # deltas show up while the answer is still streaming, after the reset dropped the first text
     page.wait_for_selector("#qa-chat .qa-streaming:has-text('Streaming')")
+    STREAM_SEEN.set()
     bubble = _answer_after(page, 0)
     assert "Streaming works [1]." in bubble.inner_text() and "discarded" not in bubble.inner_text()
     assert "not supported" in bubble.inner_text()  # warnings are shown with the answer
