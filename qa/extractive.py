@@ -23,7 +23,7 @@ from .chunks import split_sentences
 from .citations import content_words
 from .kinds import model as kind_model
 from .papers import Paper
-from .question import COMPARE, MAX_COMPARED, comparison_targets, question_names
+from .question import COMPARE, MAX_COMPARED
 from .metadata import facts_sentence, listing_facts
 from .names import contribution_sentence, short_name
 from .rerank import SentenceVectors

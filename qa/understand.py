@@ -148,7 +148,7 @@ class Reader:
         return query
 
     def _compares_two_papers(self, query: Query) -> bool:
-        """"Compare the clipped-ratio on-policy method with the maximum-entropy off-policy one": each thing compared
+        """"Contrast the detector that proposes regions with the one that looks once": each thing compared
         finds a paper of its own, clearly (`COMPARED_SCORE`, `COMPARED_MARGIN`), so the question needs two papers even
         where the evidence of one is strong. On the labelled English questions of the bundled listing whose
         comparison splits in two, this holds for none of 61 one-paper questions ("… and how does that compare with

@@ -103,7 +103,7 @@ def test_affiliations_are_answered_from_the_listing(assistant):
     answer = assistant.ask("What institutions appear in the listing?")
     assert answer.mode == "structured" and "utoronto" in answer.answer and "deepmind" in answer.answer
     distinct = {a for p in papers for a in p.affiliations}
-    answer = assistant.ask("How many distinct institutions appear among the affiliation tags?")
+    answer = assistant.ask("How many different institutions are named in the affiliation tags?")
     assert answer.route == "metadata" and answer.answer.startswith(f"{len(distinct)} different affiliations")
 
 

@@ -66,7 +66,7 @@ def guards(listing) -> Guards:
     ("hello there", "chit-chat"),
     ("Post a summary of the AlpacaFarm paper to my LinkedIn.", "chit-chat"),
     ("Can you add the Dreamer paper to my calendar for Friday?", "chit-chat"),
-    ("Great, now email the first author and ask for the data.", "chit-chat"),  # a request to act after a thanks
+    ("Thanks! Now send the second author a note about it.", "chit-chat"),  # a request to act after a thanks
     ("Would you play a round of chess with me?", "chit-chat"),
     ("When and where will NeurIPS 2027 take place?", "chit-chat"),  # an event's dates and venue
     ("What is your opinion of world models?", "opinion"),

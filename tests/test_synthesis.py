@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from qa.assistant import Assistant
-from qa.extractive import (Candidates, Selection, clean_sentence, common_thread, comparison_targets, select_papers,
-                           topic_query)
+from qa.extractive import Candidates, Selection, clean_sentence, common_thread, select_papers, topic_query
+from qa.question import comparison_targets
 from qa.errors import QAError
 from qa.papers import Paper
 from qa.types import Hit
@@ -385,7 +385,7 @@ def test_answers_name_what_a_described_paper_introduces(assistant):
     cited = papers[answer.citations[0].title]
     name = short_name(cited.title, cited.abstract)
     assert name and name in answer.answer, answer.answer
-    answer = assistant.ask("Which papers learn a model of the environment to plan or to imagine?")
+    answer = assistant.ask("Which papers plan or imagine trajectories with a learned world model?")
     labelled = [c for c in answer.citations if short_name(c.title, papers[c.title].abstract)]
     assert labelled, answer.answer
     for c in labelled:
