@@ -70,8 +70,11 @@ def introduced_names(sentence: str) -> list[str]:
     nothing by name (a lower-case "we introduce graph normalizing flows" names no coined thing)."""
     text = re.sub(r"\\\w+\{([^}]*)\}", r"\1", sentence)
     match = _INTRO_RE.search(text)
-    names = [m.group(1) for m in _PAREN_ACRONYM_RE.finditer(text[match.start() if match else 0:])
-             if _coined(m.group(1)) and norm(m.group(1)) not in _EXTERNAL]
+    # the acronym of what is introduced, not of a method it is set against ("… (PPO), have some of the benefits of
+    # trust region policy optimization (TRPO)")
+    window = text[match.start():match.end()] if match else text
+    names = [m.group(1) for m in _PAREN_ACRONYM_RE.finditer(window)
+             if _coined(m.group(1)) and norm(m.group(1)) not in _EXTERNAL | _NAMED_METHODS]
     if not match:  # "we address these challenges using neural Feature Regression with Pooling (FRePo)"
         return names if re.search(r"\b(?:we|our)\b", text, re.IGNORECASE) else []
     cap = re.search(r"(?:(?<=\s)|^)((?:[A-Z][\w\-]*|[a-z]+[A-Z][\w\-]*)(?:\s+[A-Z][\w\-]*){0,3})", match.group(1))
@@ -88,16 +91,18 @@ def contribution_sentence(sentences: list[str], title: str = "") -> tuple[int, l
     writes: the first that introduces a coined name (PA-SkewFit over an earlier "a framework in the Block MDP
     setting"), else the first that introduces a name the abstract writes again (Dreamer, Lookahead; not a capitalised
     "Inductive" that opens a phrase)."""
-    titled = norm(title)
+    titled, text = norm(title), " ".join(sentences)
+
+    def again(name: str) -> bool:
+        return len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) >= 2
     found = [(i, [n for n in introduced_names(s) if f" {norm(n)} " not in f" {titled} "])
              for i, s in enumerate(sentences)]
-    found = [(i, names) for i, names in found if names]
+    # an acronym defined where no "we propose" says it is theirs counts when the abstract uses it again (FRePo)
+    found = [(i, names) for i, names in found if names and (_INTRO_RE.search(sentences[i]) or all(map(again, names)))]
     coined = next(((i, names) for i, names in found if any(_coined(n) for n in names)), None)
     if coined:
         return coined
-    text = " ".join(sentences)
-    return next(((i, names) for i, names in found
-                 if any(" " in n or len(re.findall(rf"\b{re.escape(n)}\b", text)) >= 2 for n in names)), None)
+    return next(((i, names) for i, names in found if any(" " in n or again(n) for n in names)), None)
 
 
 @lru_cache(maxsize=4096)
