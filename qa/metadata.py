@@ -566,8 +566,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     # which affiliations appear
     if re.search(r"\b(which|what|list|all|how many)\b.*\b(affiliations?|institutions?|universit(y|ies)|"
-                 r"organi[sz]ations?|compan(y|ies)|labs?)\b|per (affiliation|institution)|by (affiliation|institution)", q) \
-            and not affiliation:
+                 r"organi[sz]ations?|compan(y|ies)|labs?)\b|(per|by) (affiliation|institution)", q) and not affiliation:
         counts = Counter(a for p in selected for a in p.affiliations)
         if counts:
             lines = [f"- {code}: {_plural(n, 'paper')}" for code, n in counts.most_common()]

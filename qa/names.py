@@ -58,6 +58,7 @@ def _coined(token: str) -> bool:
     return letters.isupper() and len(letters) >= 3
 
 
+_OTHERS = _EXTERNAL | _NAMED_METHODS  # acronyms a paper uses or compares with, never its own
 # a word that puts the name outside what is introduced: "our model on the MiniWoB environment", "our method reaches
 # +7 points over prompt tuning with T5-Base"
 _LINKING = {"on", "in", "with", "over", "to", "for", "by", "from", "at", "than", "and", "or", "that", "which", "into",
@@ -74,7 +75,7 @@ def introduced_names(sentence: str) -> list[str]:
     # trust region policy optimization (TRPO)")
     window = text[match.start():match.end()] if match else text
     names = [m.group(1) for m in _PAREN_ACRONYM_RE.finditer(window)
-             if _coined(m.group(1)) and norm(m.group(1)) not in _EXTERNAL | _NAMED_METHODS]
+             if _coined(m.group(1)) and norm(m.group(1)) not in _OTHERS]
     if not match:  # "we address these challenges using neural Feature Regression with Pooling (FRePo)"
         return names if re.search(r"\b(?:we|our)\b", text, re.IGNORECASE) else []
     cap = re.search(r"(?:(?<=\s)|^)((?:[A-Z][\w\-]*|[a-z]+[A-Z][\w\-]*)(?:\s+[A-Z][\w\-]*){0,3})", match.group(1))

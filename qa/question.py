@@ -112,8 +112,8 @@ _HOW_MUCH = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bmore\b|\bfewer\b
 
 # "does X show up / appear in the author list", "X is named on", "papers X is listed on"
 AUTHOR_SHOWN = re.compile(r"\bauthor (?:list|line)s?\b|\bappear\w*\b|\bshows? up\b|\bnamed\b|\blisted\b|\bvisible\b|"
-                          r"\bis (?:he|she) on\b|\bon (?:the )?(?:byline|author)|\bamong the (?:shown |listed )?authors\b|"
-                          r"\blists? [^?]{0,40}\bas (?:an? )?author\b|\bshown\b")
+                          r"\bis (?:he|she) on\b|\bon (?:the )?(?:byline|author)|\bshown\b|"
+                          r"\bamong the (?:listed )?authors\b|\blists? [^?]{0,40}\bas (?:an? )?author\b")
 # "complete author list", "no et al.", "all authors listed", "truncated"
 COMPLETE_LISTS = re.compile(r"\bet al\b|\b(?:complete|full|whole|untruncated|entire) (?:author|list)|\btruncat|"
                             r"\ball (?:of )?(?:the |its )?authors (?:are )?(?:listed|shown|named)")
@@ -147,9 +147,9 @@ def comparison_targets(question: str) -> list[str]:
     # a closing "on MuJoCo" is where they are compared; "the model trained on image-caption pairs with …" is not
     text = re.sub(r"\b(differ|compare|relate|side by side|to each other|in terms of .*|on (?:\S+\s+){0,3}\S+)$", "",
                   text.strip(), flags=re.IGNORECASE)
-    parts = [p.strip(" ,;:'\"") for p in re.split(r",\s*(?:and\s+)?|\s+(?:differs?|compared?s?|stacks? up)\s+(?:from|to|with|against)\s+|"
-                                                  r"\s+(?:and|vs\.?|versus|with|to|from)\s+", text)
-             if p.strip(" ,;:'\"")]
+    splits = (r",\s*(?:and\s+)?|\s+(?:differs?|compared?s?|stacks? up)\s+(?:from|to|with|against)\s+|"
+              r"\s+(?:and|vs\.?|versus|with|to|from)\s+")
+    parts = [p.strip(" ,;:'\"") for p in re.split(splits, text) if p.strip(" ,;:'\"")]
     parts = [re.sub(r"^(the|a|an)\s+", "", p, flags=re.IGNORECASE) for p in parts]
     return parts if 2 <= len(parts) <= MAX_COMPARED and all(len(p) <= 120 for p in parts) else []
 
