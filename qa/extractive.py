@@ -448,8 +448,10 @@ def describes(target: str, paper: Paper) -> bool:
 
 
 def writes(paper: Paper, name: str) -> bool:
-    """The paper's title or abstract writes the name (any case, as a word start: "CIFAR" in "CIFAR-10")."""
-    return says(f"{paper.title} {paper.abstract}", name)
+    """The paper's title or abstract writes the name (any case, as a word start: "CIFAR" in "CIFAR-10"; an
+    acronym's plural in its singular too: "GPUs" in "single-GPU training")."""
+    text = f"{paper.title} {paper.abstract}"
+    return says(text, name) or bool(re.fullmatch(r"[A-Z]{2,}[A-Za-z0-9]*s", name)) and says(text, name[:-1])
 
 
 def gather_candidates(question: str, query: str, hits: list[Hit], embedder, named: list[Hit] | None = None,

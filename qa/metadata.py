@@ -391,11 +391,12 @@ written write wrote authored are is were was of the a an his her their this that
 include includes included so far yet currently now exactly put together""".split())
 
 
-def _counts_what_the_listing_lacks(q: str, papers: list[Paper], owner: str) -> bool:
+def _counts_what_the_listing_lacks(q: str, papers: list[Paper], owner: str, question: str = "") -> bool:
     """A count restricted by a word the papers' titles and abstracts use and the listing's fields do not ("how many
-    papers mention Atari?", "... are on world models?"): not the listing's total. Words of other languages are not
-    the abstracts' words, so "¿cuántos artículos hay?" stays a total."""
+    papers mention Atari?", "... are on world models?", "… GPUs?" where abstracts write "GPU"): not the listing's
+    total. Words of other languages are not the abstracts' words, so "¿cuántos artículos hay?" stays a total."""
     words = {w for w in WORD.findall(q) if len(w) > 2 and w not in STOP} - _WHOLE_COUNT - set(WORD.findall(fold(owner)))
+    words |= {fold(a) for a in re.findall(r"\b([A-Z]{2,}[A-Za-z0-9]*?)s\b", question)}  # an acronym's plural
     return bool(words) and bool(words & _written(papers))
 
 
@@ -766,7 +767,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                   if with_code else "\n\nNone of them is marked as having code.")
         return MetadataAnswer(text + ":\n" + _listing(base) + subset, base[:LIST_LIMIT])
     if counting:
-        if not scope.active and _counts_what_the_listing_lacks(q, papers, owner):
+        if not scope.active and _counts_what_the_listing_lacks(q, papers, owner, question):
             return MetadataAnswer("", understood=False)  # "how many papers mention Atari?": from the papers
         if not scope.active and named_years(q):
             # years written in a way it did not read (often another language): not the total

@@ -37,6 +37,9 @@ _DESCRIBED_PAPER = re.compile(r"\bthe (?:paper|article|study|preprint|work) (?:o
 # a count or list of papers, abstracts or titles ("how many abstracts …", "which papers mention …")
 _COUNTS_PAPERS = re.compile(r"\bhow many\b|\bnumber of\b|\bwhich (?:papers|abstracts|entries|titles|works)\b|"
                             r"\blist (?:the |all )?(?:papers|abstracts|entries|titles)\b", re.IGNORECASE)
+# a count of the papers themselves ("how many papers …", "number of entries …")
+_COUNTS_BY_FIELD = re.compile(r"\b(?:how many|number of)\s+(?:\w+\s+){0,3}?(?:papers|entries|works|articles|"
+                              r"publications)\b", re.IGNORECASE)
 # the papers counted or listed by what they write ("how many papers mention X", "which abstracts use X")
 _COUNTS_PAPERS_NAMED = re.compile(r"\b(?:how many|number of|which|what|list(?: the| all)?)\s+(?:\w+\s+){0,2}?"
                                   r"(?:papers|abstracts|entries|titles|works|articles|publications)\b", re.IGNORECASE)
@@ -135,6 +138,12 @@ class Reader:
             # "how many abstracts use the phrase 'end to end'?": the collection writes it, so the papers answer
             label, confidence = "synthesis", float(probabilities[intent.ROUTES.index("synthesis")])
             reason += "; the collection writes what it counts papers by"
+        elif label == "not_answerable" and method == "model" and _COUNTS_BY_FIELD.search(query.text) and (
+                query.stated.year_from or query.stated.year_to or query.stated.category):
+            # "how many papers in this speech collection are from 2015?": a count the listing computes (of 191
+            # labelled English questions that count papers of a year or category, none is unanswerable)
+            label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
+            reason += "; counts papers by a field of the listing"
         if label == "paper" and len({p.paper_id for p in query.named}) >= 2:
             # the paper route answers from one paper; a question that names two or more needs them all (of 227
             # labelled questions that name two papers of the listing, 224 are synthesis and none is one paper)

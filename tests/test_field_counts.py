@@ -71,6 +71,20 @@ def test_years_a_count_names_are_never_dropped_for_the_total(offline):
     assert answer.route == "metadata" and f"{n} papers in the listing match (years 2017–2018)" in answer.answer
 
 
+def test_a_count_of_papers_writing_an_acronym_is_not_the_total(offline):
+    """"How many papers mention GPUs?" where abstracts write "single-GPU": the papers that write it, not the
+    listing's total."""
+    from qa.metadata import answer_metadata
+    from qa.text import says
+
+    question = "How many papers mention GPUs?"
+    assert not answer_metadata(question, offline.papers, offline.profile).understood
+    writing = {p.title for p in offline.papers if says(f"{p.title} {p.abstract}", "GPU")}
+    answer = offline.ask(question)
+    assert writing and {c.title for c in answer.citations} == writing, answer.answer
+    assert answer.answer.startswith(f"{len(writing)} papers"), answer.answer
+
+
 def test_reworded_bibliographic_questions_are_computed(offline):
     """Wordings the English training sets asked that were answered with the wrong count or list before stop 25."""
     papers, profile = offline.papers, offline.profile

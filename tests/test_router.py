@@ -68,6 +68,8 @@ def guards(listing) -> Guards:
     ("Can you add the Dreamer paper to my calendar for Friday?", "chit-chat"),
     ("Thanks! Now send the second author a note about it.", "chit-chat"),  # a request to act after a thanks
     ("Would you play a round of chess with me?", "chit-chat"),
+    ("Add the three Dreamer papers to my reading list.", "chit-chat"),
+    ("Open an issue on the Lookahead repository about a bug.", "chit-chat"),
     ("When and where will NeurIPS 2027 take place?", "chit-chat"),  # an event's dates and venue
     ("What is your opinion of world models?", "opinion"),
     ("Where does the researcher live?", "personal"),
