@@ -71,13 +71,15 @@ def introduced_names(sentence: str) -> list[str]:
     nothing by name (a lower-case "we introduce graph normalizing flows" names no coined thing)."""
     text = re.sub(r"\\\w+\{([^}]*)\}", r"\1", sentence)
     match = _INTRO_RE.search(text)
-    # the acronym of what is introduced, not of a method it is set against ("… (PPO), have some of the benefits of
-    # trust region policy optimization (TRPO)")
-    window = text[match.start():match.end()] if match else text
-    names = [m.group(1) for m in _PAREN_ACRONYM_RE.finditer(window)
-             if _coined(m.group(1)) and norm(m.group(1)) not in _OTHERS]
     if not match:  # "we address these challenges using neural Feature Regression with Pooling (FRePo)"
-        return names if re.search(r"\b(?:we|our)\b", text, re.IGNORECASE) else []
+        return [m.group(1) for m in _PAREN_ACRONYM_RE.finditer(text) if _coined(m.group(1))
+                and norm(m.group(1)) not in _OTHERS] if re.search(r"\b(?:we|our)\b", text, re.IGNORECASE) else []
+    # the acronym of what is introduced, not of a method it is set against ("… (PPO), have some of the benefits of
+    # trust region policy optimization (TRPO)"); a named method's acronym is theirs where the words introduce it
+    # directly ("called proximal policy optimization (PPO)")
+    names = [m.group(1) for m in _PAREN_ACRONYM_RE.finditer(match.group(1)) if _coined(m.group(1)) and (
+        norm(m.group(1)) not in _OTHERS or norm(m.group(1)) in _NAMED_METHODS
+        and not _LINKING.intersection(match.group(1)[:m.start()].lower().split()))]
     cap = re.search(r"(?:(?<=\s)|^)((?:[A-Z][\w\-]*|[a-z]+[A-Z][\w\-]*)(?:\s+[A-Z][\w\-]*){0,3})", match.group(1))
     if cap and not _LINKING.intersection(match.group(1)[:cap.start()].lower().split()):
         name = cap.group(1).strip(" ,.;:")
