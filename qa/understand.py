@@ -140,8 +140,8 @@ class Reader:
             reason += "; the collection writes what it counts papers by"
         elif label == "not_answerable" and method == "model" and _COUNTS_BY_FIELD.search(query.text) and (
                 query.stated.year_from or query.stated.year_to or query.stated.category):
-            # "how many papers in this speech collection are from 2015?": a count the listing computes (of 191
-            # labelled English questions that count papers of a year or category, none is unanswerable)
+            # a count of the papers of a year or category, declined for a topic word beside it: the listing
+            # computes it (of 191 labelled English counts of that form, none is unanswerable)
             label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
             reason += "; counts papers by a field of the listing"
         if label == "paper" and len({p.paper_id for p in query.named}) >= 2:

@@ -147,8 +147,8 @@ def test_papers_counted_by_a_name_the_collection_writes_are_not_declined(vision)
 
 
 def test_a_declined_count_of_papers_of_a_year_is_computed(vision, monkeypatch):
-    """A count of papers by a year or category is the listing's to compute: where the model declines one ("how many
-    papers in this speech collection are from 2015?" was declined for its topic word), it is a metadata question."""
+    """A count of papers by a year or category is the listing's to compute: where the model declines one (for a topic
+    word beside the count, say), it is a metadata question."""
     monkeypatch.setattr(vision.reader._intent(), "decide", lambda probabilities, dense: ("not_answerable", 0.6))
     query = vision.read("How many papers in this vision collection are from 2015?")
     assert query.route.label == "metadata" and "field of the listing" in query.route.reason, query.route.reason
