@@ -25,12 +25,12 @@ from .kinds import model as kind_model
 from .papers import Paper
 from .question import COMPARE, MAX_COMPARED
 from .metadata import facts_sentence, listing_facts
-from .names import contribution_sentence, short_name
+from .names import contribution, introduced_name
 from .rerank import SentenceVectors
 from .selection import model as selection_model
 from .sources.latex import LatexError, latex_to_text
 from .retrieval import STOPWORDS
-from .text import quoted_phrases, says
+from .text import ACRONYM_PLURAL, quoted_phrases, says
 from .types import Hit
 
 QUANTITY = re.compile(r"\b(how (much|many|well|fast|large|big)|accuracy|score|percent|improv\w*|cost|size|"
@@ -171,15 +171,14 @@ def _with_contribution(question: str, paper: Paper, sentences: list[str]) -> lis
     """The sentences, plus the one where the authors name what they introduce when neither they, the title nor the
     question name it: a question that describes a paper ("which method clusters trajectories …") is answered by
     that name (ESPER), and the sentences closest to its wording often leave it out."""
-    abstract = split_sentences(paper.abstract)
-    found = contribution_sentence(abstract, paper.title)
-    if found is None or abstract[found[0]] in sentences:
+    found = contribution(paper.title, paper.abstract)
+    if found is None or found[0] in sentences:
         return sentences
     said = " ".join([question, *sentences]).casefold()
     if any(name.casefold() in said for name in found[1]):
         return sentences
-    order = {s: i for i, s in enumerate(abstract)}
-    return sorted([*sentences, abstract[found[0]]], key=lambda s: order.get(s, -1))
+    order = {s: i for i, s in enumerate(split_sentences(paper.abstract))}
+    return sorted([*sentences, found[0]], key=lambda s: order.get(s, -1))
 
 
 def answer_one_paper(question: str, hit: Hit, embedder, n: int = 1,
@@ -450,8 +449,8 @@ def describes(target: str, paper: Paper) -> bool:
 def writes(paper: Paper, name: str) -> bool:
     """The paper's title or abstract writes the name (any case, as a word start: "CIFAR" in "CIFAR-10"; an
     acronym's plural in its singular too: "GPUs" in "single-GPU training")."""
-    text = f"{paper.title} {paper.abstract}"
-    return says(text, name) or bool(re.fullmatch(r"[A-Z]{2,}[A-Za-z0-9]*s", name)) and says(text, name[:-1])
+    text, plural = f"{paper.title} {paper.abstract}", ACRONYM_PLURAL.fullmatch(name)
+    return says(text, name) or plural is not None and says(text, plural.group(1))
 
 
 def gather_candidates(question: str, query: str, hits: list[Hit], embedder, named: list[Hit] | None = None,
@@ -659,12 +658,12 @@ def _result_sentence(paper: Paper, exclude: str) -> str:
 def _named(paper: Paper) -> str:
     """"POPLIN, " before a paper's year when its title does not give the name of what it introduces: a reader (and
     a question about "the planning method") learns it without reading the abstract."""
-    name = short_name(paper.title, paper.abstract)
+    name = introduced_name(paper.title, paper.abstract)
     return f"{name}, " if name else ""
 
 
 def _label(paper: Paper) -> str:
-    name = short_name(paper.title, paper.abstract)
+    name = introduced_name(paper.title, paper.abstract)
     return f" ({name})" if name else ""
 
 

@@ -175,7 +175,7 @@ def _abstract_extremes(selected: list[Paper], shortest: bool, scope_text: str) -
                           "\n".join(lines), ranked)
 
 
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                  "ten": 10}
 
 
@@ -184,7 +184,7 @@ def authors_on(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer
     m = AUTHORS_ON_N.search(q)
     if not m:
         return None
-    n = _NUMBER_WORDS.get(m.group(1)) or int(m.group(1))
+    n = NUMBER_WORDS.get(m.group(1)) or int(m.group(1))
     more = "or more" in m.group(0)
     counts: dict[str, list[Paper]] = {}
     shown: dict[tuple[str, str] | None, str] = {}  # each person under the first spelling met

@@ -15,11 +15,11 @@ from .question import (AUTHOR_EXTREME, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES, CO
                        PAPER_AFFILIATION, PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PEOPLE, PER_MONTH,
                        PER_PAPER_CITATIONS, SAME_DAY, SHARE, code_filter, compares_years, find_author,
                        fold, named_years, parse_category, parse_years, without_name_years)
-from .field_counts import (LIST_LIMIT, authors_on, categories_compared, complete_lists, listing as _listing,
-                           names_owner, owner_shown, paper_month, papers_with_affiliation, parts_compared,
-                           plural as _plural, positions_of, same_author as _same_author, title_extremes, titles_with,
-                           year_parts)
-from .text import STOP, WORD
+from .field_counts import (LIST_LIMIT, NUMBER_WORDS, authors_on, categories_compared, complete_lists,
+                           listing as _listing, names_owner, owner_shown, paper_month, papers_with_affiliation,
+                           parts_compared, plural as _plural, positions_of, same_author as _same_author,
+                           title_extremes, titles_with, year_parts)
+from .text import ACRONYM_PLURAL, STOP, WORD
 from .types import Filters, MetadataAnswer
 
 _SUBSET = re.compile(r"\b(?:which|how many) of (?:them|those|these)\b", re.IGNORECASE)
@@ -396,7 +396,7 @@ def _counts_what_the_listing_lacks(q: str, papers: list[Paper], owner: str, ques
     papers mention Atari?", "... are on world models?", "… GPUs?" where abstracts write "GPU"): not the listing's
     total. Words of other languages are not the abstracts' words, so "¿cuántos artículos hay?" stays a total."""
     words = {w for w in WORD.findall(q) if len(w) > 2 and w not in STOP} - _WHOLE_COUNT - set(WORD.findall(fold(owner)))
-    words |= {fold(a) for a in re.findall(r"\b([A-Z]{2,}[A-Za-z0-9]*?)s\b", question)}  # an acronym's plural
+    words |= {fold(a) for a in ACRONYM_PLURAL.findall(question)}
     return bool(words) and bool(words & _written(papers))
 
 
@@ -634,7 +634,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     # papers with a given number of listed authors
     if m := _AUTHOR_COUNT.search(q):
         word = m.group(1) or m.group(2) or m.group(3) or m.group(4) or m.group(5) or m.group(6)
-        n = {"one": 1, "single": 1, "sole": 1, "solo": 1, "two": 2, "three": 3}.get(word) or int(word)
+        n = {"single": 1, "sole": 1, "solo": 1, **NUMBER_WORDS}.get(word) or int(word)
         if m.group(3) or m.group(4) or m.group(5):  # "with just one other co-author": the researcher and one more
             n += 1
         matching = [p for p in selected if len(p.authors) == n and not p.authors_truncated]
@@ -736,7 +736,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         n = 1
         if many:
             word = many.group(1)
-            n = {"three": 3, "five": 5, "ten": 10}.get(word) or int(word)
+            n = NUMBER_WORDS.get(word) or int(word)
         ordered = selected if newest else list(reversed(selected))
         chosen = ordered[:max(1, min(n, LIST_LIMIT))]
         which = "most recent" if newest else "oldest"

@@ -20,6 +20,9 @@ _INTRO_RE = re.compile(
     r"\b(?:we (?:propose|introduce|present|develop|call|term|name|dub)\w*|called|dubbed|termed|named|"
     r"our (?:proposed )?(?:method|approach|algorithm|model|framework|agent))\b[,:]?\s+((?:\S+\s+){0,9}\S+)",
     re.IGNORECASE)
+# the capitalised name in the words after "we propose" ("a new optimization algorithm, Lookahead,"), and the comma,
+# bracket or colon that may follow it
+_INTRO_NAME = re.compile(r"(?:(?<=\s)|^)((?:[A-Z][\w\-]*|[a-z]+[A-Z][\w\-]*)(?:\s+[A-Z][\w\-]*){0,3})(\s*[,(:]|)")
 _PAREN_ACRONYM_RE = re.compile(r"\(([A-Za-z][\w\-]*[A-Z][\w\-]*)\)")
 _GENERIC_NAMES = {"we", "our", "the", "a", "an", "in", "this", "these", "it", "to", "on", "for", "by", "with", "and",
                   "of", "first", "second", "finally", "however", "moreover", "specifically", "here", "such"}
@@ -80,7 +83,7 @@ def introduced_names(sentence: str) -> list[str]:
     names = [m.group(1) for m in _PAREN_ACRONYM_RE.finditer(match.group(1)) if _coined(m.group(1)) and (
         norm(m.group(1)) not in _OTHERS or norm(m.group(1)) in _NAMED_METHODS
         and not _LINKING.intersection(match.group(1)[:m.start()].lower().split()))]
-    cap = re.search(r"(?:(?<=\s)|^)((?:[A-Z][\w\-]*|[a-z]+[A-Z][\w\-]*)(?:\s+[A-Z][\w\-]*){0,3})", match.group(1))
+    cap = _INTRO_NAME.search(match.group(1))
     if cap and not _LINKING.intersection(match.group(1)[:cap.start()].lower().split()):
         name = cap.group(1).strip(" ,.;:")
         if name.lower() not in _GENERIC_NAMES and norm(name) not in _EXTERNAL and (" " in name or _coined(name)
@@ -109,13 +112,18 @@ def contribution_sentence(sentences: list[str], title: str = "") -> tuple[int, l
 
 
 @lru_cache(maxsize=4096)
-def short_name(title: str, abstract: str) -> str | None:
+def contribution(title: str, abstract: str) -> tuple[str, tuple[str, ...]] | None:
+    """(sentence, names) of `contribution_sentence` for one paper, read once per paper version."""
+    sentences = split_sentences(abstract)
+    found = contribution_sentence(sentences, title)
+    return (sentences[found[0]], tuple(found[1])) if found else None
+
+
+def introduced_name(title: str, abstract: str) -> str | None:
     """The name a paper gives what it introduces, when its title does not write it ("Exploring Model-based Planning
-    with Policy Networks" introduces POPLIN): the coined one of a sentence's names, else its first."""
-    found = contribution_sentence(split_sentences(abstract), title)
-    if found is None:
-        return None
-    return next((n for n in found[1] if _coined(n)), found[1][0])
+    with Policy Networks" introduces POPLIN): the coined one of its contribution sentence's names, else the first."""
+    found = contribution(title, abstract)
+    return next((n for n in found[1] if _coined(n)), found[1][0]) if found else None
 
 
 @dataclass
@@ -205,8 +213,7 @@ class Names:
                     self._add(" ".join(run), i, True)
             for match in _INTRO_RE.finditer(abstract):
                 window = match.group(1)
-                cap = re.search(r"(?:(?<=\s)|^)((?:[A-Z][\w\-]*|[a-z]+[A-Z][\w\-]*)(?:\s+[A-Z][\w\-]*){0,3})(\s*[,(:]|)",
-                                window)
+                cap = _INTRO_NAME.search(window)
                 if not cap:
                     continue
                 name = cap.group(1).strip(" ,.;:")

@@ -117,8 +117,6 @@ AUTHOR_SHOWN = re.compile(r"\bauthor (?:list|line)s?\b|\bappear\w*\b|\bshows? up
 # "complete author list", "no et al.", "all authors listed", "truncated"
 COMPLETE_LISTS = re.compile(r"\bet al\b|\b(?:complete|full|whole|untruncated|entire) (?:author|list)|\btruncat|"
                             r"\ball (?:of )?(?:the |its )?authors (?:are )?(?:listed|shown|named)")
-# the phrase a count of titles asks about: "titles (that) contain / spell out / use the word 'X'"
-# (or one word after "the word" or "the term", unquoted: "titles with the word graph in any form")
 # a title ranked by its length ("which paper has the longest title?", "the title with the fewest words")
 TITLE_EXTREME = re.compile(r"\b(?:longest|shortest|most words|fewest words|wordiest|briefest)\b.{0,25}\b(titles?|"
                            r"abstracts?)\b|\b(titles?|abstracts?)\b.{0,40}\b(?:longest|shortest|the most words|"
@@ -128,6 +126,8 @@ AUTHORS_ON_N = re.compile(r"(?:\bwho\b|\b(?:which|what)\b[^?]{0,30}\b(?:authors?
                           r"[^?]{0,40}?\b(?:on|in)\s+(?:exactly |only |just )?"
                           r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
                           r"(?: or more)? (?:papers|entries|works|articles|publications)\b(?![^?]*\bwith\b)")
+# the phrase a count of titles asks about: "titles (that) contain / spell out / use the word 'X'"
+# (or one word after "the word" or "the term", unquoted: "titles with the word graph in any form")
 TITLE_PHRASE = re.compile(r"\btitles?\b[^'\"“”‘’]{0,40}?(?:contain|include|spell|use|have|mention|with|say|feature)\w*"
                           r"(?: out)?(?: the)?(?: (?:word|words|term|phrase|acronym))?\s*(?:['\"“‘]([^'\"”’]{2,60})['\"”’]|"
                           r"(?<=word |term )([a-z0-9\-]{2,30})\b)")

@@ -105,6 +105,8 @@ class Fuzzy:
         return best
 
 
+# an acronym's plural ("GPUs", "LLMs"), which abstracts may write in the singular ("single-GPU training")
+ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,}[A-Za-z0-9]*?)s\b")
 # a phrase the question quotes ("which abstracts write 'world model'?"), not an apostrophe
 _QUOTED = re.compile(r"(?:(?<=[\s(])|^)['\"“‘«]([^'\"”’»]{2,60})['\"”’»](?=[\s?.,;:!)]|$)")
 

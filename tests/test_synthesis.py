@@ -361,7 +361,7 @@ def test_a_line_of_work_quotes_what_each_paper_did(assistant):
 def test_a_paper_is_known_by_the_name_it_introduces():
     """What a sentence says the authors introduce, and the name a paper is labelled with where its title does not
     write it (any collection: made-up abstracts here)."""
-    from qa.names import introduced_names, short_name
+    from qa.names import introduced_name, introduced_names
     assert introduced_names("To guide progress, we develop RMU, a state-of-the-art unlearning method.") == ["RMU"]
     assert introduced_names("Our proposed method, ESPER, learns to cluster trajectories.") == ["ESPER"]
     assert introduced_names("We show the capabilities of our model on the MiniWoB environment.") == []  # not theirs
@@ -371,8 +371,8 @@ def test_a_paper_is_known_by_the_name_it_introduces():
     abstract = ("Planning is hard in high dimensions. In this paper, we propose a novel algorithm, model-based "
                 "policy planning (POPLIN), that combines policy networks with planning. POPLIN is 3x more "
                 "sample efficient than earlier methods.")
-    assert short_name("Exploring Planning with Policy Networks", abstract) == "POPLIN"
-    assert short_name("POPLIN: Planning with Policy Networks", abstract) is None  # the title already says it
+    assert introduced_name("Exploring Planning with Policy Networks", abstract) == "POPLIN"
+    assert introduced_name("POPLIN: Planning with Policy Networks", abstract) is None  # the title already says it
 
 
 def test_answers_name_what_a_described_paper_introduces(assistant):
@@ -380,15 +380,15 @@ def test_answers_name_what_a_described_paper_introduces(assistant):
     wording may leave out: in a one-paper answer the sentence that introduces it, in a several-paper answer a label
     after the title."""
     papers = {p.title: p for p in assistant.papers}
-    from qa.names import short_name
+    from qa.names import introduced_name
     answer = assistant.ask("What practical method comes out of the theory of domain generalization for "
                            "goal-conditioned agents, and how much better is it than the baselines?")
     assert answer.route == "paper", answer
     cited = papers[answer.citations[0].title]
-    name = short_name(cited.title, cited.abstract)
+    name = introduced_name(cited.title, cited.abstract)
     assert name and name in answer.answer, answer.answer
     answer = assistant.ask("Which papers plan or imagine trajectories with a learned world model?")
-    labelled = [c for c in answer.citations if short_name(c.title, papers[c.title].abstract)]
+    labelled = [c for c in answer.citations if introduced_name(c.title, papers[c.title].abstract)]
     assert labelled, answer.answer
     for c in labelled:
-        assert f"{c.title} ({short_name(c.title, papers[c.title].abstract)}, {c.year})" in answer.answer
+        assert f"{c.title} ({introduced_name(c.title, papers[c.title].abstract)}, {c.year})" in answer.answer
