@@ -19,14 +19,14 @@ from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from . import answer_sentences, evidence
 from .errors import LLMError, QAError
-from .extractive import (COUNT, SELECTION, Candidates, SynthesisPlan, alternatives, answer_one_paper, answer_several,
+from .extractive import (COUNT, SELECTION, Candidates, SynthesisPlan, answer_one_paper, answer_several,
                          asks_comparison, clean_sentence, described_comparison, gather_candidates, key_sentences,
                          names_paper, plan_synthesis, topic_query, writes)
 from .llm import get_llm
 from .forms import FOREIGN, forms, names_its_category, without_titles
 from .field_counts import dates_compared, shared_authors
 from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
-from .question import MAX_COMPARED, comparison_targets, fold, parse_filters, question_names
+from .question import MAX_COMPARED, alternatives, comparison_targets, fold, parse_filters, question_names
 from .text import quoted_phrases
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
 from .router import get_router

@@ -185,7 +185,7 @@ FEATURES = (
     "quantity", "words", "non_ascii", "known_words", "named", "named_top", "dense", "title", "sentences", "margin",
     "cos_max", "cov_max", "support", "cov_abstract", "cov_abstracts", "missing_idf", "unseen", "number",
     "quantity_no_number", "rest_words", "rest_cov_abstract", "rest_cov_sentence", "rest_unseen", "rest_letters",
-    "count_unstated",
+    "count_unstated", "name_unstated",
 ) + ("ml_sentence", "ml_sentences", "ml_paper", "ml_paper_z", "answer", "answer_any")
 # "how many MiniWoB tasks …?" is answered by an abstract that writes a number before "tasks" ("23 tasks", "three
 # kinds of tasks"); of 195 labelled questions of this form the collection cannot answer, the best paper's abstract
@@ -212,6 +212,48 @@ def counted_unstated(question: str, abstract: str) -> str:
     noun = re.escape(m.group(2).lower()[:max(4, len(m.group(2)) - 2)])
     found = re.search(rf"\b{_COUNT_WORD}\b(?:[\s\-]+[\w\-]+){{0,3}}?[\s\-]+{noun}", abstract, re.IGNORECASE)
     return "" if found else (m.group(1) + m.group(2)).strip()
+
+
+# "which LLM did X use?", "what learning rate …?": the thing the question wants named or given a value (up to three
+# words after "which"/"what", the last one the thing); not the papers or authors the listing counts, nor what a
+# sentence describes rather than names ("what problem …?")
+_AUXILIARY = r"(?:did|does|do|was|were|is|are|has|have|had|can|could|would|will)\b"
+_WHICH = re.compile(rf"\b(?:which|what)\s+(?:kinds? of\s+|types? of\s+)?((?:(?!{_AUXILIARY})[\w\-]+\s+){{0,2}}?)"
+                    rf"(?!{_AUXILIARY})([\w\-]+)(?=\s+(?:{_AUXILIARY}|counts?|gave|gives|reached?|achieved?|got|used?|"
+                    r"of|in|on|for|from|with|by)\b)", re.IGNORECASE)
+_DESCRIBED = frozenset("""problem problems idea ideas way ways kind type sort part role insight insights issue issues
+question questions trick advantage advantages benefit benefits limitation limitations goal goals purpose contribution
+contributions difference differences change changes result results finding findings conclusion conclusions claim
+claims motivation challenge challenges paper papers does do did is are was were""".split())
+_NAMING_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[\-.][A-Za-z0-9]+)*")
+
+
+def name_unstated(question: str, abstract: str) -> bool:
+    """The question asks which thing, or what value of it ("which LLM", "what learning rate"), and the abstract
+    writes that thing with no name or number near it that the question lacks ("proposed by an LLM"): it speaks of
+    the thing without saying which."""
+    m = _WHICH.search(question)
+    if not m or m.group(2).lower() in _DESCRIBED or _LISTING_NOUN.fullmatch(m.group(2).lower()):
+        return False
+    thing = m.group(2).lower()
+    stem = thing[:max(3, len(thing) - 2)] if len(thing) > 4 else thing
+    asked = {t.lower() for t in _NAMING_TOKEN.findall(question)}
+    seen = False
+    for sentence in re.split(r"(?<=[.!?])\s+", abstract):
+        spans = [(m.group(0), m.start(), m.end()) for m in _NAMING_TOKEN.finditer(sentence)]
+        for i, (token, start, end) in enumerate(spans):
+            if not token.lower().startswith(stem):
+                continue
+            seen = True
+            near = spans[max(0, i - 6):i] + spans[i + 1:i + 7]
+            if any(t.lower() not in asked and (re.search(r"\d", t) or sum(c.isupper() for c in t) >= 2
+                                               or t[:1].isupper() and s > 0) for t, s, _ in near):
+                return False
+            # things named in lower case, listed: "three objectives: input density, information gain and …"
+            after = sentence[end:spans[min(i + 12, len(spans) - 1)][2]]
+            if re.search(r"[:(]|\b(?:such as|including|namely|e\.g\.)|,[^,]+,", after):
+                return False
+    return seen
 
 
 def measure(question: str, hits: list, embedder, sentence_vectors, weights: WordWeights, *,
@@ -279,6 +321,7 @@ def measure(question: str, hits: list, embedder, sentence_vectors, weights: Word
     f["cov_abstracts"] = sum(weights.weight(w) for w in wanted if _covers(w, union)) / total if total > 0 else 0.0
     f["quantity_no_number"] = float(quantity and not number_near)
     f["count_unstated"] = float(count_unstated(question, top.paper.abstract))
+    f["name_unstated"] = float(name_unstated(question, top.paper.abstract))
     return {k: round(float(v), 4) for k, v in f.items()}
 
 

@@ -383,40 +383,6 @@ def topic_query(question: str) -> str:
     return topic if re.search(r"[A-Za-z]{2,}", topic) else question
 
 
-_LIST_WORD = re.compile(r"[\w\-]+|,|/")
-
-
-def alternatives(query: str) -> list[str]:
-    """The items of a topic list the question offers ("GAN, VAE or normalizing-flow", "goal-conditioned or
-    multi-goal reinforcement learning"): each a run of content words next to a comma, a slash or "or". A paper
-    about one of them is about the question; searched together, the items pull the results toward papers that
-    mention several. [] when the question offers no such list."""
-    tokens = _LIST_WORD.findall(query)
-    if "or" not in tokens and "/" not in tokens:
-        return []
-    items, run = [], []
-    for token in tokens + ["."]:
-        if token in (",", "/", "or", "and", ".") or token.lower() in STOPWORDS:  # a run ends, and how
-            if run:
-                items.append((" ".join(run), token))
-            run = []
-        else:
-            run.append(token)
-    # the runs joined by a separator: [a, b] in "a or b", [a, b, c] in "a, b or c"
-    listed, current = [], []
-    previous_sep = None
-    for text, sep in items:
-        current.append(text)
-        if sep in (",", "/", "or"):
-            previous_sep = sep
-            continue
-        if len(current) >= 2 and previous_sep is not None:
-            listed = current
-            break
-        current, previous_sep = [], None
-    return listed if len(listed) >= 2 else []
-
-
 def names_paper(target: str, paper: Paper) -> bool:
     """Whether a compared thing is this paper: a name ("POPLIN", "DreamerV3") that its title or abstract uses, or
     a description whose words are all in its title ("boosted prompt ensembles"). "model-free RL" is a topic."""
@@ -594,6 +560,10 @@ def common_thread(papers: list[Paper], collection: list[Paper] | None = None, li
     # a word alone is a thread when it names something: a word of a title, or a name ("Atari", "MuJoCo"); two
     # abstracts that both write "difficult" or "demonstrate" share nothing a reader needs told
     scored = [(score, gram) for score, gram in scored if " " in gram or _names_something(gram, papers)]
+    # one paper's name that another mentions ("Reformer" in the Performer abstract) is not what they share
+    own = {(introduced_name(p.title, p.abstract) or "").lower() for p in papers} | {
+        p.title.split(": ")[0].lower() for p in papers if ": " in p.title}
+    scored = [(score, gram) for score, gram in scored if gram not in own]
     for _, gram in sorted(scored, reverse=True):
         if any(gram in c or c in gram for c in chosen):
             continue  # "world" next to "world models" says nothing new
@@ -642,6 +612,20 @@ def _best_sentences(question: str, paper: Paper, embedder, qv, limit: int) -> li
     best = ranked[0][0]
     chosen = [r for r in ranked[:limit] if r[0] >= best - 0.15] or ranked[:1]
     return [s for _, _, s in sorted(chosen, key=lambda r: r[1])]
+
+
+def _aspect(question: str, papers: list[Paper]) -> str:
+    """What a comparison asks of its papers: the question without the names it calls them by ("Reformer vs
+    Performer: how does each approximate attention?" → "how does each approximate attention?"; a name is a word the
+    question capitalises that a compared title writes, or what a paper introduces), or the question itself when
+    nothing is left but the comparing."""
+    titled = {w.lower().rstrip("s") for p in papers for w in re.findall(r"[\w\-]+", p.title)}
+    introduced = [n for p in papers if (n := introduced_name(p.title, p.abstract))]
+    text = question
+    for name in sorted(introduced, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text, flags=re.IGNORECASE)
+    text = re.sub(r"\b[A-Z][\w\-]*", lambda m: " " if m.group(0).lower().rstrip("s") in titled else m.group(0), text)
+    return re.sub(r"\s+", " ", text).strip(" :,;-") if content_words(COMPARE.sub(" ", text)) else question
 
 
 def _defining_sentence(paper: Paper) -> str:
@@ -699,7 +683,12 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
         header = "| | " + " | ".join(f"{_cell(p.title)}{_label(p)} [{n}]" for n, p in enumerate(papers, 1)) + " |\n"
         pieces.append(header + "|---" * (len(papers) + 1) + "|\n")
         defining = [_defining_sentence(p) for p in papers]
-        focus = [_best_sentences(question, p, embedder, qv, 1)[0] for p in papers]
+        # what the comparison asks of each paper, read without the names it calls them by (a sentence that writes
+        # "Reformer" is not therefore about how Reformer approximates attention), and not the paper's definition again
+        aspect = _aspect(question, papers)
+        aspect_vector = qv if aspect == question else embedder.embed([aspect])[0]
+        focus = [next((s for s in _best_sentences(aspect, p, embedder, aspect_vector, 2) if s != d), d)
+                 for p, d in zip(papers, defining)]
         results = [_result_sentence(p, d) for p, d in zip(papers, defining)]
         pieces.append("| Year | " + " | ".join(str(p.year) for p in papers) + " |\n")
         pieces.append("| What it is | " + " | ".join(_cell(_cite(d, n)) for n, d in enumerate(defining, 1)) + " |\n")

@@ -44,14 +44,14 @@ other such only same so than too very just also there here then now per as if"""
 EVIDENCE = ("quantity", "words", "non_ascii", "known_words", "named", "named_top", "dense", "title", "sentences",
             "margin", "cos_max", "cov_max", "support", "cov_abstract", "cov_abstracts", "missing_idf", "unseen",
             "number", "quantity_no_number", "rest_words", "rest_cov_abstract", "rest_cov_sentence", "rest_unseen",
-            "rest_letters", "count_unstated", "ml_sentence", "ml_sentences", "ml_paper", "ml_paper_z", "answer",
-            "answer_any")
+            "rest_letters", "count_unstated", "name_unstated", "ml_sentence", "ml_sentences", "ml_paper", "ml_paper_z",
+            "answer", "answer_any")
 BASE = EVIDENCE + ("listing_form", "filter_years", "filter_category", "filter_author", "filter_code", "history")
 # the same evidence means more when the question calls the best paper by its name ("What is ToolEmu used for?"
 # against "What is Python used for?"): these features also enter multiplied by `named_top`
 NAMED = ("cov_max", "cos_max", "support", "cov_abstract", "rest_words", "rest_cov_abstract", "rest_cov_sentence",
          "rest_unseen", "number", "quantity_no_number", "words", "dense", "sentences", "margin", "rest_letters",
-         "answer", "answer_any")
+         "answer", "answer_any", "name_unstated")
 DENSE = BASE + tuple(f"named_top*{name}" for name in NAMED)
 
 

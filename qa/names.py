@@ -288,9 +288,10 @@ class Names:
                     joined = "".join(tokens[i:i + n])
                     if joined in self.compact and not any(t in self.single for t in tokens[i:i + n]):
                         found.append((i, i + n, self.compact[joined]))
-            if token in self.compact and token not in self.single:
+            if token in self.compact and (token not in self.single or not self.entities[token].own):
                 found.append((i, i + 1, self.compact[token]))
-        found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
+        # at one place, a paper's own name ("Big Bird" for "BigBird") before another paper's mention of it
+        found.sort(key=lambda f: (-(f[1] - f[0]), f[0], not self.entities[f[2]].own))
         taken: set[int] = set()
         result = []
         for begin, end, key in found:

@@ -137,13 +137,36 @@ COMPARE = re.compile(r"\b(compar\w*|contrast\w*|differ\w*|versus|vs\.?|side by s
 MAX_COMPARED = 3  # papers side by side in one table
 
 
+# "… two methods, one that plans with a learned model and one that searches the tree …": each "one …" is a paper
+_ONE_AND_OTHER = re.compile(r"\bone (?:paper |method |model |study |work )?(?!of\b|another\b)([^.?!:;]{6,120}?),?"
+                            r"\s+(?:and|while|whereas|but)?\s*(?:the other|another|(?:the )?one)\b(?! of\b)"
+                            r"([^.?!:;]{6,120})", re.IGNORECASE)
+
+
 def comparison_targets(question: str) -> list[str]:
-    """The things a comparison names ("Compare POPLIN and Dreamer" → ["POPLIN", "Dreamer"]), else []."""
+    """The things a comparison names ("Compare POPLIN and Dreamer" → ["POPLIN", "Dreamer"]) or describes one by one
+    ("…, one by X and one by Y. How do they differ?"), else []."""
     if not COMPARE.search(question):
         return []
     text = re.sub(r"[?.!]+$", "", question.strip())
     text = re.sub(r"^.*?\b(compare|contrast|comparing|contrasting|difference between|differences between|"
                   r"differ(s|ence)? between|how do(es)?)\b\s*", "", text, flags=re.IGNORECASE)
+    # a colon or a sentence's end parts the things compared from what is asked of them ("A and B: what does each
+    # optimise?"), or the comparison from its list ("both world-model papers here: DreamerV2 versus DreamerV3")
+    pieces = re.split(r":\s|[.?!]\s+(?=[A-Z])", text, maxsplit=2)[:2]
+    for piece in pieces:
+        parts = _split_targets(piece)
+        if parts:
+            return parts
+        if not re.search(r"\b(?:two|three|both|these|those|following)\b", piece, re.IGNORECASE):
+            break  # what follows is what is asked, not the list of what is compared
+    described = _ONE_AND_OTHER.search(question)
+    return [part.strip(" ,") for part in described.groups()] if described else []
+
+
+def _split_targets(text: str) -> list[str]:
+    """"POPLIN and the Dreamer paper" → ["POPLIN", "Dreamer paper"]; [] unless two or three parts of at most 120
+    characters."""
     # a closing "on MuJoCo" is where they are compared; "the model trained on image-caption pairs with …" is not
     text = re.sub(r"\b(differ|compare|relate|side by side|to each other|in terms of .*|on (?:\S+\s+){0,3}\S+)$", "",
                   text.strip(), flags=re.IGNORECASE)
@@ -152,6 +175,40 @@ def comparison_targets(question: str) -> list[str]:
     parts = [p.strip(" ,;:'\"") for p in re.split(splits, text) if p.strip(" ,;:'\"")]
     parts = [re.sub(r"^(the|a|an)\s+", "", p, flags=re.IGNORECASE) for p in parts]
     return parts if 2 <= len(parts) <= MAX_COMPARED and all(len(p) <= 120 for p in parts) else []
+
+
+_LIST_WORD = re.compile(r"[\w\-]+|,|/")
+
+
+def alternatives(query: str) -> list[str]:
+    """The items of a topic list the question offers ("GAN, VAE or normalizing-flow", "goal-conditioned or
+    multi-goal reinforcement learning"): each a run of content words next to a comma, a slash or "or". A paper
+    about one of them is about the question; searched together, the items pull the results toward papers that
+    mention several. [] when the question offers no such list."""
+    tokens = _LIST_WORD.findall(query)
+    if "or" not in tokens and "/" not in tokens:
+        return []
+    items, run = [], []
+    for token in tokens + ["."]:
+        if token in (",", "/", "or", "and", ".") or token.lower() in STOPWORDS:  # a run ends, and how
+            if run:
+                items.append((" ".join(run), token))
+            run = []
+        else:
+            run.append(token)
+    # the runs joined by a separator: [a, b] in "a or b", [a, b, c] in "a, b or c"
+    listed, current = [], []
+    previous_sep = None
+    for text, sep in items:
+        current.append(text)
+        if sep in (",", "/", "or"):
+            previous_sep = sep
+            continue
+        if len(current) >= 2 and previous_sep is not None:
+            listed = current
+            break
+        current, previous_sep = [], None
+    return listed if len(listed) >= 2 else []
 
 
 # bounded by the letters of scripts with capitals (`text.CASED`), not by \w

@@ -40,9 +40,11 @@ _COUNTS_PAPERS = re.compile(r"\bhow many\b|\bnumber of\b|\bwhich (?:papers|abstr
 # a count of the papers themselves ("how many papers …", "number of entries …")
 _COUNTS_BY_FIELD = re.compile(r"\b(?:how many|number of)\s+(?:\w+\s+){0,3}?(?:papers|entries|works|articles|"
                               r"publications)\b", re.IGNORECASE)
-# the papers counted or listed by what they write ("how many papers mention X", "which abstracts use X")
+# the papers counted or listed by what they write ("how many papers mention X", "which abstracts use X"), or the
+# previous answer's papers ("and which of those evaluate on Atari?")
 _COUNTS_PAPERS_NAMED = re.compile(r"\b(?:how many|number of|which|what|list(?: the| all)?)\s+(?:\w+\s+){0,2}?"
-                                  r"(?:papers|abstracts|entries|titles|works|articles|publications)\b", re.IGNORECASE)
+                                  r"(?:papers|abstracts|entries|titles|works|articles|publications)\b|"
+                                  r"\b(?:how many|which) of (?:them|those|these)\b", re.IGNORECASE)
 GENERIC_WORDS = frozenset("""wrote written write writes author authors score scores result results related relate
 mean means main idea ideas contribution contributions key published publish year code cost costs accuracy
 performance dataset data train trained training work works find found finding findings test tested achieve
@@ -273,14 +275,18 @@ class Reader:
         return hits, found, features
 
     def evidence_text(self, query: Query) -> str:
-        """The text the evidence is read for: misspelt English words as the collection spells them (an unknown
-        word is evidence that a topic is missing; the words of another language are left as they are).
-        "DreamrV3": the paper the question names, as it writes it; "Waht": a question word."""
+        """The text the evidence is read for (`spelled`, of the search text: a follow-up's carries what it follows)."""
         if query.evidence_text is None:  # read once: the evidence and a one-paper answer's sentences both ask
-            index = self.retriever.index()
-            text = index.function_words_mended(self.router().spelled(query.search_text))
-            query.evidence_text = index.spelled(text) if index.foreign_share(text) < MIN_FOREIGN else text
+            query.evidence_text = self.spelled(query.search_text)
         return query.evidence_text
+
+    def spelled(self, text: str) -> str:
+        """Misspelt English words as the collection spells them (an unknown word is evidence that a topic is
+        missing; the words of another language are left as they are). "DreamrV3": the paper the question names, as
+        it writes it; "Waht": a question word."""
+        index = self.retriever.index()
+        text = index.function_words_mended(self.router().spelled(text))
+        return index.spelled(text) if index.foreign_share(text) < MIN_FOREIGN else text
 
     def papers_meant(self, query: Query) -> list:
         """The papers the question names or, for a follow-up that names none ("and how did it do there?" after a

@@ -647,7 +647,7 @@ def test_a_question_of_two_parts_gets_a_sentence_for_each(assistant):
 
 def test_each_item_of_an_offered_list_is_searched(assistant):
     """"GAN, VAE or normalizing flows": a paper about one item joins the candidates, found by that item alone."""
-    from qa.extractive import alternatives
+    from qa.question import alternatives
 
     assert alternatives("papers in the GAN, VAE or normalizing-flow family?") == \
         ["GAN", "VAE", "normalizing-flow family"]

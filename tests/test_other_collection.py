@@ -144,6 +144,9 @@ def test_papers_counted_by_a_name_the_collection_writes_are_not_declined(vision)
     query = vision.read("Which abstracts mention CIFAR?")
     assert query.route.label == "synthesis", query.route.reason
     assert not vision.reader._counts_written_text("Which abstracts mention Kinetics-700?")
+    # of the papers of the previous answer
+    assert vision.reader._counts_written_text("And how many of those use CIFAR?")
+    assert not vision.reader._counts_written_text("And how many of those use Kinetics-700?")
 
 
 def test_a_declined_count_of_papers_of_a_year_is_computed(vision, monkeypatch):
@@ -223,6 +226,17 @@ def test_a_count_the_abstract_does_not_write_is_evidence():
     assert not count_unstated("How many papers are about agents?", abstract)
     assert not count_unstated("How many abstracts mention MiniWoB in any form?", abstract)
     assert not count_unstated("What does the agent solve?", abstract)
+    # "which X" / "what X": the abstract writes X, with or without saying which
+    from qa.evidence import name_unstated
+    abstract = ("Prompts are proposed by a language model and scored by a second one. The planner is trained with "
+                "a learning rate schedule. It is tested in two simulators: a maze, a kitchen and a warehouse. "
+                "The critic runs on 8 GPUs.")
+    assert name_unstated("Which language model did the authors use to propose the prompts?", abstract)
+    assert name_unstated("What learning rate was the planner trained with?", abstract)
+    assert not name_unstated("Which simulators is it tested in?", abstract)  # listed in lower case
+    assert not name_unstated("Which GPUs does the critic use?", abstract)  # a number beside them
+    assert not name_unstated("Which optimizer does it use?", abstract)  # the abstract does not speak of one
+    assert not name_unstated("What problem does the planner solve?", abstract)  # described, not named
     # and a decline says so: the words are all there, the number is not
     from qa.evidence import explain_decline
     from qa.papers import Paper

@@ -80,6 +80,29 @@ def test_comparison_of_two_papers_is_a_table(assistant):
     assert not any(line.startswith("|") for line in topics.answer.splitlines())
 
 
+def test_a_comparison_quotes_what_it_asks_of_each_paper():
+    """The row "On the question" reads the question without the names of the papers compared: a sentence that only
+    names the paper loses to the one about what is asked, and the paper's definition is not repeated."""
+    from qa.extractive import SynthesisPlan, _aspect, answer_several
+    from qa.embeddings import get_embedder
+    from qa.settings import Settings
+
+    hashing = _paper("Hashnet: Fast Sequence Models", "This paper introduces a fast sequence model. Hashnet groups "
+                     "similar keys into buckets by locality-sensitive hashing to approximate the attention matrix. "
+                     "Hashnet is named after the hashing it uses and runs fast on long sequences.")
+    kernels = _paper("Sequence Models with Kernelnets", "Kernelnets approximate attention in linear time. To "
+                     "approximate the attention matrix they use random features of a softmax kernel. Kernelnets "
+                     "reach good perplexity.")
+    question = "Hashnet vs Kernelnet: how does each approximate attention?"
+    assert _aspect(question, [hashing, kernels]) == "vs : how does each approximate attention?"
+    assert _aspect("Compare Hashnet and Kernelnets", [hashing, kernels]) == "Compare Hashnet and Kernelnets"
+    embedder = get_embedder(Settings.from_env())
+    plan = SynthesisPlan("compare", [Hit(hashing, 1.0, "", ""), Hit(kernels, 1.0, "", "")])
+    pieces, _ = answer_several(question, plan, embedder)
+    row = next(p for p in pieces if p.startswith("| On the question"))
+    assert "locality-sensitive hashing" in row and "random features" in row, row
+
+
 def test_synthesis_is_not_padded_to_k(assistant):
     answer = assistant.ask("How many papers are about dataset distillation?")
     assert answer.route == "synthesis"
@@ -118,6 +141,19 @@ def test_text_cleaning():
     assert topic_query("When does the LLM work start, and what came before?") == "LLM"
 
 
+def test_the_things_a_comparison_names_or_describes():
+    """Each thing compared is searched alone (`Reader._compares_two_papers`, `Assistant._compared_papers`), so
+    what is asked of them must not stick to the last one."""
+    # what is asked of them after a colon is not a third thing compared; a list after one is what is compared
+    assert comparison_targets("Contrast Lookahead with Flipout: which noise does each add?") == ["Lookahead", "Flipout"]
+    assert comparison_targets("Compare the two world models here: DreamerV2 vs DreamerV3") == ["DreamerV2", "DreamerV3"]
+    assert comparison_targets("Reversible nets: how do FRePo and POPLIN differ?") == ["FRePo", "POPLIN"]
+    # two papers described one by one
+    assert comparison_targets("Two papers plan in latent space, one with a learned policy network and the other "
+                              "with an imagined critic. How do they differ?") == \
+        ["with a learned policy network", "with an imagined critic"]
+
+
 def _paper(title: str, abstract: str, category: str = "LG", has_code: bool = False) -> Paper:
     """A listed paper with only a title and an abstract that matter."""
     return Paper(paper_id=title, title=title, authors=[], authors_truncated=False, affiliations=[],
@@ -134,6 +170,10 @@ def test_common_thread_is_written_as_the_papers_write_it():
               paper("C", "An image classifier for flowers.")]
     thread = common_thread(papers[:2], papers)
     assert "US English" in thread and not any("us english" in t for t in thread)
+    # one paper's name, which the other mentions, is not a thread they share
+    named = [_paper("Hashnet: Speedy Models", "Hashnet buckets keys. It runs on Wikitext."),
+             _paper("Kernel Features for Attention", "Unlike Hashnet, kernels approximate attention. It runs on Wikitext.")]
+    assert common_thread(named) == ["Wikitext"]
 
 
 def test_llm_gets_the_sources_in_date_order_and_the_layout(built_settings):

@@ -91,8 +91,10 @@ def reading_fingerprint() -> str:
     files = sorted((ROOT / "qa").rglob("*.py")) + sorted((ROOT / "qa" / "data").glob("*")) + sorted(
         (ROOT / "data").glob("*")) + sorted((ROOT / "prompts").glob("*"))
     for path in files:
-        # the answer-sentence model's inputs are kept and its output recomputed (`answer_sentence_model`)
-        if path.is_file() and path.name not in ("intent.npz", "answer_sentences.json") \
+        # the answer-sentence model's inputs are kept and its output recomputed (`answer_sentence_model`); which
+        # papers a synthesis cites (qa.selection) is not part of reading a question
+        if path.is_file() and path.name not in ("intent.npz", "answer_sentences.json", "selection.py",
+                                                "selection.json") \
                 and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
