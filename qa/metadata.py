@@ -732,6 +732,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                               f"{first.long_date()} [1]; the most recent is {last.title}, dated "
                               f"{last.long_date()} [2].", [first, last])
     if (newest or oldest) and selected:
+        if re.search(r"\b(?:full|complete|whole) dates?\b|\bdated? (?:with|by) (?:a |the )?year\b", q):
+            selected = [p for p in selected if p.year_given] or selected  # a date without a year is not full
         many = re.search(r"\b(\d+|three|five|ten)\b.*\b(most recent|latest|newest|oldest|earliest)\b", q)
         n = 1
         if many:

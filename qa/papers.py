@@ -33,9 +33,16 @@ class Paper:
     # The abstract as the source wrote it, when that holds LaTeX worth showing
     # (math, markup) for a renderer; "" when it is just `abstract`.
     abstract_latex: str = ""
+    # False when the source gave a day and month but no year, and `year` is the one supplied for it (a listing's
+    # "Feb 4" read as `QA_LISTING_YEAR`): an answer must not state that year as the source's. Not part of a
+    # record's identity (a BibTeX export writes the year it was given)
+    year_given: bool = field(default=True, compare=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        if self.year_given:  # records (and content hashes) of papers with a year stay as they were
+            del data["year_given"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "Paper":
@@ -66,7 +73,10 @@ class Paper:
         if not match:
             return str(self.year)
         year, month = int(match[1]), int(match[2])
-        return f"{MONTHS[month - 1]} {int(match[3])}, {year}" if match[3] else f"{MONTHS[month - 1]} {year}"
+        day = f" {int(match[3])}" if match[3] else ""
+        if not self.year_given:
+            return f"{MONTHS[month - 1]}{day} (the source gives no year; read as {year})"
+        return f"{MONTHS[month - 1]}{day}, {year}" if match[3] else f"{MONTHS[month - 1]} {year}"
 
 
 @dataclass(frozen=True)

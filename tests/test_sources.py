@@ -119,6 +119,12 @@ def test_bundled_listing_year_less_entry_uses_listing_year(bundled):
     ema25 = by_title(older)[EMA_TITLE]
     assert (ema25.year, ema25.date) == (2025, "2025-02-04")
     assert ema25.paper_id != ema.paper_id  # year is part of the id
+    # the year was supplied, not the listing's: said so wherever the date is written, kept through a store round trip
+    assert not ema.year_given and all(p.year_given for p in papers if p is not ema)
+    assert ema.long_date() == "February 4 (the source gives no year; read as 2026)"
+    assert not Paper.from_dict(ema.to_dict()).year_given
+    other = next(p for p in papers if p is not ema)
+    assert "year_given" not in other.to_dict() and Paper.from_dict(other.to_dict()).year_given
 
 
 def test_bundled_listing_converts_latex_once_and_keeps_the_original(bundled):
@@ -234,6 +240,8 @@ def test_jsonl_round_trip_with_profile(bundled):
     assert read_jsonl(text) == (papers, profile, [])
     assert parse_jsonl(text) == (papers, [])
     assert parse_jsonl(dump_jsonl(papers)) == (papers, [])
+    # (equality leaves out whether the source gave the year; the export keeps it)
+    assert [p.year_given for p in parse_jsonl(text)[0]] == [p.year_given for p in papers]
 
 
 def test_jsonl_defaults_and_derived_fields():

@@ -95,6 +95,7 @@ def _paper_from_json(obj: dict) -> tuple[Paper | None, list[str]]:
         # "code" is what people write as often as the export's "has_code"
         date=date, year=year, has_code=bool(obj["has_code"] if obj.get("has_code") is not None else obj.get("code")),
         abstract=abstract, abstract_latex=abstract_latex, url=obj.get("url") or "", eprint=obj.get("eprint") or "",
+        year_given=obj.get("year_given") is not False,  # an export of a listing's "Feb 4" keeps saying so
     ), []
 
 

@@ -196,7 +196,7 @@ def _listing_entry(lines: list[str], start: int, end: int, is_last: bool,
         paper_id=make_paper_id(title, year, authors[0] if authors else ""),
         title=title, authors=authors, authors_truncated=truncated,
         affiliations=affiliations, category=m["cat"], date=date, year=year,
-        has_code=bool(m["code"]), abstract=abstract, abstract_latex=abstract_latex,
+        has_code=bool(m["code"]), abstract=abstract, abstract_latex=abstract_latex, year_given=bool(m["year"]),
     )
     return Entry(paper, origin, lineno), problems
 
