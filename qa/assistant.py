@@ -412,7 +412,8 @@ class Assistant:
 
     def _rare_name_papers(self, question: str, filters: Filters) -> list[Hit]:
         """The papers that write the one name the question asks about, when between one and `SELECTION.most`
-        papers do ("which papers use MuJoCo?"); [] when no name of the question is that rare, or several are. Each
+        papers do ("which papers use MuJoCo?"; for a count, up to `SELECTION.pool`), or any of the names it lists
+        ("MuJoCo or Atari"); [] when no name of the question is that rare, or several are and not as a list. Each
         name is searched (its exact word ranks the papers that write it first), so the cost does not grow with the
         collection. Phrases the question quotes are looked for in every abstract, any of them."""
         quoted = quoted_phrases(question)
@@ -422,13 +423,22 @@ class Assistant:
             holders = [Hit(p, 0.0, p.title, "") for p in self.papers
                        if filters.matches(p) and any(writes(p, phrase) for phrase in quoted)]
             return holders if len(holders) <= SELECTION.most else []
-        found = []
+        # a count is answered by every paper that writes the name, up to the candidates a synthesis reads
+        most = SELECTION.pool if COUNT.search(question) else SELECTION.most
+        found = {}
         for name in question_names(question):
-            near = self.retriever.search(name, k=SELECTION.most + 1, filters=filters)
+            near = self.retriever.search(name, k=most + 1, filters=filters)
             holders = [h for h in near if writes(h.paper, name)]
-            if 1 <= len(holders) <= SELECTION.most:
-                found.append(holders)
-        return found[0] if len(found) == 1 else []
+            if 1 <= len(holders) <= most:
+                found[name] = holders
+        if len(found) > 1:
+            # "MuJoCo, Atari or DMLab" (not a name it sets apart: "but not ProcGen"): papers writing any name listed
+            name = "(?:" + "|".join(re.escape(n) for n in sorted(found, key=len, reverse=True)) + ")"
+            run = re.search(rf"{name}(?:\s*(?:,|/|\bor\b|\band\b)+\s*{name})+", question)
+            listed = [holders for n, holders in found.items() if run and n in run.group(0)]
+            either = list({h.paper.paper_id: h for holders in listed for h in holders}.values())
+            return either if len(listed) > 1 and len(either) <= most else []
+        return next(iter(found.values()), [])
 
     def _compared_papers(self, question: str, filters: Filters, history: list[dict] | None = None,
                          compares: bool = False) -> list[Hit]:

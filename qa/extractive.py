@@ -478,7 +478,9 @@ def select_papers(candidates: Candidates, selection: Selection | None = None) ->
     if candidates.named_term and candidates.kind in ("count", "topic"):
         # "which papers use MuJoCo?": the papers that write it, and only those
         kept = [h for h, _ in sorted(every, key=lambda t: -t[1]) if h.paper.paper_id in candidates.named_term]
-        return _unique(list(candidates.named) + kept)[:limit]
+        # a count is as many as write it ("how many abstracts mention LLMs?": all ten, not the first eight)
+        most = max(limit, len(candidates.named_term)) if candidates.kind == "count" else limit
+        return _unique(list(candidates.named) + kept)[:most]
     pool = every[:selection.pool]
     if not pool:
         return list(candidates.named)

@@ -575,3 +575,30 @@ def test_an_answer_sentence_model_for_other_inputs_is_refused_in_one_line(tmp_pa
                                                  "data_sha256": ""}))
     with pytest.raises(QAError, match="run tools/train_intent.py"):
         AnswerSentenceModel(tmp_path / "b.json")
+
+
+def test_a_count_of_papers_writing_a_name_takes_them_all_and_a_list_of_names_any(tmp_path, tmp_path_factory):
+    """"How many abstracts mention X?" is answered by every paper that writes X, past the eight a topic answer
+    cites at most; "which abstracts name A or B?" by the papers that write either (not a third name set apart)."""
+    import json
+
+    topics = ["graph coloring", "protein folding", "speech enhancement", "image retrieval", "text summarization",
+              "robot grasping", "traffic forecasting", "music tagging", "code search", "weather nowcasting",
+              "crop mapping", "fraud detection"]
+    rows = []
+    for i, topic in enumerate(topics):
+        bench = "It is evaluated on the Quillbench suite. " if i < 10 else ""
+        extra = {10: "The baselines include Zorblet-2. ", 11: "It compares with Zorblet-3 and with Pellix. "}.get(i, "")
+        rows.append({"title": f"Learning for {topic.title()}", "authors": [f"Author {i}"], "date": f"20{10 + i}-03-01",
+                     "category": "cs.LG", "abstract": f"This paper studies {topic} with a new neural model. {bench}"
+                     f"{extra}The model improves accuracy over prior methods on standard {topic} data."})
+    collection = tmp_path / "quill_collection.jsonl"
+    collection.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    quill = _assistant_over(collection, tmp_path_factory)
+    answer = quill.ask("How many abstracts mention Quillbench?")
+    assert answer.route == "synthesis" and len(answer.citations) == 10, answer.answer
+    assert answer.answer.startswith("10 papers"), answer.answer
+    from qa.types import Filters
+    holders = quill._rare_name_papers("Which papers use Zorblet-2 or Zorblet-3, and not only Pellix?", Filters())
+    assert {h.paper.title for h in holders} == {"Learning for Crop Mapping", "Learning for Fraud Detection"}
+    assert quill._rare_name_papers("Do Zorblet-2 papers beat Pellix?", Filters()) == []  # two names, not a list
