@@ -240,14 +240,15 @@ def name_unstated(question: str, abstract: str) -> bool:
     asked = {t.lower() for t in _NAMING_TOKEN.findall(question)}
     seen = False
     for sentence in re.split(r"(?<=[.!?])\s+", abstract):
-        spans = [(m.group(0), m.start(), m.end()) for m in _NAMING_TOKEN.finditer(sentence)]
-        for i, (token, start, end) in enumerate(spans):
+        spans = [(found.group(0), found.start(), found.end()) for found in _NAMING_TOKEN.finditer(sentence)]
+        for i, (token, _, end) in enumerate(spans):
             if not token.lower().startswith(stem):
                 continue
             seen = True
             near = spans[max(0, i - 6):i] + spans[i + 1:i + 7]
+            # a name: a digit, two capitals, or a capital where the sentence does not start
             if any(t.lower() not in asked and (re.search(r"\d", t) or sum(c.isupper() for c in t) >= 2
-                                               or t[:1].isupper() and s > 0) for t, s, _ in near):
+                                               or t[:1].isupper() and at > 0) for t, at, _ in near):
                 return False
             # things named in lower case, listed: "three objectives: input density, information gain and …"
             after = sentence[end:spans[min(i + 12, len(spans) - 1)][2]]
