@@ -192,7 +192,7 @@ def answer_one_paper(question: str, hit: Hit, embedder, n: int = 1,
     sentences = key_sentences(question, p, embedder, limit=3, with_result=True, answering=answering)
     sentences = _with_contribution(question, p, sentences)
     body = " ".join(_cite(s, n) for s in sentences)
-    return f"From “{p.title}” ({p.year}): {body}", sentences
+    return f"From “{p.title}” ({_year(p)}): {body}", sentences
 
 
 # --- several papers -----------------------------------------------------------------------------------------
@@ -648,6 +648,11 @@ def _named(paper: Paper) -> str:
     return f"{name}, " if name else ""
 
 
+def _year(paper: Paper) -> str:
+    """The year as an answer shows it: one the source did not give is said to be supplied."""
+    return str(paper.year) if paper.year_given else f"{paper.year}, year not given"
+
+
 def _label(paper: Paper) -> str:
     name = introduced_name(paper.title, paper.abstract)
     return f" ({name})" if name else ""
@@ -679,7 +684,7 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
     pieces: list[str] = []
 
     if plan.kind == "compare":
-        names = " and ".join(f"{p.title} ({_named(p)}{p.year}) [{n}]" for n, p in enumerate(papers, 1))
+        names = " and ".join(f"{p.title} ({_named(p)}{_year(p)}) [{n}]" for n, p in enumerate(papers, 1))
         lead = f"Side by side: {names}" + (f"; what they share: {' and '.join(thread)}." if thread else ".")
         pieces.append(lead + "\n\n")
         header = "| | " + " | ".join(f"{_cell(p.title)}{_label(p)} [{n}]" for n, p in enumerate(papers, 1)) + " |\n"
@@ -692,7 +697,7 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
         focus = [next((s for s in _best_sentences(aspect, p, embedder, aspect_vector, 2) if s != d), d)
                  for p, d in zip(papers, defining)]
         results = [_result_sentence(p, d) for p, d in zip(papers, defining)]
-        pieces.append("| Year | " + " | ".join(str(p.year) for p in papers) + " |\n")
+        pieces.append("| Year | " + " | ".join(_year(p) for p in papers) + " |\n")
         pieces.append("| What it is | " + " | ".join(_cell(_cite(d, n)) for n, d in enumerate(defining, 1)) + " |\n")
         if any(f != d for f, d in zip(focus, defining)):
             pieces.append("| On the question | " + " | ".join(
@@ -707,24 +712,26 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
     if plan.kind == "evolution":
         first, last = papers[0], papers[-1]
         if len(papers) == 1:
-            lead = f"One paper in the collection bears on this: {first.title} ({first.year}) [1]."
+            lead = f"One paper in the collection bears on this: {first.title} ({_year(first)}) [1]."
         elif STARTS.search(question):
-            lead = (f"It starts with {first.title} ({first.date[:7] if first.date else first.year}) [1]; "
+            start = first.date[:7] if first.date and first.year_given else _year(first)
+            lead = (f"It starts with {first.title} ({start}) [1]; "
                     f"in all, {len(papers)} papers carry the thread from {_span(papers)}{thread_text}.")
         else:
             lead = (f"{_count_phrase(len(papers))} trace this from {_span(papers)}, starting with {first.title} "
-                    f"({first.year}) [1] and most recently {last.title} ({last.year}) [{len(papers)}]"
+                    f"({_year(first)}) [1] and most recently {last.title} ({_year(last)}) [{len(papers)}]"
                     f"{thread_text}.")
         pieces.append(lead + "\n")
         for n, p in enumerate(papers, 1):
             sentences = _best_sentences(question, p, embedder, qv, 1)
             quotes.append(sentences[0])
-            pieces.append(f"- **{p.year}** — {p.title}{_label(p)}: " + " ".join(_cite(s, n) for s in sentences) + "\n")
+            pieces.append(f"- **{_year(p)}** — {p.title}{_label(p)}: " + " ".join(_cite(s, n) for s in sentences)
+                          + "\n")
         pieces[-1] = pieces[-1].rstrip("\n")
         return pieces, quotes
 
     if len(papers) == 1:
-        lead = f"One paper in the collection addresses this: {papers[0].title} ({papers[0].year}) [1]."
+        lead = f"One paper in the collection addresses this: {papers[0].title} ({_year(papers[0])}) [1]."
     elif (quoted := quoted_phrases(question)) and all(any(writes(p, q) for q in quoted) for p in papers):
         written = " or ".join(f"“{_as_written(q, papers)}”" for q in quoted)
         lead = f"{len(papers)} papers in the collection write {written}, from {_span(papers)}."
@@ -736,6 +743,6 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
     for n, p in enumerate(papers, 1):
         sentences = _best_sentences(question, p, embedder, qv, 2)
         quotes.append(sentences[0])
-        pieces.append(f"- {p.title} ({_named(p)}{p.year}): " + " ".join(_cite(s, n) for s in sentences) + "\n")
+        pieces.append(f"- {p.title} ({_named(p)}{_year(p)}): " + " ".join(_cite(s, n) for s in sentences) + "\n")
     pieces[-1] = pieces[-1].rstrip("\n")
     return pieces, quotes

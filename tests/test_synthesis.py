@@ -103,6 +103,23 @@ def test_a_comparison_quotes_what_it_asks_of_each_paper():
     assert "locality-sensitive hashing" in row and "random features" in row, row
 
 
+def test_a_year_the_source_did_not_give_is_said_to_be_supplied():
+    """A listing's "Feb 4" is read as the listing's year; a several-paper answer shows that year as supplied."""
+    import dataclasses
+    from qa.extractive import SynthesisPlan, answer_several
+    from qa.embeddings import get_embedder
+    from qa.settings import Settings
+
+    dated = _paper("Agents That Plan", "The authors train agents that plan with a learned model of the world.")
+    undated = dataclasses.replace(_paper("Agents That Search", "The authors train agents that search over plans."),
+                                  year_given=False)
+    embedder = get_embedder(Settings.from_env())
+    for kind in ("topic", "evolution", "compare"):
+        plan = SynthesisPlan(kind, [Hit(dated, 1.0, "", ""), Hit(undated, 1.0, "", "")])
+        text = "".join(answer_several("Which papers train agents that plan?", plan, embedder)[0])
+        assert "2020, year not given" in text and text.count("year not given") == text.count("2020, year not"), text
+
+
 def test_synthesis_is_not_padded_to_k(assistant):
     answer = assistant.ask("How many papers are about dataset distillation?")
     assert answer.route == "synthesis"
