@@ -433,8 +433,8 @@ class Assistant:
                 found[name] = holders
         if len(found) > 1:
             # "MuJoCo, Atari or DMLab" (not a name it sets apart: "but not ProcGen"): papers writing any name listed
-            name = "(?:" + "|".join(re.escape(n) for n in sorted(found, key=len, reverse=True)) + ")"
-            run = re.search(rf"{name}(?:\s*(?:,|/|\bor\b|\band\b)+\s*{name})+", question)
+            any_name = "(?:" + "|".join(re.escape(n) for n in sorted(found, key=len, reverse=True)) + ")"
+            run = re.search(rf"{any_name}(?:\s*(?:,|/|\bor\b|\band\b)+\s*{any_name})+", question)
             listed = [holders for n, holders in found.items() if run and n in run.group(0)]
             either = list({h.paper.paper_id: h for holders in listed for h in holders}.values())
             return either if len(listed) > 1 and len(either) <= most else []

@@ -224,7 +224,7 @@ _WHICH = re.compile(rf"\b(?:which|what)\s+(?:kinds? of\s+|types? of\s+)?((?:(?!{
 _DESCRIBED = frozenset("""problem problems idea ideas way ways kind type sort part role insight insights issue issues
 question questions trick advantage advantages benefit benefits limitation limitations goal goals purpose contribution
 contributions difference differences change changes result results finding findings conclusion conclusions claim
-claims motivation challenge challenges paper papers does do did is are was were""".split())
+claims motivation challenge challenges paper""".split())
 _NAMING_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[\-.][A-Za-z0-9]+)*")
 
 

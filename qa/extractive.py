@@ -563,7 +563,7 @@ def common_thread(papers: list[Paper], collection: list[Paper] | None = None, li
     # abstracts that both write "difficult" or "demonstrate" share nothing a reader needs told
     scored = [(score, gram) for score, gram in scored if " " in gram or _names_something(gram, papers)]
     # one paper's name that another mentions ("Reformer" in the Performer abstract) is not what they share
-    own = {(introduced_name(p.title, p.abstract) or "").lower() for p in papers} | {
+    own = {name.lower() for p in papers if (name := introduced_name(p.title, p.abstract))} | {
         p.title.split(": ")[0].lower() for p in papers if ": " in p.title}
     scored = [(score, gram) for score, gram in scored if gram not in own]
     for _, gram in sorted(scored, reverse=True):

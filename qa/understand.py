@@ -275,18 +275,14 @@ class Reader:
         return hits, found, features
 
     def evidence_text(self, query: Query) -> str:
-        """The text the evidence is read for (`spelled`, of the search text: a follow-up's carries what it follows)."""
+        """The text the evidence is read for: misspelt English words as the collection spells them (an unknown
+        word is evidence that a topic is missing; the words of another language are left as they are).
+        "DreamrV3": the paper the question names, as it writes it; "Waht": a question word."""
         if query.evidence_text is None:  # read once: the evidence and a one-paper answer's sentences both ask
-            query.evidence_text = self.spelled(query.search_text)
+            index = self.retriever.index()
+            text = index.function_words_mended(self.router().spelled(query.search_text))
+            query.evidence_text = index.spelled(text) if index.foreign_share(text) < MIN_FOREIGN else text
         return query.evidence_text
-
-    def spelled(self, text: str) -> str:
-        """Misspelt English words as the collection spells them (an unknown word is evidence that a topic is
-        missing; the words of another language are left as they are). "DreamrV3": the paper the question names, as
-        it writes it; "Waht": a question word."""
-        index = self.retriever.index()
-        text = index.function_words_mended(self.router().spelled(text))
-        return index.spelled(text) if index.foreign_share(text) < MIN_FOREIGN else text
 
     def papers_meant(self, query: Query) -> list:
         """The papers the question names or, for a follow-up that names none ("and how did it do there?" after a
