@@ -236,10 +236,11 @@ class Assistant:
 
     def _as_form(self, query: Query, result, filters):
         """(answer, the English form it was read as): a question in another language that qa.metadata did not read,
-        or read without the category it writes ("ML 카테고리에 속한 논문은 몇 편인가요?" counted every paper),
-        answered as the closest English form it fills (qa.forms), when that answer names them."""
+        or read without the category it writes ("ML 카테고리에 속한 논문은 몇 편인가요?" counted every paper) or only as
+        a count of the whole listing, answered as the closest English form it fills (qa.forms), when that answer
+        names them."""
         question = query.text
-        if result.understood and names_its_category(question, result.text, self.papers):
+        if result.understood and not result.whole and names_its_category(question, result.text, self.papers):
             return result, ""
         form = forms().closest(question, self.papers, self.profile.name, query.named)
         if form is None:
@@ -322,9 +323,11 @@ class Assistant:
             merged = filters or Filters()
         answer.filters = merged.describe()
         plan = None
+        # a several-paper answer reads the question as the collection spells it; a one-paper answer as typed (its
+        # sentences are ranked with a bonus for the paper's name, which a mended name would hand the definition)
+        asked = self.asked(query) if answer.route == "synthesis" else question
         if answer.route == "synthesis":
-            candidates = self.synthesis_candidates(question, history, k, merged, search_text=query.search_text,
-                                                   reader=self._sentence_reader(query))
+            candidates = self.query_candidates(query, merged)
             hits = candidates.hits
         else:
             same = searched is not None and merged == (query.given or Filters())
@@ -362,11 +365,24 @@ class Assistant:
                 yield AnswerEvent("reset")
         reader = self._sentence_reader(query)
         self._load_sentences(reader, hits)
-        pieces = self._extractive(question, hits, answer, plan, reader,
+        pieces = self._extractive(asked, hits, answer, plan, reader,
                                   answering=self._answering(query, hits[0].paper) if plan is None else None)
         answer.timings_ms["generate"] = (time.perf_counter() - t) * 1000
         for piece in pieces:
             yield AnswerEvent("delta", text=piece)
+
+    def asked(self, query: Query) -> str:
+        """The question an answer reads: as the collection spells it ("Bayesain" is "Bayesian"), unless a follow-up
+        was rewritten to stand alone (its own words are then the ones to quote for)."""
+        mended = self.reader.evidence_text(query)
+        return mended if query.search_text == query.text else query.text
+
+    def query_candidates(self, query: Query, filters: Filters | None = None) -> Candidates:
+        """`synthesis_candidates` for a question read into `query` (what `qa ask` and the selection's training read)."""
+        return self.synthesis_candidates(self.asked(query), query.history, query.k,
+                                         query.filters if filters is None else filters,
+                                         search_text=self.reader.evidence_text(query),
+                                         reader=self._sentence_reader(query))
 
     def synthesis_candidates(self, question: str, history: list[dict] | None = None, k: int | None = None,
                              filters: Filters | None = None, pool: int | None = None,

@@ -182,17 +182,19 @@ def _squash(text: str) -> str:
 
 
 _MONTHS = tuple(m.lower() for m in MONTHS)
-_DATE = re.compile(r"^([a-z]{3})[a-z]*\.? (\d{1,2}), (\d{4})$")
+_DATE = re.compile(r"^([a-z]{3})[a-z]*\.? (\d{1,2})(?:, (\d{4}))?$")
 
 
 def _date_forms(option: str) -> list[str]:
-    """A date written as the listing writes it ("Jul 19, 2019") also counts when the answer writes the month out
-    ("July 19, 2019") or gives it as ISO ("2019-07-19"): the same fact, in another form."""
+    """A date written as the listing writes it ("Jul 19, 2019", "Feb 4") also counts when the answer writes the month
+    out ("July 19, 2019") or gives it as ISO ("2019-07-19"): the same fact, in another form."""
     match = _DATE.match(option)
     months = [m for m in _MONTHS if match and m.startswith(match.group(1))]
     if not months:
         return [option]
     month, day, year = months[0], int(match.group(2)), match.group(3)
+    if year is None:  # "Feb 4": a date the source gives without its year
+        return [option, f"{month} {day}", f"{month[:3]} {day}"]
     return [option, f"{month} {day}, {year}", f"{month[:3]} {day}, {year}",
             f"{year}-{_MONTHS.index(month) + 1:02d}-{day:02d}"]
 

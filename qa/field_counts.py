@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from .papers import Paper
-from .question import (AUTHORS_ON_N, AUTHOR_SHOWN, COMPLETE_LISTS, SEASON, TITLE_EXTREME, TITLE_PHRASE, YEAR_PART, fold,
-                       written_categories)
+from .question import (AUTHORS_ON_N, AUTHOR_SHOWN, COMPLETE_LISTS, SEASON, TITLE_EXTREME, TITLE_PHRASE, YEAR_PART,
+                       YEARLESS, fold, written_categories)
 from .types import MetadataAnswer
 
 LIST_LIMIT = 25
@@ -74,6 +74,20 @@ def complete_lists(q: str, selected: list[Paper], scope_text: str) -> MetadataAn
     return MetadataAnswer(f"{plural(len(full), 'paper')} of {len(selected)} in the listing{scope_text} show a "
                           f"complete author list; the other {len(selected) - len(full)} end in “et al.”" +
                           (":\n" + listing(full, authors=True) if full else "."), full[:LIST_LIMIT])
+
+
+def dated_without_year(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
+    """"Which paper's date has no year?": the papers whose source gives a date without one (read as a year the
+    settings supply, which an answer must not pass off as the source's)."""
+    if not YEARLESS.search(q):
+        return None
+    found = [p for p in selected if not p.year_given]
+    if not found:
+        return MetadataAnswer(f"Every paper in the listing{scope_text} is dated with a year.")
+    lines = [f"- {p.title}: {p.long_date()} [{i}]" for i, p in enumerate(found, 1)]
+    return MetadataAnswer(f"{plural(len(found), 'paper')} in the listing{scope_text} "
+                          f"{'is' if len(found) == 1 else 'are'} dated without a year:\n" + "\n".join(lines),
+                          found[:LIST_LIMIT])
 
 
 def titles_with(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
@@ -179,18 +193,40 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
                  "ten": 10}
 
 
-def authors_on(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
-    """"Which authors appear on four papers?": the names shown on exactly that many (or at least, "or more")."""
+def author_extremes(papers: list[Paper], fewest: bool, scope: str) -> MetadataAnswer:
+    """The papers with the longest (or shortest) author lists, honest about lists the listing cuts short."""
+    full = [p for p in papers if not p.authors_truncated]
+    cut = [p for p in papers if p.authors_truncated]
+    if not fewest and cut:
+        return MetadataAnswer(
+            f"The listing shows at most {max(len(p.authors) for p in cut)} names per paper and marks longer author "
+            f"lists with “et al.”, so it cannot rank the largest ones exactly. {plural(len(cut), 'paper')}"
+            f"{scope} {'has' if len(cut) == 1 else 'have'} a longer list than it shows:\n" + listing(cut),
+            cut[:LIST_LIMIT])
+    if not full:
+        return MetadataAnswer(f"No paper{scope} has a complete author list in the listing.")
+    target = (min if fewest else max)(len(p.authors) for p in full)
+    chosen = [p for p in full if len(p.authors) == target]
+    word = "fewest" if fewest else "most"
+    return MetadataAnswer(f"The {word} authors on a paper{scope} is {target}: "
+                          f"{plural(len(chosen), 'paper')} {'has' if len(chosen) == 1 else 'have'} "
+                          f"{plural(target, 'author')}:\n" + listing(chosen), chosen[:LIST_LIMIT])
+
+
+def authors_on(q: str, selected: list[Paper], scope_text: str, owner: str = "") -> MetadataAnswer | None:
+    """"Which authors appear on four papers?": the names shown on exactly that many (or at least, "or more");
+    the profile's owner is not one of its co-authors."""
     m = AUTHORS_ON_N.search(q)
     if not m:
         return None
     n = NUMBER_WORDS.get(m.group(1)) or int(m.group(1))
-    more = "or more" in m.group(0)
+    more = "or more" in m.group(0) or "at least" in m.group(0)
     counts: dict[str, list[Paper]] = {}
     shown: dict[tuple[str, str] | None, str] = {}  # each person under the first spelling met
     for p in selected:
         for a in p.authors:
-            counts.setdefault(shown.setdefault(author_key(a), a), []).append(p)
+            if not (owner and re.search(r"\bco-?authors?\b", q) and same_author(a, owner)):
+                counts.setdefault(shown.setdefault(author_key(a), a), []).append(p)
     found = sorted((a for a, ps in counts.items() if (len(ps) >= n if more else len(ps) == n)),
                    key=lambda a: (-len(counts[a]), a))
     bound = f"{n} or more" if more else f"exactly {n}"
@@ -224,7 +260,8 @@ def categories_compared(question: str, within: list[Paper], scope_text: str) -> 
     named = written_categories(question, within)
     if named and re.search(r"\boutside\b|\bother than\b|\bexcept\b|\bexcluding\b|\bnot in\b|\bbeyond\b", question):
         others = sorted((p for p in within if p.category not in named), key=lambda p: (p.category, p.date))
-        return MetadataAnswer(f"{plural(len(others), 'paper')} in the listing{scope_text} are outside "
+        return MetadataAnswer(f"{plural(len(others), 'paper')} in the listing{scope_text} "
+                              f"{'is' if len(others) == 1 else 'are'} outside "
                               f"{', '.join(named)}" + (":\n" + listing(others) if others else "."), others[:LIST_LIMIT])
     if len(named) < 2:
         return None
@@ -234,7 +271,8 @@ def categories_compared(question: str, within: list[Paper], scope_text: str) -> 
 
 def papers_with_affiliation(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
     """"How many papers have any affiliation listed?"."""
-    if not re.search(r"\bhow many (?:papers|entries|works|articles)\b.*\b(?:affiliations?|institutions?)\b", q):
+    if not re.search(r"\bhow many (?:[\w\-]+ ){0,2}?(?:papers|entries|works|articles)\b.*\b(?:affiliations?|"
+                     r"institutions?)\b", q):
         return None
     listed = [p for p in selected if p.affiliations]
     if re.search(r"\b(?:no|without|lack\w*|missing|not|none)\b", q):  # "how many carry no affiliation tag?"

@@ -68,7 +68,7 @@ _CHITCHAT = re.compile(
     r"see you|cheers|ok(?:ay)?|cool|nice|great|lol|how are you|what's up|sup)\b"
     r"(?![\w\s,!.?']*\b(?:what|how|which|who|why|when|does|did|is|are|can|tell|explain)\b)[\w\s,!.?']{0,30}$|"
     r"\b(?:tell|know) (?:me )?(?:a |any )?jokes?\b|\bjoke\b|\b(?:play|chat|dance|sing)\b.{0,30}\bwith me\b|"
-    r"\b(?:write|compose|make|give me|create)\b.{0,25}\b(?:poem|poems|haiku|limerick|song|lyrics|story|"
+    r"\b(?:write|compose|draft|make|give me|create)\b.{0,25}\b(?:poem|poems|haiku|limerick|song|lyrics|story|"
     r"essay|rap|sonnet|letter|email|tweet|cover letter)\b|\bpoem\b|\bhaiku\b|"
     r"\bmeaning of life\b|\bwho are you\b|\bare you (?:a|an)\b|\bhomework\b|\btranslate\b|\bsquare root\b|"
     r"^what(?:'s| is) \d+\s*[-+*/x]\s*\d+|\b\d+\s*(?:times|plus|minus|divided by)\s*\d+\b|"
@@ -79,12 +79,12 @@ _CHITCHAT = re.compile(
     r"\b(?:to|on|in|into|onto) my (?:linkedin|twitter|x account|blog|slack|calendar|inbox|e-?mail|drive|dropbox|"
     r"website|feed|account|channel|mailing list)\b|\bgithub stars?\b|\bstar count\b|\bstars on github\b|"
     r"\bforks\b|\bdownloads\b|\bimpact factor\b|\breview(?:er)? scores?\b|\bhoroscope\b|"
-    r"\breviewers?\b.{0,30}\b(?:say|said|think|thought|scores?|comments?|wrote|"
-    r"ratings?|rated|decide|decision)\b|\bopenreview\b|\bwill there be\b|\bwhen will\b|"
+    r"\breviewers?\b.{0,30}\b(?:say|said|think|thought|scores?|comments?|wrote|ratings?|rated|decide|decision)\b|"
+    r"\bopenreview\b|\bwill there be\b|\bwhen will\b|\b(?:is|are|was|were|be|been|being|get|gets|got|getting) paid\b|"
     r"\bin the future\b|\berdos number\b|\bwill (?:win|receive|become|be cited)\b|\bnext few years\b|"
     r"\b(?:test[- ]of[- ]time|best paper) awards?\b|\bbacon number\b|\bi10[- ]?index\b|\bg[- ]?index\b|\bbe in (?:19|20)\d\d\b|\bthe best (?:one|paper)\b|"
-    r"\bbest paper\b(?! award)|\bmost important paper\b|\bworst paper\b|\bpeer reviews?\b|\bpaid\b|\bbought\b|"
-    r"\bacquisition\b|\b(?:lab|lab's|group|group's|research|annual|their|his) budget\b|\bfunding\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|worth|earn|earns)\b")
+    r"\bbest paper\b(?! award)|\bmost important paper\b|\bworst paper\b|\bpeer reviews?\b|\bbought\b|"
+    r"\bacquisition\b|\b(?:lab|lab's|group|group's|research|annual|their|his) budget\b|\bfunding\b|\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|paid|worth|earn|earns)\b")
 # the outside world by its topic, or an event's dates and venue: declined without evidence only where the collection
 # does not write of it (`_outside_collection`); greetings, requests to act and opinions are declined whatever it holds
 _OUTSIDE_TOPIC = re.compile(

@@ -15,10 +15,10 @@ from .question import (AUTHOR_EXTREME, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES, CO
                        PAPER_AFFILIATION, PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PEOPLE, PER_MONTH,
                        PER_PAPER_CITATIONS, SAME_DAY, SHARE, code_filter, compares_years, find_author,
                        fold, named_years, parse_category, parse_years, without_name_years)
-from .field_counts import (LIST_LIMIT, NUMBER_WORDS, authors_on, categories_compared, complete_lists,
-                           listing as _listing, names_owner, owner_shown, paper_month, papers_with_affiliation,
-                           parts_compared, plural as _plural, positions_of, same_author as _same_author,
-                           title_extremes, titles_with, year_parts)
+from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_on, categories_compared,
+                           complete_lists, dated_without_year, listing as _listing, names_owner, owner_shown,
+                           paper_month, papers_with_affiliation, parts_compared, plural as _plural, positions_of,
+                           same_author as _same_author, title_extremes, titles_with, year_parts)
 from .text import ACRONYM_PLURAL, STOP, WORD
 from .types import Filters, MetadataAnswer
 
@@ -88,26 +88,6 @@ _AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|single|so
                            # "a team of three": n in all
                            r"\b(?:team|group) of (?:only |exactly |just )?(one|two|three|[1-3]) (?:people|persons|researchers|"
                            r"authors)\b")
-
-
-def _author_extremes(papers: list[Paper], fewest: bool, scope: str) -> MetadataAnswer:
-    """The papers with the longest (or shortest) author lists, honest about lists the listing cuts short."""
-    full = [p for p in papers if not p.authors_truncated]
-    cut = [p for p in papers if p.authors_truncated]
-    if not fewest and cut:
-        return MetadataAnswer(
-            f"The listing shows at most {max(len(p.authors) for p in cut)} names per paper and marks longer author "
-            f"lists with “et al.”, so it cannot rank the largest ones exactly. {_plural(len(cut), 'paper')}"
-            f"{scope} {'has' if len(cut) == 1 else 'have'} a longer list than it shows:\n" + _listing(cut),
-            cut[:LIST_LIMIT])
-    if not full:
-        return MetadataAnswer(f"No paper{scope} has a complete author list in the listing.")
-    target = (min if fewest else max)(len(p.authors) for p in full)
-    chosen = [p for p in full if len(p.authors) == target]
-    word = "fewest" if fewest else "most"
-    return MetadataAnswer(f"The {word} authors on a paper{scope} is {target}: "
-                          f"{_plural(len(chosen), 'paper')} {'has' if len(chosen) == 1 else 'have'} "
-                          f"{_plural(target, 'author')}:\n" + _listing(chosen), chosen[:LIST_LIMIT])
 
 
 def _average(q: str, papers: list[Paper], scope: Filters, scope_text: str, owner: str) -> MetadataAnswer:
@@ -186,8 +166,9 @@ def listing_holds(papers: list[Paper], profile: Profile) -> str:
 
 
 # "in how many papers ... the author list?" counts papers; "how many authors ...?" reads one paper's list
-_PAPERS_COUNTED = re.compile(r"\bin how many\b|\bhow many (?:of (?:the|his|her|their) )?(?:papers|entries|works|articles|"
-                             r"titles|publications|listings)\b|\bnumber of (?:papers|entries)\b|\bwhich (?:\w+ )?(?:papers|entries)\b")
+_PAPERS_COUNTED = re.compile(r"\bin how many\b|\bhow many (?:of (?:the|his|her|their) )?(?:[\w\-]+ ){0,2}?"
+                             r"(?:papers|entries|works|articles|titles|publications|listings)\b|"
+                             r"\bnumber of (?:papers|entries)\b|\bwhich (?:\w+ )?(?:papers|entries)\b")
 
 
 def needs_paper_context(question: str) -> bool:
@@ -525,8 +506,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             return _positions(last, selected, who, scope_text(), second=m.group(1) == "second")
 
     # what the listing's fields show: the owner's name in the author lists, complete lists, a phrase in titles
-    if found := owner_shown(q, selected, owner, scope_text()) or titles_with(q, selected, scope_text()) \
-            or title_extremes(q, selected, scope_text()) or authors_on(q, selected, scope_text()) \
+    if found := owner_shown(q, selected, owner, scope_text()) or dated_without_year(q, selected, scope_text()) \
+            or titles_with(q, selected, scope_text()) \
+            or title_extremes(q, selected, scope_text()) or authors_on(q, selected, scope_text(), owner) \
             or (complete_lists(q, selected, scope_text()) if _COUNTING.search(q) or re.search(r"\b(which|list)\b", q)
                 else None):
         return found
@@ -549,7 +531,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                               "bounds.", shared[:LIST_LIMIT])
 
     # several categories compared; how many papers name an affiliation at all
-    if not given.category and (_COUNTING.search(q) or re.search(r"\b(?:outside|other than|except|excluding)\b", q)):
+    if not given.category and (_COUNTING.search(q) or
+                               re.search(r"\b(?:outside|other than|except|excluding|not in)\b", q)):
         unscoped = replace(scope, category=None)
         within = [p for p in papers if unscoped.matches(p) and (not among or p in among)]
         described = f" ({unscoped.describe()})" if unscoped.describe() else ""
@@ -605,7 +588,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     # the largest or smallest author lists ("which papers have the most authors?")
     if m := AUTHOR_EXTREME.search(q):
         fewest = bool(re.search(r"fewest|least|smallest|shortest", m.group(0)))
-        return _author_extremes(selected, fewest, scope_text())
+        return author_extremes(selected, fewest, scope_text())
 
     # several years compared ("how many papers in 2019 compared with 2023?")
     years = sorted(set(named_years(q)) & {p.year for p in papers})
@@ -706,7 +689,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                                   f"{high}{scope_text()}, counting years without papers. Papers per year:\n" +
                                   "\n".join(lines))
         fewest = bool(re.search(r"\b(?:fewest|least|quietest|slowest)\b", q))
-        lead = ""
+        lead, tied = "", []
         if counts:  # every year at the extreme: a tie is said, not broken
             top = min(counts.values()) if fewest else max(counts.values())
             tied = sorted(y for y, k in counts.items() if k == top)
@@ -715,7 +698,10 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                     f"{' and '.join(map(str, tied))}, with {_plural(top, 'paper')}{each}. "
                     if fewest else f"The busiest year is {tied[-1]} with {_plural(top, 'paper')}. " if len(tied) == 1
                     else f"The busiest years are {' and '.join(map(str, tied))}, with {_plural(top, 'paper')} each. ")
-        return MetadataAnswer(f"{lead}Papers per year{scope_text()}:\n" + "\n".join(lines))
+        extreme = [p for p in selected if p.year in tied][:LIST_LIMIT]  # the papers of the extreme year, cited
+        lines = [line + "".join(f" [{i}]" for i, p in enumerate(extreme, 1) if p.year == year)
+                 for line, year in zip(lines, sorted(counts, reverse=True))]
+        return MetadataAnswer(f"{lead}Papers per year{scope_text()}:\n" + "\n".join(lines), extreme)
 
     # newest / oldest
     # q is folded: accents are gone ("más reciente" -> "mas reciente")
@@ -777,7 +763,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         if not scope.active:
             claim = (f" The profile header claims {claimed} papers; the other {claimed - listed} are not in the "
                      "listing." if claimed and claimed != listed else "")
-            return MetadataAnswer(f"The listing contains {listed} papers.{claim}")
+            return MetadataAnswer(f"The listing contains {listed} papers.{claim}", whole=True)
         text = f"{_plural(len(selected), 'paper')} in the listing match{'es' if len(selected) == 1 else ''}" \
                f"{scope_text()}"
         if not selected:

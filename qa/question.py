@@ -117,15 +117,19 @@ AUTHOR_SHOWN = re.compile(r"\bauthor (?:list|line)s?\b|\bappear\w*\b|\bshows? up
 # "complete author list", "no et al.", "all authors listed", "truncated"
 COMPLETE_LISTS = re.compile(r"\bet al\b|\b(?:complete|full|whole|untruncated|entire) (?:author|list)|\btruncat|"
                             r"\ball (?:of )?(?:the |its )?authors (?:are )?(?:listed|shown|named)")
+# a date the source gives without its year ("which entry lacks a year in its date?")
+YEARLESS = re.compile(r"\b(?:no|without|missing|lacks?|lacking)\s+(?:a |any |the )?year\b(?=[^?]*\bdat(?:e|es|ed)\b)|"
+                      r"\bdat(?:e|es|ed)\b[^?]{0,40}\b(?:no|without|missing|lacks?|lacking)\s+(?:a |any |the )?year\b")
 # a title ranked by its length ("which paper has the longest title?", "the title with the fewest words")
 TITLE_EXTREME = re.compile(r"\b(?:longest|shortest|most words|fewest words|wordiest|briefest)\b.{0,25}\b(titles?|"
                            r"abstracts?)\b|\b(titles?|abstracts?)\b.{0,40}\b(?:longest|shortest|the most words|"
                            r"the fewest words)\b")
 # the authors shown on a given number of papers ("which authors appear on four papers?")
 AUTHORS_ON_N = re.compile(r"(?:\bwho\b|\b(?:which|what)\b[^?]{0,30}\b(?:authors?|people|researchers|names?)\b)"
-                          r"[^?]{0,40}?\b(?:on|in)\s+(?:exactly |only |just )?"
-                          r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
-                          r"(?: or more)? (?:papers|entries|works|articles|publications)\b(?![^?]*\bwith\b)")
+                          r"[^?]{0,40}?\b(?:on|in)\s+(?:exactly |only |just |at least )?"
+                          r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)(?: or more)? "
+                          r"(?:of (?:the |his |her |their )?(?:[\w\-]+ )?)?"
+                          r"(?:papers|entries|works|articles|publications)\b(?![^?]*\bwith\b)")
 # the phrase a count of titles asks about: "titles (that) contain / spell out / use the word 'X'"
 # (or one word after "the word" or "the term", unquoted: "titles with the word graph in any form")
 TITLE_PHRASE = re.compile(r"\btitles?\b[^'\"“”‘’]{0,40}?(?:contain|include|spell|use|have|mention|with|say|feature)\w*"
@@ -173,8 +177,16 @@ def _split_targets(text: str) -> list[str]:
     splits = (r",\s*(?:and\s+)?|\s+(?:differs?|compared?s?|stacks? up)\s+(?:from|to|with|against)\s+|"
               r"\s+(?:and|vs\.?|versus|with|to|from)\s+")
     parts = [p.strip(" ,;:'\"") for p in re.split(splits, text) if p.strip(" ,;:'\"")]
+    if len(parts) > MAX_COMPARED:
+        # things described at length ("the simulator that swaps crowdworkers for LLMs with the framework in which
+        # an LM pretends to run tools"): parted only where a new noun phrase begins
+        parts = [p.strip(" ,;:'\"") for p in re.split(_NEW_PHRASE, text) if p.strip(" ,;:'\"")]
     parts = [re.sub(r"^(the|a|an)\s+", "", p, flags=re.IGNORECASE) for p in parts]
     return parts if 2 <= len(parts) <= MAX_COMPARED and all(len(p) <= 120 for p in parts) else []
+
+
+_NEW_PHRASE = re.compile(r",?\s+(?:and|vs\.?|versus|with|to|from|against)\s+(?=(?:the|his|her|their|its)\s)",
+                         re.IGNORECASE)
 
 
 _LIST_WORD = re.compile(r"[\w\-]+|,|/")
@@ -247,13 +259,13 @@ def asks_listing_form(question: str) -> bool:
     busiest year, papers posted on the same day, a mean (papers a year, authors a paper, days between papers), a
     share, how many different co-authors, how long the papers span, a half or quarter of a named year, the titles
     that write a quoted phrase or are the longest or shortest (or abstracts that are), the authors shown on a given
-    number of papers, or the complete author lists."""
+    number of papers, the complete author lists, or the dates given without a year."""
     q = fold(question)
     return bool(PER_MONTH.search(q) and re.search(r"\b(?:papers?|published|released|came out|posted|articles?)\b", q)
                 or AUTHOR_EXTREME.search(q) or compares_years(q) or BUSIEST_YEAR.search(q) or SAME_DAY.search(q)
                 or AVERAGE.search(q) and _PER_UNIT.search(q) or SHARE.search(q) or PEOPLE.search(q)
                 or HOW_LONG.search(q) or YEAR_PART.search(q) and named_years(q) or TITLE_PHRASE.search(q)
-                or TITLE_EXTREME.search(q) or AUTHORS_ON_N.search(q)
+                or TITLE_EXTREME.search(q) or AUTHORS_ON_N.search(q) or YEARLESS.search(q)
                 or COMPLETE_LISTS.search(q) and bool(re.search(r"\bhow many\b|\bwhich\b|\bnumber\b", q)))
 
 
@@ -308,10 +320,14 @@ def parse_category(question: str, papers: list[Paper]) -> str | None:
     # arXiv writes the category with its archive: "cs.LG" is LG
     question = re.sub(r"\b(?:cs|stat|math|eess|econ|physics|q-bio|q-fin)\.([A-Za-z]{2})\b", r"\1", question)
     for code in sorted(present):
+        if re.search(rf"\b(?:not in|outside(?: of)?|other than|except(?: for)?|excluding|non-)\s*(?:the\s+)?"
+                     rf"(?:category\s+)?{re.escape(code)}\b", question, re.IGNORECASE):
+            continue  # "not in the LG category" sets LG apart (`field_counts.categories_compared`), it is no scope
         # an upper-case code as its own word, e.g. "in CL", "CL papers", "category CL"
         if re.search(rf"(?<![\w.]){re.escape(code)}(?![\w.])", question) and (
-                re.search(rf"(?:\b(?:in|category|categories|cat\.?|from|under|tagged|labell?ed|marked|categori[sz]ed as|"
-                          rf"classified as|filed under)|categor[ií]a|cat[ée]gorie|kategorie|类别|分类)\s*(?:the\s+)?{code}\b",
+                re.search(rf"(?:\b(?:in|category|categories|cat\.?|from|under|tagged|labell?ed|marked|"
+                          rf"categori[sz]ed as|classified as|filed under)|"
+                          rf"\b(?:cat[eé]gor|kat[eé]gor|категор)\w*|类别|分类)\s*(?:the\s+)?{code}\b",
                           question, re.IGNORECASE)
                 or re.search(rf"\b{code}[- ](?:category|tagged|tag)\b", question)
                 or re.search(rf"\b{code}\s+(?:category|papers?|section|listing)\b", question)

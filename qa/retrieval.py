@@ -126,7 +126,10 @@ class _Index:
             if not word.isascii() or _NAME.match(word) or self._known(lower):
                 return word
             fixed = self.correct_typos([lower])[0]
-            return word if fixed == lower else fixed
+            if fixed == lower:
+                return word
+            # a capital kept: "Bayesain" is the name "Bayesian" (`question.question_names` reads capitals)
+            return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
         return _WORD.sub(fix, text)
 
     def function_words_mended(self, text: str) -> str:

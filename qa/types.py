@@ -189,6 +189,7 @@ class MetadataAnswer:
     text: str
     papers: list[Paper] = field(default_factory=list)  # cited as [1]..[n] in this order
     understood: bool = True
+    whole: bool = False  # the listing's total: what a count the rules could not narrow reads as
 
 
 @dataclass

@@ -80,6 +80,9 @@ def test_must_include_is_case_insensitive_and_accepts_alternatives():
     assert ev.includes("dated 2019-07-19 in the listing", "Jul 19, 2019")
     assert not ev.includes("It was posted on June 19, 2019 [1].", "Jul 19, 2019")
     assert not ev.includes("It was posted on July 9, 2019 [1].", "Jul 19, 2019")
+    # a date the source gives without its year
+    assert ev.includes("dated February 4 (the source gives no year)", "Feb 4")
+    assert not ev.includes("dated February 14", "Feb 4") and not ev.includes("dated March 4", "Feb 4")
 
 
 def test_must_include_counts_every_string_of_every_question():

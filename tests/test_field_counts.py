@@ -269,3 +269,37 @@ def test_abstract_lengths_and_authors_on_a_number_of_papers():
         and "Bo Chen" in answer.text, answer.text
     assert asks_listing_form("Which authors appear on four papers?") and not asks_listing_form(
         "Which authors appear on two papers with Ann Lee?")
+
+
+def test_reworded_counts_of_authors_categories_affiliations_and_dates():
+    """"co-authors on exactly two of the listed papers", "at least two", "not in the LG category", "how many listed
+    papers carry an affiliation", "which date has no year", on another group's BibTeX (and a listing date)."""
+    from dataclasses import replace
+
+    from qa.metadata import answer_metadata
+    from qa.papers import Profile
+    from qa.question import asks_listing_form
+
+    papers, _ = parse_bibtex(BIB.replace("year={2021}", "year={2021}, primaryclass={cs.LG}").replace(
+        "year={2022}", "year={2022}, primaryclass={cs.LG}").replace("year={2023}", "year={2023}, primaryclass={cs.CV}"))
+    owner = Profile(name="Bo Chen")
+    answer = answer_metadata("Which co-authors appear on exactly two of the listed papers?", papers, Profile(name=""))
+    assert answer.text.startswith("2 authors are shown on exactly 2 papers"), answer.text
+    # the profile's owner is nobody's co-author
+    answer = answer_metadata("Which co-authors does the listing show on at least two papers?", papers, owner)
+    assert answer.text.startswith("1 author is shown on 2 or more papers") and "Ann Lee" in answer.text \
+        and "Bo Chen" not in answer.text, answer.text
+    answer = answer_metadata("Of the entries by Ann Lee, which are not in LG?", papers, owner)
+    assert answer.understood and answer.papers == [] and "0 papers" in answer.text, answer.text
+    answer = answer_metadata("Name the entries not in the category LG.", papers, owner)
+    assert [p.title for p in answer.papers] == ["Learning to See"] and " is outside LG" in answer.text, answer.text
+    tagged = [replace(papers[0], affiliations=("utoronto",))] + papers[1:]
+    answer = answer_metadata("How many listed entries name an affiliation?", tagged, owner)
+    assert answer.text.startswith("1 paper of 3 in the listing name"), answer.text
+    # a date the source gives without its year (a profile listing's "Feb 4")
+    undated = papers[:2] + [replace(papers[2], date="2023-02-04", year_given=False)]
+    for question in ("Which entry's date comes without a year?", "One entry has a date with no year. Which?"):
+        assert asks_listing_form(question)
+        answer = answer_metadata(question, undated, owner)
+        assert [p.title for p in answer.papers] == ["Learning to See"] and "February 4" in answer.text, answer.text
+    assert answer_metadata("Which paper's date has no year?", papers, owner).text.startswith("Every paper")

@@ -598,6 +598,12 @@ def test_a_count_of_papers_writing_a_name_takes_them_all_and_a_list_of_names_any
     answer = quill.ask("How many abstracts mention Quillbench?")
     assert answer.route == "synthesis" and len(answer.citations) == 10, answer.answer
     assert answer.answer.startswith("10 papers"), answer.answer
+    # a misspelt name is read as the collection spells it, with its capital ("Quilbench" is "Quillbench")
+    query = quill.read("How many abstracts mention Quilbench?")
+    assert quill.asked(query) == "How many abstracts mention Quillbench?"
+    assert len(quill.query_candidates(query).named_term) == 10
+    answer = quill.ask("How many abstracts mention Quilbench?")
+    assert answer.route == "synthesis" and len(answer.citations) == 10, answer.answer
     from qa.types import Filters
     holders = quill._rare_name_papers("Which papers use Zorblet-2 or Zorblet-3, and not only Pellix?", Filters())
     assert {h.paper.title for h in holders} == {"Learning for Crop Mapping", "Learning for Fraud Detection"}

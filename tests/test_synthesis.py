@@ -169,6 +169,11 @@ def test_the_things_a_comparison_names_or_describes():
     assert comparison_targets("Two papers plan in latent space, one with a learned policy network and the other "
                               "with an imagined critic. How do they differ?") == \
         ["with a learned policy network", "with an imagined critic"]
+    # things described at length, with "and", "to" and "from" inside each: parted where a new noun phrase begins
+    assert comparison_targets("Compare the detector that proposes regions and scores them with the one that looks "
+                              "at the image once to predict boxes from a grid.") == \
+        ["detector that proposes regions and scores them",
+         "one that looks at the image once to predict boxes from a grid"]
 
 
 def _paper(title: str, abstract: str, category: str = "LG", has_code: bool = False) -> Paper:

@@ -53,9 +53,7 @@ def read_unit(unit, workspace: Path) -> list[dict]:
         query = assistant.read(row["question"], clean_history(row.get("history")))
         if query.route.label != "synthesis":
             continue
-        candidates = assistant.synthesis_candidates(query.text, query.history, query.k, query.filters,
-                                                    search_text=query.search_text,
-                                                    reader=assistant._sentence_reader(query))
+        candidates = assistant.query_candidates(query)
         if candidates.kind == "compare" or candidates.named_term:
             continue  # cited by rule: the papers a comparison names, the papers that write the rare name asked
         pool = candidates.pool()
