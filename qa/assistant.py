@@ -246,7 +246,8 @@ class Assistant:
         if form is None:
             return result, ""
         as_form = form_answer(form, self.papers, self.profile, filters)
-        if as_form.understood and as_form.text and names_its_category(question, as_form.text, self.papers):
+        if as_form.understood and as_form.text and not (result.whole and as_form.whole) \
+                and names_its_category(question, as_form.text, self.papers):
             return as_form, form.text
         return result, ""
 
