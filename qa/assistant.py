@@ -246,7 +246,9 @@ class Assistant:
         if form is None:
             return result, ""
         as_form = form_answer(form, self.papers, self.profile, filters)
-        if as_form.understood and as_form.text and not (result.whole and as_form.whole) \
+        # over the listing's total (which also gives the profile's claimed count), only a reading that narrows the
+        # papers: "how many papers does the profile give in all?" is no question about citations
+        if as_form.understood and as_form.text and not (result.whole and (as_form.whole or not as_form.papers)) \
                 and names_its_category(question, as_form.text, self.papers):
             return as_form, form.text
         return result, ""
