@@ -328,8 +328,9 @@ class Assistant:
         plan = None
         # a several-paper answer reads the question as the collection spells it; a one-paper answer as typed (its
         # sentences are ranked with a bonus for the paper's name, which a mended name would hand the definition)
-        asked = self.asked(query) if answer.route == "synthesis" else question
+        asked = question
         if answer.route == "synthesis":
+            asked = self.asked(query)
             candidates = self.query_candidates(query, merged)
             hits = candidates.hits
         else:

@@ -223,9 +223,10 @@ def authors_on(q: str, selected: list[Paper], scope_text: str, owner: str = "") 
     more = "or more" in m.group(0) or "at least" in m.group(0)
     counts: dict[str, list[Paper]] = {}
     shown: dict[tuple[str, str] | None, str] = {}  # each person under the first spelling met
+    left_out = owner if re.search(r"\bco-?authors?\b", q) else ""
     for p in selected:
         for a in p.authors:
-            if not (owner and re.search(r"\bco-?authors?\b", q) and same_author(a, owner)):
+            if not (left_out and same_author(a, left_out)):
                 counts.setdefault(shown.setdefault(author_key(a), a), []).append(p)
     found = sorted((a for a, ps in counts.items() if (len(ps) >= n if more else len(ps) == n)),
                    key=lambda a: (-len(counts[a]), a))

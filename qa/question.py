@@ -176,11 +176,14 @@ def _split_targets(text: str) -> list[str]:
                   text.strip(), flags=re.IGNORECASE)
     splits = (r",\s*(?:and\s+)?|\s+(?:differs?|compared?s?|stacks? up)\s+(?:from|to|with|against)\s+|"
               r"\s+(?:and|vs\.?|versus|with|to|from)\s+")
-    parts = [p.strip(" ,;:'\"") for p in re.split(splits, text) if p.strip(" ,;:'\"")]
+    def parted(pattern) -> list[str]:
+        return [p.strip(" ,;:'\"") for p in re.split(pattern, text) if p.strip(" ,;:'\"")]
+
+    parts = parted(splits)
     if len(parts) > MAX_COMPARED:
         # things described at length ("the simulator that swaps crowdworkers for LLMs with the framework in which
         # an LM pretends to run tools"): parted only where a new noun phrase begins
-        parts = [p.strip(" ,;:'\"") for p in re.split(_NEW_PHRASE, text) if p.strip(" ,;:'\"")]
+        parts = parted(_NEW_PHRASE)
     parts = [re.sub(r"^(the|a|an)\s+", "", p, flags=re.IGNORECASE) for p in parts]
     return parts if 2 <= len(parts) <= MAX_COMPARED and all(len(p) <= 120 for p in parts) else []
 
