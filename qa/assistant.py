@@ -26,7 +26,8 @@ from .llm import get_llm
 from .forms import FOREIGN, forms, names_its_category, without_titles
 from .field_counts import dates_compared, shared_authors
 from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
-from .question import MAX_COMPARED, alternatives, comparison_targets, fold, parse_filters, question_names
+from .question import (MAX_COMPARED, alternatives, comparison_targets, fold, given_as_examples, parse_filters,
+                       question_names)
 from .text import quoted_phrases
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
 from .router import get_router
@@ -418,9 +419,12 @@ class Assistant:
         compares = asks_comparison(question, vector)
         named = self._compared_papers(question, filters, history, compares)
         self._load_sentences(reader, hits + named)
+        written = frozenset(h.paper.paper_id for h in holders)
+        examples = given_as_examples(question, question_names(question))
         candidates = gather_candidates(question, query, hits, reader or self.embedder, named, self.papers,
                                        by_author=bool(filters.author),
-                                       named_term=frozenset(h.paper.paper_id for h in holders),
+                                       named_term=frozenset() if examples else written,
+                                       examples=written if examples else frozenset(),
                                        multilingual=self.retriever.multilingual.z_scores(query, self.papers),
                                        similarity=self.retriever.multilingual.similarities(
                                            [h.paper for h in hits[:SELECTION.pool]], len(self.papers)),

@@ -271,6 +271,9 @@ class Candidates:
     # the pool's papers' cosines with one another (multilingual-e5, whole abstracts), None past
     # `retrieval.MULTILINGUAL_MAX_PAPERS`: a paper like the ones the answer is surely about is likely on its topic
     similarity: np.ndarray | None = None
+    # the papers that write a name the question gives as an example ("RNNs such as LSTMs"): cited beside the
+    # model's choice, which finds the papers about the kind it stands for
+    examples: frozenset = frozenset()
 
     def evidence(self, selection: Selection | None = None) -> list[float]:
         selection = selection or SELECTION
@@ -422,7 +425,8 @@ def writes(paper: Paper, name: str) -> bool:
 def gather_candidates(question: str, query: str, hits: list[Hit], embedder, named: list[Hit] | None = None,
                       collection: list[Paper] | None = None, by_author: bool = False,
                       named_term: frozenset = frozenset(), multilingual: dict[str, float] | None = None,
-                      similarity: np.ndarray | None = None, vector: np.ndarray | None = None) -> Candidates:
+                      similarity: np.ndarray | None = None, vector: np.ndarray | None = None,
+                      examples: frozenset = frozenset()) -> Candidates:
     """`multilingual`: per paper id, the question's multilingual-e5 cosine with it, standardised over the
     collection (`retrieval.MultilingualPaperVectors.z_scores`); `similarity`: the first `SELECTION.pool` hits'
     cosines with one another (`retrieval.MultilingualPaperVectors.similarities`); `vector`: the question's
@@ -433,7 +437,7 @@ def gather_candidates(question: str, query: str, hits: list[Hit], embedder, name
     return Candidates(question, kind, list(hits), [float(s.max()) for s in scores],
                       word_coverage(query, hits, collection), named, by_author, named_term,
                       [(multilingual or {}).get(h.paper.paper_id, 0.0) for h in hits],
-                      [np.sort(s)[::-1][:5].round(4).tolist() for s in scores], similarity)
+                      [np.sort(s)[::-1][:5].round(4).tolist() for s in scores], similarity, examples)
 
 
 # a question about sets of papers ("model-free RL in these papers", "which methods ...?"), not two it describes
@@ -471,8 +475,10 @@ def select_papers(candidates: Candidates, selection: Selection | None = None) ->
     if selection is None:
         if candidates.named_term and candidates.kind in ("count", "topic"):
             return select_papers(candidates, SELECTION)  # the papers that write the rare name asked about
-        return _unique(list(candidates.named) + selection_model().choose(candidates)) if candidates.pool() \
-            else list(candidates.named)
+        if not candidates.pool():
+            return list(candidates.named)
+        written = [h for h in candidates.pool() if h.paper.paper_id in candidates.examples]
+        return _unique(list(candidates.named) + selection_model().choose(candidates) + written)
     limit = max(selection.most, len(candidates.named))
     every = list(zip(candidates.hits, candidates.evidence(selection)))
     if candidates.named_term and candidates.kind in ("count", "topic"):

@@ -5,10 +5,11 @@ of the papers a question names in order. Also the cited list every metadata answ
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-from .papers import Paper
-from .question import (AUTHORS_ON_N, AUTHOR_SHOWN, COMPLETE_LISTS, SEASON, TITLE_EXTREME, TITLE_PHRASE, YEAR_PART,
-                       YEARLESS, fold, written_categories)
+from .papers import MONTHS, Paper
+from .question import (AUTHORS_ON_N, AUTHOR_SHOWN, COMPLETE_LISTS, DAY_OF_YEAR, SEASON, TITLE_EXTREME, TITLE_MARK,
+                       TITLE_PHRASE, YEAR_PART, YEARLESS, fold, written_categories)
 from .types import MetadataAnswer
 
 LIST_LIMIT = 25
@@ -61,7 +62,8 @@ def owner_shown(q: str, selected: list[Paper], owner: str, scope_text: str = "")
     cut = sum(p.authors_truncated for p in selected)
     every = f"All {len(selected)} are on the profile, but t" if not scope_text else "T"
     return MetadataAnswer(f"{owner}'s name is shown in the author lists of {plural(len(shown), 'paper')} of the "
-                          f"{len(selected)} in the listing{scope_text}. {every}he listing shows at most three names "
+                          f"{len(selected)} in the listing{scope_text}; the other {len(selected) - len(shown)} do not "
+                          f"show it. {every}he listing shows at most three names "
                           f"and cuts {cut} of these lists with “et al.”, so the others may not show the name.\n" +
                           listing(shown), shown[:LIST_LIMIT])
 
@@ -90,16 +92,29 @@ def dated_without_year(q: str, selected: list[Paper], scope_text: str) -> Metada
                           found[:LIST_LIMIT])
 
 
+# what a title mark is called, and the characters that write it
+_MARKS = {"colon": ":", "question mark": "?", "question": "?", "hyphen": "-‐–—", "dash": "-‐–—", "comma": ",",
+          "digit": "0123456789", "number": "0123456789", "exclamation mark": "!"}
+
+
 def titles_with(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
     """"How many titles contain 'neural network'?": the titles that write the quoted phrase (or the word after "the
-    word", in any form)."""
+    word", in any form); "… contain a colon?", "… are phrased as questions?": the titles that write that mark."""
+    if mark := TITLE_MARK.search(q):
+        name = mark.group(1) or "question"
+        found = [p for p in selected if any(c in p.title for c in _MARKS[name])]
+        what = "are phrased as questions (end in “?”)" if name == "question" else f"contain a {name}"
+        lead = f"{plural(len(found), 'title')} of {len(selected)} in the listing{scope_text} {what}"
+        return MetadataAnswer(lead + (":\n" + listing(found) if found else "."), found[:LIST_LIMIT])
     m = TITLE_PHRASE.search(q)
     if not m:
         return None
-    written = (m.group(1) or m.group(2)).strip()
+    written = (m.group(1) or m.group(2) or m.group(3)).strip()
     phrase = fold(written)
-    # one word unquoted, "in some form": its inflections too ("prompt": "prompting", "prompts")
-    tail = r"\w*" if m.group(2) else ""
+    if m.group(3) and len(phrase) > 4:  # "language models": "language model" in any form
+        phrase = re.sub(r"(?<=[^s])s$", "", phrase)
+    # unquoted, "in some form": its inflections too ("prompt": "prompting", "prompts")
+    tail = r"\w*" if m.group(2) or m.group(3) else ""
     found = [p for p in selected if re.search(rf"(?<!\w){re.escape(phrase)}{tail}(?!\w)", fold(p.title))]
     lead = f"{plural(len(found), 'title')} in the listing{scope_text} write “{written}”" + \
         (" (in any form)" if tail else "")
@@ -224,20 +239,47 @@ def authors_on(q: str, selected: list[Paper], scope_text: str, owner: str = "") 
     counts: dict[str, list[Paper]] = {}
     shown: dict[tuple[str, str] | None, str] = {}  # each person under the first spelling met
     left_out = owner if re.search(r"\bco-?authors?\b", q) else ""
+    role = role_asked(q)
     for p in selected:
-        for a in p.authors:
+        for a in at_role(p, role):
             if not (left_out and same_author(a, left_out)):
                 counts.setdefault(shown.setdefault(author_key(a), a), []).append(p)
     found = sorted((a for a, ps in counts.items() if (len(ps) >= n if more else len(ps) == n)),
                    key=lambda a: (-len(counts[a]), a))
     bound = f"{n} or more" if more else f"exactly {n}"
-    note = (" The listing shows at most three names on some papers (“et al.”), so these are counts of the names "
-            "shown.")
+    note = "" if role == "first" else (" The listing shows at most three names on some papers (“et al.”), so these "
+                                       "are counts of the names shown.")
+    placed = f" as {role} author" if role else ""
     if not found:
-        return MetadataAnswer(f"No author is shown on {bound} papers in the listing{scope_text}.{note}")
-    lines = [f"- {a}: {plural(len(counts[a]), 'paper')}" for a in found]
-    return MetadataAnswer(f"{plural(len(found), 'author')} {'is' if len(found) == 1 else 'are'} shown on {bound} "
-                          f"papers in the listing{scope_text}:\n" + "\n".join(lines) + "\n" + note.strip())
+        return MetadataAnswer(f"No author is shown{placed} on {bound} papers in the listing{scope_text}.{note}")
+    cited = [p for p in selected if any(p in counts[a] for a in found)][:LIST_LIMIT]
+    number = {p.paper_id: i for i, p in enumerate(cited, 1)}
+    lines = [f"- {a}: {plural(len(counts[a]), 'paper')}" + "".join(f" [{number[p.paper_id]}]" for p in counts[a]
+                                                                     if p.paper_id in number) for a in found]
+    are = "is" if len(found) == 1 else "are"
+    return MetadataAnswer(f"{plural(len(found), 'author')} {are} shown{placed} on {bound} papers in the listing"
+                          f"{scope_text}:\n" + "\n".join(lines) + ("\n" + note.strip() if note
+                                                                                        else ""), cited)
+
+
+_ROLE = re.compile(r"\b(first|lead|last|senior)[- ]author(?:s|ed)?\b|\bauthors? (?:listed |named )?(first|last)\b")
+
+
+def role_asked(q: str) -> str:
+    """"first" or "last" when the question asks about one place in the author lists, else ""."""
+    m = _ROLE.search(q)
+    if not m:
+        return ""
+    return "last" if (m.group(1) or m.group(2)) in ("last", "senior") else "first"
+
+
+def at_role(paper: Paper, role: str) -> list[str]:
+    """The names of a paper at that place: the first, the last (unknown when the list is cut), or all shown."""
+    if role == "first":
+        return paper.authors[:1]
+    if role == "last":
+        return [] if paper.authors_truncated else paper.authors[-1:]
+    return list(paper.authors)
 
 
 def positions_of(who: str, last: bool, papers: list[Paper], scope_text: str) -> MetadataAnswer:
@@ -322,3 +364,118 @@ def dates_compared(q: str, named: list[Paper]) -> MetadataAnswer | None:
         return MetadataAnswer(f"They share a date in the listing: {dates}.", list(named))
     which = "last" if m.group(1) in _LATER else "first"
     return MetadataAnswer(f"{pick.title} came out {which}: {dates}.", list(named))
+
+
+def months_of_year(selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
+    """Papers per month of the year, the busiest month's papers cited ("in which month were most papers released?")."""
+    counts = Counter(m for p in selected if (m := paper_month(p)))
+    if not counts:
+        return None
+    top = max(counts.values())
+    busiest = " and ".join(MONTHS[m - 1] for m in sorted(counts) if counts[m] == top)
+    lines = [f"- {MONTHS[m - 1]}: {plural(n, 'paper')}" for m, n in sorted(counts.items())]
+    undated = len(selected) - sum(counts.values())
+    several = " and " in busiest
+    cited = [p for p in selected if counts.get(paper_month(p) or 0) == top][:LIST_LIMIT]
+    return MetadataAnswer(f"{busiest} {'are' if several else 'is'} the most common month{'s' if several else ''}, with "
+                          f"{plural(top, 'paper')}{' each' if several else ''}{scope_text}: " +
+                          "; ".join(f"{p.title} [{i}]" for i, p in enumerate(cited, 1)) +
+                          ". Papers per month of the year:\n" + "\n".join(lines) +
+                          (f"\n\n{plural(undated, 'paper')} without a month are not counted." if undated else ""),
+                          cited)
+
+
+# "June 1": a day of the year, when no year follows it
+_DAY = re.compile(r"\b(" + "|".join(m.lower()[:3] for m in MONTHS) + r")[a-z]*\.?\s+(\d{1,2})\b(?!,? \d{4})")
+
+
+def shared_dates(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer:
+    """The papers posted on the same day; on the same day of the year in any years when the question says so ("the
+    same calendar day", "June 1, a year apart": then in different years, and that day only). A month or a year alone
+    is not a day."""
+    day = _DAY.search(q)
+    yearly = bool(DAY_OF_YEAR.search(q) or day)
+    on = f"{[m.lower()[:3] for m in MONTHS].index(day.group(1)) + 1:02d}-{int(day.group(2)):02d}" if day else ""
+    apart = bool(re.search(r"\bapart\b|\bdifferent years\b", q))
+    if re.search(r"\bsame (?:\w+ )?month\b", q):  # "in the same month (of the same year)"
+        return _shared_months(selected, scope_text, yearly and not re.search(r"\bsame year\b", q))
+    by_date: dict[str, list[Paper]] = {}
+    for p in selected:
+        if p.day:
+            by_date.setdefault(p.date[5:] if yearly else p.date, []).append(p)
+    shared = sorted(((d, ps) for d, ps in by_date.items() if len(ps) > 1 and d.endswith(on)
+                     and not (apart and len({p.year for p in ps}) == 1)), reverse=True)
+    undated = sum(not p.day for p in selected)
+    left_out = (f" ({plural(undated, 'paper')} without a day in the listing {'is' if undated == 1 else 'are'} "
+                f"left out.)") if undated else ""
+    if not shared:
+        return MetadataAnswer(f"No two papers in the listing{scope_text} share a "
+                              f"{'day of the year' if yearly else 'date'}.{left_out}")
+    cited = [p for _, ps in shared for p in ps][:LIST_LIMIT]
+    number = {p.paper_id: i for i, p in enumerate(cited, 1)}
+    lines = [f"- {ps[0].long_date().split(',')[0] if yearly else ps[0].long_date()}: " +
+             "; ".join(f"{p.title}" + (f" ({p.year})" if yearly else "") +
+                       (f" [{number[p.paper_id]}]" if p.paper_id in number else "") for p in ps)
+             for d, ps in shared]
+    groups = plural(len(shared), "day") + " of the year" if yearly else plural(len(shared), "date")
+    are = "is" if len(shared) == 1 else "are"
+    return MetadataAnswer(f"Yes: {groups} in the listing{scope_text} {are} shared by more than one paper:\n" +
+                          "\n".join(lines) + (f"\n{left_out.strip()}" if left_out else ""), cited)
+
+
+_AUTHORS_BOUND = re.compile(r"\b(more than|over|at least|fewer than|less than|under|at most)\s+"
+                            r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:listed\s+|named\s+)?"
+                            r"(?:authors?|co-?authors?|people|names)\b")
+
+
+def authors_bounded(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
+    """"Which papers have more than three authors?": the papers whose author count is known to pass the bound; a
+    list cut with “et al.” has more authors than it shows, which settles some bounds and not others."""
+    m = _AUTHORS_BOUND.search(q)
+    if not m:
+        return None
+    n = NUMBER_WORDS.get(m.group(2)) or int(m.group(2))
+    bound = m.group(1)
+    more = bound in ("more than", "over", "at least")
+    strict = bound in ("more than", "over", "fewer than", "less than", "under")
+    low = n + 1 if more and strict else n if more else None
+    high = n - 1 if not more and strict else n if not more else None
+
+    def known(p: Paper) -> bool | None:  # True / False, None when the cut list cannot tell
+        shown = len(p.authors)
+        if not p.authors_truncated:
+            return shown >= low if more else shown <= high
+        if more:  # at least shown + 1 authors
+            return True if shown + 1 >= low else None
+        return False if shown + 1 > high else None
+    found = [p for p in selected if known(p)]
+    unsure = sum(known(p) is None for p in selected)
+    text = (f"{plural(len(found), 'paper')} in the listing{scope_text} {'has' if len(found) == 1 else 'have'} "
+            f"{bound} {plural(n, 'author')}" + (":\n" + listing(found, authors=True) if found else "."))
+    one = unsure == 1
+    note = (f"\n\n{plural(unsure, 'paper')} end{'s' if one else ''} in “et al.”, so {'its' if one else 'their'} count "
+            "cannot be told." if unsure else "")
+    if any(p.authors_truncated for p in found):
+        note += "\n\nA list ending in “et al.” has more authors than the three names the listing shows."
+    return MetadataAnswer(text + note, found[:LIST_LIMIT])
+
+
+def _shared_months(selected: list[Paper], scope_text: str, yearly: bool) -> MetadataAnswer:
+    """The months (of a year, or of any year when `yearly`) with more than one paper."""
+    by_month: dict[str, list[Paper]] = {}
+    for p in selected:
+        if paper_month(p):
+            by_month.setdefault(p.date[5:7] if yearly else p.date[:7], []).append(p)
+    shared = sorted(((m, ps) for m, ps in by_month.items() if len(ps) > 1), key=lambda t: (-len(t[1]), t[0]))
+    if not shared:
+        return MetadataAnswer(f"No two papers in the listing{scope_text} share a month.")
+    cited = [p for _, ps in shared for p in ps][:LIST_LIMIT]
+    number = {p.paper_id: i for i, p in enumerate(cited, 1)}
+    lines = [f"- {MONTHS[int(m[-2:]) - 1]}{'' if yearly else ' ' + m[:4]}: {plural(len(ps), 'paper')}: " +
+             "; ".join(p.title + (f" ({p.year})" if yearly else "") +
+                       (f" [{number[p.paper_id]}]" if p.paper_id in number else "") for p in ps) for m, ps in shared]
+    what = "month of the year" if yearly else "month"
+    return MetadataAnswer(f"{len(shared)} {what}{'s' if len(shared) > 1 and not yearly else ''}"
+                          f"{' (of any year)' if yearly else ''} in the listing{scope_text} "
+                          f"{'has' if len(shared) == 1 else 'have'} more than one paper, busiest first:\n" +
+                          "\n".join(lines), cited)

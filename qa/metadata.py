@@ -11,14 +11,16 @@ from collections import Counter
 from dataclasses import replace
 
 from .papers import MONTHS, Paper, Profile
-from .question import (AUTHOR_EXTREME, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES, COLLECTION_WIDE, HOW_LONG, OTHER_TIME,
-                       PAPER_AFFILIATION, PAPER_CATEGORY, PAPER_CODE, PAPER_DATE, PAPER_FACT, PEOPLE, PER_MONTH,
-                       PER_PAPER_CITATIONS, SAME_DAY, SHARE, code_filter, compares_years, find_author,
-                       fold, named_years, parse_category, parse_years, without_name_years)
-from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_on, categories_compared,
+from .question import (AUTHORS_ON_N, AUTHOR_EXTREME, AUTHOR_SHOWN, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES,
+                       COLLECTION_WIDE, HOW_LONG, OTHER_TIME, PAPER_AFFILIATION, PAPER_CATEGORY, PAPER_CODE,
+                       PAPER_DATE, PAPER_FACT, PEOPLE, PER_MONTH, PER_PAPER_CITATIONS, SAME_DAY, SHARE, code_filter,
+                       compares_years, find_author, fold, named_years, parse_category, parse_years,
+                       without_name_years)
+from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bounded, authors_on, categories_compared,
                            complete_lists, dated_without_year, listing as _listing, names_owner, owner_shown,
                            paper_month, papers_with_affiliation, parts_compared, plural as _plural, positions_of,
-                           same_author as _same_author, title_extremes, titles_with, year_parts)
+                           role_asked, at_role, same_author as _same_author, shared_dates, months_of_year,
+                           title_extremes, titles_with, year_parts)
 from .text import ACRONYM_PLURAL, STOP, WORD
 from .types import Filters, MetadataAnswer
 
@@ -30,8 +32,9 @@ _COUNTING = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]nto
 _YEARS_OVER = re.compile(r"\byears?\b.{0,40}\b(more than|over|above|at least|fewer than|less than|under|at most)\s+"
                          r"(\d+)\s+(?:papers?|publications?|articles?)\b")
 # an author's place in the list ("who is the most common first author?", "papers with her as last author")
-_POSITION = re.compile(r"\b(first|lead|second|last|senior)[- ]authors?\b|"
-                       r"\b(?:is|was) (?:he|she) (?:the )?(first|last)\b(?! (?:paper|one|time|entry))")
+_POSITION = re.compile(r"\b(first|lead|second|last|senior)[- ]author(?:s|ed)?\b|"
+                       r"\b(?:is|was) (?:he|she) (?:the )?(first|last)\b(?! (?:paper|one|time|entry))|"
+                       r"\b(lead)s? (?:the )?(?:most|more) (?:papers|entries)\b")  # "who leads the most papers?"
 
 
 def _newest_first(papers: list[Paper]) -> list[Paper]:
@@ -171,9 +174,14 @@ _PAPERS_COUNTED = re.compile(r"\bin how many\b|\bhow many (?:of (?:the|his|her|t
                              r"\bnumber of (?:papers|entries)\b|\bwhich (?:\w+ )?(?:papers|entries)\b")
 
 
+_PICKED = re.compile(r"\b(?:oldest|earliest|newest|latest|most recent|first|last)\b(?: \w+)? "
+                     r"(?:paper|entry|work|article)\b")
+
+
 def needs_paper_context(question: str) -> bool:
     q = fold(question)
-    return bool(PER_PAPER_AUTHORS.search(q)) and not _PAPERS_COUNTED.search(q)
+    # "the oldest paper that shows X in its author list" picks a paper from the listing: not one already meant
+    return bool(PER_PAPER_AUTHORS.search(q)) and not _PAPERS_COUNTED.search(q) and not _PICKED.search(q)
 
 
 def _authors_of(paper: Paper, question: str, papers: list[Paper]) -> MetadataAnswer:
@@ -246,8 +254,18 @@ def _share(papers: list[Paper], selected: list[Paper], scope: Filters, stated: F
     return MetadataAnswer(text + (":\n" + _listing(part) if part else "."), part[:LIST_LIMIT])
 
 
-def _people(papers: list[Paper], owner: str, scope_text: str) -> MetadataAnswer:
-    """How many different people the listing names besides the owner, honest about author lists cut short."""
+def _people(papers: list[Paper], owner: str, scope_text: str, role: str = "") -> MetadataAnswer:
+    """How many different people the listing names besides the owner, honest about author lists cut short; or
+    how many different people are first (last) authors."""
+    if role:
+        placed = Counter(shown for p in papers for shown in at_role(p, role))
+        unknown = sum(not at_role(p, role) for p in papers)
+        top = ", ".join(f"{n} ({k})" for n, k in placed.most_common(5) if k > 1)
+        return MetadataAnswer(f"{len(placed)} different {'person is' if len(placed) == 1 else 'people are'} the "
+                              f"{role} author of the {_plural(len(papers) - unknown, 'paper')} in the listing"
+                              f"{scope_text}" + (f"; the most frequent are {top}" if top else "") + "." +
+                              (f" {unknown} papers name only part of their authors (“et al.”), so their last author "
+                               "is not known." if unknown else ""))
     others = [a for p in papers for a in p.authors if not (owner and fold(a) == fold(owner))]
     cut = sum(p.authors_truncated for p in papers)
     top = Counter(others).most_common(5)
@@ -491,18 +509,27 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if SHARE.search(q):
         return _share(papers, selected, scope, stated, given, among)
     if PEOPLE.search(q):
-        return _people(selected, owner, scope_text())
+        return _people(selected, owner, scope_text(), role_asked(q))
     if HOW_LONG.search(q) and selected:
         return _span(selected, scope_text())
-    if m := _POSITION.search(q):
+    if (m := _POSITION.search(q)) and not AUTHORS_ON_N.search(q):  # "who leads three papers?": authors_on below
         # "he", "his": the profile's owner
         said = names_owner(q, owner) or bool(owner and re.search(r"\b(?:he|she|him|her|his)\b", q))
         who = scope.author or (owner if said else None)
         if who or re.search(r"\bmost (?:common|frequent|often)\b|\bmost papers\b|\bhow many\b|\bwhich papers\b", q):
-            last = (m.group(1) or m.group(2)) in ("last", "senior")
+            last = (m.group(1) or m.group(2) or m.group(3)) in ("last", "senior")
             if who and re.search(r"\bhow many\b|\bnumber of\b", q) and re.search(
                     r"\band\b.{0,40}\b(?:first|last|lead|senior)\b", q):  # "on how many is X, and on which first?"
                 return positions_of(who, last, selected, scope_text())
+            if who and stated.has_code and given.has_code is None and _SUBSET.search(q):
+                # "X's papers as first author, and those of them with code": all of them, then the code
+                unflagged = replace(scope, has_code=None)
+                within = _newest_first([p for p in papers if unflagged.matches(p) and (not among or p in among)])
+                found = _positions(last, within, who, f" ({unflagged.describe()})" if unflagged.describe() else "")
+                coded = [f"{p.title} [{i}]" for i, p in enumerate(found.papers, 1) if p.has_code]
+                return MetadataAnswer(found.text + (f"\n\n{len(coded)} of them {'has' if len(coded) == 1 else 'have'} "
+                                                    "code: " + "; ".join(coded) + "." if coded else
+                                                    "\n\nNone of them is marked as having code."), found.papers)
             return _positions(last, selected, who, scope_text(), second=m.group(1) == "second")
 
     # what the listing's fields show: the owner's name in the author lists, complete lists, a phrase in titles
@@ -515,10 +542,11 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     # most frequent co-authors
     if re.search(r"(most|frequent|often|top|main|common)\w*\s+(co-?authors?|collaborators?)|collaborat\w* (the )?most"
-                 r"|\b(most|often|frequent)\w*\b.*\bco-?authors?\b|\bco-?authors?\b.*\b(most|often|frequent)"
+                 r"|\b(most|often|frequent)\w*\b.*\bco-?authors?\b|\bco-?author(?:s|ed)?\b.*\b(most|often|frequent)"
                  r"|\bwho (?:has )?co-?authored (?:the )?most\b"
                  r"|who (does|did) .* (work|collaborate|publish) with|\bwrite with more\b|\bwith more often\b"
-                 r"|\bwho (appears|shows up|comes up)\b.*\b(most|often)\b|\bmost (common|frequent) (name|author)s?\b", q):
+                 r"|\b(?:who|which (?:author|person|researcher|name))\b (appears|shows up|comes up)\b.*\b(most|often)\b"
+                 r"|\bmost (common|frequent) (name|author)s?\b", q):
         counts = Counter(a for p in selected for a in p.authors if fold(a) != fold(owner))
         top = counts.most_common(8)
         if not top:
@@ -571,20 +599,11 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return MetadataAnswer(lead + "\n" + _listing(selected) + note, selected[:LIST_LIMIT])
 
     # papers per month of the year ("in which month were most papers released?")
-    if PER_MONTH.search(q):
-        counts = Counter(m for p in selected if (m := paper_month(p)))
-        if counts:
-            top = max(counts.values())
-            busiest = " and ".join(_MONTHS[m - 1].capitalize() for m in sorted(counts) if counts[m] == top)
-            lines = [f"- {_MONTHS[m - 1].capitalize()}: {_plural(n, 'paper')}" for m, n in sorted(counts.items())]
-            undated = len(selected) - sum(counts.values())
-            several = " and " in busiest
-            return MetadataAnswer(f"{busiest} {'are' if several else 'is'} the most common month"
-                                  f"{'s' if several else ''}, with {_plural(top, 'paper')}{' each' if several else ''}"
-                                  f"{scope_text()}. Papers per month of the year:\n" + "\n".join(lines) +
-                                  (f"\n\n{_plural(undated, 'paper')} without a month are not counted." if undated
-                                   else ""))
+    if PER_MONTH.search(q) and (found := months_of_year(selected, scope_text())):
+        return found
 
+    if found := authors_bounded(q, selected, scope_text()):  # "more than three authors", "at least two authors"
+        return found
     # the largest or smallest author lists ("which papers have the most authors?")
     if m := AUTHOR_EXTREME.search(q):
         fewest = bool(re.search(r"fewest|least|smallest|shortest", m.group(0)))
@@ -642,27 +661,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                     else f"Every year {span} has at least one paper in the listing.")
             return MetadataAnswer(text)
 
-    # papers that share a date
-    if SAME_DAY.search(q):
-        by_date: dict[str, list[Paper]] = {}
-        for p in selected:
-            if p.day:  # a month or a year alone is not a day
-                by_date.setdefault(p.date, []).append(p)
-        shared = sorted(((d, ps) for d, ps in by_date.items() if len(ps) > 1), reverse=True)
-        undated = sum(not p.day for p in selected)
-        left_out = (f" ({_plural(undated, 'paper')} without a day in the listing {'is' if undated == 1 else 'are'} "
-                    f"left out.)") if undated else ""
-        if not shared:
-            return MetadataAnswer(f"No two papers in the listing{scope_text()} share a date.{left_out}")
-        cited = [p for _, ps in shared for p in ps][:LIST_LIMIT]
-        number = {p.paper_id: i for i, p in enumerate(cited, 1)}
-        lines = [f"- {ps[0].long_date()}: " + "; ".join(f"{p.title}" + (f" [{number[p.paper_id]}]"
-                                                                      if p.paper_id in number else "") for p in ps)
-                 for d, ps in shared]
-        groups = _plural(len(shared), "date")
-        return MetadataAnswer(f"Yes: {groups} in the listing{scope_text()} {'is' if len(shared) == 1 else 'are'} "
-                              f"shared by more than one paper:\n" + "\n".join(lines) + (f"\n{left_out.strip()}"
-                                                                                       if left_out else ""), cited)
+    if SAME_DAY.search(q):  # papers that share a date, or a day of the year ("June 1, a year apart")
+        return shared_dates(q, selected, scope_text())
 
     # per-year breakdown / busiest year
     if BUSIEST_YEAR.search(q) or _YEARS_OVER.search(q) or \
@@ -718,7 +718,10 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                               f"{first.long_date()} [1]; the most recent is {last.title}, dated "
                               f"{last.long_date()} [2].", [first, last])
     if (newest or oldest) and selected:
-        if re.search(r"\b(?:full|complete|whole) dates?\b|\bdated? (?:with|by) (?:a |the )?year\b", q):
+        if names_owner(q, owner) and AUTHOR_SHOWN.search(q) and not scope.author:  # "… that shows <owner>'s name"
+            selected = [p for p in selected if any(_same_author(a, owner) for a in p.authors)] or selected
+        if re.search(r"\b(?:full|complete|whole) dates?\b|\bdated? (?:with|by) (?:a |the )?year\b|"
+                     r"\bdated (?:papers?|entr(?:y|ies)|works?|articles?)\b", q):
             selected = [p for p in selected if p.year_given] or selected  # a date without a year is not full
         many = re.search(r"\b(\d+|three|five|ten)\b.*\b(most recent|latest|newest|oldest|earliest)\b", q)
         n = 1
@@ -730,6 +733,11 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         which = "most recent" if newest else "oldest"
         if len(chosen) == 1:
             p = chosen[0]
+            dated = next((d for d in ordered if d.year_given), p)
+            if newest and dated is not p:  # its year is read, not given: the newest with a full date as well
+                return MetadataAnswer(f"The most recent paper in the listing{scope_text()} is {p.title}, dated "
+                                      f"{p.long_date()} [1]. The most recent with a full date is {dated.title}, "
+                                      f"dated {dated.long_date()} [2].", [p, dated])
             return MetadataAnswer(f"The {which} paper in the listing{scope_text()} is {p.title}, dated {p.long_date()} "
                                   f"[1].", chosen)
         return MetadataAnswer(f"The {len(chosen)} {which} papers in the listing{scope_text()}:\n" +

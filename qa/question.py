@@ -22,10 +22,11 @@ CATEGORY_NAMES = {
     "RO": ["robotics"], "NE": ["neural and evolutionary computing"], "CR": ["security", "cryptography"],
     "IR": ["information retrieval"], "HC": ["human-computer interaction"], "MA": ["multiagent systems"],
 }
-# the listing has one citation count for the whole profile, none per paper
+# the listing has one citation count for the whole profile, none per paper (citation networks such as Cora are data)
 PER_PAPER_CITATIONS = re.compile(
     r"\b(?:most|least|highest|lowest|top|best)[- ]cited\b|\bcited (?:the )?most\b|\bmost citations\b|"
-    r"\bcitations? (?:of|for) (?:each|every|the|a|this|that|its)\b|\bcitations? per paper\b|\bwhich paper\b.*\bcit(?:ed|ations?)\b|"
+    r"\bcitations? (?:of|for) (?:each|every|the|a|this|that|its)\b|\bcitations? per paper\b|"
+    r"\bwhich paper\b.*\bcit(?:ed|ations?)\b(?! (?:networks?|graphs?|datasets?|data|benchmarks?|corpora))|"
     r"\bhow (?:many times|often) (?:was|is|has|have) (?:it|this|that|the|this paper|that paper|the paper)\b.{0,30}\bcited\b")
 # the profile header is a snapshot: "five years ago" or "in 2030" is not in it
 OTHER_TIME = re.compile(r"\bago\b|\blast year\b|\bnext year\b|\bwill\b|\bpredict\w*|\bforecast\w*|\bfuture\b|"
@@ -104,7 +105,11 @@ YEAR_PART = re.compile(SEASON.pattern + r"|\b(?:first|1st|second|2nd|last) half\
                        r"\bh[12]\b(?=.{0,12}\b(?:19|20)\d\d\b)|"
                        r"\b(?:first|1st|second|2nd|third|3rd|fourth|4th|last) quarter\b|\bq[1-4]\b")
 # papers that share a date ("were any two of his papers posted on the exact same day?")
-SAME_DAY = re.compile(r"\bsame (?:exact |publication |release |posting |submission )?(?:day|date)\b")
+SAME_DAY = re.compile(r"\bsame (?:exact |publication |release |posting |submission |calendar )?(?:day|date|month)\b|"
+                      r"\bshare (?:an? |the |one )?(?:[\w\- ]{0,25} )?(?:day|date)\b")
+# the same day of different years ("June 1, one year apart"; "the same calendar day")
+DAY_OF_YEAR = re.compile(r"\byears? apart\b|\bdifferent years\b|\bany year\b|\bcalendar (?:day|date)\b|"
+                         r"\bday of the year\b|\bsame (?:month and day|day and month)\b")
 # how much was published in several named years, compared ("more stuff in 2019 or 2020?")
 _HOW_MUCH = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bmore\b|\bfewer\b|\bless\b|\bbusier\b|"
                        r"\bproductive\b|\bprolific\b")
@@ -126,7 +131,7 @@ TITLE_EXTREME = re.compile(r"\b(?:longest|shortest|most words|fewest words|wordi
                            r"the fewest words)\b")
 # the authors shown on a given number of papers ("which authors appear on four papers?")
 AUTHORS_ON_N = re.compile(r"(?:\bwho\b|\b(?:which|what)\b[^?]{0,30}\b(?:authors?|people|researchers|names?)\b)"
-                          r"[^?]{0,40}?\b(?:on|in)\s+(?:exactly |only |just |at least )?"
+                          r"[^?]{0,40}?\b(?:on|in|leads?|led|heads?|headed)\s+(?:exactly |only |just |at least )?"
                           r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)(?: or more)? "
                           r"(?:of (?:the |his |her |their )?(?:[\w\-]+ )?)?"
                           r"(?:papers|entries|works|articles|publications)\b(?![^?]*\bwith\b)")
@@ -134,7 +139,16 @@ AUTHORS_ON_N = re.compile(r"(?:\bwho\b|\b(?:which|what)\b[^?]{0,30}\b(?:authors?
 # (or one word after "the word" or "the term", unquoted: "titles with the word graph in any form")
 TITLE_PHRASE = re.compile(r"\btitles?\b[^'\"“”‘’]{0,40}?(?:contain|include|spell|use|have|mention|with|say|feature)\w*"
                           r"(?: out)?(?: the)?(?: (?:word|words|term|phrase|acronym))?\s*(?:['\"“‘]([^'\"”’]{2,60})['\"”’]|"
-                          r"(?<=word |term )([a-z0-9\-]{2,30})\b)")
+                          r"(?<=word |term )([a-z0-9\-]{2,30})\b|"
+                          # unquoted, to the question's end: "how many titles mention language models?"
+                          r"(?<=contain |include |mention |feature )(?!an? )"
+                          r"([a-z][a-z0-9\-]*(?: [a-z][a-z0-9\-]*){0,3}?)"
+                          r"(?=\s*(?:\?|$|,|\b(?:in|since|before|after|from|between) (?:19|20)\d\d\b)))")
+# titles by a mark they write, or phrased as questions ("how many titles contain a colon?")
+TITLE_MARK = re.compile(r"\btitles?\b.{0,40}?\b(?:contain|include|use|have|with|end|feature)\w*(?: in| with)?\s+"
+                        r"(?:a |an )?(colon|question mark|hyphen|dash|comma|digit|number|exclamation mark)s?\b|"
+                        r"\btitles?\b.{0,40}?\b(?:phrased|worded|posed|framed|written) as (?:a )?(questions?)\b|"
+                        r"\btitles?\b.{0,20}?\b(?:are|is) (?:a )?(questions?)\b")
 
 COMPARE = re.compile(r"\b(compar\w*|contrast\w*|differ\w*|versus|vs\.?|side by side|relate to each other|"
                      r"similarit(y|ies) between|which (one )?is better)\b", re.IGNORECASE)
@@ -246,6 +260,18 @@ def question_names(question: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+# what follows "such as", "e.g.", "for example": instances of what the question asks about, not the whole of it
+_EXAMPLES = re.compile(r"\b(?:such as|e\.g\.,?|for example,?|for instance,?|including|like)\s+([^?.;:()]{1,80})",
+                       re.IGNORECASE)
+
+
+def given_as_examples(question: str, names: list[str]) -> bool:
+    """Every name is one the question gives as an example ("recurrent networks such as LSTMs"): a paper that writes
+    it answers, but so does one about the kind it stands for."""
+    tails = " ".join(m.group(1) for m in _EXAMPLES.finditer(question))
+    return bool(names) and all(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", tails) for n in names)
+
+
 def named_years(question: str) -> list[int]:
     """Every publication year the question writes out, in order (not a name's: "VOC2007")."""
     return sorted({int(y) for y in re.findall(r"(?<![a-z\d])((?:19|20)\d\d)(?!\d)", fold(question))})
@@ -268,6 +294,7 @@ def asks_listing_form(question: str) -> bool:
                 or AUTHOR_EXTREME.search(q) or compares_years(q) or BUSIEST_YEAR.search(q) or SAME_DAY.search(q)
                 or AVERAGE.search(q) and _PER_UNIT.search(q) or SHARE.search(q) or PEOPLE.search(q)
                 or HOW_LONG.search(q) or YEAR_PART.search(q) and named_years(q) or TITLE_PHRASE.search(q)
+                or TITLE_MARK.search(q)
                 or TITLE_EXTREME.search(q) or AUTHORS_ON_N.search(q) or YEARLESS.search(q)
                 or COMPLETE_LISTS.search(q) and bool(re.search(r"\bhow many\b|\bwhich\b|\bnumber\b", q)))
 
@@ -388,10 +415,11 @@ def find_author(question: str, papers: list[Paper], exclude: str = "", require_t
     return None
 
 
-_NO_CODE = re.compile(r"\b(?:without|no|lacking|missing|sans|sin|ohne|senza|sem)\s+(?:any\s+|public\s+|released\s+)?"
-                      r"(?:code|codigo|codice)\b|\bcode\b.{0,20}\bnot (?:available|released|public)\b|"
-                      r"\b(?:don't|do not|doesn't|does not|didn't|did not|never) (?:have|come with|ship|release|share)\s+"
-                      r"(?:any\s+|their\s+|its\s+)?code\b|"
+_NO_CODE = re.compile(r"\b(?:without|no|lacking|lacks?|missing|sans|sin|ohne|senza|sem)\s+"
+                      r"(?:any\s+|public\s+|released\s+|the\s+|a\s+)?(?:code|codigo|codice)\b|"
+                      r"\bcode\b.{0,20}\bnot (?:available|released|public)\b|"
+                      r"\b(?:don't|do not|doesn't|does not|didn't|did not|never) (?:have|carry|come with|ship|release|"
+                      r"share|show)\s+(?:any\s+|their\s+|its\s+|the\s+|a\s+)?code\b|"
                       r"\bnot (?:flagged|marked|listed|tagged) (?:as )?(?:having|with) (?:any )?code\b")
 
 

@@ -146,6 +146,12 @@ class Reader:
             # computes it (of 191 labelled English counts of that form, none is unanswerable)
             label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
             reason += "; counts papers by a field of the listing"
+        elif label == "not_answerable" and method == "model" and len({p.paper_id for p in query.named}) >= 2:
+            # a question that calls two papers of the collection by name is about them: of 331 labelled questions
+            # that do, one is unanswerable (a request to draft a paper, which the guards decline before the model)
+            label = max(("synthesis", "metadata"), key=lambda r: probabilities[intent.ROUTES.index(r)])
+            confidence = float(probabilities[intent.ROUTES.index(label)])
+            reason += f"; names {len(query.named)} papers"
         if label == "paper" and len({p.paper_id for p in query.named}) >= 2:
             # the paper route answers from one paper; a question that names two or more needs them all (of 227
             # labelled questions that name two papers of the listing, 224 are synthesis and none is one paper)

@@ -23,6 +23,16 @@ def test_titles_and_complete_author_lists_are_counted_on_any_collection():
     assert {p.title for p in answer.papers} == {papers[0].title, papers[1].title}
     answer = answer_metadata("How many titles contain the word learn in some form?", papers, profile)
     assert answer.understood and answer.text.startswith("3 titles"), answer.text  # "learning" too
+    answer = answer_metadata("How many titles mention reinforcement learning?", papers, profile)  # unquoted
+    assert {p.title for p in answer.papers} == {papers[0].title, papers[1].title}, answer.text
+    answer = answer_metadata("Which papers have more than three authors?", papers, profile)  # "et al." is more
+    assert [p.title for p in answer.papers] == ["Reinforcement Learning with Language"], answer.text
+    answer = answer_metadata("Which papers have at least two authors?", papers, profile)
+    assert {p.title for p in answer.papers} == {papers[0].title, papers[1].title}, answer.text
+    answer = answer_metadata("How many first-authored papers does Ann Lee have?", papers, profile)
+    assert answer.text.startswith("Ann Lee is the first author of 2 papers"), answer.text
+    answer = answer_metadata("Which author leads the most papers?", papers, profile)
+    assert "Ann Lee (2 papers)" in answer.text, answer.text
     answer = answer_metadata("How many entries show a complete author list, with no 'et al.'?", papers, profile)
     truncated = [p for p in papers if p.authors_truncated]
     assert answer.understood and answer.text.startswith(f"{3 - len(truncated)} papers of 3"), answer.text
@@ -303,3 +313,64 @@ def test_reworded_counts_of_authors_categories_affiliations_and_dates():
         answer = answer_metadata(question, undated, owner)
         assert [p.title for p in answer.papers] == ["Learning to See"] and "February 4" in answer.text, answer.text
     assert answer_metadata("Which paper's date has no year?", papers, owner).text.startswith("Every paper")
+
+
+def test_first_authors_and_title_marks_on_any_collection():
+    from qa.metadata import answer_metadata
+    from qa.papers import Profile
+
+    bib = ("@article{a, title={Robots: Learning to Walk}, author={Ann Lee and Bo Chen}, year={2021}, "
+           "abstract={Robots learn.}, code={https://github.com/x/y}}\n"
+           "@article{b, title={Do Agents Read?}, author={Ann Lee and Cy Day}, year={2022}, abstract={Agents read.}}\n"
+           "@article{c, title={Learning to See}, author={Bo Chen and Ann Lee}, year={2023}, abstract={Vision.}}\n")
+    papers, problems = parse_bibtex(bib)
+    assert problems == []
+    profile = Profile(name="")
+    answer = answer_metadata("How many titles contain a colon?", papers, profile)
+    assert answer.text.startswith("1 title of 3") and [p.title for p in answer.papers] == ["Robots: Learning to Walk"]
+    answer = answer_metadata("Which titles are phrased as questions?", papers, profile)
+    assert [p.title for p in answer.papers] == ["Do Agents Read?"], answer.text
+    answer = answer_metadata("Which first authors lead exactly two of the listed papers?", papers, profile)
+    assert answer.text.startswith("1 author is shown as first author on exactly 2 papers") and "Ann Lee" in answer.text
+    assert {p.title for p in answer.papers} == {"Robots: Learning to Walk", "Do Agents Read?"}
+    answer = answer_metadata("Which authors appear on exactly two papers?", papers, profile)  # any place: Bo Chen
+    assert "Bo Chen: 2 papers" in answer.text and "Ann Lee" not in answer.text, answer.text
+    answer = answer_metadata("How many different people are first authors?", papers, profile)
+    assert answer.text.startswith("2 different people are the first author of the 3 papers"), answer.text
+    answer = answer_metadata("Ann Lee is first author on which papers, and which of those have code?", papers,
+                             profile)
+    assert len(answer.papers) == 2 and answer.text.endswith("1 of them has code: Robots: Learning to Walk [2]."), \
+        answer.text
+    # the most frequent name, not the longest author lists
+    answer = answer_metadata("Which person appears on the most papers overall?", papers, profile)
+    assert "- Ann Lee: 3 papers" in answer.text, answer.text
+    for question in ("Which papers don't have the code flag?", "How many papers lack code?"):  # the flag negated
+        answer = answer_metadata(question, papers, profile)
+        assert {p.title for p in answer.papers} == {"Do Agents Read?", "Learning to See"}, (question, answer.text)
+
+
+def test_papers_on_the_same_day_of_the_year_in_different_years(offline):
+    from collections import defaultdict
+
+    days = defaultdict(list)
+    for p in offline.papers:
+        if p.day:
+            days[p.date[5:]].append(p)
+    apart = {d: ps for d, ps in days.items() if len({p.year for p in ps}) > 1}
+    assert apart  # the bundled listing has some
+    answer = offline.ask("Did two papers come out on the same day of the year, in different years?")
+    assert answer.route == "metadata" and {c.title for c in answer.citations} == {
+        p.title for ps in apart.values() for p in ps}, answer.answer
+    day, papers = sorted(apart.items())[0]
+    month = ("January February March April May June July August September October November December".split()
+             [int(day[:2]) - 1])
+    answer = offline.ask(f"Which papers share a {month} {int(day[3:])} date?")  # that day of any year
+    assert {c.title for c in answer.citations} == {p.title for p in papers}, answer.answer
+    months = defaultdict(list)
+    for p in offline.papers:
+        if p.date[5:7]:
+            months[p.date[:7]].append(p)
+    answer = offline.ask("Which papers were posted in the same month of the same year?")
+    busiest = max(months.values(), key=len)
+    assert answer.route == "metadata" and {p.title for p in busiest} <= {c.title for c in answer.citations}, \
+        answer.answer

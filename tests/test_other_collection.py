@@ -158,6 +158,15 @@ def test_a_declined_count_of_papers_of_a_year_is_computed(vision, monkeypatch):
     assert vision.read("How many papers about graph networks exist?").route.label == "not_answerable"
 
 
+def test_a_declined_question_that_names_two_papers_is_answered_from_them(vision, monkeypatch):
+    """A question that calls two papers of the collection by their names is about them, in any language: where the
+    model declines one, it is answered from those papers; one paper named is still the model's to decline."""
+    monkeypatch.setattr(vision.reader._intent(), "decide", lambda probabilities, dense: ("not_answerable", 0.6))
+    query = vision.read("Vergleiche Faster R-CNN und YOLO: wie schnell ist jeder?")
+    assert query.route.label == "synthesis" and "names 2 papers" in query.route.reason, query.route.reason
+    assert vision.read("Welche GPU hat YOLO benutzt?").route.label == "not_answerable"
+
+
 def test_the_intent_model_matches_its_inputs():
     import numpy as np
     from qa.intent import BUCKETS, DENSE, IntentModel

@@ -297,6 +297,23 @@ def test_topic_question_cites_the_papers_on_the_topic_and_not_the_others(assista
         assert off_topic not in titles and len(titles) <= 8, (question, titles)
 
 
+def test_a_name_given_as_an_example_does_not_narrow_the_answer_to_the_papers_that_write_it(assistant):
+    from qa.question import given_as_examples
+
+    assert given_as_examples("Which papers use recurrent networks such as LSTMs?", ["LSTMs"])
+    assert not given_as_examples("Which papers use LSTMs?", ["LSTMs"])
+    assert not given_as_examples("Which papers use MuJoCo, such as for locomotion?", ["MuJoCo"])
+    # only one abstract writes "LSTM": the kind it stands for is answered too, by the paper named after it
+    answer = assistant.ask("Which papers work with recurrent neural networks such as LSTMs?")
+    titles = {c.title for c in answer.citations}
+    assert answer.route == "synthesis" and {"Reversible Recurrent Neural Networks",
+                                            "Flipout: Efficient Pseudo-Independent Weight Perturbations on "
+                                            "Mini-Batches"} <= titles, titles
+    written = assistant.ask("Which papers mention LSTMs?")  # the name itself: exactly the papers that write it
+    assert [c.title for c in written.citations] == ["Flipout: Efficient Pseudo-Independent Weight Perturbations on "
+                                                    "Mini-Batches"], [c.title for c in written.citations]
+
+
 def test_comparison_cites_exactly_the_papers_it_names(assistant):
     # names the router knows (a system's own name), though the question goes on about a topic
     answer = assistant.ask("How do ToolEmu and WMDP differ in what they measure?")
