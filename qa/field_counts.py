@@ -258,8 +258,7 @@ def authors_on(q: str, selected: list[Paper], scope_text: str, owner: str = "") 
                                                                      if p.paper_id in number) for a in found]
     are = "is" if len(found) == 1 else "are"
     return MetadataAnswer(f"{plural(len(found), 'author')} {are} shown{placed} on {bound} papers in the listing"
-                          f"{scope_text}:\n" + "\n".join(lines) + ("\n" + note.strip() if note
-                                                                                        else ""), cited)
+                          f"{scope_text}:\n" + "\n".join(lines) + ("\n" + note.strip() if note else ""), cited)
 
 
 _ROLE = re.compile(r"\b(first|lead|last|senior)[- ]author(?:s|ed)?\b|\bauthors? (?:listed |named )?(first|last)\b")
@@ -425,7 +424,7 @@ def shared_dates(q: str, selected: list[Paper], scope_text: str) -> MetadataAnsw
 
 _AUTHORS_BOUND = re.compile(r"\b(more than|over|at least|fewer than|less than|under|at most)\s+"
                             r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:listed\s+|named\s+)?"
-                            r"(?:authors?|co-?authors?|people|names)\b")
+                            r"(?:authors?|people|names)\b")
 
 
 def authors_bounded(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:

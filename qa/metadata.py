@@ -14,8 +14,8 @@ from .papers import MONTHS, Paper, Profile
 from .question import (AUTHORS_ON_N, AUTHOR_EXTREME, AUTHOR_SHOWN, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES,
                        COLLECTION_WIDE, HOW_LONG, OTHER_TIME, PAPER_AFFILIATION, PAPER_CATEGORY, PAPER_CODE,
                        PAPER_DATE, PAPER_FACT, PEOPLE, PER_MONTH, PER_PAPER_CITATIONS, SAME_DAY, SHARE, code_filter,
-                       compares_years, find_author, fold, named_years, parse_category, parse_years,
-                       without_name_years)
+                       compares_years, find_affiliation, find_affiliations, find_author, fold, named_years,
+                       parse_category, parse_years, without_name_years)
 from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bounded, authors_on, categories_compared,
                            complete_lists, dated_without_year, listing as _listing, names_owner, owner_shown,
                            paper_month, papers_with_affiliation, parts_compared, plural as _plural, positions_of,
@@ -45,36 +45,6 @@ def _stated_scope(question: str, papers: list[Paper], owner: str) -> Filters:
     year_from, year_to = parse_years(without_name_years(question, papers))
     return Filters(year_from=year_from, year_to=year_to, category=parse_category(question, papers),
                    author=find_author(question, papers, exclude=owner), has_code=code_filter(question, loose=True))
-
-
-# Everyday names of the affiliation codes the listing uses (it writes "utoronto", "deepmind", ...).
-AFFILIATION_ALIASES = {
-    "utoronto": ("university of toronto", "u of t", "uoft", "toronto", "universite de toronto",
-                 "universidad de toronto", "universitat toronto", "多伦多"),
-    "deepmind": ("deepmind", "google deepmind", "deep mind"),
-    "cmu": ("carnegie mellon", "cmu"),
-    "berkeley": ("berkeley", "uc berkeley"),
-    "nvidia": ("nvidia",),
-    "cambridge": ("cambridge",),
-    "vector": ("vector institute",),
-    "google": ("google brain", "google research"),
-}
-
-
-def find_affiliation(question: str, papers: list[Paper]) -> str | None:
-    """The affiliation code a question names ("University of Toronto" -> "utoronto"), if the listing has it."""
-    found = find_affiliations(question, papers)
-    return found[0] if found else None
-
-
-def find_affiliations(question: str, papers: list[Paper]) -> list[str]:
-    """Every affiliation code a question names ("cambridge or berkeley"), longest first."""
-    q = f" {fold(question)} "
-    known = {a.lower() for p in papers for a in p.affiliations}
-    # longest first ("deepmind" inside a longer code), then by name: a set's order changes between processes
-    return [code for code in sorted(known, key=lambda c: (-len(c), c))
-            if any(re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", q)
-                   for name in (code,) + AFFILIATION_ALIASES.get(code, ()))]
 
 
 # Questions about one paper's author list; the assistant finds that paper (named, or from the conversation).

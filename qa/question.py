@@ -435,6 +435,36 @@ def code_filter(question: str, loose: bool = False) -> bool | None:
     return True if re.search(r"\b(?:with|have|has|having) (?:released |public |open[- ]source )?code\b", q) else None
 
 
+# Everyday names of the affiliation codes the listing uses (it writes "utoronto", "deepmind", ...).
+AFFILIATION_ALIASES = {
+    "utoronto": ("university of toronto", "u of t", "uoft", "toronto", "universite de toronto",
+                 "universidad de toronto", "universitat toronto", "多伦多"),
+    "deepmind": ("deepmind", "google deepmind", "deep mind"),
+    "cmu": ("carnegie mellon", "cmu"),
+    "berkeley": ("berkeley", "uc berkeley"),
+    "nvidia": ("nvidia",),
+    "cambridge": ("cambridge",),
+    "vector": ("vector institute",),
+    "google": ("google brain", "google research"),
+}
+
+
+def find_affiliation(question: str, papers: list[Paper]) -> str | None:
+    """The affiliation code a question names ("University of Toronto" -> "utoronto"), if the listing has it."""
+    found = find_affiliations(question, papers)
+    return found[0] if found else None
+
+
+def find_affiliations(question: str, papers: list[Paper]) -> list[str]:
+    """Every affiliation code a question names ("cambridge or berkeley"), longest first."""
+    q = f" {fold(question)} "
+    known = {a.lower() for p in papers for a in p.affiliations}
+    # longest first ("deepmind" inside a longer code), then by name: a set's order changes between processes
+    return [code for code in sorted(known, key=lambda c: (-len(c), c))
+            if any(re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", q)
+                   for name in (code,) + AFFILIATION_ALIASES.get(code, ()))]
+
+
 def parse_filters(question: str, papers: list[Paper], owner: str = "") -> Filters:
     """Filters stated in the question; the profile's owner is never an author filter."""
     year_from, year_to = parse_years(without_name_years(question, papers))

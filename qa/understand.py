@@ -18,8 +18,8 @@ import numpy as np
 from . import answer_sentences, evidence, intent
 from .errors import LLMError
 from .guards import is_injection
-from .question import (COLLECTION_WIDE, PAPER_FACT, asks_listing_form, comparison_targets, parse_filters,
-                       question_names)
+from .question import (COLLECTION_WIDE, PAPER_FACT, asks_listing_form, comparison_targets, find_affiliation,
+                       parse_filters, question_names)
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, STOPWORDS
 from .text import quoted_phrases, says
 from .types import Filters, Hit, Query, Route
@@ -141,14 +141,17 @@ class Reader:
             label, confidence = "synthesis", float(probabilities[intent.ROUTES.index("synthesis")])
             reason += "; the collection writes what it counts papers by"
         elif label == "not_answerable" and method == "model" and _COUNTS_BY_FIELD.search(query.text) and (
-                query.stated.year_from or query.stated.year_to or query.stated.category):
-            # a count of the papers of a year or category, declined for a topic word beside it: the listing
-            # computes it (of 191 labelled English counts of that form, none is unanswerable)
+                query.stated.year_from or query.stated.year_to or query.stated.category or query.stated.author
+                or query.stated.has_code is not None or find_affiliation(query.text, self.retriever.papers)):
+            # a count of the papers of a year, category, author, code flag or affiliation, declined for a topic word
+            # beside it: the listing computes it (of 191 labelled English counts of that form by year or category,
+            # none is unanswerable; of 114 by author, code flag or affiliation, none either)
             label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
             reason += "; counts papers by a field of the listing"
         elif label == "not_answerable" and method == "model" and len({p.paper_id for p in query.named}) >= 2:
             # a question that calls two papers of the collection by name is about them: of 331 labelled questions
-            # that do, one is unanswerable (a request to draft a paper, which the guards decline before the model)
+            # of the bundled listing that do, 327 are synthesis, 3 metadata and one unanswerable (a request to
+            # draft a paper, which the model does not decline either)
             label = max(("synthesis", "metadata"), key=lambda r: probabilities[intent.ROUTES.index(r)])
             confidence = float(probabilities[intent.ROUTES.index(label)])
             reason += f"; names {len(query.named)} papers"

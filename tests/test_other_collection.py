@@ -155,6 +155,9 @@ def test_a_declined_count_of_papers_of_a_year_is_computed(vision, monkeypatch):
     monkeypatch.setattr(vision.reader._intent(), "decide", lambda probabilities, dense: ("not_answerable", 0.6))
     query = vision.read("How many papers in this vision collection are from 2015?")
     assert query.route.label == "metadata" and "field of the listing" in query.route.reason, query.route.reason
+    author = vision.papers[0].authors[0]  # by an author too
+    query = vision.read(f"How many papers by {author} are in this vision collection?")
+    assert query.route.label == "metadata" and "field of the listing" in query.route.reason, query.route.reason
     assert vision.read("How many papers about graph networks exist?").route.label == "not_answerable"
 
 
