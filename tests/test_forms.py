@@ -108,3 +108,12 @@ def test_a_date_without_its_year_asked_in_german(offline):
     answer = offline.ask("Bei welchem Eintrag fehlt das Jahr im Datum?")
     assert answer.answer.startswith('Read as: "Which paper\'s date has no year?"'), answer.answer
     assert [c.title for c in answer.citations] == [undated[0].title] and undated[0].long_date() in answer.answer
+
+
+def test_titles_with_a_colon_asked_in_spanish(offline):
+    with_colon = {p.title for p in offline.papers if ":" in p.title}
+    answer = offline.ask("¿Cuántos títulos llevan dos puntos (:)?")
+    assert answer.answer.startswith('Read as: "How many titles contain a colon?"'), answer.answer
+    cited = {c.title for c in answer.citations}
+    assert cited <= with_colon and len(cited) == min(len(with_colon), 25), answer.answer  # 25: the list's limit
+    assert answer.answer.split("\n\n")[1].startswith(f"{len(with_colon)} titles"), answer.answer
