@@ -8,8 +8,8 @@ import re
 from collections import Counter
 
 from .papers import MONTHS, Paper
-from .question import (AUTHORS_ON_N, AUTHOR_SHOWN, COMPLETE_LISTS, DAY_OF_YEAR, SEASON, TITLE_EXTREME, TITLE_MARK,
-                       TITLE_PHRASE, YEAR_PART, YEARLESS, fold, written_categories)
+from .question import (AUTHORS_ON_N, AUTHOR_SHOWN, COMPLETE_LISTS, DAY_OF_YEAR, LENGTH_BOUND, SEASON, TITLE_EXTREME,
+                       TITLE_MARK, TITLE_PHRASE, YEAR_PART, YEARLESS, fold, written_categories)
 from .types import MetadataAnswer
 
 LIST_LIMIT = 25
@@ -189,6 +189,35 @@ def title_extremes(q: str, selected: list[Paper], scope_text: str) -> MetadataAn
     return MetadataAnswer(f"The {which} title in the listing{scope_text} is “{ranked[0].title}” [1], with "
                           f"{plural(words, 'word')} ({plural(letters, 'character')}).{in_letters} In words and "
                           f"characters:\n" + "\n".join(lines), ranked)
+
+
+_SAID = {"longer than": "more than", "over": "more than", "shorter than": "fewer than", "less than": "fewer than",
+         "under": "fewer than"}
+
+
+def lengths_bounded(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
+    """"Which titles are longer than ten words?", "How many abstracts have fewer than 100 words?": the papers past
+    the bound, counted in words (or characters, when asked)."""
+    m = LENGTH_BOUND.search(q)
+    if not m:
+        return None
+    field = "title" if m.group(1).startswith("title") else "abstract"
+    n = NUMBER_WORDS.get(m.group(3)) or int(m.group(3))
+    unit = "word" if m.group(4).startswith("word") else "character"
+    above = m.group(2) in ("longer than", "more than", "over", "at least")
+    strict = m.group(2) not in ("at least", "at most")
+
+    def size(p: Paper) -> int:
+        text = p.title if field == "title" else p.abstract
+        return len(text.split()) if unit == "word" else len(text)
+    def passes(k: int) -> bool:
+        return (k > n if strict else k >= n) if above else (k < n if strict else k <= n)
+    found = sorted((p for p in selected if passes(size(p))), key=lambda p: (-size(p), p.title))
+    lines = [f"- {p.title} ({plural(size(p), unit)}) [{i}]" for i, p in enumerate(found[:LIST_LIMIT], 1)]
+    bound = f"{_SAID.get(m.group(2), m.group(2))} {plural(n, unit)}"
+    return MetadataAnswer(f"{plural(len(found), field)} of {len(selected)} in the listing{scope_text} "
+                          f"{'has' if len(found) == 1 else 'have'} {bound}" +
+                          (":\n" + "\n".join(lines) if lines else "."), found[:LIST_LIMIT])
 
 
 def _abstract_extremes(selected: list[Paper], shortest: bool, scope_text: str) -> MetadataAnswer:

@@ -19,8 +19,8 @@ from .question import (AUTHORS_ON_N, AUTHOR_EXTREME, AUTHOR_SHOWN, AVERAGE, BUSI
 from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bounded, authors_on, categories_compared,
                            complete_lists, dated_without_year, listing as _listing, names_owner, owner_shown,
                            paper_month, papers_with_affiliation, parts_compared, plural as _plural, positions_of,
-                           role_asked, at_role, same_author as _same_author, shared_dates, months_of_year,
-                           title_extremes, titles_with, year_parts)
+                           lengths_bounded, role_asked, at_role, same_author as _same_author, shared_dates,
+                           months_of_year, title_extremes, titles_with, year_parts)
 from .text import ACRONYM_PLURAL, STOP, WORD
 from .types import Filters, MetadataAnswer
 
@@ -505,7 +505,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     # what the listing's fields show: the owner's name in the author lists, complete lists, a phrase in titles
     if found := owner_shown(q, selected, owner, scope_text()) or dated_without_year(q, selected, scope_text()) \
             or titles_with(q, selected, scope_text()) \
-            or title_extremes(q, selected, scope_text()) or authors_on(q, selected, scope_text(), owner) \
+            or title_extremes(q, selected, scope_text()) or lengths_bounded(q, selected, scope_text()) \
+            or authors_on(q, selected, scope_text(), owner) \
             or (complete_lists(q, selected, scope_text()) if _COUNTING.search(q) or re.search(r"\b(which|list)\b", q)
                 else None):
         return found

@@ -129,6 +129,10 @@ YEARLESS = re.compile(r"\b(?:no|without|missing|lacks?|lacking)\s+(?:a |any |the
 TITLE_EXTREME = re.compile(r"\b(?:longest|shortest|most words|fewest words|wordiest|briefest)\b.{0,25}\b(titles?|"
                            r"abstracts?)\b|\b(titles?|abstracts?)\b.{0,40}\b(?:longest|shortest|the most words|"
                            r"the fewest words)\b")
+# titles or abstracts past a length ("titles longer than ten words", "abstracts under 100 words")
+LENGTH_BOUND = re.compile(r"\b(titles?|abstracts?)\b.{0,40}?\b(longer than|shorter than|more than|fewer than|less than|"
+                          r"over|under|at least|at most)\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                          r"(words?|characters?|letters?)\b")
 # the authors shown on a given number of papers ("which authors appear on four papers?")
 AUTHORS_ON_N = re.compile(r"(?:\bwho\b|\b(?:which|what)\b[^?]{0,30}\b(?:authors?|people|researchers|names?)\b)"
                           r"[^?]{0,40}?\b(?:on|in|leads?|led|heads?|headed)\s+(?:exactly |only |just |at least )?"
@@ -295,7 +299,7 @@ def asks_listing_form(question: str) -> bool:
                 or AVERAGE.search(q) and _PER_UNIT.search(q) or SHARE.search(q) or PEOPLE.search(q)
                 or HOW_LONG.search(q) or YEAR_PART.search(q) and named_years(q) or TITLE_PHRASE.search(q)
                 or TITLE_MARK.search(q)
-                or TITLE_EXTREME.search(q) or AUTHORS_ON_N.search(q) or YEARLESS.search(q)
+                or TITLE_EXTREME.search(q) or LENGTH_BOUND.search(q) or AUTHORS_ON_N.search(q) or YEARLESS.search(q)
                 or COMPLETE_LISTS.search(q) and bool(re.search(r"\bhow many\b|\bwhich\b|\bnumber\b", q)))
 
 

@@ -23,6 +23,11 @@ def test_titles_and_complete_author_lists_are_counted_on_any_collection():
     assert {p.title for p in answer.papers} == {papers[0].title, papers[1].title}
     answer = answer_metadata("How many titles contain the word learn in some form?", papers, profile)
     assert answer.understood and answer.text.startswith("3 titles"), answer.text  # "learning" too
+    answer = answer_metadata("Which titles are longer than three words?", papers, profile)  # a length bound
+    assert {p.title for p in answer.papers} == {papers[0].title, papers[1].title}, answer.text
+    assert answer.text.startswith("2 titles of 3 in the listing have more than 3 words"), answer.text
+    answer = answer_metadata("How many abstracts have at most one word?", papers, profile)
+    assert [p.title for p in answer.papers] == ["Learning to See"], answer.text
     answer = answer_metadata("How many titles mention reinforcement learning?", papers, profile)  # unquoted
     assert {p.title for p in answer.papers} == {papers[0].title, papers[1].title}, answer.text
     answer = answer_metadata("Which papers have more than three authors?", papers, profile)  # "et al." is more
