@@ -191,6 +191,14 @@ def title_extremes(q: str, selected: list[Paper], scope_text: str) -> MetadataAn
                           f"characters:\n" + "\n".join(lines), ranked)
 
 
+def within_bound(bound: str, n: int):
+    """The test a count must pass: "more than 3" is k > 3, "at most 3" is k <= 3 ("over", "above", "longer than",
+    "under", "less than", "shorter than" alike)."""
+    above = bound in ("more than", "over", "above", "at least", "longer than")
+    strict = bound not in ("at least", "at most")
+    return lambda k: (k > n if strict else k >= n) if above else (k < n if strict else k <= n)
+
+
 _SAID = {"longer than": "more than", "over": "more than", "shorter than": "fewer than", "less than": "fewer than",
          "under": "fewer than"}
 
@@ -204,14 +212,11 @@ def lengths_bounded(q: str, selected: list[Paper], scope_text: str) -> MetadataA
     field = "title" if m.group(1).startswith("title") else "abstract"
     n = NUMBER_WORDS.get(m.group(3)) or int(m.group(3))
     unit = "word" if m.group(4).startswith("word") else "character"
-    above = m.group(2) in ("longer than", "more than", "over", "at least")
-    strict = m.group(2) not in ("at least", "at most")
+    passes = within_bound(m.group(2), n)
 
     def size(p: Paper) -> int:
         text = p.title if field == "title" else p.abstract
         return len(text.split()) if unit == "word" else len(text)
-    def passes(k: int) -> bool:
-        return (k > n if strict else k >= n) if above else (k < n if strict else k <= n)
     found = sorted((p for p in selected if passes(size(p))), key=lambda p: (-size(p), p.title))
     lines = [f"- {p.title} ({plural(size(p), unit)}) [{i}]" for i, p in enumerate(found[:LIST_LIMIT], 1)]
     bound = f"{_SAID.get(m.group(2), m.group(2))} {plural(n, unit)}"
@@ -464,18 +469,16 @@ def authors_bounded(q: str, selected: list[Paper], scope_text: str) -> MetadataA
         return None
     n = NUMBER_WORDS.get(m.group(2)) or int(m.group(2))
     bound = m.group(1)
-    more = bound in ("more than", "over", "at least")
-    strict = bound in ("more than", "over", "fewer than", "less than", "under")
-    low = n + 1 if more and strict else n if more else None
-    high = n - 1 if not more and strict else n if not more else None
+    passes = within_bound(bound, n)
+    more = bound in ("more than", "over", "at least")  # a bound from below
 
     def known(p: Paper) -> bool | None:  # True / False, None when the cut list cannot tell
-        shown = len(p.authors)
         if not p.authors_truncated:
-            return shown >= low if more else shown <= high
-        if more:  # at least shown + 1 authors
-            return True if shown + 1 >= low else None
-        return False if shown + 1 > high else None
+            return passes(len(p.authors))
+        fewest = len(p.authors) + 1  # a cut list has at least one author more than it shows
+        if more:
+            return True if passes(fewest) else None
+        return None if passes(fewest) else False
     found = [p for p in selected if known(p)]
     unsure = sum(known(p) is None for p in selected)
     text = (f"{plural(len(found), 'paper')} in the listing{scope_text} {'has' if len(found) == 1 else 'have'} "

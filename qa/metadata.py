@@ -20,7 +20,7 @@ from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bo
                            complete_lists, dated_without_year, listing as _listing, names_owner, owner_shown,
                            paper_month, papers_with_affiliation, parts_compared, plural as _plural, positions_of,
                            lengths_bounded, role_asked, at_role, same_author as _same_author, shared_dates,
-                           months_of_year, title_extremes, titles_with, year_parts)
+                           months_of_year, title_extremes, titles_with, within_bound, year_parts)
 from .text import ACRONYM_PLURAL, STOP, WORD
 from .types import Filters, MetadataAnswer
 
@@ -224,6 +224,14 @@ def _share(papers: list[Paper], selected: list[Paper], scope: Filters, stated: F
     return MetadataAnswer(text + (":\n" + _listing(part) if part else "."), part[:LIST_LIMIT])
 
 
+def _without_code_flag(papers: list[Paper], scope: Filters, among: list[Paper] | None) -> tuple[list[Paper], str]:
+    """The papers of the scope with its code flag set aside, newest first, and that scope described."""
+    unflagged = replace(scope, has_code=None)
+    described = unflagged.describe()
+    return (_newest_first([p for p in papers if unflagged.matches(p) and (not among or p in among)]),
+            f" ({described})" if described else "")
+
+
 def _people(papers: list[Paper], owner: str, scope_text: str, role: str = "") -> MetadataAnswer:
     """How many different people the listing names besides the owner, honest about author lists cut short; or
     how many different people are first (last) authors."""
@@ -413,6 +421,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                     author=_first(given.author, stated.author, earlier.author),
                     has_code=_first(given.has_code, stated.has_code, earlier.has_code))
     author = scope.author
+    # "…, and which of them have code?": the papers without the code flag, then those with code among them
+    code_of_them = bool(stated.has_code and given.has_code is None and _SUBSET.search(q))
     named_affiliations = find_affiliations(question, papers)  # "cambridge or berkeley": either
     affiliation = named_affiliations[0] if named_affiliations else (find_affiliation(previous_question, papers)
                                                                     if previous_question else None)
@@ -491,11 +501,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             if who and re.search(r"\bhow many\b|\bnumber of\b", q) and re.search(
                     r"\band\b.{0,40}\b(?:first|last|lead|senior)\b", q):  # "on how many is X, and on which first?"
                 return positions_of(who, last, selected, scope_text())
-            if who and stated.has_code and given.has_code is None and _SUBSET.search(q):
-                # "X's papers as first author, and those of them with code": all of them, then the code
-                unflagged = replace(scope, has_code=None)
-                within = _newest_first([p for p in papers if unflagged.matches(p) and (not among or p in among)])
-                found = _positions(last, within, who, f" ({unflagged.describe()})" if unflagged.describe() else "")
+            if who and code_of_them:  # "X's papers as first author, and those of them with code"
+                within, described = _without_code_flag(papers, scope, among)
+                found = _positions(last, within, who, described)
                 coded = [f"{p.title} [{i}]" for i, p in enumerate(found.papers, 1) if p.has_code]
                 return MetadataAnswer(found.text + (f"\n\n{len(coded)} of them {'has' if len(coded) == 1 else 'have'} "
                                                     "code: " + "; ".join(coded) + "." if coded else
@@ -641,11 +649,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         counts = Counter(p.year for p in selected)
         lines = [f"- {year}: {_plural(n, 'paper')}" for year, n in sorted(counts.items(), reverse=True)]
         if m := _YEARS_OVER.search(q):  # "in which years did he publish more than 5 papers?"
-            n, more = int(m.group(2)), m.group(1) in ("more than", "over", "above", "at least")
-            strict = m.group(1) not in ("at least", "at most")
-
-            def meets(k: int) -> bool:
-                return (k > n if strict else k >= n) if more else (k < n if strict else k <= n)
+            n = int(m.group(2))
+            meets = within_bound(m.group(1), n)
             met = sorted(y for y, k in counts.items() if meets(k))
             lead = (f"{_plural(len(met), 'year')} {'has' if len(met) == 1 else 'have'} {m.group(1)} {n} papers"
                     f"{scope_text()}: {', '.join(map(str, met))}. " if met else
@@ -719,14 +724,11 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if author:
         note = ("\n\nNote: the listing shows at most three authors per paper (then “et al.”), so papers where "
                 f"{author} is a later author are not counted.")
-    if counting and stated.has_code and given.has_code is None and _SUBSET.search(q):
+    if counting and code_of_them:
         # "How many papers came out in 2020, and which of them have code?": count without the code flag,
         # then name the ones with code among them
-        base = _newest_first([p for p in papers if replace(scope, has_code=None).matches(p)
-                              and (not among or p in among)])
-        described = replace(scope, has_code=None).describe()
-        text = f"{_plural(len(base), 'paper')} in the listing match{'es' if len(base) == 1 else ''}" + \
-            (f" ({described})" if described else "")
+        base, described = _without_code_flag(papers, scope, among)
+        text = f"{_plural(len(base), 'paper')} in the listing match{'es' if len(base) == 1 else ''}{described}"
         with_code = [p for p in base if p.has_code]
         if not base:
             return MetadataAnswer(text + ".")

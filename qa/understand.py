@@ -136,6 +136,7 @@ class Reader:
                 reason = f"{before.reason}; but {why} ({reason})"
         elif before.llm_error:
             reason += f"; LLM router failed: {before.llm_error}"
+        named = len({p.paper_id for p in query.named})  # papers the question calls by name
         if label == "not_answerable" and method == "model" and self._counts_written_text(query.text):
             # "how many abstracts use the phrase 'end to end'?": the collection writes it, so the papers answer
             label, confidence = "synthesis", float(probabilities[intent.ROUTES.index("synthesis")])
@@ -148,14 +149,14 @@ class Reader:
             # none is unanswerable; of 114 by author, code flag or affiliation, none either)
             label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
             reason += "; counts papers by a field of the listing"
-        elif label == "not_answerable" and method == "model" and len({p.paper_id for p in query.named}) >= 2:
+        elif label == "not_answerable" and method == "model" and named >= 2:
             # a question that calls two papers of the collection by name is about them: of 331 labelled questions
             # of the bundled listing that do, 327 are synthesis, 3 metadata and one unanswerable (a request to
             # draft a paper, which the model does not decline either)
             label = max(("synthesis", "metadata"), key=lambda r: probabilities[intent.ROUTES.index(r)])
             confidence = float(probabilities[intent.ROUTES.index(label)])
             reason += f"; names {len(query.named)} papers"
-        if label == "paper" and len({p.paper_id for p in query.named}) >= 2:
+        if label == "paper" and named >= 2:
             # the paper route answers from one paper; a question that names two or more needs them all (of 227
             # labelled questions that name two papers of the listing, 224 are synthesis and none is one paper)
             label, reason = "synthesis", f"{reason}; names {len(query.named)} papers"
