@@ -128,6 +128,13 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
         top = usable(rank_sentences(part, paper, embedder))[0]
         if all(top[1] != r[1] for r in chosen):
             chosen.append(top)
+    # words the question asks about that the chosen sentences leave out ("… and names the dynamics bottleneck and
+    # the early-termination dilemma"): the sentence that writes two or more of them too
+    left = content_words(question) - content_words(paper.title) - set().union(*(content_words(s) for _, _, s in chosen))
+    writes = max(((len(left & content_words(r[2])), -r[1], r) for r in ranked if all(r[1] != c[1] for c in chosen)),
+                 default=(0, 0, None))
+    if writes[0] >= 2:
+        chosen.append(writes[2])
     if with_result and not any(RESULT.search(s) for _, _, s in chosen):
         # "what is X" is best answered by what X is *and* what it achieved
         result = next((r for r in ranked if RESULT.search(r[2])), None)
@@ -175,7 +182,7 @@ def _with_contribution(question: str, paper: Paper, sentences: list[str]) -> lis
     if found is None or found[0] in sentences:
         return sentences
     said = " ".join([question, *sentences]).casefold()
-    if any(name.casefold() in said for name in found[1]):
+    if any(re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", said) for name in found[1]):  # "APE", not "paper"
         return sentences
     order = {s: i for i, s in enumerate(split_sentences(paper.abstract))}
     return sorted([*sentences, found[0]], key=lambda s: order.get(s, -1))
@@ -445,13 +452,16 @@ _ABOUT_MANY = re.compile(r"\b(?:papers|works|studies|articles|entries|abstracts|
                          r"^\W*which\b", re.IGNORECASE)
 
 
+_TWO = re.compile(r"\b(?:two|both)\b", re.IGNORECASE)
+
+
 def described_comparison(candidates: Candidates, called: list[Hit]) -> Candidates:
     """A comparison of papers it describes rather than names ("the preconditioning paper and the one-gradient-step
     paper"): the papers it calls by name, then those the selection model finds likeliest, two in all. With it, 99 of
     101 labelled comparisons are answered side by side (65 without), 93 with exactly the papers asked about, and none
     of 401 other synthesis questions is (a question about sets of papers, `_ABOUT_MANY`, stays a topic)."""
-    if _ABOUT_MANY.search(candidates.question):
-        return candidates
+    if _ABOUT_MANY.search(candidates.question) and not (len(called) == 2 and _TWO.search(candidates.question)):
+        return candidates  # "the papers on X against those on Y"; but "the two … papers: one …, the other …"
     seen = {h.paper.paper_id for h in called}
     pool = candidates.pool()
     picked = list(called)[:MAX_COMPARED]

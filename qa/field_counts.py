@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import date
 
 from .papers import MONTHS, Paper
 from .question import (AUTHORS_ON_N, AUTHOR_SHOWN, COMPLETE_LISTS, DAY_OF_YEAR, LENGTH_BOUND, SEASON, TITLE_EXTREME,
@@ -41,6 +42,16 @@ def author_key(name: str) -> tuple[str, str] | None:
 def same_author(a: str, b: str) -> bool:
     """"Jane Doe" and "Jane A. Doe": same first and last name."""
     return author_key(a) is not None and author_key(a) == author_key(b)
+
+
+def by_person(names) -> Counter:
+    """How often each person is named, a name with and without its middle initial counted as one person (shown as
+    most often written)."""
+    names = list(names)
+    forms, people = Counter(names), {}
+    for name in names:
+        people.setdefault(author_key(name) or name, set()).add(name)
+    return Counter({max(spelt, key=lambda n: (forms[n], n)): sum(forms[n] for n in spelt) for spelt in people.values()})
 
 
 def paper_month(paper: Paper) -> int | None:
@@ -161,6 +172,46 @@ def parts_compared(parts: list[tuple[str, set[int]]], within: list[Paper], scope
     lead = " and ".join(f"{plural(len(theirs), 'paper')} in {'the ' if ' ' in name else ''}{name}"
                         for name, theirs in each)
     return MetadataAnswer(f"The listing{scope_text} has {lead}.\n" + "\n".join(lines), cited[:LIST_LIMIT])
+
+
+_NTH = re.compile(r"\b(second|third|fourth|2nd|3rd|4th)[- ](?:most recent|latest|newest|oldest|earliest)\b")
+
+
+def nth_extreme(q: str, ordered: list[Paper], which: str, scope_text: str) -> MetadataAnswer | None:
+    """"The second-oldest dated entry": the paper at that place of `ordered` (oldest or newest first), after the
+    ones before it."""
+    m = _NTH.search(q)
+    if not m:
+        return None
+    n = _ORDINAL[m.group(1)]
+    if len(ordered) < n:
+        return MetadataAnswer(f"The listing{scope_text} has only {plural(len(ordered), 'paper')}.")
+    picked, before = ordered[n - 1], ordered[:n - 1]
+    ahead = "; ".join(f"{p.title} ({p.long_date()}) [{i}]" for i, p in enumerate(before, 2))
+    rest = (f"Only {ahead} is {'older' if which == 'oldest' else 'more recent'}." if n == 2 else
+            f"Before it come {ahead}.")
+    return MetadataAnswer(f"The {m.group(1)} {which} paper in the listing{scope_text} is {picked.title}, dated "
+                          f"{picked.long_date()} [1]. {rest}", [picked] + before)
+
+
+_UNIT = re.compile(r"\b(days|weeks|months)\b")
+
+
+def span(papers: list[Paper], scope_text: str, q: str = "") -> MetadataAnswer:
+    """How long the listing's papers have been coming out; in days, weeks or months when that is asked."""
+    ordered = sorted(papers, key=lambda p: (p.date, p.title))
+    first, last = ordered[0], ordered[-1]
+    years = sorted({p.year for p in papers})
+    ends = f"{first.title} ({first.long_date()}) [1] to {last.title} ({last.long_date()}) [2]"
+    text = (f"The papers in the listing{scope_text} span {last.year - first.year + 1} calendar years, from {ends}; "
+            f"{len(years)} of those years have at least one paper.")
+    unit = _UNIT.search(q)
+    if unit and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.date or "") for p in (first, last)):
+        days = (date.fromisoformat(last.date) - date.fromisoformat(first.date)).days
+        said = {"days": plural(days, "day"), "weeks": f"{days // 7} weeks and {plural(days % 7, 'day')}",
+                "months": f"about {round(days / 30.44)} months"}[unit.group(1)]
+        text = f"{said} separate the oldest and the newest paper in the listing{scope_text}, from {ends}."
+    return MetadataAnswer(text, [first, last])
 
 
 def title_extremes(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
@@ -358,6 +409,35 @@ def papers_with_affiliation(q: str, selected: list[Paper], scope_text: str) -> M
                               listed[:LIST_LIMIT])
     return MetadataAnswer(f"{plural(len(listed), 'paper')} of {len(selected)} in the listing{scope_text} name an "
                           "affiliation" + (":\n" + listing(listed) if listed else "."), listed[:LIST_LIMIT])
+
+
+_AFFILIATIONS_EACH = re.compile(r"\b(two|three|2|3|several|multiple|more than one)\s+(?:[\w\-]+\s+)?"
+                                r"(?:affiliations?|institutions?)\b")
+
+
+def affiliations_each(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
+    """"Which entries carry two affiliation tags?": the papers by how many affiliations each names (exactly the
+    number written, or two or more for "several", "more than one")."""
+    m = _AFFILIATIONS_EACH.search(q)
+    if not m:
+        return None
+    n = NUMBER_WORDS.get(m.group(1)) or (int(m.group(1)) if m.group(1).isdigit() else None)
+    found = [p for p in selected if (len(p.affiliations) == n if n else len(p.affiliations) >= 2)]
+    said = plural(n, "affiliation") if n else "two affiliations or more"
+    lines = [f"- {p.title} ({', '.join(p.affiliations)}) [{i}]" for i, p in enumerate(found[:LIST_LIMIT], 1)]
+    return MetadataAnswer(f"{plural(len(found), 'paper')} in the listing{scope_text} "
+                          f"name{'s' if len(found) == 1 else ''} {said}" + (":\n" + "\n".join(lines) if lines else "."),
+                          found[:LIST_LIMIT])
+
+
+def name_forms(author: str, papers: list[Paper]) -> str:
+    """How the papers write a person's name, when they write it more than one way ("Sheila A. McIlraith" on one,
+    "Sheila McIlraith" on another): a note, else ""."""
+    forms = Counter(a for p in papers for a in p.authors if same_author(a, author) or fold(author) in fold(a))
+    if len(forms) < 2:
+        return ""
+    return "\n\nThe name is written " + " and ".join(f"“{name}” on {plural(k, 'paper')}" for name, k in
+                                                   forms.most_common()) + "."
 
 
 def shared_authors(q: str, named: list[Paper]) -> MetadataAnswer | None:

@@ -20,7 +20,8 @@ from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bo
                            complete_lists, dated_without_year, listing as _listing, names_owner, owner_shown,
                            paper_month, papers_with_affiliation, parts_compared, plural as _plural, positions_of,
                            lengths_bounded, role_asked, at_role, same_author as _same_author, shared_dates,
-                           months_of_year, title_extremes, titles_with, within_bound, year_parts)
+                           months_of_year, title_extremes, titles_with, within_bound, year_parts, affiliations_each,
+                           name_forms, nth_extreme, span as _span, by_person)
 from .text import ACRONYM_PLURAL, STOP, WORD
 from .types import Filters, MetadataAnswer
 
@@ -141,7 +142,7 @@ def listing_holds(papers: list[Paper], profile: Profile) -> str:
 # "in how many papers ... the author list?" counts papers; "how many authors ...?" reads one paper's list
 _PAPERS_COUNTED = re.compile(r"\bin how many\b|\bhow many (?:of (?:the|his|her|their) )?(?:[\w\-]+ ){0,2}?"
                              r"(?:papers|entries|works|articles|titles|publications|listings)\b|"
-                             r"\bnumber of (?:papers|entries)\b|\bwhich (?:\w+ )?(?:papers|entries)\b")
+                             r"\bnumber of (?:papers|entries)\b|\bwhich (?:\w+ )?(?:papers?|entry|entries)\b")
 
 
 _PICKED = re.compile(r"\b(?:oldest|earliest|newest|latest|most recent|first|last)\b(?: \w+)? "
@@ -236,14 +237,18 @@ def _people(papers: list[Paper], owner: str, scope_text: str, role: str = "") ->
     """How many different people the listing names besides the owner, honest about author lists cut short; or
     how many different people are first (last) authors."""
     if role:
-        placed = Counter(shown for p in papers for shown in at_role(p, role))
+        placed = by_person(shown for p in papers for shown in at_role(p, role))
         unknown = sum(not at_role(p, role) for p in papers)
         top = ", ".join(f"{n} ({k})" for n, k in placed.most_common(5) if k > 1)
+        most = max(placed.values(), default=0)  # the papers behind the largest count, cited
+        tops = [name for name, k in placed.items() if k == most > 1]
+        cited = [p for p in papers if any(_same_author(a, t) for a in at_role(p, role) for t in tops)][:LIST_LIMIT]
         return MetadataAnswer(f"{len(placed)} different {'person is' if len(placed) == 1 else 'people are'} the "
                               f"{role} author of the {_plural(len(papers) - unknown, 'paper')} in the listing"
                               f"{scope_text}" + (f"; the most frequent are {top}" if top else "") + "." +
                               (f" {unknown} papers name only part of their authors (“et al.”), so their last author "
-                               "is not known." if unknown else ""))
+                               "is not known." if unknown else "") +
+                              ("\n\nPapers of the most frequent:\n" + _listing(cited) if cited else ""), cited)
     others = [a for p in papers for a in p.authors if not (owner and fold(a) == fold(owner))]
     cut = sum(p.authors_truncated for p in papers)
     top = Counter(others).most_common(5)
@@ -271,25 +276,18 @@ def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str
         return p.authors[-1] if last else p.authors[1 if second else 0]
 
     if who:
-        hits = _newest_first([p for p in ranked if fold(who) in fold(at(p))])
+        hits = _newest_first([p for p in ranked if fold(who) in fold(at(p)) or _same_author(who, at(p))])
         text = f"{who} is the {role} author of {_plural(len(hits), 'paper')} in the listing{scope_text}"
         return MetadataAnswer(text + (":\n" + _listing(hits) if hits else ".") +
                               ("\n\n" + note.strip() if note else ""), hits[:LIST_LIMIT])
-    counts = Counter(at(p) for p in ranked).most_common(5)
+    counts = by_person(at(p) for p in ranked).most_common(5)
     if not counts:
         return MetadataAnswer(f"No paper in the listing{scope_text} has a known {role} author.{note}")
+    tops = [name for name, k in counts if k == counts[0][1] > 1]
+    cited = [p for p in ranked if any(_same_author(at(p), t) for t in tops)]
     return MetadataAnswer(f"The most frequent {role} authors in the listing{scope_text}: " +
-                          "; ".join(f"{name} ({_plural(k, 'paper')})" for name, k in counts) + "." + note)
-
-
-def _span(papers: list[Paper], scope_text: str) -> MetadataAnswer:
-    """How long the listing's papers have been coming out."""
-    ordered = sorted(papers, key=lambda p: (p.date, p.title))
-    first, last = ordered[0], ordered[-1]
-    years = sorted({p.year for p in papers})
-    return MetadataAnswer(f"The papers in the listing{scope_text} span {last.year - first.year + 1} calendar years, "
-                          f"from {first.title} ({first.long_date()}) [1] to {last.title} ({last.long_date()}) [2]; "
-                          f"{len(years)} of those years have at least one paper.", [first, last])
+                          "; ".join(f"{name} ({_plural(k, 'paper')})" for name, k in counts) + "." + note +
+                          ("\n\nPapers of the most frequent:\n" + _listing(cited) if cited else ""), cited[:LIST_LIMIT])
 
 
 # who wrote a paper, in the ways it is asked; not "the authors" doing something ("what do the authors add?", "X and
@@ -360,6 +358,8 @@ def _first(*values):
     return next((v for v in values if v not in (None, "")), None)
 
 
+# the profile's header and its count of papers ("does the header's count match the entries listed?")
+_HEADER = re.compile(r"\bheader\b|\bprofile (?:says|claims|gives|counts|lists)\b")
 # the words a count of the whole listing is asked in ("how many papers has he published in total?")
 _WHOLE_COUNT = frozenset("""how many number count counts total altogether overall all papers paper articles article works
 work publications publication preprints studies study entries items records listing listed list lists collection
@@ -491,7 +491,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if PEOPLE.search(q):
         return _people(selected, owner, scope_text(), role_asked(q))
     if HOW_LONG.search(q) and selected:
-        return _span(selected, scope_text())
+        return _span(selected, scope_text(), q)
     if (m := _POSITION.search(q)) and not AUTHORS_ON_N.search(q):  # "who leads three papers?": authors_on below
         # "he", "his": the profile's owner
         said = names_owner(q, owner) or bool(owner and re.search(r"\b(?:he|she|him|her|his)\b", q))
@@ -548,13 +548,18 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             return found
 
     # per-category breakdown
-    if re.search(r"\b(which|what|list)\b.*\bcategor(y|ies)\b|categor(y|ies) breakdown|per category|by category", q) \
-            and not scope.category:
+    if re.search(r"\b(which|what|list|how many)\b.*\bcategor(y|ies)\b|categor(y|ies) breakdown|per category|"
+                 r"by category", q) and not scope.category:
         counts = Counter(p.category for p in selected)
         lines = [f"- {code}{' (' + CATEGORY_NAMES[code][0] + ')' if code in CATEGORY_NAMES else ''}: "
                  f"{_plural(n, 'paper')}" for code, n in counts.most_common()]
+        if re.search(r"\bhow many (?:\w+ ){0,2}categories\b", q):  # "how many distinct categories appear?"
+            return MetadataAnswer(f"{len(counts)} different categor{'y appears' if len(counts) == 1 else 'ies appear'}"
+                                  f" in the listing{scope_text()}:\n" + "\n".join(lines))
         return MetadataAnswer(f"Papers per category{scope_text()}:\n" + "\n".join(lines))
 
+    if found := affiliations_each(q, selected, scope_text()):  # "which entries carry two affiliation tags?"
+        return found
     # which affiliations appear
     if re.search(r"\b(which|what|list|all|how many)\b.*\b(affiliations?|institutions?|universit(y|ies)|"
                  r"organi[sz]ations?|compan(y|ies)|labs?)\b|(per|by) (affiliation|institution)", q) and not affiliation:
@@ -685,9 +690,12 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                        r"meest recente|piu recent|mais recente|последн|новейш|самая новая|最新|가장 최근|احدث|सबसे नया|en yeni|moi nhat", q)
     oldest = re.search(r"\b(oldest|earliest|first)\b|mas antigu|plus ancien|alteste|oudste|piu vecch|mais antig|"
                        r"старейш|самая старая|самая ранняя|最早|最も古い|가장 오래된|اقدم|सबसे पुराना|en eski|cu nhat", q)
+    if (newest or oldest) and re.search(r"\b(?:full|complete|whole) dates?\b|\bdated? (?:with|by) (?:a |the )?year\b|"
+                                        r"\bdated (?:papers?|entr(?:y|ies)|works?|articles?)\b", q):
+        selected = [p for p in selected if p.year_given] or selected  # a date without a year is not full
     if newest and oldest and selected and re.search(r"\bseparat|\bapart\b|\bbetween\b|\bspan|\bgap\b|"
                                                     r"\bhow (?:much time|long)\b", q):
-        return _span(selected, scope_text())  # "how far apart are the first and the last paper?"
+        return _span(selected, scope_text(), q)  # "how far apart are the first and the last paper?"
     if newest and oldest and selected and re.search(r"\band\b", q):  # "which is the earliest, and which the latest?"
         first, last = selected[-1], selected[0]
         return MetadataAnswer(f"The oldest paper in the listing{scope_text()} is {first.title}, dated "
@@ -696,15 +704,14 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if (newest or oldest) and selected:
         if names_owner(q, owner) and AUTHOR_SHOWN.search(q) and not scope.author:  # "… that shows <owner>'s name"
             selected = [p for p in selected if any(_same_author(a, owner) for a in p.authors)] or selected
-        if re.search(r"\b(?:full|complete|whole) dates?\b|\bdated? (?:with|by) (?:a |the )?year\b|"
-                     r"\bdated (?:papers?|entr(?:y|ies)|works?|articles?)\b", q):
-            selected = [p for p in selected if p.year_given] or selected  # a date without a year is not full
         many = re.search(r"\b(\d+|three|five|ten)\b.*\b(most recent|latest|newest|oldest|earliest)\b", q)
         n = 1
         if many:
             word = many.group(1)
             n = NUMBER_WORDS.get(word) or int(word)
         ordered = selected if newest else list(reversed(selected))
+        if found := nth_extreme(q, ordered, "most recent" if newest else "oldest", scope_text()):
+            return found
         chosen = ordered[:max(1, min(n, LIST_LIMIT))]
         which = "most recent" if newest else "oldest"
         if len(chosen) == 1:
@@ -721,9 +728,10 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     counting = _COUNTING.search(q)
     note = ""
+    shown = bool(author and re.search(r"\bwho\b|\bco-?authors?\b|\bwith whom\b", q))  # "… and who wrote them?"
     if author:
-        note = ("\n\nNote: the listing shows at most three authors per paper (then “et al.”), so papers where "
-                f"{author} is a later author are not counted.")
+        note = (name_forms(author, selected) + "\n\nNote: the listing shows at most three authors per paper (then "
+                f"“et al.”), so papers where {author} is a later author are not counted.")
     if counting and code_of_them:
         # "How many papers came out in 2020, and which of them have code?": count without the code flag,
         # then name the ones with code among them
@@ -736,7 +744,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                   if with_code else "\n\nNone of them is marked as having code.")
         return MetadataAnswer(text + ":\n" + _listing(base) + subset, base[:LIST_LIMIT])
     if counting:
-        if not scope.active and _counts_what_the_listing_lacks(q, papers, owner, question):
+        if not scope.active and not _HEADER.search(q) and _counts_what_the_listing_lacks(q, papers, owner, question):
             return MetadataAnswer("", understood=False)  # "how many papers mention Atari?": from the papers
         if not scope.active and named_years(q):
             # years written in a way it did not read (often another language): not the total
@@ -749,13 +757,13 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                f"{scope_text()}"
         if not selected:
             return MetadataAnswer(text + "." + note)
-        return MetadataAnswer(text + ":\n" + _listing(selected) + note, selected[:LIST_LIMIT])
+        return MetadataAnswer(text + ":\n" + _listing(selected, authors=shown) + note, selected[:LIST_LIMIT])
 
     if scope.active:
         if not selected:
             return MetadataAnswer(f"No paper in the listing matches{scope_text()}.{note}")
         lead = f"The listing has {_plural(len(selected), 'paper')}{scope_text()}:"
-        return MetadataAnswer(lead + "\n" + _listing(selected) + note, selected[:LIST_LIMIT])
+        return MetadataAnswer(lead + "\n" + _listing(selected, authors=shown) + note, selected[:LIST_LIMIT])
 
     if re.search(r"\b(all|every|list)\b.*\bpapers?\b|\bpapers?\b.*\b(listed|in the (collection|listing))\b", q):
         claim = f" (the profile header claims {claimed})" if claimed and claimed != listed else ""

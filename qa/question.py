@@ -198,9 +198,10 @@ def _split_targets(text: str) -> list[str]:
         return [p.strip(" ,;:'\"") for p in re.split(pattern, text) if p.strip(" ,;:'\"")]
 
     parts = parted(splits)
-    if len(parts) > MAX_COMPARED:
+    if len(parts) > MAX_COMPARED or len(parts) == 3 and "," not in text and len(parted(_NEW_PHRASE)) == 2:
         # things described at length ("the simulator that swaps crowdworkers for LLMs with the framework in which
-        # an LM pretends to run tools"): parted only where a new noun phrase begins
+        # an LM pretends to run tools", "the method that sets goals to maximize entropy"): parted only where a new
+        # noun phrase begins
         parts = parted(_NEW_PHRASE)
     parts = [re.sub(r"^(the|a|an)\s+", "", p, flags=re.IGNORECASE) for p in parts]
     return parts if 2 <= len(parts) <= MAX_COMPARED and all(len(p) <= 120 for p in parts) else []

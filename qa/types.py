@@ -12,6 +12,12 @@ from .papers import Paper
 ROUTES = ("paper", "synthesis", "metadata", "not_answerable")
 
 
+def _first_last(name: str) -> tuple[str, ...]:
+    """First and last name: "Jane A. Doe" is the "Jane Doe" a question names."""
+    parts = name.lower().replace(".", " ").split()
+    return (parts[0], parts[-1]) if len(parts) >= 2 else tuple(parts)
+
+
 @dataclass(frozen=True)
 class Filters:
     year_from: int | None = None
@@ -38,7 +44,7 @@ class Filters:
             return False
         if self.author:
             needle = self.author.strip().lower()
-            if not any(needle in name.lower() for name in paper.authors):
+            if not any(needle in name.lower() or _first_last(needle) == _first_last(name) for name in paper.authors):
                 return False
         if self.has_code is not None and paper.has_code != self.has_code:
             return False

@@ -655,6 +655,19 @@ def test_a_question_of_two_parts_gets_a_sentence_for_each(assistant):
     assert "Monte Carlo Tree Search" in answer.answer, answer.answer
 
 
+def test_a_one_paper_answer_covers_what_the_question_names(assistant):
+    """The sentence that writes two or more of the question's words the chosen ones leave out joins them; a question
+    that describes a paper gets the name it introduces (the acronym "APE" is not the "ape" in "paper")."""
+    answer = assistant.ask("Which study benchmarks model-based RL algorithms in many environments and calls early "
+                           "termination a dilemma for future research?")
+    assert answer.citations[0].title == "Benchmarking Model-Based Reinforcement Learning"
+    assert "early-termination dilemma" in answer.answer, answer.answer
+    answer = assistant.ask("Which paper lets one LLM propose instructions and picks the one that another LLM follows "
+                           "best?")
+    assert answer.citations[0].title == "Large Language Models Are Human-Level Prompt Engineers"
+    assert "Automatic Prompt Engineer (APE)" in answer.answer, answer.answer
+
+
 def test_each_item_of_an_offered_list_is_searched(assistant):
     """"GAN, VAE or normalizing flows": a paper about one item joins the candidates, found by that item alone."""
     from qa.question import alternatives

@@ -379,3 +379,50 @@ def test_papers_on_the_same_day_of_the_year_in_different_years(offline):
     busiest = max(months.values(), key=len)
     assert answer.route == "metadata" and {p.title for p in busiest} <= {c.title for c in answer.citations}, \
         answer.answer
+
+
+def test_ranks_spans_name_spellings_and_affiliation_counts_on_any_collection():
+    """The n-th oldest paper, the days between the oldest and the newest, a name written with and without its middle
+    initial, the papers naming two affiliations, how many categories, the header's count against the listing's, on
+    another group's BibTeX."""
+    from qa.metadata import answer_metadata, needs_paper_context
+    from qa.papers import Profile
+
+    bib = ("@article{a, title={Robots Learn to Walk}, author={Ann B. Lee and Bo Chen}, date={2021-03-05}, "
+           "primaryclass={cs.RO}, affiliation={mit and cmu}, abstract={We compare gaits in a header-free setup.}}\n"
+           "@article{b, title={Agents Read Manuals}, author={Ann Lee and Cy Day}, date={2021-07-01}, "
+           "primaryclass={cs.CL}, affiliation={mit}, abstract={Agents read and compare entries.}}\n"
+           "@article{c, title={Learning to See}, author={Bo Chen and Ann Lee}, date={2023-01-10}, "
+           "primaryclass={cs.CV}, abstract={Vision listed actually.}}\n")
+    papers, problems = parse_bibtex(bib)
+    assert problems == [] and papers[0].affiliations == ["mit", "cmu"]
+    profile = Profile(name="", papers_claimed=5)
+    answer = answer_metadata("What is the second-oldest paper with a full date?", papers, profile)
+    assert answer.text.startswith("The second oldest paper in the listing is Agents Read Manuals, dated July 1, 2021 "
+                                  "[1]. Only Robots Learn to Walk (March 5, 2021) [2] is older."), answer.text
+    answer = answer_metadata("How many days separate the oldest entry from the newest one?", papers, profile)
+    assert answer.text.startswith("676 days separate the oldest and the newest paper"), answer.text
+    assert [p.title for p in answer.papers] == ["Robots Learn to Walk", "Learning to See"]
+    answer = answer_metadata("Is Ann Lee spelt alike on all her entries, and how many entries show her?", papers,
+                             profile)
+    assert answer.text.startswith("3 papers in the listing match") and "“Ann Lee” on 2 papers and “Ann B. Lee” on " \
+        "1 paper" in answer.text, answer.text
+    answer = answer_metadata("Who co-wrote the entries with Cy Day?", papers, profile)  # the names shown
+    assert "Agents Read Manuals (2021, CL): Ann Lee, Cy Day [1]" in answer.text, answer.text
+    answer = answer_metadata("Which papers name two affiliations?", papers, profile)
+    assert [p.title for p in answer.papers] == ["Robots Learn to Walk"], answer.text
+    answer = answer_metadata("How many different categories do the entries span?", papers, profile)
+    assert answer.text.startswith("3 different categories appear in the listing"), answer.text
+    # "compare", "actually", "listed" are words of the abstracts, but the question asks for the header's count
+    answer = answer_metadata("Compare the header's paper count with how many entries are actually listed.", papers,
+                             profile)
+    assert answer.text == ("The listing contains 3 papers. The profile header claims 5 papers; the other 2 are not in "
+                           "the listing."), answer.text
+    question = "On which entry is Bo Chen listed as the first author?"  # a paper of the listing, not one meant
+    assert not needs_paper_context(question)
+    assert [p.title for p in answer_metadata(question, papers, profile).papers] == ["Learning to See"]
+    answer = answer_metadata("On which entries is Ann Lee the first author?", papers, profile)  # "Ann B. Lee" too
+    assert {p.title for p in answer.papers} == {"Robots Learn to Walk", "Agents Read Manuals"}, answer.text
+    answer = answer_metadata("Which authors are first authors most often, and on how many entries each?", papers,
+                             profile)
+    assert {p.title for p in answer.papers} == {"Robots Learn to Walk", "Agents Read Manuals"}, answer.text

@@ -129,6 +129,10 @@ def test_an_outside_world_topic_is_declined_only_where_the_collection_does_not_w
                      "What's the weather in Toronto?", "Write me a poem about transformers."):
         route = vision.classify(question)
         assert route.settled and route.reason == "chit-chat", question
+    # a word a paper may be about ("homework" in a paper on student questions) is a topic only where none writes it
+    forum = Guards([paper("Answering Course Forum Posts", "Posts are sorted into homework and logistics types.")])
+    question = "Which system sorts student posts by type, homework among them, before answering?"
+    assert forum.classify(question) == UNROUTED and vision.classify(question).reason == "chit-chat"
 
 
 @pytest.mark.parametrize("question", ["???", "", "   ", "!!", "🙂", "a" * 5000, "?" * 3000])
@@ -213,10 +217,26 @@ def test_dev_set_accuracy(assistant):
     ("When was it published?", "Explain ACKTR.", "metadata"),
     ("2023年发表了多少篇论文？", "", "metadata"),
     ("And how many of them have code?", "How many papers were published in 2020?", "metadata"),
+    # a person of the author lists, the model torn between declining and the listing (`AUTHOR_LISTING`)
+    ("Is Jamie Kiros anywhere else?", "", "metadata"),
 ])
 def test_routes_the_model_gives(assistant, question, previous, label):
     route = assistant.read(question, _turns(previous) or None).route
     assert route.label == label and route.method == "model", route
+
+
+def test_a_sentence_that_only_repeats_the_count_asked_supports_no_answer(assistant):
+    """"Which four X?" asks for names: a sentence saying "on 4 X" states the count the question gives, so it does
+    not keep a likely decline from standing; a sentence that goes on to list them does."""
+    from qa.understand import count_echoed
+
+    assert count_echoed("Which four benchmarks does it use?", "It wins on four very different benchmarks.")
+    assert count_echoed("What 3 datasets?", "Results on three datasets with long sequences.")
+    assert not count_echoed("Which three datasets?", "Results on three datasets: A, B and C.")
+    assert not count_echoed("Which datasets?", "Results on three datasets.")
+    assert not count_echoed("Which two methods?", "It is orthogonal to Adam and momentum.")
+    query = assistant.read("What 4 video prediction datasets does CW-VAE report results on?")
+    assert count_echoed(query.text, query.evidence.sentence) and query.route.label == "not_answerable", query.route
 
 
 def test_one_paper_or_the_listing(assistant):

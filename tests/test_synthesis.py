@@ -174,6 +174,10 @@ def test_the_things_a_comparison_names_or_describes():
                               "at the image once to predict boxes from a grid.") == \
         ["detector that proposes regions and scores them",
          "one that looks at the image once to predict boxes from a grid"]
+    # "to" before a verb is not a second thing compared
+    assert comparison_targets("Compare the study that scores agents offline with the method that sets goals to "
+                              "maximize entropy.") == ["study that scores agents offline",
+                                                       "method that sets goals to maximize entropy"]
 
 
 def _paper(title: str, abstract: str, category: str = "LG", has_code: bool = False) -> Paper:
@@ -471,3 +475,14 @@ def test_answers_name_what_a_described_paper_introduces(assistant):
     assert labelled, answer.answer
     for c in labelled:
         assert f"{c.title} ({introduced_name(c.title, papers[c.title].abstract)}, {c.year})" in answer.answer
+
+
+def test_two_papers_described_one_by_one_are_compared_side_by_side(assistant):
+    """"The two … papers: one …, the other …": each description searched alone finds its paper, so the answer is a
+    comparison of those two in the order described, although a question about "papers" is otherwise a topic."""
+    answer = assistant.ask("Compare the two ensemble papers: one shares weights so that an ensemble of networks costs "
+                           "little, the other boosts few-shot prompts for a language model.")
+    assert answer.answer.startswith("Side by side: BatchEnsemble"), answer.answer
+    assert [c.title for c in answer.citations] == ["BatchEnsemble: An Alternative Approach to Efficient Ensemble and "
+                                                   "Lifelong Learning", "Boosted Prompt Ensembles for Large Language "
+                                                   "Models"]
