@@ -459,7 +459,7 @@ class Assistant:
             # (a search for two common words ranked 2 of the 6 papers that write them in its best 9)
             holders = [Hit(p, 0.0, p.title, "") for p in self.papers
                        if filters.matches(p) and any(writes(p, phrase) for phrase in quoted)]
-            return holders if len(holders) <= SELECTION.most else []
+            return holders if len(holders) <= (SELECTION.pool if COUNT.search(question) else SELECTION.most) else []
         # a count is answered by every paper that writes the name, up to the candidates a synthesis reads
         most = SELECTION.pool if COUNT.search(question) else SELECTION.most
         found = {}

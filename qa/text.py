@@ -111,8 +111,14 @@ ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,}[A-Za-z0-9]*?)s\b")
 _QUOTED = re.compile(r"(?:(?<=[\s(])|^)['\"“‘«]([^'\"”’»]{2,60})['\"”’»](?=[\s?.,;:!)]|$)")
 
 
+# a word named as a word ("how many abstracts use the word latent?") is asked about as written, as if quoted
+_NAMED_WORD = re.compile(r"\bthe (?:word|term)\s+([A-Za-z][\w\-]{1,30})\b(?!['\"”’»])")
+
+
 def quoted_phrases(question: str) -> list[str]:
-    return list(dict.fromkeys(m.strip() for m in _QUOTED.findall(question) if m.strip()))
+    found = [m.strip() for m in _QUOTED.findall(question) if m.strip()] + [
+        w for w in _NAMED_WORD.findall(question) if w.lower() not in STOP]
+    return list(dict.fromkeys(found))
 
 
 def says(text: str, phrase: str) -> bool:

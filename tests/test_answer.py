@@ -696,6 +696,16 @@ def test_a_rare_name_cites_exactly_the_papers_that_write_it(assistant):
     # a script without spaces or capitals writes the name against its own words ("Minecraftを")
     answer = assistant.ask("Minecraftを扱っている論文は何本ありますか？")
     assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, answer.answer
+    # a word named as a word ("the term latent") is read as if quoted; a count cites every paper that writes it, past
+    # the eight a topic answer cites at most
+    from qa.text import quoted_phrases
+
+    assert quoted_phrases("How many abstracts contain the term latent?") == ["latent"]
+    assert quoted_phrases("What is the word for it?") == []
+    holders = {p.title for p in assistant.papers if _re.search(r"(?<![A-Za-z0-9])latent", p.abstract, _re.I)}
+    assert len(holders) > 8
+    answer = assistant.ask("How many abstracts contain the term latent?")
+    assert {c.title for c in answer.citations} == holders, answer.answer
 
 
 def test_a_decline_names_what_the_collection_lacks_in_any_script(assistant):
