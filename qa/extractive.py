@@ -59,7 +59,9 @@ def rank_sentences(question: str, paper: Paper, embedder, question_vector=None,
     sentences = split_sentences(paper.abstract) or [paper.abstract]
     qv = question_vector if question_vector is not None else embedder.embed([question])[0]
     sims = _on_common_scale(embedder, _sentence_vectors(embedder, paper, sentences) @ qv)
-    q_words = content_words(question)
+    # the title's words are every sentence's topic: the question's other words tell its sentences apart (of "which
+    # minimax-optimization extras does it allow?" about a minimax-optimization paper, "extras" and "allow" count)
+    q_words = content_words(question) - content_words(paper.title) or content_words(question)
     wants_number = bool(QUANTITY.search(question))
     asks_cost = bool(re.search(r"\b(cost|price|expensive|cheap|budget|dollars?)\b", question, re.IGNORECASE))
     ranked = []

@@ -111,7 +111,7 @@ ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,}[A-Za-z0-9]*?)s\b")
 _QUOTED = re.compile(r"(?:(?<=[\s(])|^)['\"“‘«]([^'\"”’»]{2,60})['\"”’»](?=[\s?.,;:!)]|$)")
 
 
-# a word named as a word ("how many abstracts use the word latent?") is asked about as written, as if quoted
+# a word named as a word ("which abstracts have the term X?") is asked about as written, as if quoted
 _NAMED_WORD = re.compile(r"\bthe (?:word|term)\s+([A-Za-z][\w\-]{1,30})\b(?!['\"”’»])")
 
 

@@ -666,6 +666,10 @@ def test_a_one_paper_answer_covers_what_the_question_names(assistant):
                            "best?")
     assert answer.citations[0].title == "Large Language Models Are Human-Level Prompt Engineers"
     assert "Automatic Prompt Engineer (APE)" in answer.answer, answer.answer
+    # the title's words ("optimization", "minimax") are every sentence's topic: "compatible" picks the sentence
+    answer = assistant.ask("For minimax problems, where does Follow-the-Ridge provably end up, and which "
+                           "optimization add-ons is the method compatible with?")
+    assert "preconditioning and positive momentum" in answer.answer, answer.answer
 
 
 def test_each_item_of_an_offered_list_is_searched(assistant):
