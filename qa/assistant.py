@@ -21,7 +21,7 @@ from . import answer_sentences, evidence
 from .errors import LLMError, QAError
 from .extractive import (COUNT, SELECTION, Candidates, SynthesisPlan, answer_one_paper, answer_several,
                          asks_comparison, clean_sentence, described_comparison, gather_candidates, key_sentences,
-                         names_paper, plan_synthesis, topic_query, writes)
+                         names_paper, plan_synthesis, topic_query, without_set_aside, writes)
 from .llm import get_llm
 from .forms import FOREIGN, forms, names_its_category, without_titles
 from .field_counts import dates_compared, shared_authors
@@ -505,7 +505,7 @@ class Assistant:
         where the collection's e5 sentence vectors are not computed."""
         if len(self.papers) > MULTILINGUAL_MAX_PAPERS:
             return None
-        text = self.reader.evidence_text(query)
+        text = without_set_aside(self.reader.evidence_text(query))  # what "besides X, …" asks is not X
         named = any(p.paper_id == paper.paper_id for p in self.reader.papers_meant(query))
         return answer_sentences.model().of_paper(text, self.retriever.multilingual.encoder.query(text), paper,
                                                  self.retriever.multilingual_sentences.get(paper), 0, named)

@@ -109,6 +109,14 @@ def question_parts(question: str) -> list[str]:
     return parts if len(parts) > 1 else []
 
 
+# what the question sets aside ("Besides faster generation, what …?"): its words point at the sentences not wanted
+_SET_ASIDE = re.compile(r"\b(?:besides|apart from|aside from|other than)\b[^,?]{1,60},", re.IGNORECASE)
+
+
+def without_set_aside(question: str) -> str:
+    return _SET_ASIDE.sub(" ", question).strip()
+
+
 def key_sentences(question: str, paper: Paper, embedder, limit: int, question_vector=None,
                   with_result: bool = False, answering: np.ndarray | None = None) -> list[str]:
     """The best sentences, in abstract order; optionally plus the headline result with its number. A question of
@@ -118,6 +126,8 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
             return ranked
         return [r for r in ranked if not LINK.search(r[2])] or ranked  # a link answers nothing here
 
+    if _SET_ASIDE.search(question):  # "besides faster sampling, what does it allow?": not the sentence on speed
+        question, question_vector = without_set_aside(question), None
     ranked_all = rank_sentences(question, paper, embedder, question_vector)
     ranked = usable(ranked_all)
     best = ranked[0][0]

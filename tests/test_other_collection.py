@@ -423,6 +423,19 @@ def test_a_question_that_names_several_papers_is_not_a_one_paper_question(tmp_pa
     assert "names 2 papers" in reasons[1], reasons  # the model said paper: the named papers decided
 
 
+def test_what_a_question_sets_aside_does_not_pick_the_sentences(tmp_path_factory):
+    """Diffusion-model papers of other groups: "other than X, what …?" asks for what is not X, so the words of X
+    do not pick the sentences of a one-paper answer."""
+    from qa.extractive import without_set_aside
+
+    assert without_set_aside("Besides speed, what does it allow?") == "what does it allow?"
+    assert without_set_aside("What does it allow?") == "What does it allow?"
+    diffusion = _assistant_over(TEST_DATA / "heldout" / "other32_collection.jsonl", tmp_path_factory)
+    answer = diffusion.ask("Other than generating faster, what does the deterministic DDIM sampler make possible?")
+    assert answer.citations[0].title == "Denoising Diffusion Implicit Models"
+    assert "interpolation directly in the latent space" in answer.answer, answer.answer
+
+
 def test_the_evidence_is_read_from_the_paper_the_question_names():
     """`understand._named_first`: the one paper a question names leads the evidence (and a one-paper answer), even
     where another abstract that writes its name more often ranks first; with none or several named, the search's
