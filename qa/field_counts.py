@@ -431,8 +431,8 @@ def affiliations_each(q: str, selected: list[Paper], scope_text: str) -> Metadat
 
 
 def name_forms(author: str, papers: list[Paper]) -> str:
-    """How the papers write a person's name, when they write it more than one way ("Sheila A. McIlraith" on one,
-    "Sheila McIlraith" on another): a note, else ""."""
+    """How the papers write a person's name, when they write it more than one way ("Jane A. Doe" on one, "Jane Doe"
+    on another): a note, else ""."""
     forms = Counter(a for p in papers for a in p.authors if same_author(a, author) or fold(author) in fold(a))
     if len(forms) < 2:
         return ""
