@@ -31,7 +31,7 @@ from .question import (MAX_COMPARED, alternatives, comparison_targets, fold, giv
 from .text import quoted_phrases
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
 from .router import get_router
-from .understand import COMPARED_SCORE, FOLLOW_UP, Reader, dangling_reference, refers_back
+from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back
 from .tokens import count_tokens, truncate_tokens
 
 log = logging.getLogger(__name__)
@@ -431,21 +431,8 @@ class Assistant:
                                        vector=vector)
         if compares and not named and candidates.kind == "topic" and not history:
             called = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self.router().papers_called_in(question)]
-            candidates = described_comparison(candidates, called or self._described_pair(question, filters))
+            candidates = described_comparison(candidates, called or self.reader.described_pair(question, filters))
         return candidates
-
-    def _described_pair(self, question: str, filters: Filters) -> list[Hit]:
-        """The two papers a comparison describes ("one makes an ensemble cheap by sharing weights, the other
-        ensembles prompts"), each thing searched alone: its best paper, when the two differ and each scores at least
-        `COMPARED_SCORE` (a search of the whole question favours whichever is easier to match); else []."""
-        targets = comparison_targets(question)
-        if len(targets) != 2:
-            return []
-        best = [self.retriever.search(target, k=1, filters=filters) for target in targets]
-        if not all(best) or best[0][0].paper.paper_id == best[1][0].paper.paper_id or \
-                min(found[0].score for found in best) < COMPARED_SCORE:
-            return []
-        return [found[0] for found in best]
 
     def _rare_name_papers(self, question: str, filters: Filters) -> list[Hit]:
         """The papers that write the one name the question asks about, when between one and `SELECTION.most`
@@ -453,15 +440,15 @@ class Assistant:
         ("MuJoCo or Atari"); [] when no name of the question is that rare, or several are and not as a list. Each
         name is searched (its exact word ranks the papers that write it first), so the cost does not grow with the
         collection. Phrases the question quotes are looked for in every abstract, any of them."""
+        # a count is answered by every paper that writes the name, up to the candidates a synthesis reads
+        most = SELECTION.pool if COUNT.search(question) else SELECTION.most
         quoted = quoted_phrases(question)
         if quoted:
             # "the phrase 'X' or 'Y'": the text asked about, read in every abstract
             # (a search for two common words ranked 2 of the 6 papers that write them in its best 9)
             holders = [Hit(p, 0.0, p.title, "") for p in self.papers
                        if filters.matches(p) and any(writes(p, phrase) for phrase in quoted)]
-            return holders if len(holders) <= (SELECTION.pool if COUNT.search(question) else SELECTION.most) else []
-        # a count is answered by every paper that writes the name, up to the candidates a synthesis reads
-        most = SELECTION.pool if COUNT.search(question) else SELECTION.most
+            return holders if len(holders) <= most else []
         found = {}
         for name in question_names(question):
             near = self.retriever.search(name, k=most + 1, filters=filters)

@@ -44,6 +44,20 @@ def same_author(a: str, b: str) -> bool:
     return author_key(a) is not None and author_key(a) == author_key(b)
 
 
+def names_person(who: str, name: str) -> bool:
+    """A name an author list writes is the person a question names: a part of it ("Doe"), or the same first and
+    last name ("Jane Doe" for "Jane A. Doe"). `types.Filters.matches` reads an author filter the same way."""
+    return fold(who) in fold(name) or same_author(who, name)
+
+
+def papers_of_most(papers: list[Paper], counts: dict[str, int], names_of) -> list[Paper]:
+    """The papers behind the largest of `counts` (per person, `by_person`), whose `names_of(paper)` show one of the
+    people counted that often; none when the largest count is 1."""
+    most = max(counts.values(), default=0)
+    tops = [name for name, k in counts.items() if k == most > 1]
+    return [p for p in papers if any(same_author(a, t) for a in names_of(p) for t in tops)]
+
+
 def by_person(names) -> Counter:
     """How often each person is named, a name with and without its middle initial counted as one person (shown as
     most often written)."""
@@ -433,7 +447,7 @@ def affiliations_each(q: str, selected: list[Paper], scope_text: str) -> Metadat
 def name_forms(author: str, papers: list[Paper]) -> str:
     """How the papers write a person's name, when they write it more than one way ("Jane A. Doe" on one, "Jane Doe"
     on another): a note, else ""."""
-    forms = Counter(a for p in papers for a in p.authors if same_author(a, author) or fold(author) in fold(a))
+    forms = Counter(a for p in papers for a in p.authors if names_person(author, a))
     if len(forms) < 2:
         return ""
     return "\n\nThe name is written " + " and ".join(f"“{name}” on {plural(k, 'paper')}" for name, k in

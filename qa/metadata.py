@@ -21,7 +21,7 @@ from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bo
                            paper_month, papers_with_affiliation, parts_compared, plural as _plural, positions_of,
                            lengths_bounded, role_asked, at_role, same_author as _same_author, shared_dates,
                            months_of_year, title_extremes, titles_with, within_bound, year_parts, affiliations_each,
-                           name_forms, nth_extreme, span as _span, by_person)
+                           name_forms, names_person, nth_extreme, papers_of_most, span as _span, by_person)
 from .text import ACRONYM_PLURAL, STOP, WORD
 from .types import Filters, MetadataAnswer
 
@@ -240,9 +240,7 @@ def _people(papers: list[Paper], owner: str, scope_text: str, role: str = "") ->
         placed = by_person(shown for p in papers for shown in at_role(p, role))
         unknown = sum(not at_role(p, role) for p in papers)
         top = ", ".join(f"{n} ({k})" for n, k in placed.most_common(5) if k > 1)
-        most = max(placed.values(), default=0)  # the papers behind the largest count, cited
-        tops = [name for name, k in placed.items() if k == most > 1]
-        cited = [p for p in papers if any(_same_author(a, t) for a in at_role(p, role) for t in tops)][:LIST_LIMIT]
+        cited = papers_of_most(papers, placed, lambda p: at_role(p, role))[:LIST_LIMIT]  # behind the top count
         return MetadataAnswer(f"{len(placed)} different {'person is' if len(placed) == 1 else 'people are'} the "
                               f"{role} author of the {_plural(len(papers) - unknown, 'paper')} in the listing"
                               f"{scope_text}" + (f"; the most frequent are {top}" if top else "") + "." +
@@ -276,15 +274,14 @@ def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str
         return p.authors[-1] if last else p.authors[1 if second else 0]
 
     if who:
-        hits = _newest_first([p for p in ranked if fold(who) in fold(at(p)) or _same_author(who, at(p))])
+        hits = _newest_first([p for p in ranked if names_person(who, at(p))])
         text = f"{who} is the {role} author of {_plural(len(hits), 'paper')} in the listing{scope_text}"
         return MetadataAnswer(text + (":\n" + _listing(hits) if hits else ".") +
                               ("\n\n" + note.strip() if note else ""), hits[:LIST_LIMIT])
     counts = by_person(at(p) for p in ranked).most_common(5)
     if not counts:
         return MetadataAnswer(f"No paper in the listing{scope_text} has a known {role} author.{note}")
-    tops = [name for name, k in counts if k == counts[0][1] > 1]
-    cited = [p for p in ranked if any(_same_author(at(p), t) for t in tops)]
+    cited = papers_of_most(ranked, dict(counts), lambda p: [at(p)])
     return MetadataAnswer(f"The most frequent {role} authors in the listing{scope_text}: " +
                           "; ".join(f"{name} ({_plural(k, 'paper')})" for name, k in counts) + "." + note +
                           ("\n\nPapers of the most frequent:\n" + _listing(cited) if cited else ""), cited[:LIST_LIMIT])

@@ -210,14 +210,22 @@ class Reader:
         where the evidence of one is strong. On the labelled English questions of the bundled listing whose
         comparison splits in two, this holds for none of 61 one-paper questions ("… and how does that compare with
         GPT-3.5?" finds no paper for GPT-3.5) and for 156 of 239 synthesis ones."""
-        targets = comparison_targets(query.text)
+        return bool(self.described_pair(query.text, query.given, COMPARED_MARGIN))
+
+    def described_pair(self, question: str, filters: Filters | None, margin: float = 0.0) -> list[Hit]:
+        """The two papers a comparison names or describes, each thing compared searched alone (a search of the whole
+        question favours whichever is easier to match): their best papers, when the two differ and each scores at
+        least `COMPARED_SCORE`, `margin` ahead of its runner-up; else []."""
+        targets = comparison_targets(question)
         if len(targets) != 2:
-            return False
-        found = [self.retriever.search(target, k=2, filters=query.given) for target in targets]
-        if any(len(hits) < 2 for hits in found) or found[0][0].paper.paper_id == found[1][0].paper.paper_id:
-            return False
-        return all(hits[0].score >= COMPARED_SCORE and hits[0].score - hits[1].score >= COMPARED_MARGIN
-                   for hits in found)
+            return []
+        found = [self.retriever.search(target, k=2, filters=filters) for target in targets]
+        if not all(found) or found[0][0].paper.paper_id == found[1][0].paper.paper_id:
+            return []
+        if any(hits[0].score < COMPARED_SCORE or margin and (len(hits) < 2 or hits[0].score - hits[1].score < margin)
+               for hits in found):
+            return []
+        return [hits[0] for hits in found]
 
     def _counts_written_text(self, question: str) -> bool:
         """A count or list of the papers that write a phrase the question quotes, and some paper writes it (a
