@@ -106,9 +106,14 @@ class ChromaServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> "ChromaServer":
+    def start(self, timeout: float = 60, attempts: int = 3) -> "ChromaServer":
+        """Ready when this process says it listens and the port answers: a free port can be taken by another
+        worker's server before this one binds it, and then the heartbeat alone would answer for the wrong server
+        (this one exits, and is started again on another port)."""
         chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
-        self.log = open(self.path.parent / f"chroma-{self.port}.log", "ab")
+        log_path = self.path.parent / f"chroma-{self.port}.log"
+        self.log = open(log_path, "ab")
+        written = log_path.stat().st_size  # a server started again in the same place appends to its log
         self.process = subprocess.Popen([chroma, "run", "--path", str(self.path), "--host", "127.0.0.1",
                                          "--port", str(self.port)], stdout=self.log, stderr=subprocess.STDOUT,
                                         env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
@@ -117,12 +122,17 @@ class ChromaServer:
 
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if attempts > 1:
+                    self.port = free_port()
+                    return self.start(timeout, attempts - 1)
                 raise RuntimeError(f"chroma server exited with {self.process.returncode}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.2)
+            if b"listening on address" in log_path.read_bytes()[written:]:
+                try:
+                    with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1):
+                        return self
+                except OSError:
+                    pass
+            time.sleep(0.2)
         self.stop()
         raise RuntimeError("chroma server did not become ready")
 
