@@ -24,7 +24,7 @@ from .extractive import (COUNT, SELECTION, Candidates, SynthesisPlan, answer_one
                          names_paper, plan_synthesis, topic_query, without_set_aside, writes)
 from .llm import get_llm
 from .forms import FOREIGN, forms, names_its_category, without_titles
-from .field_counts import dates_compared, shared_authors
+from .field_counts import dates_apart, dates_compared, shared_authors
 from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
 from .question import (MAX_COMPARED, alternatives, comparison_targets, fold, given_as_examples, parse_filters,
                        question_names)
@@ -199,9 +199,10 @@ class Assistant:
         t = time.perf_counter()
         previous = [m["content"] for m in history if m["role"] == "user"]
         context = previous[-1] if previous and FOLLOW_UP.search(question) else ""
-        # "which came out first, A or B?": the dates of the papers it names
+        # "which came out first, A or B?", "how long between A and B?": the dates of the papers it names or describes
         folded = fold(question)
-        result = dates_compared(folded, query.named) or shared_authors(folded, query.named) or answer_metadata(
+        result = dates_apart(folded, self.reader.interval_pair(query)) or dates_compared(folded, query.named) or \
+            shared_authors(folded, query.named) or answer_metadata(
             question, self.papers, self.profile, filters, previous_question=context,
             context_papers=self._paper_in_question(question, history)
             if one_paper or needs_paper_context(question) else None,

@@ -9,8 +9,8 @@ from collections import Counter
 from datetime import date
 
 from .papers import MONTHS, Paper
-from .question import (AUTHORS_ON_N, AUTHOR_SHOWN, COMPLETE_LISTS, DAY_OF_YEAR, LENGTH_BOUND, SEASON, TITLE_EXTREME,
-                       TITLE_MARK, TITLE_PHRASE, YEAR_PART, YEARLESS, fold, written_categories)
+from .question import (AUTHORS_ON_N, AUTHOR_SHOWN, COMPLETE_LISTS, DAY_OF_YEAR, INTERVAL, LENGTH_BOUND, SEASON,
+                       TITLE_EXTREME, TITLE_MARK, TITLE_PHRASE, YEAR_PART, YEARLESS, fold, written_categories)
 from .types import MetadataAnswer
 
 LIST_LIMIT = 25
@@ -98,6 +98,14 @@ def complete_lists(q: str, selected: list[Paper], scope_text: str) -> MetadataAn
     if not COMPLETE_LISTS.search(q):
         return None
     full = [p for p in selected if not p.authors_truncated]
+    if re.search(r"\b(?:cut|truncated|shortened|abbreviated)\b|\bend(?:s|ing)?\b[^?]{0,30}\b(?:in|with)\W+et al\b|"
+                 r"\b(?:use|uses|carry|carries|have|has|show|shows)\W+et al\b", q) and not \
+            re.search(r"\b(?:complete|full|whole|untruncated|uncut|entire|no|without)\b", q):
+        cut = [p for p in selected if p.authors_truncated]  # "on how many is the list cut short with et al.?"
+        return MetadataAnswer(f"{plural(len(cut), 'paper')} of {len(selected)} in the listing{scope_text} cut "
+                              f"the author list short with “et al.”; the other {len(selected) - len(cut)} show it "
+                              "whole" +
+                              (":\n" + listing(cut, authors=True) if cut else "."), cut[:LIST_LIMIT])
     return MetadataAnswer(f"{plural(len(full), 'paper')} of {len(selected)} in the listing{scope_text} show a "
                           f"complete author list; the other {len(selected) - len(full)} end in “et al.”" +
                           (":\n" + listing(full, authors=True) if full else "."), full[:LIST_LIMIT])
@@ -222,10 +230,30 @@ def span(papers: list[Paper], scope_text: str, q: str = "") -> MetadataAnswer:
     unit = _UNIT.search(q)
     if unit and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.date or "") for p in (first, last)):
         days = (date.fromisoformat(last.date) - date.fromisoformat(first.date)).days
-        said = {"days": plural(days, "day"), "weeks": f"{days // 7} weeks and {plural(days % 7, 'day')}",
-                "months": f"about {round(days / 30.44)} months"}[unit.group(1)]
-        text = f"{said} separate the oldest and the newest paper in the listing{scope_text}, from {ends}."
+        text = f"{_apart(days, unit.group(1))} separate the oldest and the newest paper in the listing{scope_text}, " \
+               f"from {ends}."
     return MetadataAnswer(text, [first, last])
+
+
+def _apart(days: int, unit: str) -> str:
+    return {"days": plural(days, "day"), "weeks": f"{days // 7} weeks and {plural(days % 7, 'day')}",
+            "months": f"about {round(days / 30.44)} months", "years": f"about {days / 365.25:.1f} years"}[unit]
+
+
+def dates_apart(q: str, pair: list[Paper]) -> MetadataAnswer | None:
+    """The time between the dates of the two papers a question asks about ("how many days passed between …?"), in
+    the unit it asks for (days and months when it says none)."""
+    if len(pair) != 2 or not INTERVAL.search(q):
+        return None
+    dates = "; ".join(f"{p.title} [{i}] is dated {p.long_date()}" for i, p in enumerate(pair, 1))
+    first, last = sorted(pair, key=lambda p: p.date)
+    if not all(p.year_given and p.day for p in pair):
+        return MetadataAnswer(f"The listing does not give both full dates, so the time between them is not known: "
+                              f"{dates}.", list(pair))
+    days = (last.day - first.day).days
+    unit = re.search(r"\b(days|weeks|months|years)\b", q)
+    said = _apart(days, unit.group(1)) if unit else f"{plural(days, 'day')} (about {round(days / 30.44)} months)"
+    return MetadataAnswer(f"{said[0].upper()}{said[1:]} passed between them: {dates}.", list(pair))
 
 
 def title_extremes(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:

@@ -11,11 +11,11 @@ from collections import Counter
 from dataclasses import replace
 
 from .papers import MONTHS, Paper, Profile
-from .question import (AUTHORS_ON_N, AUTHOR_EXTREME, AUTHOR_SHOWN, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES,
+from .question import (AUTHOR_PLACE, AUTHORS_ON_N, AUTHOR_EXTREME, AUTHOR_SHOWN, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES,
                        COLLECTION_WIDE, HOW_LONG, OTHER_TIME, PAPER_AFFILIATION, PAPER_CATEGORY, PAPER_CODE,
                        PAPER_DATE, PAPER_FACT, PEOPLE, PER_MONTH, PER_PAPER_CITATIONS, SAME_DAY, SHARE, code_filter,
-                       compares_years, find_affiliation, find_affiliations, find_author, fold, named_years,
-                       parse_category, parse_years, without_name_years)
+                       compares_years, find_affiliation, find_affiliations, find_author, fold, listing_terms,
+                       named_years, parse_category, parse_years, without_name_years)
 from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bounded, authors_on, categories_compared,
                            complete_lists, dated_without_year, listing as _listing, names_owner, owner_shown,
                            paper_month, papers_with_affiliation, parts_compared, plural as _plural, positions_of,
@@ -32,10 +32,7 @@ _COUNTING = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]nto
 # years above or below a number of papers ("in which years did he publish more than 5 papers?")
 _YEARS_OVER = re.compile(r"\byears?\b.{0,40}\b(more than|over|above|at least|fewer than|less than|under|at most)\s+"
                          r"(\d+)\s+(?:papers?|publications?|articles?)\b")
-# an author's place in the list ("who is the most common first author?", "papers with her as last author")
-_POSITION = re.compile(r"\b(first|lead|second|last|senior)[- ]author(?:s|ed)?\b|"
-                       r"\b(?:is|was) (?:he|she) (?:the )?(first|last)\b(?! (?:paper|one|time|entry))|"
-                       r"\b(lead)s? (?:the )?(?:most|more) (?:papers|entries)\b")  # "who leads the most papers?"
+_PLACES = {"first": 0, "lead": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4}
 
 
 def _newest_first(papers: list[Paper]) -> list[Paper]:
@@ -258,12 +255,13 @@ def _people(papers: list[Paper], owner: str, scope_text: str, role: str = "") ->
     return MetadataAnswer(text)
 
 
-def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str, second: bool = False
+def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str, place: str = "first"
                ) -> MetadataAnswer:
-    """Who is first (second, or last) author how often, or how often one person is; a list cut short has no known
-    last."""
-    ranked = [p for p in papers if len(p.authors) > second and not (last and p.authors_truncated)]
-    role = "last" if last else "second" if second else "first"
+    """Who is first (second, third, or last) author how often, or how often one person is; a list cut short has no
+    known last."""
+    at_place = _PLACES.get(place, 0)
+    ranked = [p for p in papers if len(p.authors) > at_place and not (last and p.authors_truncated)]
+    role = "last" if last else place if place in _PLACES else "first"
     skipped = len(papers) - len(ranked)
     one = skipped == 1
     note = (f" {_plural(skipped, 'paper')} name{'s' if one else ''} only part of {'its' if one else 'their'} authors "
@@ -271,7 +269,7 @@ def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str
             "counted." if last and skipped else "")
 
     def at(p: Paper) -> str:
-        return p.authors[-1] if last else p.authors[1 if second else 0]
+        return p.authors[-1] if last else p.authors[at_place]
 
     if who:
         hits = _newest_first([p for p in ranked if names_person(who, at(p))])
@@ -392,6 +390,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     """`previous_question` scopes a follow-up ("and how many of those are from 2019?"); `context_papers` are the
     paper(s) a per-paper question is about ("how many authors does it have?"); `among` are the papers of the previous
     answer, for "which of those came out after 2020?"."""
+    question = listing_terms(question)
     q = fold(question)
     if AVERAGE.search(q):  # "the average number of authors per paper" is about the collection, not one paper
         context_papers = None
@@ -489,7 +488,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return _people(selected, owner, scope_text(), role_asked(q))
     if HOW_LONG.search(q) and selected:
         return _span(selected, scope_text(), q)
-    if (m := _POSITION.search(q)) and not AUTHORS_ON_N.search(q):  # "who leads three papers?": authors_on below
+    if (m := AUTHOR_PLACE.search(q)) and not AUTHORS_ON_N.search(q):  # "who leads three papers?": authors_on below
         # "he", "his": the profile's owner
         said = names_owner(q, owner) or bool(owner and re.search(r"\b(?:he|she|him|her|his)\b", q))
         who = scope.author or (owner if said else None)
@@ -505,7 +504,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                 return MetadataAnswer(found.text + (f"\n\n{len(coded)} of them {'has' if len(coded) == 1 else 'have'} "
                                                     "code: " + "; ".join(coded) + "." if coded else
                                                     "\n\nNone of them is marked as having code."), found.papers)
-            return _positions(last, selected, who, scope_text(), second=m.group(1) == "second")
+            return _positions(last, selected, who, scope_text(), place=m.group(1) or "first")
 
     # what the listing's fields show: the owner's name in the author lists, complete lists, a phrase in titles
     if found := owner_shown(q, selected, owner, scope_text()) or dated_without_year(q, selected, scope_text()) \
@@ -553,6 +552,15 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         if re.search(r"\bhow many (?:\w+ ){0,2}categories\b", q):  # "how many distinct categories appear?"
             return MetadataAnswer(f"{len(counts)} different categor{'y appears' if len(counts) == 1 else 'ies appear'}"
                                   f" in the listing{scope_text()}:\n" + "\n".join(lines))
+        top = max(counts.values(), default=0)
+        leaders = [code for code, n in counts.most_common() if n == top]
+        if leaders and re.search(r"\bmost (?:often|common|frequent|papers)\b|\b(?:top|leading|biggest|largest)\b", q):
+            cited = [p for p in selected if p.category in leaders][:LIST_LIMIT]  # "which category appears most often?"
+            return MetadataAnswer(f"{' and '.join(leaders)} {'is' if len(leaders) == 1 else 'are'} the most common "
+                                  f"categor{'y' if len(leaders) == 1 else 'ies'}{scope_text()}, with "
+                                  f"{_plural(top, 'paper')}{' each' if len(leaders) > 1 else ''}: " +
+                                  "; ".join(f"{p.title} [{i}]" for i, p in enumerate(cited, 1)) +
+                                  ".\n\nPapers per category:\n" + "\n".join(lines), cited)
         return MetadataAnswer(f"Papers per category{scope_text()}:\n" + "\n".join(lines))
 
     if found := affiliations_each(q, selected, scope_text()):  # "which entries carry two affiliation tags?"

@@ -16,13 +16,20 @@ from .chunks import split_sentences
 from .papers import Paper
 from .text import Fuzzy, STOP, norm
 
-_INTRO_RE = re.compile(
-    r"\b(?:we (?:propose|introduce|present|develop|call|term|name|dub)\w*|called|dubbed|termed|named|"
-    r"our (?:proposed )?(?:method|approach|algorithm|model|framework|agent))\b[,:]?\s+((?:\S+\s+){0,9}\S+)",
-    re.IGNORECASE)
+_INTRO = (r"we (?:propose|introduce|present|develop|call|term|name|dub)\w*|called|dubbed|termed|named|"
+          r"our (?:proposed )?(?:method|approach|algorithm|model|framework|agent)")
+_WORDS_AFTER = r"\b[,:]?\s+((?:\S+\s+){0,9}\S+)"
+_INTRO_RE = re.compile(rf"\b(?:{_INTRO}){_WORDS_AFTER}", re.IGNORECASE)
+# also in the third person ("this paper proposes CPC", "the resulting method, SimSiam,"): for the name an answer
+# gives a paper; the names a question is linked to papers by (`Names`) stay those the intent model was trained with
+# (linked this way too, one answerable question of another collection was declined: docs/ROUTER.md, "Stop 35")
+_INTRO_ANY = re.compile(rf"\b(?:{_INTRO}|(?:this|the) (?:paper|work|note|study) (?:propose|introduce|present|develop)s|"
+                        r"the (?:resulting|proposed) (?:method|approach|algorithm|model|framework|system))"
+                        rf"{_WORDS_AFTER}", re.IGNORECASE)
 # the capitalised name in the words after "we propose" ("a new optimization algorithm, Lookahead,"), and the comma,
 # bracket or colon that may follow it
-_INTRO_NAME = re.compile(r"(?:(?<=\s)|^)((?:[A-Z][\w\-]*|[a-z]+[A-Z][\w\-]*)(?:\s+[A-Z][\w\-]*){0,3})(\s*[,(:]|)")
+_INTRO_NAME = re.compile(r"(?:(?<=\s)|^)((?:[A-Z][\w\-]*|[a-z]+[A-Z][\w\-]*)(?:\s+[A-Z][\w\-]*){0,3}(?:\s+v\d+\b)?)"
+                         r"(\s*[,(:]|)")
 _PAREN_ACRONYM_RE = re.compile(r"\(([A-Za-z][\w\-]*[A-Z][\w\-]*)\)")
 _GENERIC_NAMES = {"we", "our", "the", "a", "an", "in", "this", "these", "it", "to", "on", "for", "by", "with", "and",
                   "of", "first", "second", "finally", "however", "moreover", "specifically", "here", "such"}
@@ -73,18 +80,27 @@ def introduced_names(sentence: str) -> list[str]:
     ["ESPER"]; "we propose \\emph{Follow-the-Ridge} (FR)" → ["Follow-the-Ridge", "FR"]. [] when it introduces
     nothing by name (a lower-case "we introduce graph normalizing flows" names no coined thing)."""
     text = re.sub(r"\\\w+\{([^}]*)\}", r"\1", sentence)
-    match = _INTRO_RE.search(text)
-    if not match:  # "we address these challenges using neural Feature Regression with Pooling (FRePo)"
+    matches, at = [], 0
+    while (found := _INTRO_ANY.search(text, at)) is not None:  # overlapping: "proposes a system …, now called X"
+        matches.append(found)
+        at = found.start(1)
+    if not matches:  # "we address these challenges using neural Feature Regression with Pooling (FRePo)"
         return [m.group(1) for m in _PAREN_ACRONYM_RE.finditer(text) if _coined(m.group(1))
                 and norm(m.group(1)) not in _OTHERS] if re.search(r"\b(?:we|our)\b", text, re.IGNORECASE) else []
+    # "this paper proposes a system built from RNNs, the model now called the RNN Transducer": the later words name it
+    return next((names for match in matches if (names := _named_after(match.group(1)))), [])
+
+
+def _named_after(words: str) -> list[str]:
+    """The names in the words after "we propose", "called", …"""
     # the acronym of what is introduced, not of a method it is set against ("… (PPO), have some of the benefits of
     # trust region policy optimization (TRPO)"); a named method's acronym is theirs where the words introduce it
     # directly ("called proximal policy optimization (PPO)")
-    names = [m.group(1) for m in _PAREN_ACRONYM_RE.finditer(match.group(1)) if _coined(m.group(1)) and (
+    names = [m.group(1) for m in _PAREN_ACRONYM_RE.finditer(words) if _coined(m.group(1)) and (
         norm(m.group(1)) not in _OTHERS or norm(m.group(1)) in _NAMED_METHODS
-        and not _LINKING.intersection(match.group(1)[:m.start()].lower().split()))]
-    cap = _INTRO_NAME.search(match.group(1))
-    if cap and not _LINKING.intersection(match.group(1)[:cap.start()].lower().split()):
+        and not _LINKING.intersection(words[:m.start()].lower().split()))]
+    cap = _INTRO_NAME.search(words)
+    if cap and not _LINKING.intersection(words[:cap.start()].lower().split()):
         name = cap.group(1).strip(" ,.;:")
         if name.lower() not in _GENERIC_NAMES and norm(name) not in _EXTERNAL and (" " in name or _coined(name)
                                                                                   or len(name) >= 4):
@@ -104,11 +120,52 @@ def contribution_sentence(sentences: list[str], title: str = "") -> tuple[int, l
     found = [(i, [n for n in introduced_names(s) if f" {norm(n)} " not in f" {titled} "])
              for i, s in enumerate(sentences)]
     # an acronym defined where no "we propose" says it is theirs counts when the abstract uses it again (FRePo)
-    found = [(i, names) for i, names in found if names and (_INTRO_RE.search(sentences[i]) or all(map(again, names)))]
+    found = [(i, names) for i, names in found if names and (_INTRO_ANY.search(sentences[i]) or all(map(again, names)))]
     coined = next(((i, names) for i, names in found if any(_coined(n) for n in names)), None)
     if coined:
         return coined
-    return next(((i, names) for i, names in found if any(" " in n or again(n) for n in names)), None)
+    return next(((i, names) for i, names in found if any(" " in n or again(n) for n in names)), None) or \
+        _named_as_titled(sentences, titled)
+
+
+_SUBJECT_NAME = re.compile(r"^([A-Za-z][\w\-]*)(?: \(([A-Za-z][\w\-]*)\))? (?:is|are) (?:a|an|the)\b")
+
+
+def _named_as_titled(sentences: list[str], titled: str) -> tuple[int, list[str]] | None:
+    """An abstract that speaks of its method in the third person: "Bootstrap Your Own Latent (BYOL) is …", the
+    acronym of words the title writes; or "SimCLR is a simple framework …", a coined name opening the abstract."""
+    words = set(titled.split())
+    stems = {w[:5] for w in words}
+    for i, sentence in enumerate(sentences):
+        m = _PAREN_ACRONYM_RE.search(sentence)
+        before = re.findall(r"[A-Za-z][\w\-]*", sentence[:m.start()]) if m else []
+        # the sentence opens with the long form ("Pretext-Invariant Representation Learning (PIRL) asks …"), not a
+        # method it uses ("… gives Vision Transformers (ViT) …")
+        if m and _coined(m.group(1)) and norm(m.group(1)) not in words | _EXTERNAL and \
+                len(before) <= len(m.group(1)) + 1 and \
+                _long_form(before, m.group(1)) == before and \
+                all(t[:5] in stems for t in norm(" ".join(before)).split()):
+            return i, [m.group(1)]
+    opening = _SUBJECT_NAME.match(sentences[0]) if sentences else None
+    name = opening and (opening.group(2) or opening.group(1))
+    return (0, [name]) if name and _coined(name) and norm(name) not in words and norm(name) not in _OTHERS else None
+
+
+def _long_form(words: list[str], acronym: str) -> list[str]:
+    """The last words before an acronym that spell it, its letters in order, the first one opening them ("Momentum
+    Contrast" for MoCo); [] when none do."""
+    letters = [c.lower() for c in acronym if c.isalnum()]
+    for start in range(len(words) - 1, -1, -1):
+        if words[start][0].lower() != letters[0]:
+            continue
+        text, at = " ".join(words[start:]).lower(), 0
+        for c in letters:
+            at = text.find(c, at) + 1
+            if not at:
+                break
+        else:
+            return words[start:]
+    return []
 
 
 @lru_cache(maxsize=4096)

@@ -207,6 +207,40 @@ def _split_targets(text: str) -> list[str]:
     return parts if 2 <= len(parts) <= MAX_COMPARED and all(len(p) <= 120 for p in parts) else []
 
 
+# an author's place in the list ("who is the most common first author?", "papers with her as last author")
+AUTHOR_PLACE = re.compile(r"\b(first|lead|second|third|fourth|fifth|last|senior)[- ]author(?:s|ed)?\b|"
+                          r"\b(?:is|was) (?:he|she) (?:the )?(first|last)\b(?! (?:paper|one|time|entry))|"
+                          r"\b(lead)s? (?:the )?(?:most|more) (?:papers|entries)\b")  # "who leads the most papers?"
+# a field of the listing in other words: "subject code" is the category; "the third name shown" an author's place
+_LISTING_TERMS = ((re.compile(r"\bsubject (?:codes?|areas?|tags?|labels?|classes)\b", re.IGNORECASE), "category"),
+                  (re.compile(r"\bthe (first|second|third|fourth|fifth|last) (?:name|person)(?= (?:shown|listed|given|"
+                              r"(?:i|o)n the (?:author )?list)\b|\W*$)", re.IGNORECASE), r"the \1 author"))
+
+
+def listing_terms(question: str) -> str:
+    """The question with the listing's own names for the fields it asks about."""
+    for pattern, term in _LISTING_TERMS:
+        question = pattern.sub(term, question)
+    return question
+
+
+# the time between two papers: "how many weeks lie between the first world-model agent and its successor?",
+# "how many months separate Lookahead and BatchEnsemble?"
+INTERVAL = re.compile(r"\b(?:how (?:many (?:days|weeks|months|years)|much time|long)|how far apart|time|gap|interval)\b"
+                      r"[^?]{0,40}?\b(?:between|separat\w*|(?<=apart )(?:are|were))\s+(?P<pair>[^?]+)", re.IGNORECASE)
+
+
+def interval_targets(question: str) -> list[str]:
+    """The two papers, as written, of a question that asks the time between them; else []."""
+    m = INTERVAL.search(question)
+    if not m:
+        return []
+    pair = re.sub(r"\s+(?:came out|appeared|w(?:as|ere) (?:posted|published|released|listed))\b.*$", "",
+                  m.group("pair"), flags=re.IGNORECASE)
+    parts = _split_targets(pair)
+    return parts if len(parts) == 2 else []
+
+
 _NEW_PHRASE = re.compile(r",?\s+(?:and|vs\.?|versus|with|to|from|against)\s+(?=(?:the|his|her|their|its)\s)",
                          re.IGNORECASE)
 

@@ -20,6 +20,7 @@ from .errors import QAError, StoreError
 from .papers import Paper, Profile
 from .rerank import CANDIDATES, MAX_PAPERS, SentenceVectors, load_vectors, rerank, save_vectors
 from .store import Manifest, PaperStore
+from .text import STOP
 from .types import Filters, Hit
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
@@ -48,10 +49,11 @@ _NAME = re.compile(r"^[A-Za-z]*(?:[A-Z][a-z0-9]*[A-Z]|[a-z][A-Z])[A-Za-z]*$")  #
 
 
 def _swapped_function_word(word: str) -> str | None:
-    """The function word ("what", "how", "the") that `word` writes with two neighbouring letters swapped, if any."""
+    """The function word ("what", "how", "the") or word of the listing ("papres", "lsit") that `word` writes with two
+    neighbouring letters swapped, if any."""
     for i in range(len(word) - 1):
         swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
-        if swapped != word and swapped in STOPWORDS:
+        if swapped != word and (swapped in STOPWORDS or swapped in STOP):
             return swapped
     return None
 

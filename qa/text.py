@@ -112,12 +112,16 @@ _QUOTED = re.compile(r"(?:(?<=[\s(])|^)['\"“‘«]([^'\"”’»]{2,60})['\"�
 
 
 # a word named as a word ("which abstracts have the term X?") is asked about as written, as if quoted
-_NAMED_WORD = re.compile(r"\bthe (?:word|term)\s+([A-Za-z][\w\-]{1,30})\b(?!['\"”’»])")
+# ("the word noise or noisy": each)
+_WORD_NAMED = r"[A-Za-z][\w\-]{1,30}"
+_NAMED_WORD = re.compile(rf"\bthe (?:words?|terms?)\s+({_WORD_NAMED}(?:(?:\s*,\s*|\s+)(?:or|and)\s+{_WORD_NAMED}|"
+                         rf"\s*,\s*{_WORD_NAMED})*)\b(?!['\"”’»])")
 
 
 def quoted_phrases(question: str) -> list[str]:
     found = [m.strip() for m in _QUOTED.findall(question) if m.strip()] + [
-        w for w in _NAMED_WORD.findall(question) if w.lower() not in STOP]
+        w for named in _NAMED_WORD.findall(question)
+        for w in re.split(r"\s*,\s*(?:(?:or|and)\s+)?|\s+(?:or|and)\s+", named) if w.lower() not in STOP]
     return list(dict.fromkeys(found))
 
 

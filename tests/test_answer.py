@@ -706,6 +706,8 @@ def test_a_rare_name_cites_exactly_the_papers_that_write_it(assistant):
 
     assert quoted_phrases("How many abstracts contain the term latent?") == ["latent"]
     assert quoted_phrases("What is the word for it?") == []
+    assert quoted_phrases("Which abstracts use the words gradient, momentum or noise?") == ["gradient", "momentum",
+                                                                                         "noise"]
     holders = {p.title for p in assistant.papers if _re.search(r"(?<![A-Za-z0-9])latent", p.abstract, _re.I)}
     assert len(holders) > 8
     answer = assistant.ask("How many abstracts contain the term latent?")

@@ -426,3 +426,61 @@ def test_ranks_spans_name_spellings_and_affiliation_counts_on_any_collection():
     answer = answer_metadata("Which authors are first authors most often, and on how many entries each?", papers,
                              profile)
     assert {p.title for p in answer.papers} == {"Robots Learn to Walk", "Agents Read Manuals"}, answer.text
+
+
+def test_time_between_papers_places_in_the_list_and_cut_lists_on_any_collection():
+    """The days (weeks, months) between two papers; the n-th name shown; the most common "subject code"; the lists cut
+    short with "et al.", on another group's BibTeX."""
+    from qa.field_counts import dates_apart
+    from qa.metadata import answer_metadata
+    from qa.papers import Profile
+    from qa.question import interval_targets
+
+    bib = ("@article{a, title={Robots Learn to Walk}, author={Ann Lee and Bo Chen and Cy Day}, date={2021-03-05}, "
+           "primaryclass={cs.RO}, abstract={Gaits.}}\n"
+           "@article{b, title={Agents Read Manuals}, author={Cy Day and Bo Chen and others}, date={2021-07-01}, "
+           "primaryclass={cs.CL}, abstract={Manuals.}}\n"
+           "@article{c, title={Learning to See}, author={Bo Chen and Ann Lee}, date={2023-01-10}, "
+           "primaryclass={cs.CL}, abstract={Vision.}}\n")
+    papers, problems = parse_bibtex(bib)
+    assert problems == []
+    walk, manuals, see = papers
+    assert interval_targets("How many days passed between the walking robots paper and the later one about seeing?") \
+        == ["walking robots paper", "later one about seeing"]
+    assert interval_targets("How far apart are Walk and See?") == ["Walk", "See"]
+    assert interval_targets("Which paper came out between 2020 and 2022?") == []
+    answer = dates_apart("how many days passed between them?", [walk, see])
+    assert answer.text.startswith("676 days passed between them: Robots Learn to Walk [1] is dated March 5, 2021"), \
+        answer.text
+    assert dates_apart("how many weeks separate them?", [see, walk]).text.startswith("96 weeks and 4 days")
+    assert dates_apart("how many days passed between them?", [walk]) is None
+    assert dates_apart("which came out first?", [walk, see]) is None
+    profile = Profile(name="")
+    answer = answer_metadata("On how many entries is Bo Chen the second name shown?", papers, profile)
+    assert answer.text.startswith("Bo Chen is the second author of 2 papers"), answer.text
+    answer = answer_metadata("How often is Cy Day the third name listed?", papers, profile)
+    assert [p.title for p in answer.papers] == [walk.title], answer.text
+    answer = answer_metadata("Which subject code appears most often?", papers, profile)
+    assert answer.text.startswith("CL is the most common category, with 2 papers"), answer.text
+    assert {p.title for p in answer.papers} == {manuals.title, see.title}
+    answer = answer_metadata("On how many entries is the list of authors truncated?", papers, profile)
+    assert answer.text.startswith("1 paper of 3 in the listing cut"), answer.text
+    assert [p.title for p in answer.papers] == [manuals.title]
+    answer = answer_metadata("How many papers give a complete list of names?", papers, profile)
+    assert answer.text.startswith("2 papers of 3") and "complete author list" in answer.text, answer.text
+
+
+def test_the_time_between_two_described_papers_is_computed(offline):
+    """Two papers a question describes, each found on its own, dated from the listing; a question in another
+    language that no bibliographic form comes near is not read for its year alone."""
+    by_title = {p.title: p for p in offline.papers}
+    a, b = "Dream to Control: Learning Behaviors by Latent Imagination", "Mastering Atari with Discrete World Models"
+    answer = offline.ask("How many weeks separate the latent imagination paper and the discrete world model one?")
+    assert answer.route == "metadata" and "weeks" in answer.answer.split(":")[0], answer.answer
+    assert [c.title for c in answer.citations] == [a, b], answer.answer
+    days = (by_title[b].day - by_title[a].day).days
+    assert f"{days // 7} weeks" in answer.answer
+    answer = offline.ask("מה היה מזג האוויר בטורונטו ב-2019?")  # what was the weather in Toronto in 2019?
+    assert answer.route == "not_answerable", answer
+    answer = offline.ask("Combien d'articles la liste compte-t-elle pour 2020 ?")  # a count by year stays one
+    assert answer.route == "metadata", answer

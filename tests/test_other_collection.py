@@ -384,6 +384,9 @@ def test_misspelt_words_read_as_the_collection_spells_them(assistant):
         "What does the dropout paper find? Which data?"
     assert index.function_words_mended("waht ist Dropout, and what form does it take?") == \
         "what ist Dropout, and what form does it take?"
+    # and so is a word of the listing ("papres", "lsit")
+    assert index.function_words_mended("Which papres in the lsit use dropout?") == \
+        "Which papers in the list use dropout?"
 
 
 def test_bibliographic_forms_are_computed_for_a_collection_without_an_owner(assistant):

@@ -456,6 +456,20 @@ def test_a_paper_is_known_by_the_name_it_introduces():
                 "sample efficient than earlier methods.")
     assert introduced_name("Exploring Planning with Policy Networks", abstract) == "POPLIN"
     assert introduced_name("POPLIN: Planning with Policy Networks", abstract) is None  # the title already says it
+    # abstracts in the third person: an acronym of the title's words that opens a sentence, a coined name opening
+    # the abstract, "this paper proposes …", and a later name in a sentence after "this paper proposes"
+    third = ("Labels are scarce. Slow Teacher Averaging (STA) trains a student against a slowly moving copy of "
+             "itself. STA needs no negative pairs.")
+    assert introduced_name("Slow Teacher Averaging for Vision", third) == "STA"
+    assert introduced_name("Vision with Slow Teachers", "Images abound. A Slow Teacher Averaging (STA) of "
+                                                       "weights is used here. STA is cheap.") is None  # not opening
+    assert introduced_name("A Tiny Framework for Contrastive Vision",
+                           "GlimCLR is a tiny framework for contrastive vision. It needs no memory bank.") == "GlimCLR"
+    assert introduced_name("Predicting Codes", "This paper proposes Contrastive Code Prediction (CCP), a method "
+                                               "for audio.") == "CCP"
+    assert introduced_name("Sequence Mapping with Recurrent Nets", "This paper proposes a mapping system built "
+                           "from RNNs, the model now called the Recurrent Mapper. It is trained end to end.") == \
+        "Recurrent Mapper"
 
 
 def test_answers_name_what_a_described_paper_introduces(assistant):
