@@ -484,3 +484,6 @@ def test_the_time_between_two_described_papers_is_computed(offline):
     assert answer.route == "not_answerable", answer
     answer = offline.ask("Combien d'articles la liste compte-t-elle pour 2020 ?")  # a count by year stays one
     assert answer.route == "metadata", answer
+    # two years the papers could have make a span, never one paper's question; a game called 2048 is no year
+    assert offline.reader._spans_years("Wie entwickelte sich die Arbeit an Weltmodellen von 2019 bis 2023?")
+    assert not offline.reader._spans_years("Which 2022 paper plays 2048 and Connect Four?")
