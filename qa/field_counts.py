@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date
 
 from .papers import MONTHS, Paper
 from .question import (AUTHORS_ON_N, AUTHOR_SHOWN, COMPLETE_LISTS, DAY_OF_YEAR, INTERVAL, LENGTH_BOUND, SEASON,
@@ -93,22 +92,24 @@ def owner_shown(q: str, selected: list[Paper], owner: str, scope_text: str = "")
                           listing(shown), shown[:LIST_LIMIT])
 
 
+# "on how many is the list cut short with et al.?": the cut lists are asked for, not the complete ones
+_CUT_ASKED = re.compile(r"\b(?:cut|truncated|shortened|abbreviated)\b|"
+                        r"\bend(?:s|ing)?\b[^?]{0,30}\b(?:in|with)\W+et al\b|"
+                        r"\b(?:use|uses|carry|carries|have|has|show|shows)\W+et al\b")
+_WHOLE_ASKED = re.compile(r"\b(?:complete|full|whole|untruncated|uncut|entire|no|without)\b")
+
+
 def complete_lists(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
     """"How many entries show a complete author list (no “et al.”)?"."""
     if not COMPLETE_LISTS.search(q):
         return None
-    full = [p for p in selected if not p.authors_truncated]
-    if re.search(r"\b(?:cut|truncated|shortened|abbreviated)\b|\bend(?:s|ing)?\b[^?]{0,30}\b(?:in|with)\W+et al\b|"
-                 r"\b(?:use|uses|carry|carries|have|has|show|shows)\W+et al\b", q) and not \
-            re.search(r"\b(?:complete|full|whole|untruncated|uncut|entire|no|without)\b", q):
-        cut = [p for p in selected if p.authors_truncated]  # "on how many is the list cut short with et al.?"
-        return MetadataAnswer(f"{plural(len(cut), 'paper')} of {len(selected)} in the listing{scope_text} cut "
-                              f"the author list short with “et al.”; the other {len(selected) - len(cut)} show it "
-                              "whole" +
-                              (":\n" + listing(cut, authors=True) if cut else "."), cut[:LIST_LIMIT])
-    return MetadataAnswer(f"{plural(len(full), 'paper')} of {len(selected)} in the listing{scope_text} show a "
-                          f"complete author list; the other {len(selected) - len(full)} end in “et al.”" +
-                          (":\n" + listing(full, authors=True) if full else "."), full[:LIST_LIMIT])
+    cut = bool(_CUT_ASKED.search(q)) and not _WHOLE_ASKED.search(q)
+    shown = [p for p in selected if p.authors_truncated == cut]
+    what, other = (("cut the author list short with “et al.”", "show it whole") if cut else
+                   ("show a complete author list", "end in “et al.”"))
+    return MetadataAnswer(f"{plural(len(shown), 'paper')} of {len(selected)} in the listing{scope_text} {what}; the "
+                          f"other {len(selected) - len(shown)} {other}" +
+                          (":\n" + listing(shown, authors=True) if shown else "."), shown[:LIST_LIMIT])
 
 
 def dated_without_year(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
@@ -228,8 +229,8 @@ def span(papers: list[Paper], scope_text: str, q: str = "") -> MetadataAnswer:
     text = (f"The papers in the listing{scope_text} span {last.year - first.year + 1} calendar years, from {ends}; "
             f"{len(years)} of those years have at least one paper.")
     unit = _UNIT.search(q)
-    if unit and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.date or "") for p in (first, last)):
-        days = (date.fromisoformat(last.date) - date.fromisoformat(first.date)).days
+    if unit and first.day and last.day:
+        days = (last.day - first.day).days
         text = f"{_apart(days, unit.group(1))} separate the oldest and the newest paper in the listing{scope_text}, " \
                f"from {ends}."
     return MetadataAnswer(text, [first, last])
@@ -252,7 +253,7 @@ def dates_apart(q: str, pair: list[Paper]) -> MetadataAnswer | None:
                               f"{dates}.", list(pair))
     days = (last.day - first.day).days
     unit = re.search(r"\b(days|weeks|months|years)\b", q)
-    said = _apart(days, unit.group(1)) if unit else f"{plural(days, 'day')} (about {round(days / 30.44)} months)"
+    said = _apart(days, unit.group(1)) if unit else f"{_apart(days, 'days')} ({_apart(days, 'months')})"
     return MetadataAnswer(f"{said[0].upper()}{said[1:]} passed between them: {dates}.", list(pair))
 
 

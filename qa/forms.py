@@ -58,17 +58,20 @@ class Forms:
                 self._vectors = v / np.linalg.norm(v, axis=1, keepdims=True)
             return self._vectors
 
+    def cosines(self, question: str) -> np.ndarray:
+        """The question's cosine with each form (multilingual-e5)."""
+        v = MultilingualEncoder().query(question)
+        return self.vectors() @ (v / np.linalg.norm(v))
+
     def nearest(self, question: str) -> float:
         """The cosine of the form closest to the question, whatever slots it fills."""
-        v = MultilingualEncoder().query(question)
-        return float((self.vectors() @ (v / np.linalg.norm(v))).max())
+        return float(self.cosines(question).max())
 
     def closest(self, question: str, papers: list[Paper], owner: str = "", named: list[Paper] | None = None
                 ) -> Form | None:
         """The closest form whose every slot the question fills, filled; None below `MIN_COSINE`."""
         values = slot_values(question, papers, owner, named or [])
-        v = MultilingualEncoder().query(question)
-        cosines = self.vectors() @ (v / np.linalg.norm(v))
+        cosines = self.cosines(question)
         scores = cosines + SLOT_WEIGHT * np.array([len(s & values.keys() - {"year2"}) for s in self.slots])
         for i in np.argsort(-scores, kind="stable"):
             if self.slots[i] <= values.keys():

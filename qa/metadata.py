@@ -32,7 +32,8 @@ _COUNTING = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]nto
 # years above or below a number of papers ("in which years did he publish more than 5 papers?")
 _YEARS_OVER = re.compile(r"\byears?\b.{0,40}\b(more than|over|above|at least|fewer than|less than|under|at most)\s+"
                          r"(\d+)\s+(?:papers?|publications?|articles?)\b")
-_PLACES = {"first": 0, "lead": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4}
+_ORDINALS = ("first", "second", "third", "fourth", "fifth")
+_PLACES = {name: i for i, name in enumerate(_ORDINALS)} | {"lead": 0}
 
 
 def _newest_first(papers: list[Paper]) -> list[Paper]:
@@ -261,7 +262,7 @@ def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str
     known last."""
     at_place = _PLACES.get(place, 0)
     ranked = [p for p in papers if len(p.authors) > at_place and not (last and p.authors_truncated)]
-    role = "last" if last else place if place in _PLACES else "first"
+    role = "last" if last else _ORDINALS[at_place]
     skipped = len(papers) - len(ranked)
     one = skipped == 1
     note = (f" {_plural(skipped, 'paper')} name{'s' if one else ''} only part of {'its' if one else 'their'} authors "

@@ -141,6 +141,8 @@ class Query:
     named: list = field(default_factory=list)
     # the names it writes that no title or abstract of the collection has ("GPT-4", "MMLU")
     unknown: list[str] = field(default_factory=list)
+    # the two papers it asks the time between, once looked for (`understand.Reader.interval_pair`)
+    dated_pair: list | None = field(default=None, repr=False)
 
     @property
     def filters(self) -> Filters:

@@ -20,12 +20,12 @@ from .errors import LLMError
 from .field_counts import names_owner
 from .forms import FOREIGN, unlike_any_form
 from .guards import is_injection
+from .papers import Paper
 from .question import (AUTHOR_PLACE, COLLECTION_WIDE, INTERVAL, PAPER_FACT, asks_listing_form, comparison_targets,
                        find_affiliation, fold, interval_targets, listing_terms, named_years, parse_filters,
                        question_names)
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, STOPWORDS
 from .text import quoted_phrases, says
-from .papers import Paper
 from .types import Filters, Hit, Query, Route
 
 log = logging.getLogger(__name__)
@@ -258,12 +258,18 @@ class Reader:
 
     def interval_pair(self, query: Query) -> list[Paper]:
         """The two papers a question asks the time between: the two it names, else the two it describes."""
+        if query.dated_pair is not None:  # the router and the answer both ask: the searches run once
+            return query.dated_pair
         named = list({p.paper_id: p for p in query.named}.values())
         if not INTERVAL.search(query.text) or len(named) > 2:
-            return []
-        targets = [] if len(named) == 2 else interval_targets(query.text)
-        return named if len(named) == 2 else [h.paper for h in self.described_pair(
-            query.text, query.given, targets=targets)] if targets else []
+            query.dated_pair = []
+        elif len(named) == 2:
+            query.dated_pair = named
+        else:
+            targets = interval_targets(query.text)
+            query.dated_pair = [h.paper for h in self.described_pair(query.text, query.given, targets=targets)] \
+                if targets else []
+        return query.dated_pair
 
     def _spans_years(self, question: str) -> bool:
         """The question writes two different years the collection's papers could have (not a "2048" game)."""
