@@ -28,7 +28,7 @@ from .field_counts import dates_apart, dates_compared, shared_authors
 from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
 from .question import (MAX_COMPARED, alternatives, comparison_targets, fold, given_as_examples, parse_filters,
                        question_names)
-from .text import quoted_phrases
+from .text import forms_listed, quoted_phrases
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
 from .router import get_router
 from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back
@@ -448,8 +448,9 @@ class Assistant:
             # "the phrase 'X' or 'Y'": the text asked about, read in every abstract
             # (a search for two common words ranked 2 of the 6 papers that write them in its best 9)
             holders = [Hit(p, 0.0, p.title, "") for p in self.papers
-                       if filters.matches(p) and any(writes(p, phrase) for phrase in quoted)]
-            return holders if len(holders) <= most else []
+                       if filters.matches(p) and any(writes(p, phrase, forms_listed(quoted)) for phrase in quoted)]
+            # the papers that write it are the answer, whether counted or listed ("which abstracts use the word X?")
+            return holders if len(holders) <= SELECTION.pool else []
         found = {}
         for name in question_names(question):
             near = self.retriever.search(name, k=most + 1, filters=filters)

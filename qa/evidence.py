@@ -21,7 +21,7 @@ import numpy as np
 from .papers import Paper
 from .rerank import abstract_sentences
 from .retrieval import STOPWORDS
-from .text import CASED
+from .text import ACRONYM_PLURAL, CASED, says
 
 
 # what "supports" means for `assess` (calibrated on router_fresh_a..w and the dev set, docs/ROUTER.md)
@@ -255,6 +255,46 @@ def name_unstated(question: str, abstract: str) -> bool:
             if re.search(r"[:(]|\b(?:such as|including|namely|e\.g\.)|,[^,]+,", after):
                 return False
     return seen
+
+
+# the choices a question offers for what it asks: "which release, 2.0, 2.2 or 3.1?", "GELU or something else?",
+# "was it implemented in TensorFlow or PyTorch?" (names: a capital or a digit)
+_CHOICE = r"[A-Za-z0-9][\w.+\-]*"
+_CHOICES = re.compile(rf"(?<![\w.\-])((?:{_CHOICE},\s*)+{_CHOICE},?\s+or\s+{_CHOICE}|{_CHOICE}\s+or\s+(?:{_CHOICE}|"
+                      r"something else|another\b|anything else|other\b))", re.IGNORECASE)
+_OTHERWISE = frozenset("something another anything other else".split())
+
+
+def offered_choices(question: str) -> list[str]:
+    """The names a question offers to choose among (a list joined by "or", at least one of them a name)."""
+    for m in _CHOICES.finditer(question):
+        options = [o.strip(".") for o in re.split(r",\s*|\s+or\s+", m.group(1)) if o.strip(".")]
+        names = [o for o in options if re.search(r"[A-Z\d]", o) and o.lower() not in _OTHERWISE]
+        if len(options) > 2 and options[0] not in names:
+            options = options[1:]  # "which release, 2.0, 2.2 or 3.1": the thing, then its choices
+        # every choice a name ("Atari or MuJoCo"), or "something else": not topics ("uncertainty or Bayesian-style")
+        if names and len(options) >= 2 and all(o in names or o.lower() in _OTHERWISE for o in options):
+            return names
+    return []
+
+
+def choices_unwritten(question: str, papers: list[Paper]) -> list[str]:
+    """The choices the question offers when none of these papers writes any of them, else []: the abstracts do not
+    say which ("which release of the base model, 2.0, 2.2 or 3.1, was used?")."""
+    choices = offered_choices(question)
+    if not choices or not papers:
+        return []
+    text = " ".join(f"{p.title} {p.abstract}" for p in papers)
+    written = any(says(text, c) or says(text, c[:-1]) and c.endswith("s") or
+                  (plural := ACRONYM_PLURAL.fullmatch(c)) is not None and says(text, plural.group(1)) for c in choices)
+    return [] if written else choices
+
+
+def explain_choices(choices: list[str], papers: list[Paper]) -> str:
+    """Why a question that offers these choices is declined: the papers it is about name none of them."""
+    listed = choices[0] if len(choices) == 1 else ", ".join(choices[:-1]) + f" or {choices[-1]}"
+    where = f"The abstract of “{papers[0].title}”" if len(papers) == 1 else "The abstracts that come closest"
+    return f"{where} do{'es' if len(papers) == 1 else ''} not say which: no mention of {listed}."
 
 
 def measure(question: str, hits: list, embedder, sentence_vectors, weights: WordWeights, *,

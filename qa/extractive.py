@@ -30,7 +30,7 @@ from .rerank import SentenceVectors
 from .selection import model as selection_model
 from .sources.latex import LatexError, latex_to_text
 from .retrieval import STOPWORDS
-from .text import ACRONYM_PLURAL, quoted_phrases, says
+from .text import ACRONYM_PLURAL, forms_listed, quoted_phrases, says
 from .types import Hit
 
 QUANTITY = re.compile(r"\b(how (much|many|well|fast|large|big)|accuracy|score|percent|improv\w*|cost|size|"
@@ -446,11 +446,11 @@ def describes(target: str, paper: Paper) -> bool:
     return all(s.search(f"{title} {paper.abstract.lower()}") for s in starts) and any(s.search(title) for s in starts)
 
 
-def writes(paper: Paper, name: str) -> bool:
-    """The paper's title or abstract writes the name (any case, as a word start: "CIFAR" in "CIFAR-10"; an
-    acronym's plural in its singular too: "GPUs" in "single-GPU training")."""
+def writes(paper: Paper, name: str, whole: bool = False) -> bool:
+    """The paper's title or abstract writes the name (any case, as a word start: "CIFAR" in "CIFAR-10", or as a whole
+    word when `whole`; an acronym's plural in its singular too: "GPUs" in "single-GPU training")."""
     text, plural = f"{paper.title} {paper.abstract}", ACRONYM_PLURAL.fullmatch(name)
-    return says(text, name) or plural is not None and says(text, plural.group(1))
+    return says(text, name, whole) or plural is not None and says(text, plural.group(1), whole)
 
 
 def gather_candidates(question: str, query: str, hits: list[Hit], embedder, named: list[Hit] | None = None,
@@ -518,8 +518,10 @@ def select_papers(candidates: Candidates, selection: Selection | None = None) ->
     if candidates.named_term and candidates.kind in ("count", "topic"):
         # "which papers use MuJoCo?": the papers that write it, and only those
         kept = [h for h, _ in sorted(every, key=lambda t: -t[1]) if h.paper.paper_id in candidates.named_term]
-        # a count is as many as write it ("how many abstracts mention LLMs?": all ten, not the first eight)
-        most = max(limit, len(candidates.named_term)) if candidates.kind == "count" else limit
+        # a count is as many as write it ("how many abstracts mention LLMs?": all ten, not the first eight), and so
+        # is a list of the papers that write a word or phrase ("which abstracts use the word latent?")
+        most = max(limit, len(candidates.named_term)) \
+            if candidates.kind == "count" or quoted_phrases(candidates.question) else limit
         return _unique(list(candidates.named) + kept)[:most]
     pool = every[:selection.pool]
     if not pool:
@@ -671,9 +673,15 @@ def _aspect(question: str, papers: list[Paper]) -> str:
 
 
 def _defining_sentence(paper: Paper) -> str:
+    """What a paper is, for a comparison: the sentence that names what it introduces ("our proposed method, ESPER,
+    learns to cluster trajectories …"), else the first that says what the authors do, else the first that is not
+    background ("Recently, methods such as …")."""
     sentences = split_sentences(paper.abstract) or [paper.abstract]
-    return next((s for s in sentences if re.search(r"\b(we|this paper) (propose|introduce|present|develop)",
-                                                   s, re.IGNORECASE)), sentences[0])
+    named = contribution(paper.title, paper.abstract)
+    if named and named[0] in sentences:
+        return named[0]
+    return next((s for s in sentences if _CONTRIBUTES.search(s)),
+                next((s for s in sentences if not BACKGROUND.search(s)), sentences[0]))
 
 
 def _result_sentence(paper: Paper, exclude: str) -> str:
@@ -772,7 +780,8 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
 
     if len(papers) == 1:
         lead = f"One paper in the collection addresses this: {papers[0].title} ({_year(papers[0])}) [1]."
-    elif (quoted := quoted_phrases(question)) and all(any(writes(p, q) for q in quoted) for p in papers):
+    elif (quoted := quoted_phrases(question)) and all(any(writes(p, q, forms_listed(quoted)) for q in quoted)
+                                                      for p in papers):
         written = " or ".join(f"“{_as_written(q, papers)}”" for q in quoted)
         lead = f"{len(papers)} papers in the collection write {written}, from {_span(papers)}."
     elif plan.kind == "count":

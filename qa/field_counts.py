@@ -14,7 +14,10 @@ from .types import MetadataAnswer
 
 LIST_LIMIT = 25
 # a count or list of papers, not of people ("who appears most often besides him?") or of the header's figures
-_COUNTED = re.compile(r"\bhow many\b|\bnumber of\b|\bwhich (?:papers|entries|works|articles)\b|\bcount\b")
+_COUNTED = re.compile(r"\bhow many\b|\bnumber of\b|\bwhich (?:[\w\-]+ ){0,2}?(?:papers|entries|works|articles)\b|"
+                      r"\bcount\b")
+# "which entries do not show his name?": the papers without it are asked for
+_HIDDEN = re.compile(r"\b(?:not|never|missing|without|lacks?|lacking|absent)\b|n't\b")
 _OTHERS = re.compile(r"\bmost\b|\boften\b|\bfrequent|\bco-?authors?\b|\bbesides\b|\bapart from\b|\bother than\b|"
                      r"\bexcept\b|\bheader\b|\bclaim")
 
@@ -83,13 +86,20 @@ def owner_shown(q: str, selected: list[Paper], owner: str, scope_text: str = "")
     if not names_owner(q, owner) or not AUTHOR_SHOWN.search(q) or not _COUNTED.search(q) or _OTHERS.search(q):
         return None
     shown = [p for p in selected if any(same_author(a, owner) for a in p.authors)]
+    hidden = [p for p in selected if p not in shown]
     cut = sum(p.authors_truncated for p in selected)
     every = f"All {len(selected)} are on the profile, but t" if not scope_text else "T"
-    return MetadataAnswer(f"{owner}'s name is shown in the author lists of {plural(len(shown), 'paper')} of the "
-                          f"{len(selected)} in the listing{scope_text}; the other {len(selected) - len(shown)} do not "
-                          f"show it. {every}he listing shows at most three names "
-                          f"and cuts {cut} of these lists with “et al.”, so the others may not show the name.\n" +
-                          listing(shown), shown[:LIST_LIMIT])
+    if _HIDDEN.search(q):
+        listed = hidden
+        counts = (f"{plural(len(hidden), 'paper')} of the {len(selected)} in the listing{scope_text} "
+                  f"do{'es' if len(hidden) == 1 else ''} not show {owner}'s name in the author list; the other "
+                  f"{len(shown)} do")
+    else:
+        listed = shown
+        counts = (f"{owner}'s name is shown in the author lists of {plural(len(shown), 'paper')} of the "
+                  f"{len(selected)} in the listing{scope_text}; the other {len(hidden)} do not show it")
+    return MetadataAnswer(f"{counts}. {every}he listing shows at most three names and cuts {cut} of these lists with "
+                          f"“et al.”, so the others may not show the name.\n" + listing(listed), listed[:LIST_LIMIT])
 
 
 # "on how many is the list cut short with et al.?": the cut lists are asked for, not the complete ones

@@ -50,6 +50,9 @@ def _stated_scope(question: str, papers: list[Paper], owner: str) -> Filters:
 PER_PAPER_AUTHORS = re.compile(
     r"\bhow many (?:co-?)?authors\b|\bnumber of authors\b|\bauthor (?:list|count)\b|"
     r"\b(?:its|the|their|this paper's|that paper's|the paper's) (?:first|last|lead|senior|main) author\b|"
+    r"\b(?:its|this paper's|that paper's|the paper's) (?:second|third|fourth|fifth) author\b|"
+    r"\bthe (?:second|third|fourth|fifth) author (?:of|on|in)\b|"
+    r"\b(?:printed|listed|shown|named|credited) (?:first|second|third|fourth|fifth|last) (?:on|in|for)\b|"
     r"\bsame (?:first )?authors?\b|\b(?:those|these) authors\b|\b(?:that|the same) year\b", re.IGNORECASE)
 _AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|single|sole|[1-3]) (?:listed )?authors?\b|"
                            r"\b(single|solo|sole)[- ]authored\b|"
@@ -157,6 +160,14 @@ def _authors_of(paper: Paper, question: str, papers: list[Paper]) -> MetadataAns
     q = fold(question)
     names = ", ".join(paper.authors) + (" et al." if paper.authors_truncated else "")
     shown = len(paper.authors)
+    if place := re.search(r"\b(second|third|fourth|fifth) author\b", q):  # "who is the third author of X?"
+        at = _PLACES[place.group(1)]
+        if at < shown:
+            return MetadataAnswer(f"The {place.group(1)} author of {paper.title} [1] is {paper.authors[at]} "
+                                  f"(authors as listed: {names}).", [paper])
+        return MetadataAnswer(f"The listing shows {_plural(shown, 'author')} for {paper.title} [1] ({names}), so its "
+                              f"{place.group(1)} author is not shown." if paper.authors_truncated else
+                              f"{paper.title} [1] has only {_plural(shown, 'author')}: {names}.", [paper])
     if re.search(r"\b(first|last|lead|senior|main) author\b|\bsame (first )?authors?\b|\b(those|these) authors\b", q):
         last = re.search(r"\b(last|senior) author\b", q)
         if last and paper.authors_truncated:
@@ -692,7 +703,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     # newest / oldest
     # q is folded: accents are gone ("más reciente" -> "mas reciente")
-    newest = re.search(r"\b(most recent|latest|newest|last)\b|mas recientes?|plus recent|neueste|nieuwste|"
+    newest = re.search(r"\b(most recent(?:ly)?|latest|newest|last)\b|mas recientes?|plus recent|neueste|nieuwste|"
                        r"meest recente|piu recent|mais recente|последн|новейш|самая новая|最新|가장 최근|احدث|सबसे नया|en yeni|moi nhat", q)
     oldest = re.search(r"\b(oldest|earliest|first)\b|mas antigu|plus ancien|alteste|oudste|piu vecch|mais antig|"
                        r"старейш|самая старая|самая ранняя|最早|最も古い|가장 오래된|اقدم|सबसे पुराना|en eski|cu nhat", q)

@@ -118,13 +118,15 @@ _HOW_MUCH = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bmore\b|\bfewer\b
 # "does X show up / appear in the author list", "X is named on", "papers X is listed on"
 AUTHOR_SHOWN = re.compile(r"\bauthor (?:list|line)s?\b|\bappear\w*\b|\bshows? up\b|\bnamed\b|\blisted\b|\bvisible\b|"
                           r"\bis (?:he|she) on\b|\bon (?:the )?(?:byline|author)|\bshown\b|"
-                          r"\bamong the (?:listed )?authors\b|\blists? [^?]{0,40}\bas (?:an? )?author\b")
+                          r"\bamong the (?:listed |printed |shown |visible )?(?:authors|names)\b|"
+                          r"\bshows?\b[^?]{0,30}\bamong\b|\blists? [^?]{0,40}\bas (?:an? )?author\b")
 # "complete author list", "no et al.", "all authors listed", "truncated"
 COMPLETE_LISTS = re.compile(r"\bet al\b|\b(?:complete|full|whole|untruncated|entire) (?:author|list)|\btruncat|"
                             r"\ball (?:of )?(?:the |its )?authors (?:are )?(?:listed|shown|named)")
 # a date the source gives without its year ("which entry lacks a year in its date?")
 YEARLESS = re.compile(r"\b(?:no|without|missing|lacks?|lacking)\s+(?:a |any |the )?year\b(?=[^?]*\bdat(?:e|es|ed)\b)|"
-                      r"\bdat(?:e|es|ed)\b[^?]{0,40}\b(?:no|without|missing|lacks?|lacking)\s+(?:a |any |the )?year\b")
+                      r"\b(?:dat(?:e|es|ed)|months?|days?)\b[^?]{0,40}\b(?:no|without|missing|lacks?|lacking)\s+"
+                      r"(?:a |any |the )?year\b")  # "only a day and month, no year" is a date without one
 # a title ranked by its length ("which paper has the longest title?", "the title with the fewest words")
 TITLE_EXTREME = re.compile(r"\b(?:longest|shortest|most words|fewest words|wordiest|briefest)\b.{0,25}\b(titles?|"
                            r"abstracts?)\b|\b(titles?|abstracts?)\b.{0,40}\b(?:longest|shortest|the most words|"
@@ -214,7 +216,10 @@ AUTHOR_PLACE = re.compile(r"\b(first|lead|second|third|fourth|fifth|last|senior)
 # a field of the listing in other words: "subject code" is the category; "the third name shown" an author's place
 _LISTING_TERMS = ((re.compile(r"\bsubject (?:codes?|areas?|tags?|labels?|classes)\b", re.IGNORECASE), "category"),
                   (re.compile(r"\bthe (first|second|third|fourth|fifth|last) (?:name|person)(?= (?:shown|listed|given|"
-                              r"(?:i|o)n the (?:author )?list)\b|\W*$)", re.IGNORECASE), r"the \1 author"))
+                              r"(?:i|o)n the (?:author )?list)\b|\W*$)", re.IGNORECASE), r"the \1 author"),
+                  # "who is printed second on X?", "who is listed last?"
+                  (re.compile(r"\b(?:is|was|are|were) (?:printed|listed|shown|named|credited) (first|second|third|"
+                              r"fourth|fifth|last)\b", re.IGNORECASE), r"is the \1 author"))
 
 
 def listing_terms(question: str) -> str:

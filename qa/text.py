@@ -125,7 +125,15 @@ def quoted_phrases(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def says(text: str, phrase: str) -> bool:
-    """The text writes the phrase (any case, as a word start; "sample-efficient" also as "sample efficient")."""
+def says(text: str, phrase: str, whole: bool = False) -> bool:
+    """The text writes the phrase (any case, as a word start, or a whole word when `whole`; "sample-efficient" also
+    as "sample efficient")."""
     pattern = r"[\s\-]?".join(re.escape(part) for part in re.split(r"[\s\-]+", phrase.strip()))
-    return re.search(rf"(?<![A-Za-z0-9]){pattern}", text, re.IGNORECASE) is not None
+    end = r"(?![A-Za-z0-9])" if whole else ""
+    return re.search(rf"(?<![A-Za-z0-9]){pattern}{end}", text, re.IGNORECASE) is not None
+
+
+def forms_listed(phrases: list[str]) -> bool:
+    """The phrases are forms of one word, each written out ("parameter or parameters"): each is meant whole, not
+    as the start of a longer word ("parameterized")."""
+    return any(a != b and b.lower().startswith(a.lower()) for a in phrases for b in phrases)

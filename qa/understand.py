@@ -59,7 +59,20 @@ different differ difference compare compared""".split())
 # "which of them" after the question's own "papers ... in 2020" points inside the question, not back at the chat
 _OWN_ANTECEDENT = re.compile(r"\b(papers|works|articles|publications)\b.*\b(?:of|among) (?:those|these|them)\b",
                              re.IGNORECASE)
-_ONE_PAPER_ASKED = re.compile(r"^\W*which paper\b(?!s)", re.IGNORECASE)
+_ONE_PAPER_ASKED = re.compile(r"^\W*which (?:paper|entry|article|study|publication|work|item|record)\b(?!s)",
+                              re.IGNORECASE)
+# "which entries …?": several papers asked for
+_PAPERS_ASKED = re.compile(r"^\W*(?:which|what) (?:papers|entries|works|articles|studies|publications|abstracts)\b",
+                           re.IGNORECASE)
+# "how did X's work change between 2020 and 2023?": an evolution, told from the papers
+_EVOLUTION_ASKED = re.compile(r"^\W*how (?:did|has|have) [^?]{0,80}\b(?:change[sd]?|evolve[sd]?|shift(?:ed)?|"
+                              r"develop(?:ed)?|progress(?:ed)?)\b", re.IGNORECASE)
+# "who is the second author of X?", "who is printed second on X?" (read by `listing_terms`)
+_PLACE_ASKED = re.compile(r"^\W*who(?:'s| is| was)\b[^?]{0,30}\b(?:first|second|third|fourth|fifth|last|lead|senior) "
+                          r"author\b", re.IGNORECASE)
+# "what does each build?", "how does each of them …": the question is asked of several papers
+_EACH_ASKED = re.compile(r"\b(?:does|did|do) each\b(?! of its\b)|(?<!for )\beach (?:of them|of the two|of these|paper|"
+                         r"method|work|approach|one)\b", re.IGNORECASE)
 _BARE_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|he|she|his|her)\b", re.IGNORECASE)
 
 
@@ -211,7 +224,7 @@ class Reader:
         if label == "synthesis" and named < 2 and not query.history and _ONE_PAPER_ASKED.search(query.text) and \
                 not comparison_targets(query.text):
             # "Which paper steers sampling with a classifier and reports FIDs of …?" asks for one paper (of 167
-            # labelled questions that open so, none is synthesis)
+            # labelled questions that open so, none is synthesis; of 33 that open "which entry / study / work", none)
             label, confidence = "paper", float(probabilities[intent.ROUTES.index("paper")])
             reason += "; asks for one paper"
         elif label == "paper" and not query.history and self._spans_years(query.text):
@@ -224,9 +237,35 @@ class Reader:
             # the paper route answers from one paper; a question that names two or more needs them all (of 227
             # labelled questions that name two papers of the listing, 224 are synthesis and none is one paper)
             label, reason = "synthesis", f"{reason}; names {len(query.named)} papers"
+        elif label == "paper" and method == "model" and not query.history and named == 1 and \
+                _PLACE_ASKED.search(listing_terms(query.text)):
+            # the author at a place in one paper's list is the listing's to give (of 15 labelled questions that ask
+            # so, 12 are bibliographic and 2 unanswerable for a list the listing cuts, which it says)
+            label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
+            reason += "; asks an author's place in a paper's list"
+        elif label in ("paper", "metadata") and method == "model" and not query.history and \
+                _EVOLUTION_ASKED.search(query.text):
+            # of 261 labelled questions that ask how something did change or evolve (no history), all are synthesis
+            label, confidence = "synthesis", float(probabilities[intent.ROUTES.index("synthesis")])
+            reason += "; asks how something changed"
+        elif label == "paper" and not query.history and (_EACH_ASKED.search(query.text) or
+                                                          _PAPERS_ASKED.search(query.text)):
+            # of 115 labelled questions that ask "what does each …" (no history), 114 are synthesis and none one
+            # paper; of 1,072 that open "which papers / entries …", 850 are synthesis, 214 metadata and none one paper
+            label = max(("synthesis", "metadata"), key=lambda r: probabilities[intent.ROUTES.index(r)])
+            confidence = float(probabilities[intent.ROUTES.index(label)])
+            reason += "; asks about several papers"
         elif label == "paper" and not query.history and self._compares_two_papers(query):
             label, reason = "synthesis", f"{reason}; compares two papers it describes"
-        query.route = Route(label, round(confidence, 3), method, reason, one_paper=self._one_paper(query),
+        explanation = ""
+        about = list(query.named) or [h.paper for h in (query.searched or [])[:evidence.PAPERS]]
+        if label in ("paper", "synthesis") and (unwritten := evidence.choices_unwritten(query.text, about)):
+            # "which release of the base model, 2.0, 2.2 or 3.1, was used?": the papers it is about write
+            # none of the choices it offers, so they do not say which
+            label, confidence, explanation = "not_answerable", decline, evidence.explain_choices(unwritten, about)
+            reason += "; its papers write none of the choices it offers"
+        query.route = Route(label, round(confidence, 3), method, reason, explanation=explanation,
+                            one_paper=self._one_paper(query),
                             from_papers=max(("paper", "synthesis"),
                                             key=lambda r: probabilities[intent.ROUTES.index(r)]),
                             llm_error=before.llm_error)

@@ -487,3 +487,32 @@ def test_the_time_between_two_described_papers_is_computed(offline):
     # two years the papers could have make a span, never one paper's question; a game called 2048 is no year
     assert offline.reader._spans_years("Wie entwickelte sich die Arbeit an Weltmodellen von 2019 bis 2023?")
     assert not offline.reader._spans_years("Which 2022 paper plays 2048 and Connect Four?")
+
+
+def test_a_named_papers_nth_author_the_newest_wording_and_who_is_not_shown(offline):
+    """"Who is printed second on X?" reads X's author list; "the most recently dated entry" is the newest; "a month and
+    day but no year" is a date without one; the papers whose shown authors lack the owner are listed as such."""
+    papers, profile = offline.papers, offline.profile
+    paper = next(p for p in papers if len(p.authors) >= 3)
+    for question in (f'Who is printed second on "{paper.title}"?', f"Who is the second author of {paper.title}?"):
+        answer = offline.ask(question)
+        assert answer.route == "metadata" and answer.answer.startswith(
+            f"The second author of {paper.title} [1] is {paper.authors[1]}"), (question, answer.answer)
+    cut = next(p for p in papers if p.authors_truncated)
+    answer = offline.ask(f"Who is the fourth author of {cut.title}?")
+    assert answer.route == "metadata" and "its fourth author is not shown" in answer.answer, answer.answer
+    dated = [p for p in papers if p.year_given]
+    newest = max(dated, key=lambda p: p.date)
+    answer = offline.ask("Which listed paper is the most recently dated one?")
+    assert answer.route == "metadata" and newest.title in answer.answer, answer.answer
+    undated = [p for p in papers if not p.year_given]
+    answer = offline.ask("Which paper shows only a day and month, no year?")
+    assert answer.route == "metadata" and [c.title for c in answer.citations] == [p.title for p in undated]
+    hidden = [p for p in papers if not any(a == profile.name for a in p.authors)]
+    answer = offline.ask(f"How many entries do not show {profile.name} among the printed authors?")
+    assert answer.route == "metadata" and answer.answer.startswith(
+        f"{len(hidden)} papers of the {len(papers)} in the listing do not show {profile.name}'s name"), answer.answer
+    assert {c.title for c in answer.citations} <= {p.title for p in hidden}
+    in_2020 = [p for p in papers if p.year == 2020 and any(a == profile.name for a in p.authors)]
+    answer = offline.ask(f"Which 2020 entries show {profile.name.split()[-1]} among the printed names?")
+    assert {c.title for c in answer.citations} == {p.title for p in in_2020}, answer.answer

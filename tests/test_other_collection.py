@@ -636,3 +636,31 @@ def test_a_count_of_papers_writing_a_name_takes_them_all_and_a_list_of_names_any
     holders = quill._rare_name_papers("Which papers use Zorblet-2 or Zorblet-3, and not only Pellix?", Filters())
     assert {h.paper.title for h in holders} == {"Learning for Crop Mapping", "Learning for Fraud Detection"}
     assert quill._rare_name_papers("Do Zorblet-2 papers beat Pellix?", Filters()) == []  # two names, not a list
+
+
+def test_the_choices_a_question_offers_are_read():
+    from qa.evidence import offered_choices
+
+    assert offered_choices("Which release of the base model, 2.0, 2.2 or 3.1, was used?") == ["2.0", "2.2", "3.1"]
+    assert offered_choices("Which nonlinearity is assumed: GELU or something else?") == ["GELU"]
+    assert offered_choices("Was it implemented in TensorFlow or PyTorch?") == ["TensorFlow", "PyTorch"]
+    # topics, not names to choose among
+    assert offered_choices("Which ones treat calibration or Monte-Carlo sampling?") == []
+    assert offered_choices("Anything on browsers, shell APIs or spreadsheets?") == []
+
+
+def test_a_choice_no_abstract_of_the_paper_writes_is_declined(vision):
+    """"Which data did NeRF's network see, ImageNet or COCO?": other abstracts write both, NeRF's neither, so the
+    collection does not say which (the model alone answers it); a choice the abstract writes is answered."""
+    question = "Which data did NeRF's network see in training, ImageNet or COCO?"
+    assert vision.read(question).route.reason.startswith("model: synthesis")
+    answer = vision.ask(question)
+    assert answer.route == "not_answerable" and answer.mode == "refusal", answer.route_reason
+    assert answer.answer.startswith("The collection does not cover this question: the abstract of “NeRF: "
+                                    "Representing Scenes as Neural Radiance Fields for View Synthesis” does not say "
+                                    "which: no mention of ImageNet or COCO."), answer.answer
+    from qa.evidence import choices_unwritten
+
+    faster = next(p for p in vision.papers if p.title.startswith("Faster R-CNN"))
+    assert choices_unwritten("Which backbone does it use, VGG-16 or ZF?", [faster]) == []  # its abstract writes one
+    assert choices_unwritten("Was it built with Caffe or Torch?", [faster]) == ["Caffe", "Torch"]
