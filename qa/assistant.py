@@ -447,8 +447,9 @@ class Assistant:
         if quoted:
             # "the phrase 'X' or 'Y'": the text asked about, read in every abstract
             # (a search for two common words ranked 2 of the 6 papers that write them in its best 9)
+            whole = forms_listed(quoted)  # "parameter or parameters": each whole, not "parameterized"
             holders = [Hit(p, 0.0, p.title, "") for p in self.papers
-                       if filters.matches(p) and any(writes(p, phrase, forms_listed(quoted)) for phrase in quoted)]
+                       if filters.matches(p) and any(writes(p, phrase, whole) for phrase in quoted)]
             # the papers that write it are the answer, whether counted or listed ("which abstracts use the word X?")
             return holders if len(holders) <= SELECTION.pool else []
         found = {}

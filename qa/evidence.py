@@ -21,7 +21,7 @@ import numpy as np
 from .papers import Paper
 from .rerank import abstract_sentences
 from .retrieval import STOPWORDS
-from .text import ACRONYM_PLURAL, CASED, says
+from .text import CASED, says
 
 
 # what "supports" means for `assess` (calibrated on router_fresh_a..w and the dev set, docs/ROUTER.md)
@@ -285,8 +285,8 @@ def choices_unwritten(question: str, papers: list[Paper]) -> list[str]:
     if not choices or not papers:
         return []
     text = " ".join(f"{p.title} {p.abstract}" for p in papers)
-    written = any(says(text, c) or says(text, c[:-1]) and c.endswith("s") or
-                  (plural := ACRONYM_PLURAL.fullmatch(c)) is not None and says(text, plural.group(1)) for c in choices)
+    # a plural in its singular too ("GPUs" in "single-GPU training", "Q-functions" in "the Q-function")
+    written = any(says(text, c) or c.endswith("s") and says(text, c[:-1]) for c in choices)
     return [] if written else choices
 
 

@@ -778,10 +778,11 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
         pieces[-1] = pieces[-1].rstrip("\n")
         return pieces, quotes
 
+    quoted = quoted_phrases(question)
+    whole = forms_listed(quoted)  # "parameter or parameters": each whole, not "parameterized"
     if len(papers) == 1:
         lead = f"One paper in the collection addresses this: {papers[0].title} ({_year(papers[0])}) [1]."
-    elif (quoted := quoted_phrases(question)) and all(any(writes(p, q, forms_listed(quoted)) for q in quoted)
-                                                      for p in papers):
+    elif quoted and all(any(writes(p, q, whole) for q in quoted) for p in papers):
         written = " or ".join(f"“{_as_written(q, papers)}”" for q in quoted)
         lead = f"{len(papers)} papers in the collection write {written}, from {_span(papers)}."
     elif plan.kind == "count":

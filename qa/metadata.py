@@ -52,6 +52,8 @@ PER_PAPER_AUTHORS = re.compile(
     r"\b(?:its|the|their|this paper's|that paper's|the paper's) (?:first|last|lead|senior|main) author\b|"
     r"\b(?:its|this paper's|that paper's|the paper's) (?:second|third|fourth|fifth) author\b|"
     r"\bthe (?:second|third|fourth|fifth) author (?:of|on|in)\b|"
+    # "who is printed second on X?" (`listing_terms` reads it for the answer; read whole here, it would take "the
+    # first name shown" of a count of people for one paper's)
     r"\b(?:printed|listed|shown|named|credited) (?:first|second|third|fourth|fifth|last) (?:on|in|for)\b|"
     r"\bsame (?:first )?authors?\b|\b(?:those|these) authors\b|\b(?:that|the same) year\b", re.IGNORECASE)
 _AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|single|sole|[1-3]) (?:listed )?authors?\b|"
