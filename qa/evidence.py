@@ -21,7 +21,7 @@ import numpy as np
 from .papers import Paper
 from .rerank import abstract_sentences
 from .retrieval import STOPWORDS
-from .text import CASED, says
+from .text import CASED, quoted_phrases, says
 
 
 # what "supports" means for `assess` (calibrated on router_fresh_a..w and the dev set, docs/ROUTER.md)
@@ -211,6 +211,13 @@ def counted_unstated(question: str, abstract: str) -> str:
         return ""
     noun = re.escape(m.group(2).lower()[:max(4, len(m.group(2)) - 2)])
     found = re.search(rf"\b{_COUNT_WORD}\b(?:[\s\-]+[\w\-]+){{0,3}}?[\s\-]+{noun}", abstract, re.IGNORECASE)
+    if not found and m.group(1).split():
+        # further from its number when the word before the noun is the question's: "four very different large
+        # mathematical reasoning benchmarks" counts the "math reasoning benchmarks" asked about
+        last = m.group(1).split()[-1].lower()
+        modifier = re.escape(last[:max(4, len(last) - 2)])
+        found = re.search(rf"\b{_COUNT_WORD}\b(?:[\s\-]+[\w\-]+){{0,5}}?[\s\-]+\w*{modifier}[\w\-]*[\s\-]+{noun}",
+                          abstract, re.IGNORECASE)
     return "" if found else (m.group(1) + m.group(2)).strip()
 
 
@@ -295,6 +302,42 @@ def explain_choices(choices: list[str], papers: list[Paper]) -> str:
     listed = choices[0] if len(choices) == 1 else ", ".join(choices[:-1]) + f" or {choices[-1]}"
     where = f"The abstract of “{papers[0].title}”" if len(papers) == 1 else "The abstracts that come closest"
     return f"{where} do{'es' if len(papers) == 1 else ''} not say which: no mention of {listed}."
+
+
+# a paper called by a name: "the Layer Normalization paper", "this Graph Attention Networks study"
+_CALLED = re.compile(r"\b(?:the|this|that) ([A-Z][\w'-]*(?: (?:[A-Z][\w'-]*|and|of|for|with|on|in|to|via))*?),? "
+                     r"(?:paper|article|study|entry|publication|preprint)\b")
+_JOINING = frozenset("and of for with on in to via".split())
+
+
+def _plain(text: str) -> str:
+    return " " + re.sub(r"[^a-z0-9]+", " ", text.lower()) + " "
+
+
+def _title_reads_as(name: list[str], title: str) -> bool:
+    """Every word of the name is a word of the title, or the initials of a run of its words ("Reversible RNN" for
+    "Reversible Recurrent Neural Networks")."""
+    words = _plain(title).split()
+    initials = "".join(w[0] for w in words)
+    return all(w in words or len(w) >= 2 and w.isalpha() and w in initials for w in name)
+
+
+def unwritten_paper_name(question: str, papers: list[Paper]) -> str:
+    """The name the question calls a paper by, of two or more capitalised words, when no title or abstract of the
+    collection writes it though each of its words is written (a misspelt name or a place is not read so), it is not
+    the authors' or affiliations' names, and no title reads as it with an acronym; else ""."""
+    text = _plain(" ".join(f"{p.title} {p.abstract}" for p in papers))
+    people = _plain(" ".join(" ".join([*p.authors, *p.affiliations]) for p in papers))
+    for m in _CALLED.finditer(question):
+        name = m.group(1).strip("'")
+        words = [w for w in _plain(name).split() if w not in _JOINING]
+        if sum(w[:1].isupper() for w in name.split()) < 2 or _plain(name) in text or \
+                all(f" {w} " in people for w in words) or any(_title_reads_as(words, p.title) for p in papers):
+            continue
+        if all(f" {w} " in text or f" {w.removesuffix('s')} " in text or f" {w}s " in text for w in words):
+            # a title quoted whole is named whole ("the 'Learning to Rank with Few Labels' paper")
+            return next((q for q in quoted_phrases(question) if name in q), name)
+    return ""
 
 
 def measure(question: str, hits: list, embedder, sentence_vectors, weights: WordWeights, *,
@@ -408,15 +451,18 @@ def _is_name(token: str, first: bool) -> bool:
         sum(c.isupper() for c in token) >= 2 or (token[:1].isupper() and not first)
 
 
-def unknown_names(question: str, weights: WordWeights) -> list[str]:
-    """The names the question writes that no title or abstract of the collection has ("GPT-4", "MMLU")."""
+def unknown_names(question: str, weights: WordWeights, people: str = "") -> list[str]:
+    """The names the question writes that no title or abstract of the collection has ("GPT-4", "MMLU"), nor the
+    author lists (`people`: a person is not a thing the collection lacks)."""
     known = weights.df  # `_covers` only looks words up
+    authors = _stems(people)
     starts = {0} | {m.start(1) for m in re.finditer(r"[.!?¿¡]\s+(\S)", question)}
     found = []
     for match in _NAME.finditer(question):
         name = match.group(1).strip()
         stems = question_words(name)
-        if stems and _is_name(name, match.start() in starts) and not any(_covers(s, known) for s in stems):
+        if stems and _is_name(name, match.start() in starts) and not any(_covers(s, known) for s in stems) and \
+                not set(stems) <= authors:
             found.append(name)
     return list(dict.fromkeys(found))
 

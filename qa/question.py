@@ -219,7 +219,10 @@ _LISTING_TERMS = ((re.compile(r"\bsubject (?:codes?|areas?|tags?|labels?|classes
                               r"(?:i|o)n the (?:author )?list)\b|\W*$)", re.IGNORECASE), r"the \1 author"),
                   # "who is printed second on X?", "who is listed last?"
                   (re.compile(r"\b(?:is|was|are|were) (?:printed|listed|shown|named|credited) (first|second|third|"
-                              r"fourth|fifth|last)\b", re.IGNORECASE), r"is the \1 author"))
+                              r"fourth|fifth|last)\b", re.IGNORECASE), r"is the \1 author"),
+                  # "which of these puts Hinton in third place?", "has Ba in the last position"
+                  (re.compile(r"\b([A-Z][\w.'-]+) (?:in|at) (?:the )?(first|second|third|fourth|fifth|last) (?:place|"
+                              r"position|slot|spot)\b"), r"\1 as the \2 author"))
 
 
 def listing_terms(question: str) -> str:

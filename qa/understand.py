@@ -59,8 +59,8 @@ different differ difference compare compared""".split())
 # "which of them" after the question's own "papers ... in 2020" points inside the question, not back at the chat
 _OWN_ANTECEDENT = re.compile(r"\b(papers|works|articles|publications)\b.*\b(?:of|among) (?:those|these|them)\b",
                              re.IGNORECASE)
-_ONE_PAPER_ASKED = re.compile(r"^\W*which (?:paper|entry|article|study|publication|work|item|record)\b(?!s)",
-                              re.IGNORECASE)
+_ONE_PAPER_ASKED = re.compile(r"^\W*which (?:(?:19|20)\d\d )?(?:paper|entry|article|study|publication|work|item|"
+                              r"record)\b(?!s)", re.IGNORECASE)
 # "which entries …?": several papers asked for
 _PAPERS_ASKED = re.compile(r"^\W*(?:which|what) (?:papers|entries|works|articles|studies|publications|abstracts)\b",
                            re.IGNORECASE)
@@ -224,7 +224,8 @@ class Reader:
         if label == "synthesis" and named < 2 and not query.history and _ONE_PAPER_ASKED.search(query.text) and \
                 not comparison_targets(query.text):
             # "Which paper steers sampling with a classifier and reports FIDs of …?" asks for one paper (of 167
-            # labelled questions that open so, none is synthesis; of 33 that open "which entry / study / work", none)
+            # labelled questions that open so, none is synthesis; of 33 that open "which entry / study / work", none;
+            # of 7 that write a year before it, "which 2019 paper …", none)
             label, confidence = "paper", float(probabilities[intent.ROUTES.index("paper")])
             reason += "; asks for one paper"
         elif label == "paper" and not query.history and self._spans_years(query.text):
@@ -264,6 +265,14 @@ class Reader:
             # none of the choices it offers, so they do not say which
             label, confidence, explanation = "not_answerable", decline, evidence.explain_choices(unwritten, about)
             reason += "; its papers write none of the choices it offers"
+        elif called := evidence.unwritten_paper_name(query.text, self.retriever.papers):
+            # "Summarize the Layer Normalization paper": no title or abstract writes the name it calls a paper by
+            # (all 17 labelled questions that do so are unanswerable; "the Reversible RNN paper" is read as its
+            # title's initials)
+            if label != "not_answerable":
+                label, confidence = "not_answerable", decline
+                reason += "; calls a paper by a name the collection does not write"
+            explanation = f"No title or abstract in the collection mentions “{called}”."
         query.route = Route(label, round(confidence, 3), method, reason, explanation=explanation,
                             one_paper=self._one_paper(query),
                             from_papers=max(("paper", "synthesis"),
@@ -352,7 +361,11 @@ class Reader:
                      parse_filters(question, self.retriever.papers, owner=self.retriever.profile.name), filters,
                      self.search_query,
                      foreign=self.retriever.index().foreign_share(question), named=router.papers_called_in(question),
-                     unknown=evidence.unknown_names(router.spelled(question), self.word_weights()))
+                     unknown=evidence.unknown_names(router.spelled(question), self.word_weights(), self._people()))
+
+    def _people(self) -> str:
+        """Every name of the author lists and the profile's owner, as one text."""
+        return " ".join([self.retriever.profile.name or "", *(a for p in self.retriever.papers for a in p.authors)])
 
     def word_weights(self) -> evidence.WordWeights:
         """idf of the collection's words, built once per index version."""

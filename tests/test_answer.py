@@ -16,6 +16,7 @@ import pytest
 from conftest import DEV_QUESTIONS, LISTING
 from fake_openai_server import FakeOpenAIServer
 from qa.types import Answer
+from qa import evidence
 from qa.assistant import Assistant
 from qa.errors import QAError
 from qa.ingest import ingest
@@ -280,6 +281,12 @@ def test_refusals_say_what_the_collection_lacks(assistant):
     answer = assistant.ask("What accuracy does GPT-4 get on MedQA?")  # MedQA is in an abstract, GPT-4 in none
     assert answer.route == "not_answerable" and not answer.citations
     assert "no title or abstract in the collection mentions GPT-4" in answer.answer
+    # a paper called by a name no title or abstract writes, though each of its words is written
+    answer = assistant.ask("What does the Neural Architecture Search paper propose?")
+    assert answer.route == "not_answerable" and not answer.citations, answer.route_reason
+    assert "mentions “Neural Architecture Search”" in answer.answer, answer.answer
+    answer = assistant.ask("In the Reversible RNN paper, how much less memory do the activations take?")
+    assert answer.route == "paper" and answer.citations[0].title == "Reversible Recurrent Neural Networks"
     answer = assistant.ask("any papers on protein folding?")  # nothing specific to say: the plain decline
     assert answer.route == "not_answerable" and "does not cover this question, so" in answer.answer
 
@@ -614,6 +621,11 @@ def test_years_over_a_count_quietest_years_and_author_positions(assistant):
     answer = assistant.ask(f"how many papers have {owner.split()[-1]} as last author?")
     assert answer.answer.startswith(f"{owner} is the last author of {len(last)} papers"), answer.answer
     assert f"{len(papers) - len(whole)} papers name only part of their authors" in answer.answer
+    # a place in the author list in other words: "puts X in second place"
+    second = [p for p in papers if len(p.authors) > 1 and p.authors[1] == owner]
+    answer = assistant.ask(f"How many listed papers put {owner.split()[-1]} in second place?")
+    assert answer.answer.startswith(f"{owner} is the second author of {len(second)} papers"), answer.answer
+    assert {c.title for c in answer.citations} == {p.title for p in second}
     firsts = Counter(p.authors[0] for p in papers)
     answer = assistant.ask("who is the most common first author?")
     top = re.match(r"The most frequent first authors in the listing: (.+?) \((\d+) papers\)", answer.answer)
@@ -670,6 +682,11 @@ def test_a_one_paper_answer_covers_what_the_question_names(assistant):
     answer = assistant.ask("For minimax problems, where does Follow-the-Ridge provably end up, and which "
                            "optimization add-ons is the method compatible with?")
     assert "preconditioning and positive momentum" in answer.answer, answer.answer
+    # a paper described, not named: what the authors show joins what the paper does, though it has no number
+    answer = assistant.ask("Which paper makes a multi-goal agent revisit goals it reached before where the goal space "
+                           "is barely explored?")
+    assert answer.citations[0].title.startswith("Maximum Entropy Gain Exploration")
+    assert "maze navigation and block stacking" in answer.answer, answer.answer
 
 
 def test_each_item_of_an_offered_list_is_searched(assistant):
@@ -719,3 +736,8 @@ def test_a_decline_names_what_the_collection_lacks_in_any_script(assistant):
     decline says so."""
     answer = assistant.ask("有没有用GPT-4做评测的论文？")
     assert answer.route == "not_answerable" and "mentions GPT-4" in answer.answer, answer.answer
+    # a person of the author lists is not a thing the collection lacks; the model it asks about is
+    answer = assistant.ask("Does Grosse have a paper that evaluates GPT-5?")
+    assert answer.route == "not_answerable" and "mentions GPT-5" in answer.answer, answer.answer
+    assert evidence.unknown_names("Did Grosse test GPT-5?", assistant.reader.word_weights(), "Roger Grosse") == \
+        ["GPT-5"]

@@ -117,3 +117,20 @@ def test_titles_with_a_colon_asked_in_spanish(offline):
     cited = {c.title for c in answer.citations}
     assert cited <= with_colon and len(cited) == min(len(with_colon), 25), answer.answer  # 25: the list's limit
     assert answer.answer.split("\n\n")[1].startswith(f"{len(with_colon)} titles"), answer.answer
+
+
+def test_an_author_place_asked_in_another_language_is_that_place(offline):
+    """"Zweitautor" is the second place, not the first author's form that was the only one of its kind; "three
+    authors" is a count of names, not the third place."""
+    owner = offline.profile.name
+    for question, place, index in (("Auf wie vielen Arbeiten ist Jimmy Ba Zweitautor?", "second", 1),
+                                   ("Na kolika článcích je Jimmy Ba třetím autorem?", "third", 2)):
+        answer = offline.ask(question)
+        assert answer.route == "metadata" and f'is he the {place} author?"' in answer.answer, answer.answer
+        placed = [p for p in offline.papers if len(p.authors) > index and p.authors[index] == owner]
+        assert f"{owner} is the {place} author of {len(placed)} papers" in answer.answer, answer.answer
+    # three authors is not the third place
+    answer = offline.ask("Ada berapa makalah dengan tepat tiga penulis?")
+    assert 'Read as: "How many of the papers have exactly three authors?"' in answer.answer, answer.answer
+    three = [p for p in offline.papers if len(p.authors) == 3 and not p.authors_truncated]
+    assert {c.title for c in answer.citations} == {p.title for p in three}, answer.answer

@@ -238,6 +238,10 @@ def test_a_count_the_abstract_does_not_write_is_evidence():
     assert not count_unstated("How many papers are about agents?", abstract)
     assert not count_unstated("How many abstracts mention MiniWoB in any form?", abstract)
     assert not count_unstated("What does the agent solve?", abstract)
+    # further from its number when the word before the noun is the question's own: not any "benchmarks"
+    abstract = "It beats the baseline on five rather different and large visual reasoning benchmarks."
+    assert not count_unstated("On how many visual reasoning benchmarks does it win?", abstract)
+    assert count_unstated("On how many language benchmarks does it win?", abstract)
     # "which X" / "what X": the abstract writes X, with or without saying which
     from qa.evidence import name_unstated
     abstract = ("Prompts are proposed by a language model and scored by a second one. The planner is trained with "

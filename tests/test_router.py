@@ -248,6 +248,16 @@ def test_one_paper_or_the_listing(assistant):
     assert answer.route == "metadata" and "utoronto" in answer.answer and "deepmind" in answer.answer
 
 
+def test_which_entry_of_a_year_asks_for_one_paper(assistant):
+    """"Which 2022 entry …?" asks for one paper as "which entry …?" does; the year only narrows it."""
+    for question, title in (("Which 2022 entry distills a dataset into a few synthetic images with neural feature "
+                             "regression?", "Dataset Distillation using Neural Feature Regression"),
+                            ("Which 2020 study measures how gradient variance changes during training?",
+                             "A Study of Gradient Variance in Deep Learning")):
+        answer = assistant.ask(question)
+        assert answer.route == "paper" and answer.citations[0].title == title, answer.route_reason
+
+
 def test_examples_are_well_formed_and_balanced():
     examples = load_examples()
     counts = {r: sum(1 for e in examples if e["route"] == r) for r in ROUTES}

@@ -429,6 +429,13 @@ def test_a_link_is_no_thread():
     thread = [t.lower() for t in common_thread(papers[:2], papers, limit=5)]
     assert "sample efficiency" in thread, thread
     assert not any("http" in t or "github" in t for t in thread), thread
+    # nor the sentence that gives the link: "please check out our project page" is no shared topic
+    papers[:2] = [paper("Sample-efficient planning", "Planning with sample efficiency. Please check out our page at "
+                        "https://x.io/a."),
+                  paper("Model-based control", "Control with sample efficiency. Please check our website "
+                        "https://y.io/b for more.")]
+    thread = [t.lower() for t in common_thread(papers[:2], papers, limit=5)]
+    assert "sample efficiency" in thread and not any("check" in t or "please" in t for t in thread), thread
 
 
 def test_a_line_of_work_quotes_what_each_paper_did(assistant):
