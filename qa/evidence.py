@@ -21,7 +21,7 @@ import numpy as np
 from .papers import Paper
 from .rerank import abstract_sentences
 from .retrieval import STOPWORDS
-from .text import CASED, quoted_phrases, says
+from .text import CASED, norm, quoted_phrases, says
 
 
 # what "supports" means for `assess` (calibrated on router_fresh_a..w and the dev set, docs/ROUTER.md)
@@ -310,14 +310,10 @@ _CALLED = re.compile(r"\b(?:the|this|that) ([A-Z][\w'-]*(?: (?:[A-Z][\w'-]*|and|
 _JOINING = frozenset("and of for with on in to via".split())
 
 
-def _plain(text: str) -> str:
-    return " " + re.sub(r"[^a-z0-9]+", " ", text.lower()) + " "
-
-
 def _title_reads_as(name: list[str], title: str) -> bool:
     """Every word of the name is a word of the title, or the initials of a run of its words ("Reversible RNN" for
     "Reversible Recurrent Neural Networks")."""
-    words = _plain(title).split()
+    words = norm(title).split()
     initials = "".join(w[0] for w in words)
     return all(w in words or len(w) >= 2 and w.isalpha() and w in initials for w in name)
 
@@ -326,13 +322,16 @@ def unwritten_paper_name(question: str, papers: list[Paper]) -> str:
     """The name the question calls a paper by, of two or more capitalised words, when no title or abstract of the
     collection writes it though each of its words is written (a misspelt name or a place is not read so), it is not
     the authors' or affiliations' names, and no title reads as it with an acronym; else ""."""
-    text = _plain(" ".join(f"{p.title} {p.abstract}" for p in papers))
-    people = _plain(" ".join(" ".join([*p.authors, *p.affiliations]) for p in papers))
-    for m in _CALLED.finditer(question):
-        name = m.group(1).strip("'")
-        words = [w for w in _plain(name).split() if w not in _JOINING]
-        if sum(w[:1].isupper() for w in name.split()) < 2 or _plain(name) in text or \
-                all(f" {w} " in people for w in words) or any(_title_reads_as(words, p.title) for p in papers):
+    names = [m.group(1).strip("'") for m in _CALLED.finditer(question)]
+    names = [n for n in names if sum(w[:1].isupper() for w in n.split()) >= 2]
+    if not names:  # most questions call no paper by name: the collection is not read for them
+        return ""
+    text = f" {norm(' '.join(f'{p.title} {p.abstract}' for p in papers))} "
+    people = f" {norm(' '.join(' '.join([*p.authors, *p.affiliations]) for p in papers))} "
+    for name in names:
+        words = [w for w in norm(name).split() if w not in _JOINING]
+        if f" {norm(name)} " in text or all(f" {w} " in people for w in words) or \
+                any(_title_reads_as(words, p.title) for p in papers):
             continue
         if all(f" {w} " in text or f" {w.removesuffix('s')} " in text or f" {w}s " in text for w in words):
             # a title quoted whole is named whole ("the 'Learning to Rank with Few Labels' paper")

@@ -35,6 +35,8 @@ def norm(text: str) -> str:
 
 
 WORD = re.compile(r"[^\W_]+")
+# a sentence that gives a link rather than a finding
+LINK = re.compile(r"https?://|please check out|our code is available|is available at", re.IGNORECASE)
 # the letters of scripts with capitals (Latin with its accents, Greek, Cyrillic) and digits, for a regex class: what
 # bounds a name in Latin letters ("Minecraftを" and "用GPT-4" are names; "Repräsentationen" is one word)
 CASED = r"A-Za-z0-9\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF"

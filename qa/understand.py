@@ -141,7 +141,7 @@ class Reader:
         self.embedder = retriever.embedder
         self.router = router  # () -> the guards, or the LLM router in front of them (built per index version)
         self.llm = llm  # rewrites a follow-up into a standalone question, when there is one
-        self._weights = None  # (index version, evidence.WordWeights)
+        self._weights = None  # (index version, evidence.WordWeights, the author lists' names)
         self._intent_model: intent.IntentModel | None = None
         self._vocab = None  # (index version, intent.vocabulary)
 
@@ -364,14 +364,17 @@ class Reader:
                      unknown=evidence.unknown_names(router.spelled(question), self.word_weights(), self._people()))
 
     def _people(self) -> str:
-        """Every name of the author lists and the profile's owner, as one text."""
-        return " ".join([self.retriever.profile.name or "", *(a for p in self.retriever.papers for a in p.authors)])
+        """Every name of the author lists and the profile's owner, as one text (one per index version, so its stems
+        are read once)."""
+        self.word_weights()
+        return self._weights[2]
 
     def word_weights(self) -> evidence.WordWeights:
         """idf of the collection's words, built once per index version."""
         index = self.retriever.index()
         if self._weights is None or self._weights[0] != index.manifest.version:
-            self._weights = (index.manifest.version, evidence.WordWeights(index.papers))
+            people = " ".join([self.retriever.profile.name or "", *(a for p in index.papers for a in p.authors)])
+            self._weights = (index.manifest.version, evidence.WordWeights(index.papers), people)
         return self._weights[1]
 
     def routed_without_model(self, query: Query) -> bool:
