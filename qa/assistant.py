@@ -21,7 +21,7 @@ from . import answer_sentences, evidence
 from .errors import LLMError, QAError
 from .extractive import (COUNT, SELECTION, Candidates, SynthesisPlan, answer_one_paper, answer_several,
                          asks_comparison, clean_sentence, described_comparison, gather_candidates, key_sentences,
-                         names_paper, plan_synthesis, topic_query, without_set_aside, writes)
+                         names_paper, plan_synthesis, synthesis_kind, topic_query, without_set_aside, writes)
 from .llm import get_llm
 from .forms import FOREIGN, forms, names_its_category, without_titles
 from .field_counts import dates_apart, dates_compared, shared_authors
@@ -207,6 +207,9 @@ class Assistant:
             context_papers=self._paper_in_question(question, history)
             if one_paper or needs_paper_context(question) else None,
             among=self.reader.papers_named_in(history) if history and refers_back(question) else None)
+        mended = self.retriever.index().function_words_mended(question)
+        if not result.understood and mended != question:  # "the erliest paper": the listing's word misspelt
+            result = answer_metadata(mended, self.papers, self.profile, filters, previous_question=context)
         timings = answer.timings_ms
         read_as = ""
         foreign = self.retriever.index().foreign_share(without_titles(question, query.named)) if query.named \
@@ -412,11 +415,11 @@ class Assistant:
                     if hit.paper.paper_id not in best or hit.score > best[hit.paper.paper_id].score:
                         best[hit.paper.paper_id] = hit
             hits = sorted(best.values(), key=lambda h: -h.score)[:pool]
-        holders = self._rare_name_papers(question, filters)
+        vector = self.retriever.multilingual.encoder.query(question)
+        holders = self._rare_name_papers(question, filters, synthesis_kind(question, 0, vector) == "count")
         if holders:  # every paper that writes the one rare name the question asks about is a candidate
             have = {h.paper.paper_id for h in hits}
             hits += [h for h in holders if h.paper.paper_id not in have]
-        vector = self.retriever.multilingual.encoder.query(question)
         compares = asks_comparison(question, vector)
         named = self._compared_papers(question, filters, history, compares)
         self._load_sentences(reader, hits + named)
@@ -435,14 +438,15 @@ class Assistant:
             candidates = described_comparison(candidates, called or self.reader.described_pair(question, filters))
         return candidates
 
-    def _rare_name_papers(self, question: str, filters: Filters) -> list[Hit]:
+    def _rare_name_papers(self, question: str, filters: Filters, counts: bool = False) -> list[Hit]:
         """The papers that write the one name the question asks about, when between one and `SELECTION.most`
         papers do ("which papers use MuJoCo?"; for a count, up to `SELECTION.pool`), or any of the names it lists
         ("MuJoCo or Atari"); [] when no name of the question is that rare, or several are and not as a list. Each
         name is searched (its exact word ranks the papers that write it first), so the cost does not grow with the
-        collection. Phrases the question quotes are looked for in every abstract, any of them."""
+        collection. Phrases the question quotes are looked for in every abstract, any of them. `counts`: the
+        question asks how many (`extractive.synthesis_kind`)."""
         # a count is answered by every paper that writes the name, up to the candidates a synthesis reads
-        most = SELECTION.pool if COUNT.search(question) else SELECTION.most
+        most = SELECTION.pool if counts else SELECTION.most
         quoted = quoted_phrases(question)
         if quoted:
             # "the phrase 'X' or 'Y'": the text asked about, read in every abstract
@@ -450,8 +454,9 @@ class Assistant:
             whole = forms_listed(quoted)  # "parameter or parameters": each whole, not "parameterized"
             holders = [Hit(p, 0.0, p.title, "") for p in self.papers
                        if filters.matches(p) and any(writes(p, phrase, whole) for phrase in quoted)]
-            # the papers that write it are the answer, whether counted or listed ("which abstracts use the word X?")
-            return holders if len(holders) <= SELECTION.pool else []
+            # the papers that write it are the answer, whether counted or listed ("which abstracts use the word X?");
+            # a count is every one of them, however many (27 of 50 abstracts write "propose")
+            return holders if len(holders) <= SELECTION.pool or counts else []
         found = {}
         for name in question_names(question):
             near = self.retriever.search(name, k=most + 1, filters=filters)

@@ -21,7 +21,7 @@ from .chunks import split_sentences
 from .citations import content_words
 from .kinds import model as kind_model
 from .papers import Paper
-from .question import COMPARE, MAX_COMPARED
+from .question import COMPARE, MAX_COMPARED, question_names
 from .metadata import facts_sentence, listing_facts
 from .names import contribution, introduced_name
 from .rerank import SentenceVectors
@@ -39,6 +39,15 @@ DEFINES = re.compile(r"\b(we (propose|introduce|present|develop|address|describe
                      r"in this (paper|work))\b", re.IGNORECASE)
 _CONTRIBUTES = re.compile(r"\b(?:we|this (?:paper|work|note|study)|the authors?) (?:propose|introduce|present|develop|"
                           r"describe)|\bin this (?:paper|work)\b|\bhere,? we\b", re.IGNORECASE)
+# where or on what a paper was tried out, and the sentences that say so ("Empirically, FR solves toy minimax
+# problems and improves … GAN training")
+_TESTING_ASKED = re.compile(r"\b(?:test(?:s|ed|ing)?|evaluat(?:e|ed|ing)|benchmarked|validated|tried|experiments?)\b|"
+                            r"\b(?:which|what|on) (?:\w+ ){0,2}(?:datasets?|benchmarks?)\b", re.IGNORECASE)
+_TESTED = re.compile(r"\b(?:empirical(?:ly)?|experiments?|experimental(?:ly)?|evaluat\w*|benchmarks?|datasets?|"
+                     r"tested|appl(?:y|ied|ies) (?:\S+ ){0,3}to|"
+                     r"on (?:the )?(?:\S+ ){0,3}(?:tasks?|games?|domains?|suite))\b",
+                     re.IGNORECASE)
+_AUTHORS_DO = re.compile(r"\b(?:we|the authors)\b", re.IGNORECASE)
 _CONTEXT_ASKED = re.compile(r"\b(?:problems?|challenges?|motivat\w*|why|limitations?|issues?|difficult\w*|gap|"
                             r"shortcomings?|background|before|prior|existing|previous|cannot|can't|fails?|unable)\b",
                             re.IGNORECASE)
@@ -70,6 +79,7 @@ def rank_sentences(question: str, paper: Paper, embedder, question_vector=None,
     q_words = content_words(question) - content_words(paper.title) or content_words(question)
     wants_number = bool(QUANTITY.search(question))
     asks_cost = bool(re.search(r"\b(cost|price|expensive|cheap|budget|dollars?)\b", question, re.IGNORECASE))
+    asks_testing = bool(_TESTING_ASKED.search(question))  # "where was it tested?": the sentence on experiments
     # the sentences before the one that says what the paper does set the scene ("Although current reinforcement
     # learning algorithms …"): they answer only a question about the problem, or when nothing after them does
     opening = 0 if _CONTEXT_ASKED.search(question) else next(
@@ -82,6 +92,8 @@ def rank_sentences(question: str, paper: Paper, embedder, question_vector=None,
             score += 0.15
         if asks_cost and re.search(r"[$€£]\s?\d|\bcompute\b|\bGPU[- ]hours?\b", sentence):
             score += 0.3
+        if asks_testing and _TESTED.search(sentence):
+            score += 0.15
         if DEFINES.search(sentence):
             score += 0.08  # "we propose X" answers "what is X" better than a result does
         if answering is not None and len(answering) == len(sentences):
@@ -589,12 +601,21 @@ def _aspect(question: str, papers: list[Paper]) -> str:
     return re.sub(r"\s+", " ", text).strip(" :,;-") if content_words(COMPARE.sub(" ", text)) else question
 
 
-def _defining_sentence(paper: Paper) -> str:
+def _defining_sentence(paper: Paper, question: str = "", others: list[Paper] | None = None) -> str:
     """What a paper is, for a comparison: the sentence that names what it introduces ("our proposed method, ESPER,
     learns to cluster trajectories …"), else the first that says what the authors do, else the first that is not
-    background ("Recently, methods such as …")."""
+    background ("Recently, methods such as …"). A paper the question calls by a name its abstract writes is
+    defined by the authors' sentence that writes it ("Compare WMDP and …": the benchmark they release, not the
+    unlearning method they also develop); a name the `others` compared with it write too is no name of its own
+    ("Minecraft" of STEVE-1 and DreamerV3)."""
     sentences = split_sentences(paper.abstract) or [paper.abstract]
+    called = [n for n in question_names(question) if says(paper.abstract, n, whole=True)
+              and not any(says(f"{o.title} {o.abstract}", n, whole=True) for o in others or [])]
+    by_name = next((s for s in sentences if _AUTHORS_DO.search(s) and any(says(s, n, whole=True) for n in called)),
+                   None)
     named = contribution(paper.title, paper.abstract)
+    if by_name and not (named and any(says(named[0], n, whole=True) for n in called)):
+        return by_name
     if named and named[0] in sentences:
         return named[0]
     return next((s for s in sentences if _CONTRIBUTES.search(s)),
@@ -653,7 +674,7 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
         pieces.append(lead + "\n\n")
         header = "| | " + " | ".join(f"{_cell(p.title)}{_label(p)} [{n}]" for n, p in enumerate(papers, 1)) + " |\n"
         pieces.append(header + "|---" * (len(papers) + 1) + "|\n")
-        defining = [_defining_sentence(p) for p in papers]
+        defining = [_defining_sentence(p, question, [o for o in papers if o is not p]) for p in papers]
         # what the comparison asks of each paper, read without the names it calls them by (a sentence that writes
         # "Reformer" is not therefore about how Reformer approximates attention), and not the paper's definition again
         aspect = _aspect(question, papers)
@@ -706,8 +727,9 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
     else:
         lead = f"{_count_phrase(len(papers))} in the collection ({_span(papers)}) address this{thread_text}."
     pieces.append(lead + "\n")
+    per_paper = 2 if len(papers) <= SELECTION.most else 1  # a long count's list stays readable
     for n, p in enumerate(papers, 1):
-        sentences = _best_sentences(question, p, embedder, qv, 2)
+        sentences = _best_sentences(question, p, embedder, qv, per_paper)
         quotes.append(sentences[0])
         pieces.append(f"- {p.title} ({_named(p)}{_year(p)}): " + " ".join(_cite(s, n) for s in sentences) + "\n")
     pieces[-1] = pieces[-1].rstrip("\n")

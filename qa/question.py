@@ -192,7 +192,9 @@ def _split_targets(text: str) -> list[str]:
     """"POPLIN and the Dreamer paper" → ["POPLIN", "Dreamer paper"]; [] unless two or three parts of at most 120
     characters."""
     # a closing "on MuJoCo" is where they are compared; "the model trained on image-caption pairs with …" is not
-    text = re.sub(r"\b(differ|compare|relate|side by side|to each other|in terms of .*|on (?:\S+\s+){0,3}\S+)$", "",
+    # and a closing "as ways of measuring risk" is the role they are compared in ("as well as" joins them)
+    text = re.sub(r"\b(differ|compare|relate|side by side|to each other|in terms of .*|on (?:\S+\s+){0,3}\S+|"
+                  r"(?<!such )(?<!as well )as (?!well as\b).*)$", "",
                   text.strip(), flags=re.IGNORECASE)
     splits = (r",\s*(?:and\s+)?|\s+(?:differs?|compared?s?|stacks? up)\s+(?:from|to|with|against)\s+|"
               r"\s+(?:and|vs\.?|versus|with|to|from)\s+")
@@ -220,7 +222,7 @@ _LISTING_TERMS = ((re.compile(r"\bsubject (?:codes?|areas?|tags?|labels?|classes
                   # "who is printed second on X?", "who is listed last?"
                   (re.compile(r"\b(?:is|was|are|were) (?:printed|listed|shown|named|credited) (first|second|third|"
                               r"fourth|fifth|last)\b", re.IGNORECASE), r"is the \1 author"),
-                  # "which of these puts Hinton in third place?", "has Ba in the last position"
+                  # "which of these puts X in third place?", "has Y in the last position"
                   (re.compile(r"\b([A-Z][\w.'-]+) (?:in|at) (?:the )?(first|second|third|fourth|fifth|last) (?:place|"
                               r"position|slot|spot)\b"), r"\1 as the \2 author"))
 

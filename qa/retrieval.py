@@ -50,12 +50,32 @@ _NAME = re.compile(r"^[A-Za-z]*(?:[A-Z][a-z0-9]*[A-Z]|[a-z][A-Z])[A-Za-z]*$")  #
 
 def _swapped_function_word(word: str) -> str | None:
     """The function word ("what", "how", "the") or word of the listing ("papres", "lsit") that `word` writes with two
-    neighbouring letters swapped, if any."""
+    neighbouring letters swapped, if any; or, for a longer word, the word of the listing it writes with one letter
+    left out, added or changed ("erliest", "catagory")."""
     for i in range(len(word) - 1):
         swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
         if swapped != word and (swapped in STOPWORDS or swapped in STOP):
             return swapped
+    if len(word) >= _ONE_EDIT_LENGTH:
+        return next((w for w in _LONG_LISTING_WORDS if _one_edit(word, w)), None)
     return None
+
+
+# words this long are mended by one edit (shorter ones are too often another word, or another language's)
+_ONE_EDIT_LENGTH = 6
+_LONG_LISTING_WORDS = sorted(w for w in STOP if len(w) >= _ONE_EDIT_LENGTH and w.isalpha())
+
+
+def _one_edit(word: str, target: str) -> bool:
+    """`word` is `target` with one letter left out, added or changed."""
+    if abs(len(word) - len(target)) > 1 or word == target:
+        return False
+    i = 0
+    while i < min(len(word), len(target)) and word[i] == target[i]:
+        i += 1
+    if len(word) == len(target):
+        return word[i + 1:] == target[i + 1:]
+    return word[i:] == target[i + 1:] if len(word) < len(target) else word[i + 1:] == target[i:]
 
 
 def tokenize(text: str, stemmer=None) -> list[str]:

@@ -120,10 +120,18 @@ _NAMED_WORD = re.compile(rf"\bthe (?:words?|terms?)\s+({_WORD_NAMED}(?:(?:\s*,\s
                          rf"\s*,\s*{_WORD_NAMED})*)\b(?!['\"”’»])")
 
 
+# forms of one word written out after a verb of writing ("abstracts mention architecture or architectures"): the
+# word as written, as if quoted (two forms of one word name a word, not a topic)
+_FORMS_NAMED = re.compile(rf"\b(?:mention|use|contain|write|include|say)s?\s+(?:the\s+)?({_WORD_NAMED})"
+                          rf"(?:\s*,\s*|\s*/\s*|\s+or\s+|\s*,\s*or\s+)({_WORD_NAMED})\b", re.IGNORECASE)
+
+
 def quoted_phrases(question: str) -> list[str]:
+    forms = [pair for pair in _FORMS_NAMED.findall(question) if forms_listed(list(pair))]
     found = [m.strip() for m in _QUOTED.findall(question) if m.strip()] + [
         w for named in _NAMED_WORD.findall(question)
-        for w in re.split(r"\s*,\s*(?:(?:or|and)\s+)?|\s+(?:or|and)\s+", named) if w.lower() not in STOP]
+        for w in re.split(r"\s*,\s*(?:(?:or|and)\s+)?|\s+(?:or|and)\s+", named) if w.lower() not in STOP] + [
+        w for pair in forms for w in pair]
     return list(dict.fromkeys(found))
 
 

@@ -310,6 +310,32 @@ def test_follow_up_uses_the_history(assistant):
     assert answer.citations[0].title == "Mastering Atari with Discrete World Models"
 
 
+def test_the_same_question_asked_of_something_else(assistant):
+    """"What about MuJoCo?" after a list of the abstracts that mention Atari: the previous question is asked again of
+    MuJoCo, not of the papers the previous answer cited."""
+    import re as _re
+
+    first = assistant.ask("Which abstracts mention Atari?")
+    history = [{"role": "user", "content": "Which abstracts mention Atari?"},
+               {"role": "assistant", "content": first.answer}]
+    holders = {p.title for p in assistant.papers if _re.search("mujoco", f"{p.title} {p.abstract}", _re.I)}
+    assert holders and holders != {c.title for c in first.citations}
+    for follow_up in ("What about MuJoCo?", "Same question for MuJoCo."):
+        answer = assistant.ask(follow_up, history)
+        assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, answer.answer
+
+
+def test_a_part_that_asks_where_a_method_was_tested_gets_the_experiments_sentence(assistant):
+    answer = assistant.ask("Which minimax algorithm deals with the rotational behaviour of gradient dynamics? "
+                           "Other than toy problems, where did they test it?")
+    assert answer.route == "paper" and "GAN training" in answer.answer, answer.answer
+
+
+def test_a_misspelt_listing_word_is_still_the_listing_s_question(assistant):
+    answer = assistant.ask("Which is the erliest entry?")
+    assert answer.route == "metadata" and "Scalable trust-region method" in answer.answer, answer.answer
+
+
 def test_filters_read_from_the_question(assistant):
     answer = assistant.ask("What has been done on reinforcement learning since 2021?")
     assert answer.route == "synthesis" and answer.citations
@@ -729,6 +755,34 @@ def test_a_rare_name_cites_exactly_the_papers_that_write_it(assistant):
     assert len(holders) > 8
     answer = assistant.ask("How many abstracts contain the term latent?")
     assert {c.title for c in answer.citations} == holders, answer.answer
+
+
+def test_a_count_of_a_written_word_is_every_paper_that_writes_it(assistant):
+    """"How many abstracts mention method or methods?": two forms of one word are the word as written, and the count
+    is every paper that writes either, past the twenty candidates a synthesis reads, in any language; a count of what
+    abstracts write is not the listing's to answer."""
+    import re as _re
+
+    from qa.text import quoted_phrases
+
+    assert quoted_phrases("How many abstracts mention method or methods?") == ["method", "methods"]
+    assert quoted_phrases("Which papers use MuJoCo or Atari?") == []  # two names, not two forms of one word
+    holders = {p.title for p in assistant.papers
+               if _re.search(r"(?<![A-Za-z0-9])methods?(?![A-Za-z0-9])", f"{p.title} {p.abstract}", _re.I)}
+    assert len(holders) > 20
+    answer = assistant.ask("How many abstracts mention method or methods?")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, answer.answer
+    assert answer.answer.startswith(f"{len(holders)} papers in the collection write"), answer.answer
+    # in Croatian, which the English patterns of a count do not read
+    answer = assistant.ask("Koliko sažetaka sadrži riječ 'methods'?")
+    plural = {p.title for p in assistant.papers
+              if _re.search(r"(?<![A-Za-z0-9])methods", f"{p.title} {p.abstract}", _re.I)}
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == plural, answer.answer
+    # "title or abstract": the listing's titles alone do not count it
+    answer = assistant.ask("Count entries whose abstract or title contains the word framework.")
+    framework = {p.title for p in assistant.papers if _re.search(r"(?<![A-Za-z0-9])framework",
+                                                                 f"{p.title} {p.abstract}", _re.I)}
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == framework, answer.answer
 
 
 def test_a_decline_names_what_the_collection_lacks_in_any_script(assistant):

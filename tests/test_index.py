@@ -169,6 +169,16 @@ def test_typos_are_tolerated(retriever):
     assert retriever.search("lookahed optimiser", k=1)[0].paper.title.startswith("Lookahead Optimizer")
 
 
+def test_a_misspelt_word_of_the_listing_is_read_as_written_right(retriever):
+    """Two letters swapped in any word the listing's questions use, or one letter left out, added or changed in a
+    longer one; a short word is left alone (it is as likely another word, or another language's)."""
+    index = retriever.index()
+    assert index.function_words_mended("Waht is the erliest paper in each catagory?") == \
+        "What is the earliest paper in each category?"
+    assert index.function_words_mended("Quel est le plus ancien?") == "Quel est le plus ancien?"
+    assert index.function_words_mended("how many papres had cod?") == "how many papers had cod?"
+
+
 def test_close_spellings_are_the_ones_a_whole_vocabulary_scan_finds(retriever):
     """The character-count prefilter only skips words difflib could not accept: same corrections, faster."""
     import difflib

@@ -174,6 +174,8 @@ def test_the_things_a_comparison_names_or_describes():
                               "at the image once to predict boxes from a grid.") == \
         ["detector that proposes regions and scores them",
          "one that looks at the image once to predict boxes from a grid"]
+    # the role they are compared in is not part of the second thing ("as well as" joins two things)
+    assert comparison_targets("Compare FRePo and POPLIN as ways of saving compute.") == ["FRePo", "POPLIN"]
     # "to" before a verb is not a second thing compared
     assert comparison_targets("Compare the study that scores agents offline with the method that sets goals to "
                               "maximize entropy.") == ["study that scores agents offline",
@@ -507,3 +509,11 @@ def test_two_papers_described_one_by_one_are_compared_side_by_side(assistant):
     assert [c.title for c in answer.citations] == ["BatchEnsemble: An Alternative Approach to Efficient Ensemble and "
                                                    "Lifelong Learning", "Boosted Prompt Ensembles for Large Language "
                                                    "Models"]
+
+
+def test_a_paper_called_by_a_name_is_defined_by_the_sentence_that_writes_it(assistant):
+    """"How do WMDP and ToolEmu differ?": the WMDP paper releases the benchmark and also develops an unlearning method
+    (RMU), which its title does not name; the comparison defines it by the benchmark the question calls it by."""
+    answer = assistant.ask("How do WMDP and ToolEmu differ?")
+    row = next(line for line in answer.answer.splitlines() if line.startswith("| What it is"))
+    assert "3,668 multiple-choice questions" in row, answer.answer
