@@ -207,8 +207,8 @@ class Assistant:
             context_papers=self._paper_in_question(question, history)
             if one_paper or needs_paper_context(question) else None,
             among=self.reader.papers_named_in(history) if history and refers_back(question) else None)
-        mended = self.retriever.index().function_words_mended(question)
-        if not result.understood and mended != question:  # "the erliest paper": the listing's word misspelt
+        mended = question if result.understood else self.retriever.index().function_words_mended(question)
+        if mended != question:  # "the erliest paper": a word of the listing misspelt
             result = answer_metadata(mended, self.papers, self.profile, filters, previous_question=context)
         timings = answer.timings_ms
         read_as = ""

@@ -98,6 +98,7 @@ def self_contained(question: str) -> bool:
 COMPARED_SCORE, COMPARED_MARGIN = 0.85, 0.15
 AUTHOR_LISTING = 0.3  # a decline turns to the listing for a question naming an author when metadata is this likely
 
+
 def substitutes(question: str) -> bool:
     """A follow-up that asks the previous question again of something else ("Same question for MuJoCo.", "What
     about 2022?"); not one with words enough of its own ("what about planning with learned world models?")."""
