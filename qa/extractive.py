@@ -47,7 +47,6 @@ _TESTED = re.compile(r"\b(?:empirical(?:ly)?|experiments?|experimental(?:ly)?|ev
                      r"tested|appl(?:y|ied|ies) (?:\S+ ){0,3}to|"
                      r"on (?:the )?(?:\S+ ){0,3}(?:tasks?|games?|domains?|suite))\b",
                      re.IGNORECASE)
-_AUTHORS_DO = re.compile(r"\b(?:we|the authors)\b", re.IGNORECASE)
 _CONTEXT_ASKED = re.compile(r"\b(?:problems?|challenges?|motivat\w*|why|limitations?|issues?|difficult\w*|gap|"
                             r"shortcomings?|background|before|prior|existing|previous|cannot|can't|fails?|unable)\b",
                             re.IGNORECASE)
@@ -611,11 +610,12 @@ def _defining_sentence(paper: Paper, question: str = "", others: list[Paper] | N
     sentences = split_sentences(paper.abstract) or [paper.abstract]
     called = [n for n in question_names(question) if says(paper.abstract, n, whole=True)
               and not any(says(f"{o.title} {o.abstract}", n, whole=True) for o in others or [])]
-    by_name = next((s for s in sentences if _AUTHORS_DO.search(s) and any(says(s, n, whole=True) for n in called)),
-                   None)
     named = contribution(paper.title, paper.abstract)
-    if by_name and not (named and any(says(named[0], n, whole=True) for n in called)):
-        return by_name
+    if called and not (named and any(says(named[0], n, whole=True) for n in called)):
+        by_name = next((s for s in sentences if AUTHORS_SAY.search(s) and any(says(s, n, whole=True) for n in called)),
+                       None)
+        if by_name:
+            return by_name
     if named and named[0] in sentences:
         return named[0]
     return next((s for s in sentences if _CONTRIBUTES.search(s)),

@@ -48,6 +48,11 @@ _INFLECTIONS = ("s", "es", "ed", "d", "ing", "ly")
 _NAME = re.compile(r"^[A-Za-z]*(?:[A-Z][a-z0-9]*[A-Z]|[a-z][A-Z])[A-Za-z]*$")  # "FRePo", "DreamerV", "ToolEmu"
 
 
+# words this long are mended by one edit (shorter ones are too often another word, or another language's)
+_ONE_EDIT_LENGTH = 6
+_LONG_LISTING_WORDS = sorted(w for w in STOP if len(w) >= _ONE_EDIT_LENGTH and w.isalpha())
+
+
 def _swapped_function_word(word: str) -> str | None:
     """The function word ("what", "how", "the") or word of the listing ("papres", "lsit") that `word` writes with two
     neighbouring letters swapped, if any; or, for a longer word, the word of the listing it writes with one letter
@@ -59,11 +64,6 @@ def _swapped_function_word(word: str) -> str | None:
     if len(word) >= _ONE_EDIT_LENGTH:
         return next((w for w in _LONG_LISTING_WORDS if _one_edit(word, w)), None)
     return None
-
-
-# words this long are mended by one edit (shorter ones are too often another word, or another language's)
-_ONE_EDIT_LENGTH = 6
-_LONG_LISTING_WORDS = sorted(w for w in STOP if len(w) >= _ONE_EDIT_LENGTH and w.isalpha())
 
 
 def _one_edit(word: str, target: str) -> bool:

@@ -123,7 +123,7 @@ _NAMED_WORD = re.compile(rf"\bthe (?:words?|terms?)\s+({_WORD_NAMED}(?:(?:\s*,\s
 # forms of one word written out after a verb of writing ("abstracts mention architecture or architectures"): the
 # word as written, as if quoted (two forms of one word name a word, not a topic)
 _FORMS_NAMED = re.compile(rf"\b(?:mention|use|contain|write|include|say)s?\s+(?:the\s+)?({_WORD_NAMED})"
-                          rf"(?:\s*,\s*|\s*/\s*|\s+or\s+|\s*,\s*or\s+)({_WORD_NAMED})\b", re.IGNORECASE)
+                          rf"(?:\s*,\s*(?:or\s+)?|\s*/\s*|\s+or\s+)({_WORD_NAMED})\b", re.IGNORECASE)
 
 
 def quoted_phrases(question: str) -> list[str]:
