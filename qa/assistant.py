@@ -15,6 +15,7 @@ from typing import Iterator
 
 import numpy as np
 
+from .papers import Paper
 from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from . import answer_sentences, evidence
@@ -28,7 +29,7 @@ from .field_counts import dates_apart, dates_compared, shared_authors
 from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
 from .question import (MAX_COMPARED, alternatives, comparison_targets, fold, given_as_examples, parse_filters,
                        question_names)
-from .text import forms_listed, quoted_phrases
+from .text import forms_listed, quoted_phrases, says
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
 from .router import get_router
 from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back
@@ -73,6 +74,21 @@ def clean_history(history) -> list[dict]:
         out.append({"role": message["role"],
                     "content": _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", str(content)))[:4000]})
     return out
+
+
+def _whole_names(question: str, names: list[str], papers: list[Paper]) -> list[str]:
+    """The names, those written one after another taken as one ("Common Crawl", "Penn Treebank": "Common" alone is
+    a word most abstracts write), unless together they are words of a title (a paper's name is not a thing its
+    abstract writes)."""
+    whole: list[str] = []
+    for name in names:
+        joined = f"{whole[-1]} {name}" if whole else ""
+        if joined and re.search(rf"(?<![\w-]){re.escape(joined)}(?![\w-])", question) and \
+                not any(says(p.title, joined) for p in papers):
+            whole[-1] = f"{whole[-1]} {name}"
+        else:
+            whole.append(name)
+    return whole
 
 
 class Assistant:
@@ -458,7 +474,7 @@ class Assistant:
             # a count is every one of them, however many (27 of 50 abstracts write "propose")
             return holders if len(holders) <= SELECTION.pool or counts else []
         found = {}
-        for name in question_names(question):
+        for name in _whole_names(question, question_names(question), self.papers):
             near = self.retriever.search(name, k=most + 1, filters=filters)
             holders = [h for h in near if writes(h.paper, name)]
             if 1 <= len(holders) <= most:
@@ -466,7 +482,7 @@ class Assistant:
         if len(found) > 1:
             # "MuJoCo, Atari or DMLab" (not a name it sets apart: "but not ProcGen"): papers writing any name listed
             any_name = "(?:" + "|".join(re.escape(n) for n in sorted(found, key=len, reverse=True)) + ")"
-            run = re.search(rf"{any_name}(?:\s*(?:,|/|\bor\b|\band\b)+\s*{any_name})+", question)
+            run = re.search(rf"{any_name}(?:(?:\s*(?:,|/|\bor\b|\band\b))+\s*{any_name})+", question)
             listed = [holders for n, holders in found.items() if run and n in run.group(0)]
             either = list({h.paper.paper_id: h for holders in listed for h in holders}.values())
             return either if len(listed) > 1 and len(either) <= most else []

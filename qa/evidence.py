@@ -190,7 +190,8 @@ FEATURES = (
 # "how many MiniWoB tasks …?" is answered by an abstract that writes a number before "tasks" ("23 tasks", "three
 # kinds of tasks"); of 195 labelled questions of this form the collection cannot answer, the best paper's abstract
 # wrote one in 4, of 209 it answers in 178
-_HOW_MANY = re.compile(r"\bhow many ((?:[\w\-]+ ){0,2}?)([a-z\-]+s)\b", re.IGNORECASE)
+_HOW_MANY = re.compile(r"\bhow many (?:of (?:its|their|the|these|those|his|her) )?((?:[\w\-]+ ){0,2}?)"
+                       r"(?!(?:its|this|does|has|was|is|as|his|thus|plus)\b)([a-z\-]+s)\b", re.IGNORECASE)
 # what the listing or the collection as a whole counts, not a paper's abstract ("how many abstracts mention X?")
 _LISTING_NOUN = re.compile(r"papers|entries|works|articles|abstracts|documents|items|records|studies|authors|"
                            r"co-?authors|titles|publications|years|months|listings|ones")

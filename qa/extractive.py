@@ -28,7 +28,7 @@ from .rerank import SentenceVectors
 from .selection import model as selection_model
 from .sources.latex import LatexError, latex_to_text
 from .retrieval import STOPWORDS
-from .text import ACRONYM_PLURAL, LINK, forms_listed, quoted_phrases, says
+from .text import LINK, forms_listed, quoted_phrases, says, says_name
 from .threads import as_written, common_thread
 from .types import Hit
 
@@ -466,8 +466,7 @@ def describes(target: str, paper: Paper) -> bool:
 def writes(paper: Paper, name: str, whole: bool = False) -> bool:
     """The paper's title or abstract writes the name (any case, as a word start: "CIFAR" in "CIFAR-10", or as a whole
     word when `whole`; an acronym's plural in its singular too: "GPUs" in "single-GPU training")."""
-    text, plural = f"{paper.title} {paper.abstract}", ACRONYM_PLURAL.fullmatch(name)
-    return says(text, name, whole) or plural is not None and says(text, plural.group(1), whole)
+    return says_name(f"{paper.title} {paper.abstract}", name, whole)
 
 
 def gather_candidates(question: str, query: str, hits: list[Hit], embedder, named: list[Hit] | None = None,

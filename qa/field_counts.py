@@ -136,6 +136,34 @@ def dated_without_year(q: str, selected: list[Paper], scope_text: str) -> Metada
                           found[:LIST_LIMIT])
 
 
+# "how many distinct publication years appear?", "in how many different years were papers published?"
+_DISTINCT_YEARS = re.compile(r"\bhow many (?:distinct|different|unique|separate|individual) (?:publication |calendar )?"
+                             r"years\b|\bin how many (?:distinct |different |separate )?(?:publication )?years\b|"
+                             r"\bnumber of (?:distinct|different|unique) (?:publication )?years\b")
+
+
+def per_year_lines(selected: list[Paper]) -> list[str]:
+    """Papers per year, newest first; a year the settings supplied to a date without one is said to be so."""
+    counts = Counter(p.year for p in selected)
+    yearless = Counter(p.year for p in selected if not p.year_given)
+    return [f"- {year}: {plural(n, 'paper')}" + (f" ({yearless[year]} dated without a year, read as {year})"
+                                                   if yearless[year] else "")
+            for year, n in sorted(counts.items(), reverse=True)]
+
+
+def distinct_years(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
+    """"How many different years …?": the years the source writes (a supplied one is not counted), and the papers
+    per year."""
+    if not _DISTINCT_YEARS.search(q):
+        return None
+    dated = sorted({p.year for p in selected if p.year_given})
+    yearless = sum(not p.year_given for p in selected)
+    lead = (f"The papers{scope_text} that give a year span {plural(len(dated), 'different year')}, from {dated[0]} "
+            f"to {dated[-1]}." if dated else f"No paper{scope_text} gives a year.")
+    lead += f" Not counted: {plural(yearless, 'paper')} dated without a year." * bool(yearless)
+    return MetadataAnswer(f"{lead} Papers per year:\n" + "\n".join(per_year_lines(selected)))
+
+
 # what a title mark is called, and the characters that write it
 _MARKS = {"colon": ":", "question mark": "?", "question": "?", "hyphen": "-‐–—", "dash": "-‐–—", "comma": ",",
           "digit": "0123456789", "number": "0123456789", "exclamation mark": "!"}

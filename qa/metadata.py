@@ -17,8 +17,9 @@ from .question import (AUTHOR_PLACE, AUTHORS_ON_N, AUTHOR_EXTREME, AUTHOR_SHOWN,
                        compares_years, find_affiliation, find_affiliations, find_author, fold, listing_terms,
                        named_years, parse_category, parse_years, without_name_years)
 from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bounded, authors_on, categories_compared,
-                           complete_lists, dated_without_year, listing as _listing, names_owner, owner_shown,
-                           paper_month, papers_with_affiliation, parts_compared, plural as _plural, positions_of,
+                           complete_lists, dated_without_year, distinct_years, listing as _listing, names_owner,
+                           owner_shown, paper_month, per_year_lines, papers_with_affiliation, parts_compared,
+                           plural as _plural, positions_of,
                            lengths_bounded, role_asked, at_role, same_author as _same_author, shared_dates,
                            months_of_year, title_extremes, titles_with, within_bound, year_parts, affiliations_each,
                            name_forms, names_person, nth_extreme, papers_of_most, span as _span, by_person)
@@ -381,9 +382,13 @@ def _counts_what_the_listing_lacks(q: str, papers: list[Paper], owner: str, ques
     """A count restricted by a word the papers' titles and abstracts use and the listing's fields do not ("how many
     papers mention Atari?", "... are on world models?", "… GPUs?" where abstracts write "GPU"): not the listing's
     total. Words of other languages are not the abstracts' words, so "¿cuántos artículos hay?" stays a total."""
-    words = {w for w in WORD.findall(q) if len(w) > 2 and w not in STOP} - _WHOLE_COUNT - set(WORD.findall(fold(owner)))
-    words |= {fold(a) for a in ACRONYM_PLURAL.findall(question)}
+    words = _topic_words(q, owner) | {fold(a) for a in ACRONYM_PLURAL.findall(question)}
     return bool(words) and bool(words & _written(papers))
+
+
+def _topic_words(q: str, owner: str) -> set[str]:
+    """The words of a (folded) question besides those of asking for papers and counting them."""
+    return {w for w in WORD.findall(q) if len(w) > 2 and w not in STOP} - _WHOLE_COUNT - set(WORD.findall(fold(owner)))
 
 
 _written_cache: dict[tuple, frozenset[str]] = {}
@@ -667,11 +672,13 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if SAME_DAY.search(q):  # papers that share a date, or a day of the year ("June 1, a year apart")
         return shared_dates(q, selected, scope_text())
 
+    if found := distinct_years(q, selected, scope_text()):  # "in how many different years were papers published?"
+        return found
     # per-year breakdown / busiest year
     if BUSIEST_YEAR.search(q) or _YEARS_OVER.search(q) or \
             re.search(r"per[- ]year|each year|by year|year by year|most productive", q):
         counts = Counter(p.year for p in selected)
-        lines = [f"- {year}: {_plural(n, 'paper')}" for year, n in sorted(counts.items(), reverse=True)]
+        lines = per_year_lines(selected)
         if m := _YEARS_OVER.search(q):  # "in which years did he publish more than 5 papers?"
             n = int(m.group(2))
             meets = within_bound(m.group(1), n)
@@ -784,7 +791,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         lead = f"The listing has {_plural(len(selected), 'paper')}{scope_text()}:"
         return MetadataAnswer(lead + "\n" + _listing(selected, authors=shown) + note, selected[:LIST_LIMIT])
 
-    if re.search(r"\b(all|every|list)\b.*\bpapers?\b|\bpapers?\b.*\b(listed|in the (collection|listing))\b", q):
+    if re.search(r"\b(all|every|list)\b.*\bpapers?\b|\bpapers?\b.*\b(listed|in the (collection|listing))\b", q) \
+            and not _topic_words(q, owner):  # "papers in the collection on X?" asks for some of them
         claim = f" (the profile header claims {claimed})" if claimed and claimed != listed else ""
         return MetadataAnswer(f"The listing has {listed} papers{claim}, newest first:\n" +
                               _listing(_newest_first(papers)), _newest_first(papers)[:LIST_LIMIT])

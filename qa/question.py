@@ -318,7 +318,11 @@ def given_as_examples(question: str, names: list[str]) -> bool:
     """Every name is one the question gives as an example ("recurrent networks such as LSTMs"): a paper that writes
     it answers, but so does one about the kind it stands for."""
     tails = " ".join(m.group(1) for m in _EXAMPLES.finditer(question))
-    return bool(names) and all(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", tails) for n in names)
+    # or one of two ways of saying the topic, the other in plain words ("gradient descent or SGD")
+    plain = r"[a-z][a-z\-]{2,}(?: [a-z][a-z\-]{2,})?"
+    return bool(names) and all(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", tails) or
+                               re.search(rf"\b{plain} or {re.escape(n)}(?!\w)|(?<!\w){re.escape(n)} or {plain}\b",
+                                         question) for n in names)
 
 
 def named_years(question: str) -> list[int]:
@@ -398,25 +402,27 @@ def parse_category(question: str, papers: list[Paper]) -> str | None:
     present = {p.category for p in papers if p.category}
     # arXiv writes the category with its archive: "cs.LG" is LG
     question = re.sub(r"\b(?:cs|stat|math|eess|econ|physics|q-bio|q-fin)\.([A-Za-z]{2})\b", r"\1", question)
-    for code in sorted(present):
-        if re.search(rf"\b(?:not in|outside(?: of)?|other than|except(?: for)?|excluding|non-)\s*(?:the\s+)?"
-                     rf"(?:category\s+)?{re.escape(code)}\b", question, re.IGNORECASE):
+    # a collection may store the archive too ("cs.LG"): its code is read as the question writes it, "LG"
+    short = {stored.rsplit(".", 1)[-1]: stored for stored in sorted(present)}
+    for code, stored in short.items():
+        if re.search(rf"\b(?:not in|outside(?: of)?|other than|rather than|except(?: for)?|excluding|non-)\s*"
+                     rf"(?:the\s+)?(?:category\s+)?{re.escape(code)}\b", question, re.IGNORECASE):
             continue  # "not in the LG category" sets LG apart (`field_counts.categories_compared`), it is no scope
         # an upper-case code as its own word, e.g. "in CL", "CL papers", "category CL"
         if re.search(rf"(?<![\w.]){re.escape(code)}(?![\w.])", question) and (
                 re.search(rf"(?:\b(?:in|category|categories|cat\.?|from|under|tagged|labell?ed|marked|"
-                          rf"categori[sz]ed as|classified as|filed under)|"
+                          rf"categori[sz]ed(?: as)?|classified(?: as)?|filed under)|"
                           rf"\b(?:cat[eé]gor|kat[eé]gor|категор)\w*|类别|分类)\s*(?:the\s+)?{code}\b",
                           question, re.IGNORECASE)
                 or re.search(rf"\b{code}[- ](?:category|tagged|tag)\b", question)
                 or re.search(rf"\b{code}\s+(?:category|papers?|section|listing)\b", question)
                 or re.search(rf"\(\s*{code}\s*\)", question)):
-            return code
+            return stored
     q = fold(question)
     for code, names in CATEGORY_NAMES.items():
-        if code in present and any(re.search(rf"\b(?:in|category)\s+(?:the\s+)?(?:{re.escape(n)})\b", q)
+        if code in short and any(re.search(rf"\b(?:in|category)\s+(?:the\s+)?(?:{re.escape(n)})\b", q)
                                    or re.search(rf"\({re.escape(n)}\)", q) for n in names):
-            return code
+            return short[code]
     return None
 
 

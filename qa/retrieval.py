@@ -160,8 +160,8 @@ class _Index:
         def fix(match: re.Match) -> str:
             word = match.group(0)
             lower = word.lower()
-            if not word.isascii() or len(word) < 3 or self._known(lower):
-                return word
+            if not word.isascii() or len(word) < 3 or self._known(lower) or lower in STOP:
+                return word  # "fewest" is a word of the listing's questions, not "newest" misspelt
             swapped = _swapped_function_word(lower)
             if not swapped:
                 return word

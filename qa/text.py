@@ -143,6 +143,12 @@ def says(text: str, phrase: str, whole: bool = False) -> bool:
     return re.search(rf"(?<![A-Za-z0-9]){pattern}{end}", text, re.IGNORECASE) is not None
 
 
+def says_name(text: str, name: str, whole: bool = False) -> bool:
+    """`says`, and an acronym's plural in its singular too: "GPUs" in "single-GPU training"."""
+    plural = ACRONYM_PLURAL.fullmatch(name)
+    return says(text, name, whole) or plural is not None and says(text, plural.group(1), whole)
+
+
 def forms_listed(phrases: list[str]) -> bool:
     """The phrases are forms of one word, each written out ("parameter or parameters"): each is meant whole, not
     as the start of a longer word ("parameterized")."""

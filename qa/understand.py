@@ -24,9 +24,9 @@ from .kinds import model as kind_model
 from .papers import Paper
 from .question import (AUTHOR_PLACE, COLLECTION_WIDE, INTERVAL, PAPER_FACT, asks_listing_form, comparison_targets,
                        find_affiliation, fold, interval_targets, listing_terms, named_years, parse_filters,
-                       question_names)
+                       question_names, written_categories)
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, STOPWORDS
-from .text import quoted_phrases, says
+from .text import quoted_phrases, says, says_name
 from .types import Filters, Hit, Query, Route
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,8 @@ _COUNTS_PAPERS = re.compile(r"\bhow many\b|\bnumber of\b|"
                             r"\b(?:which|count(?: the| all)?) (?:papers|abstracts|entries|titles|works)\b|"
                             r"\blist (?:the |all )?(?:papers|abstracts|entries|titles)\b", re.IGNORECASE)
 _ABSTRACTS = re.compile(r"\babstracts?\b", re.IGNORECASE)
+# an affiliation named as the listing's tag for it ("which entry carries the cambridge tag?")
+_TAGGED = re.compile(r"\b(?:tags?|tagged|affiliat\w*|label(?:l?ed)?|marked)\b", re.IGNORECASE)
 # a count of the papers themselves ("how many papers …", "number of entries …")
 _COUNTS_BY_FIELD = re.compile(r"\b(?:how many|number of)\s+(?:\w+\s+){0,3}?(?:papers|entries|works|articles|"
                               r"publications)\b", re.IGNORECASE)
@@ -223,6 +225,17 @@ class Reader:
             # bibliographic and none the model has to decline)
             label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
             reason += f"; names {query.stated.author or self.retriever.profile.name}, an author in the listing"
+        elif label != "metadata" and method == "model" and _TAGGED.search(query.text) and \
+                find_affiliation(query.text, self.retriever.papers):
+            # an affiliation of the listing, named as its tag: of 111 labelled questions that do, all are bibliographic
+            label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
+            reason += "; names an affiliation tag of the listing"
+        elif label != "metadata" and method == "model" and query.foreign >= FOREIGN and not query.history and \
+                written_categories(query.text, self.retriever.papers):
+            # a category code of the listing in a question in another language (Hausa "how many entries are in LG?"):
+            # of 87 labelled questions that write one, 86 are bibliographic (the other also asks what the papers do)
+            label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
+            reason += "; writes a category code of the listing"
         elif label == "not_answerable" and method == "model" and named >= 2:
             # a question that calls two papers of the collection by name is about them: of 331 labelled questions
             # of the bundled listing that do, 327 are synthesis, 3 metadata and one unanswerable (a request to
@@ -361,7 +374,7 @@ class Reader:
             return bool(counts) and any(
                 says(f"{p.title} {p.abstract}", phrase) for p in self.retriever.papers for phrase in quoted)
         names = question_names(question) if _COUNTS_PAPERS_NAMED.search(question) else []
-        return any(says(f"{p.title} {p.abstract}", name) for p in self.retriever.papers for name in names)
+        return any(says_name(f"{p.title} {p.abstract}", name) for p in self.retriever.papers for name in names)
 
     def _one_paper(self, query: Query) -> bool:
         """A listing field (date, code, category, affiliation) of one paper: the paper the question names, the one

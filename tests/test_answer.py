@@ -188,6 +188,21 @@ def test_reworded_counts_are_computed(assistant):
     assert answer.route == "metadata" and shared and {c.title for c in answer.citations} == shared
 
 
+def test_how_many_different_years_counts_the_years_the_source_writes(assistant):
+    """The distinct years of the listing were answered with a synthesis of three papers about "test time"; a year
+    the settings supplied to a date without one is neither counted nor shown as the source's."""
+    papers = load_sources([LISTING]).papers
+    dated = sorted({p.year for p in papers if p.year_given})
+    yearless = [p for p in papers if not p.year_given]
+    for question in ("In how many separate years did papers come out?", "how many different years have entries?"):
+        answer = assistant.ask(question)
+        assert answer.route == "metadata", (question, answer.route_reason)
+        assert answer.answer.startswith(f"The papers that give a year span {len(dated)} different years, from "
+                                        f"{dated[0]} to {dated[-1]}."), answer.answer
+        assert all(f"- {p.year}: 1 paper (1 dated without a year, read as {p.year})" in answer.answer
+                   for p in yearless) and yearless, answer.answer
+
+
 def test_a_count_of_papers_by_what_they_say_is_not_the_listings_total(assistant):
     papers = load_sources([LISTING]).papers
     writing = [p for p in papers if "minecraft" in f"{p.title} {p.abstract}".lower()]

@@ -516,3 +516,38 @@ def test_a_named_papers_nth_author_the_newest_wording_and_who_is_not_shown(offli
     in_2020 = [p for p in papers if p.year == 2020 and any(a == profile.name for a in p.authors)]
     answer = offline.ask(f"Which 2020 entries show {profile.name.split()[-1]} among the printed names?")
     assert {c.title for c in answer.citations} == {p.title for p in in_2020}, answer.answer
+
+
+def test_papers_of_a_topic_are_not_every_paper_of_the_listing():
+    """A question the intent model sent to the listing by mistake ("which of the collection's papers are on X?") was
+    answered with all of its papers; it is handed back to the papers, while "list every paper" is still the
+    listing's."""
+    from qa.metadata import answer_metadata
+    from qa.papers import Profile
+
+    papers, problems = parse_bibtex(BIB)
+    assert problems == []
+    profile = Profile(name="")
+    answer = answer_metadata("Which papers in the collection are mainly about reproducibility?", papers, profile)
+    assert not answer.understood and not answer.papers, answer.text
+    answer = answer_metadata("list every paper in the collection", papers, profile)
+    assert answer.understood and len(answer.papers) == len(papers), answer.text
+
+
+def test_categories_stored_with_their_archive_are_read_as_the_question_writes_them():
+    """A collection may store "cs.LG" where the listing stores "LG"; "in the CV category" and "under cs.LG
+    rather than cs.CV" found no category there, so the answer listed every paper or none of them."""
+    from qa.metadata import answer_metadata
+    from qa.papers import Paper, Profile
+    from qa.question import parse_category, parse_filters
+
+    papers = [Paper(paper_id=str(i), title=f"Paper {i}", authors=["A. Author"], authors_truncated=False,
+                    affiliations=[], category=category, date="2020-01-01", year=2020, has_code=False,
+                    abstract="An abstract.")
+              for i, category in enumerate(["cs.LG", "cs.CV", "cs.CV", "cs.LG", "cs.CV"])]
+    assert parse_category("How many entries sit in the CV category?", papers) == "cs.CV"
+    assert parse_category("Which entries fall under cs.LG rather than cs.CV?", papers) == "cs.LG"
+    assert parse_category("Which papers are about computer vision?", papers) is None
+    question = "How many entries sit in the CV category?"
+    answer = answer_metadata(question, papers, Profile(name=""), parse_filters(question, papers))
+    assert answer.understood and answer.text.startswith("3 papers"), answer.text

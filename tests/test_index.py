@@ -177,6 +177,8 @@ def test_a_misspelt_word_of_the_listing_is_read_as_written_right(retriever):
         "What is the earliest paper in each category?"
     assert index.function_words_mended("Quel est le plus ancien?") == "Quel est le plus ancien?"
     assert index.function_words_mended("how many papres had cod?") == "how many papers had cod?"
+    # a word of the listing's questions is no other one misspelt: "fewest" stays, "auhtors" is mended
+    assert index.function_words_mended("Which entry has the fewest auhtors?") == "Which entry has the fewest authors?"
 
 
 def test_close_spellings_are_the_ones_a_whole_vocabulary_scan_finds(retriever):

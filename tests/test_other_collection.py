@@ -238,6 +238,10 @@ def test_a_count_the_abstract_does_not_write_is_evidence():
     assert not count_unstated("How many papers are about agents?", abstract)
     assert not count_unstated("How many abstracts mention MiniWoB in any form?", abstract)
     assert not count_unstated("What does the agent solve?", abstract)
+    # "how many of its X": X is counted, not "its" (which no abstract writes a number before)
+    assert not count_unstated("How many of its MiniWoB tasks does it solve?", abstract)
+    assert not count_unstated("On how many of the 40 navigation problems?", abstract)
+    assert count_unstated("How many of its layers are frozen?", abstract)
     # further from its number when the word before the noun is the question's own: not any "benchmarks"
     abstract = "It beats the baseline on five rather different and large visual reasoning benchmarks."
     assert not count_unstated("On how many visual reasoning benchmarks does it win?", abstract)

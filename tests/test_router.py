@@ -219,6 +219,9 @@ def test_dev_set_accuracy(assistant):
     ("And how many of them have code?", "How many papers were published in 2020?", "metadata"),
     # a person of the author lists, the model torn between declining and the listing (`AUTHOR_LISTING`)
     ("Is Jamie Kiros anywhere else?", "", "metadata"),
+    # an affiliation named as the listing's tag; a category code in a question in another language (Hausa)
+    ("What entry has the cambridge tag on it?", "", "metadata"),
+    ("Takardu nawa ne a rukunin CL?", "", "metadata"),
 ])
 def test_routes_the_model_gives(assistant, question, previous, label):
     route = assistant.read(question, _turns(previous) or None).route

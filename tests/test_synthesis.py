@@ -309,6 +309,13 @@ def test_a_name_given_as_an_example_does_not_narrow_the_answer_to_the_papers_tha
     assert given_as_examples("Which papers use recurrent networks such as LSTMs?", ["LSTMs"])
     assert not given_as_examples("Which papers use LSTMs?", ["LSTMs"])
     assert not given_as_examples("Which papers use MuJoCo, such as for locomotion?", ["MuJoCo"])
+    assert given_as_examples("Which papers build on gradient descent or SGD?", ["SGD"])  # two ways of saying it
+    assert not given_as_examples("Which papers use MuJoCo or Atari?", ["MuJoCo", "Atari"])
+    # one abstract writes "SGD", and others analyse gradient descent in those words
+    answer = assistant.ask("Which of these papers rely on gradient descent or SGD?")
+    titles = {c.title for c in answer.citations}
+    wanted = {p.title for p in assistant.papers if p.title.startswith(("Lookahead Optimizer", "When Does Precond"))}
+    assert answer.route == "synthesis" and len(wanted) == 2 and wanted <= titles, titles
     # only one abstract writes "LSTM": the kind it stands for is answered too, by the paper named after it
     answer = assistant.ask("Which papers work with recurrent neural networks such as LSTMs?")
     titles = {c.title for c in answer.citations}
@@ -318,6 +325,17 @@ def test_a_name_given_as_an_example_does_not_narrow_the_answer_to_the_papers_tha
     written = assistant.ask("Which papers mention LSTMs?")  # the name itself: exactly the papers that write it
     assert [c.title for c in written.citations] == ["Flipout: Efficient Pseudo-Independent Weight Perturbations on "
                                                     "Mini-Batches"], [c.title for c in written.citations]
+
+
+def test_a_list_of_names_of_several_words_cites_the_papers_that_write_any(assistant):
+    """"Common Crawl, Penn Treebank or GSM8k": each name whole; "Common" alone is a word most abstracts write."""
+    from qa.extractive import writes
+
+    names = ("Common Crawl", "Penn Treebank", "GSM8k")
+    holders = {p.title for p in assistant.papers for n in names if writes(p, n)}
+    answer = assistant.ask("Which abstracts mention Common Crawl, Penn Treebank or GSM8k?")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders and len(holders) == 3, \
+        [c.title for c in answer.citations]
 
 
 def test_comparison_cites_exactly_the_papers_it_names(assistant):
