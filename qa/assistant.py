@@ -77,9 +77,10 @@ def clean_history(history) -> list[dict]:
 
 
 def _whole_names(question: str, names: list[str], papers: list[Paper]) -> list[str]:
-    """The names, those written one after another taken as one ("Common Crawl", "Penn Treebank": "Common" alone is
-    a word most abstracts write), unless together they are words of a title (a paper's name is not a thing its
-    abstract writes)."""
+    """The names of a list of names, those written one after another taken as one ("Common Crawl, Penn Treebank or
+    GSM8k": "Common" alone is a word most abstracts write), unless together they are words of a title (a paper's
+    name is not a thing its abstract writes). A single name of several words is left in its words, as before: a
+    follow-up that sets the paper under discussion against Diffusion Inversion asks about both."""
     whole: list[str] = []
     for name in names:
         joined = f"{whole[-1]} {name}" if whole else ""
@@ -88,7 +89,7 @@ def _whole_names(question: str, names: list[str], papers: list[Paper]) -> list[s
             whole[-1] = f"{whole[-1]} {name}"
         else:
             whole.append(name)
-    return whole
+    return whole if len(whole) > 1 else names
 
 
 class Assistant:
