@@ -318,11 +318,13 @@ def given_as_examples(question: str, names: list[str]) -> bool:
     """Every name is one the question gives as an example ("recurrent networks such as LSTMs"): a paper that writes
     it answers, but so does one about the kind it stands for."""
     tails = " ".join(m.group(1) for m in _EXAMPLES.finditer(question))
-    # or one of two ways of saying the topic, the other in plain words ("gradient descent or SGD")
+    # or one of two ways of saying the topic, the other in plain words ("gradient descent or SGD", "SGD or gradient
+    # descent?"; not "use PPO or compare against it", two things done)
     plain = r"[a-z][a-z\-]{2,}(?: [a-z][a-z\-]{2,})?"
     return bool(names) and all(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", tails) or
-                               re.search(rf"\b{plain} or {re.escape(n)}(?!\w)|(?<!\w){re.escape(n)} or {plain}\b",
-                                         question) for n in names)
+                               re.search(rf"\b{plain} or {re.escape(n)}(?!\w)|"
+                                         rf"(?<!\w){re.escape(n)} or {plain}(?=\s*(?:[?.,;:!)]|$))", question)
+                               for n in names)
 
 
 def named_years(question: str) -> list[int]:

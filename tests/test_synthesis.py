@@ -311,6 +311,8 @@ def test_a_name_given_as_an_example_does_not_narrow_the_answer_to_the_papers_tha
     assert not given_as_examples("Which papers use MuJoCo, such as for locomotion?", ["MuJoCo"])
     assert given_as_examples("Which papers build on gradient descent or SGD?", ["SGD"])  # two ways of saying it
     assert not given_as_examples("Which papers use MuJoCo or Atari?", ["MuJoCo", "Atari"])
+    assert given_as_examples("Which papers use SGD or gradient descent?", ["SGD"])
+    assert not given_as_examples("How many entries use PPO or compare against it?", ["PPO"])  # two things done
     # one abstract writes "SGD", and others analyse gradient descent in those words
     answer = assistant.ask("Which of these papers rely on gradient descent or SGD?")
     titles = {c.title for c in answer.citations}
