@@ -86,7 +86,7 @@ def _whole_names(question: str, names: list[str], papers: list[Paper]) -> list[s
         joined = f"{whole[-1]} {name}" if whole else ""
         if joined and re.search(rf"(?<![\w-]){re.escape(joined)}(?![\w-])", question) and \
                 not any(says(p.title, joined) for p in papers):
-            whole[-1] = f"{whole[-1]} {name}"
+            whole[-1] = joined
         else:
             whole.append(name)
     return whole if len(whole) > 1 else names
