@@ -298,6 +298,54 @@ def choices_unwritten(question: str, papers: list[Paper]) -> list[str]:
     return [] if written else choices
 
 
+# the kinds of named things a question asks "which …?" of, each with the words an abstract writes it with (not
+# environments or tasks: an abstract names those without the word, "surpasses the state of the art on Atari")
+_NAMED_KINDS = {"data": r"data ?sets?|benchmarks?|corpora|corpus", "architecture": r"architectures?|backbones?",
+                "language": r"languages?"}
+_WHICH_KIND = re.compile(r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(" + "|".join(_NAMED_KINDS.values()) + r")\b",
+                         re.IGNORECASE)
+# what an abstract writes before a kind it does not name ("on common deep learning benchmarks"), and after one it
+# goes on to name in plain words ("on several real-world data sets, including electricity consumption")
+_VAGUE = re.compile(r"\b(?:common|standard|several|various|different|multiple|many|popular|existing|diverse|"
+                    r"a range of|a variety of|a number of|a suite of|well-known|real-world|large-scale|public|"
+                    r"typical|modern|widely[- ]used)\b", re.IGNORECASE)
+_LISTED_AFTER = re.compile(r"^\W*(?:\(|:|,?\s*(?:including|such as|like|e\.g\.|namely|from|of)\b)", re.IGNORECASE)
+
+
+def _names_in(sentence: str) -> list[str]:
+    """The words of a sentence that read as names: capitalised past its first word, with capitals inside, or letters
+    with digits."""
+    words = re.findall(r"[\w-]+", sentence)
+    return [w for i, w in enumerate(words) if i > 0 and w[:1].isupper() or re.search(r"[A-Z]", w[1:])
+            or re.search(r"\d", w) and re.search(r"[A-Za-z]", w)]
+
+
+def named_only_vaguely(question: str, paper: Paper) -> list[str]:
+    """The sentences where the paper writes the kind of thing the question asks which of ("which data sets?"),
+    when each writes it only vaguely and names none ("on common deep learning benchmarks"); else []. A paper
+    that does not write the kind at all is not read so: it may name them without saying what they are."""
+    kinds = {next(k for k, words in _NAMED_KINDS.items() if re.fullmatch(words, m.group(1), re.IGNORECASE))
+             for m in _WHICH_KIND.finditer(question)}
+    found = []
+    for kind in sorted(kinds):
+        written = re.compile(rf"\b(?:{_NAMED_KINDS[kind]})\b", re.IGNORECASE)
+        sentences = [s for s in abstract_sentences(paper) if written.search(s)]
+        for sentence in sentences:
+            at = written.search(sentence)
+            if not _VAGUE.search(" ".join(sentence[:at.start()].split()[-5:])) or \
+                    _LISTED_AFTER.search(sentence[at.end():]) or _names_in(sentence):
+                return []
+        if not sentences:
+            return []
+        found.append(sentences[0])
+    return found
+
+
+def explain_vague(sentences: list[str], paper: Paper) -> str:
+    """Why a question that asks which things a paper used is declined: the abstract only says them vaguely."""
+    return f"The abstract of “{paper.title}” does not name them; it says only “{sentences[0].rstrip('.')}”"
+
+
 def explain_choices(choices: list[str], papers: list[Paper]) -> str:
     """Why a question that offers these choices is declined: the papers it is about name none of them."""
     listed = choices[0] if len(choices) == 1 else ", ".join(choices[:-1]) + f" or {choices[-1]}"

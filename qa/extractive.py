@@ -181,7 +181,34 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
                          default=None)
         if result is not None:
             chosen.append(result)
-    return [s for _, _, s in sorted(chosen, key=lambda r: r[1])]
+    return [s for _, _, s in sorted(_completed(question, chosen, ranked_all), key=lambda r: r[1])]
+
+
+# a short sentence that announces a list its next sentences give ("It rests on two components.", "Graphormer adds
+# three structural encodings."): quoted alone it answers nothing. Of the 34 abstract sentences of the bundled and
+# other collections that end on a counted plural, the 15 of at most 12 words all announce a list the next ones give
+_ANNOUNCES = re.compile(r"(?<!\bthese )(?<!\bthose )(?<!\bthe )\b(two|three|four|five)\s+(?:[\w-]+\s+){0,2}[a-z-]+s"
+                        r"(?:\s+of\s+[a-z-]+s)?\s*[.:]$", re.IGNORECASE)
+_COUNTED = {"two": 2, "three": 3, "four": 4, "five": 5}
+_REFERS = re.compile(r"\b(?:these|those|such)\s+([a-z-]+)", re.IGNORECASE)
+
+
+def _completed(question: str, chosen: list, ranked: list) -> list:
+    """The chosen (score, position, sentence)s, plus what they only point to: the sentences that give a list a
+    chosen sentence announces, and the sentence before one that says "these inputs" when the question asks about
+    the inputs and that sentence names them."""
+    by_position = {r[1]: r for r in ranked}
+    asked = content_words(question)
+    added = list(chosen)
+    for _, i, sentence in chosen:
+        announced = _ANNOUNCES.search(sentence)
+        if announced and len(sentence.split()) <= 12:
+            added += [by_position[j] for j in range(i + 1, i + 1 + _COUNTED[announced.group(1).lower()])
+                      if j in by_position]
+        referred = {w for m in _REFERS.finditer(sentence) for w in content_words(m.group(1))} & asked
+        if referred and i - 1 in by_position and referred & content_words(by_position[i - 1][2]):
+            added.append(by_position[i - 1])
+    return list({r[1]: r for r in added}.values())
 
 
 _FIRST_PERSON = [(re.compile(r"\bWe\b"), "The authors"), (re.compile(r"\bwe\b"), "the authors"),

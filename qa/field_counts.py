@@ -480,7 +480,7 @@ def categories_compared(question: str, within: list[Paper], scope_text: str) -> 
 def papers_with_affiliation(q: str, selected: list[Paper], scope_text: str) -> MetadataAnswer | None:
     """"How many papers have any affiliation listed?"."""
     if not re.search(r"\bhow many (?:[\w\-]+ ){0,2}?(?:papers|entries|works|articles)\b.*\b(?:affiliations?|"
-                     r"institutions?)\b", q):
+                     r"tags?|institutions?)\b", q):
         return None
     listed = [p for p in selected if p.affiliations]
     if re.search(r"\b(?:no|without|lack\w*|missing|not|none)\b", q):  # "how many carry no affiliation tag?"

@@ -585,7 +585,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if found := affiliations_each(q, selected, scope_text()):  # "which entries carry two affiliation tags?"
         return found
     # which affiliations appear
-    if re.search(r"\b(which|what|list|all|how many)\b.*\b(affiliations?|institutions?|universit(y|ies)|"
+    if re.search(r"\b(which|what|list|all|how many)\b.*\b(affiliations?|tags|institutions?|universit(y|ies)|"
                  r"organi[sz]ations?|compan(y|ies)|labs?)\b|(per|by) (affiliation|institution)", q) and not affiliation:
         counts = Counter(a for p in selected for a in p.affiliations)
         if counts:

@@ -383,7 +383,11 @@ def parse_years(question: str) -> tuple[int | None, int | None]:
             or re.search(rf"\b{_YEAR}\s*(?:年|년)?\s*(?:onwards|onward|and later|or later|and after|\+|以来|之后|以后|以降|"
                          rf"이후|부터|or (?:more|newer|after|beyond)|and beyond)", q):
         return int(m.group(1)), None
-    if m := re.search(rf"(?<!\w)(?:after|later than|post|despues de|apres|nach|na|dopo il|depois de|после)\s+{_YEAR}\b", q):
+    # a word between two years joins them ("kati ya 2020 na 2024": Swahili "between 2020 and 2024"), whatever it
+    # means before one year alone (Dutch "na 2020", after 2020); a range needs one of the words below
+    joined = re.search(rf"(?<!\d){_YEAR}\s+\w{{1,5}}\s+{_YEAR}(?!\d)", q)
+    if m := not joined and re.search(rf"(?<!\w)(?:after|later than|post|despues de|apres|nach|na|dopo il|depois de|"
+                                     rf"после)\s+{_YEAR}\b", q):
         return int(m.group(1)) + 1, None
     if m := re.search(rf"\b(?:before|prior to|earlier than|older than|predat(?:e|es|ing)|pre)\s+{_YEAR}\b", q) \
             or re.search(rf"(?<!\w)(?:antes de|avant|vor|voor|prima del|до)\s+{_YEAR}\b", q):
@@ -433,6 +437,15 @@ def written_categories(question: str, papers: list[Paper]) -> list[str]:
     a code is written the same way everywhere, so no word around it is needed (`parse_category` wants one)."""
     return [code for code in sorted({p.category for p in papers if p.category})
             if re.search(rf"(?<![A-Za-z])(?:[a-z]+\.)?{re.escape(code)}(?![A-Za-z])", question)]
+
+
+def written_affiliations(question: str, papers: list[Paper]) -> list[str]:
+    """The collection's affiliation tags the question writes exactly as the listing does, in any language: no word
+    around the tag is read (`find_affiliations` reads everyday names, "Toronto"). Only a tag the collection writes as
+    a code, in lower case ("utoronto"), is read so: one written as a name ("OpenAI") is also what a question about
+    the organisation's work writes."""
+    return [code for code in sorted({a for p in papers for a in p.affiliations if a == a.lower()})
+            if re.search(rf"(?<![\w]){re.escape(code)}(?![\w])", question)]
 
 
 def known_authors(papers: list[Paper], exclude: str = "") -> list[str]:

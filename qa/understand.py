@@ -24,7 +24,7 @@ from .kinds import model as kind_model
 from .papers import Paper
 from .question import (AUTHOR_PLACE, COLLECTION_WIDE, INTERVAL, PAPER_FACT, asks_listing_form, comparison_targets,
                        find_affiliation, fold, interval_targets, listing_terms, named_years, parse_filters,
-                       question_names, written_categories)
+                       question_names, written_affiliations, written_categories)
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, STOPWORDS
 from .text import quoted_phrases, says, says_name
 from .types import Filters, Hit, Query, Route
@@ -99,6 +99,11 @@ def self_contained(question: str) -> bool:
 # (hybrid scores; a named system scores about 1.0–1.8, a word such as "that" or "GPT-3.5" about 0.3–0.8)
 COMPARED_SCORE, COMPARED_MARGIN = 0.85, 0.15
 AUTHOR_LISTING = 0.3  # a decline turns to the listing for a question naming an author when metadata is this likely
+# a decline this likely stands for a question in another language that writes an affiliation tag ("utoronto"): the
+# tag questions met in stop 40 were declined at 0.64 to 0.82, and three of four questions about the world that write
+# a tag ("what does nvidia stock cost today?" in German) at 0.91 to 0.98 (docs/ROUTER.md, "Stop 40")
+TAG_DECLINE = 0.9
+SURE_LISTING = 0.5  # below this, the model is torn on a bibliographic reading
 
 
 def substitutes(question: str) -> bool:
@@ -230,12 +235,16 @@ class Reader:
             # an affiliation of the listing, named as its tag: of 111 labelled questions that do, all are bibliographic
             label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
             reason += "; names an affiliation tag of the listing"
-        elif label != "metadata" and method == "model" and query.foreign >= FOREIGN and not query.history and \
-                written_categories(query.text, self.retriever.papers):
-            # a category code of the listing in a question in another language (Hausa "how many entries are in LG?"):
-            # of 87 labelled questions that write one, 86 are bibliographic (the other also asks what the papers do)
+        elif label != "metadata" and method == "model" and query.foreign >= FOREIGN and not query.history and (
+                written_categories(query.text, self.retriever.papers) or label == "not_answerable" and
+                decline < TAG_DECLINE and written_affiliations(query.text, self.retriever.papers)):
+            # a category code or affiliation tag of the listing in a question in another language (Hausa "how many
+            # entries are in LG?"): of 87 labelled questions that write a category code, 86 are bibliographic (the
+            # other also asks what the papers do); of 12 that write a tag as the listing does ("utoronto"), all 12.
+            # A tag may also be a word ("mit" in German) or a company ("what does nvidia stock cost today?"): it
+            # turns only a decline the model is not sure of (`TAG_DECLINE`)
             label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
-            reason += "; writes a category code of the listing"
+            reason += "; writes a code of the listing"
         elif label == "not_answerable" and method == "model" and named >= 2:
             # a question that calls two papers of the collection by name is about them: of 331 labelled questions
             # of the bundled listing that do, 327 are synthesis, 3 metadata and one unanswerable (a request to
@@ -244,8 +253,8 @@ class Reader:
             confidence = float(probabilities[intent.ROUTES.index(label)])
             reason += f"; names {len(query.named)} papers"
         elif label == "metadata" and method == "model" and query.foreign >= FOREIGN and not query.named and \
-                not self._names_author(query) and unlike_any_form(query.text, self.retriever.papers,
-                                                                  self.retriever.profile.name or ""):
+                not self._names_author(query) and not self._writes_code(query.text) and \
+                unlike_any_form(query.text, self.retriever.papers, self.retriever.profile.name or ""):
             # a question in another language that no bibliographic form comes near ("who won the Nobel Prize in
             # physics in 2024?" in Hebrew, read for its year): of 730 labelled questions in other languages that
             # the listing answers, none is this far from every form (qa.forms, docs/ROUTER.md, "Stop 35")
@@ -262,10 +271,20 @@ class Reader:
             reason += "; asks for one paper"
         elif label == "paper" and not query.history and self._spans_years(query.text):
             # a span of years ("from 2020 to 2023") is never one paper's question: of 303 labelled questions that
-            # write two years (no history), 240 are synthesis, 63 metadata and none one paper
-            label = max(("synthesis", "metadata"), key=lambda r: probabilities[intent.ROUTES.index(r)])
+            # write two years (no history), 240 are synthesis, 63 metadata and none one paper; with a person of the
+            # author lists named, all 52 are synthesis (how the person's work went)
+            label = "synthesis" if query.stated.author else max(
+                ("synthesis", "metadata"), key=lambda r: probabilities[intent.ROUTES.index(r)])
             confidence = float(probabilities[intent.ROUTES.index(label)])
             reason += "; spans years"
+        elif label == "metadata" and method == "model" and not query.history and query.stated.author and \
+                probabilities[intent.ROUTES.index("metadata")] < SURE_LISTING and self._spans_years(query.text):
+            # how a co-author's work went over a span of years (Azerbaijani "how did X's work change from 2019 to
+            # 2023?"): of 52 labelled questions that name a person of the author lists and write two years, all are
+            # synthesis; a count over the span ("how many papers did X publish from 2019 to 2023?") the model reads
+            # as bibliographic at 0.94 or more, in English as in Azerbaijani, French, German and Turkish
+            label, confidence = "synthesis", float(probabilities[intent.ROUTES.index("synthesis")])
+            reason += f"; how the work of {query.stated.author} went over the years"
         elif label == "paper" and named >= 2:
             # the paper route answers from one paper; a question that names two or more needs them all (of 227
             # labelled questions that name two papers of the listing, 224 are synthesis and none is one paper)
@@ -297,6 +316,13 @@ class Reader:
             # none of the choices it offers, so they do not say which
             label, confidence, explanation = "not_answerable", decline, evidence.explain_choices(unwritten, about)
             reason += "; its papers write none of the choices it offers"
+        elif label in ("paper", "synthesis") and named <= 1 and about and \
+                (vague := evidence.named_only_vaguely(query.text, about[0])):
+            # "on which data sets was it measured?" of a paper that says only "on common deep learning benchmarks":
+            # of 113 labelled English questions of one paper that ask which data sets, architectures or languages,
+            # none is of a paper that writes them so, nor of 17 synthesis ones; of 67 unanswerable ones, 4 are
+            label, confidence, explanation = "not_answerable", decline, evidence.explain_vague(vague, about[0])
+            reason += "; its paper does not name what it asks which of"
         elif called := evidence.unwritten_paper_name(query.text, self.retriever.papers):
             # "Summarize the Layer Normalization paper": no title or abstract writes the name it calls a paper by
             # (all 17 labelled questions that do so are unanswerable; "the Reversible RNN paper" is read as its
@@ -355,6 +381,11 @@ class Reader:
         """The question writes two different years the collection's papers could have (not a "2048" game)."""
         years = [p.year for p in self.retriever.papers]
         return bool(years) and len({y for y in named_years(question) if min(years) - 5 <= y <= max(years) + 1}) >= 2
+
+    def _writes_code(self, question: str) -> bool:
+        """The question writes a category code or an affiliation tag of the listing, as the listing writes it."""
+        papers = self.retriever.papers
+        return bool(written_categories(question, papers) or written_affiliations(question, papers))
 
     def _names_author(self, query: Query) -> bool:
         """The question names a person of the author lists, or the profile's owner."""

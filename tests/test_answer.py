@@ -304,6 +304,9 @@ def test_refusals_say_what_the_collection_lacks(assistant):
     assert answer.route == "paper" and answer.citations[0].title == "Reversible Recurrent Neural Networks"
     answer = assistant.ask("any papers on protein folding?")  # nothing specific to say: the plain decline
     assert answer.route == "not_answerable" and "does not cover this question, so" in answer.answer
+    # which data sets, of a paper that says only "on common deep learning benchmarks"
+    answer = assistant.ask("In the study that clusters gradients, which benchmarks were used to measure the variance?")
+    assert answer.route == "not_answerable" and "does not name them; it says only “We measure" in answer.answer
 
 
 def test_refuses_what_the_collection_does_not_cover(assistant):
@@ -365,6 +368,11 @@ def test_filters_read_from_the_question(assistant):
     # a number after this year names something (the puzzle game 2048); it does not filter by year
     answer = assistant.ask("Which paper evaluates on the puzzle game 2048?")
     assert answer.filters == "" and answer.citations[0].title.startswith("You Can't Count on Luck"), answer.answer
+    # a word between two years joins them (Swahili "na", "and"), though before one year alone it means "after"
+    from qa.question import parse_years
+    assert parse_years("kazi za 2020 na 2024") == (None, None) and parse_years("artikelen na 2020") == (2021, None)
+    answer = assistant.ask("Kazi za Keiran Paster zilibadilikaje kati ya 2020 na 2024?")
+    assert answer.route in ("synthesis", "metadata") and len(answer.citations) >= 3, answer.answer
 
 
 def test_bad_questions_are_clear_errors(assistant):

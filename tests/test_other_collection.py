@@ -672,3 +672,66 @@ def test_a_choice_no_abstract_of_the_paper_writes_is_declined(vision):
     faster = next(p for p in vision.papers if p.title.startswith("Faster R-CNN"))
     assert choices_unwritten("Which backbone does it use, VGG-16 or ZF?", [faster]) == []  # its abstract writes one
     assert choices_unwritten("Was it built with Caffe or Torch?", [faster]) == ["Caffe", "Torch"]
+
+
+def test_a_sentence_that_points_to_others_brings_them(tmp_path_factory):
+    """Time-series forecasting papers of other groups: "It rests on two components." quoted alone answers nothing,
+    so the sentences that give the components come with it; so does the sentence before one that says "these
+    inputs", when the question asks about the inputs."""
+    from qa.extractive import _completed
+
+    forecasting = _assistant_over(TEST_DATA / "heldout" / "other38_collection.jsonl", tmp_path_factory)
+    answer = forecasting.ask("What are the two parts PatchTST is built from?")
+    assert "The first is patching" in answer.answer and "The second is channel independence" in answer.answer
+    answer = forecasting.ask("How does Informer make long-sequence forecasting efficient?")
+    assert all(f"{n}, " in answer.answer for n in ("First", "Second", "Third")), answer.answer
+    answer = forecasting.ask("Which inputs does the TFT model process separately from each other?")
+    assert "static attributes of each entity" in answer.answer, answer.answer
+    # a longer sentence that ends on a count is not an announcement, and "these three" points back, not ahead
+    ranked = [(0.0, i, s) for i, s in enumerate(["It beats the baselines on four benchmarks from very different "
+                                                 "fields and scales.", "One.", "Two.", "Three.", "Four."])]
+    assert _completed("Where does it win?", ranked[:1], ranked) == ranked[:1]
+    ranked[0] = (0.0, 0, "It needs these three abilities.")
+    assert _completed("Which abilities?", ranked[:1], ranked) == ranked[:1]
+
+
+def test_a_paper_that_only_says_which_kind_of_thing_does_not_say_which():
+    """Speech and forecasting papers of other groups: "which data sets?" of a paper that writes only "on several
+    standard benchmarks" is not answered by it; one that goes on to list them ("including electricity
+    consumption, …") or names them is."""
+    from qa.evidence import named_only_vaguely
+    from qa.sources import load_sources
+
+    speech = {p.title: p for p in load_sources([TEST_DATA / "heldout" / "other6_collection.jsonl"],
+                                               fmt="jsonl").papers}
+    forecasting = {p.title: p for p in load_sources([TEST_DATA / "heldout" / "other38_collection.jsonl"],
+                                                    fmt="jsonl").papers}
+    deep_speech = speech["Deep Speech 2: End-to-End Speech Recognition in English and Mandarin"]
+    assert named_only_vaguely("Which benchmarks did it match human transcribers on?", deep_speech) == [
+        "As a result, the system is competitive with the transcriptions of human workers on several standard "
+        "benchmarks."]
+    assert named_only_vaguely("What languages does it recognise?", deep_speech) == []  # English and Mandarin
+    deep_ar = next(p for title, p in forecasting.items() if title.startswith("DeepAR"))
+    assert named_only_vaguely("Which data sets was it tried on?", deep_ar) == []  # "including electricity …"
+    assert named_only_vaguely("How well does it forecast?", deep_ar) == []
+
+
+def test_a_tag_written_as_the_collection_writes_it_is_bibliographic(tmp_path_factory):
+    """Diffusion-model papers of other groups, tagged with lower-case codes ("openai"): a question in another
+    language that writes one is the listing's (Latvian, which the model declines); a collection that writes its
+    affiliations as names ("OpenAI") has no codes, and a question about an organisation's work is not read as one;
+    nor is a code that is also a word ("mit" in German) where the model does not decline the question."""
+    from qa.question import written_affiliations
+    from qa.sources import load_sources
+
+    diffusion = _assistant_over(TEST_DATA / "heldout" / "other32_collection.jsonl", tmp_path_factory)
+    answer = diffusion.ask("Cik ierakstu ir ar birku openai?")
+    assert answer.route == "metadata" and answer.answer.startswith("The listing has 2 papers"), answer.route_reason
+    named = load_sources([TEST_DATA / "heldout" / "other26_collection.jsonl"], fmt="jsonl").papers
+    assert "OpenAI" in {a for p in named for a in p.affiliations}
+    assert written_affiliations("Πώς άλλαξε η δουλειά της OpenAI μετά το 2021;", named) == []
+    assert written_affiliations("Cik ierakstu ir ar birku openai?", diffusion.papers) == ["openai"]
+    meta_learning = _assistant_over(TEST_DATA / "heldout" / "other34_collection.jsonl", tmp_path_factory)
+    question = "Welche Methode lernt Startgewichte, mit denen ein Modell nach wenigen Schritten neue Aufgaben löst?"
+    assert written_affiliations(question, meta_learning.papers) == ["mit"]  # German "with", and a tag there
+    assert meta_learning.read(question).route.label == "paper"

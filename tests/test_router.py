@@ -222,6 +222,15 @@ def test_dev_set_accuracy(assistant):
     # an affiliation named as the listing's tag; a category code in a question in another language (Hausa)
     ("What entry has the cambridge tag on it?", "", "metadata"),
     ("Takardu nawa ne a rukunin CL?", "", "metadata"),
+    # an affiliation tag as the listing writes it, in Belarusian and Lithuanian (the model declines the first and
+    # reads the second as the listing's; no bibliographic form is near either), but not a question about the world
+    ("Колько запісаў маюць метку cmu?", "", "metadata"),
+    ("Kiek įrašų turi žymą deepmind?", "", "metadata"),
+    ("Wie viel kostet ein Studium an der utoronto?", "", "not_answerable"),
+    # how a co-author's work went over a span of years (Sundanese: the model torn, the listing first), and a count
+    # over the span (Turkish)
+    ("Kumaha karya Keiran Paster robah ti 2020 nepi ka 2024?", "", "synthesis"),
+    ("Harris Chan 2019 ile 2023 arasında kaç makale yayımladı?", "", "metadata"),
 ])
 def test_routes_the_model_gives(assistant, question, previous, label):
     route = assistant.read(question, _turns(previous) or None).route
