@@ -302,7 +302,8 @@ def choices_unwritten(question: str, papers: list[Paper]) -> list[str]:
 # environments or tasks: an abstract names those without the word, "surpasses the state of the art on Atari")
 _NAMED_KINDS = {"data": r"data ?sets?|benchmarks?|corpora|corpus", "architecture": r"architectures?|backbones?",
                 "language": r"languages?"}
-_WHICH_KIND = re.compile(r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(" + "|".join(_NAMED_KINDS.values()) + r")\b",
+_WHICH_KIND = re.compile(r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:" +
+                         "|".join(f"(?P<{kind}>{words})" for kind, words in _NAMED_KINDS.items()) + r")\b",
                          re.IGNORECASE)
 # what an abstract writes before a kind it does not name ("on common deep learning benchmarks"), and after one it
 # goes on to name in plain words ("on several real-world data sets, including electricity consumption")
@@ -324,20 +325,14 @@ def named_only_vaguely(question: str, paper: Paper) -> list[str]:
     """The sentences where the paper writes the kind of thing the question asks which of ("which data sets?"),
     when each writes it only vaguely and names none ("on common deep learning benchmarks"); else []. A paper
     that does not write the kind at all is not read so: it may name them without saying what they are."""
-    kinds = {next(k for k, words in _NAMED_KINDS.items() if re.fullmatch(words, m.group(1), re.IGNORECASE))
-             for m in _WHICH_KIND.finditer(question)}
     found = []
-    for kind in sorted(kinds):
+    for kind in sorted({m.lastgroup for m in _WHICH_KIND.finditer(question)}):
         written = re.compile(rf"\b(?:{_NAMED_KINDS[kind]})\b", re.IGNORECASE)
-        sentences = [s for s in abstract_sentences(paper) if written.search(s)]
-        for sentence in sentences:
-            at = written.search(sentence)
-            if not _VAGUE.search(" ".join(sentence[:at.start()].split()[-5:])) or \
-                    _LISTED_AFTER.search(sentence[at.end():]) or _names_in(sentence):
-                return []
-        if not sentences:
+        at = [(s, m) for s in abstract_sentences(paper) if (m := written.search(s))]
+        if not at or any(not _VAGUE.search(" ".join(s[:m.start()].split()[-5:])) or _LISTED_AFTER.search(s[m.end():])
+                         or _names_in(s) for s, m in at):
             return []
-        found.append(sentences[0])
+        found.append(at[0][0])
     return found
 
 

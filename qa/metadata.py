@@ -19,10 +19,10 @@ from .question import (AUTHOR_PLACE, AUTHORS_ON_N, AUTHOR_EXTREME, AUTHOR_SHOWN,
 from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bounded, authors_on, categories_compared,
                            complete_lists, dated_without_year, distinct_years, listing as _listing, names_owner,
                            owner_shown, paper_month, per_year_lines, papers_with_affiliation, parts_compared,
-                           plural as _plural, positions_of,
-                           lengths_bounded, role_asked, at_role, same_author as _same_author, shared_dates,
-                           months_of_year, title_extremes, titles_with, within_bound, year_parts, affiliations_each,
-                           name_forms, names_person, nth_extreme, papers_of_most, span as _span, by_person)
+                           plural as _plural, positions_of, lengths_bounded, role_asked, at_role,
+                           same_author as _same_author, shared_dates, months_of_year, title_extremes, titles_with,
+                           within_bound, year_parts, affiliations_each, name_forms, names_person, nth_extreme,
+                           papers_of_most, span as _span, by_person)
 from .text import ACRONYM_PLURAL, STOP, WORD
 from .types import Filters, MetadataAnswer
 
