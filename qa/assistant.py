@@ -360,6 +360,8 @@ class Assistant:
             hits = list(searched) if same else self.retriever.search(query.search_text, k=max(k, 3), filters=merged)
         if first is not None:  # the paper whose sentence supports the answer leads
             hits = sorted(hits, key=lambda h: h.paper.paper_id != first.paper_id)
+        elif answer.route == "paper" and not history:
+            hits = self._named_paper_first(query, hits, merged)
         answer.timings_ms["retrieve"] = (time.perf_counter() - t) * 1000
         if not hits:
             scope = f" matching {answer.filters}" if answer.filters else ""
@@ -419,7 +421,10 @@ class Assistant:
         history = history or []
         if filters is None:
             filters = parse_filters(question, self.papers, owner=self.profile.name)
-        query = search_text if search_text is not None else self.reader.search_query(question, history)
+        # what the question rules out ("rankings of models don't count") is not what to look for
+        question = without_set_aside(question)
+        query = without_set_aside(search_text) if search_text is not None else \
+            self.reader.search_query(question, history)
         if query == question:
             query = topic_query(question)
         pool = pool or max((k or self.settings.k) + SYNTHESIS_EXTRA, SELECTION.pool)
@@ -454,6 +459,17 @@ class Assistant:
             called = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self.router().papers_called_in(question)]
             candidates = described_comparison(candidates, called or self.reader.described_pair(question, filters))
         return candidates
+
+    def _named_paper_first(self, query: Query, hits: list[Hit], filters: Filters) -> list[Hit]:
+        """The hits with the one paper the question names first, searched for when the best hits miss it: a question
+        that names ACKTR but asks about its computation ranks an ensemble paper's abstract first and ACKTR's not at
+        all. (Of 2,616 labelled questions that name one paper, 10 miss it so.)"""
+        named = list({p.paper_id: p for p in query.named}.values())
+        if len(named) != 1 or any(h.paper.paper_id == named[0].paper_id for h in hits):
+            return hits
+        deeper = self.retriever.search(query.search_text, k=min(100, len(self.papers)), filters=filters)
+        found = [h for h in deeper if h.paper.paper_id == named[0].paper_id]
+        return found + hits[:len(hits) - 1] if found else hits
 
     def _rare_name_papers(self, question: str, filters: Filters, counts: bool = False) -> list[Hit]:
         """The papers that write the one name the question asks about, when between one and `SELECTION.most`

@@ -336,6 +336,40 @@ def named_only_vaguely(question: str, paper: Paper) -> list[str]:
     return found
 
 
+_NUMBERS = {w: i for i, w in enumerate("two three four five six seven eight nine ten eleven twelve".split(), 2)}
+# "which seven agents …?", "name the four video datasets": things asked for by their number
+_WHICH_COUNTED = re.compile(r"\b(?:which|what|name|list)\s+(?:the\s+|all\s+)?(" + "|".join(_NUMBERS) +
+                            r"|[2-9]|1[0-9])\s+(?:[\w-]+\s+){0,3}?([a-z][\w-]*s)\b", re.IGNORECASE)
+
+
+# what follows a count of things that are not named: another count or a phrase about where they were used ("across
+# seven agents, three Atari games, and …", "on 4 diverse video prediction datasets with …"); not "two constructions,
+# one based on …" nor "It rests on two components." (the next sentences name them)
+_UNNAMED_AFTER = re.compile(r",(?!\s*(?:one|an?|the|each|first|both|namely|including|such|e\.g)\b)|"
+                            r"\s+(?:with|in|on|across|from|for|and|where|that|which|to|by|at|under|over|per)\b")
+
+
+def counted_only(question: str, paper: Paper) -> list[str]:
+    """The sentences where the paper writes the number of things the question asks which of ("which seven agents
+    …?"), when none goes on to name them ("… across seven agents, three Atari games, and …"); else []. A paper
+    that writes no such count is not read so."""
+    found = []
+    for m in _WHICH_COUNTED.finditer(question):
+        n = m.group(1).lower()
+        number = rf"(?:{n}|{_NUMBERS[n]})" if n in _NUMBERS else \
+            rf"(?:{n}|{next((w for w, i in _NUMBERS.items() if i == int(n)), n)})"
+        noun = re.escape(m.group(2).lower().rstrip("s"))
+        # "all three objectives" points back to where they were named; a colon or bracket later names them
+        counted = re.compile(rf"(?<!\ball )(?<!\bthe )(?<!\bthese )(?<!\bthose )\b{number}\s+(?:[\w-]+\s+){{0,3}}?"
+                             rf"{noun}s?\b", re.IGNORECASE)
+        at = [(s, c) for s in abstract_sentences(paper) if (c := counted.search(s))]
+        if not at or not all(_UNNAMED_AFTER.match(s[c.end():]) and not re.search(r"[:(]", s[c.end():])
+                             for s, c in at):
+            return []
+        found.append(at[0][0])
+    return found
+
+
 def explain_vague(sentences: list[str], paper: Paper) -> str:
     """Why a question that asks which things a paper used is declined: the abstract only says them vaguely."""
     return f"The abstract of “{paper.title}” does not name them; it says only “{sentences[0].rstrip('.')}”"

@@ -28,7 +28,7 @@ from .rerank import SentenceVectors
 from .selection import model as selection_model
 from .sources.latex import LatexError, latex_to_text
 from .retrieval import STOPWORDS
-from .text import LINK, forms_listed, quoted_phrases, says, says_name
+from .text import LINK, forms_listed, quoted_phrases, says, says_name, word_families
 from .threads import as_written, common_thread
 from .types import Hit
 
@@ -135,7 +135,11 @@ def question_parts(question: str) -> list[str]:
 
 
 # what the question sets aside ("Besides faster generation, what …?"): its words point at the sentences not wanted
-_SET_ASIDE = re.compile(r"\b(?:besides|apart from|aside from|other than)\b[^,?]{1,60},", re.IGNORECASE)
+# and a later sentence that rules something out ("which papers share weights? Ensembles don't count.")
+_SET_ASIDE = re.compile(r"\b(?:besides|apart from|aside from|other than)\b[^,?]{1,60},|"
+                        r"(?<=[.?!])\s+[^.?!]*\b(?:don't|doesn't|do not|does not|wouldn't|shouldn't) count\b"
+                        r"[^.?!]*[.?!]?",
+                        re.IGNORECASE)
 
 
 def without_set_aside(question: str) -> str:
@@ -181,6 +185,13 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
                          default=None)
         if result is not None:
             chosen.append(result)
+        if not any(_TESTED.search(s) or FINDING.search(s) for _, _, s in chosen):
+            # and where it was tried, when no sentence chosen says: a question that describes a paper already holds
+            # what it does, and the sentence that says where it was shown to work (else what it found) adds
+            tested = next((r for pattern in (_TESTED, FINDING) for r in ranked
+                           if r not in chosen and pattern.search(r[2])), None)
+            if tested is not None:
+                chosen.append(tested)
     return [s for _, _, s in sorted(_completed(question, chosen, ranked_all), key=lambda r: r[1])]
 
 
@@ -746,7 +757,9 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
     if len(papers) == 1:
         lead = f"One paper in the collection addresses this: {papers[0].title} ({_year(papers[0])}) [1]."
     elif quoted and all(any(writes(p, q, whole) for q in quoted) for p in papers):
-        written = " or ".join(f"“{as_written(q, papers)}”" for q in quoted)
+        families = word_families(question)
+        written = " or ".join(f"a form of “{families[q]}”" if q in families else f"“{as_written(q, papers)}”"
+                              for q in quoted)
         lead = f"{len(papers)} papers in the collection write {written}, from {_span(papers)}."
     elif plan.kind == "count":
         lead = f"{len(papers)} papers in the collection are about this, from {_span(papers)}{thread_text}."

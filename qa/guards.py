@@ -89,7 +89,7 @@ _CHITCHAT = re.compile(
 _OUTSIDE_TOPIC = re.compile(
     r"\b(?:ramen|restaurants?|pizza|sushi|coffee shops?|hotels?|apartments?|nightlife|movies?|sports?|football|"
     r"vacation|travel|gdp|weather|recipes?|bake|cook|stocks?|bitcoin|homework|subscriptions?|pricing|fund(?:ers?|ing)|"
-    r"sponsors?|acquisition)\b|\bcapital of\b|\bcapital\b.{0,12}\b(?:of|de)\b|"
+    r"sponsors?|acquisition)\b|\bcapital of\b|\bcapital\b.{0,12}\b(?:of|de)\b|\b(?:which|what) (?:city|country)\b|"
     r"\bpresident of\b|\bprime minister\b|\bworld cup\b|\bpopulation of\b|\bpredict(?:ion)?s? (?:for|about)\b|"
     r"\b(?:when|where) (?:and (?:when|where) )?(?:is|are|will|was|were) [^?]{0,40}\b(?:held|tak(?:e|ing) place)\b")
 _OPINION = re.compile(r"\byour (?:personal |own )?(?:opinion|view|views|thoughts|favou?rite|feelings?|take)\b|\bdo you (?:like|think|believe|"
@@ -146,9 +146,9 @@ def settled(question: str, history: list[dict], names: Names, owner: re.Pattern 
         return Route("not_answerable", 0.97, "rules", "asks to change or reveal the instructions", settled=True)
     if _CODE_REQUEST.search(t):
         return Route("not_answerable", 0.9, "rules", "asks for code to be written", settled=True)
-    if _CHITCHAT.search(t) or _outside_collection(t, names):
+    named = names.papers_called_in(q)  # two papers called by name make the topic theirs ("… the RL recipe")
+    if _CHITCHAT.search(t) or len({p.paper_id for p in named}) < 2 and _outside_collection(t, names):
         return Route("not_answerable", 0.9, "rules", "chit-chat", settled=True)
-    named = names.papers_called_in(q)
     if _OPINION.search(t) and not named:
         return Route("not_answerable", 0.8, "rules", "asks for the assistant's own opinion", settled=True)
     if _PERSONAL.search(t) and (_PERSON_REF.search(t) or names.author_in(norm(q))) and not has(

@@ -710,11 +710,12 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                  for line, year in zip(lines, sorted(counts, reverse=True))]
         return MetadataAnswer(f"{lead}Papers per year{scope_text()}:\n" + "\n".join(lines), extreme)
 
-    # newest / oldest
-    # q is folded: accents are gone ("más reciente" -> "mas reciente")
+    # newest / oldest; q is folded: accents are gone ("más reciente" -> "mas reciente")
     newest = re.search(r"\b(most recent(?:ly)?|latest|newest|last)\b|mas recientes?|plus recent|neueste|nieuwste|"
+                       r"\bmore recent\b|\bnewer\b|"
                        r"meest recente|piu recent|mais recente|последн|новейш|самая новая|最新|가장 최근|احدث|सबसे नया|en yeni|moi nhat", q)
-    oldest = re.search(r"\b(oldest|earliest|first)\b|mas antigu|plus ancien|alteste|oudste|piu vecch|mais antig|"
+    oldest = re.search(r"\b(oldest|earliest|first|older(?! than))\b|mas antigu|plus ancien|alteste|oudste|piu vecch|"
+                       r"mais antig|"
                        r"старейш|самая старая|самая ранняя|最早|最も古い|가장 오래된|اقدم|सबसे पुराना|en eski|cu nhat", q)
     if (newest or oldest) and re.search(r"\b(?:full|complete|whole) dates?\b|\bdated? (?:with|by) (?:a |the )?year\b|"
                                         r"\bdated (?:papers?|entr(?:y|ies)|works?|articles?)\b", q):

@@ -248,6 +248,13 @@ class Names:
             if head != title and len(head.split()) <= 8:
                 self._add(head, i, True, checked=True)
                 self._add(re.sub(r"^(?:the|a|an)\s+", "", head, flags=re.IGNORECASE), i, True, checked=True)
+            # the title's first word and the initials of the capitalised words after it, where an abstract writes
+            # that short form ("Instant NGP" for "Instant Neural Graphics Primitives with …"; "Using LLM" is written
+            # nowhere, so "papers using LLM agents" names no paper)
+            run = re.match(r"([A-Z][\w\-]*)((?:\s+[A-Z][\w\-]*){3,})", head)
+            short = f"{run.group(1)} {''.join(w[0] for w in run.group(2).split())}" if run else ""
+            if short and self.phrase_df(norm(short)):
+                self._add(short, i, True)
             for token in re.findall(r"[\w\-]+", title):
                 if _coined(token) and self.df.get(norm(token).replace(" ", ""), 0) <= 2:
                     self._add(token, i, True)

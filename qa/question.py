@@ -69,7 +69,7 @@ AUTHOR_EXTREME = re.compile(r"\b(?:most|fewest|least|largest|smallest|biggest|lo
                              r"(?: number of)?(?: \w+)? (?:authors|author lists?|authorship)\b|"
                              r"\bauthors?\b.{0,20}\b(?:the most|the fewest)\b")
 PER_MONTH = re.compile(r"\b(?:which|what) months?\b|\b(?:per|each|by|every) month\b|\bmonth of the year\b|"
-                        r"\bmonthly\b|\bmonths?\b.{0,30}\b(?:most|busiest|fewest)\b")
+                        r"\bmonthly\b|\bmonths?\b.{0,30}\b(?:most|busiest|fewest)\b|\bcalendar months?\b")
 COMPARED = re.compile(r"\bcompared?\b|\bversus\b|\bvs\.?(?!\w)|\bagainst\b|\bthan\b|\bor\b|\bdifference\b|"
                        r"\bcompar")
 
@@ -118,7 +118,8 @@ _HOW_MUCH = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bmore\b|\bfewer\b
 # "does X show up / appear in the author list", "X is named on", "papers X is listed on"
 AUTHOR_SHOWN = re.compile(r"\bauthor (?:list|line)s?\b|\bappear\w*\b|\bshows? up\b|\bnamed\b|\blisted\b|\bvisible\b|"
                           r"\bis (?:he|she) on\b|\bon (?:the )?(?:byline|author)|\bshown\b|"
-                          r"\bamong the (?:listed |printed |shown |visible )?(?:authors|names)\b|"
+                          r"\bamong the (?:listed |printed |shown |visible )?(?:authors|names)\b|\bprinted\b|"
+                          r"\bauthor names\b|"
                           r"\bshows?\b[^?]{0,30}\bamong\b|\blists? [^?]{0,40}\bas (?:an? )?author\b")
 # "complete author list", "no et al.", "all authors listed", "truncated"
 COMPLETE_LISTS = re.compile(r"\bet al\b|\b(?:complete|full|whole|untruncated|entire) (?:author|list)|\btruncat|"

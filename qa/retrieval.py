@@ -78,8 +78,14 @@ def _one_edit(word: str, target: str) -> bool:
     return word[i:] == target[i + 1:] if len(word) < len(target) else word[i + 1:] == target[i:]
 
 
-def tokenize(text: str, stemmer=None) -> list[str]:
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+def tokenize(text: str, stemmer=None, written: frozenset[str] | None = None) -> list[str]:
+    """Lower-case words without stop words, stemmed. `written` (the collection's words, for a question): a
+    hyphenated word no abstract writes counts by its parts ("low-rank" asked, "Low Rank" in a title); one that is
+    written stays whole ("human-level", not every abstract on humans)."""
+    words = [w for token in _TOKEN.findall(text.lower())
+             for w in ([token, *token.split("-")] if written is not None and "-" in token and token not in written
+                       else [token])
+             if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     return stemmer.stemWords(words) if stemmer is not None else words
 
 
@@ -108,7 +114,7 @@ class _Index:
         ids, vectors = store.load_title_vectors(manifest)
         self.title_ids, self.title_vectors = ids, vectors
         self._known_words: frozenset[str] | None = None  # read at the first question that needs it
-        self._vocabulary_set = frozenset(self.raw_vocabulary)
+        self._vocabulary_set = self.written = frozenset(self.raw_vocabulary)
         self._corrections: dict[str, str] = {}
         self._char_counts: tuple | None = None  # per vocabulary word (`_could_match`), built at the first typo
 
@@ -300,8 +306,10 @@ class Retriever:
             if pid in allowed_ids and similarity > dense.get(pid, (-1.0, ""))[0]:
                 dense[pid] = (similarity, chunk_id)
 
-        # lexical: BM25 over chunks, best chunk per paper, scaled by the best score of this query
-        tokens = tokenize(corrected, index.stemmer)
+        # lexical: BM25 over chunks, best chunk per paper, scaled by the best score of this query (a hyphenated
+        # word of another language, "RL-agendil", is not split into an English part)
+        foreign = index.foreign_share(query) if len(index.papers) <= MULTILINGUAL_MAX_PAPERS else 0.0
+        tokens = tokenize(corrected, index.stemmer, written=index.written if foreign < MIN_FOREIGN else None)
         lexical: dict[str, tuple[float, str]] = {}
         if tokens:
             scores = index.bm25.get_scores(tokens)
@@ -317,7 +325,6 @@ class Retriever:
         title_sim = dict(zip(index.title_ids, (index.title_vectors @ vector).tolist()))
 
         candidates = set(dense) | set(lexical)
-        foreign = index.foreign_share(query) if len(index.papers) <= MULTILINGUAL_MAX_PAPERS else 0.0
         multilingual: dict[str, float] = {}
         if foreign >= MIN_FOREIGN:
             multilingual = self.multilingual.z_scores(query, allowed)

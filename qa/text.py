@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -122,16 +123,38 @@ _NAMED_WORD = re.compile(rf"\bthe (?:words?|terms?)\s+({_WORD_NAMED}(?:(?:\s*,\s
 
 # forms of one word written out after a verb of writing ("abstracts mention architecture or architectures"): the
 # word as written, as if quoted (two forms of one word name a word, not a topic)
-_FORMS_NAMED = re.compile(rf"\b(?:mention|use|contain|write|include|say)s?\s+(?:the\s+)?({_WORD_NAMED})"
-                          rf"(?:\s*,\s*(?:or\s+)?|\s*/\s*|\s+or\s+)({_WORD_NAMED})\b", re.IGNORECASE)
+_FORMS_NAMED = re.compile(rf"\b(?:mention|use|contain|write|include|say)s?\s+(?:the\s+)?({_WORD_NAMED}"
+                          rf"(?:(?:\s*,\s*(?:or\s+)?|\s*/\s*|\s+or\s+){_WORD_NAMED}){{1,3}})\b", re.IGNORECASE)
+_LISTED = re.compile(r"\s*,\s*(?:or\s+)?|\s*/\s*|\s+or\s+")
+
+
+# any form of one word ("some form of the verb propose", "a form of demonstrate"): every word that starts as its
+# stem does ("proposed", "proposing", "proposal")
+_FORM_OF = re.compile(rf"\b(?:an?|some|any|another|one)\s+forms?\s+of\s+(?:the\s+(?:words?|verbs?|terms?|nouns?)\s+)?"
+                      rf"['\"“‘]?({_WORD_NAMED})", re.IGNORECASE)
+_ENDING = re.compile(r"(?:ation|ing|ed|es|e|s)$")
+
+
+def word_families(question: str) -> dict[str, str]:
+    """{stem: the word as the question writes it} for each word asked about in any of its forms."""
+    families = {}
+    for word in _FORM_OF.findall(question):
+        stem = _ENDING.sub("", word.lower())
+        if len(stem) >= 4 and word.lower() not in STOP:
+            families[stem] = word
+    return families
 
 
 def quoted_phrases(question: str) -> list[str]:
-    forms = [pair for pair in _FORMS_NAMED.findall(question) if forms_listed(list(pair))]
+    forms = [words for listed in _FORMS_NAMED.findall(question)
+             if forms_listed(words := _LISTED.split(listed)) or one_stem(words)]
     found = [m.strip() for m in _QUOTED.findall(question) if m.strip()] + [
         w for named in _NAMED_WORD.findall(question)
         for w in re.split(r"\s*,\s*(?:(?:or|and)\s+)?|\s+(?:or|and)\s+", named) if w.lower() not in STOP] + [
         w for pair in forms for w in pair]
+    families = word_families(question)
+    # a word asked about in any form is its stem; the same word quoted or named as a word is then that stem too
+    found = [w for w in found if not any(w.lower().startswith(stem) for stem in families)] + list(families)
     return list(dict.fromkeys(found))
 
 
@@ -147,6 +170,11 @@ def says_name(text: str, name: str, whole: bool = False) -> bool:
     """`says`, and an acronym's plural in its singular too: "GPUs" in "single-GPU training"."""
     plural = ACRONYM_PLURAL.fullmatch(name)
     return says(text, name, whole) or plural is not None and says(text, plural.group(1), whole)
+
+
+def one_stem(words: list[str]) -> bool:
+    """The words share a start of five letters or more ("synthetic, synthesis or synthesize"): forms of one word."""
+    return len(os.path.commonprefix([w.lower() for w in words])) >= 5
 
 
 def forms_listed(phrases: list[str]) -> bool:

@@ -818,3 +818,99 @@ def test_a_decline_names_what_the_collection_lacks_in_any_script(assistant):
     assert answer.route == "not_answerable" and "mentions GPT-5" in answer.answer, answer.answer
     assert evidence.unknown_names("Did Grosse test GPT-5?", assistant.reader.word_weights(), "Roger Grosse") == \
         ["GPT-5"]
+
+
+def test_a_word_asked_in_any_form_counts_every_form(assistant):
+    """"some form of the verb propose": every word that starts as its stem ("proposed", "proposing", "proposal");
+    words of one stem listed after a verb of writing ("synthetic, synthesis or synthesize") are each the word."""
+    import re as _re
+
+    from qa.text import quoted_phrases, word_families
+
+    assert word_families("Count the abstracts that write any form of the verb propose.") == {"propos": "propose"}
+    assert quoted_phrases("How often does a form of the word evaluate turn up?") == ["evaluat"]
+    assert quoted_phrases("Which abstracts write synthetic, synthesis or synthesize?") == \
+        ["synthetic", "synthesis", "synthesize"]
+    assert word_families("Is there another form of the loss?") == {}  # "the" is no word asked about
+    holders = {p.title for p in assistant.papers if _re.search(r"(?<![A-Za-z0-9])propos", p.abstract, _re.I)}
+    assert len(holders) > 20
+    answer = assistant.ask("Count the abstracts that write any form of the verb propose.")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, answer.answer
+    assert answer.answer.startswith(f"{len(holders)} papers in the collection write a form of “propose”")
+
+
+def test_the_paper_a_question_names_is_answered_from_though_its_words_rank_another(assistant):
+    """A question that names ACKTR but asks about its computation ranks an ensemble paper first and ACKTR's abstract
+    not at all; the paper the question names is the one quoted."""
+    answer = assistant.ask("What is the computational overhead of an ACKTR update over A2C?")
+    assert answer.route == "paper", answer.route_reason
+    assert answer.citations[0].title.startswith("Scalable trust-region method"), answer.answer
+
+
+def test_two_papers_named_are_no_outside_topic_and_where_asks_for_papers(assistant):
+    """A question that names ESPER and EMA-PG and asks about their RL recipe is not about cooking. "Where is X
+    mentioned?" asks for the papers that write X."""
+    from qa.guards import settled
+
+    router = assistant.reader.router()
+    question = "In what way do ESPER and EMA-PG each alter the RL recipe they build on?"
+    assert settled(question, [], router.names) is None
+    assert settled("Any good pasta recipe?", [], router.names).reason == "chit-chat"
+    answer = assistant.ask(question)
+    assert answer.route == "synthesis" and len(answer.citations) == 2, answer.route_reason
+    answer = assistant.ask("Where does ChatGPT get mentioned?")
+    writers = {p.title for p in assistant.papers if "ChatGPT" in p.abstract}
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == writers, answer.route_reason
+
+
+def test_what_a_question_rules_out_is_not_searched_and_hyphens_split(assistant):
+    """A question on low-rank weights that says rankings of models don't count: the ruled-out rankings are not looked
+    for, and "low-rank", which no abstract writes whole, finds a title that writes "Low Rank"."""
+    from qa.extractive import without_set_aside
+    from qa.retrieval import tokenize
+
+    question = "Which papers use low-rank structure in their weights? Rankings of models don't count."
+    assert without_set_aside(question) == "Which papers use low-rank structure in their weights?"
+    assert tokenize("low-rank", written=frozenset({"rank"})) == ["low-rank", "low", "rank"]
+    assert tokenize("human-level", written=frozenset({"human-level"})) == tokenize("human-level") == ["human-level"]
+    answer = assistant.ask(question)
+    cited = {c.title for c in answer.citations}
+    assert any(t.startswith("Exploring Low Rank") for t in cited), answer.answer
+    assert not any(t.startswith("AlpacaFarm") for t in cited), answer.answer
+
+
+def test_a_span_of_years_the_model_half_declines_is_the_papers(assistant):
+    """Of the labelled questions that write two years, none is unanswerable: a decline the model is unsure of, the
+    papers next, becomes a synthesis; the outside world in a span of years is still declined."""
+    answer = assistant.ask("What part did representation learning play in the papers from 2019 to 2024?")
+    assert answer.route == "synthesis" and answer.citations, answer.route_reason
+    answer = assistant.ask("Who won the Turing Award between 2018 and 2020?")
+    assert answer.route == "not_answerable", answer.route_reason
+
+
+def test_things_a_paper_only_counts_are_not_named_by_it(assistant):
+    """"Which seven agents …?" of a paper that writes only "across seven agents, three Atari games, and …" is
+    declined, quoting that sentence; "which three criteria?" of one that goes on to list them (a colon) is answered,
+    and so is a count that points back to things named before ("all three intrinsic objectives")."""
+    from qa.evidence import counted_only
+
+    papers = {p.title: p for p in assistant.papers}
+    agents = papers["Evaluating Agents without Rewards"]
+    assert counted_only("Which seven agents were analyzed?", agents)[0].startswith("We study input entropy")
+    assert counted_only("Which three intrinsic objectives are compared?", agents) == []
+    assert counted_only("On which three criteria is a report card scored?",
+                        next(p for t, p in papers.items() if t.startswith("Report Cards"))) == []
+    answer = assistant.ask("Name the seven agents studied in the paper that scores agents without any reward.")
+    assert answer.route == "not_answerable" and "across seven agents" in answer.answer, answer.route_reason
+
+
+def test_a_described_paper_is_answered_with_where_it_was_tried(assistant):
+    """A question that describes what a paper does already holds it; the answer adds the sentence that says where
+    the paper was tried out, when none of the chosen sentences does."""
+    from qa.extractive import FINDING, _TESTED
+
+    answer = assistant.ask("Which method gives every ensemble member a weight equal to one common matrix multiplied "
+                           "elementwise by its own rank-one matrix?")
+    assert answer.citations[0].title.startswith("BatchEnsemble"), answer.answer
+    sentences = [s for s in re.split(r"(?<=\]\.)\s+", answer.answer.split("): ", 1)[1])]
+    assert any(_TESTED.search(s) or FINDING.search(s) for s in sentences), answer.answer

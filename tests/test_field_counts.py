@@ -61,10 +61,15 @@ def test_the_owner_shown_in_author_lists_and_a_verb_that_is_not_a_season(offline
     assert answer.answer.startswith(f"{profile.name}'s name is shown in the author lists of {shown_2020} papers of "
                                     f"the {len(in_2020)} in the listing (year 2020)"), answer.answer
     for question in (f"On how many entries is {profile.name} among the shown authors?",
-                     f"How many papers list {profile.name} as an author?"):
+                     f"How many papers list {profile.name} as an author?",
+                     f"On how many entries is {profile.name} actually printed among the author names?"):
         answer = offline.ask(question)  # reworded: the same count
         assert answer.route == "metadata" and answer.answer.startswith(
             f"{profile.name}'s name is shown in the author lists of {shown} papers"), (question, answer.answer)
+    surname = profile.name.split()[-1]
+    answer = offline.ask(f"How many entries don't show {surname} anywhere in the printed author names?")
+    assert answer.answer.startswith(f"{len(papers) - shown} papers of the {len(papers)} in the listing do not show"), \
+        answer.answer
     category = papers[0].category
     n = sum(p.category == category for p in papers)
     answer = offline.ask(f"How many papers fall under the {category} category?")  # "fall" is not autumn here
@@ -551,3 +556,28 @@ def test_categories_stored_with_their_archive_are_read_as_the_question_writes_th
     question = "How many entries sit in the CV category?"
     answer = answer_metadata(question, papers, Profile(name=""), parse_filters(question, papers))
     assert answer.understood and answer.text.startswith("3 papers"), answer.text
+
+
+def test_months_with_one_entry_and_the_newer_of_two_before(offline):
+    """"Which calendar months hold just one paper?" is the papers per month; "is the second of the two newer?" after an
+    answer that names two papers is asked of those two."""
+    from collections import Counter
+
+    from qa.field_counts import paper_month
+    from qa.papers import MONTHS
+
+    papers = offline.papers
+    counts = Counter(m for p in papers if (m := paper_month(p)))
+    answer = offline.ask("Which calendar months hold just one paper?")
+    assert answer.route == "metadata", answer.route_reason
+    assert all(f"{MONTHS[m - 1]}: 1 paper" in answer.answer for m, n in counts.items() if n == 1), answer.answer
+    first, second = sorted(papers, key=lambda p: p.date)[:2]
+    history = [{"role": "user", "content": "Which are the two oldest entries?"},
+               {"role": "assistant", "content": f"{first.title} and {second.title}."}]
+    for question in ("Which of the two is the more recent one?", "Which of them is newer?"):
+        answer = offline.ask(question, history)
+        assert answer.route == "metadata" and [c.title for c in answer.citations] == [second.title], answer.answer
+    # "older than" is a bound on the years, not the oldest paper
+    before = {p.title for p in papers if p.year < 2019}
+    answer = offline.ask("Which papers are older than 2019?")
+    assert {c.title for c in answer.citations} == before, answer.answer

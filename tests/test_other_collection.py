@@ -735,3 +735,22 @@ def test_a_tag_written_as_the_collection_writes_it_is_bibliographic(tmp_path_fac
     question = "Welche Methode lernt Startgewichte, mit denen ein Modell nach wenigen Schritten neue Aufgaben löst?"
     assert written_affiliations(question, meta_learning.papers) == ["mit"]  # German "with", and a tag there
     assert meta_learning.read(question).route.label == "paper"
+
+
+def test_which_ones_with_nothing_before_asks_for_the_collections_papers(tmp_path_factory):
+    """Neural-rendering papers of other groups: "which ones rely on a positional encoding?" with no question before
+    it asks for the collection's papers (the model read "ones" as pointing back, and declined); the outside
+    world asked by its city is declined, not answered with the listing's papers of the year it writes; a title
+    shortened as another abstract writes it names its paper."""
+    rendering = _assistant_over(TEST_DATA / "heldout" / "other39_collection.jsonl", tmp_path_factory)
+    writers = {p.title for p in rendering.papers if "positional encoding" in p.abstract}
+    assert len(writers) >= 2
+    answer = rendering.ask("Which ones rely on a positional encoding of their inputs?")
+    assert answer.route == "synthesis" and writers <= {c.title for c in answer.citations}, answer.route_reason
+    answer = rendering.ask("Which city hosted CVPR 2022?")
+    assert answer.route == "not_answerable" and not answer.citations, answer.route_reason
+    # "Instant NGP", the title's first word and the initials of the next three, is how another abstract writes it
+    question = "Set Plenoxels against Instant NGP: what does each do to speed up fitting a radiance field?"
+    assert [p.title.split(":")[0].split(" with ")[0] for p in rendering.reader.router().papers_called_in(question)] \
+        == ["Plenoxels", "Instant Neural Graphics Primitives"]
+    assert rendering.reader.router().papers_called_in("Which papers are using LLM agents?") == []
