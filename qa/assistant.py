@@ -463,7 +463,8 @@ class Assistant:
     def _named_paper_first(self, query: Query, hits: list[Hit], filters: Filters) -> list[Hit]:
         """The hits with the one paper the question names first, searched for when the best hits miss it: a question
         that names ACKTR but asks about its computation ranks an ensemble paper's abstract first and ACKTR's not at
-        all. (Of 2,616 labelled questions that name one paper, 10 miss it so.)"""
+        all. (Of 2,616 labelled questions that name one paper, 10 miss it so.) The evidence's hits are only reordered
+        (`understand._named_first`): the model reads the search as it is, and six of those ten are unanswerable."""
         named = list({p.paper_id: p for p in query.named}.values())
         if len(named) != 1 or any(h.paper.paper_id == named[0].paper_id for h in hits):
             return hits

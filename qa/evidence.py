@@ -337,6 +337,7 @@ def named_only_vaguely(question: str, paper: Paper) -> list[str]:
 
 
 _NUMBERS = {w: i for i, w in enumerate("two three four five six seven eight nine ten eleven twelve".split(), 2)}
+_WORDS = {i: w for w, i in _NUMBERS.items()}
 # "which seven agents …?", "name the four video datasets": things asked for by their number
 _WHICH_COUNTED = re.compile(r"\b(?:which|what|name|list)\s+(?:the\s+|all\s+)?(" + "|".join(_NUMBERS) +
                             r"|[2-9]|1[0-9])\s+(?:[\w-]+\s+){0,3}?([a-z][\w-]*s)\b", re.IGNORECASE)
@@ -355,9 +356,8 @@ def counted_only(question: str, paper: Paper) -> list[str]:
     that writes no such count is not read so."""
     found = []
     for m in _WHICH_COUNTED.finditer(question):
-        n = m.group(1).lower()
-        number = rf"(?:{n}|{_NUMBERS[n]})" if n in _NUMBERS else \
-            rf"(?:{n}|{next((w for w, i in _NUMBERS.items() if i == int(n)), n)})"
+        value = _NUMBERS.get(m.group(1).lower()) or int(m.group(1))
+        number = rf"(?:{value}|{_WORDS.get(value, value)})"  # "four" or "4"
         noun = re.escape(m.group(2).lower().rstrip("s"))
         # "all three objectives" points back to where they were named; a colon or bracket later names them
         counted = re.compile(rf"(?<!\ball )(?<!\bthe )(?<!\bthese )(?<!\bthose )\b{number}\s+(?:[\w-]+\s+){{0,3}}?"

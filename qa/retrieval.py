@@ -114,7 +114,7 @@ class _Index:
         ids, vectors = store.load_title_vectors(manifest)
         self.title_ids, self.title_vectors = ids, vectors
         self._known_words: frozenset[str] | None = None  # read at the first question that needs it
-        self._vocabulary_set = self.written = frozenset(self.raw_vocabulary)
+        self._vocabulary_set = frozenset(self.raw_vocabulary)
         self._corrections: dict[str, str] = {}
         self._char_counts: tuple | None = None  # per vocabulary word (`_could_match`), built at the first typo
 
@@ -309,7 +309,8 @@ class Retriever:
         # lexical: BM25 over chunks, best chunk per paper, scaled by the best score of this query (a hyphenated
         # word of another language, "RL-agendil", is not split into an English part)
         foreign = index.foreign_share(query) if len(index.papers) <= MULTILINGUAL_MAX_PAPERS else 0.0
-        tokens = tokenize(corrected, index.stemmer, written=index.written if foreign < MIN_FOREIGN else None)
+        tokens = tokenize(corrected, index.stemmer,
+                          written=index._vocabulary_set if foreign < MIN_FOREIGN else None)
         lexical: dict[str, tuple[float, str]] = {}
         if tokens:
             scores = index.bm25.get_scores(tokens)

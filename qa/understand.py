@@ -185,6 +185,13 @@ class Reader:
         before = query.route
         grams, multilingual, dense = self.intent_inputs(query)
         probabilities = self._intent().probabilities(grams, multilingual, dense)
+
+        def pick(*routes: str) -> tuple[str, float]:
+            """The route taken: of these, the one the model finds likeliest (the first on a tie), with its
+            probability."""
+            route = max(routes, key=lambda r: probabilities[intent.ROUTES.index(r)])
+            return route, float(probabilities[intent.ROUTES.index(route)])
+
         label, confidence = self._intent().decide(probabilities, dense)
         decline = float(probabilities[intent.ROUTES.index("not_answerable")])
         if label != "not_answerable" and decline >= self._intent().threshold and query.evidence is not None and \
@@ -205,13 +212,13 @@ class Reader:
         named = len({p.paper_id for p in query.named})  # papers the question calls by name
         if label == "not_answerable" and method == "model" and self._counts_written_text(query.text):
             # "how many abstracts use the phrase 'end to end'?": the collection writes it, so the papers answer
-            label, confidence = "synthesis", float(probabilities[intent.ROUTES.index("synthesis")])
+            label, confidence = pick("synthesis")
             reason += "; the collection writes what it counts papers by"
         elif label == "metadata" and method == "model" and _ABSTRACTS.search(query.text) and \
                 self._counts_written_text(query.text):
             # a phrase counted in abstracts, which the listing's fields do not hold (of 21 labelled questions that
             # quote a phrase and say "abstract", 20 are synthesis, one is one paper, none bibliographic)
-            label, confidence = "synthesis", float(probabilities[intent.ROUTES.index("synthesis")])
+            label, confidence = pick("synthesis")
             reason += "; counts papers by what their abstracts write"
         elif label == "not_answerable" and method == "model" and _COUNTS_BY_FIELD.search(query.text) and (
                 query.stated.year_from or query.stated.year_to or query.stated.category or query.stated.author
@@ -219,12 +226,12 @@ class Reader:
             # a count of the papers of a year, category, author, code flag or affiliation, declined for a topic word
             # beside it: the listing computes it (of 191 labelled English counts of that form by year or category,
             # none is unanswerable; of 114 by author, code flag or affiliation, none either)
-            label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
+            label, confidence = pick("metadata")
             reason += "; counts papers by a field of the listing"
         elif label != "metadata" and method == "model" and self.interval_pair(query):
             # "how many weeks lie between the first world-model agent and its successor?": two papers of the
             # collection, named or found each on its own, and the listing dates them
-            label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
+            label, confidence = pick("metadata")
             reason += "; asks the time between two papers"
         elif label == "not_answerable" and method == "model" and self._names_author(query) and (
                 probabilities[intent.ROUTES.index("metadata")] >= AUTHOR_LISTING or
@@ -234,12 +241,12 @@ class Reader:
             # declines 13, all unanswerable, each with the listing at 0.24 or less); or asks the person's place in
             # the author lists ("how often is X the third name shown?": of 80 labelled questions that do, 70 are
             # bibliographic and none the model has to decline)
-            label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
+            label, confidence = pick("metadata")
             reason += f"; names {query.stated.author or self.retriever.profile.name}, an author in the listing"
         elif label != "metadata" and method == "model" and _TAGGED.search(query.text) and \
                 find_affiliation(query.text, self.retriever.papers):
             # an affiliation of the listing, named as its tag: of 111 labelled questions that do, all are bibliographic
-            label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
+            label, confidence = pick("metadata")
             reason += "; names an affiliation tag of the listing"
         elif label != "metadata" and method == "model" and query.foreign >= FOREIGN and not query.history and (
                 written_categories(query.text, self.retriever.papers) or label == "not_answerable" and
@@ -249,14 +256,13 @@ class Reader:
             # other also asks what the papers do); of 12 that write a tag as the listing does ("utoronto"), all 12.
             # A tag may also be a word ("mit" in German) or a company ("what does nvidia stock cost today?"): it
             # turns only a decline the model is not sure of (`TAG_DECLINE`)
-            label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
+            label, confidence = pick("metadata")
             reason += "; writes a code of the listing"
         elif label == "not_answerable" and method == "model" and named >= 2:
             # a question that calls two papers of the collection by name is about them: of 331 labelled questions
             # of the bundled listing that do, 327 are synthesis, 3 metadata and one unanswerable (a request to
             # draft a paper, which the model does not decline either)
-            label = max(("synthesis", "metadata"), key=lambda r: probabilities[intent.ROUTES.index(r)])
-            confidence = float(probabilities[intent.ROUTES.index(label)])
+            label, confidence = pick("synthesis", "metadata")
             reason += f"; names {len(query.named)} papers"
         elif label == "metadata" and method == "model" and query.foreign >= FOREIGN and not query.named and \
                 not self._names_author(query) and not self._writes_code(query.text) and \
@@ -264,9 +270,7 @@ class Reader:
             # a question in another language that no bibliographic form comes near ("who won the Nobel Prize in
             # physics in 2024?" in Hebrew, read for its year): of 730 labelled questions in other languages that
             # the listing answers, none is this far from every form (qa.forms, docs/ROUTER.md, "Stop 35")
-            label = max((r for r in intent.ROUTES if r != "metadata"),
-                        key=lambda r: probabilities[intent.ROUTES.index(r)])
-            confidence = float(probabilities[intent.ROUTES.index(label)])
+            label, confidence = pick(*(r for r in intent.ROUTES if r != "metadata"))
             reason += "; no bibliographic form is near it"
         elif label == "not_answerable" and method == "model" and not query.history and decline < TAG_DECLINE and \
                 ranked[1][0] == "synthesis" and self._spans_years(query.text):
@@ -274,28 +278,25 @@ class Reader:
             # that write two years (no history), none is unanswerable (147 synthesis, 69 bibliographic); only a
             # decline the model is not sure of, with the papers next, turns: a span also dates the outside world
             # ("who won the Turing Award between 2018 and 2020?" is declined at 0.77, the listing next)
-            label, confidence = "synthesis", float(probabilities[intent.ROUTES.index("synthesis")])
+            label, confidence = pick("synthesis")
             reason += "; spans years"
         elif label == "not_answerable" and method == "model" and not query.history and _ONES_ASKED.search(query.text):
             # "which ones use positional encoding?" with nothing before it asks for the collection's papers: all 8
             # labelled questions that open so are answered (6 by the listing, 2 by the papers)
-            label = max(("synthesis", "metadata"), key=lambda r: probabilities[intent.ROUTES.index(r)])
-            confidence = float(probabilities[intent.ROUTES.index(label)])
+            label, confidence = pick("synthesis", "metadata")
             reason += "; asks which of the collection's papers"
         if label == "synthesis" and named < 2 and not query.history and _ONE_PAPER_ASKED.search(query.text) and \
                 not comparison_targets(query.text):
             # "Which paper steers sampling with a classifier and reports FIDs of …?" asks for one paper (of 167
             # labelled questions that open so, none is synthesis; of 33 that open "which entry / study / work", none;
             # of 7 that write a year before it, "which 2019 paper …", none)
-            label, confidence = "paper", float(probabilities[intent.ROUTES.index("paper")])
+            label, confidence = pick("paper")
             reason += "; asks for one paper"
         elif label == "paper" and not query.history and self._spans_years(query.text):
             # a span of years ("from 2020 to 2023") is never one paper's question: of 303 labelled questions that
             # write two years (no history), 240 are synthesis, 63 metadata and none one paper; with a person of the
             # author lists named, all 52 are synthesis (how the person's work went)
-            label = "synthesis" if query.stated.author else max(
-                ("synthesis", "metadata"), key=lambda r: probabilities[intent.ROUTES.index(r)])
-            confidence = float(probabilities[intent.ROUTES.index(label)])
+            label, confidence = pick("synthesis") if query.stated.author else pick("synthesis", "metadata")
             reason += "; spans years"
         elif label == "metadata" and method == "model" and not query.history and query.stated.author and \
                 probabilities[intent.ROUTES.index("metadata")] < SURE_LISTING and self._spans_years(query.text):
@@ -303,7 +304,7 @@ class Reader:
             # 2023?"): of 52 labelled questions that name a person of the author lists and write two years, all are
             # synthesis; a count over the span ("how many papers did X publish from 2019 to 2023?") the model reads
             # as bibliographic at 0.94 or more, in English as in Azerbaijani, French, German and Turkish
-            label, confidence = "synthesis", float(probabilities[intent.ROUTES.index("synthesis")])
+            label, confidence = pick("synthesis")
             reason += f"; how the work of {query.stated.author} went over the years"
         elif label == "paper" and named >= 2:
             # the paper route answers from one paper; a question that names two or more needs them all (of 227
@@ -313,19 +314,18 @@ class Reader:
                 _PLACE_ASKED.search(listing_terms(query.text)):
             # the author at a place in one paper's list is the listing's to give (of 15 labelled questions that ask
             # so, 12 are bibliographic and 2 unanswerable for a list the listing cuts, which it says)
-            label, confidence = "metadata", float(probabilities[intent.ROUTES.index("metadata")])
+            label, confidence = pick("metadata")
             reason += "; asks an author's place in a paper's list"
         elif label in ("paper", "metadata") and method == "model" and not query.history and \
                 _EVOLUTION_ASKED.search(query.text):
             # of 261 labelled questions that ask how something did change or evolve (no history), all are synthesis
-            label, confidence = "synthesis", float(probabilities[intent.ROUTES.index("synthesis")])
+            label, confidence = pick("synthesis")
             reason += "; asks how something changed"
         elif label == "paper" and not query.history and (_EACH_ASKED.search(query.text) or
                                                           _PAPERS_ASKED.search(query.text)):
             # of 115 labelled questions that ask "what does each …" (no history), 114 are synthesis and none one
             # paper; of 1,072 that open "which papers / entries …", 850 are synthesis, 214 metadata and none one paper
-            label = max(("synthesis", "metadata"), key=lambda r: probabilities[intent.ROUTES.index(r)])
-            confidence = float(probabilities[intent.ROUTES.index(label)])
+            label, confidence = pick("synthesis", "metadata")
             reason += "; asks about several papers"
         elif label == "paper" and not query.history and self._compares_two_papers(query):
             label, reason = "synthesis", f"{reason}; compares two papers it describes"
@@ -356,8 +356,7 @@ class Reader:
             explanation = f"No title or abstract in the collection mentions “{called}”."
         query.route = Route(label, round(confidence, 3), method, reason, explanation=explanation,
                             one_paper=self._one_paper(query),
-                            from_papers=max(("paper", "synthesis"),
-                                            key=lambda r: probabilities[intent.ROUTES.index(r)]),
+                            from_papers=pick("paper", "synthesis")[0],
                             llm_error=before.llm_error)
         return query
 
