@@ -20,7 +20,8 @@ from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from . import answer_sentences, evidence
 from .errors import LLMError, QAError
-from .extractive import (COUNT, SELECTION, Candidates, SynthesisPlan, answer_one_paper, answer_several,
+from .kinds import COUNT
+from .extractive import (SELECTION, Candidates, SynthesisPlan, answer_one_paper, answer_several,
                          asks_comparison, clean_sentence, described_comparison, gather_candidates, key_sentences,
                          names_paper, plan_synthesis, synthesis_kind, topic_query, without_set_aside, writes)
 from .llm import get_llm
@@ -438,7 +439,9 @@ class Assistant:
                         best[hit.paper.paper_id] = hit
             hits = sorted(best.values(), key=lambda h: -h.score)[:pool]
         vector = self.retriever.multilingual.encoder.query(question)
-        holders = self._rare_name_papers(question, filters, synthesis_kind(question, 0, vector) == "count")
+        counts = synthesis_kind(question, 0, vector) == "count"
+        holders = self._rare_name_papers(question, filters, counts) or \
+            self._shared_word_papers(offered, filters, counts)
         if holders:  # every paper that writes the one rare name the question asks about is a candidate
             have = {h.paper.paper_id for h in hits}
             hits += [h for h in holders if h.paper.paper_id not in have]
@@ -505,6 +508,22 @@ class Assistant:
             either = list({h.paper.paper_id: h for holders in listed for h in holders}.values())
             return either if len(listed) > 1 and len(either) <= most else []
         return next(iter(found.values()), [])
+
+    def _shared_word_papers(self, offered: list[str], filters: Filters, counts: bool = False) -> list[Hit]:
+        """The papers that write the one word every item of the question's list shares ("memory cost or memory
+        savings": memory, in any form), when two to `SELECTION.most` papers do (for a count, up to `SELECTION.pool`);
+        else []. A word inside a hyphenated one is not the shared word ("zero-shot results or zero-shot transfer"
+        shares "zero-shot", not "shot")."""
+        if len(offered) < 2:
+            return []
+        items = [set(evidence.question_words(" ".join(w for w in item.split() if "-" not in w))) for item in offered]
+        shared = set.intersection(*items)
+        if len(shared) != 1:
+            return []
+        word = shared.pop()
+        holders = [Hit(p, 0.0, p.title, "") for p in self.papers
+                   if filters.matches(p) and evidence.writes_word(p, word)]
+        return holders if 2 <= len(holders) <= (SELECTION.pool if counts else SELECTION.most) else []
 
     def _compared_papers(self, question: str, filters: Filters, history: list[dict] | None = None,
                          compares: bool = False) -> list[Hit]:

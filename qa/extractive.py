@@ -19,7 +19,7 @@ import numpy as np
 
 from .chunks import split_sentences
 from .citations import content_words
-from .kinds import model as kind_model
+from .kinds import COUNT, EVOLUTION, kind_patterns, model as kind_model
 from .papers import Paper
 from .question import COMPARE, MAX_COMPARED, question_names
 from .metadata import facts_sentence, listing_facts
@@ -165,8 +165,12 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
         # the sentence the answer-sentence model finds likeliest to state the answer, with the closest context
         stating = max(ranked, key=lambda r: stating_score(answering, r))
         chosen = [stating] + [r for r in chosen if r[1] != stating[1]][:limit - 1]
+    own = introduced_name(paper.title, paper.abstract)
     for part in question_parts(question):
-        top = usable(rank_sentences(part, paper, embedder))[0]
+        # the paper's own name says which paper, not which of its sentences: "what does CEVAE assume about the
+        # hidden confounders, and …?" is answered by the sentence on what is assumed, not the one that says CEVAE
+        unnamed = re.sub(rf"(?<![\w-]){re.escape(own)}(?![\w-])", " ", part) if own else part
+        top = usable(rank_sentences(unnamed if len(content_words(unnamed)) >= 2 else part, paper, embedder))[0]
         if all(top[1] != r[1] for r in chosen):
             chosen.append(top)
     # words the question asks about that the chosen sentences leave out ("… and names the dynamics bottleneck and
@@ -282,14 +286,6 @@ def answer_one_paper(question: str, hit: Hit, embedder, n: int = 1,
 
 
 # --- several papers -----------------------------------------------------------------------------------------
-EVOLUTION = re.compile(r"\b(evolv\w*|evolution|over (the )?(years|time)|timeline|histor(y|ical)|trajectory|"
-                       r"chronolog\w*|progress(ed|ion)? (of|in|over|from|since)|chang(ed|es) over|develop(ed|ment) over|"
-                       r"how (did|has|have) [^?]{0,80}\b(develop|progress|grow|chang)\w*|"
-                       r"when did|since when|when (was|were) .{0,40}(first|start|begin|began)|earliest|first (paper|work)|"
-                       r"what came (before|after|next)|(start|began|begin)s? (to|working)|latest|most recent)\b",
-                       re.IGNORECASE)
-COUNT = re.compile(r"\bhow many\b|\bnumber of (papers|works|articles|publications)\b|\bcount\b|combien|cu[aá]nt[oa]s",
-                   re.IGNORECASE)
 STARTS = re.compile(r"\b(when did|since when|start|began|begin|first|earliest|came before)\b", re.IGNORECASE)
 BACKGROUND = re.compile(r"^(recent(ly)?|in recent years|over the (past|last)|nowadays|today)\b", re.IGNORECASE)
 # "We present DreamerV3, …" over "Dreamer learns a model of the environment …" in a several-paper answer: on the
@@ -441,11 +437,6 @@ def synthesis_kind(question: str, named: int = 0, vector: np.ndarray | None = No
     if EVOLUTION.search(question):
         return "evolution"
     return "topic"
-
-
-def kind_patterns(question: str) -> tuple[bool, bool, bool]:
-    """What the English patterns read: (evolution, count, compare); inputs of the kind model."""
-    return bool(EVOLUTION.search(question)), bool(COUNT.search(question)), bool(COMPARE.search(question))
 
 
 def asks_comparison(question: str, vector: np.ndarray | None = None) -> bool:

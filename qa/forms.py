@@ -40,6 +40,7 @@ class Form:
     asked: str           # the same, as qa.metadata is asked it: "this paper", with `paper` given as the context
     paper: Paper | None  # the paper it names, for a question about one paper
     cosine: float
+    template: str = ""   # the line of the forms file, slots unfilled
 
 
 class Forms:
@@ -81,7 +82,7 @@ class Forms:
                 asked = SLOT.sub(lambda m: "this paper" if m.group(1) == "paper" else values[m.group(1)],
                                  self.forms[i])
                 paper = named[0] if "paper" in self.slots[i] else None
-                return Form(text, asked, paper, float(cosines[i]))
+                return Form(text, asked, paper, float(cosines[i]), self.forms[i])
         return None
 
 
@@ -97,6 +98,12 @@ def unlike_any_form(question: str, papers: list[Paper], owner: str = "") -> bool
     values = slot_values(question, papers, owner, [])
     limit = YEAR_ONLY_COSINE if values and set(values) <= {"year", "year2"} else MIN_COSINE
     return forms().nearest(question) < limit
+
+
+def counts_authors_papers(question: str, papers: list[Paper], owner: str = "") -> bool:
+    """The closest form counts the papers of a person of the author lists ("How many papers did {author} write?")."""
+    form = forms().closest(question, papers, owner)
+    return form is not None and "{author}" in form.template and form.template.lower().startswith("how many")
 
 
 def without_titles(question: str, named: list[Paper]) -> str:

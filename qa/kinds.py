@@ -1,6 +1,6 @@
 """What shape a several-paper answer takes: a topic, a line of work over time, a count, or a comparison.
 
-The English patterns of `qa.extractive` (EVOLUTION, COUNT, COMPARE) missed every labelled evolution question in
+The English patterns (EVOLUTION, COUNT, and `qa.question.COMPARE`) missed every labelled evolution question in
 another language ("¿Cómo evolucionó …?", "어떻게 발전했나요?") and most counts ("Сколько статей …?"), so those got
 neither a timeline nor a count. The model (qa/data/kind.json, written by tools/train_kind.py from the labelled
 synthesis questions) is a multinomial logistic regression over the question's multilingual-e5 vector, which reads
@@ -9,14 +9,30 @@ other languages, and the English patterns as three more inputs.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import numpy as np
 
+from .question import COMPARE
 from .weights import load_model
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "kind.json"
 KINDS = ("topic", "evolution", "count", "compare")
+
+EVOLUTION = re.compile(r"\b(evolv\w*|evolution|over (the )?(years|time)|timeline|histor(y|ical)|trajectory|"
+                       r"chronolog\w*|progress(ed|ion)? (of|in|over|from|since)|chang(ed|es) over|"
+                       r"develop(ed|ment) over|how (did|has|have) [^?]{0,80}\b(develop|progress|grow|chang)\w*|"
+                       r"when did|since when|when (was|were) .{0,40}(first|start|begin|began)|earliest|"
+                       r"first (paper|work)|what came (before|after|next)|(start|began|begin)s? (to|working)|latest|"
+                       r"most recent)\b", re.IGNORECASE)
+COUNT = re.compile(r"\bhow many\b|\bnumber of (papers|works|articles|publications)\b|\bcount\b|combien|cu[aá]nt[oa]s",
+                   re.IGNORECASE)
+
+
+def kind_patterns(question: str) -> tuple[bool, bool, bool]:
+    """What the English patterns read: (evolution, count, compare); inputs of the kind model."""
+    return bool(EVOLUTION.search(question)), bool(COUNT.search(question)), bool(COMPARE.search(question))
 
 
 def inputs(vector: np.ndarray, patterns: tuple[bool, bool, bool]) -> np.ndarray:

@@ -84,9 +84,11 @@ def introduced_names(sentence: str) -> list[str]:
     while (found := _INTRO_ANY.search(text, at)) is not None:  # overlapping: "proposes a system …, now called X"
         matches.append(found)
         at = found.start(1)
-    if not matches:  # "we address these challenges using neural Feature Regression with Pooling (FRePo)"
+    if not matches:  # "we address these challenges using neural Feature Regression with Pooling (FRePo)" (or "the
+        # authors propose the Causal Effect Variational Autoencoder (CEVAE)", in the third person)
         return [m.group(1) for m in _PAREN_ACRONYM_RE.finditer(text) if _coined(m.group(1))
-                and norm(m.group(1)) not in _OTHERS] if re.search(r"\b(?:we|our)\b", text, re.IGNORECASE) else []
+                and norm(m.group(1)) not in _OTHERS] if re.search(r"\b(?:we|our|the authors)\b", text, re.IGNORECASE) \
+            else []
     # "this paper proposes a system built from RNNs, the model now called the RNN Transducer": the later words name it
     return next((names for match in matches if (names := _named_after(match.group(1)))), [])
 

@@ -125,6 +125,10 @@ _NAMED_WORD = re.compile(rf"\bthe (?:words?|terms?)\s+({_WORD_NAMED}(?:(?:\s*,\s
 # word as written, as if quoted (two forms of one word name a word, not a topic)
 _FORMS_NAMED = re.compile(rf"\b(?:mention|use|contain|write|include|say)s?\s+(?:the\s+)?({_WORD_NAMED}"
                           rf"(?:(?:\s*,\s*(?:or\s+)?|\s*/\s*|\s+or\s+){_WORD_NAMED}){{1,3}})\b", re.IGNORECASE)
+# or before a verb of appearing ("do regular, regularly or regularity appear in any abstract?": all 5 labelled
+# questions that list forms of one word so count the papers that write one of them)
+_FORMS_APPEARING = re.compile(rf"\b({_WORD_NAMED}(?:(?:\s*,\s*(?:or\s+)?|\s*/\s*|\s+or\s+){_WORD_NAMED}){{1,3}})\s+"
+                              r"(?:appears?|occurs?|shows? up|turns? up)\b", re.IGNORECASE)
 _LISTED = re.compile(r"\s*,\s*(?:or\s+)?|\s*/\s*|\s+or\s+")
 
 
@@ -135,19 +139,44 @@ _FORM_OF = re.compile(rf"\b(?:an?|some|any|another|one)\s+forms?\s+of\s+(?:the\s
 _ENDING = re.compile(r"(?:ation|ing|ed|es|e|s)$")
 
 
+# the papers listed or counted by what they mention ("which entries mention momentum?", "how many abstracts talk
+# about generalizing or generalization?")
+MENTIONED = re.compile(r"^\W*(?:which|what|list(?: the| all)?|count(?: the)?|how many)\s+(?:\w+\s+){0,2}?"
+                       r"(?:papers|abstracts|entries|titles|works|articles)\s+(?:\w+\s+){0,2}?(?:mention|use|discuss|"
+                       r"talk about|bring up|refer to|name|cite|contain|include)s?\s+(?P<what>[^?]+)", re.IGNORECASE)
+_PLAIN_WORD = re.compile(r"[a-z][a-z\-]{3,30}")
+
+
+def _forms_written(question: str) -> list[list[str]]:
+    """The lists of forms of one word the question writes out after a verb of writing or before one of appearing."""
+    return [words for listed in _FORMS_NAMED.findall(question) + _FORMS_APPEARING.findall(question)
+            if forms_listed(words := _LISTED.split(listed)) or one_stem(words)]
+
+
 def word_families(question: str) -> dict[str, str]:
-    """{stem: the word as the question writes it} for each word asked about in any of its forms."""
+    """{stem: the word as the question writes it} for each word asked about in any of its forms: named as a form
+    ("a form of demonstrate"), or the plain words alone that papers are listed by ("which abstracts mention
+    trajectories?": of 20 labelled synthesis questions that list or count papers by one to four such words, the
+    papers writing one of them in any form are the expected ones for 19; the other misspells its word)."""
     families = {}
-    for word in _FORM_OF.findall(question):
-        stem = _ENDING.sub("", word.lower())
-        if len(stem) >= 4 and word.lower() not in STOP:
+    words = _FORM_OF.findall(question)
+    if (mentioned := MENTIONED.search(question)) and not words and not _forms_written(question):
+        # (forms of one word written out are each the word, as written)
+        listed = [re.sub(r"^(?:to\s+)?(?:(?:an?|the)\s+)?", "", w)
+                  for w in _LISTED.split(mentioned["what"].strip(" .!"))]
+        words = listed if len(listed) <= 4 and all(_PLAIN_WORD.fullmatch(w) for w in listed) else []
+    for word in words:
+        lower = word.lower()
+        stem = lower[:-3] if lower.endswith("ies") else _ENDING.sub("", lower)
+        if stem.endswith("ation"):  # "ablations": "ablat", which "ablating" writes too
+            stem = stem[:-3]
+        if len(stem) >= 4 and lower not in STOP:
             families[stem] = word
     return families
 
 
 def quoted_phrases(question: str) -> list[str]:
-    forms = [words for listed in _FORMS_NAMED.findall(question)
-             if forms_listed(words := _LISTED.split(listed)) or one_stem(words)]
+    forms = _forms_written(question)
     found = [m.strip() for m in _QUOTED.findall(question) if m.strip()] + [
         w for named in _NAMED_WORD.findall(question)
         for w in re.split(r"\s*,\s*(?:(?:or|and)\s+)?|\s+(?:or|and)\s+", named) if w.lower() not in STOP] + [

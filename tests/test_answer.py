@@ -822,7 +822,8 @@ def test_a_decline_names_what_the_collection_lacks_in_any_script(assistant):
 
 def test_a_word_asked_in_any_form_counts_every_form(assistant):
     """"some form of the verb propose": every word that starts as its stem ("proposed", "proposing", "proposal");
-    words of one stem listed after a verb of writing ("synthetic, synthesis or synthesize") are each the word."""
+    words of one stem listed after a verb of writing ("synthetic, synthesis or synthesize") are each the word; so
+    are the plain words alone that papers are listed by ("which entries refer to a vertex or to vertices?")."""
     import re as _re
 
     from qa.text import quoted_phrases, word_families
@@ -832,6 +833,11 @@ def test_a_word_asked_in_any_form_counts_every_form(assistant):
     assert quoted_phrases("Which abstracts write synthetic, synthesis or synthesize?") == \
         ["synthetic", "synthesis", "synthesize"]
     assert word_families("Is there another form of the loss?") == {}  # "the" is no word asked about
+    # the plain words alone that papers are listed by, each in any form; not a name, nor a phrase
+    assert word_families("Which entries refer to a vertex or to vertices?") == {"vertex": "vertex",
+                                                                                "vertic": "vertices"}
+    assert word_families("Which papers mention the Nobel Prize?") == {}
+    assert word_families("Which papers mention learning from pixels?") == {}
     holders = {p.title for p in assistant.papers if _re.search(r"(?<![A-Za-z0-9])propos", p.abstract, _re.I)}
     assert len(holders) > 20
     answer = assistant.ask("Count the abstracts that write any form of the verb propose.")

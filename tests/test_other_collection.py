@@ -754,3 +754,25 @@ def test_which_ones_with_nothing_before_asks_for_the_collections_papers(tmp_path
     assert [p.title.split(":")[0].split(" with ")[0] for p in rendering.reader.router().papers_called_in(question)] \
         == ["Plenoxels", "Instant Neural Graphics Primitives"]
     assert rendering.reader.router().papers_called_in("Which papers are using LLM agents?") == []
+
+
+def test_a_paper_called_by_a_name_the_collection_lacks_is_declined(tmp_path_factory):
+    """Causal-inference papers of other groups: "the CausalGAN paper", a name of one word that no title, abstract
+    or author list writes, is declined and says so (the model read a topic into it and answered from the nearest
+    papers); a paper called by the name its abstract gives it is answered; the papers that mention a word are
+    those that write it in some form; a question of two parts about one paper is answered in both."""
+    causal = _assistant_over(TEST_DATA / "heldout" / "other40_collection.jsonl", tmp_path_factory)
+    answer = causal.ask("How does the CausalGAN paper generate interventional images?")
+    assert answer.route == "not_answerable" and not answer.citations, answer.route_reason
+    assert "no title or abstract in the collection mentions “CausalGAN”" in answer.answer
+    answer = causal.ask("What does the Dragonnet paper add to treatment effect estimation?")
+    assert answer.route == "paper" and answer.citations[0].title.startswith("Adapting Neural Networks"), \
+        answer.route_reason
+    writers = {p.title for p in causal.papers if "confounder" in p.abstract.lower()}
+    assert len(writers) >= 2
+    answer = causal.ask("Which papers mention confounders?")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == writers, answer.answer
+    # each part of a question of two parts gets its sentence, ranked without the name the paper gives its method
+    # (here in the third person: "the authors propose the … (CEVAE)"), which the sentence on the new benchmark writes
+    answer = causal.ask("What does CEVAE assume about hidden confounders, and which new benchmark does it bring in?")
+    assert "noisy proxy variables of the hidden confounders" in answer.answer and "twin births" in answer.answer

@@ -231,6 +231,13 @@ def test_dev_set_accuracy(assistant):
     # over the span (Turkish)
     ("Kumaha karya Keiran Paster robah ti 2020 nepi ka 2024?", "", "synthesis"),
     ("Harris Chan 2019 ile 2023 arasında kaç makale yayımladı?", "", "metadata"),
+    # a count of a co-author's papers whose closest bibliographic form says so, the model torn (Afrikaans)
+    ("Hoeveel inskrywings het Keiran Paster as skrywer?", "", "metadata"),
+    # a summary of a paper the collection holds, asked for by a name it writes (the model declines the form, which
+    # its training questions only ever used for papers the collection lacks); not one it lacks
+    ("Summarize the ESPER paper.", "", "paper"),
+    ("Give me an overview of the Flipout paper.", "", "paper"),
+    ("Summarize the Adam paper.", "", "not_answerable"),
 ])
 def test_routes_the_model_gives(assistant, question, previous, label):
     route = assistant.read(question, _turns(previous) or None).route
@@ -444,3 +451,33 @@ def test_a_decline_quotes_the_sentence_that_comes_closest(assistant):
     weak = evidence.Evidence(paper, sentence, cosine=0.2, coverage=0.4, number_ok=True)
     list(assistant._refuse(answer.question, answer, None, hits=hits, found=weak))
     assert "[1]" not in answer.answer and not answer.citations
+
+
+def test_questions_read_for_what_they_write(assistant):
+    """A title quoted whole asks about its paper, where the model reads a topic into the title's words; a list of
+    the papers that mention a word the collection writes is answered (the model declined it) by exactly the
+    papers writing that word in some form; the days between a paper named and one described are the listing's,
+    though "POPLIN" alone scores low as a search; a paper called by a name the collection lacks is declined."""
+    import re
+
+    from qa import evidence
+    from qa.understand import _EACH_ASKED
+
+    title = "Mastering Diverse Domains through World Models"
+    answer = assistant.ask(f'Sum up "{title}" for me.')
+    assert answer.route == "paper" and [c.title for c in answer.citations] == [title], answer.route_reason
+    assert "quotes a title whole" in answer.route_reason
+    writers = {p.title for p in assistant.papers if "momentum" in p.abstract.lower()}
+    answer = assistant.ask("What entries mention momentum?")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == writers, answer.route_reason
+    writers = {p.title for p in assistant.papers if re.search(r"\btrajector(?:y|ies)\b", p.abstract, re.I)}
+    assert len(writers) == 3
+    answer = assistant.ask("Which abstracts talk about trajectories?")
+    assert {c.title for c in answer.citations} == writers, answer.answer
+    answer = assistant.ask("How many days are there between POPLIN and the later benchmark of model-based RL?")
+    assert answer.route == "metadata" and answer.answer.startswith("13 days passed between them"), answer.route_reason
+    assert evidence.unwritten_paper_name("What does the AlphaGo paper show?", assistant.papers, ["AlphaGo"]) == \
+        "AlphaGo"
+    assert evidence.unwritten_paper_name("What does the AlphaGo paper show?", assistant.papers) == ""
+    assert _EACH_ASKED.search("How do the Lookahead paper and the Flipout paper each reduce variance?")
+    assert not _EACH_ASKED.search("Which method and which data set did the study use in each experiment?")

@@ -478,6 +478,10 @@ def test_a_paper_is_known_by_the_name_it_introduces():
     assert introduced_names("Our proposed method, ESPER, learns to cluster trajectories.") == ["ESPER"]
     assert introduced_names("We show the capabilities of our model on the MiniWoB environment.") == []  # not theirs
     assert introduced_names("We introduce graph normalizing flows: a reversible model.") == []
+    # an acronym in brackets where the authors speak of themselves in the third person
+    assert introduced_names("Drawing on kernel methods, the authors design the Sparse Kernel Tracker (SKT), which "
+                            "follows objects across frames.") == ["SKT"]
+    assert introduced_names("The Sparse Kernel Tracker (SKT) follows objects across frames.") == []
     assert introduced_names("The new methods, called clipped surrogate optimization (CSO), have some of the "
                             "benefits of trust region policy optimization (TRPO), but are simpler.") == ["CSO"]
     abstract = ("Planning is hard in high dimensions. In this paper, we propose a novel algorithm, model-based "

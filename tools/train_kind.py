@@ -45,7 +45,7 @@ def labelled_rows() -> list[dict]:
 def by_patterns(question: str) -> str:
     """What the English patterns alone say (`extractive.synthesis_kind` before the model), a comparison counted
     whatever it names."""
-    from qa.extractive import kind_patterns
+    from qa.kinds import kind_patterns
 
     evolution, count, compare = kind_patterns(question)
     return "count" if count else "compare" if compare else "evolution" if evolution else "topic"
@@ -103,8 +103,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from qa.embeddings import MultilingualEncoder
-    from qa.extractive import kind_patterns
-    from qa.kinds import KINDS, inputs
+    from qa.kinds import KINDS, inputs, kind_patterns
 
     rows = labelled_rows()
     encoder = MultilingualEncoder()
