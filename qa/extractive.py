@@ -22,7 +22,7 @@ from .citations import content_words
 from .kinds import COUNT, EVOLUTION, kind_patterns, model as kind_model
 from .papers import Paper
 from .question import COMPARE, MAX_COMPARED, question_names
-from .metadata import facts_sentence, listing_facts
+from .paper_record import facts_sentence, listing_facts
 from .names import contribution, introduced_name
 from .rerank import SentenceVectors
 from .selection import model as selection_model

@@ -12,10 +12,9 @@ from dataclasses import replace
 
 from .papers import MONTHS, Paper, Profile
 from .question import (AUTHOR_PLACE, AUTHORS_ON_N, AUTHOR_EXTREME, AUTHOR_SHOWN, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES,
-                       COLLECTION_WIDE, HOW_LONG, OTHER_TIME, PAPER_AFFILIATION, PAPER_CATEGORY, PAPER_CODE,
-                       PAPER_DATE, PAPER_FACT, PEOPLE, PER_MONTH, PER_PAPER_CITATIONS, SAME_DAY, SHARE, code_filter,
-                       compares_years, find_affiliation, find_affiliations, find_author, fold, listing_terms,
-                       named_years, parse_category, parse_years, without_name_years)
+                       COLLECTION_WIDE, HOW_LONG, OTHER_TIME, PAPER_FACT, PEOPLE, PER_MONTH, PER_PAPER_CITATIONS,
+                       SAME_DAY, SHARE, code_filter, compares_years, find_affiliation, find_affiliations, find_author,
+                       fold, listing_terms, named_years, parse_category, parse_years, without_name_years)
 from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bounded, authors_on, categories_compared,
                            complete_lists, dated_without_year, distinct_years, listing as _listing, names_owner,
                            owner_shown, paper_month, per_year_lines, papers_with_affiliation, parts_compared,
@@ -23,6 +22,8 @@ from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bo
                            same_author as _same_author, shared_dates, months_of_year, title_extremes, titles_with,
                            within_bound, year_parts, affiliations_each, name_forms, names_person, nth_extreme,
                            papers_of_most, span as _span, by_person)
+from .paper_record import (ORDINALS, PLACES, authors_of, facts_of, facts_sentence, listing_facts,
+                           newest_first)
 from .text import ACRONYM_PLURAL, STOP, WORD
 from .types import Filters, MetadataAnswer
 
@@ -33,14 +34,6 @@ _COUNTING = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]nto
 # years above or below a number of papers ("in which years did he publish more than 5 papers?")
 _YEARS_OVER = re.compile(r"\byears?\b.{0,40}\b(more than|over|above|at least|fewer than|less than|under|at most)\s+"
                          r"(\d+)\s+(?:papers?|publications?|articles?)\b")
-_ORDINALS = ("first", "second", "third", "fourth", "fifth")
-_PLACES = {name: i for i, name in enumerate(_ORDINALS)} | {"lead": 0}
-
-
-def _newest_first(papers: list[Paper]) -> list[Paper]:
-    return sorted(papers, key=lambda p: (p.date, p.title), reverse=True)
-
-
 def _stated_scope(question: str, papers: list[Paper], owner: str) -> Filters:
     year_from, year_to = parse_years(without_name_years(question, papers))
     return Filters(year_from=year_from, year_to=year_to, category=parse_category(question, papers),
@@ -159,45 +152,6 @@ def needs_paper_context(question: str) -> bool:
     return bool(PER_PAPER_AUTHORS.search(q)) and not _PAPERS_COUNTED.search(q) and not _PICKED.search(q)
 
 
-def _authors_of(paper: Paper, question: str, papers: list[Paper]) -> MetadataAnswer:
-    q = fold(question)
-    names = ", ".join(paper.authors) + (" et al." if paper.authors_truncated else "")
-    shown = len(paper.authors)
-    if place := re.search(r"\b(second|third|fourth|fifth) author\b", q):  # "who is the third author of X?"
-        at = _PLACES[place.group(1)]
-        if at < shown:
-            return MetadataAnswer(f"The {place.group(1)} author of {paper.title} [1] is {paper.authors[at]} "
-                                  f"(authors as listed: {names}).", [paper])
-        return MetadataAnswer(f"The listing shows {_plural(shown, 'author')} for {paper.title} [1] ({names}), so its "
-                              f"{place.group(1)} author is not shown." if paper.authors_truncated else
-                              f"{paper.title} [1] has only {_plural(shown, 'author')}: {names}.", [paper])
-    if re.search(r"\b(first|last|lead|senior|main) author\b|\bsame (first )?authors?\b|\b(those|these) authors\b", q):
-        last = re.search(r"\b(last|senior) author\b", q)
-        if last and paper.authors_truncated:
-            return MetadataAnswer(f"The listing truncates the author list of {paper.title} [1] after three names "
-                                  f"({names}), so its last author is not shown.", [paper])
-        wanted = [paper.authors[-1]] if last else [paper.authors[0]] if re.search(r"\b(first|lead|main) author\b", q) \
-            else list(paper.authors)
-        others = _newest_first([p for p in papers if p is not paper and
-                                any(_same_author(a, w) for a in p.authors for w in wanted)])
-        who = " or ".join(wanted)
-        role = "last" if last else "first" if len(wanted) == 1 else "listed"
-        lead = f"The {role} author{'s' if len(wanted) > 1 else ''} of {paper.title} [1] {'is' if len(wanted) == 1 else 'are'} {who}."
-        asked = listing_facts(question, paper, papers, authors=False)  # "... and when was it posted?"
-        if asked:
-            lead += f" It {_clauses(asked)}."
-        if not others:
-            return MetadataAnswer(lead + f" No other paper in the listing names {who} among its first three authors.",
-                                  [paper])
-        listing = "\n".join(f"- {p.title} ({p.year}) [{i}]" for i, p in enumerate(others[:LIST_LIMIT], 2))
-        return MetadataAnswer(f"{lead} Other papers in the listing with {who}:\n{listing}\n\nNote: the listing shows "
-                              "at most three authors per paper, so there may be more.", [paper] + others[:LIST_LIMIT])
-    if paper.authors_truncated:
-        return MetadataAnswer(f"{paper.title} [1] has more than {shown} authors: the listing shows the first {shown} "
-                              f"({names}) and truncates the rest, so the exact number is not in the collection.", [paper])
-    return MetadataAnswer(f"{paper.title} [1] has {_plural(shown, 'author')}: {names}.", [paper])
-
-
 _MONTHS = [m.lower() for m in MONTHS]
 _MONTH_RE = re.compile(r"\b(" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b")
 
@@ -241,7 +195,7 @@ def _without_code_flag(papers: list[Paper], scope: Filters, among: list[Paper] |
     """The papers of the scope with its code flag set aside, newest first, and that scope described."""
     unflagged = replace(scope, has_code=None)
     described = unflagged.describe()
-    return (_newest_first([p for p in papers if unflagged.matches(p) and (not among or p in among)]),
+    return (newest_first([p for p in papers if unflagged.matches(p) and (not among or p in among)]),
             f" ({described})" if described else "")
 
 
@@ -274,9 +228,9 @@ def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str
                ) -> MetadataAnswer:
     """Who is first (second, third, or last) author how often, or how often one person is; a list cut short has no
     known last."""
-    at_place = _PLACES.get(place, 0)
+    at_place = PLACES.get(place, 0)
     ranked = [p for p in papers if len(p.authors) > at_place and not (last and p.authors_truncated)]
-    role = "last" if last else _ORDINALS[at_place]
+    role = "last" if last else ORDINALS[at_place]
     skipped = len(papers) - len(ranked)
     one = skipped == 1
     note = (f" {_plural(skipped, 'paper')} name{'s' if one else ''} only part of {'its' if one else 'their'} authors "
@@ -287,7 +241,7 @@ def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str
         return p.authors[-1] if last else p.authors[at_place]
 
     if who:
-        hits = _newest_first([p for p in ranked if names_person(who, at(p))])
+        hits = newest_first([p for p in ranked if names_person(who, at(p))])
         text = f"{who} is the {role} author of {_plural(len(hits), 'paper')} in the listing{scope_text}"
         return MetadataAnswer(text + (":\n" + _listing(hits) if hits else ".") +
                               ("\n\n" + note.strip() if note else ""), hits[:LIST_LIMIT])
@@ -298,59 +252,6 @@ def _positions(last: bool, papers: list[Paper], who: str | None, scope_text: str
     return MetadataAnswer(f"The most frequent {role} authors in the listing{scope_text}: " +
                           "; ".join(f"{name} ({_plural(k, 'paper')})" for name, k in counts) + "." + note +
                           ("\n\nPapers of the most frequent:\n" + _listing(cited) if cited else ""), cited[:LIST_LIMIT])
-
-
-# who wrote a paper, in the ways it is asked; not "the authors" doing something ("what do the authors add?", "X and
-# co-authors, what …") or a text "written by" someone else: those ask what the abstract says (23 of 63 labelled paper
-# questions read as asking for the authors were not)
-AUTHORSHIP = re.compile(r"\bwho\b[^?,;]{0,40}\b(?:wrote|authored|co-?wrote|co-?authored|co-?authors?|authors?|"
-                        r"written by|made|did)\b|\bwritten by whom\b|"
-                        r"\b(?:which|what|list|name|names|give|show|tell)\b(?:(?!\b(?:do|did|does|can|could|would|will|"
-                        r"have|has|had)\b)[^?,.;]){0,20}?\b(?:co-?)?authors?\b|^\W*(?:the\s+)?(?:co-?)?authors?\b|"
-                        r"\bauthor (?:list|names?)\b|\bauthorship\b|\b(?:first|last|senior|lead) author\b|"
-                        r"\b(?:qui a écrit|quién escribió|wer hat)\b|作者", re.IGNORECASE)
-_QUANTITY = re.compile(r"\bhow (much|many|well|fast|large|big)\b|\baccuracy\b|\bscore\b|%", re.IGNORECASE)
-_WHEN = re.compile(r"\b(when was|what year|which year|published when|date)\b|\bwhen\W*$")  # "who wrote it and when?"
-
-
-def listing_facts(question: str, paper: Paper, papers: list[Paper] | None = None, authors: bool = True) -> list[str]:
-    """The fields of the paper's own listing entry that the question asks for (authors, unless `authors` is off;
-    date, affiliations, code flag, category), each as a clause after the title: from the listing, not the abstract."""
-    q = fold(question)
-    facts = []
-    wrote = authors and bool(AUTHORSHIP.search(question))
-    if wrote:
-        facts.append(f"was written by {paper.authors_display()}" +
-                     (" (the listing shows only the first three authors)" if paper.authors_truncated else ""))
-    if (PAPER_DATE.search(q) or _WHEN.search(q)) and not _QUANTITY.search(question):
-        facts.append(f"is dated {paper.long_date()} in the listing")
-    if PAPER_AFFILIATION.search(q) or wrote and paper.affiliations:  # who wrote it: where they were, when listed
-        given = sum(1 for p in papers if p.affiliations) if papers else 0
-        facts.append("lists the affiliation" + ("s " if len(paper.affiliations) > 1 else " ") +
-                     " and ".join(paper.affiliations) if paper.affiliations else
-                     "names no affiliation in the listing" +
-                     (f" (only {given} of its {len(papers)} papers give one)" if papers else ""))
-    if PAPER_CODE.search(q):
-        facts.append("is marked in the listing as having code" if paper.has_code else
-                     "is not marked in the listing as having code")
-    if PAPER_CATEGORY.search(q):
-        name = CATEGORY_NAMES.get(paper.category, [""])[0]
-        facts.append(f"is listed under {paper.category}" + (f" ({name})" if name else ""))
-    return facts
-
-
-def _clauses(facts: list[str]) -> str:
-    return facts[0] if len(facts) == 1 else ", ".join(facts[:-1]) + " and " + facts[-1]
-
-
-def facts_sentence(paper: Paper, facts: list[str], n: int = 1) -> str:
-    return f"{paper.title} [{n}] {_clauses(facts)}."
-
-
-def _facts_of(paper: Paper, q: str, papers: list[Paper]) -> MetadataAnswer:
-    """One paper's own listing fields, as many as the question asks for; its date when it names none."""
-    facts = listing_facts(q, paper, papers) or [f"is dated {paper.long_date()} in the listing"]
-    return MetadataAnswer(facts_sentence(paper, facts), [paper])
 
 
 def form_answer(form, papers: list[Paper], profile: Profile, filters: Filters | None) -> MetadataAnswer:
@@ -415,7 +316,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         context_papers = None
     if context_papers and re.search(r"\b(?:that|the same) year\b", q):
         paper = context_papers[0]
-        same = _newest_first([p for p in papers if p.year == paper.year and p is not paper])
+        same = newest_first([p for p in papers if p.year == paper.year and p is not paper])
         lead = f"{paper.title} [1] is from {paper.year}."
         if not same:
             return MetadataAnswer(f"{lead} No other paper in the listing is from {paper.year}.", [paper])
@@ -423,9 +324,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return MetadataAnswer(f"{lead} The listing has {_plural(len(same), 'other paper')} from {paper.year}:\n"
                               f"{listing}", [paper] + same[:LIST_LIMIT])
     if context_papers and PAPER_FACT.search(q) and not COLLECTION_WIDE.search(q):
-        return _facts_of(context_papers[0], q, papers)
+        return facts_of(context_papers[0], q, papers)
     if context_papers and needs_paper_context(question):
-        return _authors_of(context_papers[0], question, papers)
+        return authors_of(context_papers[0], question, papers)
     owner = profile.name or ""
     given = filters or Filters()  # set in the UI/CLI: wins over the question
     stated = _stated_scope(question, papers, owner)
@@ -446,7 +347,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     part = parts[0] if parts else None
     month = None if part else _month(question)
     months = {month} if month else part[1] if part else None
-    selected = _newest_first([p for p in papers if scope.matches(p) and
+    selected = newest_first([p for p in papers if scope.matches(p) and
                               (affiliation is None or affiliations & {a.lower() for a in p.affiliations}) and
                               (months is None or paper_month(p) in months) and (not among or p in among)])
 
@@ -796,5 +697,5 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             and not _topic_words(q, owner):  # "papers in the collection on X?" asks for some of them
         claim = f" (the profile header claims {claimed})" if claimed and claimed != listed else ""
         return MetadataAnswer(f"The listing has {listed} papers{claim}, newest first:\n" +
-                              _listing(_newest_first(papers)), _newest_first(papers)[:LIST_LIMIT])
+                              _listing(newest_first(papers)), newest_first(papers)[:LIST_LIMIT])
     return MetadataAnswer("", understood=False)
