@@ -44,7 +44,8 @@ def authors_of(paper: Paper, question: str, papers: list[Paper]) -> MetadataAnsw
                                 any(_same_author(a, w) for a in p.authors for w in wanted)])
         who = " or ".join(wanted)
         role = "last" if last else "first" if len(wanted) == 1 else "listed"
-        lead = f"The {role} author{'s' if len(wanted) > 1 else ''} of {paper.title} [1] {'is' if len(wanted) == 1 else 'are'} {who}."
+        lead = (f"The {role} author{'s' if len(wanted) > 1 else ''} of {paper.title} [1] "
+                f"{'is' if len(wanted) == 1 else 'are'} {who}.")
         asked = listing_facts(question, paper, papers, authors=False)  # "... and when was it posted?"
         if asked:
             lead += f" It {_clauses(asked)}."
@@ -56,7 +57,8 @@ def authors_of(paper: Paper, question: str, papers: list[Paper]) -> MetadataAnsw
                               "at most three authors per paper, so there may be more.", [paper] + others[:LIST_LIMIT])
     if paper.authors_truncated:
         return MetadataAnswer(f"{paper.title} [1] has more than {shown} authors: the listing shows the first {shown} "
-                              f"({names}) and truncates the rest, so the exact number is not in the collection.", [paper])
+                              f"({names}) and truncates the rest, so the exact number is not in the collection.",
+                              [paper])
     return MetadataAnswer(f"{paper.title} [1] has {_plural(shown, 'author')}: {names}.", [paper])
 
 
