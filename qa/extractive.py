@@ -19,7 +19,7 @@ import numpy as np
 
 from .chunks import split_sentences
 from .citations import content_words
-from .kinds import COUNT, EVOLUTION, kind_patterns, model as kind_model
+from .kinds import COUNT, EVOLUTION, kind_patterns, likeliest_kind, model as kind_model
 from .papers import Paper
 from .question import COMPARE, MAX_COMPARED, question_names
 from .paper_record import facts_sentence, listing_facts
@@ -443,7 +443,7 @@ def asks_comparison(question: str, vector: np.ndarray | None = None) -> bool:
     """Does the question compare things ("Compare A and B", "Vergleiche A und B", "A と B を比較して")?"""
     if vector is None:
         return bool(COMPARE.search(question))
-    return kind_model().likeliest(vector, kind_patterns(question)) == "compare"
+    return likeliest_kind(question, vector) == "compare"
 
 
 _FRAMING = re.compile(r"\b(how (did|has|have|does|do)|when (did|does|do|was|were)|what came (before|after|next)|"

@@ -35,6 +35,11 @@ def kind_patterns(question: str) -> tuple[bool, bool, bool]:
     return bool(EVOLUTION.search(question)), bool(COUNT.search(question)), bool(COMPARE.search(question))
 
 
+def likeliest_kind(question: str, vector: np.ndarray) -> str:
+    """The kind the shipped model finds likeliest for a question and its multilingual-e5 vector."""
+    return model().likeliest(vector, kind_patterns(question))
+
+
 def inputs(vector: np.ndarray, patterns: tuple[bool, bool, bool]) -> np.ndarray:
     """The e5 vector and the three English patterns (evolution, count, compare) as 0/1."""
     return np.concatenate([np.asarray(vector, dtype=np.float64), np.array(patterns, dtype=np.float64)])

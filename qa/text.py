@@ -121,15 +121,17 @@ _NAMED_WORD = re.compile(rf"\bthe (?:words?|terms?)\s+({_WORD_NAMED}(?:(?:\s*,\s
                          rf"\s*,\s*{_WORD_NAMED})*)\b(?!['\"”’»])")
 
 
+# what separates the items of a list ("X, Y or Z", "X/Y"), and a list of two to four words
+_SEPARATOR = r"\s*,\s*(?:or\s+)?|\s*/\s*|\s+or\s+"
+_LISTED = re.compile(_SEPARATOR)
+_WORD_LIST = rf"{_WORD_NAMED}(?:(?:{_SEPARATOR}){_WORD_NAMED}){{1,3}}"
 # forms of one word written out after a verb of writing ("abstracts mention architecture or architectures"): the
 # word as written, as if quoted (two forms of one word name a word, not a topic)
-_FORMS_NAMED = re.compile(rf"\b(?:mention|use|contain|write|include|say)s?\s+(?:the\s+)?({_WORD_NAMED}"
-                          rf"(?:(?:\s*,\s*(?:or\s+)?|\s*/\s*|\s+or\s+){_WORD_NAMED}){{1,3}})\b", re.IGNORECASE)
+_FORMS_NAMED = re.compile(rf"\b(?:mention|use|contain|write|include|say)s?\s+(?:the\s+)?({_WORD_LIST})\b",
+                          re.IGNORECASE)
 # or before a verb of appearing ("do regular, regularly or regularity appear in any abstract?": all 5 labelled
 # questions that list forms of one word so count the papers that write one of them)
-_FORMS_APPEARING = re.compile(rf"\b({_WORD_NAMED}(?:(?:\s*,\s*(?:or\s+)?|\s*/\s*|\s+or\s+){_WORD_NAMED}){{1,3}})\s+"
-                              r"(?:appears?|occurs?|shows? up|turns? up)\b", re.IGNORECASE)
-_LISTED = re.compile(r"\s*,\s*(?:or\s+)?|\s*/\s*|\s+or\s+")
+_FORMS_APPEARING = re.compile(rf"\b({_WORD_LIST})\s+(?:appears?|occurs?|shows? up|turns? up)\b", re.IGNORECASE)
 
 
 # any form of one word ("some form of the verb propose", "a form of demonstrate"): every word that starts as its

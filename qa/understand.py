@@ -20,7 +20,7 @@ from .errors import LLMError
 from .field_counts import names_owner
 from .forms import FOREIGN, counts_authors_papers, unlike_any_form
 from .guards import is_injection
-from .kinds import kind_patterns, model as kind_model
+from .kinds import likeliest_kind, model as kind_model
 from .papers import Paper
 from .question import (AUTHOR_PLACE, COLLECTION_WIDE, INTERVAL, PAPER_FACT, asks_listing_form, comparison_targets,
                        find_affiliation, fold, interval_targets, listing_terms, named_years, parse_filters,
@@ -451,8 +451,7 @@ class Reader:
 
     def _asks_evolution(self, question: str) -> bool:
         """The answer kind model (qa.kinds, which reads other languages) reads a line of work over time."""
-        return kind_model().likeliest(self.retriever.multilingual.encoder.query(question),
-                                      kind_patterns(question)) == "evolution"
+        return likeliest_kind(question, self.retriever.multilingual.encoder.query(question)) == "evolution"
 
     def _names_author(self, query: Query) -> bool:
         """The question names a person of the author lists, or the profile's owner."""
