@@ -213,7 +213,9 @@ class Assistant:
         yield from self._refuse(question, answer, filters, explanation=explanation, hits=hits, found=found)
 
     def _metadata(self, query: Query, answer: Answer):
-        question, history, filters, one_paper = query.text, query.history, query.given, query.route.one_paper
+        history, filters, one_paper = query.history, query.given, query.route.one_paper
+        # "the erliest paper", "the AI catgory": a word of the listing misspelt, read as the listing writes it
+        question = self.retriever.index().function_words_mended(query.text)
         t = time.perf_counter()
         previous = [m["content"] for m in history if m["role"] == "user"]
         context = previous[-1] if previous and FOLLOW_UP.search(question) else ""
@@ -225,9 +227,6 @@ class Assistant:
             context_papers=self._paper_in_question(question, history)
             if one_paper or needs_paper_context(question) else None,
             among=self.reader.papers_named_in(history) if history and refers_back(question) else None)
-        mended = question if result.understood else self.retriever.index().function_words_mended(question)
-        if mended != question:  # "the erliest paper": a word of the listing misspelt
-            result = answer_metadata(mended, self.papers, self.profile, filters, previous_question=context)
         timings = answer.timings_ms
         read_as = ""
         foreign = self.retriever.index().foreign_share(without_titles(question, query.named)) if query.named \

@@ -206,12 +206,16 @@ _ANNOUNCES = re.compile(r"(?<!\bthese )(?<!\bthose )(?<!\bthe )\b(two|three|four
                         r"(?:\s+of\s+[a-z-]+s)?\s*[.:]$", re.IGNORECASE)
 _COUNTED = {"two": 2, "three": 3, "four": 4, "five": 5}
 _REFERS = re.compile(r"\b(?:these|those|such)\s+([a-z-]+)", re.IGNORECASE)
+# "orthogonal to these previous approaches", "to address these challenges": a sentence that points back to the kinds
+# of work or problem the sentence before it names (24 of the 3,539 sentences of the bundled and other collections)
+_POINTS_BACK = re.compile(r"\b(?:these|those)\s+(?:[a-z-]+\s+)?(?:approaches|methods|works|techniques|algorithms|"
+                          r"models|issues|problems|challenges|limitations|shortcomings|schemes)\b", re.IGNORECASE)
 
 
 def _completed(question: str, chosen: list, ranked: list) -> list:
     """The chosen (score, position, sentence)s, plus what they only point to: the sentences that give a list a
     chosen sentence announces, and the sentence before one that says "these inputs" when the question asks about
-    the inputs and that sentence names them."""
+    the inputs and that sentence names them, or that says "these approaches" or "these challenges"."""
     by_position = {r[1]: r for r in ranked}
     asked = content_words(question)
     added = list(chosen)
@@ -221,7 +225,8 @@ def _completed(question: str, chosen: list, ranked: list) -> list:
             added += [by_position[j] for j in range(i + 1, i + 1 + _COUNTED[announced.group(1).lower()])
                       if j in by_position]
         referred = {w for m in _REFERS.finditer(sentence) for w in content_words(m.group(1))} & asked
-        if referred and i - 1 in by_position and referred & content_words(by_position[i - 1][2]):
+        if i - 1 in by_position and (referred and referred & content_words(by_position[i - 1][2]) or
+                                     _POINTS_BACK.search(sentence)):
             added.append(by_position[i - 1])
     return list({r[1]: r for r in added}.values())
 

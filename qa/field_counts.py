@@ -9,7 +9,8 @@ from collections import Counter
 
 from .papers import MONTHS, Paper
 from .question import (AUTHORS_ON_N, AUTHOR_SHOWN, COMPLETE_LISTS, DAY_OF_YEAR, INTERVAL, LENGTH_BOUND, SEASON,
-                       TITLE_EXTREME, TITLE_MARK, TITLE_PHRASE, YEAR_PART, YEARLESS, fold, written_categories)
+                       SETS_APART, TITLE_EXTREME, TITLE_MARK, TITLE_PHRASE, YEAR_PART, YEARLESS, fold,
+                       written_categories)
 from .types import MetadataAnswer
 
 LIST_LIMIT = 25
@@ -466,8 +467,20 @@ def categories_compared(question: str, within: list[Paper], scope_text: str) -> 
     """"How many papers are in AI compared with LG?": each named category's count (codes as the listing writes
     them, upper-case)."""
     named = written_categories(question, within)
-    if named and re.search(r"\boutside\b|\bother than\b|\bexcept\b|\bexcluding\b|\bnot in\b|\bbeyond\b", question):
+    if named and re.search(rf"\b(?:{SETS_APART}|beyond)\b", question, re.IGNORECASE):
         others = sorted((p for p in within if p.category not in named), key=lambda p: (p.category, p.date))
+        ranked = Counter(p.category for p in others).most_common()
+        if ranked and re.search(r"\b(?:which|what)\b[^?]{0,40}\b(?:(?:most|largest|biggest|second)\b[^?]{0,30}\b"
+                                r"categor|categor(?:y|ies)\b[^?]{0,40}\b(?:most|largest|biggest|second)\b)", question,
+                                re.IGNORECASE):
+            # "apart from LG, which is the largest category?": the other categories ranked
+            top = [c for c, n in ranked if n == ranked[0][1]]
+            cited = [p for p in others if p.category in top][:LIST_LIMIT]
+            return MetadataAnswer(f"Outside {', '.join(named)}, {' and '.join(top)} "
+                                  f"{'holds' if len(top) == 1 else 'hold'} the most papers in the listing{scope_text}: "
+                                  f"{plural(ranked[0][1], 'paper')}{' each' if len(top) > 1 else ''}:\n" +
+                                  listing(cited) + f"\n\nPapers per category outside {', '.join(named)}:\n" +
+                                  "\n".join(f"- {c}: {plural(n, 'paper')}" for c, n in ranked), cited)
         return MetadataAnswer(f"{plural(len(others), 'paper')} in the listing{scope_text} "
                               f"{'is' if len(others) == 1 else 'are'} outside "
                               f"{', '.join(named)}" + (":\n" + listing(others) if others else "."), others[:LIST_LIMIT])
@@ -483,7 +496,7 @@ def papers_with_affiliation(q: str, selected: list[Paper], scope_text: str) -> M
                      r"tags?|institutions?)\b", q):
         return None
     listed = [p for p in selected if p.affiliations]
-    if re.search(r"\b(?:no|without|lack\w*|missing|not|none)\b", q):  # "how many carry no affiliation tag?"
+    if re.search(r"\b(?:no|without|lack\w*|missing|not|none|neither)\b", q):  # "how many carry no affiliation tag?"
         bare = len(selected) - len(listed)
         return MetadataAnswer(f"{plural(bare, 'paper')} of {len(selected)} in the listing{scope_text} name no "
                               f"affiliation; the other {len(listed)} do" + (":\n" + listing(listed) if listed else "."),

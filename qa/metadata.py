@@ -13,8 +13,8 @@ from dataclasses import replace
 from .papers import MONTHS, Paper, Profile
 from .question import (AUTHOR_PLACE, AUTHORS_ON_N, AUTHOR_EXTREME, AUTHOR_SHOWN, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES,
                        COLLECTION_WIDE, HOW_LONG, OTHER_TIME, PAPER_FACT, PEOPLE, PER_MONTH, PER_PAPER_CITATIONS,
-                       SAME_DAY, SHARE, code_filter, compares_years, find_affiliation, find_affiliations, find_author,
-                       fold, listing_terms, named_years, parse_category, parse_years, without_name_years)
+                       SAME_DAY, SETS_APART, SHARE, code_filter, compares_years, find_affiliation, find_affiliations,
+                       find_author, fold, listing_terms, named_years, parse_category, parse_years, without_name_years)
 from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bounded, authors_on, categories_compared,
                            complete_lists, dated_without_year, distinct_years, listing as _listing, names_owner,
                            owner_shown, paper_month, per_year_lines, papers_with_affiliation, parts_compared,
@@ -46,6 +46,7 @@ PER_PAPER_AUTHORS = re.compile(
     r"\b(?:its|the|their|this paper's|that paper's|the paper's) (?:first|last|lead|senior|main) author\b|"
     r"\b(?:its|this paper's|that paper's|the paper's) (?:second|third|fourth|fifth) author\b|"
     r"\bthe (?:second|third|fourth|fifth) author (?:of|on|in)\b|"
+    r"\bwho(?: is|'s| was) (?:first|last|lead|senior|main) author (?:of|on|in)\b|"  # "who is first author on X?"
     # "who is printed second on X?" (`listing_terms` reads it for the answer; read whole here, it would take "the
     # first name shown" of a count of people for one paper's)
     r"\b(?:printed|listed|shown|named|credited) (?:first|second|third|fourth|fifth|last) (?:on|in|for)\b|"
@@ -146,39 +147,81 @@ _PICKED = re.compile(r"\b(?:oldest|earliest|newest|latest|most recent|first|last
                      r"(?:paper|entry|work|article)\b")
 
 
+# "is X ever the lead author?", "how often is X the last author?": a place in the author lists across the papers
+# (all 5 labelled questions of a paper's author place that write such a word ask across the listing)
+_ACROSS_PAPERS = re.compile(r"\b(?:ever|how often|how many times|always|never|usually|often|sometimes|"
+                            r"(?:any|the most) (?:paper|entr|work|article|publication)\w*)\b")
+
+
 def needs_paper_context(question: str) -> bool:
     q = fold(question)
     # "the oldest paper that shows X in its author list" picks a paper from the listing: not one already meant
-    return bool(PER_PAPER_AUTHORS.search(q)) and not _PAPERS_COUNTED.search(q) and not _PICKED.search(q)
+    return bool(PER_PAPER_AUTHORS.search(q)) and not _PAPERS_COUNTED.search(q) and not _PICKED.search(q) and \
+        not _ACROSS_PAPERS.search(q)
 
 
 _MONTHS = [m.lower() for m in MONTHS]
-_MONTH_RE = re.compile(r"\b(" + "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b")
+_MONTH_WORDS = "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+_MONTH_RE = re.compile(rf"\b({_MONTH_WORDS})\b")
 
 
-def _month(question: str) -> int | None:
-    """The month a question names ("papers from May 2023", "posted in December"), 1-12."""
+def _month_number(word: str) -> int:
+    return next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(word[:3]))
+
+
+# a span of months: "between July and December", "from March to May", "Jan–Jun", "July 2021 to March 2022"
+_MONTH_SPAN = re.compile(r"\b(?:(between)\s+)?(?:(?:from|in|during)\s+)?(?P<a>" + _MONTH_WORDS +
+                         r")\b(?:\s+(?P<y1>\d{4}))?\s*(?:-|–|—|\bto\b|\bthrough\b|\buntil\b|\btill\b|"
+                         r"(?P<and>\band\b))\s*(?P<b>" + _MONTH_WORDS + r")\b(?:\s+(?P<y2>\d{4}))?")
+
+
+def _months(question: str) -> tuple[str, set[int], tuple[tuple[int, int], tuple[int, int]] | None] | None:
+    """The months a question names ("papers from May 2023", "posted in December", "in January, February or March",
+    "between July and December 2022"): how the answer describes them, their numbers 1-12, and the first and last
+    (year, month) of a span written with two years ("from July 2021 to March 2022"); None when it names none."""
     q = fold(question)
-    if not re.search(r"\b(published|released|came out|come out|posted|appeared|submitted|dated|from|in|during)\b", q):
+    if not re.search(r"\b(published|released|came out|come out|posted|appeared|submitted|dated|from|in|during|"
+                     r"between|fall)\b", q):
         return None
-    m = _MONTH_RE.search(q)
-    if not m or (m.group(1) == "may" and not re.search(r"\b(in|from|of|during) may\b|\bmay \d{4}\b", q)):
-        return None  # "may" is also a verb
-    return next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m.group(1)[:3]))
+    # "may" is also a verb
+    found = [m for m in _MONTH_RE.finditer(q)
+             if m.group(1) != "may" or re.search(r"\b(?:in|from|of|during|and|or|to|between) may\b|\bmay \d{4}\b|"
+                                                 r"\bmay(?: and| or|,| to|-)", q[max(0, m.start() - 9):m.end() + 5])]
+    if not found:
+        return None
+    span = _MONTH_SPAN.search(q)
+    if span and (span.group("and") is None or span.group(1)):  # "in January and March" names two months
+        first, last = _month_number(span.group("a")), _month_number(span.group("b"))
+        years = (int(span.group("y1")), int(span.group("y2"))) if span.group("y1") and span.group("y2") else None
+        if years and years[0] != years[1]:
+            months = set(range(1, 13))
+            return (f"{_MONTHS[first - 1].capitalize()} {years[0]} to {_MONTHS[last - 1].capitalize()} {years[1]}",
+                    months, ((years[0], first), (years[1], last)))
+        months = {(first - 1 + i) % 12 + 1 for i in range((last - first) % 12 + 1)}
+        return f"months {_MONTHS[first - 1].capitalize()} to {_MONTHS[last - 1].capitalize()}", months, None
+    numbers = sorted({_month_number(m.group(1)) for m in found})
+    names = [_MONTHS[n - 1].capitalize() for n in numbers]
+    return (f"month {names[0]}" if len(names) == 1 else "months " + ", ".join(names[:-1]) + f" or {names[-1]}",
+            set(numbers), None)
+
+
+# "of the 2023 entries, how many have code?": the papers the opening names are the whole
+_OF_THE = re.compile(r"^\W*(?:and )?(?:of|among) (?:the|his|her|those|these|all)\b([^,?]*),? how many\b")
 
 
 def _share(papers: list[Paper], selected: list[Paper], scope: Filters, stated: Filters, given: Filters,
-           among: list[Paper] | None) -> MetadataAnswer:
+           among: list[Paper] | None, whole: Filters | None = None) -> MetadataAnswer:
     """What share of the papers a filter picks ("what share of his papers have code?"): the filter the question
-    states is the part, the rest of the scope the whole."""
-    for name in ("has_code", "category", "author"):
-        if getattr(stated, name) is not None and getattr(given, name) is None:
-            whole = replace(scope, **{name: None})
-            break
-    else:
-        if stated.year_from is None and stated.year_to is None:
-            return MetadataAnswer("", understood=False)
-        whole = replace(scope, year_from=given.year_from, year_to=given.year_to)
+    states is the part, the rest of the scope the whole (unless `whole` says which papers are)."""
+    if whole is None:
+        for name in ("has_code", "category", "author"):
+            if getattr(stated, name) is not None and getattr(given, name) is None:
+                whole = replace(scope, **{name: None})
+                break
+        else:
+            if stated.year_from is None and stated.year_to is None:
+                return MetadataAnswer("", understood=False)
+            whole = replace(scope, year_from=given.year_from, year_to=given.year_to)
     base = [p for p in papers if whole.matches(p) and (not among or p in among)]
     part = [p for p in selected if p in base]
     if not base:
@@ -345,11 +388,14 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     affiliations = set(named_affiliations) or {affiliation}
     parts = year_parts(question)  # a half written with its months ("H1 (Jan-Jun)") names no single month
     part = parts[0] if parts else None
-    month = None if part else _month(question)
-    months = {month} if month else part[1] if part else None
+    named_months = None if part else _months(question)
+    months = named_months[1] if named_months else part[1] if part else None
+    dated = named_months[2] if named_months else None  # "from July 2021 to March 2022"
     selected = newest_first([p for p in papers if scope.matches(p) and
                               (affiliation is None or affiliations & {a.lower() for a in p.affiliations}) and
-                              (months is None or paper_month(p) in months) and (not among or p in among)])
+                              (months is None or paper_month(p) in months) and (not among or p in among) and
+                              (dated is None or paper_month(p) is not None and
+                               dated[0] <= (p.year, paper_month(p)) <= dated[1])])
 
     listed, claimed = len(papers), profile.papers_claimed
     with_affiliation = sum(1 for p in papers if p.affiliations)
@@ -358,8 +404,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     def scope_text(with_part: bool = True) -> str:
         described = [scope.describe()] if scope.describe() else []
-        if month:
-            described.append(f"month {_MONTHS[month - 1].capitalize()}")
+        if named_months:
+            described.append(named_months[0])
         if part and with_part:
             described.append(part[0])
         if affiliation:
@@ -382,16 +428,25 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                               ", not for single papers, so it cannot say how often a given paper is cited.")
 
     # the profile's own figures (several may be asked at once)
-    facts = []
     other_time = OTHER_TIME.search(q)
-    if re.search(r"h[- ]?index|índice h|indice h|h指数", q):
-        facts.append(f"an h-index of {profile.h_index}" if profile.h_index is not None else "no h-index")
-    if re.search(r"citation|cited|citas|zitat|引用", q) and not author:
-        facts.append(f"{profile.citations:,} citations" if profile.citations is not None else "no citation count")
-    if re.search(r"novelty|nouveaut|novedad|neuheit|新颖", q):
-        facts.append(f"a novelty score of {profile.novelty}" if profile.novelty else "no novelty score")
-    if re.search(r"ai score|score ia|puntuaci[oó]n ia|ai-score", q):
-        facts.append(f"an AI score of {profile.ai_score}" if profile.ai_score else "no AI score")
+    figures = [(r"h[- ]?index|índice h|indice h|h指数",
+                f"an h-index of {profile.h_index}" if profile.h_index is not None else "no h-index"),
+               (r"citation|cited|citas|zitat|引用",
+                f"{profile.citations:,} citations" if profile.citations is not None else "no citation count"),
+               (r"novelty|nouveaut|novedad|neuheit|新颖",
+                f"a novelty score of {profile.novelty}" if profile.novelty else "no novelty score"),
+               (r"ai score|score ia|puntuaci[oó]n ia|ai-score",
+                f"an AI score of {profile.ai_score}" if profile.ai_score else "no AI score")]
+    asked = [i for i, (pattern, _) in enumerate(figures) if re.search(pattern, q) and not (i == 1 and author)]
+    if asked and re.search(rf"\b(?:{SETS_APART})\b", q) and re.search(r"\b(?:other|else|remaining)\b", q):
+        # "apart from the h-index, which other figures does the header give?": the figures not named
+        asked = [i for i in range(len(figures)) if i not in asked]
+    facts = [figures[i][1] for i in asked]
+    # "how many papers and citations does the profile have?": its claimed paper count joined to another figure
+    if facts and re.search(r"\b(?:papers|publications|works)\b(?: and|,| or)|\b(?:and|or) (?:the )?(?:number of )?"
+                           r"(?:papers|publications|works)\b", q):
+        facts.insert(0, (f"{claimed} papers (the listing has {listed})" if claimed != listed else f"{listed} papers")
+                     if claimed else f"no paper count ({listed} papers in the listing)")
     if facts:
         who = f"{owner}'s profile" if owner else "The profile"
         text = (f"According to the listing's header, {who} shows " + ", ".join(facts[:-1]) +
@@ -404,6 +459,12 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return _average(q, selected, scope, scope_text(), owner)
     if SHARE.search(q):
         return _share(papers, selected, scope, stated, given, among)
+    if (opening := _OF_THE.search(q)) and not context_papers:
+        named = _stated_scope(opening.group(1), papers, owner)
+        whole = Filters(**{k: _first(getattr(given, k), getattr(named, k)) for k in
+                           ("year_from", "year_to", "category", "author", "has_code")})
+        if whole.active and whole != scope:  # the rest of the question narrows the papers the opening names
+            return _share(papers, selected, scope, stated, given, among, whole)
     if PEOPLE.search(q):
         return _people(selected, owner, scope_text(), role_asked(q))
     if HOW_LONG.search(q) and selected:
@@ -455,7 +516,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     # several categories compared; how many papers name an affiliation at all
     if not given.category and (_COUNTING.search(q) or
-                               re.search(r"\b(?:outside|other than|except|excluding|not in)\b", q)):
+                               re.search(rf"\b(?:{SETS_APART})\b", q)):
         unscoped = replace(scope, category=None)
         within = [p for p in papers if unscoped.matches(p) and (not among or p in among)]
         described = f" ({unscoped.describe()})" if unscoped.describe() else ""
@@ -474,7 +535,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                                   f" in the listing{scope_text()}:\n" + "\n".join(lines))
         top = max(counts.values(), default=0)
         leaders = [code for code, n in counts.most_common() if n == top]
-        if leaders and re.search(r"\bmost (?:often|common|frequent|papers)\b|\b(?:top|leading|biggest|largest)\b", q):
+        if leaders and re.search(r"\bmost (?:[\w-]+ )?(?:often|common|frequent|papers|entries|works|articles)\b|"
+                                 r"\b(?:top|leading|biggest|largest)\b", q):  # "the most 2023 entries"
             cited = [p for p in selected if p.category in leaders][:LIST_LIMIT]  # "which category appears most often?"
             return MetadataAnswer(f"{' and '.join(leaders)} {'is' if len(leaders) == 1 else 'are'} the most common "
                                   f"categor{'y' if len(leaders) == 1 else 'ies'}{scope_text()}, with "
@@ -499,7 +561,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return parts_compared(parts, [p for p in papers if scope.matches(p) and (not among or p in among)],
                               scope_text(with_part=False))
     # papers with a given affiliation or from a given month ("in May 2023", "posted in December, in any year")
-    if affiliation or month or part:
+    if affiliation or named_months or part:
         note = affiliation_note if affiliation else ""
         if not selected:
             return MetadataAnswer(f"No paper in the listing matches{scope_text()}.{note}")

@@ -66,7 +66,7 @@ def fold(text: str) -> str:
 
 # bibliographic forms the listing answers exactly (qa.metadata computes them; the router routes them there)
 AUTHOR_EXTREME = re.compile(r"\b(?:most|fewest|least|largest|smallest|biggest|longest|shortest|highest|lowest)\b"
-                             r"(?: number of)?(?: \w+)? (?:authors|author lists?|authorship)\b|"
+                             r"(?: number of)?(?: \w+)? (?:authors|author (?:lists?|names)|authorship)\b|"
                              r"\bauthors?\b.{0,20}\b(?:the most|the fewest)\b")
 PER_MONTH = re.compile(r"\b(?:which|what) months?\b|\b(?:per|each|by|every) month\b|\bmonth of the year\b|"
                         r"\bmonthly\b|\bmonths?\b.{0,30}\b(?:most|busiest|fewest)\b|\bcalendar months?\b")
@@ -92,8 +92,8 @@ SHARE = re.compile(r"\b(?:share|fraction|proportion|percentage|percent|part|%) o
                    r"\bhow many percent of\b.{0,20}\bpapers\b|\b(?:what|which) (?:share|fraction|proportion|percentage) of "
                    r"(?:them|those|these)\b")
 PEOPLE = re.compile(r"\bhow many (?:distinct |different |unique |individual |separate )?(?:co-?authors?|collaborators?|"
-                     r"people|researchers)\b|\bhow many (?:distinct|different|unique) authors?\b|"
-                     r"\bnumber of (?:distinct |different |unique )?(?:co-?authors?|collaborators?)\b")
+                     r"people|researchers)\b|\bhow many (?:distinct|different|unique) (?:(?:first|lead|last|senior) )?"
+                     r"authors?\b|\bnumber of (?:distinct |different |unique )?(?:co-?authors?|collaborators?)\b")
 HOW_LONG = re.compile(r"\bhow (?:many years|long)\b.{0,40}\b(?:publish\w*|active|writing|been (?:doing|working|at it|"
                        r"around)|research\w*)\b")
 # a half, a quarter or a season of a year ("the first half of 2023", "Q4 2022", "summer 2023")
@@ -218,11 +218,21 @@ AUTHOR_PLACE = re.compile(r"\b(first|lead|second|third|fourth|fifth|last|senior)
                           r"\b(lead)s? (?:the )?(?:most|more) (?:papers|entries)\b")  # "who leads the most papers?"
 # a field of the listing in other words: "subject code" is the category; "the third name shown" an author's place
 _LISTING_TERMS = ((re.compile(r"\bsubject (?:codes?|areas?|tags?|labels?|classes)\b", re.IGNORECASE), "category"),
-                  (re.compile(r"\bthe (first|second|third|fourth|fifth|last) (?:name|person)(?= (?:shown|listed|given|"
-                              r"(?:i|o)n the (?:author )?list)\b|\W*$)", re.IGNORECASE), r"the \1 author"),
+                  (re.compile(r"\bthe (first|second|third|fourth|fifth|last) (?:(?:printed|listed|shown) )?"
+                              r"(?:name|person)(?= (?:shown|listed|given|(?:i|o)n the (?:author )?list)\b|\W*$)",
+                              re.IGNORECASE), r"the \1 author"),
+                  # "the first-listed author", "X's name comes first" (both labelled questions that write so ask
+                  # a person's place)
+                  (re.compile(r"\b(first|second|third|fourth|fifth|last)-(?:listed|named|printed|shown|placed) "
+                              r"(?:author|name)\b", re.IGNORECASE), r"\1 author"),
+                  (re.compile(r"(?:'s|’s)? name (?:comes?|is|appears?|stands?|shows? up) (first|second|third|"
+                              r"fourth|fifth|last)\b", re.IGNORECASE), r" is the \1 author"),
                   # "who is printed second on X?", "who is listed last?"
                   (re.compile(r"\b(?:is|was|are|were) (?:printed|listed|shown|named|credited) (first|second|third|"
                               r"fourth|fifth|last)\b", re.IGNORECASE), r"is the \1 author"),
+                  # "how often is X listed last?": the person between the verb and its participle
+                  (re.compile(r"\b(is|was) ((?:[A-Z][\w.'-]+ ){1,3})(?:printed|listed|shown|named|credited) (first|"
+                              r"second|third|fourth|fifth|last)\b"), r"\1 \2the \3 author"),
                   # "which of these puts X in third place?", "has Y in the last position"
                   (re.compile(r"\b([A-Z][\w.'-]+) (?:in|at) (?:the )?(first|second|third|fourth|fifth|last) (?:place|"
                               r"position|slot|spot)\b"), r"\1 as the \2 author"))
@@ -405,6 +415,11 @@ def parse_years(question: str) -> tuple[int | None, int | None]:
     return None, None
 
 
+# the words that set a category apart rather than pick it ("apart from LG, which category …?")
+SETS_APART = (r"not in|outside(?: of)?|other than|rather than|except(?: for)?|excluding|non-|apart from|aside from|"
+              r"besides")
+
+
 def parse_category(question: str, papers: list[Paper]) -> str | None:
     present = {p.category for p in papers if p.category}
     # arXiv writes the category with its archive: "cs.LG" is LG
@@ -412,8 +427,8 @@ def parse_category(question: str, papers: list[Paper]) -> str | None:
     # a collection may store the archive too ("cs.LG"): its code is read as the question writes it, "LG"
     short = {stored.rsplit(".", 1)[-1]: stored for stored in sorted(present)}
     for code, stored in short.items():
-        if re.search(rf"\b(?:not in|outside(?: of)?|other than|rather than|except(?: for)?|excluding|non-)\s*"
-                     rf"(?:the\s+)?(?:category\s+)?{re.escape(code)}\b", question, re.IGNORECASE):
+        if re.search(rf"\b(?:{SETS_APART})\s*(?:the\s+)?(?:category\s+)?{re.escape(code)}\b", question,
+                     re.IGNORECASE):
             continue  # "not in the LG category" sets LG apart (`field_counts.categories_compared`), it is no scope
         # an upper-case code as its own word, e.g. "in CL", "CL papers", "category CL"
         if re.search(rf"(?<![\w.]){re.escape(code)}(?![\w.])", question) and (
@@ -491,7 +506,8 @@ _NO_CODE = re.compile(r"\b(?:without|no|lacking|lacks?|missing|sans|sin|ohne|sen
                       r"\bcode\b.{0,20}\bnot (?:available|released|public)\b|"
                       r"\b(?:don't|do not|doesn't|does not|didn't|did not|never) (?:have|carry|come with|ship|release|"
                       r"share|show)\s+(?:any\s+|their\s+|its\s+|the\s+|a\s+)?code\b|"
-                      r"\bnot (?:flagged|marked|listed|tagged) (?:as )?(?:having|with) (?:any )?code\b")
+                      r"\bnot (?:flagged|marked|listed|tagged) (?:as )?(?:having|with) (?:any )?code\b|"
+                      r"\bneither\b[^?]{0,60}\bnor (?:a |the |any )?code\b|\bneither (?:a |the |any )?code\b")
 
 
 def code_filter(question: str, loose: bool = False) -> bool | None:

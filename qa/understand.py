@@ -92,9 +92,12 @@ _PLACE_ASKED = re.compile(r"^\W*who(?:'s| is| was)\b[^?]{0,30}\b(?:first|second|
                           r"author\b", re.IGNORECASE)
 # "what does each build?", "how does each of them …": the question is asked of several papers
 # "how do the X paper and the Y paper each serve …?" (all 4 labelled questions that join two so are synthesis)
-_EACH_ASKED = re.compile(r"\b(?:does|did|do) each\b(?! of its\b)|(?<!for )\beach (?:of them|of the two|of these|paper|"
-                         r"method|work|approach|one)\b|\band\b[^?]{1,120}?\b(?:paper|work|method|study|approach|"
-                         r"model|one)s? each (?!other\b)\w+", re.IGNORECASE)
+# ("how is each one checked?" asks about the items of one paper: of 24 labelled questions that write "each one", none
+# has "is" or "was" before it)
+_EACH_ASKED = re.compile(r"\b(?:does|did|do) each\b(?! of its\b)|(?<!for )\beach (?:of them|of the two|of "
+                         r"these|paper|method|work|approach)\b|(?<!for )(?<!\bis )(?<!\bwas )\beach one\b|"
+                         r"\band\b[^?]{1,120}?\b(?:paper|work|method|study|approach|model|one)s? each (?!other\b)\w+",
+                         re.IGNORECASE)
 _BARE_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|he|she|his|her)\b", re.IGNORECASE)
 
 

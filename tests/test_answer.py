@@ -142,9 +142,68 @@ def test_more_bibliographic_wordings(assistant):
     assert {c.title for c in answer.citations} == may and may and "month May" in answer.answer
     answer = assistant.ask("Which papers were posted in December, in any year?")
     assert {c.title for c in answer.citations} == {p.title for p in papers if p.date[5:7] == "12"}
+    # several months, a span of months in a year, and a span across two years, each counted from the dates
+    answer = assistant.ask("Which entries were posted in the first three months of a year: January, February or March?")
+    first_quarter = {p.title for p in papers if p.date[5:7] in ("01", "02", "03")}
+    assert {c.title for c in answer.citations} == first_quarter and answer.answer.startswith(
+        f"The listing has {len(first_quarter)} papers") and "months January, February or March" in answer.answer
+    answer = assistant.ask("How many papers came out from July through December 2022?")
+    late = {p.title for p in papers if p.date[:7] >= "2022-07" and p.date[:7] <= "2022-12"}
+    assert {c.title for c in answer.citations} == late and late and answer.answer.startswith(f"{len(late)} papers")
+    answer = assistant.ask("Which papers came out from July 2021 to March 2022?")
+    spanned = {p.title for p in papers if "2021-07" <= p.date[:7] <= "2022-03"}
+    assert {c.title for c in answer.citations} == spanned and spanned, answer.answer
+    answer = assistant.ask("How many unique first authors does the listing show?")
+    firsts = {p.authors[0] for p in papers if p.authors}
+    assert answer.answer.startswith(f"{len(firsts)} different people are the first author"), answer.answer
+    answer = assistant.ask("How many papers and citations does the profile have?")
+    assert "56 papers" in answer.answer and "191,451 citations" in answer.answer, answer.answer
     answer = assistant.ask("Is there any year between 2017 and 2026 with no papers at all?")
     empty = [y for y in range(2017, 2027) if not any(p.year == y for p in papers)]
     assert answer.route == "metadata" and all(str(y) in answer.answer for y in empty) and empty
+
+
+def test_places_and_categories_asked_across_the_listing(assistant):
+    """A person's place in the author lists asked across the papers ("ever", "how often") is counted over the
+    listing, not read off one paper the search found; a category set apart is left out of the ranking; a word of
+    the listing misspelt is read as the listing writes it."""
+    papers = load_sources([LISTING]).papers
+    owner = "Jimmy Ba"
+    first = {p.title for p in papers if p.authors and p.authors[0] == owner}
+    for question in ("Has Jimmy Ba been lead author at any point?", "Was Jimmy Ba ever first author?"):
+        answer = assistant.ask(question)
+        assert {c.title for c in answer.citations} == first and first, (question, answer.answer)
+    last = [p for p in papers if p.authors and p.authors[-1] == owner and not p.authors_truncated]
+    answer = assistant.ask("How often is Jimmy Ba listed last?")
+    assert answer.answer.startswith(f"{owner} is the last author of {len(last)} papers"), answer.answer
+    answer = assistant.ask("Apart from LG, what is the biggest category?")
+    ai = {p.title for p in papers if p.category == "AI"}
+    assert answer.answer.startswith(f"Outside LG, AI holds the most papers in the listing: {len(ai)} papers")
+    assert {c.title for c in answer.citations} == ai
+    for question in ("In which papers does Jimmy Ba's name appear first?",
+                     "Where is Jimmy Ba the first-named author?"):
+        assert {c.title for c in assistant.ask(question).citations} == first, question
+    # "of the X, how many Y": the papers the opening names are the whole
+    answer = assistant.ask("Of the entries dated 2023, how many have code?")
+    of2023 = [p for p in papers if p.year == 2023]
+    assert answer.answer.startswith(f"{sum(p.has_code for p in of2023)} of the {len(of2023)} papers"), answer.answer
+    answer = assistant.ask("Among the papers with code, how many came out in 2023?")
+    coded = [p for p in papers if p.has_code]
+    assert answer.answer.startswith(f"{sum(p.year == 2023 for p in coded)} of the {len(coded)} papers"), answer.answer
+    answer = assistant.ask("How many papers show neither code nor any affiliation?")
+    bare = sum(not p.affiliations and not p.has_code for p in papers)
+    assert answer.answer.startswith(f"{bare} papers of {sum(not p.has_code for p in papers)}"), answer.answer
+    answer = assistant.ask("Apart from the citation count and the h-index, which other figures does the header give?")
+    assert "novelty score" in answer.answer and "AI score" in answer.answer and "h-index" not in answer.answer
+    answer = assistant.ask("Who was first author of the Clinical Camel paper, and on what date did it appear?")
+    assert "is Augustin Toma" in answer.answer and "May 19, 2023" in answer.answer, answer.answer
+    answer = assistant.ask("In 2023, which category has the most entries?")
+    top, n = Counter(p.category for p in papers if p.year == 2023).most_common(1)[0]
+    assert answer.answer.startswith(f"{top} is the most common category (year 2023), with {n} papers"), answer.answer
+    assert {c.title for c in answer.citations} == {p.title for p in papers if p.year == 2023 and p.category == top}
+    answer = assistant.ask("For the AI catgory, which year was busiest?")
+    busiest = Counter(p.year for p in papers if p.category == "AI").most_common(1)[0]
+    assert answer.answer.startswith(f"The busiest year is {busiest[0]} with {busiest[1]} papers"), answer.answer
 
 
 def test_counts_and_rankings_in_other_wordings(assistant):

@@ -693,6 +693,11 @@ def test_a_sentence_that_points_to_others_brings_them(tmp_path_factory):
     assert _completed("Where does it win?", ranked[:1], ranked) == ranked[:1]
     ranked[0] = (0.0, 0, "It needs these three abilities.")
     assert _completed("Which abilities?", ranked[:1], ranked) == ranked[:1]
+    # "to address these challenges" needs the sentence that names the challenges, whatever the question asks
+    ranked = [(0.0, i, s) for i, s in enumerate(["Training is slow and unstable.", "To address these challenges, "
+                                                 "the authors propose a new optimizer.", "It works well."])]
+    assert _completed("What does it propose?", ranked[1:2], ranked) == [ranked[1], ranked[0]]
+    assert _completed("What does it propose?", ranked[2:], ranked) == ranked[2:]
 
 
 def test_a_paper_that_only_says_which_kind_of_thing_does_not_say_which():

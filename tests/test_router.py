@@ -481,3 +481,5 @@ def test_questions_read_for_what_they_write(assistant):
     assert evidence.unwritten_paper_name("What does the AlphaGo paper show?", assistant.papers) == ""
     assert _EACH_ASKED.search("How do the Lookahead paper and the Flipout paper each reduce variance?")
     assert not _EACH_ASKED.search("Which method and which data set did the study use in each experiment?")
+    assert _EACH_ASKED.search("Lookahead versus Follow-the-Ridge: say what each one fixes.")
+    assert not _EACH_ASKED.search("What does the benchmark contain, and how is each one graded?")
