@@ -9,7 +9,7 @@ from collections import Counter
 
 from .papers import MONTHS, Paper
 from .question import (AUTHORS_ON_N, AUTHOR_SHOWN, COMPLETE_LISTS, DAY_OF_YEAR, INTERVAL, LENGTH_BOUND, SEASON,
-                       SETS_APART, TITLE_EXTREME, TITLE_MARK, TITLE_PHRASE, YEAR_PART, YEARLESS, fold,
+                       SET_ASIDE, TITLE_EXTREME, TITLE_MARK, TITLE_PHRASE, YEAR_PART, YEARLESS, fold,
                        written_categories)
 from .types import MetadataAnswer
 
@@ -467,7 +467,9 @@ def categories_compared(question: str, within: list[Paper], scope_text: str) -> 
     """"How many papers are in AI compared with LG?": each named category's count (codes as the listing writes
     them, upper-case)."""
     named = written_categories(question, within)
-    if named and re.search(rf"\b(?:{SETS_APART}|beyond)\b", question, re.IGNORECASE):
+    # ("cs.LG rather than cs.CV" picks LG: `question.parse_category`)
+    if named and re.search(rf"\boutside\b|\bother than\b|\bexcept\b|\bexcluding\b|\bnot in\b|\bbeyond\b|"
+                           rf"\b(?:{SET_ASIDE})\b", question, re.IGNORECASE):
         others = sorted((p for p in within if p.category not in named), key=lambda p: (p.category, p.date))
         ranked = Counter(p.category for p in others).most_common()
         if ranked and re.search(r"\b(?:which|what)\b[^?]{0,40}\b(?:(?:most|largest|biggest|second)\b[^?]{0,30}\b"

@@ -13,8 +13,9 @@ from dataclasses import replace
 from .papers import MONTHS, Paper, Profile
 from .question import (AUTHOR_PLACE, AUTHORS_ON_N, AUTHOR_EXTREME, AUTHOR_SHOWN, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES,
                        COLLECTION_WIDE, HOW_LONG, OTHER_TIME, PAPER_FACT, PEOPLE, PER_MONTH, PER_PAPER_CITATIONS,
-                       SAME_DAY, SETS_APART, SHARE, code_filter, compares_years, find_affiliation, find_affiliations,
-                       find_author, fold, listing_terms, named_years, parse_category, parse_years, without_name_years)
+                       SAME_DAY, SET_ASIDE, SETS_APART, SHARE, code_filter, compares_years, find_affiliation,
+                       find_affiliations, find_author, fold, listing_terms, named_years, parse_category, parse_years,
+                       without_name_years)
 from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bounded, authors_on, categories_compared,
                            complete_lists, dated_without_year, distinct_years, listing as _listing, names_owner,
                            owner_shown, paper_month, per_year_lines, papers_with_affiliation, parts_compared,
@@ -46,7 +47,8 @@ PER_PAPER_AUTHORS = re.compile(
     r"\b(?:its|the|their|this paper's|that paper's|the paper's) (?:first|last|lead|senior|main) author\b|"
     r"\b(?:its|this paper's|that paper's|the paper's) (?:second|third|fourth|fifth) author\b|"
     r"\bthe (?:second|third|fourth|fifth) author (?:of|on|in)\b|"
-    r"\bwho(?: is|'s| was) (?:first|last|lead|senior|main) author (?:of|on|in)\b|"  # "who is first author on X?"
+    # "who is first author on the X paper?" (not "… on two papers")
+    r"\bwho(?: is|'s| was) (?:first|last|lead|senior|main) author (?:of|on|in) (?:the|this|that) (?!most\b)|"
     # "who is printed second on X?" (`listing_terms` reads it for the answer; read whole here, it would take "the
     # first name shown" of a count of people for one paper's)
     r"\b(?:printed|listed|shown|named|credited) (?:first|second|third|fourth|fifth|last) (?:on|in|for)\b|"
@@ -516,7 +518,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     # several categories compared; how many papers name an affiliation at all
     if not given.category and (_COUNTING.search(q) or
-                               re.search(rf"\b(?:{SETS_APART})\b", q)):
+                               re.search(rf"\b(?:outside|other than|except|excluding|not in|{SET_ASIDE})\b", q)):
         unscoped = replace(scope, category=None)
         within = [p for p in papers if unscoped.matches(p) and (not among or p in among)]
         described = f" ({unscoped.describe()})" if unscoped.describe() else ""

@@ -416,8 +416,8 @@ def parse_years(question: str) -> tuple[int | None, int | None]:
 
 
 # the words that set a category apart rather than pick it ("apart from LG, which category …?")
-SETS_APART = (r"not in|outside(?: of)?|other than|rather than|except(?: for)?|excluding|non-|apart from|aside from|"
-              r"besides")
+SET_ASIDE = r"apart from|aside from|besides"
+SETS_APART = r"not in|outside(?: of)?|other than|rather than|except(?: for)?|excluding|non-|" + SET_ASIDE
 
 
 def parse_category(question: str, papers: list[Paper]) -> str | None:
