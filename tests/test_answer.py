@@ -197,6 +197,8 @@ def test_places_and_categories_asked_across_the_listing(assistant):
     assert "novelty score" in answer.answer and "AI score" in answer.answer and "h-index" not in answer.answer
     answer = assistant.ask("Who was first author of the Clinical Camel paper, and on what date did it appear?")
     assert "is Augustin Toma" in answer.answer and "May 19, 2023" in answer.answer, answer.answer
+    answer = assistant.ask("Which papers does the listing put in CL rather than LG?")  # "rather than" picks CL
+    assert {c.title for c in answer.citations} == {p.title for p in papers if p.category == "CL"}, answer.answer
     answer = assistant.ask("In 2023, which category has the most entries?")
     top, n = Counter(p.category for p in papers if p.year == 2023).most_common(1)[0]
     assert answer.answer.startswith(f"{top} is the most common category (year 2023), with {n} papers"), answer.answer
