@@ -467,9 +467,7 @@ def categories_compared(question: str, within: list[Paper], scope_text: str) -> 
     """"How many papers are in AI compared with LG?": each named category's count (codes as the listing writes
     them, upper-case)."""
     named = written_categories(question, within)
-    # ("cs.LG rather than cs.CV" picks LG: `question.parse_category`)
-    if named and re.search(rf"\boutside\b|\bother than\b|\bexcept\b|\bexcluding\b|\bnot in\b|\bbeyond\b|"
-                           rf"\b(?:{SET_ASIDE})\b", question, re.IGNORECASE):
+    if named and re.search(rf"\b(?:{SET_ASIDE}|beyond)\b", question, re.IGNORECASE):
         others = sorted((p for p in within if p.category not in named), key=lambda p: (p.category, p.date))
         ranked = Counter(p.category for p in others).most_common()
         if ranked and re.search(r"\b(?:which|what)\b[^?]{0,40}\b(?:(?:most|largest|biggest|second)\b[^?]{0,30}\b"

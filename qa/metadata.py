@@ -25,6 +25,7 @@ from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bo
                            papers_of_most, span as _span, by_person)
 from .paper_record import (ORDINALS, PLACES, authors_of, facts_of, facts_sentence, listing_facts,
                            newest_first)
+from .sources.common import month_number
 from .text import ACRONYM_PLURAL, STOP, WORD
 from .types import Filters, MetadataAnswer
 
@@ -167,10 +168,6 @@ _MONTH_WORDS = "|".join(_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|n
 _MONTH_RE = re.compile(rf"\b({_MONTH_WORDS})\b")
 
 
-def _month_number(word: str) -> int:
-    return next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(word[:3]))
-
-
 # a span of months: "between July and December", "from March to May", "Jan–Jun", "July 2021 to March 2022"
 _MONTH_SPAN = re.compile(r"\b(?:(between)\s+)?(?:(?:from|in|during)\s+)?(?P<a>" + _MONTH_WORDS +
                          r")\b(?:\s+(?P<y1>\d{4}))?\s*(?:-|–|—|\bto\b|\bthrough\b|\buntil\b|\btill\b|"
@@ -193,7 +190,7 @@ def _months(question: str) -> tuple[str, set[int], tuple[tuple[int, int], tuple[
         return None
     span = _MONTH_SPAN.search(q)
     if span and (span.group("and") is None or span.group(1)):  # "in January and March" names two months
-        first, last = _month_number(span.group("a")), _month_number(span.group("b"))
+        first, last = month_number(span.group("a")), month_number(span.group("b"))
         years = (int(span.group("y1")), int(span.group("y2"))) if span.group("y1") and span.group("y2") else None
         if years and years[0] != years[1]:
             months = set(range(1, 13))
@@ -201,7 +198,7 @@ def _months(question: str) -> tuple[str, set[int], tuple[tuple[int, int], tuple[
                     months, ((years[0], first), (years[1], last)))
         months = {(first - 1 + i) % 12 + 1 for i in range((last - first) % 12 + 1)}
         return f"months {_MONTHS[first - 1].capitalize()} to {_MONTHS[last - 1].capitalize()}", months, None
-    numbers = sorted({_month_number(m.group(1)) for m in found})
+    numbers = sorted({month_number(m.group(1)) for m in found})
     names = [_MONTHS[n - 1].capitalize() for n in numbers]
     return (f"month {names[0]}" if len(names) == 1 else "months " + ", ".join(names[:-1]) + f" or {names[-1]}",
             set(numbers), None)
@@ -518,7 +515,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
 
     # several categories compared; how many papers name an affiliation at all
     if not given.category and (_COUNTING.search(q) or
-                               re.search(rf"\b(?:outside|other than|except|excluding|not in|{SET_ASIDE})\b", q)):
+                               re.search(rf"\b(?:{SET_ASIDE})\b", q)):
         unscoped = replace(scope, category=None)
         within = [p for p in papers if unscoped.matches(p) and (not among or p in among)]
         described = f" ({unscoped.describe()})" if unscoped.describe() else ""

@@ -415,9 +415,10 @@ def parse_years(question: str) -> tuple[int | None, int | None]:
     return None, None
 
 
-# the words that set a category apart rather than pick it ("apart from LG, which category …?")
-SET_ASIDE = r"apart from|aside from|besides"
-SETS_APART = r"not in|outside(?: of)?|other than|rather than|except(?: for)?|excluding|non-|" + SET_ASIDE
+# the words that set a category apart rather than pick it ("apart from LG, which category …?"); "cs.LG rather than
+# cs.CV" sets CV apart too, but it picks LG where categories are counted (`field_counts.categories_compared`)
+SET_ASIDE = r"outside|other than|except|excluding|not in|apart from|aside from|besides"
+SETS_APART = r"outside of|except for|rather than|non-|" + SET_ASIDE
 
 
 def parse_category(question: str, papers: list[Paper]) -> str | None:
