@@ -281,11 +281,18 @@ _CHOICE = r"[A-Za-z0-9][\w.+\-]*"
 _CHOICES = re.compile(rf"(?<![\w.\-])((?:{_CHOICE},\s*)+{_CHOICE},?\s+or\s+{_CHOICE}|{_CHOICE}\s+or\s+(?:{_CHOICE}|"
                       r"something else|another\b|anything else|other\b))", re.IGNORECASE)
 _OTHERWISE = frozenset("something another anything other else".split())
+# "which entries build on a sequence model such as GRUs or LSTMs?": examples of what papers are listed by, not choices
+_EXAMPLES = re.compile(r"\b(?:such as|like|for example|for instance|e\.g\.)\s*,?\s*$", re.IGNORECASE)
 
 
-def offered_choices(question: str) -> list[str]:
-    """The names a question offers to choose among (a list joined by "or", at least one of them a name)."""
+def offered_choices(question: str, papers_listed: bool = False) -> list[str]:
+    """The names a question offers to choose among (a list joined by "or", at least one of them a name); for a
+    question that lists or counts papers, not the examples it gives of what they are listed by (all 24 labelled
+    questions that give examples so are answered; 4 that ask which example one paper used, or whether any paper
+    covers them, are declined for none written)."""
     for m in _CHOICES.finditer(question):
+        if papers_listed and _EXAMPLES.search(question[:m.start()]):
+            continue
         options = [o.strip(".") for o in re.split(r",\s*|\s+or\s+", m.group(1)) if o.strip(".")]
         names = [o for o in options if re.search(r"[A-Z\d]", o) and o.lower() not in _OTHERWISE]
         if len(options) > 2 and options[0] not in names:
@@ -296,10 +303,10 @@ def offered_choices(question: str) -> list[str]:
     return []
 
 
-def choices_unwritten(question: str, papers: list[Paper]) -> list[str]:
+def choices_unwritten(question: str, papers: list[Paper], papers_listed: bool = False) -> list[str]:
     """The choices the question offers when none of these papers writes any of them, else []: the abstracts do not
     say which ("which release of the base model, 2.0, 2.2 or 3.1, was used?")."""
-    choices = offered_choices(question)
+    choices = offered_choices(question, papers_listed)
     if not choices or not papers:
         return []
     text = " ".join(f"{p.title} {p.abstract}" for p in papers)
@@ -309,10 +316,11 @@ def choices_unwritten(question: str, papers: list[Paper]) -> list[str]:
 
 
 # the kinds of named things a question asks "which …?" of, each with the words an abstract writes it with (not
-# environments or tasks: an abstract names those without the word, "surpasses the state of the art on Atari")
+# environments or tasks: an abstract names those without the word, "surpasses the state of the art on Atari"), also
+# second of two things asked ("which batch sizes and data sets?")
 _NAMED_KINDS = {"data": r"data ?sets?|benchmarks?|corpora|corpus", "architecture": r"architectures?|backbones?",
                 "language": r"languages?"}
-_WHICH_KIND = re.compile(r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:" +
+_WHICH_KIND = re.compile(r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:(?:and|or)\s+)?(?:" +
                          "|".join(f"(?P<{kind}>{words})" for kind, words in _NAMED_KINDS.items()) + r")\b",
                          re.IGNORECASE)
 # what an abstract writes before a kind it does not name ("on common deep learning benchmarks"), and after one it

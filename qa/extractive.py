@@ -28,7 +28,7 @@ from .rerank import SentenceVectors
 from .selection import model as selection_model
 from .sources.latex import LatexError, latex_to_text
 from .retrieval import STOPWORDS
-from .text import LINK, forms_listed, quoted_phrases, says, says_name, word_families
+from .text import LINK, MENTIONED, forms_listed, quoted_phrases, says, says_name, word_families
 from .threads import as_written, common_thread
 from .types import Hit
 
@@ -610,6 +610,8 @@ def _best_sentences(question: str, paper: Paper, embedder, qv, limit: int) -> li
     # an opening "Recent years have seen..." sets the scene, and a formula-heavy sentence reads badly as text; a
     # sentence where the authors say what they did tells what the paper brings to the topic
     quoted = quoted_phrases(question)  # "how many abstracts write 'sample efficiency'?": the sentence that does
+    if MENTIONED.search(question):  # "which abstracts mention MRI?": the sentence that writes the name
+        quoted += question_names(question)
     ranked = sorted(ranked, key=lambda r: -(r[0] - (0.1 if BACKGROUND.search(r[2]) else 0.0)
                                             - (0.15 if len(re.findall(r"\\[A-Za-z]+", r[2])) > 3 else 0.0)
                                             + (CONTRIBUTION if AUTHORS_SAY.search(r[2]) else 0.0)
@@ -757,6 +759,10 @@ def answer_several(question: str, plan: SynthesisPlan, embedder,
         written = " or ".join(f"a form of “{families[q]}”" if q in families else f"“{as_written(q, papers)}”"
                               for q in quoted)
         lead = f"{len(papers)} papers in the collection write {written}, from {_span(papers)}."
+    elif plan.kind == "count" and (names := [n for n in question_names(question) if all(
+            says_name(f"{p.title} {p.abstract}", n) for p in papers)]):
+        # "how many abstracts mention Dice?": the papers counted are those that write the name
+        lead = f"{len(papers)} papers in the collection write “{names[0]}”, from {_span(papers)}."
     elif plan.kind == "count":
         lead = f"{len(papers)} papers in the collection are about this, from {_span(papers)}{thread_text}."
     else:

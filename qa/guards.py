@@ -4,8 +4,7 @@ The trained intent model (qa.intent) routes every other question from the questi
 few rules stand before it because no paper can change their answer and a wrong answer costs more than a wrong
 decline: attempts to change or reveal the instructions, requests to write code or to act, chit-chat and requests for
 the assistant's opinion, the researcher's private life, and figures the listing cannot hold (per-paper citations,
-the profile at another time, which papers the listing leaves out, the author count of a cut author list). They read
-English (injections a few other languages too); the model reads other languages.
+the profile at another time, papers left out, a cut author list's size), in English (injections in a few more).
 """
 from __future__ import annotations
 
@@ -103,7 +102,7 @@ _PERSONAL = re.compile(
     r"lives in|work(?:s|ing)? (?:now|currently|today|these days)|currently work\w*|employer|job|position)\b|"
     r"\bwhere does (?:\w+ ){0,3}work\b|\bwhere (?:is|are) (?:\w+ ){0,3}(?:working|employed)\b")
 _PERSON_REF = re.compile(r"\b(?:he|him|his|the researcher|the author|the professor)\b")
-_PROFILE_FIGURE = re.compile(r"\bh[\s-]?index\b|\bnovelty\b|\bai score\b|\bcitations?\b|\bcited\b")
+PROFILE_FIGURE = re.compile(r"\bh[\s-]?index\b|\bnovelty\b|\bai score\b|\bcitations?\b|\bcited\b")
 _LEFT_OUT = re.compile(r"\b(?:which|what|name|list)\b.{0,30}\b(?:missing|left out|not (?:listed|included)|omitted)\b")
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\btotal\b|\btally\b")
 _AUTHOR_COUNT = re.compile(r"\b(?:how many|number of|count of) (?:co-?)?authors\b|\bauthor count\b")
@@ -121,18 +120,19 @@ def owner_pattern(owner: str) -> re.Pattern | None:
 
 
 def _outside_collection(t: str, names: Names) -> bool:
-    """The outside world by its topic (`_OUTSIDE_TOPIC`), unless each such phrase the question holds is one the
-    collection's titles and abstracts write ("training recipes", "what the model has to predict for them"): then the
-    topic is the papers', and the evidence decides. A phrase of two words or more counts only whole ("world cup" is
-    not "world models")."""
+    """The outside world by its topic (`_OUTSIDE_TOPIC`), unless each such phrase is one the papers write ("training
+    recipes"; a phrase of two words or more counts only whole: "world cup" is not "world models"), or the question is
+    long and mostly in their words (of 121 labelled questions the topics trip, the 3 with six content words or more,
+    half of them written, are answerable, and no declined one has more than 29% written): the evidence decides."""
+    asked = [w for w in norm(t).split() if len(w) >= 3 and w not in STOP]
+    if len(asked) >= 6 and 2 * sum(w in names.vocab for w in asked) >= len(asked):
+        return False
     for match in _OUTSIDE_TOPIC.finditer(t):
         words = [w for w in WORD.findall(match.group(0).lower()) if len(w) >= 3 and w not in STOP]
-        if len(words) == 1:
-            if any(form in names.vocab for form in (words[0], stem(words[0]), stem(words[0]) + "s")):
-                continue
-        elif words and names.phrase_df(" ".join(words)):
-            continue
-        return True
+        written = any(f in names.vocab for f in (words[0], stem(words[0]), stem(words[0]) + "s")) if len(words) == 1 \
+            else bool(words) and names.phrase_df(" ".join(words))
+        if not written:
+            return True
     return False
 
 
@@ -166,8 +166,8 @@ def _listing_gap(t: str, history: list[dict], names: Names, named: list) -> Rout
         return gap("asks for citations of single papers",
                    "The listing gives a citation count only for the profile as a whole, not for single papers.")
     earlier = [str(m.get("content", "")) for m in history if isinstance(m, dict) and m.get("role", "user") == "user"]
-    about_profile = _PROFILE_FIGURE.search(t) or (
-        earlier and _PROFILE_FIGURE.search(fold(earlier[-1])) and _REFERS_BACK.search(t) and len(t.split()) <= 10)
+    about_profile = PROFILE_FIGURE.search(t) or (
+        earlier and PROFILE_FIGURE.search(fold(earlier[-1])) and _REFERS_BACK.search(t) and len(t.split()) <= 10)
     if about_profile and OTHER_TIME.search(t):
         return gap("asks for a profile figure at another time",
                    "The listing has only the profile's current figures, not earlier or future ones.")
@@ -175,7 +175,7 @@ def _listing_gap(t: str, history: list[dict], names: Names, named: list) -> Rout
         return gap("asks which papers the listing leaves out",
                    "The listing does not say which papers it leaves out, only that the header counts more.")
     author = names.author_in(norm(t))
-    if _PROFILE_FIGURE.search(t) and (len(named) == 1 or author) and \
+    if PROFILE_FIGURE.search(t) and (len(named) == 1 or author) and \
             not has(r"\bpapers claimed\b|\bco-?author|\bwith\b", t):
         return gap("the listing has citation figures for the profile only",
                    "The listing gives citation figures only for the profile as a whole.", listing_gap=False)

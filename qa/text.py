@@ -120,6 +120,10 @@ _WORD_NAMED = r"[A-Za-z][\w\-]{1,30}"
 _NAMED_WORD = re.compile(rf"\bthe (?:words?|terms?)\s+({_WORD_NAMED}(?:(?:\s*,\s*|\s+)(?:or|and)\s+{_WORD_NAMED}|"
                          rf"\s*,\s*{_WORD_NAMED})*)\b(?!['\"”’»])")
 
+# a phrase named as a phrase, unquoted ("count the abstracts that write the phrase state of the art"): its words to
+# the end of the clause, each alternative joined by "or" a phrase of its own (not a phrase whose meaning is asked)
+_NAMED_PHRASE = re.compile(r"\bthe (?:phrases?|expressions?)\s+([a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,4}?)(?<!\bmean)"
+                           r"(?=\s*(?:[,?.;:!)]|$)|\s+(?:appears?|occurs?|shows? up|turns? up|in|at all)\b)")
 
 # what separates the items of a list ("X, Y or Z", "X/Y"), and a list of two to four words
 _SEPARATOR = r"\s*,\s*(?:or\s+)?|\s*/\s*|\s+or\s+"
@@ -141,10 +145,11 @@ _FORM_OF = re.compile(rf"\b(?:an?|some|any|another|one)\s+forms?\s+of\s+(?:the\s
 _ENDING = re.compile(r"(?:ation|ing|ed|es|e|s)$")
 
 
-# the papers listed or counted by what they mention ("which entries mention momentum?", "how many abstracts talk
-# about generalizing or generalization?")
+# the papers listed or counted by what they mention ("which entries mention momentum?", "how many abstracts in the
+# listing talk about generalizing or generalization?")
 MENTIONED = re.compile(r"^\W*(?:which|what|list(?: the| all)?|count(?: the)?|how many)\s+(?:\w+\s+){0,2}?"
-                       r"(?:papers|abstracts|entries|titles|works|articles)\s+(?:\w+\s+){0,2}?(?:mention|use|discuss|"
+                       r"(?:papers|abstracts|entries|titles|works|articles)\s+(?:in (?:the|this) \w+\s+)?"
+                       r"(?:\w+\s+){0,2}?(?:mention|use|discuss|"
                        r"talk about|bring up|refer to|name|cite|contain|include)s?\s+(?P<what>[^?]+)", re.IGNORECASE)
 _PLAIN_WORD = re.compile(r"[a-z][a-z\-]{3,30}")
 
@@ -182,7 +187,8 @@ def quoted_phrases(question: str) -> list[str]:
     found = [m.strip() for m in _QUOTED.findall(question) if m.strip()] + [
         w for named in _NAMED_WORD.findall(question)
         for w in re.split(r"\s*,\s*(?:(?:or|and)\s+)?|\s+(?:or|and)\s+", named) if w.lower() not in STOP] + [
-        w for pair in forms for w in pair]
+        w for pair in forms for w in pair] + [p for named in _NAMED_PHRASE.findall(question)
+                                              for p in re.split(r"\s+or\s+", named)]
     families = word_families(question)
     # a word asked about in any form is its stem; the same word quoted or named as a word is then that stem too
     found = [w for w in found if not any(w.lower().startswith(stem) for stem in families)] + list(families)

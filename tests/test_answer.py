@@ -368,6 +368,10 @@ def test_refusals_say_what_the_collection_lacks(assistant):
     # which data sets, of a paper that says only "on common deep learning benchmarks"
     answer = assistant.ask("In the study that clusters gradients, which benchmarks were used to measure the variance?")
     assert answer.route == "not_answerable" and "does not name them; it says only “We measure" in answer.answer
+    # the data sets asked second, after another thing ("which learning rates and data sets")
+    answer = assistant.ask("Which learning rates and data sets did the large-batch covariance noise study use?")
+    assert answer.route == "not_answerable" and "standard deep learning model-architectures and datasets" in \
+        answer.answer, answer.answer
 
 
 def test_refuses_what_the_collection_does_not_cover(assistant):
@@ -827,6 +831,11 @@ def test_a_rare_name_cites_exactly_the_papers_that_write_it(assistant):
     # a script without spaces or capitals writes the name against its own words ("Minecraftを")
     answer = assistant.ask("Minecraftを扱っている論文は何本ありますか？")
     assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, answer.answer
+    # a count says that the papers write the name, and shows each one's sentence that does
+    answer = assistant.ask("How many abstracts in the listing mention Minecraft?")
+    assert answer.answer.startswith(f"{len(holders)} papers in the collection write “Minecraft”"), answer.answer
+    assert {c.title for c in answer.citations} == holders, answer.answer
+    assert all("Minecraft" in line for line in answer.answer.splitlines()[1:]), answer.answer
     # a word named as a word ("the term latent") is read as if quoted; a count cites every paper that writes it, past
     # the eight a topic answer cites at most
     from qa.text import quoted_phrases
@@ -839,6 +848,14 @@ def test_a_rare_name_cites_exactly_the_papers_that_write_it(assistant):
     assert len(holders) > 8
     answer = assistant.ask("How many abstracts contain the term latent?")
     assert {c.title for c in answer.citations} == holders, answer.answer
+    # a phrase named as a phrase, unquoted, runs to the end of its clause; not one whose meaning is asked
+    assert quoted_phrases("Count the abstracts containing the phrase state of the art.") == ["state of the art"]
+    assert quoted_phrases("Does the phrase order of magnitude, in any form, appear?") == ["order of magnitude"]
+    assert quoted_phrases("What does the phrase latent imagination mean?") == []
+    holders = {p.title for p in assistant.papers if _re.search(r"state[\s-]of[\s-]the[\s-]art", p.abstract, _re.I)}
+    answer = assistant.ask("Count the abstracts containing the phrase state of the art.")
+    assert {c.title for c in answer.citations} == holders, answer.answer
+    assert answer.answer.startswith(f"{len(holders)} papers in the collection write"), answer.answer
 
 
 def test_a_count_of_a_written_word_is_every_paper_that_writes_it(assistant):

@@ -133,6 +133,9 @@ def test_an_outside_world_topic_is_declined_only_where_the_collection_does_not_w
     forum = Guards([paper("Answering Course Forum Posts", "Posts are sorted into homework and logistics types.")])
     question = "Which system sorts student posts by type, homework among them, before answering?"
     assert forum.classify(question) == UNROUTED and vision.classify(question).reason == "chit-chat"
+    # a long question mostly in the papers' words is theirs, whatever one word of it ("weather") says
+    assert vision.classify("Which masked image model predicts the visual tokens of patches in any weather?") == UNROUTED
+    assert vision.classify("Is the weather good for masked patches?").reason == "chit-chat"
 
 
 @pytest.mark.parametrize("question", ["???", "", "   ", "!!", "🙂", "a" * 5000, "?" * 3000])
@@ -227,6 +230,13 @@ def test_dev_set_accuracy(assistant):
     ("Колько запісаў маюць метку cmu?", "", "metadata"),
     ("Kiek įrašų turi žymą deepmind?", "", "metadata"),
     ("Wie viel kostet ein Studium an der utoronto?", "", "not_answerable"),
+    # a figure of the profile's header as the listing writes it, which the model declines (Armenian)
+    ("Ինչքա՞ն է պրոֆիլի Novelty-ն:", "", "metadata"),
+    # a count by year the model is sure of, in a language e5 reads too poorly to come near a form (Estonian)
+    ("Mitu kirjet on nimekirjas aastast 2021?", "", "metadata"),
+    # a count of entries, which the model reads as one paper's; examples of what papers are counted by, not choices
+    ("How many entries use a form of robust (robustly, robustness)?", "", "synthesis"),
+    ("Which abstracts name a speed-up factor, for example 4x or 40x?", "", "synthesis"),
     # how a co-author's work went over a span of years (Sundanese: the model torn, the listing first), and a count
     # over the span (Turkish)
     ("Kumaha karya Keiran Paster robah ti 2020 nepi ka 2024?", "", "synthesis"),
