@@ -136,12 +136,18 @@ _FORMS_NAMED = re.compile(rf"\b(?:mention|use|contain|write|include|say)s?\s+(?:
 # or before a verb of appearing ("do regular, regularly or regularity appear in any abstract?": all 5 labelled
 # questions that list forms of one word so count the papers that write one of them)
 _FORMS_APPEARING = re.compile(rf"\b({_WORD_LIST})\s+(?:appears?|occurs?|shows? up|turns? up)\b", re.IGNORECASE)
+# or shown in brackets, after a colon or "such as" ("which entries say stop: stop, stops or stopped?"): all 5
+# labelled questions that list forms of one word so count or list the papers that write one of them
+_FORMS_SHOWN = re.compile(rf"(?:\(\s*|:\s+|\bsuch as\s+)({_WORD_LIST})\b", re.IGNORECASE)
 
 
 # any form of one word ("some form of the verb propose", "a form of demonstrate"): every word that starts as its
 # stem does ("proposed", "proposing", "proposal")
 _FORM_OF = re.compile(rf"\b(?:an?|some|any|another|one)\s+forms?\s+of\s+(?:the\s+(?:words?|verbs?|terms?|nouns?)\s+)?"
                       rf"['\"“‘]?({_WORD_NAMED})", re.IGNORECASE)
+# or of its family ("a word from the optimize family", "the synth- family"; 2 labelled questions)
+_FAMILY = re.compile(rf"\b(?:an?|any|some|one)\s+words?\s+(?:of|from|in)\s+the\s+({_WORD_NAMED})\s+family\b",
+                     re.IGNORECASE)
 _ENDING = re.compile(r"(?:ation|ing|ed|es|e|s)$")
 
 
@@ -155,9 +161,10 @@ _PLAIN_WORD = re.compile(r"[a-z][a-z\-]{3,30}")
 
 
 def _forms_written(question: str) -> list[list[str]]:
-    """The lists of forms of one word the question writes out after a verb of writing or before one of appearing."""
-    return [words for listed in _FORMS_NAMED.findall(question) + _FORMS_APPEARING.findall(question)
-            if forms_listed(words := _LISTED.split(listed)) or one_stem(words)]
+    """The lists of forms of one word the question writes out after a verb of writing, before one of appearing, or
+    shown as a list."""
+    return [words for listed in _FORMS_NAMED.findall(question) + _FORMS_APPEARING.findall(question) +
+            _FORMS_SHOWN.findall(question) if forms_listed(words := _LISTED.split(listed)) or one_stem(words)]
 
 
 def word_families(question: str) -> dict[str, str]:
@@ -166,7 +173,7 @@ def word_families(question: str) -> dict[str, str]:
     trajectories?": of 20 labelled synthesis questions that list or count papers by one to four such words, the
     papers writing one of them in any form are the expected ones for 19; the other misspells its word)."""
     families = {}
-    words = _FORM_OF.findall(question)
+    words = _FORM_OF.findall(question) + [w.rstrip("-") for w in _FAMILY.findall(question)]
     if (mentioned := MENTIONED.search(question)) and not words and not _forms_written(question):
         # (forms of one word written out are each the word, as written)
         listed = [re.sub(r"^(?:to\s+)?(?:(?:an?|the)\s+)?", "", w)

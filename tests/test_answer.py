@@ -832,7 +832,7 @@ def test_a_rare_name_cites_exactly_the_papers_that_write_it(assistant):
     answer = assistant.ask("Minecraftを扱っている論文は何本ありますか？")
     assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, answer.answer
     # a count says that the papers write the name, and shows each one's sentence that does
-    answer = assistant.ask("How many abstracts in the listing mention Minecraft?")
+    answer = assistant.ask("Count the abstracts in the listing that mention Minecraft.")
     assert answer.answer.startswith(f"{len(holders)} papers in the collection write “Minecraft”"), answer.answer
     assert {c.title for c in answer.citations} == holders, answer.answer
     assert all("Minecraft" in line for line in answer.answer.splitlines()[1:]), answer.answer
@@ -852,6 +852,12 @@ def test_a_rare_name_cites_exactly_the_papers_that_write_it(assistant):
     assert quoted_phrases("Count the abstracts containing the phrase state of the art.") == ["state of the art"]
     assert quoted_phrases("Does the phrase order of magnitude, in any form, appear?") == ["order of magnitude"]
     assert quoted_phrases("What does the phrase latent imagination mean?") == []
+    # forms of one word shown as a list (after a colon, in brackets), or a word's family
+    assert quoted_phrases("Count entries on stopping: stop, stops or stopped.") == ["stop", "stops", "stopped"]
+    assert quoted_phrases("Count the abstracts with any word in the optimize family.") == ["optimiz"]
+    holders = {p.title for p in assistant.papers if _re.search(r"(?<![A-Za-z0-9])optimiz", p.abstract, _re.I)}
+    answer = assistant.ask("Count the abstracts with any word in the optimize family.")
+    assert {c.title for c in answer.citations} == holders and len(holders) > 8, answer.answer
     holders = {p.title for p in assistant.papers if _re.search(r"state[\s-]of[\s-]the[\s-]art", p.abstract, _re.I)}
     answer = assistant.ask("Count the abstracts containing the phrase state of the art.")
     assert {c.title for c in answer.citations} == holders, answer.answer
