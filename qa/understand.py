@@ -264,15 +264,16 @@ class Reader:
             label, confidence = pick("metadata")
             reason += "; names an affiliation tag of the listing"
         elif label != "metadata" and method == "model" and query.foreign >= FOREIGN and not query.history and (
-                written_categories(query.text, self.retriever.papers) or decline < TAG_DECLINE and (
-                    PROFILE_FIGURE.search(fold(query.text)) or label == "not_answerable" and
-                    written_affiliations(query.text, self.retriever.papers))):
+                written_categories(query.text, self.retriever.papers) or label == "not_answerable" and
+                decline < TAG_DECLINE and (PROFILE_FIGURE.search(fold(query.text)) or
+                                           written_affiliations(query.text, self.retriever.papers))):
             # a category code or affiliation tag of the listing in a question in another language (Hausa "how many
             # entries are in LG?"): of 87 labelled questions that write a category code, 86 are bibliographic (the
             # other also asks what the papers do); of 12 that write a tag as the listing does ("utoronto"), all 12;
-            # of 18 that write a figure of the profile's header ("Novelty", "h-index"), all 18 (one read as a topic).
-            # A tag may also be a word ("mit" in German) or a company ("what does nvidia stock cost today?"): these
-            # turn only a decline the model is not sure of (`TAG_DECLINE`)
+            # of 18 that write a figure of the profile's header ("Novelty", "h-index"), all 18. A tag may also be a
+            # word ("mit" in German) or a company ("what does nvidia stock cost today?"), and "citations" the data a
+            # paper used (a Greek question on GraphSAGE's): these turn only a decline the model is not sure of
+            # (`TAG_DECLINE`)
             label, confidence = pick("metadata")
             reason += "; writes a code of the listing"
         elif label != "metadata" and method == "model" and query.foreign >= FOREIGN and not query.history and \
