@@ -288,8 +288,8 @@ _EXAMPLES = re.compile(r"\b(?:such as|like|for example|for instance|e\.g\.)\s*,?
 def offered_choices(question: str, papers_listed: bool = False) -> list[str]:
     """The names a question offers to choose among (a list joined by "or", at least one of them a name); for a
     question that lists or counts papers, not the examples it gives of what they are listed by (all 24 labelled
-    questions that give examples so are answered; 4 that ask which example one paper used, or whether any paper
-    covers them, are declined for none written)."""
+    questions that give examples so are synthesis; 4 that ask which example one paper used, or whether any paper
+    covers them, are unanswerable, declined for none written)."""
     for m in _CHOICES.finditer(question):
         if papers_listed and _EXAMPLES.search(question[:m.start()]):
             continue
