@@ -557,7 +557,7 @@ def select_papers(candidates: Candidates, selection: Selection | None = None) ->
     if candidates.kind == "compare":
         return list(candidates.named)
     if selection is None:
-        if candidates.named_term and candidates.kind in ("count", "topic"):
+        if candidates.named_term and _by_written_term(candidates):
             return select_papers(candidates, SELECTION)  # the papers that write the rare name asked about
         if not candidates.pool():
             return list(candidates.named)
@@ -565,7 +565,7 @@ def select_papers(candidates: Candidates, selection: Selection | None = None) ->
         return _unique(list(candidates.named) + selection_model().choose(candidates) + written)
     limit = max(selection.most, len(candidates.named))
     every = list(zip(candidates.hits, candidates.evidence(selection)))
-    if candidates.named_term and candidates.kind in ("count", "topic"):
+    if candidates.named_term and _by_written_term(candidates):
         # "which papers use MuJoCo?": the papers that write it, and only those
         kept = [h for h, _ in sorted(every, key=lambda t: -t[1]) if h.paper.paper_id in candidates.named_term]
         # a count is as many as write it ("how many abstracts mention LLMs?": all ten, not the first eight), and so
@@ -585,6 +585,14 @@ def select_papers(candidates: Candidates, selection: Selection | None = None) ->
     kept = [h for h, e in sorted(pool, key=lambda t: -t[1])
             if e == best or (e >= relative * reference and e >= selection.of_best * best and e >= selection.floor)]
     return _unique(list(candidates.named) + kept)[:limit]
+
+
+def _by_written_term(candidates: Candidates) -> bool:
+    """The papers are the ones that write what the question names: a count or topic, or how the use of a word it
+    quotes went over the years ("from 2018 to 2021, how was the word sequence used?": all 3 labelled evolutions that
+    quote a word ask so)."""
+    return candidates.kind in ("count", "topic") or candidates.kind == "evolution" and bool(
+        quoted_phrases(candidates.question))
 
 
 def plan_synthesis(candidates: Candidates, selection: Selection | None = None) -> SynthesisPlan:

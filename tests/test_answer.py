@@ -852,6 +852,12 @@ def test_a_rare_name_cites_exactly_the_papers_that_write_it(assistant):
     assert quoted_phrases("Count the abstracts containing the phrase state of the art.") == ["state of the art"]
     assert quoted_phrases("Does the phrase order of magnitude, in any form, appear?") == ["order of magnitude"]
     assert quoted_phrases("What does the phrase latent imagination mean?") == []
+    # how the use of a word named as a word went over the years: every paper of the span that writes it, in order
+    writers = [p for p in assistant.papers if p.year and 2018 <= p.year <= 2022
+               and _re.search(r"(?<![A-Za-z0-9])memory", f"{p.title} {p.abstract}", _re.I)]
+    answer = assistant.ask("From 2018 to 2022, how did papers' use of the word memory change?")
+    assert {c.title for c in answer.citations} == {p.title for p in writers}, answer.answer
+    assert answer.answer.startswith(f"{len(writers)} papers trace this from 2018 to 2022"), answer.answer
     # forms of one word shown as a list (after a colon, in brackets), or a word's family
     assert quoted_phrases("Count entries on stopping: stop, stops or stopped.") == ["stop", "stops", "stopped"]
     assert quoted_phrases("Count the abstracts with any word in the optimize family.") == ["optimiz"]
