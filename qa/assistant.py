@@ -440,7 +440,7 @@ class Assistant:
         vector = self.retriever.multilingual.encoder.query(question)
         counts = synthesis_kind(question, 0, vector) == "count"
         holders = self._rare_name_papers(question, filters, counts) or \
-            self._shared_word_papers(offered, filters, counts)
+            self._shared_word_papers(offered, filters, counts, question)
         if holders:  # every paper that writes the one rare name the question asks about is a candidate
             have = {h.paper.paper_id for h in hits}
             hits += [h for h in holders if h.paper.paper_id not in have]
@@ -508,20 +508,16 @@ class Assistant:
             return either if len(listed) > 1 and len(either) <= most else []
         return next(iter(found.values()), [])
 
-    def _shared_word_papers(self, offered: list[str], filters: Filters, counts: bool = False) -> list[Hit]:
-        """The papers that write the one word every item of the question's list shares ("memory cost or memory
-        savings": memory, in any form), when two to `SELECTION.most` papers do (for a count, up to `SELECTION.pool`);
-        else []. A word inside a hyphenated one is not the shared word ("zero-shot results or zero-shot transfer"
-        shares "zero-shot", not "shot")."""
-        if len(offered) < 2:
+    def _shared_word_papers(self, offered: list[str], filters: Filters, counts: bool = False,
+                            question: str = "") -> list[Hit]:
+        """The papers that write the one word every item of the question's list shares (`evidence.shared_word`:
+        "memory cost or memory savings": memory, in any form), when two to `SELECTION.most` papers do (for a count, up
+        to `SELECTION.pool`); else []."""
+        word, start = evidence.shared_word(offered, question) if len(offered) >= 2 or question else ("", False)
+        if not word:
             return []
-        items = [set(evidence.question_words(" ".join(w for w in item.split() if "-" not in w))) for item in offered]
-        shared = set.intersection(*items)
-        if len(shared) != 1:
-            return []
-        word = shared.pop()
-        holders = [Hit(p, 0.0, p.title, "") for p in self.papers
-                   if filters.matches(p) and evidence.writes_word(p, word)]
+        holders = [Hit(p, 0.0, p.title, "") for p in self.papers if filters.matches(p) and (
+            says(f"{p.title} {p.abstract}", word) if start else evidence.writes_word(p, word))]
         return holders if 2 <= len(holders) <= (SELECTION.pool if counts else SELECTION.most) else []
 
     def _compared_papers(self, question: str, filters: Filters, history: list[dict] | None = None,

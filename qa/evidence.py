@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 from dataclasses import dataclass
 
@@ -130,6 +131,47 @@ def _inflections(stem: str) -> tuple[tuple[str, ...], bool]:
 def writes_word(paper: Paper, stem: str) -> bool:
     """The paper's title or abstract writes the word (a stem of `question_words`) in some form."""
     return _covers(stem, _stems(f"{paper.title} {paper.abstract}"))
+
+
+# what opens an example in a list ("stochasticity, whether stochastic environments or stochastic gradients")
+_LEADING = re.compile(r"^(?:whether|either|be it|such as|like|for instance|for example|including|e\.g\.)\s+",
+                      re.IGNORECASE)
+
+
+# the word a question lists papers by, then examples of it ("… deal with convexity in any form, convex or
+# non-convex?", "… on translation, be it between languages or a network that translates …")
+_HEAD_EXAMPLES = re.compile(r"\b([a-z][a-z\-]{4,})\s*[,(:]?\s*(?:whether|be it|such as|like|for instance|for example|"
+                            r"including|e\.g\.|in any form|in some form|either|of any kind)\b(.*)$")
+
+
+def shared_word(items: list[str], question: str = "") -> tuple[str, bool]:
+    """The one word every item of a list writes: (its stem, False); or, when the items write it in different forms
+    ("stochasticity" and "stochastic gradients", "prompting or prompt tuning"), (the start of five letters or more
+    all its forms share, True); ("", False) when they share none or several. A word inside a hyphenated one is not
+    the shared word ("zero-shot results or zero-shot transfer" shares "zero-shot", not "shot"). Else the word the
+    `question` lists papers by when its examples write it in another form (`_HEAD_EXAMPLES`)."""
+    words = [question_words(" ".join(t for t in _LEADING.sub("", item).split() if "-" not in t)) for item in items]
+    shared = set.intersection(*(set(w) for w in words)) if words else set()
+    if len(shared) == 1:
+        return shared.pop(), False
+    starts = set()
+    for word in words[0] if len(words) >= 2 and not shared and all(words) else []:
+        common = [max((os.path.commonprefix([word, other]) for other in item), key=len) for item in words[1:]]
+        if word.isalpha() and all(len(start) >= 5 for start in common):
+            starts.add(min(common, key=len))
+    if len(starts) == 1:
+        return starts.pop(), True
+    if not shared and (found := _HEAD_EXAMPLES.search(question.lower())):
+        # two examples or more write a start of five letters or more of the word, and at most one piece of the rest
+        # does not ("supervised, unsupervised or self-supervised, …"): not when the examples say it in other words
+        # ("privacy, such as leaked data or membership inference")
+        head = found.group(1).split("-")[-1]
+        examples = [e for e in re.split(r",|\b(?:or|and|to)\b", found.group(2)) if re.search(r"[a-z]", e)]
+        starts = [max((head[:n] for w in re.findall(r"[a-z]+", e) for n in range(5, len(head) + 1) if head[:n] in w),
+                      key=len, default="") for e in examples]
+        if len([s for s in starts if s]) >= 2 and starts.count("") <= 1:
+            return min(filter(None, starts), key=len), True
+    return "", False
 
 
 def written(stem: str, weights: WordWeights) -> bool:

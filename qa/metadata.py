@@ -435,7 +435,12 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                (r"novelty|nouveaut|novedad|neuheit|新颖",
                 f"a novelty score of {profile.novelty}" if profile.novelty else "no novelty score"),
                (r"ai score|score ia|puntuaci[oó]n ia|ai-score",
-                f"an AI score of {profile.ai_score}" if profile.ai_score else "no AI score")]
+                f"an AI score of {profile.ai_score}" if profile.ai_score else "no AI score"),
+               # the header's, not a paper's ("which primary category does the profile's header give?")
+               (r"\b(?:primary|main) (?:subject )?category\b(?=.*\b(?:profile|header)\b)|"
+                r"\b(?:profile|header)\b.*\b(?:primary|main) (?:subject )?category\b",
+                f"the primary category {_category_named(profile.primary_category)}" if profile.primary_category
+                else "no primary category")]
     asked = [i for i, (pattern, _) in enumerate(figures) if re.search(pattern, q) and not (i == 1 and author)]
     if asked and re.search(rf"\b(?:{SETS_APART})\b", q) and re.search(r"\b(?:other|else|remaining)\b", q):
         # "apart from the h-index, which other figures does the header give?": the figures not named
@@ -527,7 +532,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if re.search(r"\b(which|what|list|how many)\b.*\bcategor(y|ies)\b|categor(y|ies) breakdown|per category|"
                  r"by category", q) and not scope.category:
         counts = Counter(p.category for p in selected)
-        lines = [f"- {code}{' (' + CATEGORY_NAMES[code][0] + ')' if code in CATEGORY_NAMES else ''}: "
+        lines = [f"- {_category_named(code)}: "
                  f"{_plural(n, 'paper')}" for code, n in counts.most_common()]
         if re.search(r"\bhow many (?:\w+ ){0,2}categories\b", q):  # "how many distinct categories appear?"
             return MetadataAnswer(f"{len(counts)} different categor{'y appears' if len(counts) == 1 else 'ies appear'}"
@@ -760,3 +765,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return MetadataAnswer(f"The listing has {listed} papers{claim}, newest first:\n" +
                               _listing(newest_first(papers)), newest_first(papers)[:LIST_LIMIT])
     return MetadataAnswer("", understood=False)
+
+
+def _category_named(code: str) -> str:
+    """"LG (machine learning)": a category code with its name, when the code is a known one."""
+    return f"{code} ({CATEGORY_NAMES[code][0]})" if code in CATEGORY_NAMES else code

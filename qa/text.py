@@ -152,10 +152,10 @@ _ENDING = re.compile(r"(?:ation|ing|ed|es|e|s)$")
 
 
 # the papers listed or counted by what they mention ("which entries mention momentum?", "how many abstracts in the
-# listing talk about generalizing or generalization?")
+# listing talk about generalizing or generalization?"; another collection's listing holds "records")
 MENTIONED = re.compile(r"^\W*(?:which|what|list(?: the| all)?|count(?: the)?|how many)\s+(?:\w+\s+){0,2}?"
-                       r"(?:papers|abstracts|entries|titles|works|articles)\s+(?:in (?:the|this) \w+\s+)?"
-                       r"(?:\w+\s+){0,2}?(?:mention|use|discuss|"
+                       r"(?:papers|abstracts|entries|titles|works|articles|records|publications)\s+"
+                       r"(?:in (?:the|this) \w+\s+)?(?:\w+\s+){0,2}?(?:mention|use|discuss|"
                        r"talk about|bring up|refer to|name|cite|contain|include)s?\s+(?P<what>[^?]+)", re.IGNORECASE)
 _PLAIN_WORD = re.compile(r"[a-z][a-z\-]{3,30}")
 

@@ -195,6 +195,11 @@ def test_places_and_categories_asked_across_the_listing(assistant):
     assert answer.answer.startswith(f"{bare} papers of {sum(not p.has_code for p in papers)}"), answer.answer
     answer = assistant.ask("Apart from the citation count and the h-index, which other figures does the header give?")
     assert "novelty score" in answer.answer and "AI score" in answer.answer and "h-index" not in answer.answer
+    # the header's primary category is one of its figures; the categories of the entries are counted
+    answer = assistant.ask("Which primary category does the profile header show?")
+    assert "shows the primary category LG (machine learning)." in answer.answer, answer.answer
+    answer = assistant.ask("How many different primary categories do the entries have?")
+    assert "primary category" not in answer.answer and "LG (machine learning): 36 papers" in answer.answer
     answer = assistant.ask("Who was first author of the Clinical Camel paper, and on what date did it appear?")
     assert "is Augustin Toma" in answer.answer and "May 19, 2023" in answer.answer, answer.answer
     answer = assistant.ask("Which papers does the listing put in CL rather than LG?")  # "rather than" picks CL

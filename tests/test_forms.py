@@ -42,6 +42,13 @@ def test_a_category_count_in_korean_is_computed_from_the_listing(offline):
     assert _count(answer.answer) == len(in_ai) and {c.title for c in answer.citations} == set(in_ai)
 
 
+def test_the_profiles_primary_category_asked_in_spanish(offline):
+    """The header's category, not a count per category: "What is the primary category of the profile?"."""
+    answer = offline.ask("¿Cuál es la categoría principal del perfil?")
+    assert answer.route == "metadata", answer.route_reason
+    assert f"primary category {offline.profile.primary_category} (" in answer.answer, answer.answer
+
+
 def test_a_paper_named_in_finnish_gets_its_date(offline):
     answer = offline.ask("Milloin DreamerV2-paperi julkaistiin?")
     assert answer.mode == "structured", answer.route_reason

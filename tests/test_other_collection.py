@@ -144,9 +144,23 @@ def test_papers_counted_by_a_name_the_collection_writes_are_not_declined(vision)
     query = vision.read("Which abstracts mention CIFAR?")
     assert query.route.label == "synthesis", query.route.reason
     assert not vision.reader._counts_written_text("Which abstracts mention Kinetics-700?")
+    # another collection's listing holds records
+    assert vision.reader._counts_written_text("Which records mention CIFAR?")
+    assert not vision.reader._counts_written_text("Which records mention Kinetics-700?")
     # of the papers of the previous answer
     assert vision.reader._counts_written_text("And how many of those use CIFAR?")
     assert not vision.reader._counts_written_text("And how many of those use Kinetics-700?")
+
+
+def test_papers_listed_by_a_word_their_examples_write_in_other_forms(vision):
+    """"segmentation, whether segmenting instances or segmented images": the papers that write a word starting
+    "segment", on a collection that is not the bundled listing."""
+    from qa.text import says
+    holders = {p.title for p in vision.papers if says(f"{p.title} {p.abstract}", "segment")}
+    assert 2 <= len(holders) <= 8
+    answer = vision.ask("Which records deal with segmentation, whether segmenting instances or segmented images?")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, \
+        [c.title for c in answer.citations]
 
 
 def test_a_declined_count_of_papers_of_a_year_is_computed(vision, monkeypatch):

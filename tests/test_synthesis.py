@@ -340,6 +340,30 @@ def test_a_list_of_names_of_several_words_cites_the_papers_that_write_any(assist
         [c.title for c in answer.citations]
 
 
+def test_a_list_whose_items_write_one_word_in_different_forms_cites_the_papers_that_write_it(assistant):
+    """"imagination, such as imagined trajectories or imagining the future": the items share the start "imagin", so
+    the papers are those that write a word starting so; items of one stem share the stem, a hyphenated word is not
+    split, and items with nothing in common share nothing."""
+    from qa.evidence import shared_word
+    from qa.text import says
+
+    assert shared_word(["imagination", "such as imagined trajectories", "imagining the future"]) == ("imagin", True)
+    assert shared_word(["memory cost", "memory savings"]) == ("memory", False)
+    assert shared_word(["zero-shot results", "zero-shot transfer"]) == ("", False)
+    assert shared_word(["emulators", "simulators"]) == ("", False)
+    # the word the papers are listed by, then examples that write it in another form
+    assert shared_word([], "Which papers bring up regularization, whether regularized losses or regularizers?") == \
+        ("regulariz", True)
+    assert shared_word([], "Which papers bring up regularization, such as dropout or weight decay?") == ("", False)
+    # "tree" is four letters of "trees": too short a start to be the word
+    assert shared_word([], "Which papers involve trees, for instance a search tree?") == ("", False)
+    holders = {p.title for p in assistant.papers if says(f"{p.title} {p.abstract}", "imagin")}
+    assert 2 <= len(holders) <= 8
+    answer = assistant.ask("Which papers deal with imagination, such as imagined trajectories or imagining the future?")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, \
+        [c.title for c in answer.citations]
+
+
 def test_comparison_cites_exactly_the_papers_it_names(assistant):
     # names the router knows (a system's own name), though the question goes on about a topic
     answer = assistant.ask("How do ToolEmu and WMDP differ in what they measure?")
