@@ -70,6 +70,16 @@ def common_thread(papers: list[Paper], collection: list[Paper] | None = None, li
     for _, gram in sorted(scored, reverse=True):
         if any(gram in c or c in gram for c in chosen):
             continue  # "world" next to "world models" says nothing new
+        # two phrases of one run ("outperforms previous", "previous methods") are that run, said once, when a paper
+        # writes it; else the second says nothing new
+        joined = next(((i, f"{c} {gram.split(' ', 1)[1]}") for i, c in enumerate(chosen)
+                       if " " in gram and c.split()[-1] == gram.split()[0]), None) or next(
+            ((i, f"{gram.split()[0]} {c}") for i, c in enumerate(chosen)
+             if " " in gram and c.split()[0] == gram.split()[-1]), None)
+        if joined:
+            if _written(joined[1], papers):
+                chosen[joined[0]] = joined[1]
+            continue
         chosen.append(gram)
         if len(chosen) == limit:
             break
@@ -91,12 +101,17 @@ def _names_something(word: str, papers: list[Paper]) -> bool:
     return False
 
 
-def as_written(phrase: str, papers: list[Paper]) -> str:
-    """The phrase in the case a paper writes it ("US English", not "us english", which reads as a pronoun)."""
+def _written(phrase: str, papers: list[Paper]) -> str:
+    """The phrase as the first paper that writes it does, any case; "" when none does."""
     pattern = re.compile(r"(?<![a-z0-9-])" + re.escape(phrase).replace(r"\ ", r"\s+") + r"(?![a-z0-9-])",
                          re.IGNORECASE)
     for p in papers:
         found = pattern.search(f"{p.title} {p.abstract}")
         if found:
             return re.sub(r"\s+", " ", found.group(0))
-    return phrase
+    return ""
+
+
+def as_written(phrase: str, papers: list[Paper]) -> str:
+    """The phrase in the case a paper writes it ("US English", not "us english", which reads as a pronoun)."""
+    return _written(phrase, papers) or phrase

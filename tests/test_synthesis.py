@@ -464,6 +464,18 @@ def test_a_thread_of_single_words_names_something():
     assert not {"demonstrate", "difficult"} & {t.lower() for t in thread}, thread
 
 
+def test_two_phrases_of_one_run_are_that_run_once():
+    """"outperforms previous" and "previous methods": one thread, "outperforms previous methods", when a paper writes
+    the run; not "outperforms previous and previous methods"."""
+    def paper(title, abstract):
+        return _paper(title, abstract, has_code=False)
+
+    papers = [paper("Sparse attention", "Sparse attention outperforms previous methods on long documents."),
+              paper("Linear attention", "Linear attention also outperforms previous methods on long documents."),
+              paper("Flowers", "An image classifier for flowers."), paper("Speech", "A vocoder for speech.")]
+    assert common_thread(papers[:2], papers, limit=2) == ["outperforms previous methods", "long documents"]
+
+
 def test_a_link_is_no_thread():
     """Two abstracts that both end with their code's GitHub link share no topic "https github"."""
     def paper(title, abstract):
