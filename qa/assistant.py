@@ -513,7 +513,7 @@ class Assistant:
         """The papers that write the one word every item of the question's list shares (`evidence.shared_word`:
         "memory cost or memory savings": memory, in any form), when two to `SELECTION.most` papers do (for a count, up
         to `SELECTION.pool`); else []."""
-        word, start = evidence.shared_word(offered, question) if len(offered) >= 2 or question else ("", False)
+        word, start = evidence.shared_word(offered, question)
         if not word:
             return []
         holders = [Hit(p, 0.0, p.title, "") for p in self.papers if filters.matches(p) and (

@@ -133,15 +133,14 @@ def writes_word(paper: Paper, stem: str) -> bool:
     return _covers(stem, _stems(f"{paper.title} {paper.abstract}"))
 
 
+# what opens an example ("a sequence model such as GRUs")
+_EXAMPLE = r"such as|like|for example|for instance|e\.g\."
 # what opens an example in a list ("stochasticity, whether stochastic environments or stochastic gradients")
-_LEADING = re.compile(r"^(?:whether|either|be it|such as|like|for instance|for example|including|e\.g\.)\s+",
-                      re.IGNORECASE)
-
-
+_LEADING = re.compile(rf"^(?:whether|either|be it|including|{_EXAMPLE})\s+", re.IGNORECASE)
 # the word a question lists papers by, then examples of it ("… deal with convexity in any form, convex or
 # non-convex?", "… on translation, be it between languages or a network that translates …")
-_HEAD_EXAMPLES = re.compile(r"\b([a-z][a-z\-]{4,})\s*[,(:]?\s*(?:whether|be it|such as|like|for instance|for example|"
-                            r"including|e\.g\.|in any form|in some form|either|of any kind)\b(.*)$")
+_HEAD_EXAMPLES = re.compile(rf"\b([a-z][a-z\-]{{4,}})\s*[,(:]?\s*(?:whether|either|be it|including|{_EXAMPLE}|"
+                            r"in any form|in some form|of any kind)\b(.*)$")
 
 
 def shared_word(items: list[str], question: str = "") -> tuple[str, bool]:
@@ -151,11 +150,11 @@ def shared_word(items: list[str], question: str = "") -> tuple[str, bool]:
     the shared word ("zero-shot results or zero-shot transfer" shares "zero-shot", not "shot"). Else the word the
     `question` lists papers by when its examples write it in another form (`_HEAD_EXAMPLES`)."""
     words = [question_words(" ".join(t for t in _LEADING.sub("", item).split() if "-" not in t)) for item in items]
-    shared = set.intersection(*(set(w) for w in words)) if words else set()
+    shared = set.intersection(*(set(w) for w in words)) if len(words) >= 2 else set()  # one item is no list
     if len(shared) == 1:
         return shared.pop(), False
     starts = set()
-    for word in words[0] if len(words) >= 2 and not shared and all(words) else []:
+    for word in words[0] if not shared and len(words) >= 2 and all(words) else []:
         common = [max((os.path.commonprefix([word, other]) for other in item), key=len) for item in words[1:]]
         if word.isalpha() and all(len(start) >= 5 for start in common):
             starts.add(min(common, key=len))
@@ -324,7 +323,7 @@ _CHOICES = re.compile(rf"(?<![\w.\-])((?:{_CHOICE},\s*)+{_CHOICE},?\s+or\s+{_CHO
                       r"something else|another\b|anything else|other\b))", re.IGNORECASE)
 _OTHERWISE = frozenset("something another anything other else".split())
 # "which entries build on a sequence model such as GRUs or LSTMs?": examples of what papers are listed by, not choices
-_EXAMPLES = re.compile(r"\b(?:such as|like|for example|for instance|e\.g\.)\s*,?\s*$", re.IGNORECASE)
+_EXAMPLES = re.compile(rf"\b(?:{_EXAMPLE})\s*,?\s*$", re.IGNORECASE)
 
 
 def offered_choices(question: str, papers_listed: bool = False) -> list[str]:

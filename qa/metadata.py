@@ -437,8 +437,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                (r"ai score|score ia|puntuaci[oó]n ia|ai-score",
                 f"an AI score of {profile.ai_score}" if profile.ai_score else "no AI score"),
                # the header's, not a paper's ("which primary category does the profile's header give?")
-               (r"\b(?:primary|main) (?:subject )?category\b(?=.*\b(?:profile|header)\b)|"
-                r"\b(?:profile|header)\b.*\b(?:primary|main) (?:subject )?category\b",
+               (r"^(?=.*\b(?:profile|header)\b).*\b(?:primary|main) (?:subject )?category\b",
                 f"the primary category {_category_named(profile.primary_category)}" if profile.primary_category
                 else "no primary category")]
     asked = [i for i, (pattern, _) in enumerate(figures) if re.search(pattern, q) and not (i == 1 and author)]

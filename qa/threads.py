@@ -72,13 +72,11 @@ def common_thread(papers: list[Paper], collection: list[Paper] | None = None, li
             continue  # "world" next to "world models" says nothing new
         # two phrases of one run ("outperforms previous", "previous methods") are that run, said once, when a paper
         # writes it; else the second says nothing new
-        joined = next(((i, f"{c} {gram.split(' ', 1)[1]}") for i, c in enumerate(chosen)
-                       if " " in gram and c.split()[-1] == gram.split()[0]), None) or next(
-            ((i, f"{gram.split()[0]} {c}") for i, c in enumerate(chosen)
-             if " " in gram and c.split()[0] == gram.split()[-1]), None)
-        if joined:
-            if _written(joined[1], papers):
-                chosen[joined[0]] = joined[1]
+        runs = [(i, _run(c, gram)) for i, c in enumerate(chosen) if _run(c, gram)]
+        if runs:
+            i, run = runs[0]
+            if _written(run, papers):
+                chosen[i] = run
             continue
         chosen.append(gram)
         if len(chosen) == limit:
@@ -99,6 +97,17 @@ def _names_something(word: str, papers: list[Paper]) -> bool:
             if re.search(r"\d|.[A-Z]", written) or written[0].isupper() and re.fullmatch(r"[a-z,;:] ", before):
                 return True
     return False
+
+
+def _run(first: str, second: str) -> str:
+    """The run two phrases make when one's last word is the other's first ("outperforms previous" and "previous
+    methods"), else ""."""
+    a, b = first.split(), second.split()
+    if len(b) > 1 and a[-1] == b[0]:
+        return " ".join(a + b[1:])
+    if len(b) > 1 and a[0] == b[-1]:
+        return " ".join(b[:-1] + a)
+    return ""
 
 
 def _written(phrase: str, papers: list[Paper]) -> str:
