@@ -143,7 +143,7 @@ def listing_holds(papers: list[Paper], profile: Profile) -> str:
 # "in how many papers ... the author list?" counts papers; "how many authors ...?" reads one paper's list
 _PAPERS_COUNTED = re.compile(r"\bin how many\b|\bhow many (?:of (?:the|his|her|their) )?(?:[\w\-]+ ){0,2}?"
                              r"(?:papers|entries|works|articles|titles|publications|listings)\b|"
-                             r"\bnumber of (?:papers|entries)\b|\bwhich (?:\w+ )?(?:papers?|entry|entries)\b")
+                             r"\bnumber of (?:papers|entries)\b|\bwhich (?:\w+ ){0,2}?(?:papers?|entry|entries)\b")
 
 
 _PICKED = re.compile(r"\b(?:oldest|earliest|newest|latest|most recent|first|last)\b(?: \w+)? "
@@ -160,7 +160,7 @@ def needs_paper_context(question: str) -> bool:
     q = fold(question)
     # "the oldest paper that shows X in its author list" picks a paper from the listing: not one already meant
     return bool(PER_PAPER_AUTHORS.search(q)) and not _PAPERS_COUNTED.search(q) and not _PICKED.search(q) and \
-        not _ACROSS_PAPERS.search(q)
+        not _ACROSS_PAPERS.search(q) and not PEOPLE.search(q)
 
 
 _MONTHS = [m.lower() for m in MONTHS]

@@ -38,6 +38,7 @@ FOLLOW_UP = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|he
 # the previous question asked again of something else ("Same question, but for Minecraft.", "What about 2022?")
 _SUBSTITUTE = re.compile(r"^\W*(?:and\s+)?(?:(?:the\s+)?same\s+(?:question|thing|again)\b|(?:what|how)\s+about\b)",
                          re.IGNORECASE)
+_INSTEAD = re.compile(r"\binstead\b", re.IGNORECASE)  # "What about X instead?"
 # "the paper on fast weights", "the Dreamer paper": one paper, described rather than named
 _DESCRIBED_PAPER = re.compile(r"\bthe (?:paper|article|study|preprint|work) (?:on|about|that|which|where|titled|called|"
                               r"named|proposing|introducing)\b|\bthe [\w\- ]{1,40} (?:paper|article|preprint)\b")
@@ -130,7 +131,9 @@ FORMS_OUTWEIGHED = 0.9
 def substitutes(question: str) -> bool:
     """A follow-up that asks the previous question again of something else ("Same question for MuJoCo.", "What
     about 2022?"); not one with words enough of its own ("what about planning with learned world models?")."""
-    return bool(_SUBSTITUTE.search(question)) and len(specific_words(question)) < 3
+    # "what about X instead?" replaces what was asked, whatever words it has of its own
+    return bool(_SUBSTITUTE.search(question)) and (len(specific_words(question)) < 3 or
+                                                   bool(_INSTEAD.search(question)))
 
 
 def dangling_reference(question: str) -> bool:
@@ -319,11 +322,10 @@ class Reader:
             # quote one, nothing before them, 18 are one paper's, one bibliographic, none synthesis)
             label, confidence = pick("paper")
             reason += "; quotes a title whole"
-        elif label == "synthesis" and named < 2 and not query.history and _ONE_PAPER_ASKED.search(query.text) and \
-                not comparison_targets(query.text):
-            # "Which paper steers sampling with a classifier and reports FIDs of …?" asks for one paper (of 167
-            # labelled questions that open so, none is synthesis; of 33 that open "which entry / study / work", none;
-            # of 7 that write a year before it, "which 2019 paper …", none)
+        elif label == "synthesis" and named < 2 and not query.history and _ONE_PAPER_ASKED.search(query.text):
+            # "Which paper steers sampling with a classifier and reports FIDs of …?" asks for one paper (of 455
+            # labelled questions that open so, none is synthesis; the 2 that also read as comparisons describe what
+            # the one paper compares, as "… and compares this against Bayesian optimization" does)
             label, confidence = pick("paper")
             reason += "; asks for one paper"
         elif label == "paper" and not query.history and self._spans_years(query.text):

@@ -857,12 +857,28 @@ def test_a_rare_name_cites_exactly_the_papers_that_write_it(assistant):
     assert quoted_phrases("Count the abstracts containing the phrase state of the art.") == ["state of the art"]
     assert quoted_phrases("Does the phrase order of magnitude, in any form, appear?") == ["order of magnitude"]
     assert quoted_phrases("What does the phrase latent imagination mean?") == []
+    # ... or to a clause that says what it is used for
+    assert quoted_phrases("Which abstracts have the phrase order of magnitude to state a speedup?") == \
+        ["order of magnitude"]
+    writers = {p.title for p in assistant.papers if _re.search(r"order of magnitude", p.abstract, _re.I)}
+    answer = assistant.ask("Which abstracts have the phrase order of magnitude to state a speedup?")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == writers, answer.answer
     # how the use of a word named as a word went over the years: every paper of the span that writes it, in order
     writers = [p for p in assistant.papers if p.year and 2018 <= p.year <= 2022
                and _re.search(r"(?<![A-Za-z0-9])memory", f"{p.title} {p.abstract}", _re.I)]
     answer = assistant.ask("From 2018 to 2022, how did papers' use of the word memory change?")
     assert {c.title for c in answer.citations} == {p.title for p in writers}, answer.answer
     assert answer.answer.startswith(f"{len(writers)} papers trace this from 2018 to 2022"), answer.answer
+    # so is one thing whose course over the years is asked, in any form ("policies" too)
+    from qa.text import word_families
+    assert word_families("How did the handling of policies change from 2017 to 2021?") == {"polic": "policies"}
+    assert word_families("How do images figure in the listing between 2018 and 2023?") == {"image": "images"}
+    assert word_families("How does the feature learning paper differ from the other one?") == {}
+    writers = [p for p in assistant.papers if p.year and 2019 <= p.year <= 2022
+               and _re.search(r"(?<![A-Za-z0-9])goal", f"{p.title} {p.abstract}", _re.I)]
+    answer = assistant.ask("How has the role of goals changed from 2019 to 2022?")
+    assert {c.title for c in answer.citations} == {p.title for p in writers}, answer.answer
+    assert answer.answer.startswith(f"{len(writers)} papers trace this from"), answer.answer
     # forms of one word shown as a list (after a colon, in brackets), or a word's family
     assert quoted_phrases("Count entries on stopping: stop, stops or stopped.") == ["stop", "stops", "stopped"]
     assert quoted_phrases("Count the abstracts with any word in the optimize family.") == ["optimiz"]
@@ -928,11 +944,25 @@ def test_a_word_asked_in_any_form_counts_every_form(assistant):
     assert quoted_phrases("Which abstracts write synthetic, synthesis or synthesize?") == \
         ["synthetic", "synthesis", "synthesize"]
     assert word_families("Is there another form of the loss?") == {}  # "the" is no word asked about
+    # forms listed, then "in any form": any word that starts as they all do ("classifier" too)
+    question = "Which abstracts mention classification or classifiers in any form?"
+    assert word_families(question) == {"classifi": "classification"}
+    holders = {p.title for p in assistant.papers if _re.search(r"(?<![A-Za-z0-9])classifi", p.abstract, _re.I)}
+    answer = assistant.ask(question)
+    assert {c.title for c in answer.citations} == holders, answer.answer
+    assert answer.answer.startswith(f"{len(holders)} papers in the collection write a form of “classification”")
     # the plain words alone that papers are listed by, each in any form; not a name, nor a phrase
     assert word_families("Which entries refer to a vertex or to vertices?") == {"vertex": "vertex",
                                                                                 "vertic": "vertices"}
     assert word_families("Which papers mention the Nobel Prize?") == {}
     assert word_families("Which papers mention learning from pixels?") == {}
+    # one word, then what it covers: the word in any form
+    assert word_families("Which entries mention budgets, whether compute or money?") == {"budget": "budgets"}
+    assert word_families("Which papers mention a fine-tuning step, whether used or avoided?") == {}
+    holders = {p.title for p in assistant.papers if _re.search(r"(?<![A-Za-z0-9])cost", f"{p.title} {p.abstract}",
+                                                                _re.I)}
+    answer = assistant.ask("Which entries talk about cost, be it compute, memory or money?")
+    assert {c.title for c in answer.citations} == holders, answer.answer
     holders = {p.title for p in assistant.papers if _re.search(r"(?<![A-Za-z0-9])propos", p.abstract, _re.I)}
     assert len(holders) > 20
     answer = assistant.ask("Count the abstracts that write any form of the verb propose.")

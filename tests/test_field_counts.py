@@ -46,6 +46,9 @@ def test_titles_and_complete_author_lists_are_counted_on_any_collection():
     from qa.metadata import needs_paper_context
     assert needs_paper_context("How many authors does the Lookahead paper have?")
     assert not needs_paper_context("In how many papers does Lee show up in the author list?")
+    # a count of people, or a superlative over "these papers", is about every list, not one paper's
+    assert not needs_paper_context("How many distinct people are the first author across the listing?")
+    assert not needs_paper_context("Which of these entries has the longest author list?")
 
 
 def test_the_owner_shown_in_author_lists_and_a_verb_that_is_not_a_season(offline):
@@ -581,3 +584,17 @@ def test_months_with_one_entry_and_the_newer_of_two_before(offline):
     before = {p.title for p in papers if p.year < 2019}
     answer = offline.ask("Which papers are older than 2019?")
     assert {c.title for c in answer.citations} == before, answer.answer
+
+
+def test_people_counted_and_the_longest_author_list_read_every_paper(offline):
+    """"How many different people are first authors across the listing?" and "which of these papers has the longest
+    author list?" name a place in an author list but ask about all of them: no one paper is read for them."""
+    papers = offline.papers
+    firsts = {p.authors[0] for p in papers if p.authors}
+    answer = offline.ask("How many distinct people are the first author across the listing?")
+    assert answer.route == "metadata" and answer.answer.startswith(
+        f"{len(firsts)} different people are the first author"), answer.answer
+    # the listing cuts long author lists short ("et al."): said, and the papers it cannot rank are listed
+    answer = offline.ask("Which of these entries has the longest author list?")
+    assert answer.route == "metadata" and "cannot rank the largest ones exactly" in answer.answer, answer.answer
+    assert {c.title for c in answer.citations} <= {p.title for p in papers if p.authors_truncated}

@@ -795,3 +795,12 @@ def test_a_paper_called_by_a_name_the_collection_lacks_is_declined(tmp_path_fact
     # (here in the third person: "the authors propose the … (CEVAE)"), which the sentence on the new benchmark writes
     answer = causal.ask("What does CEVAE assume about hidden confounders, and which new benchmark does it bring in?")
     assert "noisy proxy variables of the hidden confounders" in answer.answer and "twin births" in answer.answer
+
+
+def test_the_longest_author_list_is_read_from_every_paper(assistant):
+    """"Which of these papers has the longest author list?" names one paper's author list but asks about all of
+    them: both five-author papers, not the list of the paper the search ranks first."""
+    longest = max(len(p.authors) for p in assistant.papers)
+    answer = assistant.ask("Which of these papers has the longest author list?")
+    assert answer.route == "metadata" and f"The most authors on a paper is {longest}" in answer.answer, answer.answer
+    assert {c.title for c in answer.citations} == {p.title for p in assistant.papers if len(p.authors) == longest}

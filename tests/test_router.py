@@ -287,6 +287,32 @@ def test_which_entry_of_a_year_asks_for_one_paper(assistant):
         assert answer.route == "paper" and answer.citations[0].title == title, answer.route_reason
 
 
+def test_which_entry_that_compares_asks_for_one_paper(assistant):
+    """A described paper that itself compares something ("… and compares this with Bayesian optimization") is still
+    the one paper "which entry" asks for."""
+    answer = assistant.ask("Which entry has a language model propose hyperparameters such as learning rates, refines "
+                           "them from the results, and compares this with Bayesian optimization?")
+    assert answer.route == "paper", answer.route_reason
+    assert [c.title for c in answer.citations] == ["Using Large Language Models for Hyperparameter Optimization"]
+
+
+def test_what_about_x_instead_asks_the_previous_question_of_x(assistant):
+    """"What about entries that mention hindsight instead?" after a list of the papers on momentum asks for the
+    papers on hindsight: the previous answer's papers are not carried into it."""
+    from qa.understand import substitutes
+
+    assert substitutes("What about entries that mention hindsight instead?")
+    assert not substitutes("What about planning with learned world models?")
+    on_momentum = [p.title for p in assistant.papers if "momentum" in p.abstract.lower()]
+    history = [{"role": "user", "content": "Which abstracts mention momentum?"},
+               {"role": "assistant", "content": "Momentum comes up in " + " and in ".join(f"“{t}”" for t in on_momentum)
+                + "."}]
+    answer = assistant.ask("What about entries that mention hindsight instead?", history)
+    writers = {p.title for p in assistant.papers if "hindsight" in p.abstract.lower()}
+    assert answer.route == "synthesis" and answer.citations, answer.answer
+    assert {c.title for c in answer.citations} <= writers, [c.title for c in answer.citations]
+
+
 def test_examples_are_well_formed_and_balanced():
     examples = load_examples()
     counts = {r: sum(1 for e in examples if e["route"] == r) for r in ROUTES}

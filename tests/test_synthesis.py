@@ -357,6 +357,14 @@ def test_a_list_whose_items_write_one_word_in_different_forms_cites_the_papers_t
     assert shared_word([], "Which papers bring up regularization, such as dropout or weight decay?") == ("", False)
     # "tree" is four letters of "trees": too short a start to be the word
     assert shared_word([], "Which papers involve trees, for instance a search tree?") == ("", False)
+    # a head of two words that the examples repeat
+    assert shared_word([], "Which abstracts bring up test time, such as speed or accuracy at test time?") == \
+        ("test time", True)
+    assert shared_word([], "Which abstracts bring up test time, such as speed or accuracy?") == ("", False)
+    writers = {p.title for p in assistant.papers if says(f"{p.title} {p.abstract}", "test time")}
+    assert 2 <= len(writers) <= 8
+    answer = assistant.ask("Which abstracts bring up test time, such as speed or accuracy at test time?")
+    assert {c.title for c in answer.citations} == writers, [c.title for c in answer.citations]
     holders = {p.title for p in assistant.papers if says(f"{p.title} {p.abstract}", "imagin")}
     assert 2 <= len(holders) <= 8
     answer = assistant.ask("Which papers deal with imagination, such as imagined trajectories or imagining the future?")
