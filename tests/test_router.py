@@ -304,9 +304,9 @@ def test_what_about_x_instead_asks_the_previous_question_of_x(assistant):
     assert substitutes("What about entries that mention hindsight instead?")
     assert not substitutes("What about planning with learned world models?")
     on_momentum = [p.title for p in assistant.papers if "momentum" in p.abstract.lower()]
+    reply = "Momentum comes up in " + " and in ".join(f"“{t}”" for t in on_momentum) + "."
     history = [{"role": "user", "content": "Which abstracts mention momentum?"},
-               {"role": "assistant", "content": "Momentum comes up in " + " and in ".join(f"“{t}”" for t in on_momentum)
-                + "."}]
+               {"role": "assistant", "content": reply}]
     answer = assistant.ask("What about entries that mention hindsight instead?", history)
     writers = {p.title for p in assistant.papers if "hindsight" in p.abstract.lower()}
     assert answer.route == "synthesis" and answer.citations, answer.answer
