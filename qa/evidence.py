@@ -22,6 +22,7 @@ import numpy as np
 from .papers import Paper
 from .rerank import abstract_sentences
 from .retrieval import STOPWORDS
+from .text import EXAMPLE, OPENS_EXAMPLES
 from .text import CASED, norm, quoted_phrases, says
 
 
@@ -134,16 +135,14 @@ def writes_word(paper: Paper, stem: str) -> bool:
 
 
 # what opens an example ("a sequence model such as GRUs")
-_EXAMPLE = r"such as|like|for example|for instance|e\.g\."
 # what opens an example in a list ("stochasticity, whether stochastic environments or stochastic gradients")
-_LEADING = re.compile(rf"^(?:whether|either|be it|including|{_EXAMPLE})\s+", re.IGNORECASE)
+_LEADING = re.compile(rf"^(?:{OPENS_EXAMPLES})\s+", re.IGNORECASE)
 # the word a question lists papers by, then examples of it ("… deal with convexity in any form, convex or
 # non-convex?", "… on translation, be it between languages or a network that translates …")
-_HEAD_EXAMPLES = re.compile(rf"\b([a-z][a-z\-]{{4,}})\s*[,(:]?\s*(?:whether|either|be it|including|{_EXAMPLE}|"
-                            r"in any form|in some form|of any kind)\b(.*)$")
+_HEAD_EXAMPLES = re.compile(rf"\b([a-z][a-z\-]{{4,}})\s*[,(:]?\s*(?:{OPENS_EXAMPLES}|in any form|in some form|"
+                            r"of any kind)\b(.*)$")
 # a head of two words the examples repeat ("test time, such as speed or accuracy at test time")
-_PHRASE_EXAMPLES = re.compile(rf"\b([a-z][a-z\-]+ [a-z][a-z\-]+)\s*[,(:]?\s*(?:whether|either|be it|including|"
-                              rf"{_EXAMPLE})\b(.*)$")
+_PHRASE_EXAMPLES = re.compile(rf"\b([a-z][a-z\-]+ [a-z][a-z\-]+)\s*[,(:]?\s*(?:{OPENS_EXAMPLES})\b(.*)$")
 
 
 def shared_word(items: list[str], question: str = "") -> tuple[str, bool]:
@@ -329,7 +328,7 @@ _CHOICES = re.compile(rf"(?<![\w.\-])((?:{_CHOICE},\s*)+{_CHOICE},?\s+or\s+{_CHO
                       r"something else|another\b|anything else|other\b))", re.IGNORECASE)
 _OTHERWISE = frozenset("something another anything other else".split())
 # "which entries build on a sequence model such as GRUs or LSTMs?": examples of what papers are listed by, not choices
-_EXAMPLES = re.compile(rf"\b(?:{_EXAMPLE})\s*,?\s*$", re.IGNORECASE)
+_EXAMPLES = re.compile(rf"\b(?:{EXAMPLE})\s*,?\s*$", re.IGNORECASE)
 
 
 def offered_choices(question: str, papers_listed: bool = False) -> list[str]:

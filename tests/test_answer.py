@@ -958,6 +958,7 @@ def test_a_word_asked_in_any_form_counts_every_form(assistant):
     assert word_families("Which papers mention learning from pixels?") == {}
     # one word, then what it covers: the word in any form
     assert word_families("Which entries mention budgets, whether compute or money?") == {"budget": "budgets"}
+    assert word_families("Which entries mention budgets, either for compute or for money?") == {"budget": "budgets"}
     assert word_families("Which papers mention a fine-tuning step, whether used or avoided?") == {}
     holders = {p.title for p in assistant.papers if _re.search(r"(?<![A-Za-z0-9])cost", f"{p.title} {p.abstract}",
                                                                 _re.I)}
