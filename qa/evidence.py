@@ -22,8 +22,7 @@ import numpy as np
 from .papers import Paper
 from .rerank import abstract_sentences
 from .retrieval import STOPWORDS
-from .text import EXAMPLE, OPENS_EXAMPLES
-from .text import CASED, norm, quoted_phrases, says
+from .text import CASED, EXAMPLE, OPENS_EXAMPLES, norm, quoted_phrases, says
 
 
 # what "supports" means for `assess` (calibrated on router_fresh_a..w and the dev set, docs/ROUTER.md)
@@ -134,7 +133,6 @@ def writes_word(paper: Paper, stem: str) -> bool:
     return _covers(stem, _stems(f"{paper.title} {paper.abstract}"))
 
 
-# what opens an example ("a sequence model such as GRUs")
 # what opens an example in a list ("stochasticity, whether stochastic environments or stochastic gradients")
 _LEADING = re.compile(rf"^(?:{OPENS_EXAMPLES})\s+", re.IGNORECASE)
 # the word a question lists papers by, then examples of it ("… deal with convexity in any form, convex or

@@ -72,11 +72,10 @@ def common_thread(papers: list[Paper], collection: list[Paper] | None = None, li
             continue  # "world" next to "world models" says nothing new
         # two phrases of one run ("outperforms previous", "previous methods") are that run, said once, when a paper
         # writes it; else the second says nothing new
-        runs = [(i, _run(c, gram)) for i, c in enumerate(chosen) if _run(c, gram)]
-        if runs:
-            i, run = runs[0]
-            if _written(run, papers):
-                chosen[i] = run
+        joined = next(((i, run) for i, c in enumerate(chosen) if (run := _run(c, gram))), None)
+        if joined:
+            if _written(joined[1], papers):
+                chosen[joined[0]] = joined[1]
             continue
         chosen.append(gram)
         if len(chosen) == limit:
