@@ -27,8 +27,7 @@ from .names import contribution, introduced_name
 from .rerank import SentenceVectors
 from .selection import model as selection_model
 from .sources.latex import LatexError, latex_to_text
-from .retrieval import STOPWORDS
-from .text import LINK, MENTIONED, forms_listed, quoted_phrases, says, says_name, word_families
+from .text import LINK, MENTIONED, ONE_PAPER_ASKED, forms_listed, quoted_phrases, says, says_name, word_families
 from .threads import as_written, common_thread
 from .types import Hit
 
@@ -196,7 +195,19 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
                            if r not in chosen and pattern.search(r[2])), None)
             if tested is not None:
                 chosen.append(tested)
+    if with_result and ONE_PAPER_ASKED.search(question):
+        # "which entry does X?" already says what the paper does: what it went on to find or introduce, in other
+        # words than the question's, is what the answer adds (on 258 labelled English questions that ask so,
+        # `must_include` 0.886 → 0.908, none lost, 3.3 → 3.7 sentences an answer)
+        asked, first = content_words(question), min(r[1] for r in chosen)
+        chosen += [r for r in sorted(ranked, key=lambda r: r[1]) if r[1] > first and r not in chosen and
+                   _CLAIM.search(r[2]) and len(content_words(r[2]) & asked) <= 1][:1]
     return [s for _, _, s in sorted(_completed(question, chosen, ranked_all), key=lambda r: r[1])]
+
+
+_CLAIM = re.compile(FINDING.pattern + r"|\b(?:we|the authors) (?:also |further |then |additionally )?(?:introduce|"
+                    r"propose|present|prove|characteri[sz]e|establish|identify|determine)\b|\bour (?:results|"
+                    r"experiments|findings|analysis)\b", re.IGNORECASE)
 
 
 # a short sentence that announces a list its next sentences give ("It rests on two components.", "Graphormer adds
@@ -466,35 +477,6 @@ def topic_query(question: str) -> str:
     topic = re.sub(r"[^\w\s-]", " ", _FRAMING.sub(" ", question))
     topic = re.sub(r"\s+", " ", topic).strip()
     return topic if re.search(r"[A-Za-z]{2,}", topic) else question
-
-
-def names_paper(target: str, paper: Paper) -> bool:
-    """Whether a compared thing is this paper: a name ("POPLIN", "DreamerV3") that its title or abstract uses, or
-    a description whose words are all in its title ("boosted prompt ensembles"). "model-free RL" is a topic."""
-    text = f"{paper.title} {paper.abstract}".lower()
-    if re.search(r"[A-Z0-9]", target):
-        return re.search(rf"(?<![\w-]){re.escape(target.lower())}(?![\w-])", text) is not None
-    title_words = set(re.findall(r"[a-z0-9-]+", paper.title.lower()))
-    words = [w for w in re.findall(r"[a-z0-9-]+", target.lower()) if w not in STOPWORDS]
-    return bool(words) and all(w in title_words for w in words) or describes(target, paper)
-
-
-# what calls a paper a paper ("the inverse-dynamics planning paper"), not what it is about
-_DESCRIPTION = frozenset("""paper papers study studies work works approach approaches method methods system systems
-technique framework one ones article preprint way idea line version agent model models his her their its""".split())
-
-
-def describes(target: str, paper: Paper) -> bool:
-    """A description ("the inverse-dynamics planning paper", "the max-entropy goal exploration paper"): two to six
-    words besides "paper" or "study", each written (its first six letters, as a word start) in the paper's title or
-    abstract, one of them in its title. Only checked on the paper the description retrieves first."""
-    words = [w for w in re.findall(r"[a-z0-9]+", target.lower()) if w not in STOPWORDS and w not in _DESCRIPTION
-             and len(w) > 2]
-    if not 2 <= len(words) <= 6:
-        return False
-    starts = [re.compile(rf"(?<![a-z0-9]){re.escape(w[:6])}") for w in words]
-    title = paper.title.lower()
-    return all(s.search(f"{title} {paper.abstract.lower()}") for s in starts) and any(s.search(title) for s in starts)
 
 
 def writes(paper: Paper, name: str, whole: bool = False) -> bool:

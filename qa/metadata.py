@@ -661,7 +661,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
             return MetadataAnswer(f"The median is {median:g} papers a year over the {len(per)} years from {low} to "
                                   f"{high}{scope_text()}, counting years without papers. Papers per year:\n" +
                                   "\n".join(lines))
-        fewest = bool(re.search(r"\b(?:fewest|least|quietest|slowest)\b", q))
+        fewest = bool(re.search(r"\b(?:fewest|least|quietest|slowest|(?:smallest|lowest) (?:number|count|total))\b", q))
         lead, tied = "", []
         if counts:  # every year at the extreme: a tie is said, not broken
             top = min(counts.values()) if fewest else max(counts.values())

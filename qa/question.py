@@ -75,7 +75,8 @@ COMPARED = re.compile(r"\bcompared?\b|\bversus\b|\bvs\.?(?!\w)|\bagainst\b|\btha
 
 
 # a year ranked by its number of papers ("which year was his busiest?", "his most prolific year")
-BUSIEST_YEAR = re.compile(r"\b(?:which|what) year\b.*\b(?:most|fewest|least|busiest|peak)\b|\bbusiest year\b|"
+BUSIEST_YEAR = re.compile(r"\b(?:which|what) year\b.*\b(?:most|fewest|least|busiest|peak|(?:largest|highest|greatest|"
+                          r"biggest|smallest|lowest) (?:number|count|total))\b|\bbusiest year\b|"
                           r"\byears?\b.{0,40}\b(?:busiest|most (?:productive|prolific|active))\b|"
                           r"\bmost (?:productive|prolific|active) year\b|\bpeak year\b")
 # a mean over the listing ("on average, how many papers a year?", "the average number of authors per paper")
@@ -176,6 +177,11 @@ def comparison_targets(question: str) -> list[str]:
     text = re.sub(r"[?.!]+$", "", question.strip())
     text = re.sub(r"^.*?\b(compare|contrast|comparing|contrasting|difference between|differences between|"
                   r"differ(s|ence)? between|how do(es)?)\b\s*", "", text, flags=re.IGNORECASE)
+    # an author reference joins no two things compared: "the study by Guo and colleagues", "Hendrycks and Gimpel's
+    # baseline" (read as "Gimpel's baseline", which `names_paper` checks against the authors)
+    text = re.sub(r"\s+(?:and|&)\s+(?:colleagues|co-?authors|co-?workers|collaborators)\b|\s+et al\b\.?", "", text,
+                  flags=re.IGNORECASE)
+    text = re.sub(r"\b[A-Z][\w\-]+\s+(?:and|&)\s+(?=[A-Z][\w\-]+(?:'s|’s)\s)", "", text)
     # a colon or a sentence's end parts the things compared from what is asked of them ("A and B: what does each
     # optimise?"), or the comparison from its list ("both world-model papers here: DreamerV2 versus DreamerV3")
     pieces = re.split(r":\s|[.?!]\s+(?=[A-Z])", text, maxsplit=2)[:2]
@@ -187,6 +193,41 @@ def comparison_targets(question: str) -> list[str]:
             break  # what follows is what is asked, not the list of what is compared
     described = _ONE_AND_OTHER.search(question)
     return [part.strip(" ,") for part in described.groups()] if described else []
+
+
+def names_paper(target: str, paper: Paper) -> bool:
+    """Whether a compared thing is this paper: a name ("POPLIN", "DreamerV3") that its title or abstract uses, or
+    a description whose words are all in its title ("boosted prompt ensembles"). "model-free RL" is a topic."""
+    text = f"{paper.title} {paper.abstract}".lower()
+    surnames = {name.split()[-1].lower() for name in paper.authors if name.split()}
+    # called by its authors too ("the calibration study by Guo", "Gimpel's baseline"): the rest must fit it
+    target = re.sub(r"\s{2,}", " ", re.sub(r"(?:\b(?:by|of|from)\s+)?\b([A-Z][\w\-]+)(?:'s|’s)?", lambda m: " " if
+                                           m.group(1).lower() in surnames else m.group(0), target)).strip()
+    if not target:
+        return True
+    if re.search(r"[A-Z0-9]", target):
+        return re.search(rf"(?<![\w-]){re.escape(target.lower())}(?![\w-])", text) is not None
+    title_words = set(re.findall(r"[a-z0-9-]+", paper.title.lower()))
+    words = [w for w in re.findall(r"[a-z0-9-]+", target.lower()) if w not in STOPWORDS]
+    return bool(words) and all(w in title_words for w in words) or describes(target, paper)
+
+
+# what calls a paper a paper ("the inverse-dynamics planning paper"), not what it is about
+_DESCRIPTION = frozenset("""paper papers study studies work works approach approaches method methods system systems
+technique framework one ones article preprint way idea line version agent model models his her their its""".split())
+
+
+def describes(target: str, paper: Paper) -> bool:
+    """A description ("the inverse-dynamics planning paper", "the max-entropy goal exploration paper"): two to six
+    words besides "paper" or "study", each written (its first six letters, as a word start) in the paper's title or
+    abstract, one of them in its title. Only checked on the paper the description retrieves first."""
+    words = [w for w in re.findall(r"[a-z0-9]+", target.lower()) if w not in STOPWORDS and w not in _DESCRIPTION
+             and len(w) > 2]
+    if not 2 <= len(words) <= 6:
+        return False
+    starts = [re.compile(rf"(?<![a-z0-9]){re.escape(w[:6])}") for w in words]
+    title = paper.title.lower()
+    return all(s.search(f"{title} {paper.abstract.lower()}") for s in starts) and any(s.search(title) for s in starts)
 
 
 def _split_targets(text: str) -> list[str]:
@@ -558,5 +599,11 @@ def parse_filters(question: str, papers: list[Paper], owner: str = "") -> Filter
     year_from, year_to = parse_years(without_name_years(question, papers))
     category = parse_category(question, papers)
     author = find_author(question, papers, exclude=owner, require_trigger=True)
+    others = {find_author(target, papers, exclude=owner) for target in comparison_targets(question)} if author else ()
+    if any(other not in (None, author) and not any(all(fold(name) in fold(" ".join(p.authors)) for name in
+                                                       (author, other)) for p in papers) for other in others):
+        # "the study by Guo with Gimpel's baseline": each thing compared is the work of people who never write
+        # together ("the two papers of X and Y with Z" compares papers they share)
+        author = None
     has_code = code_filter(question)
     return Filters(year_from=year_from, year_to=year_to, category=category, author=author, has_code=has_code)

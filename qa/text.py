@@ -161,6 +161,9 @@ _HEAD_THEN_EXAMPLES = re.compile(rf"(?:(?:an?|the)\s+)?([A-Za-z][\w\-]{{3,30}})\
 _ANY_FORM = re.compile(r"\b(?:in|of) (?:any|some|every) forms?\b", re.IGNORECASE)
 
 
+# "which entry …?", "which 2019 paper …?": one paper asked for
+ONE_PAPER_ASKED = re.compile(r"^\W*which (?:(?:19|20)\d\d )?(?:paper|entry|article|study|publication|work|item|"
+                             r"record)\b(?!s)", re.IGNORECASE)
 # the papers listed or counted by what they mention ("which entries mention momentum?", "how many abstracts in the
 # listing talk about generalizing or generalization?"; another collection's listing holds "records")
 MENTIONED = re.compile(r"^\W*(?:which|what|list(?: the| all)?|count(?: the)?|how many)\s+(?:\w+\s+){0,2}?"
@@ -168,6 +171,16 @@ MENTIONED = re.compile(r"^\W*(?:which|what|list(?: the| all)?|count(?: the)?|how
                        r"(?:in (?:the|this) \w+\s+)?(?:\w+\s+){0,2}?(?:mention|use|discuss|"
                        r"talk about|bring up|refer to|name|cite|contain|include)s?\s+(?P<what>[^?]+)", re.IGNORECASE)
 _PLAIN_WORD = re.compile(r"[a-z][a-z\-]{3,30}")
+
+
+def mentioned_phrase(question: str) -> str:
+    """The phrase of two or three plain words that papers are listed or counted by ("which entries discuss the
+    learning rate?"), its last word as a word start ("graph neural network" for "…networks"); else ""."""
+    found = MENTIONED.search(question)
+    if not found or word_families(question) or quoted_phrases(question):
+        return ""
+    what = re.sub(r"^(?:an?|the)\s+", "", found["what"].strip(" .!?"), flags=re.IGNORECASE)
+    return re.sub(r"(?<=[a-z]{3})s$", "", what) if re.fullmatch(r"[a-z][a-z\-]+(?: [a-z][a-z\-]+){1,2}", what) else ""
 
 
 def _forms_written(question: str) -> list[list[str]]:

@@ -26,7 +26,7 @@ from .question import (AUTHOR_PLACE, COLLECTION_WIDE, INTERVAL, PAPER_FACT, asks
                        find_affiliation, fold, interval_targets, listing_terms, named_years, parse_filters,
                        question_names, written_affiliations, written_categories)
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, STOPWORDS
-from .text import MENTIONED, quoted_phrases, says, says_name
+from .text import MENTIONED, ONE_PAPER_ASKED, quoted_phrases, says, says_name
 from .types import Filters, Hit, Query, Route
 
 log = logging.getLogger(__name__)
@@ -72,12 +72,17 @@ different differ difference compare compared""".split())
 # "which of them" after the question's own "papers ... in 2020" points inside the question, not back at the chat
 _OWN_ANTECEDENT = re.compile(r"\b(papers|works|articles|publications)\b.*\b(?:of|among) (?:those|these|them)\b",
                              re.IGNORECASE)
-_ONE_PAPER_ASKED = re.compile(r"^\W*which (?:(?:19|20)\d\d )?(?:paper|entry|article|study|publication|work|item|"
-                              r"record)\b(?!s)", re.IGNORECASE)
 # "which entries …?": several papers asked for
 _PAPERS_ASKED = re.compile(r"^\W*(?:(?:which|what) (?:papers|entries|works|articles|studies|publications|abstracts)|"
                            r"how many (?:\w+\s+){0,3}?(?:papers|entries|abstracts|works|articles|titles|"
                            r"publications))\b", re.IGNORECASE)
+# "Compare the calibration study with the baseline for spotting misclassified inputs.": of 297 labelled questions
+# that open "compare", 296 are synthesis and one unanswerable (an outside figure); none is one paper's
+_COMPARE_ASKED = re.compile(r"^\W*compare\b", re.IGNORECASE)
+# a field of the listing glossed in English in a question in another language: "qaybta (category) koowaad"
+# (not "(citations)": the data a paper used, in a Greek question on GraphSAGE's)
+_GLOSSED_FIELD = re.compile(r"\((?:primary |first )?(?:categor(?:y|ies)|affiliations?|code|"
+                            r"(?:first |last )?authors?)\)", re.IGNORECASE)
 # "Summarize the ESPER paper.", "Give me an overview of the POPLIN paper": a request for what one paper's abstract
 # holds
 _SUMMARY_ASKED = re.compile(r"^\W*(?:(?:please\s+)?(?:summari[sz]e|explain|describe|outline)|tell me (?:more )?about|"
@@ -267,7 +272,8 @@ class Reader:
             label, confidence = pick("metadata")
             reason += "; names an affiliation tag of the listing"
         elif label != "metadata" and method == "model" and query.foreign >= FOREIGN and not query.history and (
-                written_categories(query.text, self.retriever.papers) or label == "not_answerable" and
+                written_categories(query.text, self.retriever.papers) or _GLOSSED_FIELD.search(query.text) or
+                label == "not_answerable" and
                 decline < TAG_DECLINE and (PROFILE_FIGURE.search(fold(query.text)) or
                                            written_affiliations(query.text, self.retriever.papers))):
             # a category code or affiliation tag of the listing in a question in another language (Hausa "how many
@@ -276,9 +282,9 @@ class Reader:
             # of 18 that write a figure of the profile's header ("Novelty", "h-index"), all 18. A tag may also be a
             # word ("mit" in German) or a company ("what does nvidia stock cost today?"), and "citations" the data a
             # paper used (a Greek question on GraphSAGE's): these turn only a decline the model is not sure of
-            # (`TAG_DECLINE`)
+            # (`TAG_DECLINE`); and of 6 that gloss a field of the listing in English ("(category)", "(code)"), all 6
             label, confidence = pick("metadata")
-            reason += "; writes a code of the listing"
+            reason += "; writes a code or field of the listing"
         elif label != "metadata" and method == "model" and query.foreign >= FOREIGN and not query.history and \
                 query.stated.author and not named and counts_authors_papers(
                     query.text, self.retriever.papers, self.retriever.profile.name or ""):
@@ -305,11 +311,12 @@ class Reader:
             label, confidence = pick(*(r for r in intent.ROUTES if r != "metadata"))
             reason += "; no bibliographic form is near it"
         elif label == "not_answerable" and method == "model" and not query.history and decline < TAG_DECLINE and \
-                ranked[1][0] == "synthesis" and self._spans_years(query.text):
+                ranked[1][0] in ("synthesis", "paper") and self._spans_years(query.text):
             # "what part did representation learning play from 2019 to 2024?": of 216 labelled questions
             # that write two years (no history), none is unanswerable (147 synthesis, 69 bibliographic); only a
-            # decline the model is not sure of, with the papers next, turns: a span also dates the outside world
-            # ("who won the Turing Award between 2018 and 2020?" is declined at 0.77, the listing next)
+            # decline the model is not sure of, with the papers next (one paper's route too: a Hausa question on
+            # how "control" went from 2017 to 2024), turns: a span also dates the outside world ("who won the
+            # Turing Award between 2018 and 2020?" is declined at 0.77, the listing next)
             label, confidence = pick("synthesis")
             reason += "; spans years"
         elif label == "not_answerable" and method == "model" and not query.history and _ONES_ASKED.search(query.text):
@@ -322,7 +329,7 @@ class Reader:
             # quote one, nothing before them, 18 are one paper's, one bibliographic, none synthesis)
             label, confidence = pick("paper")
             reason += "; quotes a title whole"
-        elif label == "synthesis" and named < 2 and not query.history and _ONE_PAPER_ASKED.search(query.text):
+        elif label == "synthesis" and named < 2 and not query.history and ONE_PAPER_ASKED.search(query.text):
             # "Which paper steers sampling with a classifier and reports FIDs of …?" asks for one paper (of 455
             # labelled questions that open so, none is synthesis; the 2 that also read as comparisons describe what
             # the one paper compares, as "… and compares this against Bayesian optimization" does)
@@ -367,10 +374,12 @@ class Reader:
             label, confidence = pick("synthesis")
             reason += "; asks how something changed"
         elif label == "paper" and not query.history and (_EACH_ASKED.search(query.text) or
-                                                          _PAPERS_ASKED.search(query.text)):
+                                                          _PAPERS_ASKED.search(query.text) or
+                                                          _COMPARE_ASKED.search(query.text)):
             # of 115 labelled questions that ask "what does each …" (no history), 114 are synthesis and none one
             # paper; of 1,072 that open "which papers / entries …", 850 are synthesis, 214 metadata and none one
-            # paper; of 658 that open "how many … papers / entries / abstracts", 193 synthesis, 465 metadata, none
+            # paper; of 658 that open "how many … papers / entries / abstracts", 193 synthesis, 465 metadata, none;
+            # of 297 that open "compare", 296 synthesis
             label, confidence = pick("synthesis", "metadata")
             reason += "; asks about several papers"
         elif label == "paper" and not query.history and self._compares_two_papers(query):

@@ -244,7 +244,8 @@ def test_reworded_counts_are_computed(assistant):
     assert answer.route == "metadata" and f"{per_year[2019]} papers in 2019" in answer.answer
     assert f"{per_year[2020]} papers in 2020" in answer.answer and f"{more} has the most" in answer.answer
     busiest = max(per_year, key=lambda y: (per_year[y], y))
-    for question in ("which year was his busiest?", "What was his most prolific year?"):
+    for question in ("which year was his busiest?", "What was his most prolific year?",
+                     "Which year saw the largest number of papers, and what is that number?"):
         answer = assistant.ask(question)
         assert answer.route == "metadata", question
         assert answer.answer.startswith(f"The busiest year is {busiest} with {per_year[busiest]} papers"), question
@@ -1034,6 +1035,14 @@ def test_things_a_paper_only_counts_are_not_named_by_it(assistant):
                         next(p for t, p in papers.items() if t.startswith("Report Cards"))) == []
     answer = assistant.ask("Name the seven agents studied in the paper that scores agents without any reward.")
     assert answer.route == "not_answerable" and "across seven agents" in answer.answer, answer.route_reason
+
+
+def test_a_paper_asked_for_by_what_it_does_is_answered_with_what_it_went_on_to_show(assistant):
+    """"Which paper does X?" already says what the paper does: the answer adds a sentence of what it found or
+    introduced in other words (DOM-Q-NET's results are on MiniWoB, which no sentence near the question says)."""
+    answer = assistant.ask("Which paper represents a web page's DOM tree with a graph network and keeps separate "
+                           "Q-networks for clicking and typing?")
+    assert answer.citations[0].title.startswith("DOM-Q-NET") and "MiniWoB" in answer.answer, answer.answer
 
 
 def test_a_described_paper_is_answered_with_where_it_was_tried(assistant):

@@ -120,6 +120,16 @@ def test_papers_a_comparison_describes_are_laid_side_by_side(vision, question, f
                                                                                 for t in titles), titles
 
 
+def test_papers_a_comparison_calls_by_their_authors_are_laid_side_by_side(vision):
+    """"The network by Ronneberger and colleagues", "Ioffe and Szegedy's batch normalization": an author reference
+    joins no two things compared, sets no author filter when each thing is someone else's, and the rest of each
+    thing compared must fit the paper whose authors it names."""
+    answer = vision.ask("Compare the biomedical segmentation network by Ronneberger and colleagues with Ioffe and "
+                        "Szegedy's batch normalization.")
+    assert answer.route == "synthesis" and answer.answer.startswith("Side by side:"), answer.answer
+    assert sorted(c.title.split(":")[0] for c in answer.citations) == ["Batch Normalization", "U-Net"]
+
+
 def test_a_quoted_phrase_is_counted_in_every_abstract(vision):
     """"How many abstracts use the phrase 'end-to-end' or 'state of the art'?": the papers that write either, in
     either spelling (hyphens or spaces), found by reading the abstracts rather than by the search's ranking."""

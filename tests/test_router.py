@@ -225,6 +225,10 @@ def test_dev_set_accuracy(assistant):
     # an affiliation named as the listing's tag; a category code in a question in another language (Hausa)
     ("What entry has the cambridge tag on it?", "", "metadata"),
     ("Takardu nawa ne a rukunin CL?", "", "metadata"),
+    # a span of years, declined with one paper's route next (Hausa: how "planning" went from 2019 to 2023)
+    ("Ta yaya maganar planning ta sauya a cikin jerin daga 2019 zuwa 2023?", "", "synthesis"),
+    # a field of the listing glossed in English, which the model reads as one paper's (Somali)
+    ("Qaybta (category) koowaad ee madaxa astaanta ku jirta waa maxay?", "", "metadata"),
     # an affiliation tag as the listing writes it, in Belarusian and Lithuanian (the model declines the first and
     # reads the second as the listing's; no bibliographic form is near either), but not a question about the world
     ("Колько запісаў маюць метку cmu?", "", "metadata"),
@@ -285,6 +289,17 @@ def test_which_entry_of_a_year_asks_for_one_paper(assistant):
                              "A Study of Gradient Variance in Deep Learning")):
         answer = assistant.ask(question)
         assert answer.route == "paper" and answer.citations[0].title == title, answer.route_reason
+
+
+def test_compare_asks_for_several_papers(assistant):
+    """A question that opens "Compare" is never one paper's, even where the model reads the long description of one
+    of the things compared as the paper asked for (a held-out question of JJ–RR)."""
+    answer = assistant.ask("Compare the paper where an LLM proposes candidate instructions that are scored and "
+                           "selected with the one where an LLM suggests training configurations that get refined "
+                           "from performance feedback.")
+    assert answer.route == "synthesis" and "asks about several papers" in answer.route_reason, answer.route_reason
+    assert {c.title for c in answer.citations} >= {"Large Language Models Are Human-Level Prompt Engineers",
+                                                    "Using Large Language Models for Hyperparameter Optimization"}
 
 
 def test_which_entry_that_compares_asks_for_one_paper(assistant):

@@ -176,6 +176,11 @@ def test_the_things_a_comparison_names_or_describes():
          "one that looks at the image once to predict boxes from a grid"]
     # the role they are compared in is not part of the second thing ("as well as" joins two things)
     assert comparison_targets("Compare FRePo and POPLIN as ways of saving compute.") == ["FRePo", "POPLIN"]
+    # the "and" of an author reference joins no two things compared
+    assert comparison_targets("Compare the calibration study by Guo and colleagues with Hendrycks and Gimpel's "
+                              "baseline.") == ["calibration study by Guo", "Gimpel's baseline"]
+    assert comparison_targets("How does Guo et al.'s calibration paper differ from the Hendrycks baseline?") == \
+        ["Guo's calibration paper", "Hendrycks baseline"]
     # "to" before a verb is not a second thing compared
     assert comparison_targets("Compare the study that scores agents offline with the method that sets goals to "
                               "maximize entropy.") == ["study that scores agents offline",
@@ -337,6 +342,21 @@ def test_a_list_of_names_of_several_words_cites_the_papers_that_write_any(assist
     holders = {p.title for p in assistant.papers for n in names if writes(p, n)}
     answer = assistant.ask("Which abstracts mention Common Crawl, Penn Treebank or GSM8k?")
     assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders and len(holders) == 3, \
+        [c.title for c in answer.citations]
+
+
+def test_a_list_by_a_phrase_cites_every_paper_that_writes_it(assistant):
+    """"Which papers bring up the learning rate?": the papers that write the phrase are among those cited, with
+    the ones the selection finds on its own; the phrase's last word is read as a word start ("language models"
+    finds "language model")."""
+    from qa.text import mentioned_phrase, says
+
+    assert mentioned_phrase("Which papers bring up the learning rate?") == "learning rate"
+    assert mentioned_phrase("How many abstracts talk about language models?") == "language model"
+    assert mentioned_phrase("Which abstracts mention momentum?") == ""  # one word: in any of its forms
+    holders = {p.title for p in assistant.papers if says(f"{p.title} {p.abstract}", "learning rate")}
+    answer = assistant.ask("Which papers bring up the learning rate?")
+    assert answer.route == "synthesis" and len(holders) >= 3 and holders <= {c.title for c in answer.citations}, \
         [c.title for c in answer.citations]
 
 
