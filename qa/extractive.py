@@ -195,14 +195,20 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
                            if r not in chosen and pattern.search(r[2])), None)
             if tested is not None:
                 chosen.append(tested)
-    if with_result and ONE_PAPER_ASKED.search(question):
-        # "which entry does X?" already says what the paper does: what it went on to find or introduce, in other
-        # words than the question's, is what the answer adds (on 258 labelled English questions that ask so,
-        # `must_include` 0.886 → 0.908, none lost, 3.3 → 3.7 sentences an answer)
-        asked, first = content_words(question), min(r[1] for r in chosen)
-        chosen += [r for r in sorted(ranked, key=lambda r: r[1]) if r[1] > first and r not in chosen and
-                   _CLAIM.search(r[2]) and len(content_words(r[2]) & asked) <= 1][:1]
     return [s for _, _, s in sorted(_completed(question, chosen, ranked_all), key=lambda r: r[1])]
+
+
+def _with_claim(question: str, paper: Paper, sentences: list[str]) -> list[str]:
+    """The sentences, plus, for "which entry does X?", the first later one that says what the paper found or
+    introduced in other words than the question's: the question already says what the paper does (on 258 labelled
+    English questions that ask so, `must_include` 0.886 → 0.908, none lost, 3.3 → 3.7 sentences an answer)."""
+    if not ONE_PAPER_ASKED.search(question) or not sentences:
+        return sentences
+    order, asked = {s: i for i, s in enumerate(split_sentences(paper.abstract))}, content_words(question)
+    first = min(order.get(s, 0) for s in sentences)
+    claim = [s for s, i in order.items() if i > first and s not in sentences and not LINK.search(s) and
+             _CLAIM.search(s) and len(content_words(s) & asked) <= 1][:1]
+    return sorted([*sentences, *claim], key=lambda s: order.get(s, -1))
 
 
 _CLAIM = re.compile(FINDING.pattern + r"|\b(?:we|the authors) (?:also |further |then |additionally )?(?:introduce|"
@@ -296,7 +302,7 @@ def answer_one_paper(question: str, hit: Hit, embedder, n: int = 1,
     if facts:
         return facts_sentence(p, facts, n), [split_sentences(p.abstract)[0] if p.abstract else p.title]
     sentences = key_sentences(question, p, embedder, limit=3, with_result=True, answering=answering)
-    sentences = _with_contribution(question, p, sentences)
+    sentences = _with_claim(question, p, _with_contribution(question, p, sentences))
     body = " ".join(_cite(s, n) for s in sentences)
     return f"From “{p.title}” ({_year(p)}): {body}", sentences
 
