@@ -245,7 +245,7 @@ def test_reworded_counts_are_computed(assistant):
     assert f"{per_year[2020]} papers in 2020" in answer.answer and f"{more} has the most" in answer.answer
     busiest = max(per_year, key=lambda y: (per_year[y], y))
     for question in ("which year was his busiest?", "What was his most prolific year?",
-                     "Which year saw the largest number of papers, and what is that number?"):
+                     "What year had the largest number of listed papers?"):
         answer = assistant.ask(question)
         assert answer.route == "metadata", question
         assert answer.answer.startswith(f"The busiest year is {busiest} with {per_year[busiest]} papers"), question

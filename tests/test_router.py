@@ -293,13 +293,14 @@ def test_which_entry_of_a_year_asks_for_one_paper(assistant):
 
 def test_compare_asks_for_several_papers(assistant):
     """A question that opens "Compare" is never one paper's, even where the model reads the long description of one
-    of the things compared as the paper asked for (a held-out question of JJ–RR)."""
-    answer = assistant.ask("Compare the paper where an LLM proposes candidate instructions that are scored and "
-                           "selected with the one where an LLM suggests training configurations that get refined "
-                           "from performance feedback.")
+    of the things compared as the paper asked for."""
+    answer = assistant.ask("Compare the method that has a large language model search over instruction candidates "
+                           "for the best score with the method that asks it for learning rates and other "
+                           "hyperparameters.")
     assert answer.route == "synthesis" and "asks about several papers" in answer.route_reason, answer.route_reason
-    assert {c.title for c in answer.citations} >= {"Large Language Models Are Human-Level Prompt Engineers",
-                                                    "Using Large Language Models for Hyperparameter Optimization"}
+    titles = [c.title for c in answer.citations]
+    assert len(titles) == 2 and titles[0].startswith("Large Language Models Are") and \
+        titles[1].startswith("Using Large Language Models for"), titles
 
 
 def test_which_entry_that_compares_asks_for_one_paper(assistant):
