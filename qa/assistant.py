@@ -455,7 +455,7 @@ class Assistant:
         said = self._phrase_papers(mentioned_phrase(question), filters)
         if said:
             ids, room = {h.paper.paper_id for h in said}, SELECTION.pool - len(said)
-            first = [h.paper.paper_id for h in hits[:room]]
+            first = {h.paper.paper_id for h in hits[:room]}
             hits = hits[:room] + [h for h in said if h.paper.paper_id not in first] + [
                 h for h in hits[room:] if h.paper.paper_id not in ids]
         said = frozenset(h.paper.paper_id for h in said)

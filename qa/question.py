@@ -199,10 +199,13 @@ def names_paper(target: str, paper: Paper) -> bool:
     """Whether a compared thing is this paper: a name ("POPLIN", "DreamerV3") that its title or abstract uses, or
     a description whose words are all in its title ("boosted prompt ensembles"). "model-free RL" is a topic."""
     text = f"{paper.title} {paper.abstract}".lower()
-    surnames = {name.split()[-1].lower() for name in paper.authors if name.split()}
     # called by its authors too ("the calibration study by Guo", "Gimpel's baseline"): the rest must fit it
-    target = re.sub(r"\s{2,}", " ", re.sub(r"(?:\b(?:by|of|from)\s+)?\b([A-Z][\w\-]+)(?:'s|’s)?", lambda m: " " if
-                                           m.group(1).lower() in surnames else m.group(0), target)).strip()
+    surnames = {name.split()[-1].lower() for name in paper.authors if name.split()}
+
+    def unless_author(found: re.Match) -> str:
+        return " " if found.group(1).lower() in surnames else found.group(0)
+    target = re.sub(r"(?:\b(?:by|of|from)\s+)?\b([A-Z][\w\-]+)(?:'s|’s)?", unless_author, target)
+    target = re.sub(r"\s{2,}", " ", target).strip()
     if not target:
         return True
     if re.search(r"[A-Z0-9]", target):
@@ -594,14 +597,18 @@ def find_affiliations(question: str, papers: list[Paper]) -> list[str]:
                    for name in (code,) + AFFILIATION_ALIASES.get(code, ()))]
 
 
+def _write_together(first: str, second: str, papers: list[Paper]) -> bool:
+    """Some paper has both people among its authors (as an author filter matches them)."""
+    return any(Filters(author=first).matches(p) and Filters(author=second).matches(p) for p in papers)
+
+
 def parse_filters(question: str, papers: list[Paper], owner: str = "") -> Filters:
     """Filters stated in the question; the profile's owner is never an author filter."""
     year_from, year_to = parse_years(without_name_years(question, papers))
     category = parse_category(question, papers)
     author = find_author(question, papers, exclude=owner, require_trigger=True)
     others = {find_author(target, papers, exclude=owner) for target in comparison_targets(question)} if author else ()
-    if any(other not in (None, author) and not any(all(fold(name) in fold(" ".join(p.authors)) for name in
-                                                       (author, other)) for p in papers) for other in others):
+    if any(other not in (None, author) and not _write_together(author, other, papers) for other in others):
         # "the study by Guo with Gimpel's baseline": each thing compared is the work of people who never write
         # together ("the two papers of X and Y with Z" compares papers they share)
         author = None
