@@ -11,6 +11,7 @@ leads the answer, and its cosine decides whether a refusal names that paper.
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import os
@@ -458,11 +459,38 @@ def _title_reads_as(name: list[str], title: str) -> bool:
     return all(w in words or len(w) >= 2 and w.isalpha() and w in initials for w in name)
 
 
+# a title in quotes: three words or more, two of them capitalised ("'Generalization of Two-layer Networks: …'"); a
+# closing single quote is not an apostrophe ("Network's")
+_QUOTED_TITLE = re.compile(r"(?:(?<=[\s(])|^)[\"“‘'«](.{6,200}?)[\"”’'»](?!\w)")
+
+
+def _share_in_title(words: list[str], title: str) -> float:
+    """The share of the words a title writes, a misspelt one as its closest word."""
+    written = set(norm(title).split())
+    return sum(w in written or bool(difflib.get_close_matches(w, written, 1, 0.85)) for w in words) / len(words)
+
+
+def unlisted_title(question: str, papers: list[Paper]) -> str:
+    """A title the question quotes of which no title of the collection writes four fifths of the words (those longer
+    than two letters); else "". Of 200 labelled questions that quote a title, all 72 answerable ones quote a title of
+    their collection word for word, and 127 of the 128 unanswerable ones quote one read so."""
+    for match in _QUOTED_TITLE.finditer(question):
+        phrase = match.group(1).strip()
+        words = [w for w in norm(phrase).split() if len(w) > 2]
+        if len(phrase.split()) < 3 or sum(w[:1].isupper() for w in phrase.split()) < 2 or not words:
+            continue
+        if max((_share_in_title(words, p.title) for p in papers), default=0.0) < 0.8:
+            return phrase
+    return ""
+
+
 def unwritten_paper_name(question: str, papers: list[Paper], unknown: list[str] = ()) -> str:
     """The name the question calls a paper by when no title or abstract of the collection writes it: a name of the
     question the collection lacks (`unknown_names`), or one of two or more capitalised words, each of them written
     (a misspelt name or a place is not read so), not the authors' or affiliations' names, and no title reading as it
     with an acronym; else ""."""
+    if title := unlisted_title(question, papers):
+        return title
     names = [m.group(1).strip("'") for m in _CALLED.finditer(question)]
     if not names:  # most questions call no paper by name: the collection is not read for them
         return ""

@@ -49,6 +49,8 @@ _COUNTS_PAPERS = re.compile(r"\bhow many\b|\bnumber of\b|"
                             r"\blist (?:the |all )?(?:papers|abstracts|entries|titles)\b", re.IGNORECASE)
 _ABSTRACTS = re.compile(r"\babstracts?\b", re.IGNORECASE)
 # an affiliation named as the listing's tag for it ("which entry carries the cambridge tag?")
+# a figure only the profile's header holds; "novelty" and "citations" are also things papers write about
+_HEADER_FIGURE = re.compile(r"\bh[\s-]?index\b|\bai score\b", re.IGNORECASE)
 _TAGGED = re.compile(r"\b(?:tags?|tagged|affiliat\w*|label(?:l?ed)?|marked)\b", re.IGNORECASE)
 # a count of the papers themselves ("how many papers …", "number of entries …")
 _COUNTS_BY_FIELD = re.compile(r"\b(?:how many|number of)\s+(?:\w+\s+){0,3}?(?:papers|entries|works|articles|"
@@ -263,6 +265,12 @@ class Reader:
             # bibliographic and none the model has to decline)
             label, confidence = pick("metadata")
             reason += f"; names {query.stated.author or self.retriever.profile.name}, an author in the listing"
+        elif label in ("paper", "synthesis") and method == "model" and _HEADER_FIGURE.search(query.text):
+            # "what h-index does the header show?" in Maori, read as one paper's: of 111 labelled questions that
+            # write the h-index or the AI score, 89 are bibliographic and 22 unanswerable (other people's), none is
+            # one paper's or a topic
+            label, confidence = pick("metadata")
+            reason += "; asks a figure of the profile's header"
         elif label != "metadata" and method == "model" and _TAGGED.search(query.text) and \
                 find_affiliation(query.text, self.retriever.papers):
             # an affiliation of the listing, named as its tag: of 111 labelled questions that do, all are bibliographic

@@ -807,6 +807,24 @@ def test_a_paper_called_by_a_name_the_collection_lacks_is_declined(tmp_path_fact
     assert "noisy proxy variables of the hidden confounders" in answer.answer and "twin births" in answer.answer
 
 
+def test_a_quoted_title_no_paper_has_is_declined(tmp_path_factory):
+    """Causal-inference papers of other groups: a title in quotes that no title of the collection reads as is a
+    paper the collection lacks, however near its topic; a title quoted with a misspelt word is still its paper."""
+    from qa.evidence import unlisted_title
+
+    causal = _assistant_over(TEST_DATA / "heldout" / "other40_collection.jsonl", tmp_path_factory)
+    absent = "Learning Representations for Counterfactual Inference"
+    answer = causal.ask(f"Summarize '{absent}' for me.")
+    assert answer.route == "not_answerable" and not answer.citations, answer.route_reason
+    assert f"“{absent}”" in answer.answer, answer.answer
+    listed = next(p.title for p in causal.papers if p.title.startswith("Causal Effect Inference"))
+    misspelt = listed.replace("Inference", "Inferrence")
+    assert unlisted_title(f"What does '{misspelt}' propose?", causal.papers) == ""
+    answer = causal.ask(f"What does '{misspelt}' propose?")
+    assert answer.route == "paper" and answer.citations[0].title == listed, answer.route_reason
+    assert unlisted_title("How many abstracts write 'Treatment Effects'?", causal.papers) == ""
+
+
 def test_the_longest_author_list_is_read_from_every_paper(assistant):
     """"Which of these papers has the longest author list?" names one paper's author list but asks about all of
     them: both five-author papers, not the list of the paper the search ranks first."""

@@ -535,3 +535,11 @@ def test_questions_read_for_what_they_write(assistant):
     assert not _EACH_ASKED.search("Which method and which data set did the study use in each experiment?")
     assert _EACH_ASKED.search("Lookahead versus Follow-the-Ridge: say what each one fixes.")
     assert not _EACH_ASKED.search("What does the benchmark contain, and how is each one graded?")
+
+
+def test_a_header_figure_is_read_from_the_listing_in_any_language(assistant):
+    """A Tongan question on the h-index in the header, which the model reads as one paper's: the h-index and the AI
+    score are figures of the profile's header only, so the listing answers."""
+    answer = assistant.ask("Ko e hā ʻa e h-index ʻoku hā ʻi he ʻuluaki konga ʻo e pepa ni?")
+    assert answer.route == "metadata" and "header" in answer.route_reason, answer.route_reason
+    assert f"an h-index of {assistant.profile.h_index}" in answer.answer, answer.answer
