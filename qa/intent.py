@@ -149,21 +149,21 @@ class IntentModel:
         e = np.exp(z - z.max())
         return e / e.sum()
 
-    def decide(self, probabilities: np.ndarray, dense: np.ndarray) -> tuple[str, float]:
+    def decide(self, probabilities: np.ndarray, dense: np.ndarray, names_thing: bool = False) -> tuple[str, float]:
         """(route, its probability): declined at the threshold unless a sentence of the best retrieved paper
-        supports an answer (`supported`) and the model is not `SURE`, else the likeliest answerable route."""
-        return decide(probabilities, self.threshold, supported(dense))
+        supports an answer (`supported`; for "which language model …?", `names_thing`, only with a number asked: of
+        8 English declines it outweighed since stop 27, all wrong, 6 ask so) and the model is not `SURE`."""
+        thing = names_thing and dense[BASE.index("quantity")] == 0
+        return decide(probabilities, self.threshold, supported(dense) and not thing)
 
 
 def supported(dense: np.ndarray) -> bool:
-    """A sentence of the best retrieved paper covers the question's words and is close to it (and states a number
-    when a quantity is asked): a decline needs the evidence not to answer."""
+    """A sentence of the best paper covers the question's words, close to it (with a number for a quantity)."""
     return bool(dense[BASE.index("support")] >= 0.999
                 and (dense[BASE.index("quantity")] == 0 or dense[BASE.index("number")] == 1))
 
 
-# a supporting sentence does not outweigh a model this sure: its words cover the question, but the abstract may still
-# lack what it asks (cross-validated cost 233 at 0.95 and 0.97, 234 at 0.9, 237 at 0.99: docs/ROUTER.md, "Stop 27")
+# a supporting sentence does not outweigh a model this sure (cross-validated: docs/ROUTER.md, "Stop 27")
 SURE = 0.95
 
 

@@ -75,6 +75,9 @@ different differ difference compare compared""".split())
 _OWN_ANTECEDENT = re.compile(r"\b(papers|works|articles|publications)\b.*\b(?:of|among) (?:those|these|them)\b",
                              re.IGNORECASE)
 # "which entries …?", "Compare the calibration study with the baseline for …": several papers asked for
+# "which language model …?", "which three Atari games …?": a thing the paper is asked to name, not a paper
+_THING_ASKED = re.compile(r"^\W*which\s+(?!(?:(?:19|20)\d\d\s+)?(?:papers?|entr(?:y|ies)|articles?|stud(?:y|ies)|"
+                          r"works?|publications?|items?|records?|abstracts?|ones?|one|of)\b)", re.IGNORECASE)
 _PAPERS_ASKED = re.compile(r"^\W*(?:(?:which|what) (?:papers|entries|works|articles|studies|publications|abstracts)|"
                            r"how many (?:\w+\s+){0,3}?(?:papers|entries|abstracts|works|articles|titles|"
                            r"publications)|compare)\b", re.IGNORECASE)
@@ -214,7 +217,7 @@ class Reader:
             route = max(routes, key=lambda r: probabilities[intent.ROUTES.index(r)])
             return route, float(probabilities[intent.ROUTES.index(route)])
 
-        label, confidence = self._intent().decide(probabilities, dense)
+        label, confidence = self._intent().decide(probabilities, dense, bool(_THING_ASKED.search(query.text)))
         decline = float(probabilities[intent.ROUTES.index("not_answerable")])
         if label != "not_answerable" and decline >= self._intent().threshold and query.evidence is not None and \
                 count_echoed(query.text, query.evidence.sentence):

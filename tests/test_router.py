@@ -543,3 +543,19 @@ def test_a_header_figure_is_read_from_the_listing_in_any_language(assistant):
     answer = assistant.ask("Ko e hā ʻa e h-index ʻoku hā ʻi he ʻuluaki konga ʻo e pepa ni?")
     assert answer.route == "metadata" and "header" in answer.route_reason, answer.route_reason
     assert f"an h-index of {assistant.profile.h_index}" in answer.answer, answer.answer
+
+
+def test_a_sentence_that_covers_which_thing_need_not_name_it(assistant):
+    """"Which LM does … use …?" of a paper whose sentence writes the question's words but names no model is declined
+    where the model leans to decline; a sentence that states the number a "which accuracy …?" asks still answers,
+    and "which paper …?" is not a thing asked of a paper."""
+    from qa.understand import _THING_ASKED
+
+    answer = assistant.ask("Which LM does ToolEmu use to emulate tool execution?")
+    assert answer.route == "not_answerable", answer.route_reason
+    assert answer.answer.startswith("The collection does not cover this question"), answer.answer
+    answer = assistant.ask("Which accuracy on MedQA does Clinical Camel reach?")
+    assert answer.route == "paper" and "60.7%" in answer.answer, answer.route_reason
+    assert _THING_ASKED.search("Which simulator did they use?")
+    assert not any(_THING_ASKED.search(q) for q in ("Which paper proposes X?", "Which 2019 entry uses Y?",
+                                                    "Which of them is newer?", "Which papers use Z?"))
