@@ -176,7 +176,7 @@ def test_papers_listed_by_a_word_their_examples_write_in_other_forms(vision):
 def test_a_declined_count_of_papers_of_a_year_is_computed(vision, monkeypatch):
     """A count of papers by a year or category is the listing's to compute: where the model declines one (for a topic
     word beside the count, say), it is a metadata question."""
-    monkeypatch.setattr(vision.reader._intent(), "decide", lambda probabilities, dense: ("not_answerable", 0.6))
+    monkeypatch.setattr(vision.reader._intent(), "decide", lambda *inputs: ("not_answerable", 0.6))
     query = vision.read("How many papers in this vision collection are from 2015?")
     assert query.route.label == "metadata" and "field of the listing" in query.route.reason, query.route.reason
     author = vision.papers[0].authors[0]  # by an author too
@@ -188,7 +188,7 @@ def test_a_declined_count_of_papers_of_a_year_is_computed(vision, monkeypatch):
 def test_a_declined_question_that_names_two_papers_is_answered_from_them(vision, monkeypatch):
     """A question that calls two papers of the collection by their names is about them, in any language: where the
     model declines one, it is answered from those papers; one paper named is still the model's to decline."""
-    monkeypatch.setattr(vision.reader._intent(), "decide", lambda probabilities, dense: ("not_answerable", 0.6))
+    monkeypatch.setattr(vision.reader._intent(), "decide", lambda *inputs: ("not_answerable", 0.6))
     query = vision.read("Vergleiche Faster R-CNN und YOLO: wie schnell ist jeder?")
     assert query.route.label == "synthesis" and "names 2 papers" in query.route.reason, query.route.reason
     assert vision.read("Welche GPU hat YOLO benutzt?").route.label == "not_answerable"
