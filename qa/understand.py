@@ -48,9 +48,9 @@ _COUNTS_PAPERS = re.compile(r"\bhow many\b|\bnumber of\b|"
                             r"\b(?:which|count(?: the| all)?) (?:papers|abstracts|entries|titles|works)\b|"
                             r"\blist (?:the |all )?(?:papers|abstracts|entries|titles)\b", re.IGNORECASE)
 _ABSTRACTS = re.compile(r"\babstracts?\b", re.IGNORECASE)
-# an affiliation named as the listing's tag for it ("which entry carries the cambridge tag?")
 # a figure only the profile's header holds; "novelty" and "citations" are also things papers write about
 _HEADER_FIGURE = re.compile(r"\bh[\s-]?index\b|\bai score\b", re.IGNORECASE)
+# an affiliation named as the listing's tag for it ("which entry carries the cambridge tag?")
 _TAGGED = re.compile(r"\b(?:tags?|tagged|affiliat\w*|label(?:l?ed)?|marked)\b", re.IGNORECASE)
 # a count of the papers themselves ("how many papers …", "number of entries …")
 _COUNTS_BY_FIELD = re.compile(r"\b(?:how many|number of)\s+(?:\w+\s+){0,3}?(?:papers|entries|works|articles|"
@@ -74,10 +74,10 @@ different differ difference compare compared""".split())
 # "which of them" after the question's own "papers ... in 2020" points inside the question, not back at the chat
 _OWN_ANTECEDENT = re.compile(r"\b(papers|works|articles|publications)\b.*\b(?:of|among) (?:those|these|them)\b",
                              re.IGNORECASE)
-# "which entries …?", "Compare the calibration study with the baseline for …": several papers asked for
 # "which language model …?", "which three Atari games …?": a thing the paper is asked to name, not a paper
 _THING_ASKED = re.compile(r"^\W*which\s+(?!(?:(?:19|20)\d\d\s+)?(?:papers?|entr(?:y|ies)|articles?|stud(?:y|ies)|"
                           r"works?|publications?|items?|records?|abstracts?|ones?|one|of)\b)", re.IGNORECASE)
+# "which entries …?", "Compare the calibration study with the baseline for …": several papers asked for
 _PAPERS_ASKED = re.compile(r"^\W*(?:(?:which|what) (?:papers|entries|works|articles|studies|publications|abstracts)|"
                            r"how many (?:\w+\s+){0,3}?(?:papers|entries|abstracts|works|articles|titles|"
                            r"publications)|compare)\b", re.IGNORECASE)
