@@ -80,9 +80,9 @@ _CHITCHAT = re.compile(
     r"\breviewers?\b.{0,30}\b(?:say|said|think|thought|scores?|comments?|wrote|ratings?|rated|decide|decision)\b|"
     r"\bopenreview\b|\bwill there be\b|\bwhen will\b|\b(?:is|are|was|were|be|been|being|get|gets|got|getting) paid\b|"
     r"\bin the future\b|\berdos number\b|\bwill (?:win|receive|become|be cited)\b|\bnext few years\b|"
-    r"\b(?:test[- ]of[- ]time|best paper) awards?\b|\bbacon number\b|\bi10[- ]?index\b|\bg[- ]?index\b|\bbe in (?:19|20)\d\d\b|\bthe best (?:one|paper)\b|"
-    r"\bbest paper\b(?! award)|\bmost important paper\b|\bworst paper\b|\bpeer reviews?\b|\bbought\b|"
-    r"\b(?:lab|group|research|annual|their|his)(?:'s)? budget\b|"
+    r"\b(?:test[- ]of[- ]time|best paper) awards?\b|\bbacon number\b|\bi10[- ]?index\b|\bg[- ]?index\b|"
+    r"\bbe in (?:19|20)\d\d\b|(?:\b(?:is|are|was|were)|'s) the best one\b|\bbest paper\b(?! award)|\bworst paper\b|"
+    r"\bmost important paper\b|\bpeer reviews?\b|\bbought\b|\b(?:lab|group|research|annual|their|his)(?:'s)? budget\b|"
     r"\bhow much (?:did|does|do|is|was)\b.{0,40}\b(?:pay|paid|worth|earns?)\b")
 # the outside world by its topic ("pizza", "homework") or an event's dates and venue: only where no paper writes of it
 _OUTSIDE_TOPIC = re.compile(

@@ -149,12 +149,12 @@ class IntentModel:
         e = np.exp(z - z.max())
         return e / e.sum()
 
-    def decide(self, probabilities: np.ndarray, dense: np.ndarray, names_thing: bool = False) -> tuple[str, float]:
-        """(route, its probability): declined at the threshold unless a sentence of the best retrieved paper
-        supports an answer (`supported`; for "which language model …?", `names_thing`, only with a number asked: of
-        8 English declines it outweighed since stop 27, all wrong, 6 ask so) and the model is not `SURE`."""
+    def decide(self, probabilities: np.ndarray, dense: np.ndarray, names_thing: bool = False,
+               foreign: bool = False) -> tuple[str, float]:
+        """(route, its probability): declined at the threshold unless a sentence of the best paper supports an answer
+        (`supported`) and the model is not `SURE`; not so for `names_thing` unless a number is asked, nor `foreign`."""
         thing = names_thing and dense[BASE.index("quantity")] == 0
-        return decide(probabilities, self.threshold, supported(dense) and not thing)
+        return decide(probabilities, self.threshold, supported(dense) and not thing and not foreign)
 
 
 def supported(dense: np.ndarray) -> bool:

@@ -73,6 +73,7 @@ def guards(listing) -> Guards:
     ("Add the three Dreamer papers to my reading list.", "chit-chat"),
     ("Open an issue on the Lookahead repository about a bug.", "chit-chat"),
     ("When and where will NeurIPS 2027 take place?", "chit-chat"),  # an event's dates and venue
+    ("Which of the two Dreamer papers is the best one?", "chit-chat"),  # an opinion asked
     ("What is your opinion of world models?", "opinion"),
     ("Where does the researcher live?", "personal"),
     ("Is he married?", "personal"),
@@ -105,6 +106,7 @@ def test_a_profile_figure_at_another_time_in_a_follow_up(guards):
     "What does the Layer Normalization paper propose?",  # not in the collection: the evidence says so, not a rule
     "Post-training quantization: any papers?",  # a word that begins with "post", not a request to post
     "Which simulator swaps paid crowdworkers for prompted LLMs?",  # "paid" describes the workers a paper replaces
+    "Which method lets an LLM propose instructions and keeps the best one?",  # what a paper does, not an opinion
 ])
 def test_everything_else_is_left_to_the_model(guards, question):
     assert guards.classify(question) == UNROUTED
@@ -559,3 +561,21 @@ def test_a_sentence_that_covers_which_thing_need_not_name_it(assistant):
     assert _THING_ASKED.search("Which simulator did they use?")
     assert not any(_THING_ASKED.search(q) for q in ("Which paper proposes X?", "Which 2019 entry uses Y?",
                                                     "Which of them is newer?", "Which papers use Z?"))
+
+
+def test_a_sentence_does_not_outweigh_a_decline_in_another_language(assistant):
+    """A question in another language shares only the names it writes in Latin letters with an abstract sentence:
+    "how many weights does the Scattering Compositional Learner model have?" in Russian, which the model leans to
+    decline, stays declined although a sentence of its paper writes the name; in English such a sentence still
+    outweighs a decline the model is not sure of."""
+    import numpy as np
+    from qa.intent import BASE, DENSE
+
+    answer = assistant.ask("Сколько весов у модели Scattering Compositional Learner?")
+    assert answer.route == "not_answerable", answer.route_reason
+    assert answer.answer.startswith("The collection does not cover this question"), answer.answer
+    likely_decline, strong = np.array([0.3, 0.05, 0.0, 0.65]), np.zeros(len(DENSE))
+    strong[BASE.index("support")] = 1.0
+    model = assistant.reader._intent()
+    assert model.decide(likely_decline, strong)[0] == "paper"
+    assert model.decide(likely_decline, strong, foreign=True) == ("not_answerable", 0.65)
