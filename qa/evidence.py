@@ -485,10 +485,10 @@ def unlisted_title(question: str, papers: list[Paper]) -> str:
 
 
 def unwritten_paper_name(question: str, papers: list[Paper], unknown: list[str] = ()) -> str:
-    """The name the question calls a paper by when no title or abstract of the collection writes it: a name of the
-    question the collection lacks (`unknown_names`), or one of two or more capitalised words, each of them written
-    (a misspelt name or a place is not read so), not the authors' or affiliations' names, and no title reading as it
-    with an acronym; else ""."""
+    """The name the question calls a paper by when no title or abstract of the collection writes it: a title it
+    quotes that no title of the collection has (`unlisted_title`), a name of the question the collection lacks
+    (`unknown_names`), or one of two or more capitalised words, each of them written (a misspelt name or a place is
+    not read so), not the authors' or affiliations' names, and no title reading as it with an acronym; else ""."""
     if title := unlisted_title(question, papers):
         return title
     names = [m.group(1).strip("'") for m in _CALLED.finditer(question)]
