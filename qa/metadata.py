@@ -54,7 +54,9 @@ PER_PAPER_AUTHORS = re.compile(
     # first name shown" of a count of people for one paper's)
     r"\b(?:printed|listed|shown|named|credited) (?:first|second|third|fourth|fifth|last) (?:on|in|for)\b|"
     r"\bsame (?:first )?authors?\b|\b(?:those|these) authors\b|\b(?:that|the same) year\b", re.IGNORECASE)
-_AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|single|sole|[1-3]) (?:listed )?authors?\b|"
+# (a listing that shows at most three names answers "four authors" with none, and says why)
+_AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|four|five|six|seven|eight|nine|ten|single|sole|"
+                           r"[1-9]|1[0-9]) (?:listed )?authors?\b|"
                            r"\b(single|solo|sole)[- ]authored\b|"
                            r"\b(?:only |exactly |just )?(one|two|[12]) (?:other |more )?(?:co-?authors?|collaborators?)\b|"
                            # "just him and one other author", "with one other person": the researcher and n more
@@ -616,8 +618,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         matching = [p for p in selected if len(p.authors) == n and not p.authors_truncated]
         text = (f"{_plural(len(matching), 'paper')} in the listing{scope_text()} "
                 f"{'has' if len(matching) == 1 else 'have'} exactly {_plural(n, 'author')}")
+        # said only where the listing cut author lists: a collection with whole lists counts every paper
         note_three = ("\n\nThe listing shows at most three names and marks longer author lists with “et al.”; "
-                      "those are not counted.")
+                      "those are not counted.") if any(p.authors_truncated for p in selected) else ""
         if not matching:
             return MetadataAnswer(text + "." + note_three)
         return MetadataAnswer(text + ":\n" + _listing(matching, authors=True) + note_three, matching[:LIST_LIMIT])

@@ -482,7 +482,11 @@ def parse_category(question: str, papers: list[Paper]) -> str | None:
                           rf"\b(?:cat[eé]gor|kat[eé]gor|категор)\w*|类别|分类)\s*(?:the\s+)?{code}\b",
                           question, re.IGNORECASE)
                 or re.search(rf"\b{code}[- ](?:category|tagged|tag)\b", question)
-                or re.search(rf"\b{code}\s+(?:category|papers?|section|listing)\b", question)
+                # "CL papers", "the CL entry", "AI articles": the code before any noun the listing is counted in
+                or re.search(rf"\b{code}\s+(?:category|papers?|section|listing|entry|entries|articles?|works?|"
+                             rf"publications?|stud(?:y|ies)|preprints?|ones?)\b", question)
+                # "have AI as their category"
+                or re.search(rf"\b{code}\s+as\s+(?:their|its|the|a)\s+(?:category|subject)", question)
                 or re.search(rf"\(\s*{code}\s*\)", question)):
             return stored
     q = fold(question)

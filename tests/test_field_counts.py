@@ -561,6 +561,34 @@ def test_categories_stored_with_their_archive_are_read_as_the_question_writes_th
     assert answer.understood and answer.text.startswith("3 papers"), answer.text
 
 
+def test_a_category_before_any_listing_noun_and_author_counts_over_three():
+    """"Which CL entry is the oldest?" answered the oldest paper of every category, and "have AI as their category"
+    listed every category; "papers with exactly four authors" counted the whole collection, whose lists are whole
+    (only a listing that cuts lists at three names says so)."""
+    from qa.metadata import answer_metadata
+    from qa.papers import Paper, Profile
+    from qa.question import parse_category, parse_filters
+
+    def paper(i, category, year, authors):
+        return Paper(paper_id=str(i), title=f"Paper {i}", authors=[f"Author {i}{j}" for j in range(authors)],
+                     authors_truncated=False, affiliations=[], category=category, date=f"{year}-01-01", year=year,
+                     has_code=False, abstract="An abstract.")
+
+    papers = [paper(0, "CL", 2019, 4), paper(1, "AI", 2021, 2), paper(2, "CL", 2022, 4), paper(3, "AI", 2020, 5)]
+    for question in ("Which CL entry is the oldest?", "Which CL articles are there?", "the CL ones, please",
+                     "How many entries have CL as their category?"):
+        assert parse_category(question, papers) == "CL", question
+    assert parse_category("Which entries discuss CL?", papers) is None  # no word saying it is the category
+    question = "Which CL entry is the oldest?"
+    answer = answer_metadata(question, papers, Profile(name=""), parse_filters(question, papers))
+    assert [p.title for p in answer.papers] == ["Paper 0"], answer.text
+    answer = answer_metadata("How many papers have exactly four authors?", papers, Profile(name=""))
+    assert answer.text.startswith("2 papers in the listing have exactly 4 authors"), answer.text
+    assert {p.title for p in answer.papers} == {"Paper 0", "Paper 2"} and "et al." not in answer.text, answer.text
+    answer = answer_metadata("Which entries have 5 authors?", papers, Profile(name=""))
+    assert [p.title for p in answer.papers] == ["Paper 3"], answer.text
+
+
 def test_months_with_one_entry_and_the_newer_of_two_before(offline):
     """"Which calendar months hold just one paper?" is the papers per month; "is the second of the two newer?" after an
     answer that names two papers is asked of those two."""
