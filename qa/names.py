@@ -16,6 +16,11 @@ from .chunks import split_sentences
 from .papers import Paper
 from .text import Fuzzy, STOP, norm
 
+# a paper called by its year, in the normalised question: "the only 2013 paper", "the single entry from 2022"
+_PAPER_NOUN = r"(?:paper|entry|article|work|study|publication|preprint)"
+_ONLY_OF_YEAR = re.compile(rf" (?:only|single|sole|lone) (?:(\d{{4}}) {_PAPER_NOUN}|{_PAPER_NOUN} (?:from|of|in|dated) "
+                           rf"(\d{{4}}))(?= )")
+
 _INTRO = (r"we (?:propose|introduce|present|develop|call|term|name|dub)\w*|called|dubbed|termed|named|"
           r"our (?:proposed )?(?:method|approach|algorithm|model|framework|agent)")
 _WORDS_AFTER = r"\b[,:]?\s+((?:\S+\s+){0,9}\S+)"
@@ -379,15 +384,25 @@ class Names:
         order it names them; a name counts when it names exactly one paper."""
         norm_q = " ".join(self.correct(norm(_CJK_EDGE.sub(" ", self.join_versions(question))).split()))
         padded = f" {norm_q} "
-        found = sorted((padded.find(f" {key} "), next(iter(entity.papers)))
-                       for key, entity in self.find_entities(norm_q, question)
-                       if entity.own and len(entity.papers) == 1)
+        found = sorted([(padded.find(f" {key} "), next(iter(entity.papers)))
+                        for key, entity in self.find_entities(norm_q, question)
+                        if entity.own and len(entity.papers) == 1] + self._called_by_year(padded))
         papers, seen = [], set()
         for _, i in found:
             if i not in seen and i < len(self.papers):
                 seen.add(i)
                 papers.append(self.papers[i])
         return papers
+
+    def _called_by_year(self, padded: str) -> list[tuple[int, int]]:
+        """(place, paper index) of each paper called by the one year it alone has ("the only 2013 paper", "the single
+        entry from 2022"): a name of its own for that collection."""
+        found = []
+        for m in _ONLY_OF_YEAR.finditer(padded):
+            dated = [i for i, p in enumerate(self.papers) if p.year == int(m.group(1) or m.group(2))]
+            if len(dated) == 1:
+                found.append((m.start(), dated[0]))
+        return found
 
     def join_versions(self, text: str) -> str:
         """"Dreamer 2" -> "DreamerV2" when the collection has that name (so it is found as one paper)."""

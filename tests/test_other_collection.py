@@ -130,6 +130,17 @@ def test_papers_a_comparison_calls_by_their_authors_are_laid_side_by_side(vision
     assert sorted(c.title.split(":")[0] for c in answer.citations) == ["Batch Normalization", "U-Net"]
 
 
+def test_papers_a_comparison_calls_by_the_year_each_alone_has_are_laid_side_by_side(vision):
+    """"The only 2013 paper" names a paper in a collection with one paper of 2013 (two others of other years were
+    compared instead); a year several papers share names none."""
+    answer = vision.ask("Compare the only 2013 paper in the collection with the single entry from 2017: what does "
+                        "each one do?")
+    assert answer.route == "synthesis" and answer.answer.startswith("Side by side:"), answer.answer
+    assert sorted(c.title.split(":")[0] for c in answer.citations) == ["Mask R-CNN", "Visualizing and Understanding "
+                                                                                     "Convolutional Networks"]
+    assert vision.query_of("What does the only 2015 paper propose?").named == []
+
+
 def test_a_quoted_phrase_is_counted_in_every_abstract(vision):
     """"How many abstracts use the phrase 'end-to-end' or 'state of the art'?": the papers that write either, in
     either spelling (hyphens or spaces), found by reading the abstracts rather than by the search's ranking."""
