@@ -394,7 +394,8 @@ class Assistant:
         reader = self._sentence_reader(query)
         self._load_sentences(reader, hits)
         pieces = self._extractive(asked, hits, answer, plan, reader,
-                                  answering=self._answering(query, hits[0].paper) if plan is None else None)
+                                  answering=self._answering(query, hits[0].paper) if plan is None else None,
+                                  stating=self._stating(query) if plan is not None else None)
         answer.timings_ms["generate"] = (time.perf_counter() - t) * 1000
         for piece in pieces:
             yield AnswerEvent("delta", text=piece)
@@ -561,18 +562,24 @@ class Assistant:
     def _answering(self, query: Query, paper) -> np.ndarray | None:
         """How likely each abstract sentence of `paper` states what the question asks (qa.answer_sentences); None
         where the collection's e5 sentence vectors are not computed."""
+        stating = self._stating(query)
+        return stating(paper) if stating is not None else None
+
+    def _stating(self, query: Query):
+        """`_answering` for any paper of the question (the question read once): paper -> probabilities or None."""
         if len(self.papers) > MULTILINGUAL_MAX_PAPERS:
             return None
         text = without_set_aside(self.reader.evidence_text(query))  # what "besides X, …" asks is not X
-        named = any(p.paper_id == paper.paper_id for p in self.reader.papers_meant(query))
-        return answer_sentences.model().of_paper(text, self.retriever.multilingual.encoder.query(text), paper,
-                                                 self.retriever.multilingual_sentences.get(paper), 0, named)
+        vector = self.retriever.multilingual.encoder.query(text)
+        meant = {p.paper_id for p in self.reader.papers_meant(query)}
+        return lambda paper: answer_sentences.model().of_paper(
+            text, vector, paper, self.retriever.multilingual_sentences.get(paper), 0, paper.paper_id in meant)
 
     def _extractive(self, question, hits: list[Hit], answer: Answer, plan: SynthesisPlan | None = None,
-                    reader=None, answering: np.ndarray | None = None) -> list[str]:
+                    reader=None, answering: np.ndarray | None = None, stating=None) -> list[str]:
         """Sets the answer; returns it in pieces (sentences, list items, table rows) to stream one by one.
         `reader`: the embedder the abstract sentences are ranked with; `answering`: the answer-sentence model's
-        probabilities for the first paper's sentences."""
+        probabilities for the first paper's sentences; `stating`: the same for any paper (`_stating`)."""
         answer.mode, answer.model = "extractive", None
         reader = reader or self.embedder
         if plan is None or len(hits) == 1 and plan.kind != "count":
@@ -580,7 +587,7 @@ class Assistant:
             answer.answer = text
             answer.citations = [_citation(1, hits[0], quotes[0] if quotes else "")]
             return _sentences_for_stream(text)
-        pieces, quotes = answer_several(question, plan, reader, self.papers)
+        pieces, quotes = answer_several(question, plan, reader, self.papers, stating)
         answer.answer = "".join(pieces)
         answer.citations = [_citation(i, h, quotes[i - 1]) for i, h in enumerate(hits, 1)]
         return pieces

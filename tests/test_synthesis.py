@@ -605,3 +605,16 @@ def test_a_paper_called_by_a_name_is_defined_by_the_sentence_that_writes_it(assi
     answer = assistant.ask("How do WMDP and ToolEmu differ?")
     row = next(line for line in answer.answer.splitlines() if line.startswith("| What it is"))
     assert "3,668 multiple-choice questions" in row, answer.answer
+
+
+def test_a_several_paper_answer_quotes_the_sentence_that_states_what_is_asked(assistant, monkeypatch):
+    """Each paper's sentences weigh the answer-sentence model's probability, not the cosine alone: asked which entries
+    measure agents' intrinsic objectives, the evaluation study is quoted with the sentence that names the three it
+    studies, not only with one that restates the question's words."""
+    import qa.extractive
+
+    question = "Which entries measure intrinsic objectives of agents?"
+    answer = assistant.ask(question)
+    assert answer.route == "synthesis" and "empowerment" in answer.answer, answer.answer
+    monkeypatch.setattr(qa.extractive, "STATING_WEIGHT", 0.0)
+    assert "empowerment" not in assistant.ask(question).answer  # what the weight brings
