@@ -602,7 +602,7 @@ def _unique(hits: list[Hit]) -> list[Hit]:
 
 # weight of the answer-sentence model's probability (qa.answer_sentences) in a several-paper answer's choice of each
 # paper's sentences: on the held-out synthesis questions of the bundled listing, the strings an answer must include
-# that a cited abstract writes were among the chosen sentences 292 times of 431 without it, 301 with 0.4
+# that a cited abstract writes were among the chosen sentences 301 times of 431 without it, 308 with 0.4
 # (docs/EVAL.md, "Stop 50")
 STATING_WEIGHT = 0.4
 
