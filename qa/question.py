@@ -606,9 +606,29 @@ def _write_together(first: str, second: str, papers: list[Paper]) -> bool:
     return any(Filters(author=first).matches(p) and Filters(author=second).matches(p) for p in papers)
 
 
+# a thing compared that a year describes, one paper ("the 2022 paper on …", "its 2023 successor"), not several
+_YEAR_OF_ONE = re.compile(r"\b(?:the|its|their|his|her|a|an)\s+(?:\w+\s+)?((?:19|20)\d\d)\s+(?!(?:in|from|to|and|or|"
+                          r"until|through|on|of)\b)[a-z]", re.IGNORECASE)
+_SEVERAL = re.compile(r"\b(?:two|three|both|all|papers|entries|works|articles|studies|ones)\b", re.IGNORECASE)
+
+
+def years_describe_one_side(question: str) -> bool:
+    """A comparison whose years each describe one of the things compared ("How do the 2022 paper on X and MEGA
+    differ?"), where another is written without one: the years say which paper, they restrict nothing (docs/ROUTER.md,
+    "Stop 50")."""
+    targets = comparison_targets(question)
+    if len(targets) < 2 or _SEVERAL.search(question):
+        return False
+    dated = [bool(re.search(r"\b(?:19|20)\d\d\b", t)) for t in targets]
+    years = re.findall(r"\b(?:19|20)\d\d\b", question)
+    return any(dated) and not all(dated) and sorted(m.group(1) for m in _YEAR_OF_ONE.finditer(question)) == sorted(years)
+
+
 def parse_filters(question: str, papers: list[Paper], owner: str = "") -> Filters:
-    """Filters stated in the question; the profile's owner is never an author filter."""
-    year_from, year_to = parse_years(without_name_years(question, papers))
+    """Filters stated in the question; the profile's owner is never an author filter, nor a year that says which
+    of the things compared is meant."""
+    year_from, year_to = (None, None) if years_describe_one_side(question) else \
+        parse_years(without_name_years(question, papers))
     category = parse_category(question, papers)
     author = find_author(question, papers, exclude=owner, require_trigger=True)
     others = {find_author(target, papers, exclude=owner) for target in comparison_targets(question)} if author else ()

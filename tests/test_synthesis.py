@@ -618,3 +618,30 @@ def test_a_several_paper_answer_quotes_the_sentence_that_states_what_is_asked(as
     assert answer.route == "synthesis" and "empowerment" in answer.answer, answer.answer
     monkeypatch.setattr(qa.extractive, "STATING_WEIGHT", 0.0)
     assert "empowerment" not in assistant.ask(question).answer  # what the weight brings
+
+
+@pytest.mark.parametrize("question,first,second", [
+    ("Compare the 2018 GAN paper built on regularized optimal transport with the planner that predicts actions from "
+     "pixels.", "On the Convergence and Robustness", "Planning from Pixels"),
+    ("How does the 2024 benchmark of hazardous knowledge differ from the clinical chat model?", "The WMDP Benchmark",
+     "Clinical Camel")])
+def test_a_year_that_says_which_paper_is_compared_restricts_nothing(assistant, question, first, second):
+    """"The 2018 GAN paper … with the planner …": the year describes one of the two, so the other is looked for in
+    every year (it was looked for among the papers of 2018 alone, and another paper of that year was compared)."""
+    from qa.question import years_describe_one_side
+
+    assert years_describe_one_side(question)
+    answer = assistant.ask(question)
+    titles = [c.title for c in answer.citations]
+    assert answer.route == "synthesis" and len(titles) == 2 and any(t.startswith(first) for t in titles) and \
+        any(t.startswith(second) for t in titles), titles
+    assert answer.filters == ""
+
+
+def test_years_that_bound_the_papers_compared_stay_a_filter():
+    from qa.question import years_describe_one_side
+
+    assert not years_describe_one_side("Compare the two papers from 2018: what does each change?")
+    assert not years_describe_one_side("Compare POPLIN with the papers from 2020.")
+    assert not years_describe_one_side("Compare the 2019 optimizer with the 2020 ensemble method.")  # both dated
+    assert years_describe_one_side("How does Flipout differ from the 2020 method built on rank-one factors?")
