@@ -219,8 +219,10 @@ _CLAIM = re.compile(FINDING.pattern + r"|\b(?:we|the authors) (?:also |further |
 # a short sentence that announces a list its next sentences give ("It rests on two components.", "Graphormer adds
 # three structural encodings."): quoted alone it answers nothing. Of the 34 abstract sentences of the bundled and
 # other collections that end on a counted plural, the 15 of at most 12 words all announce a list the next ones give
+# "… makes three contributions:", or a short sentence that opens with the count ("Three ideas make this possible.")
 _ANNOUNCES = re.compile(r"(?<!\bthese )(?<!\bthose )(?<!\bthe )\b(two|three|four|five)\s+(?:[\w-]+\s+){0,2}[a-z-]+s"
-                        r"(?:\s+of\s+[a-z-]+s)?\s*[.:]$", re.IGNORECASE)
+                        r"(?:\s+of\s+[a-z-]+s)?\s*[.:]$|^(two|three|four|five)\s+(?:[\w-]+\s+){0,2}[a-z-]+s\b[^.:;]{0,40}[.:]$",
+                        re.IGNORECASE)
 _COUNTED = {"two": 2, "three": 3, "four": 4, "five": 5}
 _REFERS = re.compile(r"\b(?:these|those|such)\s+([a-z-]+)", re.IGNORECASE)
 # "orthogonal to these previous approaches", "to address these challenges": a sentence that points back to the kinds
@@ -239,8 +241,8 @@ def _completed(question: str, chosen: list, ranked: list) -> list:
     for _, i, sentence in chosen:
         announced = _ANNOUNCES.search(sentence)
         if announced and len(sentence.split()) <= 12:
-            added += [by_position[j] for j in range(i + 1, i + 1 + _COUNTED[announced.group(1).lower()])
-                      if j in by_position]
+            count = _COUNTED[(announced.group(1) or announced.group(2)).lower()]
+            added += [by_position[j] for j in range(i + 1, i + 1 + count) if j in by_position]
         referred = {w for m in _REFERS.finditer(sentence) for w in content_words(m.group(1))} & asked
         if i - 1 in by_position and (referred and referred & content_words(by_position[i - 1][2]) or
                                      _POINTS_BACK.search(sentence)):

@@ -728,6 +728,11 @@ def test_a_sentence_that_points_to_others_brings_them(tmp_path_factory):
     assert _completed("Where does it win?", ranked[:1], ranked) == ranked[:1]
     ranked[0] = (0.0, 0, "It needs these three abilities.")
     assert _completed("Which abilities?", ranked[:1], ranked) == ranked[:1]
+    # a short sentence that opens with the count announces what follows too ("Three ideas make this possible.")
+    ranked[0] = (0.0, 0, "Three ideas make this possible.")
+    assert _completed("Which ideas?", ranked[:1], ranked) == ranked[:4]
+    ranked[0] = (0.0, 0, "Two of the runs failed, and the rest improved on the baselines by a wide margin.")
+    assert _completed("What happened?", ranked[:1], ranked) == ranked[:1]
     # "to address these challenges" needs the sentence that names the challenges, whatever the question asks
     ranked = [(0.0, i, s) for i, s in enumerate(["Training is slow and unstable.", "To address these challenges, "
                                                  "the authors propose a new optimizer.", "It works well."])]
