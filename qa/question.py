@@ -606,8 +606,9 @@ def _write_together(first: str, second: str, papers: list[Paper]) -> bool:
     return any(Filters(author=first).matches(p) and Filters(author=second).matches(p) for p in papers)
 
 
-# a thing compared that a year describes, one paper ("the 2022 paper on …", "its 2023 successor"), not several
-_YEAR_OF_ONE = re.compile(r"\b(?:the|its|their|his|her|a|an)\s+(?:\w+\s+)?((?:19|20)\d\d)\s+(?!(?:in|from|to|and|or|"
+# a thing compared that a year describes, one paper ("the 2022 paper on …", "the 2020 method that …"), not several;
+# "its 2023 successor" is found by its year alone, which stays a filter
+_YEAR_OF_ONE = re.compile(r"\b(?:the|a|an)\s+(?:\w+\s+)?((?:19|20)\d\d)\s+(?!(?:in|from|to|and|or|"
                           r"until|through|on|of)\b)[a-z]", re.IGNORECASE)
 _SEVERAL = re.compile(r"\b(?:two|three|both|all|papers|entries|works|articles|studies|ones)\b", re.IGNORECASE)
 
