@@ -221,8 +221,8 @@ _CLAIM = re.compile(FINDING.pattern + r"|\b(?:we|the authors) (?:also |further |
 # other collections that end on a counted plural, the 15 of at most 12 words all announce a list the next ones give
 # "… makes three contributions:", or a short sentence that opens with the count ("Three ideas make this possible.")
 _ANNOUNCES = re.compile(r"(?<!\bthese )(?<!\bthose )(?<!\bthe )\b(two|three|four|five)\s+(?:[\w-]+\s+){0,2}[a-z-]+s"
-                        r"(?:\s+of\s+[a-z-]+s)?\s*[.:]$|^(two|three|four|five)\s+(?:[\w-]+\s+){0,2}[a-z-]+s\b[^.:;]{0,40}[.:]$",
-                        re.IGNORECASE)
+                        r"(?:\s+of\s+[a-z-]+s)?\s*[.:]$|"
+                        r"^(two|three|four|five)\s+(?:[\w-]+\s+){0,2}[a-z-]+s\b[^.:;]{0,40}[.:]$", re.IGNORECASE)
 _COUNTED = {"two": 2, "three": 3, "four": 4, "five": 5}
 _REFERS = re.compile(r"\b(?:these|those|such)\s+([a-z-]+)", re.IGNORECASE)
 # "orthogonal to these previous approaches", "to address these challenges": a sentence that points back to the kinds

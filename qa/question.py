@@ -622,7 +622,8 @@ def years_describe_one_side(question: str) -> bool:
         return False
     dated = [bool(re.search(r"\b(?:19|20)\d\d\b", t)) for t in targets]
     years = re.findall(r"\b(?:19|20)\d\d\b", question)
-    return any(dated) and not all(dated) and sorted(m.group(1) for m in _YEAR_OF_ONE.finditer(question)) == sorted(years)
+    described = sorted(m.group(1) for m in _YEAR_OF_ONE.finditer(question))
+    return any(dated) and not all(dated) and described == sorted(years)
 
 
 def parse_filters(question: str, papers: list[Paper], owner: str = "") -> Filters:
