@@ -218,8 +218,8 @@ _CLAIM = re.compile(FINDING.pattern + r"|\b(?:we|the authors) (?:also |further |
 
 # a short sentence that announces a list its next sentences give ("It rests on two components.", "Graphormer adds
 # three structural encodings."): quoted alone it answers nothing. Of the 34 abstract sentences of the bundled and
-# other collections that end on a counted plural, the 15 of at most 12 words all announce a list the next ones give
-# "… makes three contributions:", or a short sentence that opens with the count ("Three ideas make this possible.")
+# other collections that end on a counted plural, the 15 of at most 12 words all announce a list the next ones give;
+# so do the 5 short ones that open with the count ("Three ideas make this possible.", docs/ROUTER.md "Stop 50")
 _ANNOUNCES = re.compile(r"(?<!\bthese )(?<!\bthose )(?<!\bthe )\b(two|three|four|five)\s+(?:[\w-]+\s+){0,2}[a-z-]+s"
                         r"(?:\s+of\s+[a-z-]+s)?\s*[.:]$|"
                         r"^(two|three|four|five)\s+(?:[\w-]+\s+){0,2}[a-z-]+s\b[^.:;]{0,40}[.:]$", re.IGNORECASE)
