@@ -683,7 +683,10 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     newest = re.search(r"\b(most recent(?:ly)?|latest|newest|last)\b|mas recientes?|plus recent|neueste|nieuwste|"
                        r"\bmore recent\b|\bnewer\b|"
                        r"meest recente|piu recent|mais recente|последн|новейш|самая новая|最新|가장 최근|احدث|सबसे नया|en yeni|moi nhat", q)
-    oldest = re.search(r"\b(oldest|earliest|first|older(?! than))\b|mas antigu|plus ancien|alteste|oudste|piu vecch|"
+    # "the first to collect diamonds", "the first of its kind": a claim an abstract makes, not the listing's order (of
+    # 31 labelled questions that write one, 25 are one paper's and 6 several papers', none bibliographic)
+    oldest = re.search(r"\b(oldest|earliest|first(?!\s+(?:to|of (?:its|their) kind|at|ever)\b)|older(?! than))\b|"
+                       r"mas antigu|plus ancien|alteste|oudste|piu vecch|"
                        r"mais antig|"
                        r"старейш|самая старая|самая ранняя|最早|最も古い|가장 오래된|اقدم|सबसे पुराना|en eski|cu nhat", q)
     if (newest or oldest) and re.search(r"\b(?:full|complete|whole) dates?\b|\bdated? (?:with|by) (?:a |the )?year\b|"

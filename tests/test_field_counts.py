@@ -587,6 +587,10 @@ def test_a_category_before_any_listing_noun_and_author_counts_over_three():
     assert {p.title for p in answer.papers} == {"Paper 0", "Paper 2"} and "et al." not in answer.text, answer.text
     answer = answer_metadata("Which entries have 5 authors?", papers, Profile(name=""))
     assert [p.title for p in answer.papers] == ["Paper 3"], answer.text
+    # "first" is the listing's order, unless a paper claims to be the first to do something
+    assert answer_metadata("Which entry came first?", papers, Profile(name="")).papers == [papers[0]]
+    for question in ("Which entries claim to be the first of their kind?", "Which paper was the first to do it?"):
+        assert not answer_metadata(question, papers, Profile(name="")).text.startswith("The oldest"), question
 
 
 def test_months_with_one_entry_and_the_newer_of_two_before(offline):
