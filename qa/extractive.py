@@ -706,9 +706,7 @@ def answer_several(question: str, plan: SynthesisPlan, embedder, collection: lis
     caller can stream them one by one; their concatenation is the answer. `stating`: paper -> the answer-sentence
     model's probability for each of its sentences (or None), weighed into the sentences of a topic, a count or a
     line of work."""
-    def stated(paper: Paper) -> np.ndarray | None:
-        return stating(paper) if stating is not None else None
-
+    stated = stating or (lambda paper: None)
     hits = plan.hits
     papers = [h.paper for h in hits]
     qv = embedder.embed([question])[0]

@@ -613,27 +613,27 @@ _YEAR_OF_ONE = re.compile(r"\b(?:the|a|an)\s+(?:\w+\s+)?((?:19|20)\d\d)\s+(?!(?:
 _SEVERAL = re.compile(r"\b(?:two|three|both|all|papers|entries|works|articles|studies|ones)\b", re.IGNORECASE)
 
 
-def years_describe_one_side(question: str) -> bool:
+def years_describe_one_side(question: str, targets: list[str] | None = None) -> bool:
     """A comparison whose years each describe one of the things compared ("How do the 2022 paper on X and MEGA
     differ?"), where another is written without one: the years say which paper, they restrict nothing (docs/ROUTER.md,
-    "Stop 50")."""
-    targets = comparison_targets(question)
+    "Stop 50"). `targets`: its `comparison_targets`, when read already."""
+    targets = comparison_targets(question) if targets is None else targets
     if len(targets) < 2 or _SEVERAL.search(question):
         return False
-    dated = [bool(re.search(r"\b(?:19|20)\d\d\b", t)) for t in targets]
-    years = re.findall(r"\b(?:19|20)\d\d\b", question)
-    described = sorted(m.group(1) for m in _YEAR_OF_ONE.finditer(question))
-    return any(dated) and not all(dated) and described == sorted(years)
+    dated = [bool(named_years(t)) for t in targets]
+    described = sorted({int(m.group(1)) for m in _YEAR_OF_ONE.finditer(question)})
+    return any(dated) and not all(dated) and described == named_years(question)
 
 
 def parse_filters(question: str, papers: list[Paper], owner: str = "") -> Filters:
     """Filters stated in the question; the profile's owner is never an author filter, nor a year that says which
     of the things compared is meant."""
-    year_from, year_to = (None, None) if years_describe_one_side(question) else \
+    targets = comparison_targets(question)
+    year_from, year_to = (None, None) if years_describe_one_side(question, targets) else \
         parse_years(without_name_years(question, papers))
     category = parse_category(question, papers)
     author = find_author(question, papers, exclude=owner, require_trigger=True)
-    others = {find_author(target, papers, exclude=owner) for target in comparison_targets(question)} if author else ()
+    others = {find_author(target, papers, exclude=owner) for target in targets} if author else ()
     if any(other not in (None, author) and not _write_together(author, other, papers) for other in others):
         # "the study by Guo with Gimpel's baseline": each thing compared is the work of people who never write
         # together ("the two papers of X and Y with Z" compares papers they share)
