@@ -62,9 +62,9 @@ _AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|four|five
                            # "just him and one other author", "with one other person": the researcher and n more
                            r"\b(?:him|her|them)(?:self|selves)? and (?:only |exactly |just )?(one|two|[12]) (?:other|more)\b|"
                            r"\b(?:only |exactly |just )?(one|two|[12]) other (?:persons?|people|researchers?)\b|"
-                           # "a team of three": n in all
-                           r"\b(?:team|group) of (?:only |exactly |just )?(one|two|three|[1-3]) (?:people|persons|researchers|"
-                           r"authors)\b")
+                           # "a team of three", "written by exactly four people": n in all
+                           r"\b(?:(?:team|group) of|by|with) (?:only |exactly |just )?(one|two|three|four|five|six|seven|"
+                           r"eight|nine|ten|[1-9]|1[0-9]) (?:people|persons|researchers|writers|authors)\b")
 
 
 def _average(q: str, papers: list[Paper], scope: Filters, scope_text: str, owner: str) -> MetadataAnswer:
@@ -582,7 +582,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return found
     # the largest or smallest author lists ("which papers have the most authors?")
     if m := AUTHOR_EXTREME.search(q):
-        fewest = bool(re.search(r"fewest|least|smallest|shortest", m.group(0)))
+        fewest = bool(re.search(r"fewest|fewer|least|less|smallest|shortest", m.group(0)))
         return author_extremes(selected, fewest, scope_text())
 
     # several years compared ("how many papers in 2019 compared with 2023?")

@@ -630,3 +630,25 @@ def test_people_counted_and_the_longest_author_list_read_every_paper(offline):
     answer = offline.ask("Which of these entries has the longest author list?")
     assert answer.route == "metadata" and "cannot rank the largest ones exactly" in answer.answer, answer.answer
     assert {c.title for c in answer.citations} <= {p.title for p in papers if p.authors_truncated}
+
+
+def test_authors_called_people_and_more_authors_than_any_other():
+    """"Written by exactly four people" counted the whole collection, and "lists more authors than any other" was
+    not read as the longest author list; "fewer … than any other" is the shortest."""
+    from qa.metadata import answer_metadata
+    from qa.papers import Paper, Profile
+
+    def paper(i, authors):
+        return Paper(paper_id=str(i), title=f"Paper {i}", authors=[f"Author {i}{j}" for j in range(authors)],
+                     authors_truncated=False, affiliations=[], category="LG", date=f"{2019 + i}-01-01",
+                     year=2019 + i, has_code=False, abstract="An abstract.")
+
+    papers = [paper(0, 4), paper(1, 2), paper(2, 4), paper(3, 6)]
+    answer = answer_metadata("How many papers were written by exactly four people?", papers, Profile(name=""))
+    assert answer.text.startswith("2 papers in the listing have exactly 4 authors"), answer.text
+    answer = answer_metadata("Which entries come from a team of six researchers?", papers, Profile(name=""))
+    assert [p.title for p in answer.papers] == ["Paper 3"], answer.text
+    answer = answer_metadata("Which paper lists more authors than any other?", papers, Profile(name=""))
+    assert [p.title for p in answer.papers] == ["Paper 3"], answer.text
+    answer = answer_metadata("Which paper names fewer authors than every other one?", papers, Profile(name=""))
+    assert [p.title for p in answer.papers] == ["Paper 1"], answer.text

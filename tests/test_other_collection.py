@@ -848,3 +848,23 @@ def test_the_longest_author_list_is_read_from_every_paper(assistant):
     answer = assistant.ask("Which of these papers has the longest author list?")
     assert answer.route == "metadata" and f"The most authors on a paper is {longest}" in answer.answer, answer.answer
     assert {c.title for c in answer.citations} == {p.title for p in assistant.papers if len(p.authors) == longest}
+
+
+def test_words_like_a_list_and_a_list_of_forms_that_ends_in_other_words(vision):
+    """"words like detect, detection or detector" names the words as if quoted; "classification or
+    classifications, in either spelling" lists two forms, not "in"; "how did work on classification develop" follows
+    the papers that write the word, on a collection that is not the bundled listing."""
+    from qa.text import quoted_phrases, says
+    assert quoted_phrases("Which records use words like detect, detection or detector?") == [
+        "detect", "detection", "detector"]
+    assert quoted_phrases("How many records mention behavior or behaviors, in either spelling?") == [
+        "behavior", "behaviors"]
+    holders = {p.title for p in vision.papers if says(f"{p.title} {p.abstract}", "detect")}
+    answer = vision.ask("Which records use words like detect, detection or detector?")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, \
+        [c.title for c in answer.citations]
+    holders = {p.title for p in vision.papers if says(f"{p.title} {p.abstract}", "classific") and
+               2013 <= p.year <= 2021}
+    answer = vision.ask("How did work on classification develop in these records between 2013 and 2021?")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, \
+        [c.title for c in answer.citations]
