@@ -30,7 +30,7 @@ from .field_counts import dates_apart, dates_compared, shared_authors
 from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
 from .question import (MAX_COMPARED, alternatives, comparison_targets, fold, given_as_examples, names_paper,
                        parse_filters, question_names)
-from .text import forms_listed, mentioned_phrase, quoted_phrases, says
+from .text import forms_listed, glossed_words, glosses, mentioned_phrase, quoted_phrases, says
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
 from .router import get_router
 from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back
@@ -495,6 +495,15 @@ class Assistant:
         # a count is answered by every paper that writes the name, up to the candidates a synthesis reads
         most = SELECTION.pool if counts else SELECTION.most
         quoted = quoted_phrases(question)
+        glossed = [] if quoted or self.retriever.index().foreign_share(glosses(question)) < FOREIGN else \
+            glossed_words(question)
+        if glossed:
+            # a word the question glosses in English ("(reasoning)"): the papers that write it, when two or more do
+            # (one paper writing it is a narrower word than the question's: "(curvature) or second-order methods")
+            holders = [Hit(p, 0.0, p.title, "") for p in self.papers
+                       if filters.matches(p) and any(writes(p, word, forms_listed(glossed)) for word in glossed)]
+            if 2 <= len(holders) <= SELECTION.pool or counts and holders:
+                return holders
         if quoted:
             # "the phrase 'X' or 'Y'": the text asked about, read in every abstract
             # (a search for two common words ranked 2 of the 6 papers that write them in its best 9)

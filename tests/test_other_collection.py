@@ -868,3 +868,17 @@ def test_words_like_a_list_and_a_list_of_forms_that_ends_in_other_words(vision):
     answer = vision.ask("How did work on classification develop in these records between 2013 and 2021?")
     assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, \
         [c.title for c in answer.citations]
+
+
+def test_a_question_in_another_language_lists_the_papers_writing_the_english_word_it_glosses(vision):
+    """"… Segmentierung (segmentation)?": the papers that write the glossed word in any form are the answer, on a
+    collection that is not the bundled listing; the listing's own words ("(abstracts)") gloss no topic, and an English
+    question's brackets are read as before."""
+    from qa.text import glossed_words, says
+    assert glossed_words("Welche Arbeiten behandeln Segmentierung (segmentation)?") == ["segment"]
+    assert glossed_words("Welche Zusammenfassungen (abstracts) nennen Daten?") == []
+    holders = {p.title for p in vision.papers if says(f"{p.title} {p.abstract}", "segment")}
+    assert len(holders) >= 2
+    answer = vision.ask("Welche Arbeiten in dieser Sammlung behandeln Segmentierung (segmentation)?")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, \
+        [c.title for c in answer.citations]
