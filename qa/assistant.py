@@ -395,7 +395,8 @@ class Assistant:
         self._load_sentences(reader, hits)
         pieces = self._extractive(asked, hits, answer, plan, reader,
                                   answering=self._answering(query, hits[0].paper) if plan is None else None,
-                                  stating=self._stating(query) if plan is not None else None)
+                                  stating=self._stating(query) if plan is not None else None,
+                                  part_answering=self._part_answering(query, hits[0].paper) if plan is None else None)
         answer.timings_ms["generate"] = (time.perf_counter() - t) * 1000
         for piece in pieces:
             yield AnswerEvent("delta", text=piece)
@@ -574,6 +575,16 @@ class Assistant:
         stating = self._stating(query)
         return stating(paper) if stating is not None else None
 
+    def _part_answering(self, query: Query, paper):
+        """part of the question -> how likely each abstract sentence of `paper` states it (None where the e5
+        sentence vectors are not computed)."""
+        if len(self.papers) > MULTILINGUAL_MAX_PAPERS:
+            return None
+        named = paper.paper_id in {p.paper_id for p in self.reader.papers_meant(query)}
+        return lambda part: answer_sentences.model().of_paper(
+            part, self.retriever.multilingual.encoder.query(part), paper,
+            self.retriever.multilingual_sentences.get(paper), 0, named)
+
     def _stating(self, query: Query):
         """`_answering` for any paper of the question (the question read once): paper -> probabilities or None."""
         if len(self.papers) > MULTILINGUAL_MAX_PAPERS:
@@ -585,14 +596,16 @@ class Assistant:
             text, vector, paper, self.retriever.multilingual_sentences.get(paper), 0, paper.paper_id in meant)
 
     def _extractive(self, question, hits: list[Hit], answer: Answer, plan: SynthesisPlan | None = None,
-                    reader=None, answering: np.ndarray | None = None, stating=None) -> list[str]:
+                    reader=None, answering: np.ndarray | None = None, stating=None, part_answering=None) -> list[str]:
         """Sets the answer; returns it in pieces (sentences, list items, table rows) to stream one by one.
         `reader`: the embedder the abstract sentences are ranked with; `answering`: the answer-sentence model's
-        probabilities for the first paper's sentences; `stating`: the same for any paper (`_stating`)."""
+        probabilities for the first paper's sentences; `stating`: the same for any paper (`_stating`);
+        `part_answering`: the same for each part of a question of several (`_part_answering`)."""
         answer.mode, answer.model = "extractive", None
         reader = reader or self.embedder
         if plan is None or len(hits) == 1 and plan.kind != "count":
-            text, quotes = answer_one_paper(question, hits[0], reader, answering=answering)
+            text, quotes = answer_one_paper(question, hits[0], reader, answering=answering,
+                                            part_answering=part_answering)
             answer.answer = text
             answer.citations = [_citation(1, hits[0], quotes[0] if quotes else "")]
             return _sentences_for_stream(text)

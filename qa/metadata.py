@@ -63,8 +63,8 @@ _AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|four|five
                            r"\b(?:him|her|them)(?:self|selves)? and (?:only |exactly |just )?(one|two|[12]) (?:other|more)\b|"
                            r"\b(?:only |exactly |just )?(one|two|[12]) other (?:persons?|people|researchers?)\b|"
                            # "a team of three", "written by exactly four people": n in all
-                           r"\b(?:(?:team|group) of|by|with) (?:only |exactly |just )?(one|two|three|four|five|six|seven|"
-                           r"eight|nine|ten|[1-9]|1[0-9]) (?:people|persons|researchers|writers|authors)\b")
+                           r"\b(?:(?:team|group) of|by|with) (?:only |exactly |just )?(one|two|three|four|five|six|"
+                           r"seven|eight|nine|ten|[1-9]|1[0-9]) (?:people|persons|researchers|writers|authors)\b")
 
 
 def _average(q: str, papers: list[Paper], scope: Filters, scope_text: str, owner: str) -> MetadataAnswer:

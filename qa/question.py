@@ -69,8 +69,8 @@ AUTHOR_EXTREME = re.compile(r"\b(?:most|fewest|least|largest|smallest|biggest|lo
                              r"(?: number of)?(?: \w+)? (?:authors|author (?:lists?|names)|authorship)\b|"
                              r"\bauthors?\b.{0,20}\b(?:the most|the fewest)\b|"
                              # "lists more authors than any other": the most
-                             r"\b(?:more|fewer|less) (?:\w+ )?(?:authors|co-?authors|names)\b.{0,30}\bthan (?:any|every|all)"
-                             r"(?: the)? other")
+                             r"\b(?:more|fewer|less) (?:\w+ )?(?:authors|co-?authors|names)\b.{0,30}\bthan "
+                             r"(?:any|every|all)(?: the)? other")
 PER_MONTH = re.compile(r"\b(?:which|what) months?\b|\b(?:per|each|by|every) month\b|\bmonth of the year\b|"
                         r"\bmonthly\b|\bmonths?\b.{0,30}\b(?:most|busiest|fewest)\b|\bcalendar months?\b")
 COMPARED = re.compile(r"\bcompared?\b|\bversus\b|\bvs\.?(?!\w)|\bagainst\b|\bthan\b|\bor\b|\bdifference\b|"

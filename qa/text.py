@@ -117,7 +117,8 @@ _QUOTED = re.compile(r"(?:(?<=[\s(])|^)['\"“‘«]([^'\"”’»]{2,60})['\"�
 # a word named as a word ("which abstracts have the term X?", "words like X or Y") is asked about as written, as if
 # quoted ("the word noise or noisy": each)
 _WORD_NAMED = r"[A-Za-z][\w\-]{1,30}"
-_NAMED_WORD = re.compile(rf"\b(?:the (?:words?|terms?)|words? (?:like|such as))\s+({_WORD_NAMED}(?:(?:\s*,\s*|\s+)(?:or|and)\s+{_WORD_NAMED}|"
+_NAMED_WORD = re.compile(rf"\b(?:the (?:words?|terms?)|words? (?:like|such as))\s+"
+                         rf"({_WORD_NAMED}(?:(?:\s*,\s*|\s+)(?:or|and)\s+{_WORD_NAMED}|"
                          rf"\s*,\s*{_WORD_NAMED})*)\b(?!['\"”’»])")
 
 # a phrase named as a phrase, unquoted ("count the abstracts that write the phrase state of the art"): its words to
@@ -261,7 +262,8 @@ def _theme_stem(word: str) -> str:
 
 # English words a question in another language glosses in brackets ("razonamiento (reasoning)", "(speed, speedup)")
 _GLOSS = re.compile(r"\(\s*([A-Za-z][A-Za-z\-]+(?:\s*(?:,|/|\bor\b)\s*[A-Za-z][A-Za-z\-]+){0,3})\s*\)")
-_LISTING_WORD = re.compile(r"(?:paper|abstract|entr(?:y|ie)|title|work|article|record|publication|listing)s?", re.IGNORECASE)
+_LISTING_WORD = re.compile(r"(?:paper|abstract|entr(?:y|ie)|title|work|article|record|publication|listing)s?",
+                           re.IGNORECASE)
 
 
 def glosses(question: str) -> str:

@@ -1056,3 +1056,12 @@ def test_a_described_paper_is_answered_with_where_it_was_tried(assistant):
     assert answer.citations[0].title.startswith("BatchEnsemble"), answer.answer
     sentences = [s for s in re.split(r"(?<=\]\.)\s+", answer.answer.split("): ", 1)[1])]
     assert any(_TESTED.search(s) or FINDING.search(s) for s in sentences), answer.answer
+
+
+def test_each_part_of_a_question_gets_the_sentence_that_states_it(assistant):
+    """"…, and on what image data is it tested?": the closest sentence to that part says only that the method
+    "generates images"; the one the answer-sentence model weighs as stating it names MNIST and CIFAR-10."""
+    answer = assistant.ask("Which paper finds that the smoothed Wasserstein GAN objective has cheap gradients, so that "
+                           "first-order methods provably reach stationary points, and on what image data is it tested?")
+    assert answer.citations[0].title.startswith("On the Convergence and Robustness"), answer.answer
+    assert "MNIST" in answer.answer, answer.answer
