@@ -576,14 +576,18 @@ class Assistant:
         return stating(paper) if stating is not None else None
 
     def _part_answering(self, query: Query, paper):
-        """part of the question -> how likely each abstract sentence of `paper` states it (None where the e5
-        sentence vectors are not computed)."""
+        """parts of the question -> for each, how likely each abstract sentence of `paper` states it (None where
+        the e5 sentence vectors are not computed); the parts are encoded in one batch."""
         if len(self.papers) > MULTILINGUAL_MAX_PAPERS:
             return None
         named = paper.paper_id in {p.paper_id for p in self.reader.papers_meant(query)}
-        return lambda part: answer_sentences.model().of_paper(
-            part, self.retriever.multilingual.encoder.query(part), paper,
-            self.retriever.multilingual_sentences.get(paper), 0, named)
+
+        def answering(parts: list[str]) -> list:
+            vectors = self.retriever.multilingual.encoder.queries(parts)
+            sentence_vectors = self.retriever.multilingual_sentences.get(paper)
+            return [answer_sentences.model().of_paper(part, vector, paper, sentence_vectors, 0, named)
+                    for part, vector in zip(parts, vectors)]
+        return answering
 
     def _stating(self, query: Query):
         """`_answering` for any paper of the question (the question read once): paper -> probabilities or None."""

@@ -155,7 +155,7 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
                   with_result: bool = False, answering: np.ndarray | None = None, part_answering=None) -> list[str]:
     """The best sentences, in abstract order; optionally plus the headline result with its number. A question of
     several parts gets the best sentence for each part too, by closeness and by how likely the answer-sentence model
-    finds it states the part (`part_answering`: part -> probabilities of the paper's sentences, or None)."""
+    finds it states the part (`part_answering`: parts -> for each, probabilities of the paper's sentences or None)."""
     def usable(ranked: list) -> list:
         if re.search(r"\b(url|link|website|webpage|site|code|github|download)\b", question, re.IGNORECASE):
             return ranked
@@ -172,13 +172,13 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
         stating = max(ranked, key=lambda r: stating_score(answering, r))
         chosen = [stating] + [r for r in chosen if r[1] != stating[1]][:limit - 1]
     own = introduced_name(paper.title, paper.abstract)
-    for part in question_parts(question):
+    parts = question_parts(question)
+    for part, stated in zip(parts, part_answering(parts) if parts and part_answering else [None] * len(parts)):
         # the paper's own name says which paper, not which of its sentences: "what does CEVAE assume about the
         # hidden confounders, and …?" is answered by the sentence on what is assumed, not the one that says CEVAE
         unnamed = re.sub(rf"(?<![\w-]){re.escape(own)}(?![\w-])", " ", part) if own else part
         ranked_part = usable(rank_sentences(unnamed if len(content_words(unnamed)) >= 2 else part, paper, embedder))
         top = ranked_part[0]
-        stated = part_answering(part) if part_answering is not None else None
         if stated is not None and len(stated) == len(ranked_all):
             top = max(ranked_part, key=lambda r: r[0] + PART_STATING * float(stated[r[1]]))
         if all(top[1] != r[1] for r in chosen):
