@@ -145,9 +145,8 @@ def without_set_aside(question: str) -> str:
     return _SET_ASIDE.sub(" ", question).strip()
 
 
-# the answer-sentence model's weight against closeness for one part of a question of several: for held-out parts
-# after the first, the best sentence writes a required string for 477 / 522 / 538 of 580 (weight 0 / 1 / model alone),
-# on collections the model never saw (other22–50) for 137 / 141 / 131 of 157 (first parts: 68 / 77 / 81 of 148)
+# the answer-sentence model's weight against closeness for one part of a question of several (docs/ROUTER.md, "Stop
+# 51": it picks better sentences on the bundled listing than alone on collections it never saw)
 PART_STATING = 1.0
 
 
