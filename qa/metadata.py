@@ -54,6 +54,8 @@ PER_PAPER_AUTHORS = re.compile(
     # first name shown" of a count of people for one paper's)
     r"\b(?:printed|listed|shown|named|credited) (?:first|second|third|fourth|fifth|last) (?:on|in|for)\b|"
     r"\bsame (?:first )?authors?\b|\b(?:those|these) authors\b|\b(?:that|the same) year\b", re.IGNORECASE)
+# papers per category are named when this few are counted (more would bury the counts)
+NAMED_PER_CATEGORY = 10
 # (a listing that shows at most three names answers "four authors" with none, and says why)
 _AUTHOR_COUNT = re.compile(r"\b(?:only |exactly |just )?(one|two|three|four|five|six|seven|eight|nine|ten|single|sole|"
                            r"[1-9]|1[0-9]) (?:listed )?authors?\b|"
@@ -533,11 +535,15 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if re.search(r"\b(which|what|list|how many)\b.*\bcategor(y|ies)\b|categor(y|ies) breakdown|per category|"
                  r"by category", q) and not scope.category:
         counts = Counter(p.category for p in selected)
-        lines = [f"- {_category_named(code)}: "
-                 f"{_plural(n, 'paper')}" for code, n in counts.most_common()]
+        # a few papers (the entries of one year, say) are named under their category, so each count can be checked
+        named = [p for code, _ in counts.most_common() for p in selected if p.category == code] \
+            if len(selected) <= NAMED_PER_CATEGORY else []
+        lines = [f"- {_category_named(code)}: {_plural(n, 'paper')}" for code, n in counts.most_common()]
+        titled = [line + (": " + "; ".join(f"{p.title} [{i}]" for i, p in enumerate(named, 1) if p.category == code)
+                          if named else "") for line, code in zip(lines, (c for c, _ in counts.most_common()))]
         if re.search(r"\bhow many (?:\w+ ){0,2}categories\b", q):  # "how many distinct categories appear?"
             return MetadataAnswer(f"{len(counts)} different categor{'y appears' if len(counts) == 1 else 'ies appear'}"
-                                  f" in the listing{scope_text()}:\n" + "\n".join(lines))
+                                  f" in the listing{scope_text()}:\n" + "\n".join(titled), named)
         top = max(counts.values(), default=0)
         leaders = [code for code, n in counts.most_common() if n == top]
         if leaders and re.search(r"\bmost (?:[\w-]+ )?(?:often|common|frequent|papers|entries|works|articles)\b|"
@@ -548,7 +554,7 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                                   f"{_plural(top, 'paper')}{' each' if len(leaders) > 1 else ''}: " +
                                   "; ".join(f"{p.title} [{i}]" for i, p in enumerate(cited, 1)) +
                                   ".\n\nPapers per category:\n" + "\n".join(lines), cited)
-        return MetadataAnswer(f"Papers per category{scope_text()}:\n" + "\n".join(lines))
+        return MetadataAnswer(f"Papers per category{scope_text()}:\n" + "\n".join(titled), named)
 
     if found := affiliations_each(q, selected, scope_text()):  # "which entries carry two affiliation tags?"
         return found

@@ -652,3 +652,27 @@ def test_authors_called_people_and_more_authors_than_any_other():
     assert [p.title for p in answer.papers] == ["Paper 3"], answer.text
     answer = answer_metadata("Which paper names fewer authors than every other one?", papers, Profile(name=""))
     assert [p.title for p in answer.papers] == ["Paper 1"], answer.text
+
+
+def test_a_few_papers_counted_per_category_are_named_and_cited():
+    """"How many different categories show up among the 2024 entries?": the three papers of that year are named
+    under their category and cited, so each count can be checked; the whole collection's breakdown only counts."""
+    from qa.metadata import NAMED_PER_CATEGORY, answer_metadata
+    from qa.papers import Paper, Profile
+    from qa.question import parse_filters
+
+    def paper(i, category, year):
+        return Paper(paper_id=str(i), title=f"Paper {i}", authors=[f"Author {i}"], authors_truncated=False,
+                     affiliations=[], category=category, date=f"{year}-01-01", year=year, has_code=False,
+                     abstract="An abstract.")
+
+    papers = [paper(0, "LG", 2024), paper(1, "CL", 2024), paper(2, "LG", 2024)] + [
+        paper(i, "CV", 2020) for i in range(3, 4 + NAMED_PER_CATEGORY)]
+    question = "How many different categories show up among the 2024 entries?"
+    answer = answer_metadata(question, papers, Profile(name=""), parse_filters(question, papers))
+    assert answer.text.startswith("2 different categories appear"), answer.text
+    assert [p.category for p in answer.papers] == ["LG", "LG", "CL"], answer.text
+    for n, p in enumerate(answer.papers, 1):
+        assert f"{p.title} [{n}]" in answer.text, answer.text
+    answer = answer_metadata("How many different categories are there?", papers, Profile(name=""))
+    assert answer.text.startswith("3 different categories appear") and not answer.papers, answer.text
