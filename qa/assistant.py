@@ -30,7 +30,7 @@ from .field_counts import dates_apart, dates_compared, shared_authors
 from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
 from .question import (MAX_COMPARED, alternatives, comparison_targets, fold, given_as_examples, names_paper,
                        parse_filters, question_names)
-from .text import forms_listed, glossed_words, glosses, mentioned_phrase, quoted_phrases, says
+from .text import forms_listed, glossed_words, mentioned_phrase, quoted_phrases, says, without_glosses
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
 from .router import get_router
 from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back
@@ -495,22 +495,24 @@ class Assistant:
         question asks how many (`extractive.synthesis_kind`)."""
         # a count is answered by every paper that writes the name, up to the candidates a synthesis reads
         most = SELECTION.pool if counts else SELECTION.most
+        def writing(phrases: list[str]) -> list[Hit]:
+            whole = forms_listed(phrases)  # "parameter or parameters": each whole, not "parameterized"
+            return [Hit(p, 0.0, p.title, "") for p in self.papers
+                    if filters.matches(p) and any(writes(p, phrase, whole) for phrase in phrases)]
+
         quoted = quoted_phrases(question)
-        glossed = [] if quoted or self.retriever.index().foreign_share(glosses(question)) < FOREIGN else \
+        glossed = [] if quoted or self.retriever.index().foreign_share(without_glosses(question)) < FOREIGN else \
             glossed_words(question)
         if glossed:
             # a word the question glosses in English ("(reasoning)"): the papers that write it, when two or more do
             # (one paper writing it is a narrower word than the question's: "(curvature) or second-order methods")
-            holders = [Hit(p, 0.0, p.title, "") for p in self.papers
-                       if filters.matches(p) and any(writes(p, word, forms_listed(glossed)) for word in glossed)]
+            holders = writing(glossed)
             if 2 <= len(holders) <= SELECTION.pool or counts and holders:
                 return holders
         if quoted:
             # "the phrase 'X' or 'Y'": the text asked about, read in every abstract
             # (a search for two common words ranked 2 of the 6 papers that write them in its best 9)
-            whole = forms_listed(quoted)  # "parameter or parameters": each whole, not "parameterized"
-            holders = [Hit(p, 0.0, p.title, "") for p in self.papers
-                       if filters.matches(p) and any(writes(p, phrase, whole) for phrase in quoted)]
+            holders = writing(quoted)
             # the papers that write it are the answer, whether counted or listed ("which abstracts use the word X?");
             # a count is every one of them, however many (27 of 50 abstracts write "propose")
             return holders if len(holders) <= SELECTION.pool or counts else []

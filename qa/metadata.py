@@ -535,17 +535,18 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     if re.search(r"\b(which|what|list|how many)\b.*\bcategor(y|ies)\b|categor(y|ies) breakdown|per category|"
                  r"by category", q) and not scope.category:
         counts = Counter(p.category for p in selected)
+        ranked = counts.most_common()
         # a few papers (the entries of one year, say) are named under their category, so each count can be checked
-        named = [p for code, _ in counts.most_common() for p in selected if p.category == code] \
+        named = [p for code, _ in ranked for p in selected if p.category == code] \
             if len(selected) <= NAMED_PER_CATEGORY else []
-        lines = [f"- {_category_named(code)}: {_plural(n, 'paper')}" for code, n in counts.most_common()]
+        lines = [f"- {_category_named(code)}: {_plural(n, 'paper')}" for code, n in ranked]
         titled = [line + (": " + "; ".join(f"{p.title} [{i}]" for i, p in enumerate(named, 1) if p.category == code)
-                          if named else "") for line, code in zip(lines, (c for c, _ in counts.most_common()))]
+                          if named else "") for line, (code, _) in zip(lines, ranked)]
         if re.search(r"\bhow many (?:\w+ ){0,2}categories\b", q):  # "how many distinct categories appear?"
             return MetadataAnswer(f"{len(counts)} different categor{'y appears' if len(counts) == 1 else 'ies appear'}"
                                   f" in the listing{scope_text()}:\n" + "\n".join(titled), named)
         top = max(counts.values(), default=0)
-        leaders = [code for code, n in counts.most_common() if n == top]
+        leaders = [code for code, n in ranked if n == top]
         if leaders and re.search(r"\bmost (?:[\w-]+ )?(?:often|common|frequent|papers|entries|works|articles)\b|"
                                  r"\b(?:top|leading|biggest|largest)\b", q):  # "the most 2023 entries"
             cited = [p for p in selected if p.category in leaders][:LIST_LIMIT]  # "which category appears most often?"

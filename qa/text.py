@@ -266,7 +266,7 @@ _LISTING_WORD = re.compile(r"(?:paper|abstract|entr(?:y|ie)|title|work|article|r
                            re.IGNORECASE)
 
 
-def glosses(question: str) -> str:
+def without_glosses(question: str) -> str:
     """The question without its English glosses (to tell which language it is written in)."""
     return _GLOSS.sub(" ", question)
 
