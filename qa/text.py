@@ -260,8 +260,9 @@ def _theme_stem(word: str) -> str:
     return stem[:-3] if stem.endswith("ing") else stem
 
 
-# English words a question in another language glosses in brackets ("razonamiento (reasoning)", "(speed, speedup)")
-_GLOSS = re.compile(r"\(\s*([A-Za-z][A-Za-z\-]+(?:\s*(?:,|/|\bor\b)\s*[A-Za-z][A-Za-z\-]+){0,3})\s*\)")
+# English words a question in another language glosses in brackets ("razonamiento (reasoning)", "(speed, speedup)",
+# the full-width ones of Chinese and Japanese: "不确定性（uncertainty）")
+_GLOSS = re.compile(r"[(（]\s*([A-Za-z][A-Za-z\-]+(?:\s*(?:,|/|\bor\b)\s*[A-Za-z][A-Za-z\-]+){0,3})\s*[)）]")
 _LISTING_WORD = re.compile(r"(?:paper|abstract|entr(?:y|ie)|title|work|article|record|publication|listing)s?",
                            re.IGNORECASE)
 

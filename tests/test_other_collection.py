@@ -882,3 +882,8 @@ def test_a_question_in_another_language_lists_the_papers_writing_the_english_wor
     answer = vision.ask("Welche Arbeiten in dieser Sammlung behandeln Segmentierung (segmentation)?")
     assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, \
         [c.title for c in answer.citations]
+    # in the full-width brackets of Chinese and Japanese too
+    assert glossed_words("哪些论文讨论了分割（segmentation）？") == ["segment"]
+    answer = vision.ask("这个集合中哪些论文讨论了图像分割（segmentation）？")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, \
+        [c.title for c in answer.citations]
