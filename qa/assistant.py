@@ -495,15 +495,16 @@ class Assistant:
         question asks how many (`extractive.synthesis_kind`)."""
         # a count is answered by every paper that writes the name, up to the candidates a synthesis reads
         most = SELECTION.pool if counts else SELECTION.most
+
         def writing(phrases: list[str]) -> list[Hit]:
             whole = forms_listed(phrases)  # "parameter or parameters": each whole, not "parameterized"
             return [Hit(p, 0.0, p.title, "") for p in self.papers
                     if filters.matches(p) and any(writes(p, phrase, whole) for phrase in phrases)]
 
         quoted = quoted_phrases(question)
-        glossed = [] if quoted or self.retriever.index().foreign_share(without_glosses(question)) < FOREIGN else \
-            glossed_words(question)
-        if glossed:
+        # (the question's language is read only when it glosses a word: most synthesis questions do not)
+        glossed = [] if quoted else glossed_words(question)
+        if glossed and self.retriever.index().foreign_share(without_glosses(question)) >= FOREIGN:
             # a word the question glosses in English ("(reasoning)"): the papers that write it, when two or more do
             # (one paper writing it is a narrower word than the question's: "(curvature) or second-order methods")
             holders = writing(glossed)
