@@ -30,7 +30,8 @@ from .field_counts import dates_apart, dates_compared, shared_authors
 from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
 from .question import (MAX_COMPARED, alternatives, comparison_targets, fold, given_as_examples, names_paper,
                        parse_filters, question_names)
-from .text import forms_listed, glossed_words, mentioned_phrase, quoted_phrases, says, without_glosses
+from .text import (forms_in_passing, forms_listed, glossed_words, mentioned_phrase, quoted_phrases, says,
+                   without_glosses)
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
 from .router import get_router
 from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back
@@ -503,7 +504,7 @@ class Assistant:
 
         quoted = quoted_phrases(question)
         # (the question's language is read only when it glosses a word: most synthesis questions do not)
-        glossed = [] if quoted else glossed_words(question)
+        glossed = [] if quoted else glossed_words(question) or self._forms_written(forms_in_passing(question))
         if glossed and self.retriever.index().foreign_share(without_glosses(question)) >= FOREIGN:
             # a word the question glosses in English ("(reasoning)"): the papers that write it, when two or more do
             # (one paper writing it is a narrower word than the question's: "(curvature) or second-order methods")
@@ -531,6 +532,11 @@ class Assistant:
             either = list({h.paper.paper_id: h for holders in listed for h in holders}.values())
             return either if len(listed) > 1 and len(either) <= most else []
         return next(iter(found.values()), [])
+
+    def _forms_written(self, forms: list[str]) -> list[str]:
+        """The forms of one English word a question in another language writes unglossed ("kata dataset atau
+        datasets"), when the papers write each of them (not a word of that language: "model" and "modelu")."""
+        return forms if all(any(writes(p, form, True) for p in self.papers) for form in forms) else []
 
     def _phrase_papers(self, phrase: str, filters: Filters) -> list[Hit]:
         """The papers that write the phrase, of those its own search ranks among a synthesis's candidates."""

@@ -96,7 +96,7 @@ _OPINION = re.compile(r"\byour (?:personal |own )?(?:opinion|view|views|thoughts
 _PERSONAL = re.compile(
     r"\b(?:live|lives|living|born|birthday|age|old is|how old|married|wife|husband|spouse|partner|kids|children|"
     r"salary|earn|earns|net worth|income|phone|e-?mail|address|home|hobbies|hobby|favou?rite|religion|height|tall|"
-    r"weight|nationality|girlfriend|boyfriend|family|parents|grow up|grew up|childhood|hometown|personal|"
+    r"nationality|girlfriend|boyfriend|family|parents|grow up|grew up|childhood|hometown|personal|"
     r"graduate|graduated|phd|ph\.d|undergrad|studied|degree|advisor|supervisor|students?|teach|teaches|courses?|"
     r"office|linkedin|twitter|instagram|social media|politic\w*|vote|hire|hiring|contact|awards?|prizes?|"
     r"lives in|work(?:s|ing)? (?:now|currently|today|these days)|currently work\w*|employer|job|position)\b|"

@@ -240,16 +240,42 @@ _THEME_FIGURES = re.compile(r"^\W*how (?:did|do|does|has|have) (?:the\s+)?([a-z]
                             r"appear|come up|show up)d?\s+(?:in|across|over|from|between|throughout)\b", re.IGNORECASE)
 
 
+# the words that frame what a question about a theme's course asks ("the way entries describe …", "concerns about
+# …", "the datasets these entries build or rely on"), beside `STOP` and the words of change
+_FRAMING = frozenset("""way ways concern concerns discussion discussions talk role roles use uses used usage
+treatment notion idea ideas theme themes topic topics question questions mention mentions description descriptions
+interest focus handling kind kinds sort type types research entry entries abstract abstracts study studies item items
+describe describes described build builds built rely relies involve involves involved studied report reports reported
+treat treats treated discuss discusses discussed appears appeared feature features featured figure figures figured
+set""".split())
+
+
 def _theme(question: str) -> str:
     """The one word whose course over the years the question asks, else ""."""
     found = _THEME_FIGURES.search(question) or _EVOLVES.search(question) and _THEME_OF.search(question)
-    word = found.group(1) if found else ""
+    word = found.group(1) if found else _lone_word(question)
     return word if word.lower() not in STOP and len(_theme_stem(word)) >= 4 and not _EVOLVES.fullmatch(word) else ""
+
+
+def _lone_word(question: str) -> str:
+    """The one word a question about the course of something over some years keeps once its function words and
+    those of the listing, of change and of framing are set aside ("how did the datasets these entries build or rely
+    on change between 2019 and 2024?": datasets); "" when none or several are left, or the question names something
+    (a capital past its first word: "Atari results", a person's work). Of the 40 labelled English questions it reads
+    so, the answers cite 210 of the 235 expected papers where they cited 161 (and 33 others where 19)."""
+    if not (_EVOLVES.search(question) and re.search(r"\b(?:19|20)\d\d\b", question)):
+        return ""
+    words = re.findall(r"[A-Za-z][\w\-']*", question)
+    if any(not w.islower() for w in words[1:]):
+        return ""
+    left = [w for w in words if w.lower() not in STOP and w.lower() not in _FRAMING and not _EVOLVES.fullmatch(w)]
+    return left[0] if len(left) == 1 or len(left) > 1 and one_stem(left) else ""
 
 
 def _theme_stem(word: str) -> str:
     """The start every form of a noun writes: "images" → "image" (not "imag", which "imagination" writes),
-    "policies" → "polic", "stochasticity" → "stochastic", "exploration" → "explor"."""
+    "policies" → "polic", "stochasticity" → "stochastic", "exploration" → "explor", "prediction" → "predict" (which
+    "predictive" writes; not "position" → "posit", which "positive" writes)."""
     stem = word.lower()
     if stem.endswith(("ies", "ity")):
         stem = stem[:-3]
@@ -257,6 +283,8 @@ def _theme_stem(word: str) -> str:
         stem = stem[:-1]
     if stem.endswith("ation"):
         return stem[:-5]
+    if stem.endswith("ion") and len(stem) >= 9:
+        return stem[:-3]
     return stem[:-3] if stem.endswith("ing") else stem
 
 
@@ -280,6 +308,14 @@ def glossed_words(question: str) -> list[str]:
     cite 398 of the 623 expected papers where they cited 349 (precision 0.849 → 0.841)."""
     listed = [g for g in _GLOSS.findall(question) if not _LISTING_WORD.fullmatch(g.strip())]
     return quoted_phrases(f"Which entries mention {' or '.join(listed)}?") if listed else []
+
+
+def forms_in_passing(question: str) -> list[str]:
+    """English words a question in another language writes unglossed as two forms of one word ("entri yang menyebut
+    kata dataset atau datasets"): each form, for the caller to keep only when the papers write every one."""
+    words = re.findall(r"(?<![\w\-])[a-z][a-z\-]{3,}(?![\w\-])", without_glosses(question))
+    pairs = [(a, b) for i, a in enumerate(words) for b in words[i + 1:i + 3] if a != b and forms_listed([a, b])]
+    return list(dict.fromkeys(w for pair in pairs[:1] for w in pair))
 
 
 def quoted_phrases(question: str) -> list[str]:

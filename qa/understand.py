@@ -398,13 +398,18 @@ class Reader:
             label, reason = "synthesis", f"{reason}; compares two papers it describes"
         explanation = ""
         about = list(query.named) or [h.paper for h in (query.searched or [])[:evidence.PAPERS]]
-        if label in ("paper", "synthesis") and (unwritten := evidence.choices_unwritten(
-                query.text, about, bool(_COUNTS_PAPERS_NAMED.search(query.text)))):
+        # the model's own decline says what the papers hold as a turned one does
+        turnable = label in ("paper", "synthesis")
+        if (turnable or label == "not_answerable" and method == "model") and (
+                unwritten := evidence.choices_unwritten(query.text, about,
+                                                        bool(_COUNTS_PAPERS_NAMED.search(query.text)))):
             # "which release of the base model, 2.0, 2.2 or 3.1, was used?": the papers it is about write
             # none of the choices it offers, so they do not say which
-            label, confidence, explanation = "not_answerable", decline, evidence.explain_choices(unwritten, about)
-            reason += "; its papers write none of the choices it offers"
-        elif label in ("paper", "synthesis") and named <= 1 and about and \
+            if turnable:
+                label, confidence = "not_answerable", decline
+                reason += "; its papers write none of the choices it offers"
+            explanation = evidence.explain_choices(unwritten, about)
+        elif (turnable or label == "not_answerable" and method == "model") and named <= 1 and about and \
                 (vague := evidence.named_only_vaguely(query.text, about[0]) or
                  evidence.counted_only(query.text, about[0])):
             # "on which data sets was it measured?" of a paper that says only "on common deep learning benchmarks":
@@ -412,8 +417,10 @@ class Reader:
             # none is of a paper that writes them so, nor of 17 synthesis ones; of 67 unanswerable ones, 4 are.
             # "Which seven agents …?" of one that writes only "across seven agents, three Atari games, …": of 121
             # labelled English questions asking which N things, 8 of 16 unanswerable ones, none of 105 others
-            label, confidence, explanation = "not_answerable", decline, evidence.explain_vague(vague, about[0])
-            reason += "; its paper does not name what it asks which of"
+            if turnable:
+                label, confidence = "not_answerable", decline
+                reason += "; its paper does not name what it asks which of"
+            explanation = evidence.explain_vague(vague, about[0])
         elif called := evidence.unwritten_paper_name(query.text, self.retriever.papers, query.unknown):
             # "Summarize the Layer Normalization paper": no title or abstract writes the name it calls a paper by
             # (all 17 labelled questions that do so are unanswerable; "the Reversible RNN paper" is read as its

@@ -107,6 +107,7 @@ def test_a_profile_figure_at_another_time_in_a_follow_up(guards):
     "Post-training quantization: any papers?",  # a word that begins with "post", not a request to post
     "Which simulator swaps paid crowdworkers for prompted LLMs?",  # "paid" describes the workers a paper replaces
     "Which method lets an LLM propose instructions and keeps the best one?",  # what a paper does, not an opinion
+    "Compare his 2018 weight-perturbation method with his 2019 study of noise in SGD.",  # network weights
 ])
 def test_everything_else_is_left_to_the_model(guards, question):
     assert guards.classify(question) == UNROUTED
@@ -294,12 +295,12 @@ def test_which_entry_of_a_year_asks_for_one_paper(assistant):
 
 
 def test_compare_asks_for_several_papers(assistant):
-    """A question that opens "Compare" is never one paper's, even where the model reads the long description of one
-    of the things compared as the paper asked for."""
+    """A question that opens "Compare" is never one paper's, even where it describes one of the things compared at
+    length (the model read it as that paper's until its stop-52 retraining; a rule turned it then)."""
     answer = assistant.ask("Compare the method that has a large language model search over instruction candidates "
                            "for the best score with the method that asks it for learning rates and other "
                            "hyperparameters.")
-    assert answer.route == "synthesis" and "asks about several papers" in answer.route_reason, answer.route_reason
+    assert answer.route == "synthesis", answer.route_reason
     titles = [c.title for c in answer.citations]
     assert len(titles) == 2 and titles[0].startswith("Large Language Models Are") and \
         titles[1].startswith("Using Large Language Models for"), titles
@@ -540,10 +541,11 @@ def test_questions_read_for_what_they_write(assistant):
 
 
 def test_a_header_figure_is_read_from_the_listing_in_any_language(assistant):
-    """A Tongan question on the h-index in the header, which the model reads as one paper's: the h-index and the AI
-    score are figures of the profile's header only, so the listing answers."""
+    """A Tongan question on the h-index in the header (which the model read as one paper's until its stop-52
+    retraining, and a rule turned): the h-index and the AI score are figures of the profile's header only, so the
+    listing answers."""
     answer = assistant.ask("Ko e hā ʻa e h-index ʻoku hā ʻi he ʻuluaki konga ʻo e pepa ni?")
-    assert answer.route == "metadata" and "header" in answer.route_reason, answer.route_reason
+    assert answer.route == "metadata", answer.route_reason
     assert f"an h-index of {assistant.profile.h_index}" in answer.answer, answer.answer
 
 
