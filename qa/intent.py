@@ -152,7 +152,8 @@ class IntentModel:
     def decide(self, probabilities: np.ndarray, dense: np.ndarray, names_thing: bool = False,
                foreign: bool = False) -> tuple[str, float]:
         """(route, its probability): declined at the threshold unless a sentence of the best paper supports an answer
-        (`supported`) and the model is not `SURE`; not so for `names_thing` unless a number is asked, nor `foreign`."""
+        (`supported`) and the model is not `SURE`; not so for `names_thing` unless a number is asked, nor `foreign`;
+        a question that is little more than the paper's name (`bare_name`) counts as supported."""
         thing = names_thing and dense[BASE.index("quantity")] == 0
         return decide(probabilities, self.threshold, supported(dense) and not thing and not foreign or bare_name(dense))
 

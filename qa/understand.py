@@ -398,18 +398,19 @@ class Reader:
             label, reason = "synthesis", f"{reason}; compares two papers it describes"
         explanation = ""
         about = list(query.named) or [h.paper for h in (query.searched or [])[:evidence.PAPERS]]
-        # the model's own decline says what the papers hold as a turned one does
+        # a route the papers would answer may be turned to a decline; the model's own decline says what the papers
+        # hold as a turned one does
         turnable = label in ("paper", "synthesis")
-        if (turnable or label == "not_answerable" and method == "model") and (
-                unwritten := evidence.choices_unwritten(query.text, about,
-                                                        bool(_COUNTS_PAPERS_NAMED.search(query.text)))):
+        explained = turnable or label == "not_answerable" and method == "model"
+        if explained and (unwritten := evidence.choices_unwritten(query.text, about,
+                                                                  bool(_COUNTS_PAPERS_NAMED.search(query.text)))):
             # "which release of the base model, 2.0, 2.2 or 3.1, was used?": the papers it is about write
             # none of the choices it offers, so they do not say which
             if turnable:
                 label, confidence = "not_answerable", decline
                 reason += "; its papers write none of the choices it offers"
             explanation = evidence.explain_choices(unwritten, about)
-        elif (turnable or label == "not_answerable" and method == "model") and named <= 1 and about and \
+        elif explained and named <= 1 and about and \
                 (vague := evidence.named_only_vaguely(query.text, about[0]) or
                  evidence.counted_only(query.text, about[0])):
             # "on which data sets was it measured?" of a paper that says only "on common deep learning benchmarks":
