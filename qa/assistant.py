@@ -503,8 +503,9 @@ class Assistant:
                     if filters.matches(p) and any(writes(p, phrase, whole) for phrase in phrases)]
 
         quoted = quoted_phrases(question)
-        # (the question's language is read only when it glosses a word: most synthesis questions do not)
-        glossed = [] if quoted else glossed_words(question) or self._forms_written(forms_in_passing(question))
+        # (the question's language is read only when it glosses a word or writes forms of one English word: most
+        # synthesis questions do neither)
+        glossed = [] if quoted else glossed_words(question) or self._forms_the_papers_write(forms_in_passing(question))
         if glossed and self.retriever.index().foreign_share(without_glosses(question)) >= FOREIGN:
             # a word the question glosses in English ("(reasoning)"): the papers that write it, when two or more do
             # (one paper writing it is a narrower word than the question's: "(curvature) or second-order methods")
@@ -533,7 +534,7 @@ class Assistant:
             return either if len(listed) > 1 and len(either) <= most else []
         return next(iter(found.values()), [])
 
-    def _forms_written(self, forms: list[str]) -> list[str]:
+    def _forms_the_papers_write(self, forms: list[str]) -> list[str]:
         """The forms of one English word a question in another language writes unglossed ("kata dataset atau
         datasets"), when the papers write each of them (not a word of that language: "model" and "modelu")."""
         return forms if all(any(writes(p, form, True) for p in self.papers) for form in forms) else []

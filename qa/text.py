@@ -246,7 +246,7 @@ _FRAMING = frozenset("""way ways concern concerns discussion discussions talk ro
 treatment notion idea ideas theme themes topic topics question questions mention mentions description descriptions
 interest focus handling kind kinds sort type types research entry entries abstract abstracts study studies item items
 describe describes described build builds built rely relies involve involves involved studied report reports reported
-treat treats treated discuss discusses discussed appears appeared feature features featured figure figures figured
+treat treats treated discuss discusses discussed appears feature features featured figure figures figured
 set""".split())
 
 

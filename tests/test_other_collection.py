@@ -915,7 +915,7 @@ def test_forms_of_an_english_word_a_question_in_another_language_writes_unglosse
     write each ("modelu" is a Polish word, not a form the papers write)."""
     from qa.text import forms_in_passing, says
     assert forms_in_passing("Wie viele Arbeiten erwähnen das Wort dataset oder datasets?") == ["dataset", "datasets"]
-    assert vision._forms_written(["model", "modelu"]) == []
+    assert vision._forms_the_papers_write(["model", "modelu"]) == []
     holders = {p.title for p in vision.papers if says(f"{p.title} {p.abstract}", "dataset")}
     assert len(holders) >= 2
     answer = vision.ask("Wie viele Arbeiten in dieser Sammlung erwähnen das Wort dataset oder datasets?")

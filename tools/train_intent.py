@@ -324,11 +324,12 @@ def probabilities(weights, design: Design) -> np.ndarray:
 
 
 def decide(p: np.ndarray, threshold: float, rows: list[dict]) -> np.ndarray:
-    """`qa.intent.decide` for every row."""
-    from qa.intent import decide as decide_one, supported
+    """`qa.intent.decide` for every row (a question little more than a paper's name counts as supported, as there)."""
+    from qa.intent import bare_name, decide as decide_one, supported
     from qa.types import ROUTES
 
-    return np.array([ROUTES.index(decide_one(pi, threshold, supported(r["dense"]))[0]) for pi, r in zip(p, rows)])
+    return np.array([ROUTES.index(decide_one(pi, threshold, supported(r["dense"]) or bare_name(r["dense"]))[0])
+                     for pi, r in zip(p, rows)])
 
 
 def cross_validate(rows, y, k, folds: int = 0) -> tuple[np.ndarray, np.ndarray]:
