@@ -448,6 +448,10 @@ def explain_choices(choices: list[str], papers: list[Paper]) -> str:
 # a paper called by a name: "the Layer Normalization paper", "this Graph Attention Networks study"
 _CALLED = re.compile(r"\b(?:the|this|that) ([A-Z][\w'-]*(?: (?:[A-Z][\w'-]*|and|of|for|with|on|in|to|via))*?),? "
                      r"(?:paper|article|study|entry|publication|preprint)\b")
+# "Actor-Mimic, the multitask transfer paper": a name set beside what it calls a paper (all 4 labelled questions that
+# do so are unanswerable)
+_CALLED_BESIDE = re.compile(r"\b([A-Z][\w'-]*(?: [A-Z][\w'-]*)*), (?:the|a|an) (?:[\w-]+ ){0,6}?"
+                            r"(?:paper|article|study|entry|publication|preprint)\b")
 _JOINING = frozenset("and of for with on in to via".split())
 
 
@@ -492,6 +496,11 @@ def unwritten_paper_name(question: str, papers: list[Paper], unknown: list[str] 
     if title := unlisted_title(question, papers):
         return title
     names = [m.group(1).strip("'") for m in _CALLED.finditer(question)]
+    starts = {0} | {m.end() for m in re.finditer(r"[.!?]\s+", question)}
+    for m in _CALLED_BESIDE.finditer(question):  # "Summarize Dreamer, the …": the question's first word is no name
+        first, _, rest = m.group(1).partition(" ")
+        names.append(rest if m.start(1) in starts else m.group(1))
+    names = [n for n in names if n]
     if not names:  # most questions call no paper by name: the collection is not read for them
         return ""
     people = f" {norm(' '.join(' '.join([*p.authors, *p.affiliations]) for p in papers))} "
@@ -500,7 +509,7 @@ def unwritten_paper_name(question: str, papers: list[Paper], unknown: list[str] 
         # questions of earlier stops that call a paper by such a name of one word are unanswerable; "the Berkeley
         # paper" calls one by its authors' place)
         return one
-    names = [n for n in names if sum(w[:1].isupper() for w in n.split()) >= 2]
+    names = [n for n in names if sum(w[:1].isupper() for w in re.split(r"[ -]", n)) >= 2]
     if not names:
         return ""
     text = f" {norm(' '.join(f'{p.title} {p.abstract}' for p in papers))} "
@@ -509,7 +518,12 @@ def unwritten_paper_name(question: str, papers: list[Paper], unknown: list[str] 
         if f" {norm(name)} " in text or all(f" {w} " in people for w in words) or \
                 any(_title_reads_as(words, p.title) for p in papers):
             continue
-        if all(f" {w} " in text or f" {w.removesuffix('s')} " in text or f" {w}s " in text for w in words):
+        unwritten = [w for w in words if not (f" {w} " in text or f" {w.removesuffix('s')} " in text or
+                                              f" {w}s " in text)]
+        # one name joined by a hyphen ("Actor-Mimic") with a part the collection does not write, nor a word close
+        # to it: a name of its own, not a misspelt one
+        if not unwritten or re.fullmatch(r"[A-Z]\w*(?:-[A-Z]\w*)+", name) and \
+                not any(difflib.get_close_matches(w, text.split(), 1, 0.85) for w in unwritten):
             # a title quoted whole is named whole ("the 'Learning to Rank with Few Labels' paper")
             return next((q for q in quoted_phrases(question) if name in q), name)
     return ""

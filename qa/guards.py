@@ -43,10 +43,14 @@ def is_injection(question: str) -> bool:
     return bool(_INJECTION.search(text) or _INJECTION_ELSEWHERE.search(text))
 
 
+# programming languages a request for code names ("a C# method that …", "in Ruby")
+_LANGUAGES = (r"javascript|typescript|java|c\+\+|c#|rust|bash|powershell|kotlin|swift|ruby|php|golang|matlab|haskell|"
+              r"scala|perl")
 _CODE_REQUEST = re.compile(
     r"\b(?:write|implement|code up|generate|give me|show me|create|build|program|debug|fix)\b.{0,40}"
     r"\b(?:code|function|script|program|class|snippet|query|implementation|notebook|regex|sql|pytorch|tensorflow|"
-    r"jax|numpy|python|javascript|java|c\+\+|rust|bash)\b|\bin (?:pytorch|tensorflow|python|jax|numpy|keras)\b"
+    rf"jax|numpy|python|{_LANGUAGES})(?![\w#+])"
+    rf"|\bin (?:pytorch|tensorflow|python|jax|numpy|keras|{_LANGUAGES})(?![\w#+])"
     r"|\bsql query\b|\bcode (?:to|that|for) (?:train|implement|compute|build|run)|\bpip install\b|\bconda install\b|"
     r"\bhow (?:do|can|should) i (?:install|run|set up|setup|reproduce|debug|fix)\b")
 _CHITCHAT = re.compile(

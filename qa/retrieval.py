@@ -56,13 +56,16 @@ _LONG_LISTING_WORDS = sorted(w for w in STOP if len(w) >= _ONE_EDIT_LENGTH and w
 def _swapped_function_word(word: str) -> str | None:
     """The function word ("what", "how", "the") or word of the listing ("papres", "lsit") that `word` writes with two
     neighbouring letters swapped, if any; or, for a longer word, the word of the listing it writes with one letter
-    left out, added or changed ("erliest", "catagory")."""
+    left out, added, changed or written twice ("erliest", "catagory", "untill")."""
     for i in range(len(word) - 1):
         swapped = word[:i] + word[i + 1] + word[i] + word[i + 2:]
         if swapped != word and (swapped in STOPWORDS or swapped in STOP):
             return swapped
     if len(word) >= _ONE_EDIT_LENGTH:
-        return next((w for w in _LONG_LISTING_WORDS if _one_edit(word, w)), None)
+        # a letter written twice: "untill", "accross" (shorter words: "comme" is French, not "come" misspelt)
+        doubled = (word[:i] + word[i + 1:] for i in range(1, len(word)) if word[i] == word[i - 1])
+        return next((w for w in doubled if len(w) >= _ONE_EDIT_LENGTH - 1 and (w in STOPWORDS or w in STOP)), None) \
+            or next((w for w in _LONG_LISTING_WORDS if _one_edit(word, w)), None)
     return None
 
 
@@ -183,8 +186,12 @@ class _Index:
                 continue
             close = self._corrections.get(word)
             if close is None:  # once per word and store version
-                matches = difflib.get_close_matches(word, self._could_match(word, 0.8), n=1, cutoff=0.8)
-                close = matches[0] if matches else word
+                matches = difflib.get_close_matches(word, self._could_match(word, 0.8), n=3, cutoff=0.8)
+                # a misspelling keeps its first letter: "invariance" is not "variance" (the collection writes
+                # "invariant"), "untrained" not "trained", "retraining" not "pretraining"; a name written without
+                # its first part ("skewfit" for "pa-skewfit") is that name
+                close = next((m for m in matches if m[0] == word[0] or re.search(rf"[\-\d]{re.escape(word)}$", m)),
+                             word)
                 if len(self._corrections) > 20000:
                     self._corrections.clear()
                 self._corrections[word] = close

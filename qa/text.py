@@ -6,6 +6,7 @@ import os
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from datetime import date
 
 # letters NFKD does not split into a base letter and an accent
 _UNDECOMPOSED = str.maketrans({"ı": "i", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O"})
@@ -354,3 +355,19 @@ def forms_listed(phrases: list[str]) -> bool:
     """The phrases are forms of one word, each written out ("parameter or parameters"): each is meant whole, not
     as the start of a longer word ("parameterized")."""
     return any(a != b and b.lower().startswith(a.lower()) for a in phrases for b in phrases)
+
+
+_YEAR_WORD = re.compile(r"(?<![\w\-])(?:19|20)\d\d(?:'s)?(?![\w\-])")
+
+
+def without_dating_years(text: str) -> str:
+    """The text without the years it dates papers by ("the 2019 paper Dream to Control", "since 2021"): the listing
+    holds a paper's date, its abstract rarely writes it. A year beside a name stays ("VOC 2007", "ICML 2020")."""
+    def drop(match: re.Match) -> str:
+        if int(match.group(0)[:4]) > date.today().year:  # no year a paper was dated by: "the puzzle game 2048"
+            return match.group(0)
+        beside = text[:match.start()].split()[-1:] + text[match.end():].split()[:1]
+        named = any(t.strip("(),.;:!?\"'")[:1].isupper() and t.strip("(),.;:!?\"'").lower() not in STOP
+                    for t in beside)
+        return match.group(0) if named else ""
+    return re.sub(r"[ \t]{2,}", " ", _YEAR_WORD.sub(drop, text))

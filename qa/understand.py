@@ -26,7 +26,7 @@ from .question import (AUTHOR_PLACE, COLLECTION_WIDE, INTERVAL, PAPER_FACT, asks
                        find_affiliation, fold, interval_targets, listing_terms, named_years, parse_filters,
                        question_names, written_affiliations, written_categories)
 from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, STOPWORDS
-from .text import MENTIONED, ONE_PAPER_ASKED, quoted_phrases, says, says_name
+from .text import MENTIONED, ONE_PAPER_ASKED, quoted_phrases, says, says_name, without_dating_years
 from .types import Filters, Hit, Query, Route
 
 log = logging.getLogger(__name__)
@@ -596,7 +596,7 @@ class Reader:
         """The best retrieved papers, the sentence among them that best supports an answer, and what the
         intent model reads of them (qa.evidence.FEATURES)."""
         index, weights = self.retriever.index(), self.word_weights()
-        text = self.evidence_text(query)
+        text = self.feature_text(query)
         # as deep as a one-paper answer reads, so that answer can reuse this search (`_retrieve_and_answer`)
         named_papers = self.papers_meant(query)
         hits = _named_first(self.retriever.search(text, k=max(query.k, evidence.PAPERS), filters=query.given),
@@ -633,6 +633,13 @@ class Reader:
             text = index.function_words_mended(self.router().spelled(query.search_text))
             query.evidence_text = index.spelled(text) if index.foreign_share(text) < MIN_FOREIGN else text
         return query.evidence_text
+
+    def feature_text(self, query: Query) -> str:
+        """The evidence text as the intent and answer-sentence models read it: without the years it dates papers by
+        (the listing holds a paper's date and its abstract rarely writes it: read as a word, "the 2019 paper Dream to
+        Control" lacked one every abstract lacks, and was declined where "Dream to Control" was answered). The
+        answers keep the years: a course over some years is read from them."""
+        return without_dating_years(self.evidence_text(query))
 
     def papers_meant(self, query: Query) -> list:
         """The papers the question names or, for a follow-up that names none ("and how did it do there?" after a

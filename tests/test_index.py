@@ -196,6 +196,19 @@ def test_close_spellings_are_the_ones_a_whole_vocabulary_scan_finds(retriever):
     assert retriever.search("flipuot weight perturbation", k=1)[0].paper.title.startswith("Flipout")
 
 
+def test_a_misspelling_keeps_its_first_letter(retriever):
+    """Of the close words, one that starts as the word does: "invariance" is a form of "invariant" the collection
+    does not write, not "variance" misspelt, and "untrained" is no "trained"; a name may be written without its
+    first part ("skewfit" for PA-SkewFit). A function word with a letter written twice is mended too."""
+    index = retriever.index()
+    assert index.correct_typos(["invariance", "untrained", "skewfit"]) == ["invariant", "untrained", "pa-skewfit"]
+    top = retriever.search("which entries involve some form of invariance?", k=1)[0].paper
+    assert "invariant" in f"{top.title} {top.abstract}".lower(), top.title  # not the gradient variance study
+    assert index.function_words_mended("How many entries from 2017 untill 2018, accross categories?") == \
+        "How many entries from 2017 until 2018, across categories?"
+    assert index.function_words_mended("Yeming Wen comme auteur") == "Yeming Wen comme auteur"  # French, no "come"
+
+
 def test_chroma_server_mode(chroma_server, tmp_path):
     settings = Settings.from_env(data_dir=tmp_path / "qa-data", chroma_url=chroma_server.url,
                                  collection="servertest", sources=(LISTING,))

@@ -61,7 +61,7 @@ SEED_SETS = [ROOT / "prompts" / "router_examples.jsonl"] + sorted(DATA.glob("rou
 # it now that there are 29 stops of them (docs/ROUTER.md, "Stop 52"); the sets met since stay out until their first
 # contact is reported.
 LATER_STOPS = ["jj", "kk", "ll", "mm", "nn", "oo", "pp", "qq", "rr", "ss", "tt", "uu", "vv", "ww", "xx", "yy", "zz",
-               "ab", "ac", "ad", "ae", "af", "ag", "ah", "ai", "aj", "ak", "al", "am"]
+               "ab", "ac", "ad", "ae", "af", "ag", "ah", "ai", "aj", "ak", "al", "am", "an"]
 LATER_SETS = [f"router_{stop}{n}" for stop in LATER_STOPS for n in (1, 2)] + [
     f"synthesis_fresh{n}" for n in range(18, 18 + len(LATER_STOPS))]
 SEED_SETS += [HELD / f"{name}.jsonl" for name in LATER_SETS]
@@ -193,7 +193,7 @@ def read_unit(unit: tuple[Path | None, Path], workspace: Path, cache: Path | Non
             grams, multilingual, dense = reader.intent_inputs(query)
             # what the answer-sentence model reads (tools/answer_sentence_model.py): the evidence's text and e5
             # vector, the best retrieved papers and those the question names
-            text = reader.evidence_text(query)
+            text = reader.feature_text(query)
             best = [h.paper for h in query.searched[:PAPERS]]
             for paper, vectors in zip(best, assistant.retriever.multilingual_sentences.get_many(best)):
                 papers.setdefault(paper.paper_id, (paper.title, abstract_sentences(paper),
