@@ -498,8 +498,7 @@ def unwritten_paper_name(question: str, papers: list[Paper], unknown: list[str] 
     names = [m.group(1).strip("'") for m in _CALLED.finditer(question)]
     starts = {0} | {m.end() for m in re.finditer(r"[.!?]\s+", question)}
     for m in _CALLED_BESIDE.finditer(question):  # "Summarize Dreamer, the …": the question's first word is no name
-        first, _, rest = m.group(1).partition(" ")
-        names.append(rest if m.start(1) in starts else m.group(1))
+        names.append(m.group(1).partition(" ")[2] if m.start(1) in starts else m.group(1))
     names = [n for n in names if n]
     if not names:  # most questions call no paper by name: the collection is not read for them
         return ""
