@@ -496,7 +496,7 @@ def unwritten_paper_name(question: str, papers: list[Paper], unknown: list[str] 
     if title := unlisted_title(question, papers):
         return title
     names = [m.group(1).strip("'") for m in _CALLED.finditer(question)]
-    starts = {0} | {m.end() for m in re.finditer(r"[.!?]\s+", question)}
+    starts = _sentence_starts(question)
     for m in _CALLED_BESIDE.finditer(question):  # "Summarize Dreamer, the …": the question's first word is no name
         names.append(m.group(1).partition(" ")[2] if m.start(1) in starts else m.group(1))
     names = [n for n in names if n]
@@ -633,6 +633,11 @@ _GENERIC_VERBS = frozenset("use used using need needed make made have had take t
                            "show showed shown".split())
 
 
+def _sentence_starts(question: str) -> set[int]:
+    """Where the question's sentences start: a capital there is no sign of a name."""
+    return {0} | {m.start(1) for m in re.finditer(r"[.!?¿¡]\s+(\S)", question)}
+
+
 def _is_name(token: str, first: bool) -> bool:
     """Letters with a digit, two capitals, or a capital where a sentence does not start: a name, not a word."""
     return bool(re.search(r"\d", token) and re.search(r"[A-Za-z]", token)) or \
@@ -644,7 +649,7 @@ def unknown_names(question: str, weights: WordWeights, people: str = "") -> list
     author lists (`people`: a person is not a thing the collection lacks)."""
     known = weights.df  # `_covers` only looks words up
     authors = _stems(people)
-    starts = {0} | {m.start(1) for m in re.finditer(r"[.!?¿¡]\s+(\S)", question)}
+    starts = _sentence_starts(question)
     found = []
     for match in _NAME.finditer(question):
         name = match.group(1).strip()

@@ -8,11 +8,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from datetime import date
 
 from .papers import Paper
 from .retrieval import STOPWORDS
-from .text import CASED
+from .text import CASED, dating_year
 from .types import Filters
 
 CATEGORY_NAMES = {
@@ -454,7 +453,7 @@ def parse_years(question: str) -> tuple[int | None, int | None]:
             or re.search(rf"\b{_YEAR}\s*(?:or|and) (?:earlier|before|less|prior|older)\b", q):
         return None, int(m.group(1))
     # no \b: "2018年"; a bare number after this year is a name ("the 2048 game"), not a publication year
-    years = sorted({int(y) for y in re.findall(rf"(?<!\d){_YEAR}(?!\d)", q) if int(y) <= date.today().year})
+    years = sorted({int(y) for y in re.findall(rf"(?<!\d){_YEAR}(?!\d)", q) if dating_year(int(y))})
     if len(years) == 1:
         return years[0], years[0]
     if len(years) == 2 and re.search(r"\b(and|et|y|und|to|a|bis|until)\b|和|到|至", q):

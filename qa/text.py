@@ -357,6 +357,11 @@ def forms_listed(phrases: list[str]) -> bool:
     return any(a != b and b.lower().startswith(a.lower()) for a in phrases for b in phrases)
 
 
+def dating_year(year: int) -> bool:
+    """A year a listed paper may be dated by: none after this one ("the 2048 game" names a game)."""
+    return year <= date.today().year
+
+
 _YEAR_WORD = re.compile(r"(?<![\w\-])(?:19|20)\d\d(?:'s)?(?![\w\-])")
 
 
@@ -364,10 +369,8 @@ def without_dating_years(text: str) -> str:
     """The text without the years it dates papers by ("the 2019 paper Dream to Control", "since 2021"): the listing
     holds a paper's date, its abstract rarely writes it. A year beside a name stays ("VOC 2007", "ICML 2020")."""
     def drop(match: re.Match) -> str:
-        if int(match.group(0)[:4]) > date.today().year:  # no year a paper was dated by: "the puzzle game 2048"
+        if not dating_year(int(match.group(0)[:4])):  # "the puzzle game 2048"
             return match.group(0)
-        beside = text[:match.start()].split()[-1:] + text[match.end():].split()[:1]
-        named = any(t.strip("(),.;:!?\"'")[:1].isupper() and t.strip("(),.;:!?\"'").lower() not in STOP
-                    for t in beside)
-        return match.group(0) if named else ""
+        beside = [t.strip("(),.;:!?\"'") for t in text[:match.start()].split()[-1:] + text[match.end():].split()[:1]]
+        return match.group(0) if any(t[:1].isupper() and t.lower() not in STOP for t in beside) else ""
     return re.sub(r"[ \t]{2,}", " ", _YEAR_WORD.sub(drop, text))
