@@ -222,16 +222,21 @@ class Assistant:
         context = previous[-1] if previous and FOLLOW_UP.search(question) else ""
         # "which came out first, A or B?", "how long between A and B?": the dates of the papers it names or describes
         folded = fold(question)
+        given = dict(previous_question=context, context_papers=self._paper_in_question(question, history)
+                     if one_paper or needs_paper_context(question) else None,
+                     among=self.reader.papers_named_in(history) if history and refers_back(question) else None)
         result = dates_apart(folded, self.reader.interval_pair(query)) or dates_compared(folded, query.named) or \
-            shared_authors(folded, query.named) or answer_metadata(
-            question, self.papers, self.profile, filters, previous_question=context,
-            context_papers=self._paper_in_question(question, history)
-            if one_paper or needs_paper_context(question) else None,
-            among=self.reader.papers_named_in(history) if history and refers_back(question) else None)
+            shared_authors(folded, query.named) or \
+            answer_metadata(question, self.papers, self.profile, filters, **given)
         timings = answer.timings_ms
         read_as = ""
         foreign = self.retriever.index().foreign_share(without_titles(question, query.named)) if query.named \
             else query.foreign
+        if not result.understood and foreign < FOREIGN and \
+                (spelled := self.retriever.index().english_spelled(question)) != question:
+            # "which paper lists the most colaborators?": read again as spelled, when that reads as the listing's
+            again = answer_metadata(spelled, self.papers, self.profile, filters, **given)
+            result = again if again.understood else result
         if foreign >= FOREIGN and not history:
             result, read_as = self._as_form(query, result, filters)
             if read_as:

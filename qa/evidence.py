@@ -265,6 +265,19 @@ def counted_unstated(question: str, abstract: str) -> str:
     m = _HOW_MANY.search(question)
     if not m or _LISTING_NOUN.fullmatch(m.group(2).lower()):
         return ""
+    return "" if _count_written(m, abstract) else (m.group(1) + m.group(2)).strip()
+
+
+def count_stating(question: str, sentences: list[str]) -> int | None:
+    """The first sentence that writes a number before what the question counts ("into how many types …?": "… into
+    one of four types"), None when the question counts nothing of a paper's or no sentence does."""
+    m = _HOW_MANY.search(question)
+    if not m or _LISTING_NOUN.fullmatch(m.group(2).lower()):
+        return None
+    return next((i for i, sentence in enumerate(sentences) if _count_written(m, sentence)), None)
+
+
+def _count_written(m: re.Match, abstract: str) -> bool:
     noun = re.escape(m.group(2).lower()[:max(4, len(m.group(2)) - 2)])
     found = re.search(rf"\b{_COUNT_WORD}\b(?:[\s\-]+[\w\-]+){{0,3}}?[\s\-]+{noun}", abstract, re.IGNORECASE)
     if not found and m.group(1).split():
@@ -274,7 +287,7 @@ def counted_unstated(question: str, abstract: str) -> str:
         modifier = re.escape(last[:max(4, len(last) - 2)])
         found = re.search(rf"\b{_COUNT_WORD}\b(?:[\s\-]+[\w\-]+){{0,5}}?[\s\-]+\w*{modifier}[\w\-]*[\s\-]+{noun}",
                           abstract, re.IGNORECASE)
-    return "" if found else (m.group(1) + m.group(2)).strip()
+    return bool(found)
 
 
 # "which LLM did X use?", "what learning rate …?": the thing the question wants named or given a value (up to three
@@ -323,8 +336,10 @@ def name_unstated(question: str, abstract: str) -> bool:
 # the choices a question offers for what it asks: "which release, 2.0, 2.2 or 3.1?", "GELU or something else?",
 # "was it implemented in TensorFlow or PyTorch?" (names: a capital or a digit)
 _CHOICE = r"[A-Za-z0-9][\w.+\-]*"
-_CHOICES = re.compile(rf"(?<![\w.\-])((?:{_CHOICE},\s*)+{_CHOICE},?\s+or\s+{_CHOICE}|{_CHOICE}\s+or\s+(?:{_CHOICE}|"
-                      r"something else|another\b|anything else|other\b))", re.IGNORECASE)
+# ("… rely on SimHash or on MinHash?": the preposition said again after "or" is no choice)
+_AGAIN = r"(?:(?:on|in|with|from|by|at|to|for|via|using|under)\s+)?"
+_CHOICES = re.compile(rf"(?<![\w.\-])((?:{_CHOICE},\s*)+{_CHOICE},?\s+or\s+{_AGAIN}{_CHOICE}|{_CHOICE}\s+or\s+{_AGAIN}"
+                      rf"(?:{_CHOICE}|something else|another\b|anything else|other\b))", re.IGNORECASE)
 _OTHERWISE = frozenset("something another anything other else".split())
 # "which entries build on a sequence model such as GRUs or LSTMs?": examples of what papers are listed by, not choices
 _EXAMPLES = re.compile(rf"\b(?:{EXAMPLE})\s*,?\s*$", re.IGNORECASE)
@@ -338,7 +353,7 @@ def offered_choices(question: str, papers_listed: bool = False) -> list[str]:
     for m in _CHOICES.finditer(question):
         if papers_listed and _EXAMPLES.search(question[:m.start()]):
             continue
-        options = [o.strip(".") for o in re.split(r",\s*|\s+or\s+", m.group(1)) if o.strip(".")]
+        options = [o.strip(".") for o in re.split(rf",\s*|\s+or\s+{_AGAIN}", m.group(1)) if o.strip(".")]
         names = [o for o in options if re.search(r"[A-Z\d]", o) and o.lower() not in _OTHERWISE]
         if len(options) > 2 and options[0] not in names:
             options = options[1:]  # "which release, 2.0, 2.2 or 3.1": the thing, then its choices

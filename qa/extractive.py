@@ -19,6 +19,7 @@ import numpy as np
 
 from .chunks import split_sentences
 from .citations import content_words
+from .evidence import count_stating
 from .kinds import COUNT, EVOLUTION, kind_patterns, likeliest_kind, model as kind_model
 from .papers import Paper
 from .question import COMPARE, MAX_COMPARED, question_names
@@ -61,8 +62,7 @@ def _sentence_vectors(embedder, paper: Paper, sentences: list[str]) -> np.ndarra
 
 def _on_common_scale(embedder, cosines: np.ndarray) -> np.ndarray:
     """Cosines as MiniLM spreads them, whichever embedder ranked the sentences (`MultilingualEmbedder`)."""
-    rescale = getattr(embedder, "on_minilm_scale", None)
-    return rescale(cosines) if rescale is not None else cosines
+    return rescale(cosines) if (rescale := getattr(embedder, "on_minilm_scale", None)) is not None else cosines
 
 
 def rank_sentences(question: str, paper: Paper, embedder, question_vector=None,
@@ -105,8 +105,7 @@ TIE_BREAK = 0.05  # weight of the cosine score under the answer-sentence model's
 
 
 def stating_score(answering: np.ndarray, ranked: tuple[float, int, str]) -> float:
-    """How a (score, position, sentence) ranks under the answer-sentence model: its probability, the cosine score
-    breaking ties."""
+    """A (score, position, sentence) ranked by the answer-sentence model's probability, cosine breaking ties."""
     return float(answering[ranked[1]]) + TIE_BREAK * ranked[0]
 
 
@@ -177,8 +176,9 @@ def key_sentences(question: str, paper: Paper, embedder, limit: int, question_ve
         # hidden confounders, and …?" is answered by the sentence on what is assumed, not the one that says CEVAE
         unnamed = re.sub(rf"(?<![\w-]){re.escape(own)}(?![\w-])", " ", part) if own else part
         ranked_part = usable(rank_sentences(unnamed if len(content_words(unnamed)) >= 2 else part, paper, embedder))
-        top = ranked_part[0]
-        if stated is not None and len(stated) == len(ranked_all):
+        counted = count_stating(part, [r[2] for r in ranked_part])  # "into how many types …?": "… four types"
+        top = ranked_part[counted if counted is not None else 0]
+        if stated is not None and counted is None and len(stated) == len(ranked_all):
             top = max(ranked_part, key=lambda r: r[0] + PART_STATING * float(stated[r[1]]))
         if all(top[1] != r[1] for r in chosen):
             chosen.append(top)

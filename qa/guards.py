@@ -72,7 +72,9 @@ _CHITCHAT = re.compile(
     r"\b(?:tell|know) (?:me )?(?:a |any )?jokes?\b|\bjoke\b|\b(?:play|chat|dance|sing)\b.{0,30}\bwith me\b|"
     r"\b(?:write|compose|draft|make|give me|create)\b.{0,25}\b(?:poem|poems|haiku|limerick|song|lyrics|story|"
     r"essay|rap|sonnet|letter|email|tweet|cover letter)\b|\bpoem\b|\bhaiku\b|"
-    r"\bmeaning of life\b|\bwho are you\b|\bare you (?:a|an)\b|\btranslate\b|\bsquare root\b|"
+    r"\bmeaning of life\b|\bwho are you\b|\bare you (?:a|an)\b|\bsquare root\b|"
+    # a request to translate, not a paper that learns to ("… how much faster does it translate?")
+    r"(?:^\W*|[.!?]\s+|\b(?:can|could|would|will) you (?:please )?|\bplease |\bhelp me |\bpls )translate\b|"
     r"^what(?:'s| is) \d+\s*[-+*/x]\s*\d+|\b\d+\s*(?:times|plus|minus|divided by)\s*\d+\b|"
     r"\bin the style of\b|\bas a (?:poem|song|rap|limerick|haiku|pirate|story)\b|"
     r"^(?:(?:great|ok(?:ay)?|thanks|cool|perfect|good|nice)\W+)?(?:(?:now|then)\W+)?(?:can you |could you |please |"

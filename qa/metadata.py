@@ -12,10 +12,10 @@ from dataclasses import replace
 
 from .papers import MONTHS, Paper, Profile
 from .question import (AUTHOR_PLACE, AUTHORS_ON_N, AUTHOR_EXTREME, AUTHOR_SHOWN, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES,
-                       COLLECTION_WIDE, HOW_LONG, OTHER_TIME, PAPER_FACT, PEOPLE, PER_MONTH, PER_PAPER_CITATIONS,
-                       SAME_DAY, SET_ASIDE, SETS_APART, SHARE, code_filter, compares_years, find_affiliation,
-                       find_affiliations, find_author, fold, listing_terms, named_years, parse_category, parse_years,
-                       without_name_years)
+                       COLLECTION_WIDE, HOW_LONG, OTHER_TIME, PAPER_FACT, PAPER_MOST_PEOPLE, PEOPLE, PER_MONTH,
+                       PER_PAPER_CITATIONS, SAME_DAY, SET_ASIDE, SETS_APART, SHARE, code_filter, compares_years,
+                       find_affiliation, find_affiliations, find_author, fold, listing_terms, named_years,
+                       parse_category, parse_years, without_name_years)
 from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bounded, authors_on, categories_compared,
                            complete_lists, dated_without_year, distinct_years, listing as _listing, names_owner,
                            owner_shown, paper_month, per_year_lines, papers_with_affiliation, parts_compared,
@@ -504,12 +504,13 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return found
 
     # most frequent co-authors
-    if re.search(r"(most|frequent|often|top|main|common)\w*\s+(co-?authors?|collaborators?)|collaborat\w* (the )?most"
-                 r"|\b(most|often|frequent)\w*\b.*\bco-?authors?\b|\bco-?author(?:s|ed)?\b.*\b(most|often|frequent)"
-                 r"|\bwho (?:has )?co-?authored (?:the )?most\b"
-                 r"|who (does|did) .* (work|collaborate|publish) with|\bwrite with more\b|\bwith more often\b"
-                 r"|\b(?:who|which (?:author|person|researcher|name))\b (appears|shows up|comes up)\b.*\b(most|often)\b"
-                 r"|\bmost (common|frequent) (name|author)s?\b", q):
+    if not PAPER_MOST_PEOPLE.search(q) and re.search(
+            r"(most|frequent|often|top|main|common)\w*\s+(co-?authors?|collaborators?)|collaborat\w* (the )?most"
+            r"|\b(most|often|frequent)\w*\b.*\bco-?authors?\b|\bco-?author(?:s|ed)?\b.*\b(most|often|frequent)"
+            r"|\bwho (?:has )?co-?authored (?:the )?most\b"
+            r"|who (does|did) .* (work|collaborate|publish) with|\bwrite with more\b|\bwith more often\b"
+            r"|\b(?:who|which (?:author|person|researcher|name))\b (appears|shows up|comes up)\b.*\b(most|often)\b"
+            r"|\bmost (common|frequent) (name|author)s?\b", q):
         counts = Counter(a for p in selected for a in p.authors if fold(a) != fold(owner))
         top = counts.most_common(8)
         if not top:

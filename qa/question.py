@@ -64,12 +64,16 @@ def fold(text: str) -> str:
 
 
 # bibliographic forms the listing answers exactly (qa.metadata computes them; the router routes them there)
+# "which paper lists the most collaborators?": a paper's author list, not who works with the researcher most
+PAPER_MOST_PEOPLE = re.compile(r"\b(?:which|what) (?:single )?(?:paper|entry|work|article|publication|title)\b"
+                               r"(?:(?! authors?\b).){0,40}\b(?:most|fewest|largest|smallest|biggest) (?:number of )?"
+                               r"(?:co-?authors|collaborators|contributors|people|names)\b")
 AUTHOR_EXTREME = re.compile(r"\b(?:most|fewest|least|largest|smallest|biggest|longest|shortest|highest|lowest)\b"
                              r"(?: number of)?(?: \w+)? (?:authors|author (?:lists?|names)|authorship)\b|"
                              r"\bauthors?\b.{0,20}\b(?:the most|the fewest)\b|"
                              # "lists more authors than any other": the most
                              r"\b(?:more|fewer|less) (?:\w+ )?(?:authors|co-?authors|names)\b.{0,30}\bthan "
-                             r"(?:any|every|all)(?: the)? other")
+                             r"(?:any|every|all)(?: the)? other|" + PAPER_MOST_PEOPLE.pattern)
 PER_MONTH = re.compile(r"\b(?:which|what) months?\b|\b(?:per|each|by|every) month\b|\bmonth of the year\b|"
                         r"\bmonthly\b|\bmonths?\b.{0,30}\b(?:most|busiest|fewest)\b|\bcalendar months?\b")
 COMPARED = re.compile(r"\bcompared?\b|\bversus\b|\bvs\.?(?!\w)|\bagainst\b|\bthan\b|\bor\b|\bdifference\b|"

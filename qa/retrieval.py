@@ -163,6 +163,20 @@ class _Index:
             return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
         return _WORD.sub(fix, text)
 
+    def english_spelled(self, text: str) -> str:
+        """The text with each misspelt word (known neither to English nor to the collection) written as the closest
+        English word of the same first letter ("colaborators" → "collaborators"): a bibliographic question asks in
+        words of the listing's fields, which abstracts need not write (`spelled` knows only theirs)."""
+        def fix(match: re.Match) -> str:
+            word = match.group(0)
+            lower = word.lower()
+            if not word.isascii() or len(word) < 5 or _NAME.match(word) or self._known(lower):
+                return word
+            english = [w for w in english_words() if w[0] == lower[0] and abs(len(w) - len(lower)) <= 2]
+            close = difflib.get_close_matches(lower, english, n=1, cutoff=0.85)
+            return close[0] if close else word
+        return _WORD.sub(fix, text)
+
     def function_words_mended(self, text: str) -> str:
         """"Waht does ...", "hwo many": a function word with two letters swapped, written right. Whatever the
         language of the rest: an unknown word there is no sign that the question is not English."""

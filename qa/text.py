@@ -122,6 +122,8 @@ _NAMED_WORD = re.compile(rf"\b(?:the (?:words?|terms?)|words? (?:like|such as))\
                          rf"({_WORD_NAMED}(?:(?:\s*,\s*|\s+)(?:or|and)\s+{_WORD_NAMED}|"
                          rf"\s*,\s*{_WORD_NAMED})*)\b(?!['\"”’»])")
 
+_CLAUSE_END = re.compile(r"\s*(?:[?.!;]|$|(?:occurs?|appears?|(?:shows?|comes?|turns?) up)\b)")
+
 # a phrase named as a phrase, unquoted ("count the abstracts that write the phrase state of the art"): its words to
 # the end of the clause, each alternative joined by "or" a phrase of its own (not a phrase whose meaning is asked)
 _NAMED_PHRASE = re.compile(r"\bthe (?:phrases?|expressions?)\s+([a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,4}?)(?<!\bmean)"
@@ -173,6 +175,23 @@ MENTIONED = re.compile(r"^\W*(?:which|what|list(?: the| all)?|count(?: the)?|how
                        r"(?:in (?:the|this) \w+\s+)?(?:\w+\s+){0,2}?(?:mention|use|discuss|"
                        r"talk about|bring up|refer to|name|cite|contain|include)s?\s+(?P<what>[^?]+)", re.IGNORECASE)
 _PLAIN_WORD = re.compile(r"[a-z][a-z\-]{3,30}")
+# a question that lists or counts papers
+_LISTS_PAPERS = re.compile(r"^\W*(?:which|what|list|count|(?:in )?how many)\b.{0,40}?\b(?:papers|abstracts|entries|"
+                           r"titles|works|articles|records|publications)\b", re.IGNORECASE)
+# papers listed by a thing of any kind, or by one thing and examples of it ("which entries involve games of any
+# kind?", "… use Minecraft in some way?", "… deal with structure, such as structured inputs …"): the word in any
+# form, when no word before it narrows it ("a GPT model of any kind" asks for GPT models, not models)
+_OF_ANY_KIND = re.compile(r"\b(involv\w*|mention\w*|use|uses|using|about|with|on|of|discuss\w*|study|studies|"
+                          r"contain\w*|rely on|deal with|work with)\s+(?:an?\s+|the\s+)?([a-z][a-z\-]{3,30})\s*,?\s+"
+                          rf"(?:of (?:some|any) (?:kind|sort|type)|in (?:any|some|whatever) (?:sense|way|form)|"
+                          rf"(?<=,\s)(?:{OPENS_EXAMPLES}))\b", re.IGNORECASE)
+# or by a word they call something ("which entries describe their approach as simple?", "how many abstracts call
+# something complex?"): that word, ending its clause, in any form
+_CALLED_WORDS = r"([a-z][a-z\-]{3,30}(?:(?:\s*,\s*(?:or\s+)?|\s+or\s+)[a-z][a-z\-]{3,30}){0,3})"
+_CALLED = re.compile(r"(?:\b(?:describ|call|present|characteri[sz]|label|tout)\w*\s+(?:(?!as\b)[\w\-']+\s+){0,4}?as\s+"
+                     rf"(?:being\s+)?{_CALLED_WORDS}|\bcall(?:s|ed)?\s+(?:something|anything|it|them|themselves|"
+                     rf"itself|(?:their|its) (?:own )?[a-z]+)\s+{_CALLED_WORDS})"
+                     r"(?=\s*(?:[?,.;:!]|$|\bor\b|\band\b))", re.IGNORECASE)
 
 
 def mentioned_phrase(question: str) -> str:
@@ -210,11 +229,18 @@ def word_families(question: str) -> dict[str, str]:
         listed = [head.group(1)] if head else [re.sub(r"^(?:to\s+)?(?:(?:an?|the)\s+)?", "", w)
                                                for w in _LISTED.split(what)]
         words = listed if len(listed) <= 4 and all(_PLAIN_WORD.fullmatch(w) for w in listed) else []
+    if not words and _LISTS_PAPERS.search(question) and (
+            called := _CALLED.search(question) or _OF_ANY_KIND.search(question)):
+        words = _LISTED.split(called.group(1) or called.group(2)) if called.re is _CALLED else [called.group(2)]
     for word in words:
         lower = word.lower()
-        stem = lower[:-3] if lower.endswith("ies") else _ENDING.sub("", lower)
+        # "stochasticity": "stochastic" too, as "convexity" is "convex" or "non-convex"
+        stem = lower[:-3] if lower.endswith("ies") or lower.endswith("ity") and len(lower) >= 8 else \
+            _ENDING.sub("", lower)
         if stem.endswith("ation"):  # "ablations": "ablat", which "ablating" writes too
             stem = stem[:-3]
+        if len(stem) < 4 and lower.endswith("s") and len(lower) >= 5:  # "games": "game", not "gam"
+            stem = lower[:-1]
         if len(stem) >= 4 and lower not in STOP:
             families[stem] = word
     if _ANY_FORM.search(question):  # "classification or classifiers in some form": "classifier" too
@@ -321,9 +347,12 @@ def forms_in_passing(question: str) -> list[str]:
 
 def quoted_phrases(question: str) -> list[str]:
     forms = _forms_written(question)
+    # a function word is no word asked ("the word private, and what …"), unless it is the one word named, ending the
+    # clause ("how many abstracts use the word without?"; not "the term open source")
     found = [m.strip() for m in _QUOTED.findall(question) if m.strip()] + [
-        w for named in _NAMED_WORD.findall(question)
-        for w in re.split(r"\s*,\s*(?:(?:or|and)\s+)?|\s+(?:or|and)\s+", named) if w.lower() not in STOP] + [
+        w for named in _NAMED_WORD.finditer(question)
+        for i, w in enumerate(re.split(r"\s*,\s*(?:(?:or|and)\s+)?|\s+(?:or|and)\s+", named.group(1)))
+        if w.lower() not in STOP or i == 0 and _CLAUSE_END.match(question, named.end())] + [
         w for pair in forms for w in pair] + [p for named in _NAMED_PHRASE.findall(question)
                                               for p in re.split(r"\s+or\s+", named)]
     families = word_families(question)

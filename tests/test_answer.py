@@ -420,6 +420,17 @@ def test_a_part_that_asks_where_a_method_was_tested_gets_the_experiments_sentenc
     assert answer.route == "paper" and "GAN training" in answer.answer, answer.answer
 
 
+def test_a_part_that_counts_gets_the_sentence_that_writes_the_count(assistant):
+    """"into how many types …?" is answered by "… into one of four types", though the sentence that names the
+    system and its task is closer to the question's other words."""
+    from qa.evidence import count_stating
+    assert count_stating("into how many types are posts sorted", ["We sort posts.", "Posts fall into four types."]) == 1
+    assert count_stating("how many papers are there", ["Four papers."]) is None  # the listing counts papers
+    answer = assistant.ask('In "Decomposed Prompting to Answer Questions on a Course Discussion Board", into how many '
+                           'types are student posts sorted, and what classification accuracy does the system reach?')
+    assert answer.route == "paper" and "four types" in answer.answer and "81%" in answer.answer, answer.answer
+
+
 def test_a_misspelt_listing_word_is_still_the_listing_s_question(assistant):
     answer = assistant.ask("Which is the erliest entry?")
     assert answer.route == "metadata" and "Scalable trust-region method" in answer.answer, answer.answer

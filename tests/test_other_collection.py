@@ -707,6 +707,8 @@ def test_a_choice_no_abstract_of_the_paper_writes_is_declined(vision):
     faster = next(p for p in vision.papers if p.title.startswith("Faster R-CNN"))
     assert choices_unwritten("Which backbone does it use, VGG-16 or ZF?", [faster]) == []  # its abstract writes one
     assert choices_unwritten("Was it built with Caffe or Torch?", [faster]) == ["Caffe", "Torch"]
+    # the preposition said again after "or" is no choice
+    assert choices_unwritten("Was it built on Caffe or on Torch?", [faster]) == ["Caffe", "Torch"]
 
 
 def test_a_sentence_that_points_to_others_brings_them(tmp_path_factory):
@@ -848,6 +850,12 @@ def test_the_longest_author_list_is_read_from_every_paper(assistant):
     answer = assistant.ask("Which of these papers has the longest author list?")
     assert answer.route == "metadata" and f"The most authors on a paper is {longest}" in answer.answer, answer.answer
     assert {c.title for c in answer.citations} == {p.title for p in assistant.papers if len(p.authors) == longest}
+    # a paper's collaborators are its author list, not the people who write most often ("colaborators" misspelt:
+    # the listing reads it again as English spells it)
+    for question in ("Which paper lists the most collaborators?", "Which paper lists the most colaborators?"):
+        answer = assistant.ask(question)
+        assert answer.route == "metadata" and f"The most authors on a paper is {longest}" in answer.answer, \
+            answer.answer
 
 
 def test_words_like_a_list_and_a_list_of_forms_that_ends_in_other_words(vision):
@@ -857,6 +865,15 @@ def test_words_like_a_list_and_a_list_of_forms_that_ends_in_other_words(vision):
     from qa.text import quoted_phrases, says
     assert quoted_phrases("Which records use words like detect, detection or detector?") == [
         "detect", "detection", "detector"]
+    # a function word named as the word asked is asked ("without"); one that starts a longer phrase is not
+    assert quoted_phrases("How many abstracts use the word without?") == ["without"]
+    assert quoted_phrases("In how many records does the word single occur?") == ["single"]
+    assert quoted_phrases("Which abstracts use the term open source, or say that code is released?") == []
+    # papers listed by a word they call something: that word in any form, when it ends its clause
+    from qa.text import word_families
+    assert word_families("Which records describe their results as competitive?") == {"competitiv": "competitive"}
+    assert word_families("How many abstracts call their own method simple?") == {"simpl": "simple"}
+    assert word_families("In how many records is a method described as state of the art?") == {}
     assert quoted_phrases("How many records mention behavior or behaviors, in either spelling?") == [
         "behavior", "behaviors"]
     holders = {p.title for p in vision.papers if says(f"{p.title} {p.abstract}", "detect")}
@@ -866,6 +883,18 @@ def test_words_like_a_list_and_a_list_of_forms_that_ends_in_other_words(vision):
     holders = {p.title for p in vision.papers if says(f"{p.title} {p.abstract}", "classific") and
                2013 <= p.year <= 2021}
     answer = vision.ask("How did work on classification develop in these records between 2013 and 2021?")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, \
+        [c.title for c in answer.citations]
+    holders = {p.title for p in vision.papers if says(f"{p.title} {p.abstract}", "simpl")}
+    answer = vision.ask("Which records describe their own approach as simple?")
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, \
+        [c.title for c in answer.citations]
+    # a thing "of any kind" is the word in any form, unless a word before it narrows it
+    assert word_families("Which records involve games of any kind?") == {"game": "games"}
+    assert word_families("Which records mention a GPT model of any kind?") == {}
+    assert word_families("Which records deal with structure, such as structured inputs?") == {"structur": "structure"}
+    holders = {p.title for p in vision.papers if says(f"{p.title} {p.abstract}", "segment")}
+    answer = vision.ask("Which records deal with segmentation of some kind?")
     assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, \
         [c.title for c in answer.citations]
 

@@ -64,6 +64,7 @@ def guards(listing) -> Guards:
     ("Give me a C# method that checks whether a given year is a leap year.", "code"),
     ("How do I read a YAML file in Ruby?", "code"),
     ("Write me a poem about cats.", "chit-chat"),
+    ("Can you translate this abstract into German?", "chit-chat"),
     ("Draft a tweet thread about my latest preprint.", "chit-chat"),
     ("How much was the researcher paid for the WMDP project?", "chit-chat"),
     ("What is the capital of France?", "chit-chat"),
@@ -110,6 +111,7 @@ def test_a_profile_figure_at_another_time_in_a_follow_up(guards):
     "Which simulator swaps paid crowdworkers for prompted LLMs?",  # "paid" describes the workers a paper replaces
     "Which method lets an LLM propose instructions and keeps the best one?",  # what a paper does, not an opinion
     "Compare his 2018 weight-perturbation method with his 2019 study of noise in SGD.",  # network weights
+    "Which model learns to translate between English and French, and how much faster does it translate?",  # no request
 ])
 def test_everything_else_is_left_to_the_model(guards, question):
     assert guards.classify(question) == UNROUTED
