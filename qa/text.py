@@ -122,6 +122,7 @@ _NAMED_WORD = re.compile(rf"\b(?:the (?:words?|terms?)|words? (?:like|such as))\
                          rf"({_WORD_NAMED}(?:(?:\s*,\s*|\s+)(?:or|and)\s+{_WORD_NAMED}|"
                          rf"\s*,\s*{_WORD_NAMED})*)\b(?!['\"”’»])")
 
+# where a word named as a word ends its clause ("… the word single?", "… the word single occur?")
 _CLAUSE_END = re.compile(r"\s*(?:[?.!;]|$|(?:occurs?|appears?|(?:shows?|comes?|turns?) up)\b)")
 
 # a phrase named as a phrase, unquoted ("count the abstracts that write the phrase state of the art"): its words to
@@ -229,9 +230,11 @@ def word_families(question: str) -> dict[str, str]:
         listed = [head.group(1)] if head else [re.sub(r"^(?:to\s+)?(?:(?:an?|the)\s+)?", "", w)
                                                for w in _LISTED.split(what)]
         words = listed if len(listed) <= 4 and all(_PLAIN_WORD.fullmatch(w) for w in listed) else []
-    if not words and _LISTS_PAPERS.search(question) and (
-            called := _CALLED.search(question) or _OF_ANY_KIND.search(question)):
-        words = _LISTED.split(called.group(1) or called.group(2)) if called.re is _CALLED else [called.group(2)]
+    if not words and _LISTS_PAPERS.search(question):
+        if called := _CALLED.search(question):  # "… describe their results as competitive or novel?"
+            words = _LISTED.split(called.group(1) or called.group(2))
+        elif of_any_kind := _OF_ANY_KIND.search(question):  # "… involve games of any kind?"
+            words = [of_any_kind.group(2)]
     for word in words:
         lower = word.lower()
         # "stochasticity": "stochastic" too, as "convexity" is "convex" or "non-convex"
