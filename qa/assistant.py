@@ -222,7 +222,7 @@ class Assistant:
         context = previous[-1] if previous and FOLLOW_UP.search(question) else ""
         # "which came out first, A or B?", "how long between A and B?": the dates of the papers it names or describes
         folded = fold(question)
-        given = dict(previous_question=context, context_papers=self._paper_in_question(question, history)
+        given = dict(previous_question=context, context_papers=self._paper_in_question(question, history, query.named)
                      if one_paper or needs_paper_context(question) else None,
                      among=self.reader.papers_named_in(history) if history and refers_back(question) else None)
         result = dates_apart(folded, self.reader.interval_pair(query)) or dates_compared(folded, query.named) or \
@@ -325,8 +325,11 @@ class Assistant:
         yield AnswerEvent("sources", answer=answer)
         yield AnswerEvent("delta", text=text)
 
-    def _paper_in_question(self, question: str, history: list[dict]):
-        """The one paper a per-paper question means: named in it, else the one under discussion."""
+    def _paper_in_question(self, question: str, history: list[dict], named: list[Paper] | None = None):
+        """The one paper a per-paper question means: named in it (the one paper the question calls by its name, else
+        the search's first), else the one under discussion."""
+        if len(named or []) == 1:  # "where is the ACKTR code released": ACKTR's, whatever the search ranks first
+            return list(named)
         if not FOLLOW_UP.search(question) or not history:
             hits = self.retriever.search(question, k=1)
             return [hits[0].paper] if hits else []
