@@ -431,6 +431,14 @@ def test_a_part_that_counts_gets_the_sentence_that_writes_the_count(assistant):
     assert answer.route == "paper" and "four types" in answer.answer and "81%" in answer.answer, answer.answer
 
 
+def test_a_listing_field_of_the_paper_the_question_names(assistant):
+    """The search ranks other papers above ACKTR's for its bare acronym (TR0N, ACTRCE): the paper named is meant."""
+    for question in ("Does ACKTR have code available?", "Which category is ACKTR filed under?"):
+        answer = assistant.ask(question)
+        assert answer.route == "metadata" and answer.citations, answer.route_reason
+        assert answer.citations[0].title.startswith("Scalable trust-region method"), answer.answer
+
+
 def test_a_misspelt_listing_word_is_still_the_listing_s_question(assistant):
     answer = assistant.ask("Which is the erliest entry?")
     assert answer.route == "metadata" and "Scalable trust-region method" in answer.answer, answer.answer
