@@ -262,19 +262,21 @@ def count_unstated(question: str, abstract: str) -> bool:
 
 def counted_unstated(question: str, abstract: str) -> str:
     """What the question counts ("MiniWoB tasks") when the abstract writes no number before it, else ""."""
-    m = _HOW_MANY.search(question)
-    if not m or _LISTING_NOUN.fullmatch(m.group(2).lower()):
-        return ""
-    return "" if _count_written(m, abstract) else (m.group(1) + m.group(2)).strip()
+    m = _paper_count_asked(question)
+    return "" if not m or _count_written(m, abstract) else (m.group(1) + m.group(2)).strip()
 
 
 def count_stating(question: str, sentences: list[str]) -> int | None:
     """The first sentence that writes a number before what the question counts ("into how many types …?": "… into
     one of four types"), None when the question counts nothing of a paper's or no sentence does."""
+    m = _paper_count_asked(question)
+    return next((i for i, sentence in enumerate(sentences) if _count_written(m, sentence)), None) if m else None
+
+
+def _paper_count_asked(question: str) -> re.Match | None:
+    """"how many MiniWoB tasks …?": what a paper's abstract would count; None for what the listing counts."""
     m = _HOW_MANY.search(question)
-    if not m or _LISTING_NOUN.fullmatch(m.group(2).lower()):
-        return None
-    return next((i for i, sentence in enumerate(sentences) if _count_written(m, sentence)), None)
+    return None if not m or _LISTING_NOUN.fullmatch(m.group(2).lower()) else m
 
 
 def _count_written(m: re.Match, abstract: str) -> bool:
@@ -537,7 +539,7 @@ def unwritten_paper_name(question: str, papers: list[Paper], unknown: list[str] 
         # one name joined by a hyphen ("Actor-Mimic") with a part the collection does not write, nor a word close
         # to it: a name of its own, not a misspelt one
         if not unwritten or re.fullmatch(r"[A-Z]\w*(?:-[A-Z]\w*)+", name) and \
-                not any(difflib.get_close_matches(w, text.split(), 1, 0.85) for w in unwritten):
+                not any(difflib.get_close_matches(w, set(text.split()), 1, 0.85) for w in unwritten):
             # a title quoted whole is named whole ("the 'Learning to Rank with Few Labels' paper")
             return next((q for q in quoted_phrases(question) if name in q), name)
     return ""

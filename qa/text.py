@@ -171,14 +171,15 @@ ONE_PAPER_ASKED = re.compile(r"^\W*which (?:(?:19|20)\d\d )?(?:paper|entry|artic
                              r"record)\b(?!s)", re.IGNORECASE)
 # the papers listed or counted by what they mention ("which entries mention momentum?", "how many abstracts in the
 # listing talk about generalizing or generalization?"; another collection's listing holds "records")
+_LISTED_ITEMS = r"(?:papers|abstracts|entries|titles|works|articles|records|publications)"
 MENTIONED = re.compile(r"^\W*(?:which|what|list(?: the| all)?|count(?: the)?|how many)\s+(?:\w+\s+){0,2}?"
-                       r"(?:papers|abstracts|entries|titles|works|articles|records|publications)\s+"
+                       rf"{_LISTED_ITEMS}\s+"
                        r"(?:in (?:the|this) \w+\s+)?(?:\w+\s+){0,2}?(?:mention|use|discuss|"
                        r"talk about|bring up|refer to|name|cite|contain|include)s?\s+(?P<what>[^?]+)", re.IGNORECASE)
 _PLAIN_WORD = re.compile(r"[a-z][a-z\-]{3,30}")
 # a question that lists or counts papers
-_LISTS_PAPERS = re.compile(r"^\W*(?:which|what|list|count|(?:in )?how many)\b.{0,40}?\b(?:papers|abstracts|entries|"
-                           r"titles|works|articles|records|publications)\b", re.IGNORECASE)
+_LISTS_PAPERS = re.compile(rf"^\W*(?:which|what|list|count|(?:in )?how many)\b.{{0,40}}?\b{_LISTED_ITEMS}\b",
+                           re.IGNORECASE)
 # papers listed by a thing of any kind, or by one thing and examples of it ("which entries involve games of any
 # kind?", "… use Minecraft in some way?", "… deal with structure, such as structured inputs …"): the word in any
 # form, when no word before it narrows it ("a GPT model of any kind" asks for GPT models, not models)
@@ -188,11 +189,11 @@ _OF_ANY_KIND = re.compile(r"\b(involv\w*|mention\w*|use|uses|using|about|with|on
                           rf"(?<=,\s)(?:{OPENS_EXAMPLES}))\b", re.IGNORECASE)
 # or by a word they call something ("which entries describe their approach as simple?", "how many abstracts call
 # something complex?"): that word, ending its clause, in any form
-_CALLED_WORDS = r"([a-z][a-z\-]{3,30}(?:(?:\s*,\s*(?:or\s+)?|\s+or\s+)[a-z][a-z\-]{3,30}){0,3})"
-_CALLED = re.compile(r"(?:\b(?:describ|call|present|characteri[sz]|label|tout)\w*\s+(?:(?!as\b)[\w\-']+\s+){0,4}?as\s+"
-                     rf"(?:being\s+)?{_CALLED_WORDS}|\bcall(?:s|ed)?\s+(?:something|anything|it|them|themselves|"
-                     rf"itself|(?:their|its) (?:own )?[a-z]+)\s+{_CALLED_WORDS})"
-                     r"(?=\s*(?:[?,.;:!]|$|\bor\b|\band\b))", re.IGNORECASE)
+_CALLED_AS_WORDS = r"([a-z][a-z\-]{3,30}(?:(?:\s*,\s*(?:or\s+)?|\s+or\s+)[a-z][a-z\-]{3,30}){0,3})"
+_CALLED_AS = re.compile(r"(?:\b(?:describ|call|present|characteri[sz]|label|tout)\w*\s+(?:(?!as\b)[\w\-']+\s+){0,4}?"
+                        rf"as\s+(?:being\s+)?{_CALLED_AS_WORDS}|\bcall(?:s|ed)?\s+(?:something|anything|it|them|"
+                        rf"themselves|itself|(?:their|its) (?:own )?[a-z]+)\s+{_CALLED_AS_WORDS})"
+                        r"(?=\s*(?:[?,.;:!]|$|\bor\b|\band\b))", re.IGNORECASE)
 
 
 def mentioned_phrase(question: str) -> str:
@@ -231,7 +232,7 @@ def word_families(question: str) -> dict[str, str]:
                                                for w in _LISTED.split(what)]
         words = listed if len(listed) <= 4 and all(_PLAIN_WORD.fullmatch(w) for w in listed) else []
     if not words and _LISTS_PAPERS.search(question):
-        if called := _CALLED.search(question):  # "… describe their results as competitive or novel?"
+        if called := _CALLED_AS.search(question):  # "… describe their results as competitive or novel?"
             words = _LISTED.split(called.group(1) or called.group(2))
         elif of_any_kind := _OF_ANY_KIND.search(question):  # "… involve games of any kind?"
             words = [of_any_kind.group(2)]
