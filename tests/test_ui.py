@@ -361,6 +361,20 @@ def test_follow_up_uses_the_conversation_and_new_conversation_clears_it(page, se
 
 
 @pytest.mark.browser
+def test_a_question_sent_while_an_answer_is_streaming_is_answered_after_it(page, server):
+    _open(page, server)
+    page.fill("#qa-question textarea", "What is the Lookahead optimizer?")
+    page.press("#qa-question textarea", "Enter")
+    # the answer's first update empties the box; typing before it would be wiped
+    page.wait_for_function("() => document.querySelector('#qa-question textarea').value === ''")
+    page.fill("#qa-question textarea", "Who wrote it?")
+    page.press("#qa-question textarea", "Enter")
+    bubble = _answer_after(page, 1)
+    assert "Michael R. Zhang" in bubble.inner_text()
+    assert page.locator("#qa-chat .qa-final").count() == 2
+
+
+@pytest.mark.browser
 def test_a_standalone_question_after_a_one_paper_answer_is_answered_on_its_own(page, server):
     _open(page, server)
     _ask(page, "What is ToolEmu used for?")

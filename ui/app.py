@@ -359,8 +359,9 @@ def build_app(assistant, settings) -> gr.Blocks:
         chat_inputs = [question, chatbot, session, year_from, year_to, category, author, has_code]
         chat_outputs = [chatbot, session, question, status, sources, *suggest_buttons]
         # chat and API share one concurrency group: CONCURRENCY answers at once in total
+        # a question sent while the last answer is still finishing runs after it, instead of being dropped
         answer = {"fn": respond, "inputs": chat_inputs, "outputs": chat_outputs, "api_visibility": "private",
-                  "concurrency_id": "answer"}
+                  "concurrency_id": "answer", "trigger_mode": "always_last"}
         question.submit(**answer)
         send.click(**answer)
         for button in example_buttons + suggest_buttons:
