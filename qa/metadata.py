@@ -157,6 +157,7 @@ _PICKED = re.compile(r"\b(?:oldest|earliest|newest|latest|most recent|first|last
 # "is X ever the lead author?", "how often is X the last author?": a place in the author lists across the papers
 # (all 5 labelled questions of a paper's author place that write such a word ask across the listing)
 _ACROSS_PAPERS = re.compile(r"\b(?:ever|how often|how many times|always|never|usually|often|sometimes|"
+                            r"(?:is|are) there (?:a|an|any|one)|"  # "is there an entry where X is the first author?"
                             r"(?:any|the most) (?:paper|entr|work|article|publication)\w*)\b")
 
 

@@ -75,7 +75,8 @@ AUTHOR_EXTREME = re.compile(r"\b(?:most|fewest|least|largest|smallest|biggest|lo
                              r"\b(?:more|fewer|less) (?:\w+ )?(?:authors|co-?authors|names)\b.{0,30}\bthan "
                              r"(?:any|every|all)(?: the)? other|" + PAPER_MOST_PEOPLE.pattern)
 PER_MONTH = re.compile(r"\b(?:which|what) months?\b|\b(?:per|each|by|every) month\b|\bmonth of the year\b|"
-                        r"\bmonthly\b|\bmonths?\b.{0,30}\b(?:most|busiest|fewest)\b|\bcalendar months?\b")
+                        r"\bmonthly\b|\bmonths?\b.{0,30}\b(?:most|busiest|fewest)\b|\bcalendar months?\b|"
+                        r"\b(?:busiest|quietest|peak|most (?:productive|prolific|active)) months?\b")
 COMPARED = re.compile(r"\bcompared?\b|\bversus\b|\bvs\.?(?!\w)|\bagainst\b|\bthan\b|\bor\b|\bdifference\b|"
                        r"\bcompar")
 
@@ -417,7 +418,7 @@ def asks_listing_form(question: str) -> bool:
 
 # a year written onto a name ("VOC2007", "ILSVRC2013"), or after a name in capitals ("VOC 2012", "WMT 2014"), is
 # part of that name; a CJK counter ("2018年") is not a name
-_GLUED_YEAR = re.compile(r"(?<=[A-Za-z])(?:19|20)\d\d(?!\d)")
+_GLUED_YEAR = re.compile(r"(?:(?<=[A-Za-z])|(?<=\d-)(?<!\d\d\d\d-))(?:19|20)\d\d(?!\d)")  # "CUB-200-2011"; not "2019-2021"
 _NAME_BEFORE_YEAR = re.compile(r"\b([A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z]*)[\s\-]?((?:19|20)\d\d)(?!\d)")
 
 

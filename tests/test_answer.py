@@ -439,6 +439,23 @@ def test_a_listing_field_of_the_paper_the_question_names(assistant):
         assert answer.citations[0].title.startswith("Scalable trust-region method"), answer.answer
 
 
+def test_a_place_in_the_author_lists_is_asked_of_every_paper_and_a_month_of_one_year(assistant):
+    """"Is there an entry where X is the first author?" asks across the listing, not about the search's first paper;
+    "the busiest month of 2020" ranks that year's months."""
+    papers = load_sources([LISTING]).papers
+    person = papers[0].authors[0]
+    led = {p.title for p in papers if p.authors and p.authors[0] == person}
+    answer = assistant.ask(f"Is there an entry where {person} is the first author? Which one?")
+    assert answer.route == "metadata" and {c.title for c in answer.citations} == led, answer.answer
+    year = 2020
+    months = Counter(int(p.date[5:7]) for p in papers if p.year == year and p.date)
+    (top, n), (_, second) = months.most_common(2)
+    assert n > second  # one busiest month, so the answer is checkable
+    answer = assistant.ask(f"What was the busiest month of {year}?")
+    name = date(year, top, 1).strftime("%B")
+    assert answer.route == "metadata" and answer.answer.startswith(f"{name} is the most common month"), answer.answer
+
+
 def test_a_misspelt_listing_word_is_still_the_listing_s_question(assistant):
     answer = assistant.ask("Which is the erliest entry?")
     assert answer.route == "metadata" and "Scalable trust-region method" in answer.answer, answer.answer
@@ -461,6 +478,9 @@ def test_filters_read_from_the_question(assistant):
     # a word between two years joins them (Swahili "na", "and"), though before one year alone it means "after"
     from qa.question import parse_years
     assert parse_years("kazi za 2020 na 2024") == (None, None) and parse_years("artikelen na 2020") == (2021, None)
+    # a year after a name and a number is the name's ("CUB-200-2011"); two years joined so are a range
+    assert parse_years("Which papers evaluate on CUB-200-2011?") == (None, None)
+    assert parse_years("papers from 2019-2021") == (2019, 2021)
     answer = assistant.ask("Kazi za Keiran Paster zilibadilikaje kati ya 2020 na 2024?")
     assert answer.route in ("synthesis", "metadata") and len(answer.citations) >= 3, answer.answer
 
