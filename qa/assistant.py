@@ -207,7 +207,8 @@ class Assistant:
             return
         hits = hits[:evidence.PAPERS] if hits else hits
         if not explanation and query.searched is not None:  # the model declined: say what the collection lacks
-            explanation = evidence.explain_decline(question, self.reader.papers_meant(query), query.unknown)
+            explanation = evidence.explain_decline(question, self.reader.papers_meant(query), query.unknown,
+                                                   english=query.foreign < MIN_FOREIGN)
         if route.listing_gap:  # "his h-index five years ago": say what the listing does have
             listing = answer_metadata(question, self.papers, self.profile, filters)
             explanation = listing.text if listing.understood and listing.text else explanation

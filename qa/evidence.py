@@ -677,14 +677,17 @@ def unknown_names(question: str, weights: WordWeights, people: str = "") -> list
     return list(dict.fromkeys(found))
 
 
-def explain_decline(question: str, named: list[Paper], unknown: list[str]) -> str:
+def explain_decline(question: str, named: list[Paper], unknown: list[str], english: bool = True) -> str:
     """One sentence saying what the collection lacks, or "" when nothing specific can be said: a name no title or
     abstract has (`unknown_names`: "No title or abstract in the collection mentions GPT-4."), or, when the question
     names one paper, the words it asks about that the abstract does not have ("The abstract of “X” does not mention
-    learning rate or batch size.")."""
+    learning rate or batch size."). A question in another language has its own words, which no abstract writes: only
+    a name that no language writes as a word (a digit, two capitals) is said, not a German noun ("Lernrate") or a run
+    of French words."""
+    unknown = unknown if english else [name for name in unknown if _is_name(name, first=True)]
     if unknown:
         return f"No title or abstract in the collection mentions {unknown[0]}."
-    if len(named) != 1:
+    if len(named) != 1 or not english:
         return ""
     paper = named[0]
     counted = counted_unstated(question, paper.abstract)

@@ -356,6 +356,22 @@ def test_listing_fields_of_one_paper(assistant):
     assert len(answer.citations) == sum(p.has_code for p in papers)
 
 
+def test_a_refusal_in_another_language_does_not_quote_its_words_as_missing(assistant):
+    """A question in another language writes its own words, which no abstract has: the refusal does not list them
+    (a run of French words, a German noun read as a name), as it lists an English question's."""
+    paper = next(p for p in load_sources([LISTING]).papers if p.title.startswith("Lookahead Optimizer"))
+    french = "Quelle taille de lot et quel taux d'apprentissage utilise l'article sur Lookahead ?"
+    assert "taille de lot" in evidence.explain_decline(french, [paper], [])
+    assert evidence.explain_decline(french, [paper], [], english=False) == ""
+    german = "Welche Lernrate und welche Batchgröße verwendet das Lookahead-Paper?"
+    assert evidence.explain_decline(german, [paper], ["Lernrate"], english=False) == ""
+    assert evidence.explain_decline(german, [paper], ["Lernrate", "GPT-4"], english=False).endswith("mentions GPT-4.")
+    for question in (french, german):
+        answer = assistant.ask(question)
+        assert answer.route == "not_answerable" and "taille" not in answer.answer and \
+            "Lernrate" not in answer.answer, answer.answer
+
+
 def test_refusals_say_what_the_collection_lacks(assistant):
     answer = assistant.ask("what learning rate and batch size did EMA-PG use?")
     assert answer.route == "not_answerable" and "abstract of “EMA Policy Gradient" in answer.answer
