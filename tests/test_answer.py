@@ -472,6 +472,13 @@ def test_a_place_in_the_author_lists_is_asked_of_every_paper_and_a_month_of_one_
     assert answer.route == "metadata" and answer.answer.startswith(f"{name} is the most common month"), answer.answer
 
 
+def test_the_earliest_paper_with_code_is_asked_of_the_listing(assistant):
+    """"the earliest paper with code" is an extreme of the listing, not a field of the paper the search finds first."""
+    oldest = min((p for p in load_sources([LISTING]).papers if p.has_code and p.date), key=lambda p: p.date)
+    answer = assistant.ask("What is the earliest paper with code?")
+    assert answer.route == "metadata" and [c.title for c in answer.citations] == [oldest.title], answer.answer
+
+
 def test_a_misspelt_listing_word_is_still_the_listing_s_question(assistant):
     answer = assistant.ask("Which is the erliest entry?")
     assert answer.route == "metadata" and "Scalable trust-region method" in answer.answer, answer.answer
