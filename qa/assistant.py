@@ -20,10 +20,10 @@ from .types import Answer, AnswerEvent, Citation, Filters, Hit, Query, Source
 from .citations import CITATION, best_quote, claims_by_citation, cited_numbers, remove_invalid_citations
 from . import answer_sentences, evidence
 from .errors import LLMError, QAError
-from .kinds import COUNT
-from .extractive import (SELECTION, Candidates, SynthesisPlan, answer_one_paper, answer_several,
-                         asks_comparison, clean_sentence, described_comparison, gather_candidates, key_sentences,
-                         plan_synthesis, synthesis_kind, topic_query, without_set_aside, writes)
+from .kinds import COUNT, asks_comparison, synthesis_kind
+from .extractive import (SELECTION, Candidates, SynthesisPlan, answer_one_paper, answer_several, clean_sentence,
+                         described_comparison, gather_candidates, key_sentences, plan_synthesis, topic_query,
+                         without_set_aside, writes)
 from .llm import get_llm
 from .forms import FOREIGN, forms, names_its_category, without_titles
 from .field_counts import dates_apart, dates_compared, shared_authors
@@ -502,7 +502,7 @@ class Assistant:
         ("MuJoCo or Atari"); [] when no name of the question is that rare, or several are and not as a list. Each
         name is searched (its exact word ranks the papers that write it first), so the cost does not grow with the
         collection. Phrases the question quotes are looked for in every abstract, any of them. `counts`: the
-        question asks how many (`extractive.synthesis_kind`)."""
+        question asks how many (`kinds.synthesis_kind`)."""
         # a count is answered by every paper that writes the name, up to the candidates a synthesis reads
         most = SELECTION.pool if counts else SELECTION.most
 
@@ -567,7 +567,7 @@ class Assistant:
 
     def _compared_papers(self, question: str, filters: Filters, history: list[dict] | None = None,
                          compares: bool = False) -> list[Hit]:
-        """The papers a comparison (`compares`: `extractive.asks_comparison`) names, in the question's order:
+        """The papers a comparison (`compares`: `kinds.asks_comparison`) names, in the question's order:
         those the question calls by a name of their own (a title, its head, an acronym: what the router
         recognises), then the things `comparison_targets` reads off the question, found one search each (one search
         for "A and B" favours whichever is easier to match); a follow-up ("how does it differ from X?") adds the

@@ -20,7 +20,7 @@ import numpy as np
 from .chunks import split_sentences
 from .citations import content_words
 from .evidence import count_stating
-from .kinds import COUNT, EVOLUTION, kind_patterns, likeliest_kind, model as kind_model
+from .kinds import COUNT, EVOLUTION, synthesis_kind
 from .papers import Paper
 from .question import COMPARE, MAX_COMPARED, question_names
 from .paper_record import facts_sentence, listing_facts
@@ -28,7 +28,8 @@ from .names import contribution, introduced_name
 from .rerank import SentenceVectors
 from .selection import model as selection_model
 from .sources.latex import LatexError, latex_to_text
-from .text import LINK, MENTIONED, ONE_PAPER_ASKED, forms_listed, quoted_phrases, says, says_name, word_families
+from .text import (LINK, MENTIONED, ONE_PAPER_ASKED, asks_only_the_course, forms_listed, quoted_phrases, says,
+                   says_name, word_families)
 from .threads import as_written, common_thread
 from .types import Hit
 
@@ -365,6 +366,7 @@ SELECTION = Selection()
 class SynthesisPlan:
     kind: str                      # "compare" | "evolution" | "count" | "topic"
     hits: list[Hit] = field(default_factory=list)   # in citation order
+    by_author: bool = False        # one author's papers (`Candidates.by_author`)
 
 
 @dataclass
@@ -458,27 +460,6 @@ def _words(text: str) -> frozenset[str]:
             _words_cache.clear()
         _words_cache[text] = words
     return words
-
-
-def synthesis_kind(question: str, named: int = 0, vector: np.ndarray | None = None) -> str:
-    """"topic", "evolution", "count" or "compare" (a comparison of the `named` papers): from the trained model
-    (qa.kinds) when the question's multilingual-e5 `vector` is given, else from the English patterns."""
-    if vector is not None:
-        return kind_model().kind(vector, kind_patterns(question), named, MAX_COMPARED)
-    if COUNT.search(question):
-        return "count"
-    if COMPARE.search(question) and 2 <= named <= MAX_COMPARED:
-        return "compare"
-    if EVOLUTION.search(question):
-        return "evolution"
-    return "topic"
-
-
-def asks_comparison(question: str, vector: np.ndarray | None = None) -> bool:
-    """Does the question compare things ("Compare A and B", "Vergleiche A und B", "A と B を比較して")?"""
-    if vector is None:
-        return bool(COMPARE.search(question))
-    return likeliest_kind(question, vector) == "compare"
 
 
 _FRAMING = re.compile(r"\b(how (did|has|have|does|do)|when (did|does|do|was|were)|what came (before|after|next)|"
@@ -601,7 +582,7 @@ def plan_synthesis(candidates: Candidates, selection: Selection | None = None) -
     kept = select_papers(candidates, selection)
     if candidates.kind == "evolution":
         kept.sort(key=lambda h: (h.paper.date, h.paper.title))
-    return SynthesisPlan(candidates.kind, kept)
+    return SynthesisPlan(candidates.kind, kept, candidates.by_author)
 
 
 def _unique(hits: list[Hit]) -> list[Hit]:
@@ -675,6 +656,13 @@ def _defining_sentence(paper: Paper, question: str = "", others: list[Paper] | N
         return named[0]
     return next((s for s in sentences if _CONTRIBUTES.search(s)),
                 next((s for s in sentences if not BACKGROUND.search(s)), sentences[0]))
+
+
+def _what_it_brings(paper: Paper) -> str:
+    """The sentence that says what the paper introduces or what its authors do, else "" (not a background one)."""
+    sentences = split_sentences(paper.abstract)
+    named = contribution(paper.title, paper.abstract)
+    return named[0] if named and named[0] in sentences else next((s for s in sentences if _CONTRIBUTES.search(s)), "")
 
 
 def _result_sentence(paper: Paper, exclude: str) -> str:
@@ -765,8 +753,11 @@ def answer_several(question: str, plan: SynthesisPlan, embedder, collection: lis
                     f"({_year(first)}) [1] and most recently {last.title} ({_year(last)}) [{len(papers)}]"
                     f"{thread_text}.")
         pieces.append(lead + "\n")
+        # "how did X's work develop?": what each paper brought, not the sentence closest to a name and some years
+        course_only = plan.by_author and asks_only_the_course(question, papers)
         for n, p in enumerate(papers, 1):
-            sentences = _best_sentences(question, p, embedder, qv, 1, stated(p))
+            brings = _what_it_brings(p) if course_only else ""
+            sentences = [brings] if brings else _best_sentences(question, p, embedder, qv, 1, stated(p))
             quotes.append(sentences[0])
             pieces.append(f"- **{_year(p)}** — {p.title}{_label(p)}: " + " ".join(_cite(s, n) for s in sentences)
                           + "\n")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .question import COMPARE
+from .question import COMPARE, MAX_COMPARED
 from .weights import load_model
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "kind.json"
@@ -71,3 +71,24 @@ class KindModel:
 def model() -> KindModel:
     """The shipped weights, read once per process."""
     return KindModel()
+
+
+def synthesis_kind(question: str, named: int = 0, vector: np.ndarray | None = None) -> str:
+    """"topic", "evolution", "count" or "compare" (a comparison of the `named` papers): from the trained model
+    when the question's multilingual-e5 `vector` is given, else from the English patterns."""
+    if vector is not None:
+        return model().kind(vector, kind_patterns(question), named, MAX_COMPARED)
+    if COUNT.search(question):
+        return "count"
+    if COMPARE.search(question) and 2 <= named <= MAX_COMPARED:
+        return "compare"
+    if EVOLUTION.search(question):
+        return "evolution"
+    return "topic"
+
+
+def asks_comparison(question: str, vector: np.ndarray | None = None) -> bool:
+    """Does the question compare things ("Compare A and B", "Vergleiche A und B", "A と B を比較して")?"""
+    if vector is None:
+        return bool(COMPARE.search(question))
+    return likeliest_kind(question, vector) == "compare"

@@ -303,6 +303,22 @@ def _lone_word(question: str) -> str:
     return left[0] if len(left) == 1 or len(left) > 1 and one_stem(left) else ""
 
 
+# what a question about a body of work's course says of it besides the course itself ("his line of work over time")
+_COURSE_WORDS = frozenset("time line lines contributions collaborations co-authored".split())
+
+
+def asks_only_the_course(question: str, papers: list) -> bool:
+    """A question about how someone's work went over the years that asks about nothing else ("How did Yandong Wen's
+    work develop from 2016 to 2017?"): no word is left once function words, the listing's, those of change and of
+    framing, the years, and the names of the papers' authors are set aside. Of the 136 labelled synthesis questions
+    that ask the course of one author's work, 75 ask only it."""
+    people = {w.lower() for p in papers for name in p.authors for w in re.findall(r"[A-Za-z][\w'’\-]*", name)}
+    words = [re.sub(r"['’]s$", "", w) for w in re.findall(r"[A-Za-z][\w\-'’]*", question)]
+    return bool(_EVOLVES.search(question)) and not [
+        w for w in words if w.lower() not in STOP | _FRAMING | _COURSE_WORDS | people
+        and not _EVOLVES.fullmatch(w) and not _LISTING_WORD.fullmatch(w)]
+
+
 def _theme_stem(word: str) -> str:
     """The start every form of a noun writes: "images" → "image" (not "imag", which "imagination" writes),
     "policies" → "polic", "stochasticity" → "stochastic", "exploration" → "explor", "prediction" → "predict" (which

@@ -482,6 +482,22 @@ def test_what_a_question_sets_aside_does_not_pick_the_sentences(tmp_path_factory
     assert "interpolation directly in the latent space" in answer.answer, answer.answer
 
 
+def test_the_course_of_one_author_s_work_says_what_each_paper_brought(tmp_path_factory):
+    """Face-recognition papers of other groups: "how did X's papers change?" asks nothing but the course of X's work,
+    so each paper's line is what it introduces (the center loss, A-Softmax), not the sentence closest to a name and
+    some years (a result on LFW)."""
+    from qa.text import asks_only_the_course
+
+    faces = _assistant_over(TEST_DATA / "heldout" / "other54_collection.jsonl", tmp_path_factory)
+    mine = [p for p in faces.papers if any("Wen" in a for a in p.authors)]
+    assert asks_only_the_course("How did Yandong Wen's papers change over time?", mine)
+    assert not asks_only_the_course("How did Yandong Wen's use of margins change over time?", mine)
+    answer = faces.ask("How did Yandong Wen's papers change over time?")
+    assert answer.route == "synthesis" and len(answer.citations) >= 2, answer.answer
+    assert "center loss" in answer.answer and "A-Softmax" in answer.answer, answer.answer
+    assert "99.28%" not in answer.answer, answer.answer
+
+
 def test_the_evidence_is_read_from_the_paper_the_question_names():
     """`understand._named_first`: the one paper a question names leads the evidence (and a one-paper answer), even
     where another abstract that writes its name more often ranks first; with none or several named, the search's

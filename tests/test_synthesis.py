@@ -412,7 +412,7 @@ def test_comparison_cites_exactly_the_papers_it_names(assistant):
 def test_the_kind_of_answer_is_read_in_other_languages(assistant):
     """The trained kind model (qa.kinds) over the question's multilingual-e5 vector: a timeline, a count or a table
     in any language, where the English patterns alone read a topic (questions written for this test)."""
-    from qa.extractive import synthesis_kind
+    from qa.kinds import synthesis_kind
 
     encoder = assistant.retriever.multilingual.encoder
     cases = [("Wie hat sich die Arbeit an Weltmodellen im Lauf der Jahre entwickelt?", "evolution"),

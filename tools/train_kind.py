@@ -43,7 +43,7 @@ def labelled_rows() -> list[dict]:
 
 
 def by_patterns(question: str) -> str:
-    """What the English patterns alone say (`extractive.synthesis_kind` before the model), a comparison counted
+    """What the English patterns alone say (`kinds.synthesis_kind` before the model), a comparison counted
     whatever it names."""
     from qa.kinds import kind_patterns
 

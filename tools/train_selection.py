@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import train_intent  # noqa: E402  (the training sets and how their readings are keyed)
 
 L2 = 1.0  # ridge strength on the standardised features (per candidate's loss)
-KINDS = ("topic", "evolution", "count")  # `extractive.synthesis_kind` (a comparison cites what it names)
+KINDS = ("topic", "evolution", "count")  # `kinds.synthesis_kind` (a comparison cites what it names)
 
 
 def _synthesis_rows(path: Path) -> list[dict]:
