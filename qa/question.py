@@ -418,7 +418,8 @@ def asks_listing_form(question: str) -> bool:
 
 # a year written onto a name ("VOC2007", "ILSVRC2013"), or after a name in capitals ("VOC 2012", "WMT 2014"), is
 # part of that name; a CJK counter ("2018年") is not a name
-_GLUED_YEAR = re.compile(r"(?:(?<=[A-Za-z])|(?<=\d-)(?<!\d\d\d\d-))(?:19|20)\d\d(?!\d)")  # "CUB-200-2011"; not "2019-2021"
+# (and after a name and a number: "CUB-200-2011"; not a range, "2019-2021")
+_GLUED_YEAR = re.compile(r"(?:(?<=[A-Za-z])|(?<=\d-)(?<!\d\d\d\d-))(?:19|20)\d\d(?!\d)")
 _NAME_BEFORE_YEAR = re.compile(r"\b([A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z]*)[\s\-]?((?:19|20)\d\d)(?!\d)")
 
 
