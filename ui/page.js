@@ -136,6 +136,17 @@
   }, true);
 
   document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") closeSheet(); });
+  // Enter in an empty question box sends nothing: a second Enter while an answer streams
+  // would otherwise queue an empty question behind it (the Ask button still says it is empty).
+  // Capture phase, so this runs before Gradio's own handler on the textarea.
+  document.addEventListener("keydown", (ev) => {
+    const box = ev.target;
+    if (ev.key === "Enter" && !ev.shiftKey && box.matches && box.matches("#qa-question textarea") &&
+        !box.value.trim()) {
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+    }
+  }, true);
 
   // focus the question on wide screens only, without scrolling (a phone keeps its title in view)
   function focusQuestion(tries) {
