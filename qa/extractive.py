@@ -652,15 +652,12 @@ def _defining_sentence(paper: Paper, question: str = "", others: list[Paper] | N
                        None)
         if by_name:
             return by_name
-    if named and named[0] in sentences:
-        return named[0]
-    return next((s for s in sentences if _CONTRIBUTES.search(s)),
-                next((s for s in sentences if not BACKGROUND.search(s)), sentences[0]))
+    return _what_it_brings(paper) or next((s for s in sentences if not BACKGROUND.search(s)), sentences[0])
 
 
 def _what_it_brings(paper: Paper) -> str:
     """The sentence that says what the paper introduces or what its authors do, else "" (not a background one)."""
-    sentences = split_sentences(paper.abstract)
+    sentences = split_sentences(paper.abstract) or [paper.abstract]
     named = contribution(paper.title, paper.abstract)
     return named[0] if named and named[0] in sentences else next((s for s in sentences if _CONTRIBUTES.search(s)), "")
 

@@ -299,8 +299,15 @@ def _lone_word(question: str) -> str:
     words = re.findall(r"[A-Za-z][\w\-']*", question)
     if any(not w.islower() for w in words[1:]):
         return ""
-    left = [w for w in words if w.lower() not in STOP and w.lower() not in _FRAMING and not _EVOLVES.fullmatch(w)]
+    left = _unframed(words)
     return left[0] if len(left) == 1 or len(left) > 1 and one_stem(left) else ""
+
+
+def _unframed(words: list[str], also: frozenset[str] = frozenset()) -> list[str]:
+    """The words of a question about a course over the years that are left once function words, those of framing
+    and of change (and `also`, lower case) are set aside."""
+    set_aside = STOP | _FRAMING | also
+    return [w for w in words if w.lower() not in set_aside and not _EVOLVES.fullmatch(w)]
 
 
 # what a question about a body of work's course says of it besides the course itself ("his line of work over time")
@@ -312,11 +319,10 @@ def asks_only_the_course(question: str, papers: list) -> bool:
     work develop from 2016 to 2017?"): no word is left once function words, the listing's, those of change and of
     framing, the years, and the names of the papers' authors are set aside. Of the 136 labelled synthesis questions
     that ask the course of one author's work, 102 ask only it (every name on that author's papers set aside)."""
-    people = {w.lower() for p in papers for name in p.authors for w in re.findall(r"[A-Za-z][\w'’\-]*", name)}
-    set_aside = STOP | _FRAMING | _COURSE_WORDS | people
+    people = frozenset(w.lower() for p in papers for name in p.authors
+                       for w in re.findall(r"[A-Za-z][\w'’\-]*", name))
     words = [re.sub(r"['’]s$", "", w) for w in re.findall(r"[A-Za-z][\w\-'’]*", question)]
-    left = [w for w in words if w.lower() not in set_aside and not _EVOLVES.fullmatch(w)
-            and not _LISTING_WORD.fullmatch(w)]
+    left = [w for w in _unframed(words, _COURSE_WORDS | people) if not _LISTING_WORD.fullmatch(w)]
     return bool(_EVOLVES.search(question)) and not left
 
 
