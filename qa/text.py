@@ -209,9 +209,12 @@ def mentioned_phrase(question: str) -> str:
 def _forms_written(question: str) -> list[list[str]]:
     """The lists of forms of one word the question writes out after a verb of writing, before one of appearing, or
     shown as a list."""
-    # a function word is no form of a word: "behavior or behaviors, in either spelling" lists two
-    lists = [[w for w in _LISTED.split(listed) if w.lower() not in STOP] for listed in
-             _FORMS_NAMED.findall(question) + _FORMS_APPEARING.findall(question) + _FORMS_SHOWN.findall(question)]
+    # a function word is no form of a word ("behavior or behaviors, in either spelling" lists two), unless another
+    # word listed is a form of it ("previous or previously")
+    lists = [[w for w in words if w.lower() not in STOP or forms_listed(words) and any(
+        o.lower() != w.lower() and (o.lower().startswith(w.lower()) or w.lower().startswith(o.lower())) for o in words)]
+        for words in (_LISTED.split(listed) for listed in _FORMS_NAMED.findall(question) +
+                      _FORMS_APPEARING.findall(question) + _FORMS_SHOWN.findall(question))]
     return [words for words in lists if len(words) >= 2 and (forms_listed(words) or one_stem(words))]
 
 

@@ -981,6 +981,13 @@ def test_a_count_of_a_written_word_is_every_paper_that_writes_it(assistant):
     framework = {p.title for p in assistant.papers if _re.search(r"(?<![A-Za-z0-9])framework",
                                                                  f"{p.title} {p.abstract}", _re.I)}
     assert answer.route == "synthesis" and {c.title for c in answer.citations} == framework, answer.answer
+    # a word that frames listing questions ("previous") is still a form asked for beside another form of it
+    assert quoted_phrases("How many entries use previous or previously?") == ["previous", "previously"]
+    previous = {p.title for p in assistant.papers if _re.search(r"(?<![A-Za-z0-9])previous(?:ly)?(?![A-Za-z0-9])",
+                                                                 f"{p.title} {p.abstract}", _re.I)}
+    answer = assistant.ask("How many entries use previous or previously?")
+    assert len(previous) > 2 and {c.title for c in answer.citations} == previous, answer.answer
+    assert answer.answer.startswith(f"{len(previous)} papers in the collection write"), answer.answer
 
 
 def test_a_decline_names_what_the_collection_lacks_in_any_script(assistant):
