@@ -31,8 +31,8 @@ from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_c
 from .question import (MAX_COMPARED, alternatives, comparison_targets, fold, given_as_examples, names_paper,
                        parse_filters, question_names)
 from .text import (forms_in_passing, forms_listed, glossed_words, mentioned_phrase, quoted_phrases, says,
-                   without_glosses)
-from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
+                   without_glosses, without_words)
+from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever, run_pattern
 from .router import get_router
 from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back
 from .tokens import count_tokens, truncate_tokens
@@ -528,6 +528,13 @@ class Assistant:
             # the papers that write it are the answer, whether counted or listed ("which abstracts use the word X?");
             # a count is every one of them, however many (27 of 50 abstracts write "propose")
             return holders if len(holders) <= SELECTION.pool or counts else []
+        runs = self.retriever.index().english_runs(question) if counts else []
+        if runs and self.retriever.index().foreign_share(without_words(question, runs)) >= FOREIGN:
+            # a count in another language of the English words it writes ("Koľko záznamov používa slovo challenge
+            # alebo challenging?"): every paper that writes one
+            patterns = [run_pattern(run) for run in runs]
+            return [Hit(p, 0.0, p.title, "") for p in self.papers
+                    if filters.matches(p) and any(w.search(f"{p.title} {p.abstract}") for w in patterns)]
         found = {}
         for name in _whole_names(question, question_names(question), self.papers):
             near = self.retriever.search(name, k=most + 1, filters=filters)

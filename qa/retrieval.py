@@ -20,7 +20,7 @@ from .errors import QAError, StoreError
 from .papers import Paper, Profile
 from .rerank import CANDIDATES, MAX_PAPERS, SentenceVectors, load_vectors, rerank, save_vectors
 from .store import Manifest, PaperStore
-from .text import STOP
+from .text import LISTING_WORD, STOP
 from .types import Filters, Hit
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
@@ -92,6 +92,22 @@ def tokenize(text: str, stemmer=None, written: frozenset[str] | None = None) -> 
     return stemmer.stemWords(words) if stemmer is not None else words
 
 
+_RUN_TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\S")  # words (of any script), or any other mark
+
+
+_INFLECTED = r"(?:e|es|ed|d|s|ing|ings|er|ers|ly|al|ion|ions|tion|tions|ment|ments)?"
+
+
+def run_pattern(phrase: str) -> re.Pattern:
+    """The phrase as a text writes it, its last word in any inflection ("challenge": "challenges", "challenging";
+    "graph neural networks": "graph neural network"), not as the start of a longer word ("quan" in "quantized")."""
+    *head, last = phrase.split()
+    root = next((last[:-len(end)] for end in ("ing", "ed", "es", "s", "e") if last.endswith(end)
+                 and len(last) - len(end) >= 4), last)
+    return re.compile(r"(?<![A-Za-z0-9])" + "".join(re.escape(w) + r"[\s-]" for w in head) + re.escape(root) +
+                      _INFLECTED + r"(?![A-Za-z0-9])", re.IGNORECASE)
+
+
 class _Index:
     """Everything a query needs from one store version, loaded once per version."""
 
@@ -142,6 +158,35 @@ class _Index:
         unknown = sum(len(w) for w in words if not w.isascii() or w.lower() in fixed
                       and not self._known(fixed[w.lower()]))
         return unknown / total
+
+    def english_runs(self, text: str) -> list[str]:
+        """The runs of lower-case English words (or the collection's) in a question written in another language,
+        function words trimmed from their ends ("Koľko záznamov používa slovo challenge alebo challenging?":
+        "challenge", "challenging"), that some paper writes (`run_pattern`); a capitalised word, a word of the
+        question's own language (as written: "recurrentes" is not "recurrent") or one no paper writes ("tai",
+        Finnish "or") ends a run; a run of one word has five letters or more (Malay "mana", "which", is an English
+        word too) and is not the listing's ("abstract")."""
+        runs, run = [], []
+        for token in [*_RUN_TOKEN.findall(text), ""]:
+            if token.isascii() and token.isalpha() and len(token) > 1 and (token.islower() or token.lower() in STOP) \
+                    and token.lower() in self.known_words and (token.lower() in STOP or self._written(token.lower())):
+                run.append(token.lower())
+                continue
+            while run and run[-1] in STOP:
+                run.pop()
+            while run and run[0] in STOP:
+                run.pop(0)
+            phrase = " ".join(run)
+            if len(phrase) >= 5 and phrase not in runs and not LISTING_WORD.fullmatch(phrase) and \
+                    self._written(phrase):
+                runs.append(phrase)
+            run = []
+        return runs
+
+    def _written(self, phrase: str) -> bool:
+        """Some paper writes the phrase (`run_pattern`)."""
+        pattern = run_pattern(phrase)
+        return any(pattern.search(f"{p.title} {p.abstract}") for p in self.papers)
 
     def _known(self, word: str) -> bool:
         """In the lexicon as written, or once an English inflection is dropped ("reconstructs", "rendered")."""

@@ -988,6 +988,22 @@ def test_a_count_of_a_written_word_is_every_paper_that_writes_it(assistant):
     answer = assistant.ask("How many entries use previous or previously?")
     assert len(previous) > 2 and {c.title for c in answer.citations} == previous, answer.answer
     assert answer.answer.startswith(f"{len(previous)} papers in the collection write"), answer.answer
+    # a count in another language of the English words it writes unquoted: every paper that writes one, in any
+    # inflection (Swedish, and Finnish with "tai", "or", which no paper writes, between the two words)
+    from qa.extractive import SELECTION
+
+    for question, written in (
+            ("Hur många sammanfattningar nämner reinforcement learning?", r"reinforcement[\s-]learning"),
+            ("Kuinka monessa tiivistelmässä mainitaan challenge tai challenging?", r"challeng")):
+        writers = {p.title for p in assistant.papers
+                   if _re.search(rf"(?<![A-Za-z0-9]){written}", f"{p.title} {p.abstract}", _re.I)}
+        answer = assistant.ask(question)
+        assert len(writers) > SELECTION.most and {c.title for c in answer.citations} == writers, answer.answer
+        assert answer.answer.startswith(f"{len(writers)} papers in the collection"), answer.answer
+    # not a word of the question's language that English or an inflection shares ("recurrentes", Malay "mana")
+    index = assistant.retriever.index()
+    assert index.english_runs("¿Cuántos artículos usan redes neuronales recurrentes?") == []
+    assert index.english_runs("Abstrak mana saja yang menyebut Amazon?") == []
 
 
 def test_a_decline_names_what_the_collection_lacks_in_any_script(assistant):
