@@ -430,6 +430,11 @@ _UNNAMED_AFTER = re.compile(r",(?!\s*(?:one|an?|the|each|first|both|namely|inclu
                             r"\s+(?:with|in|on|across|from|for|and|where|that|which|to|by|at|under|over|per)\b")
 
 
+# or names them further on ("two fundamental axioms that any such method should obey, called Sensitivity and …"; of
+# the labelled questions a count without names declines, none is so named)
+_NAMING = re.compile(r"\b(?:called|named|termed|dubbed|known as|namely|coined)\b", re.IGNORECASE)
+
+
 def counted_only(question: str, paper: Paper) -> list[str]:
     """The sentences where the paper writes the number of things the question asks which of ("which seven agents
     …?"), when none goes on to name them ("… across seven agents, three Atari games, and …"); else []. A paper
@@ -444,7 +449,7 @@ def counted_only(question: str, paper: Paper) -> list[str]:
                              rf"{noun}s?\b", re.IGNORECASE)
         at = [(s, c) for s in abstract_sentences(paper) if (c := counted.search(s))]
         if not at or not all(_UNNAMED_AFTER.match(s[c.end():]) and not re.search(r"[:(]", s[c.end():])
-                             for s, c in at):
+                             and not _NAMING.search(s[c.end():]) for s, c in at):
             return []
         found.append(at[0][0])
     return found

@@ -1119,6 +1119,14 @@ def test_things_a_paper_only_counts_are_not_named_by_it(assistant):
     assert counted_only("Which three intrinsic objectives are compared?", agents) == []
     assert counted_only("On which three criteria is a report card scored?",
                         next(p for t, p in papers.items() if t.startswith("Report Cards"))) == []
+    # nor is a count the same sentence goes on to name ("…, called …")
+    import dataclasses
+
+    named_later = dataclasses.replace(agents, abstract="We propose two rules that every such method must follow, "
+                                      "called Locality and Symmetry, and test them on images.")
+    assert counted_only("Which two rules does the method follow?", named_later) == []
+    assert counted_only("Which two rules does the method follow?", dataclasses.replace(
+        named_later, abstract="We propose two rules that every such method must follow.")) != []
     answer = assistant.ask("Name the seven agents studied in the paper that scores agents without any reward.")
     assert answer.route == "not_answerable" and "across seven agents" in answer.answer, answer.route_reason
 
