@@ -480,8 +480,12 @@ class Assistant:
                                            [h.paper for h in hits[:SELECTION.pool]], len(self.papers)),
                                        vector=vector)
         if compares and not named and candidates.kind == "topic" and not history:
-            called = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self.router().papers_called_in(question)]
-            candidates = described_comparison(candidates, called or self.reader.described_pair(question, filters))
+            called = [Hit(p, 1.0, "", "", {"named": 1.0}) for p in self.router().papers_called_in(question)] or \
+                self.reader.described_pair(question, filters)
+            # a question in another language that names or describes no two papers: "compare the papers on graph
+            # networks" in Korean asks about a set of papers, which `extractive._ABOUT_MANY` reads only in English
+            if called or self.retriever.index().foreign_share(question) < FOREIGN:
+                candidates = described_comparison(candidates, called)
         return candidates
 
     def _named_paper_first(self, query: Query, hits: list[Hit], filters: Filters) -> list[Hit]:

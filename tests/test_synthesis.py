@@ -599,6 +599,16 @@ def test_two_papers_described_one_by_one_are_compared_side_by_side(assistant):
                                                    "Models"]
 
 
+def test_a_comparison_in_another_language_that_names_no_two_papers_is_about_the_papers_on_its_topic(assistant):
+    """"Vergleiche die Arbeiten über Weltmodelle" asks about the papers on world models, not about two of them picked
+    side by side (a question about "papers" in English is read so too); two papers it names are still compared."""
+    world_models = {p.title for p in assistant.papers if "world model" in f"{p.title} {p.abstract}".lower()}
+    answer = assistant.ask("Vergleiche die Arbeiten über Weltmodelle.")
+    assert answer.route == "synthesis" and not answer.answer.startswith("Side by side"), answer.answer
+    assert {c.title for c in answer.citations} <= world_models, answer.answer
+    assert assistant.ask("Vergleiche POPLIN und Dreamer.").answer.startswith("Side by side: Exploring Model-based")
+
+
 def test_a_paper_called_by_a_name_is_defined_by_the_sentence_that_writes_it(assistant):
     """"How do WMDP and ToolEmu differ?": the WMDP paper releases the benchmark and also develops an unlearning method
     (RMU), which its title does not name; the comparison defines it by the benchmark the question calls it by."""
