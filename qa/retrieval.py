@@ -93,9 +93,7 @@ def tokenize(text: str, stemmer=None, written: frozenset[str] | None = None) -> 
 
 
 _RUN_TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\S")  # words (of any script), or any other mark
-
-
-_INFLECTED = r"(?:e|es|ed|d|s|ing|ings|er|ers|ly|al|ion|ions|tion|tions|ment|ments)?"
+_INFLECTED = r"(?:e|es|ed|d|s|ing|ings|er|ers|ly|al|ion|ions|tion|tions|ment|ments)?"  # what may end a word written
 
 
 def run_pattern(phrase: str) -> re.Pattern:

@@ -209,12 +209,12 @@ def mentioned_phrase(question: str) -> str:
 def _forms_written(question: str) -> list[list[str]]:
     """The lists of forms of one word the question writes out after a verb of writing, before one of appearing, or
     shown as a list."""
+    listed = [_LISTED.split(words) for words in _FORMS_NAMED.findall(question) + _FORMS_APPEARING.findall(question)
+              + _FORMS_SHOWN.findall(question)]
     # a function word is no form of a word ("behavior or behaviors, in either spelling" lists two), unless another
     # word listed is a form of it ("previous or previously")
-    lists = [[w for w in words if w.lower() not in STOP or forms_listed(words) and any(
-        o.lower() != w.lower() and (o.lower().startswith(w.lower()) or w.lower().startswith(o.lower())) for o in words)]
-        for words in (_LISTED.split(listed) for listed in _FORMS_NAMED.findall(question) +
-                      _FORMS_APPEARING.findall(question) + _FORMS_SHOWN.findall(question))]
+    lists = [[w for w in words if w.lower() not in STOP or any(forms_listed([w, o]) for o in words)]
+             for words in listed]
     return [words for words in lists if len(words) >= 2 and (forms_listed(words) or one_stem(words))]
 
 
@@ -349,7 +349,7 @@ def _theme_stem(word: str) -> str:
 # the full-width ones of Chinese and Japanese: "不确定性（uncertainty）")
 _GLOSS = re.compile(r"[(（]\s*([A-Za-z][A-Za-z\-]+(?:\s*(?:,|/|\bor\b)\s*[A-Za-z][A-Za-z\-]+){0,3})\s*[)）]")
 LISTING_WORD = re.compile(r"(?:paper|abstract|entr(?:y|ie)|title|work|article|record|publication|listing)s?",
-                           re.IGNORECASE)
+                          re.IGNORECASE)
 
 
 def without_glosses(question: str) -> str:
