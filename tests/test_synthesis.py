@@ -444,6 +444,20 @@ def test_an_evolution_question_in_another_language_gets_a_timeline(assistant):
     assert answer.answer.startswith(f"{len(years)} papers trace this from {years[0]} to {years[-1]}")
 
 
+def test_a_course_over_two_years_written_in_english_gets_a_timeline(assistant):
+    """"How has the study of sample efficiency developed … from 2017 to 2020?": the kind model reads a topic from e5
+    (and the answer was one paper); the English pattern of a course and the span of years make it a timeline."""
+    from qa.kinds import MAX_COMPARED, kind_patterns, model
+
+    question = "How has the study of sample efficiency developed in the listing from 2017 to 2020?"
+    encoder = assistant.retriever.multilingual.encoder
+    assert model().kind(encoder.query(question), kind_patterns(question), 0, MAX_COMPARED) == "topic"
+    answer = assistant.ask(question)
+    years = [int(y) for y in re.findall(r"^- \*\*(\d{4})\*\*", answer.answer, re.MULTILINE)]
+    assert len(years) >= 2 and years == sorted(years) and 2017 <= years[0] and years[-1] <= 2020, answer.answer
+    assert answer.answer.startswith(f"{len(years)} papers trace this from"), answer.answer
+
+
 def test_a_kind_model_for_other_kinds_is_refused_in_one_line(tmp_path):
     import json
 
