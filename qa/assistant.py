@@ -532,6 +532,10 @@ class Assistant:
             # the papers that write it are the answer, whether counted or listed ("which abstracts use the word X?");
             # a count is every one of them, however many (27 of 50 abstracts write "propose")
             return holders if len(holders) <= SELECTION.pool or counts else []
+        if counts and (phrase := mentioned_phrase(question)) and len(holders := writing([phrase])) >= 2:
+            # "how many abstracts mention sparse rewards?": the papers that write the phrase, when two or more do
+            # (not the nearest papers the selection keeps: "human evaluation" was counted 6 where 2 write it)
+            return holders
         runs = self.retriever.index().english_runs(question) if counts else []
         if runs and self.retriever.index().foreign_share(without_words(question, runs)) >= FOREIGN:
             # a count in another language of the English words it writes ("Koľko záznamov používa slovo challenge

@@ -1000,6 +1000,13 @@ def test_a_count_of_a_written_word_is_every_paper_that_writes_it(assistant):
         answer = assistant.ask(question)
         assert len(writers) > SELECTION.most and {c.title for c in answer.citations} == writers, answer.answer
         assert answer.answer.startswith(f"{len(writers)} papers in the collection"), answer.answer
+    # in English, a phrase a count mentions: every paper that writes it, not the nearest papers (16 write this one)
+    for question, written in (("How many entries talk about human evaluation?", r"human[\s-]evaluation"),
+                              ("How many abstracts mention reinforcement learning?", r"reinforcement[\s-]learning")):
+        writers = {p.title for p in assistant.papers
+                   if _re.search(rf"(?<![A-Za-z0-9]){written}", f"{p.title} {p.abstract}", _re.I)}
+        answer = assistant.ask(question)
+        assert len(writers) >= 2 and {c.title for c in answer.citations} == writers, answer.answer
     # not a word of the question's language that English or an inflection shares ("recurrentes", Malay "mana")
     index = assistant.retriever.index()
     assert index.english_runs("¿Cuántos artículos usan redes neuronales recurrentes?") == []
