@@ -51,7 +51,8 @@ PAPER_FACT = re.compile("|".join(f"(?:{p.pattern})" for p in (PAPER_DATE, PAPER_
 # ... asked of the collection rather than of one paper
 COLLECTION_WIDE = re.compile(r"\bpapers\b|\bwhich (?:paper|one)s?\b|\bwhat papers?\b|\bhow many\b|\bany\b(?! code)|"
                              r"\blist\b|\ball\b|\bof (?:them|those|these)\b|\beach\b|\bevery\b|\bmost\b|\bfirst\b|"
-                             r"\blatest\b|\bnewest\b|\boldest\b|\bearliest\b|\bother\b|\belse\b")
+                             r"\blatest\b|\bnewest\b|\boldest\b|\bearliest\b|\bother\b|\belse\b|"
+                             r"\b(?:the|its|his|her|their) only\b|\bsole\b")  # "the only paper filed under AI"
 _YEAR = r"((?:19|20)\d{2})"
 _AUTHOR_VERBS = "work|works|worked|publish|published|write|wrote|study|studied|do|did|propose|proposed"
 

@@ -479,6 +479,15 @@ def test_the_earliest_paper_with_code_is_asked_of_the_listing(assistant):
     assert answer.route == "metadata" and [c.title for c in answer.citations] == [oldest.title], answer.answer
 
 
+def test_the_only_paper_of_a_category_is_asked_of_the_listing(assistant):
+    """"Which is the only paper filed under the CV category?" picks papers from the listing by their category (here
+    two, which the answer says), not the category of the paper the search finds first."""
+    cv = [p.title for p in load_sources([LISTING]).papers if p.category == "CV"]
+    answer = assistant.ask("Which is the only paper filed under the CV category?")
+    assert answer.route == "metadata" and sorted(c.title for c in answer.citations) == sorted(cv), answer.answer
+    assert answer.answer.startswith(f"The listing has {len(cv)} papers (category CV)"), answer.answer
+
+
 def test_a_misspelt_listing_word_is_still_the_listing_s_question(assistant):
     answer = assistant.ask("Which is the erliest entry?")
     assert answer.route == "metadata" and "Scalable trust-region method" in answer.answer, answer.answer
