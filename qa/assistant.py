@@ -505,7 +505,8 @@ class Assistant:
         papers do ("which papers use MuJoCo?"; for a count, up to `SELECTION.pool`), or any of the names it lists
         ("MuJoCo or Atari"); [] when no name of the question is that rare, or several are and not as a list. Each
         name is searched (its exact word ranks the papers that write it first), so the cost does not grow with the
-        collection. Phrases the question quotes are looked for in every abstract, any of them. `counts`: the
+        collection. Phrases the question quotes are looked for in every abstract, any of them; so, for a count, are
+        the phrase it mentions and the English words a question in another language writes. `counts`: the
         question asks how many (`kinds.synthesis_kind`)."""
         # a count is answered by every paper that writes the name, up to the candidates a synthesis reads
         most = SELECTION.pool if counts else SELECTION.most

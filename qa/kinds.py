@@ -81,8 +81,9 @@ def synthesis_kind(question: str, named: int = 0, vector: np.ndarray | None = No
         kind = model().kind(vector, kind_patterns(question), named, MAX_COMPARED)
         # "how has the study of X developed from 2019 to 2024?": a course asked in English over a span of years, which
         # e5 may read as a topic (of the 298 labelled questions that write both, the model read 2 so, both courses)
-        return "evolution" if kind == "topic" and EVOLUTION.search(question) and len(_YEAR.findall(question)) >= 2 \
-            else kind
+        if kind == "topic" and EVOLUTION.search(question) and len(_YEAR.findall(question)) >= 2:
+            return "evolution"
+        return kind
     if COUNT.search(question):
         return "count"
     if COMPARE.search(question) and 2 <= named <= MAX_COMPARED:
