@@ -14,8 +14,8 @@ from .papers import MONTHS, Paper, Profile
 from .question import (AUTHOR_PLACE, AUTHORS_ON_N, AUTHOR_EXTREME, AUTHOR_SHOWN, AVERAGE, BUSIEST_YEAR, CATEGORY_NAMES,
                        COLLECTION_WIDE, HOW_LONG, OTHER_TIME, PAPER_FACT, PAPER_MOST_PEOPLE, PEOPLE, PER_MONTH,
                        PER_PAPER_CITATIONS, SAME_DAY, SET_ASIDE, SETS_APART, SHARE, code_filter, compares_years,
-                       find_affiliation, find_affiliations, find_author, fold, listing_terms, named_years,
-                       parse_category, parse_years, without_name_years)
+                       find_affiliation, find_affiliations, find_author, fold, listing_terms, mended_months,
+                       named_years, parse_category, parse_years, without_name_years)
 from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bounded, authors_on, categories_compared,
                            complete_lists, dated_without_year, distinct_years, listing as _listing, names_owner,
                            owner_shown, paper_month, per_year_lines, papers_with_affiliation, parts_compared,
@@ -183,7 +183,7 @@ def _months(question: str) -> tuple[str, set[int], tuple[tuple[int, int], tuple[
     """The months a question names ("papers from May 2023", "posted in December", "in January, February or March",
     "between July and December 2022"): how the answer describes them, their numbers 1-12, and the first and last
     (year, month) of a span written with two years ("from July 2021 to March 2022"); None when it names none."""
-    q = fold(question)
+    q = mended_months(fold(question))
     if not re.search(r"\b(published|released|came out|come out|posted|appeared|submitted|dated|from|in|during|"
                      r"between|fall)\b", q):
         return None

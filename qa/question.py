@@ -5,11 +5,13 @@ against the collection, so only authors and categories that exist are used.
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import unicodedata
 
-from .papers import Paper
+from .embeddings import english_words
+from .papers import MONTHS, Paper
 from .retrieval import STOPWORDS
 from .text import CASED, dating_year
 from .types import Filters
@@ -55,6 +57,26 @@ COLLECTION_WIDE = re.compile(r"\bpapers\b|\bwhich (?:paper|one)s?\b|\bwhat paper
                              r"\b(?:the|its|his|her|their) only\b|\bsole\b")  # "the only paper filed under AI"
 _YEAR = r"((?:19|20)\d{2})"
 _AUTHOR_VERBS = "work|works|worked|publish|published|write|wrote|study|studied|do|did|propose|proposed"
+
+
+_MONTH_NAMES = [m.lower() for m in MONTHS]
+
+
+@functools.cache
+def _english() -> frozenset[str]:
+    return english_words()
+
+
+def mended_months(text: str) -> str:
+    """The (folded) text with each month misspelt or spelt as a close language does ("octber", "decmeber",
+    "dezember", "octobre") written as the month: a word of six letters or more, no English word, close to one."""
+    def mend(match: re.Match) -> str:
+        word = match.group(0)
+        if word in _MONTH_NAMES or word in _english():
+            return word
+        close = difflib.get_close_matches(word, _MONTH_NAMES, n=1, cutoff=0.8)
+        return close[0] if close else word
+    return re.sub(r"\b[a-z]{6,}\b", mend, text)
 
 
 @functools.lru_cache(maxsize=8192)  # the same titles and names are folded for every question

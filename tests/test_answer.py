@@ -488,6 +488,18 @@ def test_the_only_paper_of_a_category_is_asked_of_the_listing(assistant):
     assert answer.answer.startswith(f"The listing has {len(cv)} papers (category CV)"), answer.answer
 
 
+def test_a_misspelt_month_is_still_the_month(assistant):
+    """"from Septmber through December 2020": the misspelt month opens the span, not December alone."""
+    from qa.question import mended_months
+
+    assert mended_months("from septmber through decmeber, a match in march") == \
+        "from september through december, a match in march"
+    dated = [p for p in load_sources([LISTING]).papers if p.year == 2020 and p.date and 9 <= int(p.date[5:7]) <= 12]
+    answer = assistant.ask("How many entries are dated from Septmber through December 2020?")
+    assert answer.route == "metadata" and len(answer.citations) == len(dated) > 1, answer.answer
+    assert answer.answer.startswith(f"{len(dated)} papers in the listing match"), answer.answer
+
+
 def test_a_misspelt_listing_word_is_still_the_listing_s_question(assistant):
     answer = assistant.ask("Which is the erliest entry?")
     assert answer.route == "metadata" and "Scalable trust-region method" in answer.answer, answer.answer
