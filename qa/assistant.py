@@ -32,7 +32,7 @@ from .question import (MAX_COMPARED, alternatives, comparison_targets, fold, giv
                        parse_filters, question_names)
 from .text import (forms_in_passing, forms_listed, glossed_words, mentioned_phrase, quoted_phrases, says,
                    without_glosses, without_words)
-from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever, run_pattern
+from .retrieval import MIN_FOREIGN, MULTILINGUAL_MAX_PAPERS, Retriever
 from .router import get_router
 from .understand import FOLLOW_UP, Reader, dangling_reference, refers_back
 from .tokens import count_tokens, truncate_tokens
@@ -537,13 +537,13 @@ class Assistant:
             # "how many abstracts mention sparse rewards?": the papers that write the phrase, when two or more do
             # (not the nearest papers the selection keeps: "human evaluation" was counted 6 where 2 write it)
             return holders
-        runs = self.retriever.index().english_runs(question) if counts else []
-        if runs and self.retriever.index().foreign_share(without_words(question, runs)) >= FOREIGN:
+        index = self.retriever.index()
+        # (an English question, with no word outside English, is not read for runs)
+        runs = index.english_runs(question) if counts and index.foreign_share(question) > 0 else []
+        if runs and index.foreign_share(without_words(question, runs)) >= FOREIGN:
             # a count in another language of the English words it writes ("Koľko záznamov používa slovo challenge
             # alebo challenging?"): every paper that writes one
-            patterns = [run_pattern(run) for run in runs]
-            return [Hit(p, 0.0, p.title, "") for p in self.papers
-                    if filters.matches(p) and any(w.search(f"{p.title} {p.abstract}") for w in patterns)]
+            return [Hit(p, 0.0, p.title, "") for p in index.papers_writing(runs) if filters.matches(p)]
         found = {}
         for name in _whole_names(question, question_names(question), self.papers):
             near = self.retriever.search(name, k=most + 1, filters=filters)

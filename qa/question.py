@@ -62,17 +62,12 @@ _AUTHOR_VERBS = "work|works|worked|publish|published|write|wrote|study|studied|d
 _MONTH_NAMES = [m.lower() for m in MONTHS]
 
 
-@functools.cache
-def _english() -> frozenset[str]:
-    return english_words()
-
-
 def mended_months(text: str) -> str:
     """The (folded) text with each month misspelt or spelt as a close language does ("octber", "decmeber",
     "dezember", "octobre") written as the month: a word of six letters or more, no English word, close to one."""
     def mend(match: re.Match) -> str:
         word = match.group(0)
-        if word in _MONTH_NAMES or word in _english():
+        if word in _MONTH_NAMES or word in english_words():
             return word
         close = difflib.get_close_matches(word, _MONTH_NAMES, n=1, cutoff=0.8)
         return close[0] if close else word

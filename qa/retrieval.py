@@ -181,10 +181,13 @@ class _Index:
             run = []
         return runs
 
+    def papers_writing(self, phrases: list[str]) -> list[Paper]:
+        """The papers whose title or abstract writes one of the phrases (`run_pattern`)."""
+        patterns = [run_pattern(phrase) for phrase in phrases]
+        return [p for p in self.papers if any(w.search(f"{p.title} {p.abstract}") for w in patterns)]
+
     def _written(self, phrase: str) -> bool:
-        """Some paper writes the phrase (`run_pattern`)."""
-        pattern = run_pattern(phrase)
-        return any(pattern.search(f"{p.title} {p.abstract}") for p in self.papers)
+        return bool(self.papers_writing([phrase]))
 
     def _known(self, word: str) -> bool:
         """In the lexicon as written, or once an English inflection is dropped ("reconstructs", "rendered")."""
