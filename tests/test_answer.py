@@ -153,6 +153,18 @@ def test_more_bibliographic_wordings(assistant):
     answer = assistant.ask("Which papers came out from July 2021 to March 2022?")
     spanned = {p.title for p in papers if "2021-07" <= p.date[:7] <= "2022-03"}
     assert {c.title for c in answer.citations} == spanned and spanned, answer.answer
+    # one month of a year as a bound, the other a year or open (not the years the words read alone, "year 2022")
+    months = [p.date[:7] for p in papers]
+    for question, count in (("How many papers since March 2021?", sum(m >= "2021-03" for m in months)),
+                            ("How many papers were published after October 2022?", sum(m >= "2022-11" for m in months)),
+                            ("How many papers came out before May 2020?", sum(m <= "2020-04" for m in months)),
+                            ("How many entries are dated from January 2021 until the end of 2022?",
+                             sum("2021-01" <= m <= "2022-12" for m in months)),
+                            ("How many papers appeared between 2019 and March 2021?",
+                             sum("2019-01" <= m <= "2021-03" for m in months)),
+                            ("How many papers from May 2023?", sum(m == "2023-05" for m in months))):
+        answer = assistant.ask(question)
+        assert answer.route == "metadata" and answer.answer.startswith(f"{count} papers"), (question, answer.answer)
     answer = assistant.ask("How many unique first authors does the listing show?")
     firsts = {p.authors[0] for p in papers if p.authors}
     assert answer.answer.startswith(f"{len(firsts)} different people are the first author"), answer.answer
