@@ -572,7 +572,9 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         lead = ", ".join(parts[:-1]) + " and " + parts[-1]
         top = max(len(ps) for ps in per_year.values())
         most = [str(y) for y, ps in per_year.items() if len(ps) == top]
-        verdict = (f" {most[0]} has the most." if len(most) == 1 else
+        fewer = [(y, len(ps)) for y, ps in per_year.items() if len(ps) < top]
+        verdict = (f" {most[0]} has {top - fewer[0][1]} more than {fewer[0][0]}." if len(per_year) == 2 and fewer else
+                   f" {most[0]} has the most." if len(most) == 1 else
                    f" {' and '.join(most)} have the same number." if len(most) == len(per_year) else
                    f" {' and '.join(most)} have the most.")
         return MetadataAnswer(f"The listing has {lead}{scope_text() if unscoped.active else ''}.{verdict}\n" +

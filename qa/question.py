@@ -96,7 +96,7 @@ PER_MONTH = re.compile(r"\b(?:which|what) months?\b|\b(?:per|each|by|every) mont
                         r"\bmonthly\b|\bmonths?\b.{0,30}\b(?:most|busiest|fewest)\b|\bcalendar months?\b|"
                         r"\b(?:busiest|quietest|peak|most (?:productive|prolific|active)) months?\b")
 COMPARED = re.compile(r"\bcompared?\b|\bversus\b|\bvs\.?(?!\w)|\bagainst\b|\bthan\b|\bor\b|\bdifference\b|"
-                       r"\bcompar")
+                       r"\bcompar|\bcontrast")
 
 
 # a year ranked by its number of papers ("which year was his busiest?", "his most prolific year")
@@ -137,7 +137,7 @@ SAME_DAY = re.compile(r"\bsame (?:exact |publication |release |posting |submissi
 DAY_OF_YEAR = re.compile(r"\byears? apart\b|\bdifferent years\b|\bany year\b|\bcalendar (?:day|date)\b|"
                          r"\bday of the year\b|\bsame (?:month and day|day and month)\b")
 # how much was published in several named years, compared ("more stuff in 2019 or 2020?")
-_HOW_MUCH = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bmore\b|\bfewer\b|\bless\b|\bbusier\b|"
+_HOW_MUCH = re.compile(r"\bhow many\b|\bnumbers? of\b|\bcounts?\b|\bmore\b|\bfewer\b|\bless\b|\bbusier\b|"
                        r"\bproductive\b|\bprolific\b")
 
 
@@ -454,6 +454,9 @@ def without_name_years(question: str, papers: list[Paper]) -> str:
 def parse_years(question: str) -> tuple[int | None, int | None]:
     """(year_from, year_to) found in the question, inclusive; (None, None) when none."""
     q = _GLUED_YEAR.sub("", fold(question))
+    decades = re.findall(r"(?<!\d)((?:19|20)\d0)'?s\b", q)
+    if len(decades) == 1 and len(re.findall(rf"(?<!\d){_YEAR}(?!\d)", q)) == 1:  # "in the 2010s": its ten years
+        return int(decades[0]), int(decades[0]) + 9
     if m := re.search(rf"\bbetween {_YEAR} and {_YEAR}\b", q) or re.search(rf"\bfrom {_YEAR} (?:to|until|through|-) {_YEAR}\b", q) \
             or re.search(rf"\b{_YEAR}\s*(?:-|–|to)\s*{_YEAR}\b", q):
         a, b = int(m.group(1)), int(m.group(2))

@@ -254,7 +254,15 @@ def test_reworded_counts_are_computed(assistant):
     answer = assistant.ask("did he put out more stuff in 2019 or 2020?")
     more = 2019 if per_year[2019] > per_year[2020] else 2020
     assert answer.route == "metadata" and f"{per_year[2019]} papers in 2019" in answer.answer
-    assert f"{per_year[2020]} papers in 2020" in answer.answer and f"{more} has the most" in answer.answer
+    less = 2020 if more == 2019 else 2019
+    assert f"{per_year[2020]} papers in 2020" in answer.answer and \
+        f"{more} has {per_year[more] - per_year[less]} more than {less}" in answer.answer, answer.answer
+    answer = assistant.ask("Contrast the paper counts of 2019 and 2021.")  # counts contrasted, not a span of years
+    assert f"{per_year[2019]} papers in 2019" in answer.answer and f"{per_year[2021]} papers in 2021" in answer.answer
+    for question, decade in (("How many papers were written in the 2010s?", 2010), ("How many in the 2020s?", 2020)):
+        answer = assistant.ask(question)  # a decade is its ten years
+        count = sum(n for y, n in per_year.items() if decade <= y <= decade + 9)
+        assert answer.answer.startswith(f"{count} papers") and f"years {decade}–{decade + 9}" in answer.answer
     busiest = max(per_year, key=lambda y: (per_year[y], y))
     for question in ("which year was his busiest?", "What was his most prolific year?",
                      "What year had the largest number of listed papers?"):
