@@ -684,3 +684,31 @@ def _shared_months(selected: list[Paper], scope_text: str, yearly: bool) -> Meta
                           f"{' (of any year)' if yearly else ''} in the listing{scope_text} "
                           f"{'has' if len(shared) == 1 else 'have'} more than one paper, busiest first:\n" +
                           "\n".join(lines), cited)
+
+
+# two sides of one line counted: before and after a year, with and without code
+_BEFORE_OR_AFTER = re.compile(r"\b(?:before|earlier than|prior to) or (?:after|later than|since)\s+((?:19|20)\d\d)\b|"
+                              r"\b(?:after|later than|since) or (?:before|earlier than|prior to)\s+((?:19|20)\d\d)\b")
+_CODE_OR_NOT = re.compile(r"\bwith(?:out)? (?:released |public )?code\b[^?.]{0,30}\b(?:or|than|versus|vs\.?|compared)\s+"
+                          r"(?:to |with )?(?:those |ones |papers |entries )?with(?:out)?\b|\bcode or not\b")
+
+
+def sides_compared(q: str, papers: list[Paper], scope_text: str) -> MetadataAnswer | None:
+    """"Were more papers published before or after 2021?", "are there more papers with code or without?": both
+    sides counted over `papers` (the scope without the year or code the question's words read alone)."""
+    if m := _BEFORE_OR_AFTER.search(q):
+        year = int(m.group(1) or m.group(2))
+        before, after = sum(p.year < year for p in papers), sum(p.year > year for p in papers)
+        during = sum(p.year == year for p in papers)
+        side = "before" if before > after else "after"
+        verdict = f"{abs(before - after)} more came out {side} it" if before != after else "as many before as after"
+        return MetadataAnswer(f"The listing has {plural(before, 'paper')} from before {year} and {after} from after it"
+                              f"{scope_text}, {during} from {year} itself: {verdict}.")
+    if _CODE_OR_NOT.search(q):
+        coded = sum(bool(p.has_code) for p in papers)
+        side = "with" if coded > len(papers) - coded else "without"
+        verdict = (f"{abs(2 * coded - len(papers))} more {side} code" if 2 * coded != len(papers)
+                   else "as many with code as without")
+        return MetadataAnswer(f"Of the {plural(len(papers), 'paper')} in the listing{scope_text}, {coded} are marked "
+                              f"as having code and {len(papers) - coded} are not: {verdict}.")
+    return None

@@ -22,7 +22,7 @@ from .field_counts import (LIST_LIMIT, NUMBER_WORDS, author_extremes, authors_bo
                            plural as _plural, positions_of, lengths_bounded, role_asked, at_role,
                            same_author as _same_author, shared_dates, months_of_year, title_extremes, titles_with,
                            within_bound, year_parts, affiliations_each, name_forms, names_person, nth_extreme,
-                           papers_of_most, span as _span, by_person)
+                           papers_of_most, span as _span, by_person, sides_compared)
 from .paper_record import (ORDINALS, PLACES, authors_of, facts_of, facts_sentence, listing_facts,
                            newest_first)
 from .month_spans import in_span, months_named
@@ -36,8 +36,17 @@ _COUNTING = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|combien|cu[aá]nto
 # years above or below a number of papers ("in which years did he publish more than 5 papers?")
 _YEARS_OVER = re.compile(r"\byears?\b.{0,40}\b(more than|over|above|at least|fewer than|less than|under|at most)\s+"
                          r"(\d+)\s+(?:papers?|publications?|articles?)\b")
+# "in the last three years": the newest years the listing has papers from (a listing of past work is not dated today)
+_RECENT_YEARS = re.compile(r"\b(?:last|past|previous|most recent|latest)\s+(\d{1,2}|" + "|".join(NUMBER_WORDS) +
+                           r")\s+years\b")
+
+
 def _stated_scope(question: str, papers: list[Paper], owner: str) -> Filters:
     year_from, year_to = parse_years(without_name_years(question, papers))
+    recent = _RECENT_YEARS.search(fold(question)) if year_from is None and year_to is None else None
+    if recent and (years := [p.year for p in papers if p.year]):
+        n = NUMBER_WORDS.get(recent.group(1)) or int(recent.group(1))
+        year_from, year_to = max(years) - n + 1, max(years)
     return Filters(year_from=year_from, year_to=year_to, category=parse_category(question, papers),
                    author=find_author(question, papers, exclude=owner), has_code=code_filter(question, loose=True))
 
@@ -554,6 +563,10 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         fewest = bool(re.search(r"fewest|fewer|least|less|smallest|shortest", m.group(0)))
         return author_extremes(selected, fewest, scope_text())
 
+    unsided = replace(scope, year_from=given.year_from, year_to=given.year_to, has_code=given.has_code)
+    if found := sides_compared(q, [p for p in papers if unsided.matches(p) and (not among or p in among)],
+                               f" ({unsided.describe()})" if unsided.describe() else ""):
+        return found
     # several years compared ("how many papers in 2019 compared with 2023?")
     years = sorted(set(named_years(q)) & {p.year for p in papers})
     if len(years) >= 2 and compares_years(q) and not given.year_from and not given.year_to:
@@ -650,8 +663,8 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
                  for line, year in zip(lines, sorted(counts, reverse=True))]
         return MetadataAnswer(f"{lead}Papers per year{scope_text()}:\n" + "\n".join(lines), extreme)
 
-    # newest / oldest; q is folded: accents are gone ("más reciente" -> "mas reciente")
-    newest = re.search(r"\b(most recent(?:ly)?|latest|newest|last)\b|mas recientes?|plus recent|neueste|nieuwste|"
+    # newest / oldest; q is folded: accents are gone ("más reciente" -> "mas reciente"); not "in the last three years"
+    newest = not _RECENT_YEARS.search(q) and re.search(r"\b(most recent(?:ly)?|latest|newest|last)\b|mas recientes?|plus recent|neueste|nieuwste|"
                        r"\bmore recent\b|\bnewer\b|"
                        r"meest recente|piu recent|mais recente|последн|новейш|самая новая|最新|가장 최근|احدث|सबसे नया|en yeni|moi nhat", q)
     # "the first to collect diamonds", "the first of its kind": a claim an abstract makes, not the listing's order (of

@@ -259,6 +259,17 @@ def test_reworded_counts_are_computed(assistant):
         f"{more} has {per_year[more] - per_year[less]} more than {less}" in answer.answer, answer.answer
     answer = assistant.ask("Contrast the paper counts of 2019 and 2021.")  # counts contrasted, not a span of years
     assert f"{per_year[2019]} papers in 2019" in answer.answer and f"{per_year[2021]} papers in 2021" in answer.answer
+    # both sides of a line counted, and the listing's newest years
+    answer = assistant.ask("Were more papers published before or after 2021?")
+    before, after = sum(p.year < 2021 for p in papers), sum(p.year > 2021 for p in papers)
+    assert answer.route == "metadata" and f"{before} papers from before 2021 and {after} from after it" in answer.answer
+    answer = assistant.ask("Are there more papers with code or without code?")
+    coded = sum(bool(p.has_code) for p in papers)
+    assert f"{coded} are marked as having code and {len(papers) - coded} are not" in answer.answer, answer.answer
+    newest = max(p.year for p in papers)
+    answer = assistant.ask("How many papers did he publish in the last three years?")
+    assert answer.answer.startswith(f"{sum(p.year > newest - 3 for p in papers)} papers") and \
+        f"years {newest - 2}–{newest}" in answer.answer, answer.answer
     for question, decade in (("How many papers were written in the 2010s?", 2010), ("How many in the 2020s?", 2020)):
         answer = assistant.ask(question)  # a decade is its ten years
         count = sum(n for y, n in per_year.items() if decade <= y <= decade + 9)
