@@ -402,7 +402,18 @@ def authors_on(q: str, selected: list[Paper], scope_text: str, owner: str = "") 
     if not m:
         return None
     n = NUMBER_WORDS.get(m.group(1)) or int(m.group(1))
-    more = "or more" in m.group(0) or "at least" in m.group(0)
+    said = m.group(0)
+    # (papers each name counts, the bound as the answer says it)
+    if "or more" in said or "at least" in said:
+        within, bound = (lambda k: k >= n), f"{n} or more"
+    elif re.search(r"\b(?:more than|over) ", said):
+        within, bound = (lambda k: k > n), f"more than {n}"
+    elif re.search(r"\b(?:fewer|less) than ", said):
+        within, bound = (lambda k: k < n), f"fewer than {n}"
+    elif re.search(r"\b(?:at most|no more than) ", said):
+        within, bound = (lambda k: k <= n), f"at most {n}"
+    else:
+        within, bound = (lambda k: k == n), f"exactly {n}"
     counts: dict[str, list[Paper]] = {}
     shown: dict[tuple[str, str] | None, str] = {}  # each person under the first spelling met
     left_out = owner if re.search(r"\bco-?authors?\b", q) else ""
@@ -411,20 +422,19 @@ def authors_on(q: str, selected: list[Paper], scope_text: str, owner: str = "") 
         for a in at_role(p, role):
             if not (left_out and same_author(a, left_out)):
                 counts.setdefault(shown.setdefault(author_key(a), a), []).append(p)
-    found = sorted((a for a, ps in counts.items() if (len(ps) >= n if more else len(ps) == n)),
-                   key=lambda a: (-len(counts[a]), a))
-    bound = f"{n} or more" if more else f"exactly {n}"
+    found = sorted((a for a, ps in counts.items() if within(len(ps))), key=lambda a: (-len(counts[a]), a))
+    noun = "paper" if n == 1 and "or more" not in bound else "papers"
     note = "" if role == "first" else (" The listing shows at most three names on some papers (“et al.”), so these "
                                        "are counts of the names shown.")
     placed = f" as {role} author" if role else ""
     if not found:
-        return MetadataAnswer(f"No author is shown{placed} on {bound} papers in the listing{scope_text}.{note}")
+        return MetadataAnswer(f"No author is shown{placed} on {bound} {noun} in the listing{scope_text}.{note}")
     cited = [p for p in selected if any(p in counts[a] for a in found)][:LIST_LIMIT]
     number = {p.paper_id: i for i, p in enumerate(cited, 1)}
     lines = [f"- {a}: {plural(len(counts[a]), 'paper')}" + "".join(f" [{number[p.paper_id]}]" for p in counts[a]
                                                                      if p.paper_id in number) for a in found]
     are = "is" if len(found) == 1 else "are"
-    return MetadataAnswer(f"{plural(len(found), 'author')} {are} shown{placed} on {bound} papers in the listing"
+    return MetadataAnswer(f"{plural(len(found), 'author')} {are} shown{placed} on {bound} {noun} in the listing"
                           f"{scope_text}:\n" + "\n".join(lines) + ("\n" + note.strip() if note else ""), cited)
 
 

@@ -164,10 +164,11 @@ LENGTH_BOUND = re.compile(r"\b(titles?|abstracts?)\b.{0,40}?\b(longer than|short
                           r"(words?|characters?|letters?)\b")
 # the authors shown on a given number of papers ("which authors appear on four papers?")
 AUTHORS_ON_N = re.compile(r"(?:\bwho\b|\b(?:which|what)\b[^?]{0,30}\b(?:authors?|people|researchers|names?)\b)"
-                          r"[^?]{0,40}?\b(?:on|in|leads?|led|heads?|headed)\s+(?:exactly |only |just |at least )?"
+                          r"[^?]{0,40}?\b(?:on|in|leads?|led|heads?|headed)\s+(?:exactly |only |just |at least |more than |over |"
+                          r"fewer than |less than |at most |no more than )?"
                           r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)(?: or more)? "
                           r"(?:of (?:the |his |her |their )?(?:[\w\-]+ )?)?"
-                          r"(?:papers|entries|works|articles|publications)\b(?![^?]*\bwith\b)")
+                          r"(?:papers?|entries|entry|works?|articles?|publications?)\b(?![^?]*\bwith\b)")
 # the phrase a count of titles asks about: "titles (that) contain / spell out / use the word 'X'"
 # (or one word after "the word" or "the term", unquoted: "titles with the word graph in any form")
 TITLE_PHRASE = re.compile(r"\btitles?\b[^'\"“”‘’]{0,40}?(?:contain|include|spell|use|have|mention|with|say|feature)\w*"

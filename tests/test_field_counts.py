@@ -2,6 +2,8 @@
 complete, which titles write a phrase; on the bundled listing and on another group's BibTeX."""
 from __future__ import annotations
 
+from collections import Counter
+
 from qa.sources import parse_bibtex
 
 BIB = ("@article{a, title={Deep Reinforcement Learning for Robots}, author={Ann Lee and Bo Chen}, year={2021}, "
@@ -312,6 +314,19 @@ def test_reworded_counts_of_authors_categories_affiliations_and_dates():
     answer = answer_metadata("Which co-authors does the listing show on at least two papers?", papers, owner)
     assert answer.text.startswith("1 author is shown on 2 or more papers") and "Ann Lee" in answer.text \
         and "Bo Chen" not in answer.text, answer.text
+    answer = answer_metadata("Which authors appear on more than one paper?", papers, Profile(name=""))
+    shown = Counter(a for p in papers for a in p.authors)
+    assert answer.text.startswith(f"{sum(n > 1 for n in shown.values())} authors are shown on more than 1 paper"), \
+        answer.text
+    # both sides of a year and of the code flag, and the collection's newest years (not this listing's)
+    answer = answer_metadata("Were more papers published before or after 2022?", papers, owner)
+    assert answer.text.startswith(f"The listing has {sum(p.year < 2022 for p in papers)} paper") and \
+        f"and {sum(p.year > 2022 for p in papers)} from after it" in answer.text, answer.text
+    answer = answer_metadata("Are there more papers with code or without?", papers, owner)
+    assert f"{sum(bool(p.has_code) for p in papers)} are marked as having code" in answer.text, answer.text
+    newest = max(p.year for p in papers)
+    answer = answer_metadata("How many papers in the last two years?", papers, owner)
+    assert {p.title for p in answer.papers} == {p.title for p in papers if p.year >= newest - 1}, answer.text
     answer = answer_metadata("Of the entries by Ann Lee, which are not in LG?", papers, owner)
     assert answer.understood and answer.papers == [] and "0 papers" in answer.text, answer.text
     answer = answer_metadata("Name the entries not in the category LG.", papers, owner)
