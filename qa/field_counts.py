@@ -699,8 +699,8 @@ def _shared_months(selected: list[Paper], scope_text: str, yearly: bool) -> Meta
 # two sides of one line counted: before and after a year, with and without code
 _BEFORE_OR_AFTER = re.compile(r"\b(?:before|earlier than|prior to) or (?:after|later than|since)\s+((?:19|20)\d\d)\b|"
                               r"\b(?:after|later than|since) or (?:before|earlier than|prior to)\s+((?:19|20)\d\d)\b")
-_CODE_OR_NOT = re.compile(r"\bwith(?:out)? (?:released |public )?code\b[^?.]{0,30}\b(?:or|than|versus|vs\.?|compared)\s+"
-                          r"(?:to |with )?(?:those |ones |papers |entries )?with(?:out)?\b|\bcode or not\b")
+_CODE_OR_NOT = re.compile(r"\bwith(?:out)? (?:released |public )?code\b[^?.]{0,30}\b(?:or|than|versus|vs\.?|"
+                          r"compared)\s+(?:to |with )?(?:those |ones |papers |entries )?with(?:out)?\b|\bcode or not\b")
 
 
 def sides_compared(q: str, papers: list[Paper], scope_text: str) -> MetadataAnswer | None:

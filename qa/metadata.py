@@ -664,9 +664,10 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
         return MetadataAnswer(f"{lead}Papers per year{scope_text()}:\n" + "\n".join(lines), extreme)
 
     # newest / oldest; q is folded: accents are gone ("más reciente" -> "mas reciente"); not "in the last three years"
-    newest = not _RECENT_YEARS.search(q) and re.search(r"\b(most recent(?:ly)?|latest|newest|last)\b|mas recientes?|plus recent|neueste|nieuwste|"
-                       r"\bmore recent\b|\bnewer\b|"
-                       r"meest recente|piu recent|mais recente|последн|новейш|самая новая|最新|가장 최근|احدث|सबसे नया|en yeni|moi nhat", q)
+    newest = not _RECENT_YEARS.search(q) and re.search(
+        r"\b(most recent(?:ly)?|latest|newest|last)\b|mas recientes?|plus recent|neueste|nieuwste|"
+        r"\bmore recent\b|\bnewer\b|"
+        r"meest recente|piu recent|mais recente|последн|новейш|самая новая|最新|가장 최근|احدث|सबसे नया|en yeni|moi nhat", q)
     # "the first to collect diamonds", "the first of its kind": a claim an abstract makes, not the listing's order (of
     # 31 labelled questions that write one, 25 are one paper's and 6 several papers', none bibliographic)
     oldest = re.search(r"\b(oldest|earliest|first(?!\s+(?:to|of (?:its|their) kind|at|ever)\b)|older(?! than))\b|"

@@ -27,7 +27,8 @@ _YEAR_WORD = r"(?:19|20)\d\d"
 _UNTIL = r"(?:-|–|—|\bto\b|\bthrough\b|\bthru\b|\buntil\b|\btill\b|\bup to\b|\band\b)"
 _FROM_MONTH = re.compile(rf"\b(since|from|between|after|starting(?: in| from)?|beginning(?: in| from)?)\s+"
                          rf"(?:the start of\s+)?({_MONTH_WORDS})\.?,?\s+({_YEAR_WORD})\b(?:\s*{_UNTIL}\s*"
-                         rf"(?:the end of\s+)?({_YEAR_WORD})\b|\s*(,?\s*(?:on(?:wards?)?|and (?:later|after)|or later))\b)?")
+                         rf"(?:the end of\s+)?({_YEAR_WORD})\b|"
+                         r"\s*(,?\s*(?:on(?:wards?)?|and (?:later|after)|or later))\b)?")
 _TO_MONTH = re.compile(rf"(?:\b(?:from|between|since)\s+({_YEAR_WORD})\s*{_UNTIL}\s*|"
                        rf"\b(before|until|till|through|up to|by|prior to|earlier than)\s+)(?:the end of\s+)?"
                        rf"({_MONTH_WORDS})\.?,?\s+({_YEAR_WORD})\b")

@@ -164,8 +164,8 @@ LENGTH_BOUND = re.compile(r"\b(titles?|abstracts?)\b.{0,40}?\b(longer than|short
                           r"(words?|characters?|letters?)\b")
 # the authors shown on a given number of papers ("which authors appear on four papers?")
 AUTHORS_ON_N = re.compile(r"(?:\bwho\b|\b(?:which|what)\b[^?]{0,30}\b(?:authors?|people|researchers|names?)\b)"
-                          r"[^?]{0,40}?\b(?:on|in|leads?|led|heads?|headed)\s+(?:exactly |only |just |at least |more than |over |"
-                          r"fewer than |less than |at most |no more than )?"
+                          r"[^?]{0,40}?\b(?:on|in|leads?|led|heads?|headed)\s+"
+                          r"(?:exactly |only |just |at least |more than |over |fewer than |less than |at most |no more than )?"
                           r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)(?: or more)? "
                           r"(?:of (?:the |his |her |their )?(?:[\w\-]+ )?)?"
                           r"(?:papers?|entries|entry|works?|articles?|publications?)\b(?![^?]*\bwith\b)")
