@@ -41,6 +41,11 @@ log = logging.getLogger(__name__)
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")  # undecodable argv bytes, or a JSON "\ud800": not text
+# Markdown a chat box carries ("**What** is `FRePo`? [x](javascript:…)"): its words are the question, not the markup
+# or a link's target (the models never met markup: no labelled question writes any)
+_MARKDOWN_LINK = re.compile(r"\[([^\]\n]{0,200})\]\((?:[^()\s]|\([^()\s]*\)){0,500}\)")
+_MARKDOWN_EMPHASIS = re.compile(r"(?<!\w)\*\*(\S(?:.{0,200}?\S)?)\*\*(?!\w)|(?<!\w)__(\S(?:.{0,200}?\S)?)__(?!\w)|"
+                                r"(`+)(\S(?:.{0,200}?\S)?)\3")
 RELATED = 0.45          # a refusal names neighbours only above this dense similarity
 ALTERNATIVE_HITS = 3    # papers searched for each item of a list the question offers ("X, Y or Z")
 SYNTHESIS_EXTRA = 3     # a synthesis considers at least k + 3 papers (which ones stay: extractive.select_papers)
@@ -55,6 +60,8 @@ def clean_question(question: str, limit: int) -> str:
     if not isinstance(question, str):
         raise QAError("the question must be text")
     question = _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", question)).strip()
+    question = _MARKDOWN_EMPHASIS.sub(lambda m: m.group(1) or m.group(2) or m.group(4),
+                                      _MARKDOWN_LINK.sub(r"\1", question)).strip()
     if not question:
         raise QAError("the question is empty: ask something about the papers")
     if len(question) > limit:

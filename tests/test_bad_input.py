@@ -244,3 +244,13 @@ def test_random_text_gets_a_route_or_a_clear_error(offline, question):
         return
     assert isinstance(answer, Answer) and answer.route in ROUTES and answer.answer.strip()
     assert answer.mode in ("extractive", "structured", "refusal")
+
+
+def test_markdown_in_a_question_is_read_as_its_words():
+    """A chat box's Markdown ("**What** is `FRePo`? [x](javascript:…)") is the words it marks, not the markup or a
+    link's target; "2**3" and "a__b" are not emphasis."""
+    from qa.assistant import clean_question
+
+    assert clean_question("**What** is `FRePo`? [x](javascript:alert(1))", 2000) == "What is FRePo? x"
+    assert clean_question("See [the paper](https://x.org/a_(b)) on ``ToolEmu``", 2000) == "See the paper on ToolEmu"
+    assert clean_question("2**3 and a__b", 2000) == "2**3 and a__b"
