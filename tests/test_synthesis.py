@@ -253,10 +253,10 @@ def test_selection_keeps_papers_close_to_the_best_one():
 
 def test_the_trained_selection_cites_the_likeliest_paper_and_those_at_its_threshold(tmp_path):
     """`qa.selection.SelectionModel` with weights written here: the likeliest candidate is always cited, every other
-    at the threshold, at most `MOST`, likeliest first."""
+    at the threshold, at most `MOST` (`MOST_EVOLUTION` for a course over the years), likeliest first."""
     import json
 
-    from qa.selection import FEATURES, MOST, SelectionModel
+    from qa.selection import FEATURES, MOST, MOST_EVOLUTION, SelectionModel
 
     weights = [0.0] * len(FEATURES)
     weights[FEATURES.index("hybrid")] = 4.0  # on the standardised hybrid score alone
@@ -274,8 +274,11 @@ def test_the_trained_selection_cites_the_likeliest_paper_and_those_at_its_thresh
     assert [h.paper.title for h in model.choose(candidates)] == ["C", "A"]
     weak = Candidates("q", "topic", [_hit("E", -0.3), _hit("F", -0.6)], sentence=[0.1, 0.1], coverage=[0.0, 0.0])
     assert [h.paper.title for h in model.choose(weak)] == ["E"]  # below the threshold, but the likeliest
-    many = [_hit(f"P{i}", 1.0 + i / 100) for i in range(12)]
-    assert len(model.choose(Candidates("q", "topic", many, sentence=[0.5] * 12, coverage=[0.5] * 12))) == MOST
+    many = [_hit(f"P{i}", 1.0 + i / 100) for i in range(14)]
+    assert len(model.choose(Candidates("q", "topic", many, sentence=[0.5] * 14, coverage=[0.5] * 14))) == MOST
+    # a course over the years names its whole line of work, up to `MOST_EVOLUTION`
+    course = model.choose(Candidates("q", "evolution", many, sentence=[0.5] * 14, coverage=[0.5] * 14))
+    assert len(course) == MOST_EVOLUTION > MOST
     (tmp_path / "old.json").write_text(json.dumps({"features": ["hybrid"], "weights": [1.0]}))
     with pytest.raises(QAError, match="other features"):
         SelectionModel(tmp_path / "old.json")
