@@ -401,19 +401,13 @@ def authors_on(q: str, selected: list[Paper], scope_text: str, owner: str = "") 
     m = AUTHORS_ON_N.search(q)
     if not m:
         return None
-    n = NUMBER_WORDS.get(m.group(1)) or int(m.group(1))
-    said = m.group(0)
-    # (papers each name counts, the bound as the answer says it)
-    if "or more" in said or "at least" in said:
-        within, bound = (lambda k: k >= n), f"{n} or more"
-    elif re.search(r"\b(?:more than|over) ", said):
-        within, bound = (lambda k: k > n), f"more than {n}"
-    elif re.search(r"\b(?:fewer|less) than ", said):
-        within, bound = (lambda k: k < n), f"fewer than {n}"
-    elif re.search(r"\b(?:at most|no more than) ", said):
-        within, bound = (lambda k: k <= n), f"at most {n}"
-    else:
+    n = NUMBER_WORDS.get(m.group("n")) or int(m.group("n"))
+    asked = "at least" if m.group("more") else (m.group("bound") or "").strip().replace("no more than", "at most")
+    if asked in ("", "exactly", "only", "just"):
         within, bound = (lambda k: k == n), f"exactly {n}"
+    else:  # (the bound as the answer says it)
+        within = within_bound(asked, n)
+        bound = f"{n} or more" if asked == "at least" else f"{_SAID.get(asked, asked)} {n}"
     counts: dict[str, list[Paper]] = {}
     shown: dict[tuple[str, str] | None, str] = {}  # each person under the first spelling met
     left_out = owner if re.search(r"\bco-?authors?\b", q) else ""

@@ -33,6 +33,9 @@ _TO_MONTH = re.compile(rf"(?:\b(?:from|between|since)\s+({_YEAR_WORD})\s*{_UNTIL
                        rf"\b(before|until|till|through|up to|by|prior to|earlier than)\s+)(?:the end of\s+)?"
                        rf"({_MONTH_WORDS})\.?,?\s+({_YEAR_WORD})\b")
 _OPEN = ((0, 1), (9999, 12))
+# the words that say a month is when papers came out ("posted in December", "from May 2023")
+_DATED = re.compile(r"\b(published|released|came out|come out|posted|appeared|submitted|dated|from|in|during|between|"
+                    r"fall)\b")
 
 
 def _shifted(year: int, month: int, by: int) -> tuple[int, int]:
@@ -79,18 +82,12 @@ def months_named(question: str) -> tuple[str, set[int], tuple[tuple[int, int], t
     (year, month) of a span written with two years ("from July 2021 to March 2022") or bounded by one month of a year
     ("since March 2021"); None when it names none."""
     q = mended_months(fold(question))
-    if not re.search(r"\b(published|released|came out|come out|posted|appeared|submitted|dated|from|in|during|"
-                     r"between|fall)\b", q):
-        if bound := _month_bound(q):  # "since March 2021", "before May 2020"
-            return bound[0], set(range(1, 13)), bound[1]
-        return None
     # "may" is also a verb
     found = [m for m in _MONTH_RE.finditer(q)
              if m.group(1) != "may" or re.search(r"\b(?:in|from|of|during|and|or|to|between) may\b|\bmay \d{4}\b|"
                                                  r"\bmay(?: and| or|,| to|-)", q[max(0, m.start() - 9):m.end() + 5])]
-    if not found:
-        return None
-    span = _MONTH_SPAN.search(q)
+    dated = bool(found) and _DATED.search(q) is not None  # the months are when papers came out
+    span = _MONTH_SPAN.search(q) if dated else None
     if span and (span.group("and") is None or span.group(1)):  # "in January and March" names two months
         first, last = month_number(span.group("a")), month_number(span.group("b"))
         years = (int(span.group("y1")), int(span.group("y2"))) if span.group("y1") and span.group("y2") else None
@@ -100,8 +97,10 @@ def months_named(question: str) -> tuple[str, set[int], tuple[tuple[int, int], t
                     months, ((years[0], first), (years[1], last)))
         months = {(first - 1 + i) % 12 + 1 for i in range((last - first) % 12 + 1)}
         return f"months {_MONTHS[first - 1].capitalize()} to {_MONTHS[last - 1].capitalize()}", months, None
-    if bound := _month_bound(q):
+    if bound := _month_bound(q):  # "since March 2021", "before May 2020"
         return bound[0], set(range(1, 13)), bound[1]
+    if not dated:
+        return None
     numbers = sorted({month_number(m.group(1)) for m in found})
     names = [_MONTHS[n - 1].capitalize() for n in numbers]
     return (f"month {names[0]}" if len(names) == 1 else "months " + ", ".join(names[:-1]) + f" or {names[-1]}",

@@ -165,8 +165,8 @@ LENGTH_BOUND = re.compile(r"\b(titles?|abstracts?)\b.{0,40}?\b(longer than|short
 # the authors shown on a given number of papers ("which authors appear on four papers?")
 AUTHORS_ON_N = re.compile(r"(?:\bwho\b|\b(?:which|what)\b[^?]{0,30}\b(?:authors?|people|researchers|names?)\b)"
                           r"[^?]{0,40}?\b(?:on|in|leads?|led|heads?|headed)\s+"
-                          r"(?:exactly |only |just |at least |more than |over |fewer than |less than |at most |no more than )?"
-                          r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)(?: or more)? "
+                          r"(?P<bound>exactly |only |just |at least |more than |over |fewer than |less than |at most |"
+                          r"no more than )?(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten)(?P<more> or more)? "
                           r"(?:of (?:the |his |her |their )?(?:[\w\-]+ )?)?"
                           r"(?:papers?|entries|entry|works?|articles?|publications?)\b(?![^?]*\bwith\b)")
 # the phrase a count of titles asks about: "titles (that) contain / spell out / use the word 'X'"
