@@ -25,7 +25,7 @@ from .extractive import (SELECTION, Candidates, SynthesisPlan, answer_one_paper,
                          described_comparison, gather_candidates, key_sentences, plan_synthesis, topic_query,
                          without_set_aside, writes)
 from .llm import get_llm
-from .forms import FOREIGN, forms, names_its_category, without_titles
+from .forms import FOREIGN, forms, names_its_category, scope_form, without_titles
 from .field_counts import dates_apart, dates_compared, shared_authors
 from .metadata import answer_metadata, form_answer, listing_holds, needs_paper_context
 from .question import (MAX_COMPARED, alternatives, comparison_targets, fold, given_as_examples, names_paper,
@@ -279,6 +279,8 @@ class Assistant:
         if result.understood and not result.whole and names_its_category(question, result.text, self.papers):
             return result, ""
         form = forms().closest(question, self.papers, self.profile.name, query.named)
+        if form is None and not result.understood:  # near no form: the papers of the category or tag it writes
+            form = scope_form(question, self.papers)
         if form is None:
             return result, ""
         as_form = form_answer(form, self.papers, self.profile, filters)

@@ -23,7 +23,8 @@ def test_every_form_is_a_question_the_listing_answers(offline):
     paper = next(p for p in papers if len(p.authors) >= 2)
     years = sorted({p.year for p in papers})
     values = {"year": str(years[-2]), "year2": str(years[-1]), "category": papers[0].category, "paper": "this paper",
-              "author": next(a for p in papers for a in p.authors if a != profile.name), "n": "2"}
+              "author": next(a for p in papers for a in p.authors if a != profile.name), "n": "2",
+              "affiliation": next(a for p in papers for a in p.affiliations if a == a.lower())}
     for form in forms().forms:
         text = SLOT.sub(lambda m: values[m.group(1)], form)
         result = form_answer(Form(text, text, paper if "{paper}" in form else None, 1.0), papers, profile, None)
@@ -40,6 +41,28 @@ def test_a_category_count_in_korean_is_computed_from_the_listing(offline):
     assert answer.answer.startswith('Read as: "How many papers are in the AI category?"')
     in_ai = [p.title for p in offline.papers if p.category == "AI"]
     assert _count(answer.answer) == len(in_ai) and {c.title for c in answer.citations} == set(in_ai)
+
+
+def test_a_category_code_near_no_form_counts_its_papers(offline):
+    """e5 finds no form near an Estonian count (below `MIN_COSINE`), but the category code is written the same in
+    every language: the papers of that category are counted and listed, not one paper's abstract quoted."""
+    from qa.forms import forms
+
+    question = "Mitu kirjet on kategoorias CL?"
+    assert forms().closest(question, offline.papers, offline.profile.name) is None
+    answer = offline.ask(question)
+    assert answer.route == "metadata" and answer.mode == "structured", answer.route_reason
+    assert answer.answer.startswith('Read as: "How many papers are in the CL category?"'), answer.answer
+    in_cl = [p.title for p in offline.papers if p.category == "CL"]
+    assert _count(answer.answer) == len(in_cl) and {c.title for c in answer.citations} == set(in_cl)
+
+
+def test_the_newest_paper_of_a_category_asked_in_hindi(offline):
+    """The newest paper of a category is a form of its own: without it, e5 put the oldest one nearest."""
+    answer = offline.ask("CL श्रेणी में सबसे नई प्रविष्टि कौन सी है?")
+    assert answer.route == "metadata" and answer.mode == "structured", answer.route_reason
+    newest = max((p for p in offline.papers if p.category == "CL"), key=lambda p: p.date)
+    assert [c.title for c in answer.citations] == [newest.title], answer.answer
 
 
 def test_the_profiles_primary_category_asked_in_spanish(offline):
