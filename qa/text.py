@@ -154,6 +154,9 @@ _FORM_OF = re.compile(rf"\b(?:an?|some|any|another|one)\s+forms?\s+of\s+(?:the\s
 # or of its family ("a word from the optimize family", "the synth- family"; 2 labelled questions)
 _FAMILY = re.compile(rf"\b(?:an?|any|some|one)\s+words?\s+(?:of|from|in)\s+the\s+({_WORD_NAMED})\s+family\b",
                      re.IGNORECASE)
+# or by how its words begin ("words beginning with 'limit'"): the start itself, whatever follows it
+_BEGINNING = re.compile(rf"\bwords?\s+(?:that\s+)?(?:begin|start)(?:s|ning|ing)?\s+with\s+['\"“‘]?({_WORD_NAMED})",
+                        re.IGNORECASE)
 _ENDING = re.compile(r"(?:ation|ing|ed|es|e|s)$")
 # the words that open an example, or what a word covers ("such as", "whether", …)
 EXAMPLE = r"such as|like|for example|for instance|e\.g\."
@@ -225,12 +228,13 @@ def word_families(question: str) -> dict[str, str]:
     papers writing one of them in any form are the expected ones for 19; the other misspells its word), or the one
     word before what it covers ("cost, whether compute or money"); forms listed "in any form"; else the one word whose
     course over the years is asked (`_theme`)."""
-    families = {}
+    families, examples = {}, ""
     words = _FORM_OF.findall(question) + [w.rstrip("-") for w in _FAMILY.findall(question)]
     if (mentioned := MENTIONED.search(question)) and not words and not _forms_written(question):
         # (forms of one word written out are each the word, as written)
         what = mentioned["what"].strip(" .!")
         head = _HEAD_THEN_EXAMPLES.match(what)  # "cost, whether compute, memory or money": cost, in any form
+        examples = what[head.end():] if head else ""
         listed = [head.group(1)] if head else [re.sub(r"^(?:to\s+)?(?:(?:an?|the)\s+)?", "", w)
                                                for w in _LISTED.split(what)]
         words = listed if len(listed) <= 4 and all(_PLAIN_WORD.fullmatch(w) for w in listed) else []
@@ -243,13 +247,18 @@ def word_families(question: str) -> dict[str, str]:
         lower = word.lower()
         # "stochasticity": "stochastic" too, as "convexity" is "convex" or "non-convex"
         stem = lower[:-3] if lower.endswith("ies") or lower.endswith("ity") and len(lower) >= 8 else \
-            _ENDING.sub("", lower)
+            lower[:-4] if lower.endswith("ness") and len(lower) >= 8 else _ENDING.sub("", lower)
         if stem.endswith("ation"):  # "ablations": "ablat", which "ablating" writes too
             stem = stem[:-3]
         if len(stem) < 4 and lower.endswith("s") and len(lower) >= 5:  # "games": "game", not "gam"
             stem = lower[:-1]
+        # its examples written in another form of it ("supervision, whether supervised or self-supervised"): the
+        # start they share with it
+        shared = [os.path.commonprefix([lower, w.lower()]) for w in re.findall(r"[A-Za-z]+", examples)]
+        stem = min([p for p in shared if 5 <= len(p) < len(stem)] + [stem], key=len)
         if len(stem) >= 4 and lower not in STOP:
             families[stem] = word
+    families.update((m.group(1).lower(), m.group(1)) for m in _BEGINNING.finditer(question))
     if _ANY_FORM.search(question):  # "classification or classifiers in some form": "classifier" too
         families.update((os.path.commonprefix([w.lower() for w in forms]), forms[0])
                         for forms in _forms_written(question) if one_stem(forms))
@@ -270,6 +279,9 @@ _THEME_OF = re.compile(r"\b(?:(?:role|use|usage|handling|treatment|notion|theme|
                        r"([a-z][\w\-]{3,30})(?:\s+[a-z][\w\-]+\s+or\s+(?:(?:the|an?)\s+)?\1\s+[a-z][\w\-]+)?"
                        r"(?=\s*,|\s+(?:in|across|come|show|appear|feature|figure|between|from|over)\b|"
                        r"\s+(?:chang|shift|evolv|develop)\w*)", re.IGNORECASE)
+# a span of years a theme is followed over ("how did the entries talk about robustness between 2018 and 2023?")
+_YEAR_SPAN = re.compile(r"\b(?:between|from)\s+(?:19|20)\d\d\s+(?:and|to|through|until|till)\s+(?:19|20)\d\d\b",
+                        re.IGNORECASE)
 _THEME_FIGURES = re.compile(r"^\W*how (?:did|do|does|has|have) (?:the\s+)?([a-z][\w\-]{3,30})\s+(?:feature|figure|"
                             r"appear|come up|show up)d?\s+(?:in|across|over|from|between|throughout)\b", re.IGNORECASE)
 
@@ -286,7 +298,8 @@ set""".split())
 
 def _theme(question: str) -> str:
     """The one word whose course over the years the question asks, else ""."""
-    found = _THEME_FIGURES.search(question) or _EVOLVES.search(question) and _THEME_OF.search(question)
+    found = _THEME_FIGURES.search(question) or (_EVOLVES.search(question) or _YEAR_SPAN.search(question)) and \
+        _THEME_OF.search(question)
     word = found.group(1) if found else _lone_word(question)
     return word if word.lower() not in STOP and len(_theme_stem(word)) >= 4 and not _EVOLVES.fullmatch(word) else ""
 
@@ -334,6 +347,8 @@ def _theme_stem(word: str) -> str:
     "policies" → "polic", "stochasticity" → "stochastic", "exploration" → "explor", "prediction" → "predict" (which
     "predictive" writes; not "position" → "posit", which "positive" writes)."""
     stem = word.lower()
+    if stem.endswith("ness") and len(stem) >= 8:  # "robustness": "robust", which "robustly" writes too
+        return stem[:-4]
     if stem.endswith(("ies", "ity")):
         stem = stem[:-3]
     elif stem.endswith("y") or stem.endswith("s") and not stem.endswith("ss"):

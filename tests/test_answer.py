@@ -1105,6 +1105,9 @@ def test_a_word_asked_in_any_form_counts_every_form(assistant):
     # one word, then what it covers: the word in any form
     assert word_families("Which entries mention budgets, whether compute or money?") == {"budget": "budgets"}
     assert word_families("Which entries mention budgets, either for compute or for money?") == {"budget": "budgets"}
+    # down to the start its examples share with it
+    assert word_families("Which entries mention supervision, such as supervised pretraining or weak supervision?") \
+        == {"supervis": "supervision"}
     assert word_families("Which papers mention a fine-tuning step, whether used or avoided?") == {}
     holders = {p.title for p in assistant.papers if _re.search(r"(?<![A-Za-z0-9])cost", f"{p.title} {p.abstract}",
                                                                 _re.I)}
@@ -1115,6 +1118,40 @@ def test_a_word_asked_in_any_form_counts_every_form(assistant):
     answer = assistant.ask("Count the abstracts that write any form of the verb propose.")
     assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, answer.answer
     assert answer.answer.startswith(f"{len(holders)} papers in the collection write a form of “propose”")
+
+
+def test_a_theme_followed_over_a_span_of_years_cites_every_paper_writing_it(assistant):
+    """"How did the papers talk about robustness from 2019 to 2022?" asks no change in words, yet follows one theme
+    over a span of years: every paper of those years that writes it in any form ("robust", "robustly") is cited."""
+    import re as _re
+
+    from qa.text import word_families
+
+    assert word_families("How did the papers talk about sparseness from 2018 to 2022?") == {"sparse": "sparseness"}
+    assert word_families("Which entries talk about robustness?") == {"robust": "robustness"}
+    question = "How did the papers talk about robustness from 2019 to 2022?"
+    holders = {p.title for p in assistant.papers if p.year and 2019 <= p.year <= 2022
+               and _re.search(r"(?<![A-Za-z0-9])robust", f"{p.title} {p.abstract}", _re.I)}
+    assert len(holders) >= 4
+    answer = assistant.ask(question)
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, answer.answer
+
+
+def test_words_beginning_with_a_start_count_every_word_so_begun(assistant):
+    """"words starting with 'robust' (robust, robustness)": the start itself is asked, so "robustly" counts too; the
+    forms listed are examples of it, not the only words counted."""
+    import re as _re
+
+    from qa.text import word_families
+
+    question = 'Count the abstracts with words starting with "robust" (robust, robustness).'
+    assert word_families(question) == {"robust": "robust"}
+    holders = {p.title for p in assistant.papers
+               if _re.search(r"(?<![A-Za-z0-9])robust", f"{p.title} {p.abstract}", _re.I)}
+    assert any(_re.search(r"\brobustly\b", p.abstract) for p in assistant.papers)
+    answer = assistant.ask(question)
+    assert answer.route == "synthesis" and {c.title for c in answer.citations} == holders, answer.answer
+    assert answer.answer.startswith(f"{len(holders)} papers in the collection write a form of “robust”")
 
 
 def test_the_paper_a_question_names_is_answered_from_though_its_words_rank_another(assistant):
