@@ -61,7 +61,8 @@ SEED_SETS = [ROOT / "prompts" / "router_examples.jsonl"] + sorted(DATA.glob("rou
 # it now that there are 29 stops of them (docs/ROUTER.md, "Stop 52"; AN's joined in stop 53, AO's in stop 54, AP's to
 # AR's in stop 57, AS's in stop 58); the sets met since stay out until their first contact is reported.
 LATER_STOPS = ["jj", "kk", "ll", "mm", "nn", "oo", "pp", "qq", "rr", "ss", "tt", "uu", "vv", "ww", "xx", "yy", "zz",
-               "ab", "ac", "ad", "ae", "af", "ag", "ah", "ai", "aj", "ak", "al", "am", "an", "ao", "ap", "aq", "ar", "as"]
+               "ab", "ac", "ad", "ae", "af", "ag", "ah", "ai", "aj", "ak", "al", "am", "an", "ao", "ap", "aq", "ar",
+               "as"]
 LATER_SETS = [f"router_{stop}{n}" for stop in LATER_STOPS for n in (1, 2)] + [
     f"synthesis_fresh{n}" for n in range(18, 18 + len(LATER_STOPS))]
 SEED_SETS += [HELD / f"{name}.jsonl" for name in LATER_SETS]
