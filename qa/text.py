@@ -226,8 +226,9 @@ def word_families(question: str) -> dict[str, str]:
     ("a form of demonstrate"), or the plain words alone that papers are listed by ("which abstracts mention
     trajectories?": of 20 labelled synthesis questions that list or count papers by one to four such words, the
     papers writing one of them in any form are the expected ones for 19; the other misspells its word), or the one
-    word before what it covers ("cost, whether compute or money"); forms listed "in any form"; else the one word whose
-    course over the years is asked (`_theme`)."""
+    word before what it covers ("cost, whether compute or money"; down to the start its examples share with it:
+    "supervision, whether supervised …" is "supervis"); forms listed "in any form"; the start words are asked to
+    begin with ("words beginning with 'limit'"); else the one word whose course over the years is asked (`_theme`)."""
     families, examples = {}, ""
     words = _FORM_OF.findall(question) + [w.rstrip("-") for w in _FAMILY.findall(question)]
     if (mentioned := MENTIONED.search(question)) and not words and not _forms_written(question):
