@@ -280,7 +280,7 @@ _THEME_OF = re.compile(r"\b(?:(?:role|use|usage|handling|treatment|notion|theme|
                        r"([a-z][\w\-]{3,30})(?:\s+[a-z][\w\-]+\s+or\s+(?:(?:the|an?)\s+)?\1\s+[a-z][\w\-]+)?"
                        r"(?=\s*,|\s+(?:in|across|come|show|appear|feature|figure|between|from|over)\b|"
                        r"\s+(?:chang|shift|evolv|develop)\w*)", re.IGNORECASE)
-# a span of years a theme is followed over ("how did the entries talk about robustness between 2018 and 2023?")
+# a span of years a theme is followed over ("how did the papers speak of sparsity from 2018 to 2022?")
 _YEAR_SPAN = re.compile(r"\b(?:between|from)\s+(?:19|20)\d\d\s+(?:and|to|through|until|till)\s+(?:19|20)\d\d\b",
                         re.IGNORECASE)
 _THEME_FIGURES = re.compile(r"^\W*how (?:did|do|does|has|have) (?:the\s+)?([a-z][\w\-]{3,30})\s+(?:feature|figure|"
