@@ -345,6 +345,10 @@ def answer_metadata(question: str, papers: list[Paper], profile: Profile,
     owner = profile.name or ""
     given = filters or Filters()  # set in the UI/CLI: wins over the question
     stated = _stated_scope(question, papers, owner)
+    if among and owner and stated.author is None and find_author(question, papers) == owner:
+        # "which of those print <the owner>?": the owner narrows the papers before by their printed author lists,
+        # though over the whole listing the owner's name scopes nothing
+        stated = replace(stated, author=owner)
     earlier = _stated_scope(previous_question, papers, owner) if previous_question else Filters()
     scope = Filters(year_from=_first(given.year_from, stated.year_from, earlier.year_from),
                     year_to=_first(given.year_to, stated.year_to, earlier.year_to),

@@ -382,6 +382,14 @@ def test_listing_fields_of_one_paper(assistant):
                {"role": "assistant", "content": "Mainly " + ", ".join(p.title for p in named) + "."}]
     answer = assistant.ask("and which of those came out after 2020?", history)
     assert answer.route == "metadata" and {c.title for c in answer.citations} == {p.title for p in named if p.year > 2020}
+    # the owner's name narrows them too, by the printed author lists, though over the whole listing it scopes nothing
+    owner = load_sources([LISTING]).profile.name
+    history = [{"role": "user", "content": "Which papers were published in 2019?"}]
+    history.append({"role": "assistant", "content": assistant.ask(history[0]["content"]).answer})
+    answer = assistant.ask(f"Which of them show {owner} among the authors?", history)
+    shown = {p.title for p in papers if p.year == 2019 and owner in p.authors}
+    assert 0 < len(shown) < sum(p.year == 2019 for p in papers)
+    assert answer.route == "metadata" and {c.title for c in answer.citations} == shown, answer.answer
     # asked of the whole listing, the same words are a list, not one paper's field
     answer = assistant.ask("Which papers have code available?")
     assert len(answer.citations) == sum(p.has_code for p in papers)
