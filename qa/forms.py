@@ -97,12 +97,13 @@ def scope_form(question: str, papers: list[Paper]) -> Form | None:
     """The papers of the one category code or affiliation tag the question writes, as a count that lists them:
     "Mitu kirjet on kategoorias CL?" is near no form to e5 (0.77), yet its code is written the same in every
     language; None when it writes none, or several."""
-    values = slot_values(question, papers, "", [])
-    scopes = [slot for slot in SCOPE_FORMS if slot in values]
-    if len(scopes) != 1 or len(written_categories(question, papers) + written_affiliations(question, papers)) != 1:
+    written = [("category", code) for code in written_categories(question, papers)] + [
+        ("affiliation", tag) for tag in written_affiliations(question, papers)]
+    if len(written) != 1:
         return None
-    text = SCOPE_FORMS[scopes[0]].format(**values)
-    return Form(text, text, None, 0.0, SCOPE_FORMS[scopes[0]])
+    slot, value = written[0]
+    text = SCOPE_FORMS[slot].format(**{slot: value})
+    return Form(text, text, None, 0.0, SCOPE_FORMS[slot])
 
 
 # a year is often all that a question in another language shares with a form ("who won the Nobel Prize in 2024?"):
